@@ -1,0 +1,152 @@
+//! Roles: named grant sets, built-in or custom.
+
+use super::admins::Admin;
+use super::perm::{Grants, Role, builtin_roles};
+use crate::audit::{self, Actor};
+use crate::error::{Error, Result};
+use crate::i18n::Msg;
+use crate::store::{KeyedKind, KeyedRecord, Reader, StoreError, Write};
+use crate::validate::Problems;
+use jiff::Timestamp;
+
+impl KeyedRecord for Role {
+    const KIND: KeyedKind = KeyedKind::Roles;
+}
+
+/// Adds any built-in role missing from the store (first start, or a new release adding one);
+/// never overwrites an operator's edits.
+pub fn ensure_builtin(w: &mut Write) -> Result<(), StoreError> {
+    for role in builtin_roles() {
+        if w.kget::<Role>(&role.id)?.is_none() {
+            w.kput(&role.id.clone(), &role)?;
+        }
+    }
+    Ok(())
+}
+
+pub fn list(r: &impl Reader) -> Result<Vec<Role>, StoreError> {
+    let mut roles: Vec<Role> = r.klist::<Role>()?.into_iter().map(|(_, r)| r).collect();
+    // Built-ins first in their shipped order, then custom roles by name.
+    let order: Vec<String> = builtin_roles().into_iter().map(|r| r.id).collect();
+    roles.sort_by_key(|r| {
+        (
+            order.iter().position(|o| *o == r.id).unwrap_or(usize::MAX),
+            r.name.to_lowercase(),
+        )
+    });
+    Ok(roles)
+}
+
+/// Checks a role id: 2–32 of `[a-z0-9_]`.
+pub fn valid_id(id: &str) -> bool {
+    (2..=32).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+}
+
+/// The editable part of a role.
+#[derive(Debug, Clone)]
+pub struct RoleDraft {
+    pub name: String,
+    pub description: String,
+    pub grants: Grants,
+}
+
+impl RoleDraft {
+    pub fn validate(&mut self, p: &mut Problems) {
+        self.name = p.text("name", &self.name, 60, true, false);
+        self.description = p.text("description", &self.description, 200, false, false);
+    }
+}
+
+pub fn create(
+    w: &mut Write,
+    now: Timestamp,
+    actor: &Actor,
+    id: &str,
+    mut d: RoleDraft,
+) -> Result<Role> {
+    let mut p = Problems::default();
+    if !valid_id(id) {
+        p.add("id", Msg::InvalidRoleId);
+    } else if w.kget::<Role>(id)?.is_some() {
+        p.add("id", Msg::RoleIdTaken);
+    }
+    d.validate(&mut p);
+    p.check()?;
+    let role = Role {
+        id: id.into(),
+        name: d.name,
+        grants: d.grants,
+        builtin: false,
+        description: d.description,
+    };
+    w.kput(id, &role)?;
+    audit::record(
+        w,
+        now,
+        actor,
+        "create",
+        "role",
+        id,
+        audit::snapshot(&view(&role)),
+    )?;
+    Ok(role)
+}
+
+pub fn update(
+    w: &mut Write,
+    now: Timestamp,
+    actor: &Actor,
+    id: &str,
+    mut d: RoleDraft,
+) -> Result<Role> {
+    let before = w.kget::<Role>(id)?.ok_or(Error::NotFound)?;
+    let mut p = Problems::default();
+    d.validate(&mut p);
+    p.check()?;
+    let after = Role {
+        name: d.name,
+        description: d.description,
+        grants: d.grants,
+        ..before.clone()
+    };
+    w.kput(id, &after)?;
+    super::admins::ensure_super_admin_remains(w)?;
+    audit::record(
+        w,
+        now,
+        actor,
+        "update",
+        "role",
+        id,
+        audit::changes(&view(&before), &view(&after)),
+    )?;
+    Ok(after)
+}
+
+pub fn delete(w: &mut Write, now: Timestamp, actor: &Actor, id: &str) -> Result<()> {
+    let role = w.kget::<Role>(id)?.ok_or(Error::NotFound)?;
+    if role.builtin {
+        return Err(Error::Conflict(Msg::BuiltinRole));
+    }
+    if w.list::<Admin>()?.iter().any(|a| a.role_id == id) {
+        return Err(Error::Conflict(Msg::RoleInUse));
+    }
+    w.kremove::<Role>(id)?;
+    audit::record(
+        w,
+        now,
+        actor,
+        "delete",
+        "role",
+        id,
+        audit::snapshot(&view(&role)),
+    )?;
+    Ok(())
+}
+
+fn view(r: &Role) -> serde_json::Value {
+    serde_json::to_value(r).unwrap_or_default()
+}

@@ -1,0 +1,253 @@
+//! The command line: `serve`, `demo`, `admin …`. Parsing only; the work happens in the modules
+//! it calls.
+
+use crate::access::admins::{self, AdminDraft};
+use crate::access::{Grants, secret, sessions};
+use crate::audit::Actor;
+use crate::error::Error;
+use crate::store::Store;
+use crate::web::{Application, Config, Tls};
+use jiff::tz::TimeZone;
+use lexopt::prelude::*;
+use std::io::BufRead;
+use std::path::PathBuf;
+
+const USAGE: &str = "\
+steppe — prepaid billing for MikroTik ISPs
+
+USAGE:
+  steppe serve [--listen ADDR] [--data DIR] [--tls-cert FILE --tls-key FILE | --tls self-signed]
+  steppe demo  [--listen ADDR] [--data DIR]
+  steppe admin create --username U --role ROLE [--full-name NAME] [--data DIR]   (password on stdin)
+  steppe admin reset-password --username U [--data DIR]                           (password on stdin)
+  steppe admin token --username U [--name LABEL] [--data DIR]
+  steppe version
+
+ENVIRONMENT:
+  STEPPE_LISTEN  address to listen on (default 0.0.0.0:8080)
+  STEPPE_DATA    data directory (default ./data)
+  STEPPE_TZ, TZ  display time zone when settings name none (e.g. Asia/Ulaanbaatar)
+  STEPPE_LOG     log filter (default info)
+";
+
+/// Runs the command line; returns the process exit code.
+pub fn main() -> i32 {
+    match run() {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!("steppe: {e}");
+            2
+        }
+    }
+}
+
+struct Common {
+    listen: String,
+    data: PathBuf,
+    tls: Tls,
+    username: Option<String>,
+    role: Option<String>,
+    full_name: Option<String>,
+    name: Option<String>,
+}
+
+fn run() -> Result<(), String> {
+    let mut parser = lexopt::Parser::from_env();
+    let mut words: Vec<String> = Vec::new();
+    let mut c = Common {
+        listen: std::env::var("STEPPE_LISTEN").unwrap_or_else(|_| "0.0.0.0:8080".into()),
+        data: std::env::var_os("STEPPE_DATA")
+            .map_or_else(|| PathBuf::from("./data"), PathBuf::from),
+        tls: Tls::Off,
+        username: None,
+        role: None,
+        full_name: None,
+        name: None,
+    };
+    let mut data_given = false;
+    let (mut cert, mut key) = (None, None);
+    let err = |e: lexopt::Error| e.to_string();
+    while let Some(arg) = parser.next().map_err(err)? {
+        match arg {
+            Long("listen") => c.listen = parser.value().map_err(err)?.string().map_err(err)?,
+            Long("data") => {
+                c.data = parser.value().map_err(err)?.into();
+                data_given = true;
+            }
+            Long("tls-cert") => cert = Some(PathBuf::from(parser.value().map_err(err)?)),
+            Long("tls-key") => key = Some(PathBuf::from(parser.value().map_err(err)?)),
+            Long("tls") => {
+                let v = parser.value().map_err(err)?.string().map_err(err)?;
+                if v != "self-signed" {
+                    return Err(format!("--tls takes only 'self-signed', not {v:?}"));
+                }
+                c.tls = Tls::SelfSigned;
+            }
+            Long("username") => {
+                c.username = Some(parser.value().map_err(err)?.string().map_err(err)?)
+            }
+            Long("role") => c.role = Some(parser.value().map_err(err)?.string().map_err(err)?),
+            Long("full-name") => {
+                c.full_name = Some(parser.value().map_err(err)?.string().map_err(err)?)
+            }
+            Long("name") => c.name = Some(parser.value().map_err(err)?.string().map_err(err)?),
+            Short('h') | Long("help") => {
+                print!("{USAGE}");
+                return Ok(());
+            }
+            Value(v) => words.push(v.string().map_err(err)?),
+            _ => return Err(format!("{}\n\n{USAGE}", arg.unexpected())),
+        }
+    }
+    match (cert, key) {
+        (Some(cert), Some(key)) => c.tls = Tls::Files { cert, key },
+        (None, None) => {}
+        _ => return Err("--tls-cert and --tls-key go together".into()),
+    }
+    let words: Vec<&str> = words.iter().map(String::as_str).collect();
+    match words.as_slice() {
+        ["serve"] => serve(c),
+        ["demo"] => crate::demo::run(c.listen, data_given.then_some(c.data)),
+        ["admin", "create"] => admin_create(&c),
+        ["admin", "reset-password"] => admin_reset(&c),
+        ["admin", "token"] => admin_token(&c),
+        ["version"] => {
+            println!("steppe {}", env!("CARGO_PKG_VERSION"));
+            Ok(())
+        }
+        [] => Err(format!("no command given\n\n{USAGE}")),
+        other => Err(format!("unknown command {:?}\n\n{USAGE}", other.join(" "))),
+    }
+}
+
+/// The display zone from `STEPPE_TZ` or `TZ`, else the system's, else UTC.
+pub fn env_time_zone() -> TimeZone {
+    for var in ["STEPPE_TZ", "TZ"] {
+        if let Ok(name) = std::env::var(var) {
+            let name = name.trim_start_matches(':');
+            if let Ok(tz) = TimeZone::get(name) {
+                return tz;
+            }
+            eprintln!("steppe: ignoring unknown time zone {var}={name:?}");
+        }
+    }
+    TimeZone::try_system().unwrap_or(TimeZone::UTC)
+}
+
+pub fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("STEPPE_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false)
+        .try_init();
+}
+
+pub fn runtime() -> Result<tokio::runtime::Runtime, String> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .max_blocking_threads(16)
+        .enable_all()
+        .build()
+        .map_err(|e| format!("starting runtime: {e}"))
+}
+
+fn serve(c: Common) -> Result<(), String> {
+    init_logging();
+    let rt = runtime()?;
+    rt.block_on(async {
+        let app = Application::build(Config { listen: c.listen, data_dir: c.data.clone(), tls: c.tls, tz: env_time_zone() }).await?;
+        let scheme = if app.is_tls() { "https" } else { "http" };
+        tracing::info!(address = %app.local_addr(), data = %c.data.display(), "Steppe {} serving on {scheme}://{}", env!("CARGO_PKG_VERSION"), app.local_addr());
+        app.run_until_stopped().await
+    })
+}
+
+fn open_store(c: &Common) -> Result<Store, String> {
+    Store::open(&c.data).map_err(|e| e.to_string())
+}
+
+fn read_password() -> Result<String, String> {
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .map_err(|e| format!("reading password from stdin: {e}"))?;
+    let pw = line.trim_end_matches(['\n', '\r']).to_string();
+    let mut p = crate::validate::Problems::default();
+    p.password("password", &pw);
+    match p.0.first() {
+        Some(problem) => Err(format!("password: {}", problem.text(crate::i18n::Lang::En))),
+        None => Ok(pw),
+    }
+}
+
+fn need<'a>(v: &'a Option<String>, flag: &str) -> Result<&'a str, String> {
+    v.as_deref().ok_or_else(|| format!("{flag} is required"))
+}
+
+fn admin_create(c: &Common) -> Result<(), String> {
+    let username = need(&c.username, "--username")?.to_string();
+    let role = need(&c.role, "--role")?.to_string();
+    let password = read_password()?;
+    let hash = secret::hash_password(&password)?;
+    let store = open_store(c)?;
+    let now = crate::clock::Clock::default().now();
+    let draft = AdminDraft {
+        full_name: c.full_name.clone().unwrap_or_else(|| username.clone()),
+        username,
+        active: true,
+        role_id: role,
+        overrides: Grants::default(),
+        ..Default::default()
+    };
+    let a = store
+        .write(|w| {
+            crate::access::roles::ensure_builtin(w)?;
+            admins::create(w, now, &Actor::cli(), draft, hash)
+        })
+        .map_err(|e| e.to_string())?;
+    println!(
+        "created admin {} (id {}) with role {}",
+        a.username, a.id, a.role_id
+    );
+    Ok(())
+}
+
+fn admin_reset(c: &Common) -> Result<(), String> {
+    let username = need(&c.username, "--username")?;
+    let password = read_password()?;
+    let hash = secret::hash_password(&password)?;
+    let store = open_store(c)?;
+    let now = crate::clock::Clock::default().now();
+    store
+        .write(|w| {
+            let a = admins::find_by_username(w, username)?.ok_or(Error::NotFound)?;
+            admins::set_password(w, now, &Actor::cli(), a.id, hash, None)
+        })
+        .map_err(|e| match e {
+            Error::NotFound => format!("no admin named {username:?}"),
+            e => e.to_string(),
+        })?;
+    println!("password reset for {username}; their sessions were ended");
+    Ok(())
+}
+
+fn admin_token(c: &Common) -> Result<(), String> {
+    let username = need(&c.username, "--username")?;
+    let label = c.name.clone().unwrap_or_else(|| "command line".into());
+    let store = open_store(c)?;
+    let now = crate::clock::Clock::default().now();
+    let token = store
+        .write(|w| {
+            let a = admins::find_by_username(w, username)?.ok_or(Error::NotFound)?;
+            sessions::create_token(w, now, &Actor::cli(), a.id, &label)
+        })
+        .map_err(|e| match e {
+            Error::NotFound => format!("no admin named {username:?}"),
+            e => e.to_string(),
+        })?;
+    println!("API token for {username} ({label}); it is shown only once:");
+    println!("{token}");
+    Ok(())
+}

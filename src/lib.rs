@@ -1,0 +1,17 @@
+//! Steppe: prepaid billing for small ISPs running MikroTik routers.
+//!
+//! One process serves the admin web UI and JSON API from an embedded redb file. See
+//! `ARCHITECTURE.md` for the map.
+
+pub mod access;
+pub mod audit;
+pub mod banner;
+pub mod cli;
+pub mod clock;
+pub mod demo;
+pub mod error;
+pub mod i18n;
+pub mod settings;
+pub mod store;
+pub mod validate;
+pub mod web;

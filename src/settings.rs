@@ -1,0 +1,131 @@
+//! Installation-wide settings: company, currency, time zone, default language.
+
+use crate::audit::{self, Actor};
+use crate::error::Result;
+use crate::i18n::format::Currency;
+use crate::i18n::{Lang, Msg};
+use crate::store::{KeyedKind, KeyedRecord, Reader, StoreError, Write};
+use crate::validate::Problems;
+use jiff::Timestamp;
+use jiff::tz::TimeZone;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Settings {
+    pub company_name: String,
+    pub currency: Currency,
+    /// IANA name; empty means "the zone given by TZ / STEPPE_TZ, else UTC".
+    pub time_zone: String,
+    pub default_lang: Lang,
+    #[serde(default)]
+    pub logo_mime: Option<String>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            company_name: "Steppe".into(),
+            currency: Currency::default(),
+            time_zone: String::new(),
+            default_lang: Lang::Mn,
+            logo_mime: None,
+        }
+    }
+}
+
+impl KeyedRecord for Settings {
+    const KIND: KeyedKind = KeyedKind::Singletons;
+}
+
+const KEY: &str = "settings";
+pub const LOGO_KEY: &str = "logo";
+
+pub fn load(r: &impl Reader) -> Result<Settings, StoreError> {
+    Ok(r.kget::<Settings>(KEY)?.unwrap_or_default())
+}
+
+impl Settings {
+    /// The display zone: the setting, else `fallback` (from the environment).
+    pub fn zone(&self, fallback: &TimeZone) -> TimeZone {
+        if self.time_zone.is_empty() {
+            fallback.clone()
+        } else {
+            TimeZone::get(&self.time_zone).unwrap_or_else(|_| fallback.clone())
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct SettingsDraft {
+    pub company_name: String,
+    pub currency_code: String,
+    pub currency_symbol: String,
+    pub currency_exponent: String,
+    pub time_zone: String,
+    pub default_lang: String,
+}
+
+pub fn save(
+    w: &mut Write,
+    now: Timestamp,
+    actor: &Actor,
+    d: &SettingsDraft,
+    logo: crate::banner::ImageChange,
+    mut p: Problems,
+) -> Result<Settings> {
+    let before = w.kget::<Settings>(KEY)?.unwrap_or_default();
+    let company_name = p.text("company_name", &d.company_name, 120, true, false);
+    let code = p
+        .text("currency_code", &d.currency_code, 3, true, false)
+        .to_uppercase();
+    if !code.is_empty() && (code.len() != 3 || !code.bytes().all(|b| b.is_ascii_uppercase())) {
+        p.add("currency_code", Msg::InvalidChoice);
+    }
+    let symbol = p.text("currency_symbol", &d.currency_symbol, 8, false, false);
+    let exponent = match d.currency_exponent.trim().parse::<u8>() {
+        Ok(e) if e <= 4 => e,
+        _ => {
+            p.add("currency_exponent", Msg::InvalidNumber);
+            0
+        }
+    };
+    let time_zone = p.text("time_zone", &d.time_zone, 64, false, false);
+    if !time_zone.is_empty() && TimeZone::get(&time_zone).is_err() {
+        p.add("time_zone", Msg::InvalidTimeZone);
+    }
+    let default_lang = Lang::parse(d.default_lang.trim()).unwrap_or_else(|| {
+        p.add("default_lang", Msg::InvalidChoice);
+        Lang::En
+    });
+    p.check()?;
+    let mut logo_mime = before.logo_mime.clone();
+    match logo {
+        crate::banner::ImageChange::Keep => {}
+        crate::banner::ImageChange::Replace(img) => {
+            w.blob_put(LOGO_KEY, &img.bytes)?;
+            logo_mime = Some(img.mime);
+        }
+        crate::banner::ImageChange::Remove => {
+            w.blob_remove(LOGO_KEY)?;
+            logo_mime = None;
+        }
+    }
+    let after = Settings {
+        company_name,
+        currency: Currency {
+            code,
+            symbol,
+            exponent,
+        },
+        time_zone,
+        default_lang,
+        logo_mime,
+    };
+    w.kput(KEY, &after)?;
+    let summary = audit::changes(
+        &serde_json::to_value(&before).unwrap_or_default(),
+        &serde_json::to_value(&after).unwrap_or_default(),
+    );
+    audit::record(w, now, actor, "update", "settings", "settings", summary)?;
+    Ok(after)
+}

@@ -1,0 +1,593 @@
+//! The embedded database: typed records over redb.
+//!
+//! Invariant: this is the only module that imports `redb`. Everything else sees records
+//! (`Record`, `KeyedRecord`), unique indexes and blobs, read and written inside closures
+//! that run as exactly one transaction, so a write either commits whole or not at all.
+
+mod codec;
+mod migrate;
+mod tables;
+
+pub use migrate::SCHEMA_VERSION;
+
+use redb::{Database, ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition};
+use serde::{Serialize, de::DeserializeOwned};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// The file name inside the data directory.
+pub const FILE_NAME: &str = "steppe.redb";
+
+/// Why a store operation failed.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// The database engine failed; the text says at which step.
+    Db(String),
+    /// A stored row could not be decoded or encoded.
+    Corrupt(String),
+    /// The file was written by a newer Steppe and must not be touched by this one.
+    NewerSchema { found: u64, supported: u64 },
+    /// Another process holds the database open.
+    Locked(PathBuf),
+}
+
+impl StoreError {
+    fn db<E: std::fmt::Display>(step: &'static str) -> impl Fn(E) -> StoreError {
+        move |e| StoreError::Db(format!("{step}: {e}"))
+    }
+}
+
+impl std::fmt::Display for StoreError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StoreError::Db(m) => write!(f, "database error: {m}"),
+            StoreError::Corrupt(m) => write!(f, "stored data is unreadable: {m}"),
+            StoreError::NewerSchema { found, supported } => write!(
+                f,
+                "the database was written by a newer Steppe (schema {found}); this build \
+                 understands schema {supported} at most. Run the newer Steppe again, or restore \
+                 a backup made by this version"
+            ),
+            StoreError::Locked(p) => write!(
+                f,
+                "the database {} is in use by another Steppe process; stop it first",
+                p.display()
+            ),
+        }
+    }
+}
+
+impl std::error::Error for StoreError {}
+
+/// Tables of records keyed by a sequential `u64` id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Kind {
+    Admins,
+    Banners,
+    Audit,
+}
+
+impl Kind {
+    fn table(self) -> TableDefinition<'static, u64, &'static [u8]> {
+        match self {
+            Kind::Admins => tables::ADMINS,
+            Kind::Banners => tables::BANNERS,
+            Kind::Audit => tables::AUDIT,
+        }
+    }
+    fn name(self) -> &'static str {
+        match self {
+            Kind::Admins => "admins",
+            Kind::Banners => "banners",
+            Kind::Audit => "audit",
+        }
+    }
+}
+
+/// Tables of records keyed by a string.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum KeyedKind {
+    Roles,
+    Sessions,
+    ApiTokens,
+    Singletons,
+}
+
+impl KeyedKind {
+    fn table(self) -> TableDefinition<'static, &'static str, &'static [u8]> {
+        match self {
+            KeyedKind::Roles => tables::ROLES,
+            KeyedKind::Sessions => tables::SESSIONS_STR,
+            KeyedKind::ApiTokens => tables::API_TOKENS_STR,
+            KeyedKind::Singletons => tables::SINGLETONS,
+        }
+    }
+}
+
+/// Unique secondary indexes: normalized key → id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Index {
+    AdminUsername,
+}
+
+impl Index {
+    fn table(self) -> TableDefinition<'static, &'static str, u64> {
+        match self {
+            Index::AdminUsername => tables::ADMIN_BY_USERNAME,
+        }
+    }
+}
+
+/// A record stored under a sequential id.
+pub trait Record: Serialize + DeserializeOwned {
+    const KIND: Kind;
+}
+
+/// A record stored under a string key.
+pub trait KeyedRecord: Serialize + DeserializeOwned {
+    const KIND: KeyedKind;
+}
+
+/// The database handle; cheap to clone, shared by every task.
+#[derive(Clone)]
+pub struct Store {
+    db: Arc<Database>,
+    path: PathBuf,
+}
+
+impl Store {
+    /// Opens (or creates) `DIR/steppe.redb`, creates every table and migrates the schema, all in
+    /// one transaction.
+    pub fn open(dir: &Path) -> Result<Store, StoreError> {
+        std::fs::create_dir_all(dir).map_err(|e| {
+            StoreError::Db(format!("creating data directory {}: {e}", dir.display()))
+        })?;
+        let path = dir.join(FILE_NAME);
+        let db = Database::create(&path).map_err(|e| match e {
+            redb::DatabaseError::DatabaseAlreadyOpen => StoreError::Locked(path.clone()),
+            e => StoreError::Db(format!("opening {}: {e}", path.display())),
+        })?;
+        let tx = db.begin_write().map_err(StoreError::db("starting setup"))?;
+        let version = migrate::run(&tx)?;
+        tables::create_all(&tx).map_err(StoreError::db("creating tables"))?;
+        tx.commit().map_err(StoreError::db("committing setup"))?;
+        tracing::debug!(path = %path.display(), version, "store opened");
+        Ok(Store {
+            db: Arc::new(db),
+            path,
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Runs `f` on a consistent snapshot.
+    pub fn read<T, E: From<StoreError>>(
+        &self,
+        f: impl FnOnce(&Read) -> Result<T, E>,
+    ) -> Result<T, E> {
+        let tx = self
+            .db
+            .begin_read()
+            .map_err(StoreError::db("starting read"))?;
+        f(&Read { tx })
+    }
+
+    /// Runs `f` as one write transaction: committed (durably) if `f` returns `Ok`, otherwise
+    /// nothing of it is kept.
+    pub fn write<T, E: From<StoreError>>(
+        &self,
+        f: impl FnOnce(&mut Write) -> Result<T, E>,
+    ) -> Result<T, E> {
+        let tx = self
+            .db
+            .begin_write()
+            .map_err(StoreError::db("starting write"))?;
+        let mut w = Write { tx };
+        let out = f(&mut w)?;
+        w.tx.commit().map_err(StoreError::db("committing"))?;
+        Ok(out)
+    }
+
+    /// `read` on the blocking pool, so the async workers never wait on disk.
+    pub async fn read_async<T, E>(
+        &self,
+        f: impl FnOnce(&Read) -> Result<T, E> + Send + 'static,
+    ) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+    {
+        let store = self.clone();
+        let span = tracing::Span::current();
+        tokio::task::spawn_blocking(move || span.in_scope(|| store.read(f)))
+            .await
+            .unwrap_or_else(|e| Err(StoreError::Db(format!("read task failed: {e}")).into()))
+    }
+
+    /// `write` on the blocking pool.
+    pub async fn write_async<T, E>(
+        &self,
+        f: impl FnOnce(&mut Write) -> Result<T, E> + Send + 'static,
+    ) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+    {
+        let store = self.clone();
+        let span = tracing::Span::current();
+        tokio::task::spawn_blocking(move || span.in_scope(|| store.write(f)))
+            .await
+            .unwrap_or_else(|e| Err(StoreError::Db(format!("write task failed: {e}")).into()))
+    }
+
+    /// The stored schema version (for diagnostics and tests).
+    pub fn schema_version(&self) -> Result<u64, StoreError> {
+        self.read(|r| {
+            let meta =
+                r.tx.open_table(tables::META)
+                    .map_err(StoreError::db("opening meta"))?;
+            let v = meta
+                .get("schema_version")
+                .map_err(StoreError::db("reading meta"))?;
+            Ok(v.map(|v| v.value()).unwrap_or(0))
+        })
+    }
+}
+
+/// A read snapshot.
+pub struct Read {
+    tx: redb::ReadTransaction,
+}
+
+/// A write transaction in progress.
+pub struct Write {
+    tx: redb::WriteTransaction,
+}
+
+/// Read access, the same inside a read snapshot and a write transaction.
+pub trait Reader {
+    /// The record with this id, if any.
+    fn get<R: Record>(&self, id: u64) -> Result<Option<R>, StoreError>;
+
+    /// Every record of the table, in id order.
+    fn list<R: Record>(&self) -> Result<Vec<R>, StoreError>;
+
+    /// Visits records in id order (or newest first) until `f` returns false.
+    fn scan<R: Record>(
+        &self,
+        newest_first: bool,
+        f: impl FnMut(R) -> bool,
+    ) -> Result<(), StoreError>;
+
+    /// Number of records in the table.
+    fn count<R: Record>(&self) -> Result<u64, StoreError>;
+
+    /// The keyed record under `key`, if any.
+    fn kget<R: KeyedRecord>(&self, key: &str) -> Result<Option<R>, StoreError>;
+
+    /// Every keyed record with its key, in key order.
+    fn klist<R: KeyedRecord>(&self) -> Result<Vec<(String, R)>, StoreError>;
+
+    /// The id a unique index maps `key` to.
+    fn index_get(&self, index: Index, key: &str) -> Result<Option<u64>, StoreError>;
+
+    /// A stored blob (image bytes).
+    fn blob(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError>;
+}
+
+macro_rules! impl_reader {
+    ($t:ty) => {
+        impl Reader for $t {
+            /// The record with this id, if any.
+            fn get<R: Record>(&self, id: u64) -> Result<Option<R>, StoreError> {
+                let t = self
+                    .tx
+                    .open_table(R::KIND.table())
+                    .map_err(StoreError::db("opening table"))?;
+                let v = t.get(id).map_err(StoreError::db("reading row"))?;
+                v.map(|v| codec::decode(R::KIND.name(), v.value()))
+                    .transpose()
+            }
+
+            /// Every record of the table, in id order.
+            fn list<R: Record>(&self) -> Result<Vec<R>, StoreError> {
+                let mut out = Vec::new();
+                self.scan::<R>(false, |r| {
+                    out.push(r);
+                    true
+                })?;
+                Ok(out)
+            }
+
+            /// Visits records in id order (or newest first) until `f` returns false.
+            fn scan<R: Record>(
+                &self,
+                newest_first: bool,
+                mut f: impl FnMut(R) -> bool,
+            ) -> Result<(), StoreError> {
+                let t = self
+                    .tx
+                    .open_table(R::KIND.table())
+                    .map_err(StoreError::db("opening table"))?;
+                let range = t.iter().map_err(StoreError::db("scanning table"))?;
+                let mut visit = |row: Result<_, redb::StorageError>| -> Result<bool, StoreError> {
+                    let (_, v): (_, redb::AccessGuard<'_, &[u8]>) =
+                        row.map_err(StoreError::db("reading row"))?;
+                    Ok(f(codec::decode(R::KIND.name(), v.value())?))
+                };
+                if newest_first {
+                    for row in range.rev() {
+                        if !visit(row)? {
+                            break;
+                        }
+                    }
+                } else {
+                    for row in range {
+                        if !visit(row)? {
+                            break;
+                        }
+                    }
+                }
+                Ok(())
+            }
+
+            /// Number of records in the table.
+            fn count<R: Record>(&self) -> Result<u64, StoreError> {
+                let t = self
+                    .tx
+                    .open_table(R::KIND.table())
+                    .map_err(StoreError::db("opening table"))?;
+                t.len().map_err(StoreError::db("counting rows"))
+            }
+
+            /// The keyed record under `key`, if any.
+            fn kget<R: KeyedRecord>(&self, key: &str) -> Result<Option<R>, StoreError> {
+                let t = self
+                    .tx
+                    .open_table(R::KIND.table())
+                    .map_err(StoreError::db("opening table"))?;
+                let v = t.get(key).map_err(StoreError::db("reading row"))?;
+                v.map(|v| codec::decode("keyed", v.value())).transpose()
+            }
+
+            /// Every keyed record with its key, in key order.
+            fn klist<R: KeyedRecord>(&self) -> Result<Vec<(String, R)>, StoreError> {
+                let t = self
+                    .tx
+                    .open_table(R::KIND.table())
+                    .map_err(StoreError::db("opening table"))?;
+                let mut out = Vec::new();
+                for row in t.iter().map_err(StoreError::db("scanning table"))? {
+                    let (k, v) = row.map_err(StoreError::db("reading row"))?;
+                    out.push((k.value().to_string(), codec::decode("keyed", v.value())?));
+                }
+                Ok(out)
+            }
+
+            /// The id a unique index maps `key` to.
+            fn index_get(&self, index: Index, key: &str) -> Result<Option<u64>, StoreError> {
+                let t = self
+                    .tx
+                    .open_table(index.table())
+                    .map_err(StoreError::db("opening index"))?;
+                let v = t.get(key).map_err(StoreError::db("reading index"))?;
+                Ok(v.map(|v| v.value()))
+            }
+
+            /// A stored blob (image bytes).
+            fn blob(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+                let t = self
+                    .tx
+                    .open_table(tables::BLOBS)
+                    .map_err(StoreError::db("opening blobs"))?;
+                let v = t.get(key).map_err(StoreError::db("reading blob"))?;
+                Ok(v.map(|v| v.value().to_vec()))
+            }
+        }
+    };
+}
+
+impl_reader!(Read);
+
+impl_reader!(Write);
+
+impl Write {
+    /// Hands out the next id of a table; ids are never reused, even after a rollback-free
+    /// delete, so audit entries keep pointing at the right thing.
+    pub fn next_id(&mut self, kind: Kind) -> Result<u64, StoreError> {
+        let mut meta = self
+            .tx
+            .open_table(tables::META)
+            .map_err(StoreError::db("opening meta"))?;
+        let key = format!("next_id:{}", kind.name());
+        let next = meta
+            .get(key.as_str())
+            .map_err(StoreError::db("reading id counter"))?
+            .map(|v| v.value())
+            .unwrap_or(1);
+        meta.insert(key.as_str(), next + 1)
+            .map_err(StoreError::db("writing id counter"))?;
+        Ok(next)
+    }
+
+    /// Inserts or replaces the record under `id`.
+    pub fn put<R: Record>(&mut self, id: u64, record: &R) -> Result<(), StoreError> {
+        let bytes = codec::encode(record)?;
+        let mut t = self
+            .tx
+            .open_table(R::KIND.table())
+            .map_err(StoreError::db("opening table"))?;
+        t.insert(id, bytes.as_slice())
+            .map_err(StoreError::db("writing row"))?;
+        Ok(())
+    }
+
+    /// Removes the record under `id`; true if it existed.
+    pub fn remove<R: Record>(&mut self, id: u64) -> Result<bool, StoreError> {
+        let mut t = self
+            .tx
+            .open_table(R::KIND.table())
+            .map_err(StoreError::db("opening table"))?;
+        let old = t.remove(id).map_err(StoreError::db("removing row"))?;
+        Ok(old.is_some())
+    }
+
+    pub fn kput<R: KeyedRecord>(&mut self, key: &str, record: &R) -> Result<(), StoreError> {
+        let bytes = codec::encode(record)?;
+        let mut t = self
+            .tx
+            .open_table(R::KIND.table())
+            .map_err(StoreError::db("opening table"))?;
+        t.insert(key, bytes.as_slice())
+            .map_err(StoreError::db("writing row"))?;
+        Ok(())
+    }
+
+    pub fn kremove<R: KeyedRecord>(&mut self, key: &str) -> Result<bool, StoreError> {
+        let mut t = self
+            .tx
+            .open_table(R::KIND.table())
+            .map_err(StoreError::db("opening table"))?;
+        let old = t.remove(key).map_err(StoreError::db("removing row"))?;
+        Ok(old.is_some())
+    }
+
+    /// Removes every keyed record for which `f` returns true; returns how many.
+    pub fn kretain<R: KeyedRecord>(
+        &mut self,
+        mut keep: impl FnMut(&str, &R) -> bool,
+    ) -> Result<usize, StoreError> {
+        let doomed: Vec<String> = self
+            .klist::<R>()?
+            .into_iter()
+            .filter(|(k, r)| !keep(k, r))
+            .map(|(k, _)| k)
+            .collect();
+        for k in &doomed {
+            self.kremove::<R>(k)?;
+        }
+        Ok(doomed.len())
+    }
+
+    pub fn index_put(&mut self, index: Index, key: &str, id: u64) -> Result<(), StoreError> {
+        let mut t = self
+            .tx
+            .open_table(index.table())
+            .map_err(StoreError::db("opening index"))?;
+        t.insert(key, id).map_err(StoreError::db("writing index"))?;
+        Ok(())
+    }
+
+    pub fn index_remove(&mut self, index: Index, key: &str) -> Result<(), StoreError> {
+        let mut t = self
+            .tx
+            .open_table(index.table())
+            .map_err(StoreError::db("opening index"))?;
+        t.remove(key)
+            .map_err(StoreError::db("removing index entry"))?;
+        Ok(())
+    }
+
+    pub fn blob_put(&mut self, key: &str, bytes: &[u8]) -> Result<(), StoreError> {
+        let mut t = self
+            .tx
+            .open_table(tables::BLOBS)
+            .map_err(StoreError::db("opening blobs"))?;
+        t.insert(key, bytes)
+            .map_err(StoreError::db("writing blob"))?;
+        Ok(())
+    }
+
+    pub fn blob_remove(&mut self, key: &str) -> Result<(), StoreError> {
+        let mut t = self
+            .tx
+            .open_table(tables::BLOBS)
+            .map_err(StoreError::db("opening blobs"))?;
+        t.remove(key).map_err(StoreError::db("removing blob"))?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+
+    #[derive(Serialize, Deserialize, Debug, PartialEq)]
+    struct Thing {
+        name: String,
+    }
+    impl Record for Thing {
+        const KIND: Kind = Kind::Banners;
+    }
+
+    #[test]
+    fn failed_closure_commits_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let r: Result<(), StoreError> = store.write(|w| {
+            let id = w.next_id(Kind::Banners)?;
+            w.put(id, &Thing { name: "x".into() })?;
+            Err(StoreError::Db("boom".into()))
+        });
+        assert!(r.is_err());
+        let n = store.read(|r| r.count::<Thing>()).unwrap();
+        assert_eq!(n, 0);
+        let id = store.write(|w| w.next_id(Kind::Banners)).unwrap();
+        assert_eq!(id, 1, "the aborted transaction must not consume an id");
+    }
+
+    #[test]
+    fn newer_schema_is_refused_with_a_clear_message() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let store = Store::open(dir.path()).unwrap();
+            store
+                .write(|w| {
+                    let mut m = w.tx.open_table(tables::META).map_err(StoreError::db("m"))?;
+                    m.insert("schema_version", SCHEMA_VERSION + 1)
+                        .map_err(StoreError::db("m"))?;
+                    Ok::<_, StoreError>(())
+                })
+                .unwrap();
+        }
+        let err = Store::open(dir.path()).err().expect("must refuse");
+        assert!(err.to_string().contains("newer Steppe"), "{err}");
+    }
+
+    #[test]
+    fn records_round_trip_in_id_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        for name in ["a", "b", "c"] {
+            store
+                .write(|w| {
+                    let id = w.next_id(Kind::Banners)?;
+                    w.put(id, &Thing { name: name.into() })
+                })
+                .unwrap();
+        }
+        let all: Vec<Thing> = store.read(|r| r.list()).unwrap();
+        assert_eq!(
+            all.iter().map(|t| t.name.as_str()).collect::<Vec<_>>(),
+            ["a", "b", "c"]
+        );
+        let mut newest = Vec::new();
+        store
+            .read(|r| {
+                r.scan::<Thing>(true, |t| {
+                    newest.push(t.name);
+                    newest.len() < 2
+                })
+            })
+            .unwrap();
+        assert_eq!(newest, ["c", "b"]);
+        assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
+    }
+}

@@ -1,0 +1,161 @@
+//! `/api/v1/me`, `/api/v1/admins`, `/api/v1/audit`.
+
+use crate::access::admins::{self, AdminDraft};
+use crate::access::{Admin, Grants, Menu, secret};
+use crate::error::Error;
+use crate::store::Reader;
+use crate::validate::Problems;
+use crate::web::ctx::Ctx;
+use crate::web::http::{self, Req};
+use crate::web::pages::audit as audit_page;
+use crate::web::router::{Out, WebError};
+use hyper::StatusCode;
+use serde::Deserialize;
+use serde_json::json;
+use std::sync::Arc;
+
+pub async fn me(cx: Arc<Ctx>, _req: Req) -> Out {
+    let u = cx.user.as_ref().ok_or(WebError::Forbidden)?;
+    let perms: serde_json::Map<String, serde_json::Value> = Menu::ALL
+        .iter()
+        .map(|m| (m.id().to_string(), json!(u.perms.level(*m))))
+        .collect();
+    let mut v = u.admin.view();
+    v["permissions"] = serde_json::Value::Object(perms);
+    Ok(http::json(StatusCode::OK, &v))
+}
+
+pub async fn list(cx: Arc<Ctx>, _req: Req) -> Out {
+    let admins = cx.app.store.read_async(|r| r.list::<Admin>()).await?;
+    let items: Vec<_> = admins.iter().map(Admin::view).collect();
+    Ok(http::json(StatusCode::OK, &json!({ "items": items })))
+}
+
+pub async fn get(cx: Arc<Ctx>, req: Req) -> Out {
+    let id = req.id(0).ok_or(WebError::NotFound)?;
+    let a = cx
+        .app
+        .store
+        .read_async(move |r| r.get::<Admin>(id))
+        .await?
+        .ok_or(WebError::NotFound)?;
+    Ok(http::json(StatusCode::OK, &a.view()))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct AdminBody {
+    username: Option<String>,
+    full_name: Option<String>,
+    phone: Option<String>,
+    email: Option<String>,
+    active: Option<bool>,
+    note: Option<String>,
+    role_id: Option<String>,
+    overrides: Option<Grants>,
+    password: Option<String>,
+}
+
+impl AdminBody {
+    fn apply(self, mut d: AdminDraft) -> AdminDraft {
+        if let Some(v) = self.username {
+            d.username = v;
+        }
+        if let Some(v) = self.full_name {
+            d.full_name = v;
+        }
+        if let Some(v) = self.phone {
+            d.phone = v;
+        }
+        if let Some(v) = self.email {
+            d.email = v;
+        }
+        if let Some(v) = self.active {
+            d.active = v;
+        }
+        if let Some(v) = self.note {
+            d.note = v;
+        }
+        if let Some(v) = self.role_id {
+            d.role_id = v;
+        }
+        if let Some(v) = self.overrides {
+            d.overrides = v;
+        }
+        d
+    }
+}
+
+pub async fn create(cx: Arc<Ctx>, req: Req) -> Out {
+    let mut b: AdminBody = super::body(&req)?;
+    let password = b.password.take().unwrap_or_default();
+    let mut p = Problems::default();
+    p.password("password", &password);
+    let d = b.apply(AdminDraft {
+        active: true,
+        ..Default::default()
+    });
+    if !p.is_empty() {
+        return Err(WebError::Invalid(p));
+    }
+    let hash = secret::hash_password_async(password)
+        .await
+        .map_err(WebError::Internal)?;
+    let (actor, now) = (cx.actor(), cx.now);
+    let a = cx
+        .app
+        .store
+        .write_async(move |w| admins::create(w, now, &actor, d, hash))
+        .await?;
+    Ok(http::json(StatusCode::CREATED, &a.view()))
+}
+
+pub async fn patch(cx: Arc<Ctx>, req: Req) -> Out {
+    let id = req.id(0).ok_or(WebError::NotFound)?;
+    let mut b: AdminBody = super::body(&req)?;
+    let password = b.password.take();
+    let hash = match password {
+        Some(pw) => {
+            let mut p = Problems::default();
+            p.password("password", &pw);
+            if !p.is_empty() {
+                return Err(WebError::Invalid(p));
+            }
+            Some(
+                secret::hash_password_async(pw)
+                    .await
+                    .map_err(WebError::Internal)?,
+            )
+        }
+        None => None,
+    };
+    let (actor, now) = (cx.actor(), cx.now);
+    let a = cx
+        .app
+        .store
+        .write_async(move |w| {
+            let cur = w.get::<Admin>(id)?.ok_or(Error::NotFound)?;
+            let d = b.apply(AdminDraft {
+                username: cur.username.clone(),
+                full_name: cur.full_name.clone(),
+                phone: cur.phone.clone(),
+                email: cur.email.clone(),
+                active: cur.active,
+                note: cur.note.clone(),
+                role_id: cur.role_id.clone(),
+                overrides: cur.overrides.clone(),
+            });
+            let a = admins::update(w, now, &actor, id, d)?;
+            if let Some(h) = hash {
+                admins::set_password(w, now, &actor, id, h, None)?;
+            }
+            Ok::<_, Error>(a)
+        })
+        .await?;
+    Ok(http::json(StatusCode::OK, &a.view()))
+}
+
+pub async fn audit(cx: Arc<Ctx>, req: Req) -> Out {
+    let entries = audit_page::query(&cx, audit_page::Filter::from_query(&req)).await?;
+    Ok(http::json(StatusCode::OK, &json!({ "items": entries })))
+}

@@ -1,0 +1,38 @@
+//! The JSON API under `/api/v1`: the same operations as the pages, for programs.
+//!
+//! Errors are always `{"error": {"code", "message"}}`; validation errors add `fields`.
+
+pub mod admins;
+pub mod openapi;
+pub mod roles;
+
+use super::http::{self, Req, Resp};
+use super::router::WebError;
+use crate::i18n::Lang;
+use crate::validate::Problems;
+use hyper::StatusCode;
+use serde::de::DeserializeOwned;
+use serde_json::json;
+
+pub fn error(status: StatusCode, code: &str, message: &str) -> Resp {
+    http::json(
+        status,
+        &json!({ "error": { "code": code, "message": message } }),
+    )
+}
+
+pub fn invalid(p: &Problems) -> Resp {
+    let fields: serde_json::Map<String, serde_json::Value> =
+        p.0.iter()
+            .map(|p| (p.field.to_string(), json!(p.text(Lang::En))))
+            .collect();
+    http::json(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        &json!({ "error": { "code": "invalid", "message": "some fields are invalid", "fields": fields } }),
+    )
+}
+
+/// Parses a JSON request body, or explains what is wrong with it.
+pub fn body<T: DeserializeOwned>(req: &Req) -> Result<T, WebError> {
+    serde_json::from_slice(&req.body).map_err(|e| WebError::BadRequest(format!("JSON body: {e}")))
+}

@@ -1,0 +1,6 @@
+// Small enhancements only; every page works without this file.
+document.addEventListener("click", function (e) {
+  var t = e.target;
+  if (t.matches("[data-print]")) { window.print(); }
+  if (t.matches("[data-confirm]") && !window.confirm(t.getAttribute("data-confirm"))) { e.preventDefault(); }
+});

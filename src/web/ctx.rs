@@ -1,0 +1,92 @@
+//! Per-request context: who is asking, in which language, with which permissions — and the
+//! shared application state every handler reaches through it.
+
+use crate::access::ratelimit::LoginLimiter;
+use crate::access::{Admin, Level, Menu, Permissions};
+use crate::audit::{Actor, Via};
+use crate::clock::Clock;
+use crate::i18n::{Lang, Msg, format};
+use crate::settings::Settings;
+use crate::store::Store;
+use jiff::Timestamp;
+use jiff::tz::TimeZone;
+use std::sync::Arc;
+
+/// What every handler can reach.
+pub struct App {
+    pub store: Store,
+    pub clock: Clock,
+    pub limiter: LoginLimiter,
+    /// The zone from `TZ`/`STEPPE_TZ`, used when settings name none.
+    pub env_tz: TimeZone,
+    pub started_at: Timestamp,
+}
+
+/// The signed-in admin.
+pub struct User {
+    pub admin: Admin,
+    pub perms: Permissions,
+    /// The session's store key; `None` when the request came with an API token.
+    pub session_key: Option<String>,
+}
+
+pub struct Ctx {
+    pub app: Arc<App>,
+    pub lang: Lang,
+    pub settings: Settings,
+    pub tz: TimeZone,
+    pub now: Timestamp,
+    pub user: Option<User>,
+    /// The CSRF token forms on this page must carry.
+    pub csrf: String,
+    pub via: Via,
+    pub ip: String,
+    /// The current path with its query, to come back to (language links, login `next`).
+    pub here: String,
+    /// `here` with `lang=en` / `lang=mn` set, for the language switcher.
+    pub lang_links: [(Lang, String); 2],
+}
+
+impl Ctx {
+    pub fn t(&self, m: Msg) -> &'static str {
+        self.lang.t(m)
+    }
+
+    pub fn f(&self, m: Msg, args: &[&dyn std::fmt::Display]) -> String {
+        self.lang.f(m, args)
+    }
+
+    pub fn can(&self, menu: Menu, level: Level) -> bool {
+        self.user
+            .as_ref()
+            .is_some_and(|u| u.perms.allows(menu, level))
+    }
+
+    pub fn actor(&self) -> Actor {
+        Actor {
+            admin_id: self.user.as_ref().map(|u| u.admin.id),
+            username: self
+                .user
+                .as_ref()
+                .map_or_else(|| "(anonymous)".into(), |u| u.admin.username.clone()),
+            via: self.via,
+            ip: Some(self.ip.clone()),
+        }
+    }
+
+    pub fn datetime(&self, t: Timestamp) -> String {
+        format::datetime(self.lang, t, &self.tz)
+    }
+
+    pub fn date(&self, t: Timestamp) -> String {
+        format::date(self.lang, t, &self.tz)
+    }
+
+    pub fn money(&self, minor: i64) -> String {
+        format::money(self.lang, minor, &self.settings.currency)
+    }
+
+    pub fn today(&self) -> jiff::civil::Date {
+        self.now.to_zoned_datetime(self.tz.clone()).date()
+    }
+}

@@ -1,0 +1,15 @@
+//! The admin web UI and JSON API over HTTP(S).
+//!
+//! Invariant: no business rule lives here; handlers parse input, call `access`, `banner`,
+//! `settings` (and later billing) inside one store transaction, and render the result.
+
+pub mod api;
+pub mod ctx;
+pub mod http;
+pub mod layout;
+mod multipart;
+pub mod pages;
+pub mod router;
+pub mod server;
+
+pub use server::{Application, Config, Tls};

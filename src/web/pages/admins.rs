@@ -1,0 +1,306 @@
+//! The user (admin) manager: list, add, edit with per-menu overrides, reset password.
+
+use crate::access::admins::{self, AdminDraft};
+use crate::access::{Admin, Grants, Level, Menu, Role, roles, secret};
+use crate::error::Error;
+use crate::i18n::Msg;
+use crate::store::Reader;
+use crate::store::StoreError;
+use crate::validate::Problems;
+use crate::web::ctx::Ctx;
+use crate::web::http::{self, Form, Req};
+use crate::web::layout::{
+    self, checkbox, csrf, input, level_label, menu_label, page, select, textarea,
+};
+use crate::web::router::{Out, WebError};
+use hyper::StatusCode;
+use maud::{Markup, html};
+use std::sync::Arc;
+
+pub async fn list(cx: Arc<Ctx>, req: Req) -> Out {
+    let (admins, roles) = cx
+        .app
+        .store
+        .read_async(|r| Ok::<_, StoreError>((r.list::<Admin>()?, roles::list(r)?)))
+        .await?;
+    let role_name = |id: &str| {
+        roles
+            .iter()
+            .find(|r| r.id == id)
+            .map_or(id.to_string(), |r| r.name.clone())
+    };
+    let can_edit = cx.can(Menu::Admins, Level::Edit);
+    let body = html! {
+        (layout::notice(&cx, req.query("notice")))
+        (layout::toolbar(&cx, html! {
+            @if can_edit { a.button href="/admins/new" { (cx.t(Msg::Add)) } }
+            a.button.secondary href="/roles" { (cx.t(Msg::Roles)) }
+        }))
+        div.table-wrap { table {
+            thead { tr {
+                th.num { (cx.t(Msg::Number)) } th { (cx.t(Msg::Username)) } th { (cx.t(Msg::FullName)) }
+                th { (cx.t(Msg::Role)) } th { (cx.t(Msg::Phone)) } th { (cx.t(Msg::Email)) }
+                th { (cx.t(Msg::Status)) } th { (cx.t(Msg::CreatedDate)) } th { (cx.t(Msg::LastLogin)) } th { (cx.t(Msg::Note)) }
+            } }
+            tbody {
+                @for (i, a) in admins.iter().enumerate() {
+                    tr {
+                        td.num { (i + 1) }
+                        td { a href={ "/admins/" (a.id) } { (a.username) } }
+                        td { (a.full_name) }
+                        td { (role_name(&a.role_id)) @if !a.overrides.0.is_empty() { " *" } }
+                        td { (a.phone) } td { (a.email) }
+                        td { @if a.active { span.badge.good { (cx.t(Msg::Active)) } } @else { span.badge.bad { (cx.t(Msg::Inactive)) } } }
+                        td { (cx.date(a.created_at)) }
+                        td { @match a.last_login_at { Some(t) => (cx.datetime(t)), None => (cx.t(Msg::Never)) } }
+                        td { (a.note) }
+                    }
+                }
+            }
+        } }
+    };
+    Ok(http::html(
+        StatusCode::OK,
+        page(&cx, cx.t(Msg::Admins), body),
+    ))
+}
+
+/// The add/edit form. `admin` is `None` when adding.
+fn form_page(
+    cx: &Ctx,
+    admin: Option<&Admin>,
+    d: &AdminDraft,
+    roles: &[Role],
+    p: &Problems,
+    notice: Option<&str>,
+) -> Markup {
+    let action = admin.map_or_else(|| "/admins".to_string(), |a| format!("/admins/{}", a.id));
+    let role_opts: Vec<(String, String)> = roles
+        .iter()
+        .map(|r| (r.id.clone(), r.name.clone()))
+        .collect();
+    let role = roles.iter().find(|r| r.id == d.role_id);
+    let can_edit = cx.can(Menu::Admins, Level::Edit);
+    let title = if admin.is_some() {
+        cx.t(Msg::EditAdmin)
+    } else {
+        cx.t(Msg::NewAdmin)
+    };
+    page(
+        cx,
+        title,
+        html! {
+            (layout::notice(cx, notice))
+            (layout::problems_summary(cx, p))
+            form method="post" action=(action) {
+                (csrf(cx))
+                (input(cx, p, "username", Msg::Username, "text", &d.username, true))
+                (input(cx, p, "full_name", Msg::FullName, "text", &d.full_name, true))
+                (input(cx, p, "phone", Msg::Phone, "tel", &d.phone, false))
+                (input(cx, p, "email", Msg::Email, "email", &d.email, false))
+                (select(cx, p, "role_id", Msg::Role, &role_opts, &d.role_id))
+                (checkbox(cx, "active", Msg::Active, d.active))
+                (textarea(cx, p, "note", Msg::Note, &d.note))
+                @if admin.is_none() {
+                    (input(cx, p, "password", Msg::Password, "password", "", true))
+                    (input(cx, p, "password2", Msg::PasswordConfirm, "password", "", true))
+                }
+                fieldset {
+                    legend { (cx.t(Msg::Overrides)) }
+                    p.muted { (cx.t(Msg::OverridesHelp)) }
+                    div.table-wrap { table {
+                        thead { tr { th { (cx.t(Msg::Menu)) } th { (cx.t(Msg::Role)) } th { (cx.t(Msg::Overrides)) } } }
+                        tbody {
+                            @for m in Menu::ALL {
+                                @let current = d.overrides.0.get(&m).map_or("inherit", |l| l.id());
+                                tr {
+                                    td { (cx.t(menu_label(m))) }
+                                    td { (level_label(cx, role.map_or(Level::None, |r| r.grants.level(m)))) }
+                                    td { select name={ "override_" (m.id()) } aria-label=(cx.t(menu_label(m))) {
+                                        option value="inherit" selected[current == "inherit"] { (cx.t(Msg::AsRole)) }
+                                        @for l in Level::ALL { option value=(l.id()) selected[current == l.id()] { (level_label(cx, l)) } }
+                                    } }
+                                }
+                            }
+                        }
+                    } }
+                }
+                @if can_edit { button type="submit" { (cx.t(Msg::Save)) } " " }
+                a.button.secondary href="/admins" { (cx.t(Msg::Back)) }
+            }
+            @if let Some(a) = admin.filter(|_| can_edit) {
+                section {
+                    h2 { (cx.t(Msg::ResetPassword)) }
+                    form method="post" action={ "/admins/" (a.id) "/password" } {
+                        (csrf(cx))
+                        (input(cx, p, "new_password", Msg::NewPassword, "password", "", true))
+                        button.danger type="submit" { (cx.t(Msg::ResetPassword)) }
+                    }
+                }
+            }
+        },
+    )
+}
+
+fn draft_from_form(f: &Form) -> AdminDraft {
+    let mut overrides = Grants::default();
+    for m in Menu::ALL {
+        if let Some(l) = Level::parse(f.get(&format!("override_{}", m.id()))) {
+            overrides.0.insert(m, l);
+        }
+    }
+    AdminDraft {
+        username: f.get("username").into(),
+        full_name: f.get("full_name").into(),
+        phone: f.get("phone").into(),
+        email: f.get("email").into(),
+        active: f.checked("active"),
+        note: f.get("note").into(),
+        role_id: f.get("role_id").into(),
+        overrides,
+    }
+}
+
+fn draft_of(a: &Admin) -> AdminDraft {
+    AdminDraft {
+        username: a.username.clone(),
+        full_name: a.full_name.clone(),
+        phone: a.phone.clone(),
+        email: a.email.clone(),
+        active: a.active,
+        note: a.note.clone(),
+        role_id: a.role_id.clone(),
+        overrides: a.overrides.clone(),
+    }
+}
+
+async fn load_roles(cx: &Ctx) -> Result<Vec<Role>, WebError> {
+    Ok(cx.app.store.read_async(|r| roles::list(r)).await?)
+}
+
+pub async fn new_form(cx: Arc<Ctx>, _req: Req) -> Out {
+    let roles = load_roles(&cx).await?;
+    let d = AdminDraft {
+        active: true,
+        role_id: "viewer".into(),
+        ..Default::default()
+    };
+    Ok(http::html(
+        StatusCode::OK,
+        form_page(&cx, None, &d, &roles, &Problems::default(), None),
+    ))
+}
+
+pub async fn create(cx: Arc<Ctx>, req: Req) -> Out {
+    let d = draft_from_form(&req.form);
+    let mut p = Problems::default();
+    p.password("password", req.form.get("password"));
+    if req.form.get("password") != req.form.get("password2") {
+        p.add("password2", Msg::PasswordsDiffer);
+    }
+    let hash = if p.is_empty() {
+        secret::hash_password_async(req.form.get("password").into())
+            .await
+            .map_err(WebError::Internal)?
+    } else {
+        String::new()
+    };
+    let (actor, now, draft) = (cx.actor(), cx.now, d.clone());
+    let result = cx
+        .app
+        .store
+        .write_async(move |w| match admins::create(w, now, &actor, draft, hash) {
+            Ok(a) if p.is_empty() => Ok(a),
+            Ok(_) => Err(Error::Invalid(p)),
+            Err(Error::Invalid(mut more)) => {
+                more.0.extend(p.0);
+                Err(Error::Invalid(more))
+            }
+            Err(e) => Err(e),
+        })
+        .await;
+    match result {
+        Ok(a) => Ok(http::redirect(&format!("/admins/{}?notice=saved", a.id))),
+        Err(Error::Invalid(p)) => {
+            let roles = load_roles(&cx).await?;
+            Ok(http::html(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                form_page(&cx, None, &d, &roles, &p, None),
+            ))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn load(cx: &Ctx, id: u64) -> Result<(Admin, Vec<Role>), WebError> {
+    let (a, roles) = cx
+        .app
+        .store
+        .read_async(move |r| Ok::<_, StoreError>((r.get::<Admin>(id)?, roles::list(r)?)))
+        .await?;
+    Ok((a.ok_or(WebError::NotFound)?, roles))
+}
+
+pub async fn edit_form(cx: Arc<Ctx>, req: Req) -> Out {
+    let (a, roles) = load(&cx, req.id(0).ok_or(WebError::NotFound)?).await?;
+    Ok(http::html(
+        StatusCode::OK,
+        form_page(
+            &cx,
+            Some(&a),
+            &draft_of(&a),
+            &roles,
+            &Problems::default(),
+            req.query("notice"),
+        ),
+    ))
+}
+
+pub async fn update(cx: Arc<Ctx>, req: Req) -> Out {
+    let id = req.id(0).ok_or(WebError::NotFound)?;
+    let d = draft_from_form(&req.form);
+    let (actor, now, draft) = (cx.actor(), cx.now, d.clone());
+    match cx
+        .app
+        .store
+        .write_async(move |w| admins::update(w, now, &actor, id, draft))
+        .await
+    {
+        Ok(_) => Ok(http::redirect(&format!("/admins/{id}?notice=saved"))),
+        Err(e @ (Error::Invalid(_) | Error::Conflict(_))) => {
+            let p = match e {
+                Error::Invalid(p) => p,
+                Error::Conflict(m) => Problems::one("role_id", m),
+                _ => Problems::default(),
+            };
+            let (a, roles) = load(&cx, id).await?;
+            Ok(http::html(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                form_page(&cx, Some(&a), &d, &roles, &p, None),
+            ))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn reset_password(cx: Arc<Ctx>, req: Req) -> Out {
+    let id = req.id(0).ok_or(WebError::NotFound)?;
+    let mut p = Problems::default();
+    p.password("new_password", req.form.get("new_password"));
+    if !p.is_empty() {
+        let (a, roles) = load(&cx, id).await?;
+        return Ok(http::html(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            form_page(&cx, Some(&a), &draft_of(&a), &roles, &p, None),
+        ));
+    }
+    let hash = secret::hash_password_async(req.form.get("new_password").into())
+        .await
+        .map_err(WebError::Internal)?;
+    let (actor, now) = (cx.actor(), cx.now);
+    cx.app
+        .store
+        .write_async(move |w| admins::set_password(w, now, &actor, id, hash, None))
+        .await?;
+    Ok(http::redirect(&format!("/admins/{id}?notice=reset")))
+}

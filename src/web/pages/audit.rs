@@ -1,0 +1,112 @@
+//! The audit log viewer: newest first, filtered by who, what and when; read-only by design.
+
+use crate::audit::AuditEntry;
+use crate::i18n::Msg;
+use crate::store::Reader;
+use crate::web::ctx::Ctx;
+use crate::web::http::{self, Req};
+use crate::web::layout::page;
+use crate::web::router::Out;
+use hyper::StatusCode;
+use jiff::civil::Date;
+use maud::html;
+use std::sync::Arc;
+
+pub const PAGE_SIZE: usize = 100;
+
+/// Filters shared by the page and `GET /api/v1/audit`.
+#[derive(Debug, Default, Clone)]
+pub struct Filter {
+    pub who: String,
+    pub entity: String,
+    pub from: Option<Date>,
+    pub to: Option<Date>,
+    /// Only entries with an id below this (paging newest → oldest).
+    pub before: Option<u64>,
+}
+
+impl Filter {
+    pub fn from_query(req: &Req) -> Filter {
+        Filter {
+            who: req.query("who").unwrap_or("").trim().to_lowercase(),
+            entity: req.query("entity").unwrap_or("").trim().to_lowercase(),
+            from: req.query("from").and_then(|s| s.parse().ok()),
+            to: req.query("to").and_then(|s| s.parse().ok()),
+            before: req.query("before").and_then(|s| s.parse().ok()),
+        }
+    }
+
+    fn keep(&self, e: &AuditEntry, tz: &jiff::tz::TimeZone) -> bool {
+        let day = e.at.to_zoned_datetime(tz.clone()).date();
+        (self.who.is_empty() || e.actor.username.to_lowercase().contains(&self.who))
+            && (self.entity.is_empty() || e.entity == self.entity)
+            && self.from.is_none_or(|f| day >= f)
+            && self.to.is_none_or(|t| day <= t)
+            && self.before.is_none_or(|b| e.id < b)
+    }
+}
+
+/// One page of matching entries, newest first.
+pub async fn query(cx: &Ctx, f: Filter) -> Result<Vec<AuditEntry>, crate::store::StoreError> {
+    let tz = cx.tz.clone();
+    cx.app
+        .store
+        .read_async(move |r| {
+            let mut out = Vec::new();
+            r.scan::<AuditEntry>(true, |e| {
+                if f.keep(&e, &tz) {
+                    out.push(e);
+                }
+                out.len() < PAGE_SIZE
+            })?;
+            Ok(out)
+        })
+        .await
+}
+
+pub async fn list(cx: Arc<Ctx>, req: Req) -> Out {
+    let f = Filter::from_query(&req);
+    let entries = query(&cx, f.clone()).await?;
+    let older = (entries.len() == PAGE_SIZE)
+        .then(|| entries.last().map(|e| e.id))
+        .flatten();
+    let q = |k: &str| req.query(k).unwrap_or("").to_string();
+    let body = html! {
+        form.toolbar.no-print method="get" action="/audit" {
+            label.field { span { (cx.t(Msg::Who)) } input type="text" name="who" value=(q("who")); }
+            label.field { span { (cx.t(Msg::Entity)) } input type="text" name="entity" value=(q("entity")); }
+            label.field { span { (cx.t(Msg::From)) } input type="date" name="from" value=(q("from")); }
+            label.field { span { (cx.t(Msg::To)) } input type="date" name="to" value=(q("to")); }
+            button type="submit" { (cx.t(Msg::Filter)) }
+            button.secondary type="button" data-print { (cx.t(Msg::Print)) }
+        }
+        div.table-wrap { table {
+            thead { tr {
+                th { (cx.t(Msg::When)) } th { (cx.t(Msg::Who)) } th { (cx.t(Msg::Via)) } th { (cx.t(Msg::Address)) }
+                th { (cx.t(Msg::Action)) } th { (cx.t(Msg::Entity)) } th { (cx.t(Msg::Change)) }
+            } }
+            tbody {
+                @for e in &entries {
+                    tr {
+                        td { (cx.datetime(e.at)) }
+                        td { (e.actor.username) }
+                        td { (e.actor.via.id()) }
+                        td { (e.actor.ip.as_deref().unwrap_or("")) }
+                        td { (e.action) }
+                        td { (e.entity) " " (e.entity_id) }
+                        td { (e.summary) }
+                    }
+                }
+            }
+        } }
+        @if let Some(id) = older {
+            p { a.button.secondary href={ "/audit?" (serde_urlencoded::to_string([
+                ("who", q("who")), ("entity", q("entity")), ("from", q("from")), ("to", q("to")), ("before", id.to_string())
+            ]).unwrap_or_default()) } { (cx.t(Msg::Older)) } }
+        }
+    };
+    Ok(http::html(
+        StatusCode::OK,
+        page(&cx, cx.t(Msg::Audit), body),
+    ))
+}

@@ -1,0 +1,11 @@
+//! The server-rendered pages, one module per menu.
+
+pub mod account;
+pub mod admins;
+pub mod audit;
+pub mod banners;
+pub mod home;
+pub mod login;
+pub mod misc;
+pub mod roles;
+pub mod settings;

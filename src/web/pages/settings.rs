@@ -1,0 +1,96 @@
+//! The Settings menu: company, logo, currency, time zone, default language.
+
+use crate::access::{Level, Menu};
+use crate::banner::{self, ImageChange};
+use crate::error::Error;
+use crate::i18n::{Lang, Msg};
+use crate::settings::{self, SettingsDraft};
+use crate::validate::Problems;
+use crate::web::ctx::Ctx;
+use crate::web::http::{self, Req};
+use crate::web::layout::{self, checkbox, csrf, input, page, select};
+use crate::web::router::Out;
+use hyper::StatusCode;
+use maud::{Markup, html};
+use std::sync::Arc;
+
+fn form_page(cx: &Ctx, d: &SettingsDraft, p: &Problems, notice: Option<&str>) -> Markup {
+    let langs: Vec<(String, String)> = Lang::ALL
+        .iter()
+        .map(|l| (l.code().into(), l.native_name().into()))
+        .collect();
+    let can_edit = cx.can(Menu::Settings, Level::Edit);
+    page(
+        cx,
+        cx.t(Msg::Settings),
+        html! {
+            (layout::notice(cx, notice))
+            (layout::problems_summary(cx, p))
+            form method="post" action="/settings" enctype="multipart/form-data" {
+                (csrf(cx))
+                (input(cx, p, "company_name", Msg::CompanyName, "text", &d.company_name, true))
+                @if cx.settings.logo_mime.is_some() {
+                    img.preview src="/logo" alt="" height="48";
+                    (checkbox(cx, "remove_logo", Msg::RemoveImage, false))
+                }
+                (layout::file(cx, p, "logo", Msg::Logo))
+                (input(cx, p, "currency_code", Msg::CurrencyCode, "text", &d.currency_code, true))
+                (input(cx, p, "currency_symbol", Msg::CurrencySymbol, "text", &d.currency_symbol, false))
+                (input(cx, p, "currency_exponent", Msg::CurrencyExponent, "number", &d.currency_exponent, true))
+                (input(cx, p, "time_zone", Msg::TimeZone, "text", &d.time_zone, false))
+                p.muted { "TZ: " (cx.app.env_tz.iana_name().unwrap_or("UTC")) }
+                (select(cx, p, "default_lang", Msg::DefaultLanguage, &langs, &d.default_lang))
+                @if can_edit { button type="submit" { (cx.t(Msg::Save)) } }
+            }
+        },
+    )
+}
+
+pub async fn show(cx: Arc<Ctx>, req: Req) -> Out {
+    let s = &cx.settings;
+    let d = SettingsDraft {
+        company_name: s.company_name.clone(),
+        currency_code: s.currency.code.clone(),
+        currency_symbol: s.currency.symbol.clone(),
+        currency_exponent: s.currency.exponent.to_string(),
+        time_zone: s.time_zone.clone(),
+        default_lang: s.default_lang.code().into(),
+    };
+    Ok(http::html(
+        StatusCode::OK,
+        form_page(&cx, &d, &Problems::default(), req.query("notice")),
+    ))
+}
+
+pub async fn save(cx: Arc<Ctx>, req: Req) -> Out {
+    let f = &req.form;
+    let d = SettingsDraft {
+        company_name: f.get("company_name").into(),
+        currency_code: f.get("currency_code").into(),
+        currency_symbol: f.get("currency_symbol").into(),
+        currency_exponent: f.get("currency_exponent").into(),
+        time_zone: f.get("time_zone").into(),
+        default_lang: f.get("default_lang").into(),
+    };
+    let mut p = Problems::default();
+    let logo = match f.file("logo") {
+        Some(bytes) => banner::check_image("logo", bytes.to_vec(), &mut p)
+            .map_or(ImageChange::Keep, ImageChange::Replace),
+        None if f.checked("remove_logo") => ImageChange::Remove,
+        None => ImageChange::Keep,
+    };
+    let (actor, now, draft) = (cx.actor(), cx.now, d.clone());
+    match cx
+        .app
+        .store
+        .write_async(move |w| settings::save(w, now, &actor, &draft, logo, p))
+        .await
+    {
+        Ok(_) => Ok(http::redirect("/settings?notice=saved")),
+        Err(Error::Invalid(p)) => Ok(http::html(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            form_page(&cx, &d, &p, None),
+        )),
+        Err(e) => Err(e.into()),
+    }
+}

@@ -1,0 +1,510 @@
+//! The route table and the dispatcher.
+//!
+//! Invariant: every route declares its guard here, in one table, and the dispatcher enforces it
+//! (login, menu permission, CSRF) before the handler runs. A handler cannot forget its check,
+//! and the authorization test walks this same table.
+
+use super::ctx::{App, Ctx, User};
+use super::http::{self, Form, Req, Resp};
+use super::{api, pages};
+use crate::access::{Level, Menu, admins, secret, sessions};
+use crate::audit::Via;
+use crate::error::Error;
+use crate::i18n::{Lang, Msg};
+use crate::settings;
+use crate::store::Reader;
+use crate::store::StoreError;
+use crate::validate::Problems;
+use hyper::{Method, StatusCode};
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+/// Who may reach a route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Guard {
+    /// Anyone, even before setup (health, assets, the login banner image).
+    Public,
+    /// Setup and login pages: no session needed.
+    Anonymous,
+    /// Any signed-in admin (own account, logout).
+    LoggedIn,
+    /// A signed-in admin with at least this level in this menu.
+    Menu(Menu, Level),
+}
+
+/// Why a handler did not produce its normal response.
+#[derive(Debug)]
+pub enum WebError {
+    NotFound,
+    Forbidden,
+    BadRequest(String),
+    Invalid(Problems),
+    Conflict(Msg),
+    Internal(String),
+}
+
+impl From<Error> for WebError {
+    fn from(e: Error) -> Self {
+        match e {
+            Error::Invalid(p) => WebError::Invalid(p),
+            Error::NotFound => WebError::NotFound,
+            Error::Conflict(m) => WebError::Conflict(m),
+            e => WebError::Internal(e.to_string()),
+        }
+    }
+}
+
+impl From<StoreError> for WebError {
+    fn from(e: StoreError) -> Self {
+        WebError::Internal(e.to_string())
+    }
+}
+
+pub type Out = Result<Resp, WebError>;
+pub type Handler = fn(Arc<Ctx>, Req) -> Pin<Box<dyn Future<Output = Out> + Send>>;
+
+pub struct Route {
+    pub method: Method,
+    pub pattern: &'static str,
+    pub guard: Guard,
+    pub handler: Handler,
+}
+
+impl Route {
+    pub fn is_api(&self) -> bool {
+        self.pattern.starts_with("/api/")
+    }
+
+    /// Path parameters if `path` matches this route's pattern.
+    fn matches(&self, path: &str) -> Option<Vec<String>> {
+        let mut params = Vec::new();
+        let mut pat = self.pattern.split('/');
+        let mut segs = path.split('/');
+        loop {
+            match (pat.next(), segs.next()) {
+                (None, None) => return Some(params),
+                (Some(p), Some(s)) if p.starts_with('{') => {
+                    if s.is_empty() {
+                        return None;
+                    }
+                    params.push(s.to_string());
+                }
+                (Some(p), Some(s)) if p == s => {}
+                _ => return None,
+            }
+        }
+    }
+}
+
+macro_rules! routes {
+    ($($method:ident $pattern:literal $guard:expr => $handler:path;)*) => {
+        vec![$(Route {
+            method: Method::$method,
+            pattern: $pattern,
+            guard: $guard,
+            handler: |cx, req| Box::pin($handler(cx, req)),
+        }),*]
+    };
+}
+
+/// Every route of the web UI and the JSON API.
+pub fn table() -> Vec<Route> {
+    use Guard::{Anonymous, LoggedIn, Public};
+    use Level::{Edit, View};
+    const fn m(menu: Menu, level: Level) -> Guard {
+        Guard::Menu(menu, level)
+    }
+    routes! {
+        GET "/healthz" Public => pages::misc::healthz;
+        GET "/assets/{file}" Public => pages::misc::asset;
+        GET "/logo" Public => pages::misc::logo;
+        GET "/banner-image/{id}" Public => pages::banners::image;
+
+        GET "/setup" Anonymous => pages::login::setup_form;
+        POST "/setup" Anonymous => pages::login::setup;
+        GET "/login" Anonymous => pages::login::login_form;
+        POST "/login" Anonymous => pages::login::login;
+        POST "/logout" LoggedIn => pages::login::logout;
+
+        GET "/" LoggedIn => pages::home::home;
+        GET "/account" LoggedIn => pages::account::show;
+        POST "/account/password" LoggedIn => pages::account::change_password;
+        POST "/account/language" LoggedIn => pages::account::set_language;
+        POST "/account/sessions/{id}/revoke" LoggedIn => pages::account::revoke_session;
+        POST "/account/tokens" LoggedIn => pages::account::create_token;
+        POST "/account/tokens/{id}/revoke" LoggedIn => pages::account::revoke_token;
+
+        GET "/admins" m(Menu::Admins, View) => pages::admins::list;
+        GET "/admins/new" m(Menu::Admins, Edit) => pages::admins::new_form;
+        POST "/admins" m(Menu::Admins, Edit) => pages::admins::create;
+        GET "/admins/{id}" m(Menu::Admins, View) => pages::admins::edit_form;
+        POST "/admins/{id}" m(Menu::Admins, Edit) => pages::admins::update;
+        POST "/admins/{id}/password" m(Menu::Admins, Edit) => pages::admins::reset_password;
+
+        GET "/roles" m(Menu::Admins, View) => pages::roles::list;
+        GET "/roles/new" m(Menu::Admins, Edit) => pages::roles::new_form;
+        POST "/roles" m(Menu::Admins, Edit) => pages::roles::create;
+        GET "/roles/{id}" m(Menu::Admins, View) => pages::roles::edit_form;
+        POST "/roles/{id}" m(Menu::Admins, Edit) => pages::roles::update;
+        POST "/roles/{id}/delete" m(Menu::Admins, Edit) => pages::roles::delete;
+
+        GET "/banners" m(Menu::Banners, View) => pages::banners::list;
+        GET "/banners/new" m(Menu::Banners, Edit) => pages::banners::new_form;
+        POST "/banners" m(Menu::Banners, Edit) => pages::banners::create;
+        GET "/banners/{id}" m(Menu::Banners, View) => pages::banners::edit_form;
+        POST "/banners/{id}" m(Menu::Banners, Edit) => pages::banners::update;
+        POST "/banners/{id}/delete" m(Menu::Banners, Edit) => pages::banners::delete;
+
+        GET "/settings" m(Menu::Settings, View) => pages::settings::show;
+        POST "/settings" m(Menu::Settings, Edit) => pages::settings::save;
+
+        GET "/audit" m(Menu::Audit, View) => pages::audit::list;
+
+        GET "/api/v1/openapi.json" Public => api::openapi::document;
+        GET "/api/v1/me" LoggedIn => api::admins::me;
+        GET "/api/v1/admins" m(Menu::Admins, View) => api::admins::list;
+        POST "/api/v1/admins" m(Menu::Admins, Edit) => api::admins::create;
+        GET "/api/v1/admins/{id}" m(Menu::Admins, View) => api::admins::get;
+        PATCH "/api/v1/admins/{id}" m(Menu::Admins, Edit) => api::admins::patch;
+        GET "/api/v1/roles" m(Menu::Admins, View) => api::roles::list;
+        POST "/api/v1/roles" m(Menu::Admins, Edit) => api::roles::create;
+        GET "/api/v1/roles/{id}" m(Menu::Admins, View) => api::roles::get;
+        PATCH "/api/v1/roles/{id}" m(Menu::Admins, Edit) => api::roles::patch;
+        DELETE "/api/v1/roles/{id}" m(Menu::Admins, Edit) => api::roles::delete;
+        GET "/api/v1/audit" m(Menu::Audit, View) => api::admins::audit;
+    }
+}
+
+pub const SESSION_COOKIE: &str = "steppe_session";
+pub const CSRF_COOKIE: &str = "steppe_csrf";
+pub const LANG_COOKIE: &str = "steppe_lang";
+
+/// Turns a request into a response: resolve the caller, enforce the route's guard and CSRF,
+/// run the handler, and map its error.
+pub async fn dispatch(app: Arc<App>, routes: &[Route], mut req: Req) -> Resp {
+    let now = app.clock.now();
+    let path = req.path.clone();
+    let is_api = path.starts_with("/api/");
+
+    // HEAD is answered as GET without a body by hyper.
+    let method = if req.method == Method::HEAD {
+        Method::GET
+    } else {
+        req.method.clone()
+    };
+    let mut path_known = false;
+    let mut found = None;
+    for r in routes {
+        if let Some(params) = r.matches(&path) {
+            path_known = true;
+            if r.method == method {
+                found = Some((r, params));
+                break;
+            }
+        }
+    }
+
+    let loaded = app
+        .store
+        .read_async({
+            let token = bearer(&req).or_else(|| req.cookie(SESSION_COOKIE));
+            let is_bearer = bearer(&req).is_some();
+            move |r| {
+                let settings = settings::load(r)?;
+                let any_admin = admins::any_exists(r)?;
+                let mut user = None;
+                if let Some(token) = token {
+                    let (admin_id, key, csrf) = if is_bearer {
+                        match sessions::lookup_token(r, &token)? {
+                            Some((key, t)) => (Some(t.admin_id), Some(key), None),
+                            None => (None, None, None),
+                        }
+                    } else {
+                        match sessions::lookup(r, &token, now)? {
+                            Some((key, s)) => (Some(s.admin_id), Some(key), Some(s)),
+                            None => (None, None, None),
+                        }
+                    };
+                    if let Some(admin) = admin_id
+                        .map(|id| r.get::<crate::access::Admin>(id))
+                        .transpose()?
+                        .flatten()
+                    {
+                        if admin.active {
+                            let perms = admins::permissions(r, &admin)?;
+                            user = Some((admin, perms, key, csrf));
+                        }
+                    }
+                }
+                Ok::<_, StoreError>((settings, any_admin, user))
+            }
+        })
+        .await;
+    let (settings, any_admin, user) = match loaded {
+        Ok(v) => v,
+        Err(e) => {
+            tracing::error!(error = %e, "loading request context");
+            return http::text(StatusCode::INTERNAL_SERVER_ERROR, "internal error");
+        }
+    };
+
+    // Language: ?lang= (remembered), then the cookie, then the admin's choice, then the default.
+    let mut set_cookies = Vec::new();
+    let query_lang = req.query("lang").and_then(Lang::parse);
+    if let Some(l) = query_lang {
+        set_cookies.push(http::cookie(
+            LANG_COOKIE,
+            l.code(),
+            Some(365 * 86400),
+            false,
+            req.secure,
+        ));
+    }
+    let lang = query_lang
+        .or_else(|| req.cookie(LANG_COOKIE).as_deref().and_then(Lang::parse))
+        .or_else(|| user.as_ref().and_then(|u| u.0.lang))
+        .unwrap_or(settings.default_lang);
+
+    let via = if bearer(&req).is_some() {
+        Via::Api
+    } else {
+        Via::Web
+    };
+    let (user, session) = match user {
+        Some((admin, perms, key, session)) => {
+            let session_key = if via == Via::Web { key.clone() } else { None };
+            if let (Some(k), Some(s)) = (&key, &session) {
+                if sessions::needs_touch(s, now) {
+                    let k = k.clone();
+                    let _ = app
+                        .store
+                        .write_async(move |w| sessions::touch(w, &k, now))
+                        .await;
+                }
+            } else if let Some(k) = key.filter(|_| via == Via::Api) {
+                let _ = app
+                    .store
+                    .write_async(move |w| sessions::touch_token(w, &k, now))
+                    .await;
+            }
+            (
+                Some(User {
+                    admin,
+                    perms,
+                    session_key,
+                }),
+                session,
+            )
+        }
+        None => (None, None),
+    };
+
+    // Anonymous forms use a double-submit cookie; signed-in forms use the session's token.
+    let csrf = match &session {
+        Some(s) => s.csrf.clone(),
+        None => match req.cookie(CSRF_COOKIE).filter(|c| c.len() == 64) {
+            Some(c) => c,
+            None => {
+                let c = secret::new_token("");
+                set_cookies.push(http::cookie(CSRF_COOKIE, &c, None, true, req.secure));
+                c
+            }
+        },
+    };
+
+    let here = match req.query.iter().any(|(k, _)| k != "lang") {
+        true => {
+            let q: Vec<_> = req.query.iter().filter(|(k, _)| k != "lang").collect();
+            format!(
+                "{}?{}",
+                req.path,
+                serde_urlencoded::to_string(q).unwrap_or_default()
+            )
+        }
+        false => req.path.clone(),
+    };
+    let tz = settings.zone(&app.env_tz);
+    let cx = Ctx {
+        app: app.clone(),
+        lang,
+        tz,
+        now,
+        user,
+        csrf,
+        via,
+        ip: req.ip(),
+        lang_links: [
+            (Lang::En, req.path_with_lang("en")),
+            (Lang::Mn, req.path_with_lang("mn")),
+        ],
+        here,
+        settings,
+    };
+
+    let mut resp = run(cx, &mut req, found, path_known, any_admin, is_api).await;
+    for c in set_cookies {
+        http::add_cookie(&mut resp, &c);
+    }
+    resp
+}
+
+async fn run(
+    cx: Ctx,
+    req: &mut Req,
+    found: Option<(&Route, Vec<String>)>,
+    path_known: bool,
+    any_admin: bool,
+    is_api: bool,
+) -> Resp {
+    let Some((route, params)) = found else {
+        return if path_known {
+            error_response(
+                &cx,
+                is_api,
+                WebError::BadRequest("method not allowed".into()),
+                StatusCode::METHOD_NOT_ALLOWED,
+            )
+        } else {
+            error_response(&cx, is_api, WebError::NotFound, StatusCode::NOT_FOUND)
+        };
+    };
+    req.params = params;
+
+    // Before the first admin exists, every page leads to setup.
+    if !any_admin && route.guard != Guard::Public && route.pattern != "/setup" {
+        return if is_api {
+            api::error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "setup_required",
+                "create the first admin at /setup",
+            )
+        } else {
+            http::redirect("/setup")
+        };
+    }
+
+    match route.guard {
+        Guard::Public | Guard::Anonymous => {}
+        Guard::LoggedIn | Guard::Menu(..) if cx.user.is_none() => {
+            return if is_api {
+                api::error(
+                    StatusCode::UNAUTHORIZED,
+                    "unauthorized",
+                    "a valid API token or session is required",
+                )
+            } else {
+                let next =
+                    serde_urlencoded::to_string([("next", cx.here.as_str())]).unwrap_or_default();
+                http::redirect(&format!("/login?{next}"))
+            };
+        }
+        Guard::LoggedIn => {}
+        Guard::Menu(menu, level) => {
+            if !cx.can(menu, level) {
+                return error_response(&cx, is_api, WebError::Forbidden, StatusCode::FORBIDDEN);
+            }
+        }
+    }
+
+    let changes_state = !matches!(req.method, Method::GET | Method::HEAD);
+    if changes_state {
+        if is_api {
+            // Bearer requests carry no ambient credentials; a cookie-authenticated API call must
+            // prove it came from our pages.
+            if cx.via == Via::Web && !secret::constant_time_eq(req.header("x-csrf-token"), &cx.csrf)
+            {
+                return api::error(
+                    StatusCode::FORBIDDEN,
+                    "csrf",
+                    "missing or wrong X-CSRF-Token",
+                );
+            }
+        } else {
+            req.form = match Form::parse(&req.headers, &req.body) {
+                Ok(f) => f,
+                Err(e) => {
+                    return error_response(
+                        &cx,
+                        false,
+                        WebError::BadRequest(e),
+                        StatusCode::BAD_REQUEST,
+                    );
+                }
+            };
+            if !secret::constant_time_eq(req.form.get("_csrf"), &cx.csrf) {
+                tracing::warn!(path = %req.path, ip = %cx.ip, "form rejected: CSRF token missing or wrong");
+                return pages::misc::message_page(
+                    &cx,
+                    StatusCode::FORBIDDEN,
+                    cx.t(Msg::CsrfFailed),
+                );
+            }
+        }
+    }
+
+    let taken = std::mem::replace(req, empty_req(req));
+    let cx = Arc::new(cx);
+    match (route.handler)(cx.clone(), taken).await {
+        Ok(r) => r,
+        Err(e) => {
+            let status = match &e {
+                WebError::NotFound => StatusCode::NOT_FOUND,
+                WebError::Forbidden => StatusCode::FORBIDDEN,
+                WebError::BadRequest(_) => StatusCode::BAD_REQUEST,
+                WebError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+                WebError::Conflict(_) => StatusCode::CONFLICT,
+                WebError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            };
+            error_response(&cx, is_api, e, status)
+        }
+    }
+}
+
+fn empty_req(r: &Req) -> Req {
+    Req {
+        method: r.method.clone(),
+        path: String::new(),
+        query: Vec::new(),
+        headers: Default::default(),
+        body: Default::default(),
+        peer: r.peer,
+        secure: r.secure,
+        params: Vec::new(),
+        form: Form::default(),
+    }
+}
+
+fn error_response(cx: &Ctx, is_api: bool, e: WebError, status: StatusCode) -> Resp {
+    if let WebError::Internal(detail) = &e {
+        tracing::error!(%detail, "request failed");
+    }
+    if is_api {
+        return match e {
+            WebError::NotFound => api::error(status, "not_found", "no such resource"),
+            WebError::Forbidden => {
+                api::error(status, "forbidden", "your access level does not allow this")
+            }
+            WebError::BadRequest(m) => api::error(status, "bad_request", &m),
+            WebError::Invalid(p) => api::invalid(&p),
+            WebError::Conflict(m) => api::error(status, "conflict", m.en()),
+            WebError::Internal(_) => {
+                api::error(status, "internal", "internal error; see the server log")
+            }
+        };
+    }
+    let text = match &e {
+        WebError::NotFound => cx.t(Msg::NotFound).to_string(),
+        WebError::Forbidden => cx.t(Msg::Forbidden).to_string(),
+        WebError::BadRequest(_) | WebError::Invalid(_) => cx.t(Msg::BadRequest).to_string(),
+        WebError::Conflict(m) => cx.t(*m).to_string(),
+        WebError::Internal(_) => cx.t(Msg::ServerError).to_string(),
+    };
+    pages::misc::message_page(cx, status, &text)
+}
+
+fn bearer(req: &Req) -> Option<String> {
+    req.header("authorization")
+        .strip_prefix("Bearer ")
+        .map(|t| t.trim().to_string())
+}

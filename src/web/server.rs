@@ -1,0 +1,309 @@
+//! The HTTP(S) server: accept loop, TLS, body limits, graceful shutdown.
+//!
+//! Invariant: only `web/` imports hyper. `Application::build` binds and opens everything, so
+//! tests start the real server on port 0 and learn the port before it runs.
+
+use super::ctx::App;
+use super::http::{Form, Req};
+use super::router::{self, Route};
+use crate::access::{roles, sessions};
+use crate::clock::Clock;
+use crate::store::Store;
+use http_body_util::{BodyExt, Limited};
+use hyper::body::Incoming;
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{Request, StatusCode};
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use jiff::tz::TimeZone;
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+use std::future::Future;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio_rustls::TlsAcceptor;
+
+/// Bodies above this are refused (the largest legitimate one is a 1 MB image upload).
+const MAX_BODY: usize = 4 * 1024 * 1024;
+/// How long in-flight requests may take to finish after a stop signal.
+const DRAIN: Duration = Duration::from_secs(10);
+
+#[derive(Debug, Clone)]
+pub enum Tls {
+    Off,
+    Files {
+        cert: PathBuf,
+        key: PathBuf,
+    },
+    /// Generate a certificate on first start and keep it in the data directory.
+    SelfSigned,
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub listen: String,
+    pub data_dir: PathBuf,
+    pub tls: Tls,
+    pub tz: TimeZone,
+}
+
+pub struct Application {
+    listener: TcpListener,
+    app: Arc<App>,
+    tls: Option<TlsAcceptor>,
+    routes: Arc<Vec<Route>>,
+}
+
+impl Application {
+    /// Opens the store, prepares TLS and binds the listener.
+    pub async fn build(config: Config) -> Result<Application, String> {
+        Self::build_with_clock(config, Clock::default()).await
+    }
+
+    pub async fn build_with_clock(config: Config, clock: Clock) -> Result<Application, String> {
+        let store = Store::open(&config.data_dir).map_err(|e| e.to_string())?;
+        let now = clock.now();
+        store
+            .write(|w| {
+                roles::ensure_builtin(w)?;
+                sessions::purge_expired(w, now)?;
+                Ok::<_, crate::store::StoreError>(())
+            })
+            .map_err(|e| e.to_string())?;
+        let tls = match &config.tls {
+            Tls::Off => None,
+            Tls::Files { cert, key } => Some(acceptor(cert, key)?),
+            Tls::SelfSigned => {
+                let (cert, key) = self_signed(&config.data_dir)?;
+                Some(acceptor(&cert, &key)?)
+            }
+        };
+        let listener = TcpListener::bind(&config.listen)
+            .await
+            .map_err(|e| format!("listening on {}: {e}", config.listen))?;
+        let app = Arc::new(App {
+            store,
+            clock,
+            limiter: Default::default(),
+            env_tz: config.tz.clone(),
+            started_at: now,
+        });
+        Ok(Application {
+            listener,
+            app,
+            tls,
+            routes: Arc::new(router::table()),
+        })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener
+            .local_addr()
+            .unwrap_or_else(|_| SocketAddr::from(([0, 0, 0, 0], 0)))
+    }
+
+    pub fn port(&self) -> u16 {
+        self.local_addr().port()
+    }
+
+    pub fn app(&self) -> Arc<App> {
+        self.app.clone()
+    }
+
+    pub fn is_tls(&self) -> bool {
+        self.tls.is_some()
+    }
+
+    /// Serves until SIGINT or SIGTERM.
+    pub async fn run_until_stopped(self) -> Result<(), String> {
+        self.run_until(shutdown_signal()).await
+    }
+
+    /// Serves until `stop` completes, then drains in-flight requests (bounded) and returns.
+    pub async fn run_until(self, stop: impl Future<Output = ()>) -> Result<(), String> {
+        let graceful = GracefulShutdown::new();
+        let secure = self.tls.is_some();
+        tokio::pin!(stop);
+        let mut backoff = Duration::from_millis(5);
+        loop {
+            let (stream, peer) = tokio::select! {
+                _ = &mut stop => break,
+                accepted = self.listener.accept() => match accepted {
+                    Ok(a) => { backoff = Duration::from_millis(5); a }
+                    Err(e) => {
+                        // Typically EMFILE: wait for connections to close instead of spinning.
+                        tracing::warn!(error = %e, "accept failed");
+                        tokio::time::sleep(backoff).await;
+                        backoff = (backoff * 2).min(Duration::from_secs(1));
+                        continue;
+                    }
+                },
+            };
+            let _ = stream.set_nodelay(true);
+            let (app, routes) = (self.app.clone(), self.routes.clone());
+            let svc = service_fn(move |req: Request<Incoming>| {
+                let (app, routes) = (app.clone(), routes.clone());
+                async move {
+                    Ok::<_, std::convert::Infallible>(handle(app, &routes, req, peer, secure).await)
+                }
+            });
+            let builder = {
+                let mut b = http1::Builder::new();
+                b.timer(TokioTimer::new())
+                    .header_read_timeout(Duration::from_secs(30));
+                b
+            };
+            match &self.tls {
+                None => {
+                    let conn = graceful.watch(builder.serve_connection(TokioIo::new(stream), svc));
+                    tokio::spawn(async move {
+                        if let Err(e) = conn.await {
+                            tracing::debug!(error = %e, "connection ended with an error");
+                        }
+                    });
+                }
+                Some(acceptor) => {
+                    let acceptor = acceptor.clone();
+                    let watcher = graceful.watcher();
+                    tokio::spawn(async move {
+                        let tls = match tokio::time::timeout(
+                            Duration::from_secs(10),
+                            acceptor.accept(stream),
+                        )
+                        .await
+                        {
+                            Ok(Ok(s)) => s,
+                            Ok(Err(e)) => {
+                                return tracing::debug!(error = %e, "TLS handshake failed");
+                            }
+                            Err(_) => return tracing::debug!("TLS handshake timed out"),
+                        };
+                        let conn = watcher.watch(builder.serve_connection(TokioIo::new(tls), svc));
+                        if let Err(e) = conn.await {
+                            tracing::debug!(error = %e, "connection ended with an error");
+                        }
+                    });
+                }
+            }
+        }
+        drop(self.listener);
+        tracing::info!("stopping: finishing in-flight requests");
+        if tokio::time::timeout(DRAIN, graceful.shutdown())
+            .await
+            .is_err()
+        {
+            tracing::warn!("some requests did not finish within {DRAIN:?}");
+        }
+        // The store closes when the last handle drops; any transaction has committed or not.
+        drop(self.app);
+        tracing::info!("stopped");
+        Ok(())
+    }
+}
+
+async fn handle(
+    app: Arc<App>,
+    routes: &[Route],
+    req: Request<Incoming>,
+    peer: SocketAddr,
+    secure: bool,
+) -> super::http::Resp {
+    let (parts, body) = req.into_parts();
+    let body = match Limited::new(body, MAX_BODY).collect().await {
+        Ok(b) => b.to_bytes(),
+        Err(_) => {
+            return super::http::text(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "request body too large or broken",
+            );
+        }
+    };
+    let query = parts
+        .uri
+        .query()
+        .map(|q| serde_urlencoded::from_str::<Vec<(String, String)>>(q).unwrap_or_default())
+        .unwrap_or_default();
+    let started = std::time::Instant::now();
+    let req = Req {
+        method: parts.method.clone(),
+        path: parts.uri.path().to_string(),
+        query,
+        headers: parts.headers,
+        body,
+        peer,
+        secure,
+        params: Vec::new(),
+        form: Form::default(),
+    };
+    let path = req.path.clone();
+    let resp = router::dispatch(app, routes, req).await;
+    tracing::debug!(method = %parts.method, %path, status = resp.status().as_u16(), ms = started.elapsed().as_millis() as u64, "request");
+    resp
+}
+
+fn acceptor(cert: &PathBuf, key: &PathBuf) -> Result<TlsAcceptor, String> {
+    let certs = CertificateDer::pem_file_iter(cert)
+        .map_err(|e| format!("reading {}: {e}", cert.display()))?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| format!("reading {}: {e}", cert.display()))?;
+    let key =
+        PrivateKeyDer::from_pem_file(key).map_err(|e| format!("reading {}: {e}", key.display()))?;
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| format!("TLS setup: {e}"))?
+        .with_no_client_auth()
+        .with_single_cert(certs, key)
+        .map_err(|e| format!("TLS certificate: {e}"))?;
+    Ok(TlsAcceptor::from(Arc::new(config)))
+}
+
+/// The data directory's certificate, made on first use.
+fn self_signed(dir: &std::path::Path) -> Result<(PathBuf, PathBuf), String> {
+    let (cert, key) = (dir.join("tls-cert.pem"), dir.join("tls-key.pem"));
+    if cert.exists() && key.exists() {
+        return Ok((cert, key));
+    }
+    std::fs::create_dir_all(dir).map_err(|e| format!("creating {}: {e}", dir.display()))?;
+    let names = vec!["steppe.local".to_string(), "localhost".to_string()];
+    let ck = rcgen::generate_simple_self_signed(names)
+        .map_err(|e| format!("generating certificate: {e}"))?;
+    write_private(&key, ck.signing_key.serialize_pem().as_bytes())?;
+    std::fs::write(&cert, ck.cert.pem()).map_err(|e| format!("writing {}: {e}", cert.display()))?;
+    tracing::info!(cert = %cert.display(), "generated a self-signed TLS certificate");
+    Ok((cert, key))
+}
+
+fn write_private(path: &std::path::Path, bytes: &[u8]) -> Result<(), String> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)
+        .map_err(|e| format!("writing {}: {e}", path.display()))?;
+    f.write_all(bytes)
+        .map_err(|e| format!("writing {}: {e}", path.display()))
+}
+
+async fn shutdown_signal() {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term = match signal(SignalKind::terminate()) {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot watch SIGTERM; stopping on Ctrl-C only");
+            let _ = tokio::signal::ctrl_c().await;
+            return;
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {},
+        _ = term.recv() => {},
+    }
+}
