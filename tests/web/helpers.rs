@@ -1,0 +1,346 @@
+//! Shared test helpers: start the real server on port 0 with a temporary data directory, and a
+//! small cookie-keeping HTTP client that behaves like a browser without JavaScript.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::sync::mpsc;
+use std::thread::JoinHandle;
+use steppe::clock::Clock;
+use steppe::web::{Application, Config, Tls};
+
+pub const ADMIN: &str = "boss";
+pub const ADMIN_PW: &str = "correct horse battery";
+
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub dir: tempfile::TempDir,
+    pub clock: Clock,
+    pub tls: bool,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl TestApp {
+    pub fn start() -> TestApp {
+        Self::start_in(tempfile::tempdir().unwrap(), Tls::Off)
+    }
+
+    pub fn start_in(dir: tempfile::TempDir, tls: Tls) -> TestApp {
+        let clock = Clock::default();
+        let (tx, rx) = mpsc::channel();
+        let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+        let config = Config {
+            listen: "127.0.0.1:0".into(),
+            data_dir: dir.path().to_path_buf(),
+            tls: tls.clone(),
+            tz: jiff::tz::TimeZone::get("Asia/Ulaanbaatar").unwrap(),
+        };
+        let c = clock.clone();
+        let thread = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+            rt.block_on(async move {
+                let app = Application::build_with_clock(config, c).await.unwrap();
+                tx.send(app.local_addr()).unwrap();
+                app.run_until(async {
+                    let _ = stop_rx.await;
+                })
+                .await
+                .unwrap();
+            });
+        });
+        let addr = rx.recv().unwrap();
+        TestApp { addr, dir, clock, tls: !matches!(tls, Tls::Off), stop: Some(stop_tx), thread: Some(thread) }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        let scheme = if self.tls { "https" } else { "http" };
+        format!("{scheme}://{}{path}", self.addr)
+    }
+
+    pub fn browser(&self) -> Browser {
+        Browser::new(self.url(""), self.tls)
+    }
+
+    /// Stops the server gracefully and hands back the data directory.
+    pub fn stop(mut self) -> tempfile::TempDir {
+        self.shutdown();
+        let dir = tempfile::tempdir().unwrap();
+        std::mem::replace(&mut self.dir, dir)
+    }
+
+    fn shutdown(&mut self) {
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
+        if let Some(t) = self.thread.take() {
+            t.join().unwrap();
+        }
+    }
+
+    /// A server with the first admin set up; returns it with that admin's logged-in browser.
+    pub fn with_admin() -> (TestApp, Browser) {
+        let app = TestApp::start();
+        let mut b = app.browser();
+        let r = b.post_form(
+            "/setup",
+            &[("username", ADMIN), ("full_name", "Boss Bold"), ("password", ADMIN_PW), ("password2", ADMIN_PW)],
+        );
+        assert_eq!(r.status, 303, "setup failed: {}", r.body);
+        (app, b)
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}
+
+#[derive(Debug)]
+pub struct Page {
+    pub status: u16,
+    pub body: String,
+    pub headers: Vec<(String, String)>,
+}
+
+impl Page {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+
+    pub fn location(&self) -> &str {
+        self.header("location").unwrap_or("")
+    }
+
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+    }
+
+    /// The value of the first `name="…" value="…"` hidden input with this name.
+    pub fn input_value(&self, name: &str) -> Option<String> {
+        let needle = format!("name=\"{name}\" value=\"");
+        let start = self.body.find(&needle)? + needle.len();
+        let end = self.body[start..].find('"')?;
+        Some(self.body[start..start + end].to_string())
+    }
+}
+
+/// Keeps cookies and the last CSRF token like a browser would.
+pub struct Browser {
+    base: String,
+    agent: ureq::Agent,
+    pub cookies: BTreeMap<String, String>,
+    pub csrf: Option<String>,
+    pub bearer: Option<String>,
+}
+
+impl Browser {
+    pub fn new(base: String, tls: bool) -> Browser {
+        let mut cfg = ureq::Agent::config_builder().http_status_as_error(false).max_redirects(0);
+        if tls {
+            cfg = cfg.tls_config(ureq::tls::TlsConfig::builder().disable_verification(true).build());
+        }
+        Browser { base, agent: cfg.build().into(), cookies: BTreeMap::new(), csrf: None, bearer: None }
+    }
+
+    fn cookie_header(&self) -> String {
+        self.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ")
+    }
+
+    fn finish(&mut self, r: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> Page {
+        let mut r = r.expect("HTTP request failed");
+        let headers: Vec<(String, String)> = r
+            .headers()
+            .iter()
+            .map(|(k, v)| (k.as_str().to_string(), v.to_str().unwrap_or("").to_string()))
+            .collect();
+        for (k, v) in &headers {
+            if k == "set-cookie" {
+                let pair = v.split(';').next().unwrap_or("");
+                if let Some((name, value)) = pair.split_once('=') {
+                    if name == "steppe_session" {
+                        // A new session brings a new CSRF token with its next page.
+                        self.csrf = None;
+                    }
+                    if value.is_empty() || v.contains("Max-Age=0") {
+                        self.cookies.remove(name);
+                    } else {
+                        self.cookies.insert(name.into(), value.into());
+                    }
+                }
+            }
+        }
+        let status = r.status().as_u16();
+        let body = r.body_mut().read_to_string().unwrap_or_default();
+        let page = Page { status, body, headers };
+        if let Some(t) = page.input_value("_csrf") {
+            self.csrf = Some(t);
+        }
+        page
+    }
+
+    fn with_auth<B>(&self, mut req: ureq::RequestBuilder<B>) -> ureq::RequestBuilder<B> {
+        if !self.cookies.is_empty() {
+            req = req.header("Cookie", &self.cookie_header());
+        }
+        if let Some(t) = &self.bearer {
+            req = req.header("Authorization", &format!("Bearer {t}"));
+        }
+        req
+    }
+
+    pub fn get(&mut self, path: &str) -> Page {
+        let req = self.with_auth(self.agent.get(format!("{}{path}", self.base)));
+        let r = req.call();
+        self.finish(r)
+    }
+
+    /// Posts a form with the current CSRF token (fetching a page first if there is none).
+    pub fn post_form(&mut self, path: &str, fields: &[(&str, &str)]) -> Page {
+        self.ensure_csrf();
+        let csrf = self.csrf.clone().unwrap_or_default();
+        let mut all: Vec<(&str, &str)> = vec![("_csrf", csrf.as_str())];
+        all.extend_from_slice(fields);
+        self.post_form_raw(path, &all)
+    }
+
+    /// Loads a page (as a browser would have) when no CSRF token is at hand.
+    fn ensure_csrf(&mut self) {
+        if self.csrf.is_none() {
+            let p = self.get("/login");
+            if p.status == 303 {
+                let to = p.location().to_string();
+                self.get(&to);
+            }
+        }
+    }
+
+    /// Posts exactly these fields (no CSRF token added).
+    pub fn post_form_raw(&mut self, path: &str, fields: &[(&str, &str)]) -> Page {
+        let req = self.with_auth(self.agent.post(format!("{}{path}", self.base)));
+        let r = req.send_form(fields.iter().copied());
+        self.finish(r)
+    }
+
+    pub fn post_multipart(&mut self, path: &str, fields: &[(&str, &str)], files: &[(&str, &[u8])]) -> Page {
+        self.ensure_csrf();
+        let boundary = "steppetestboundary7MA4YWxkTrZu0gW";
+        let mut body = Vec::new();
+        let csrf = self.csrf.clone().unwrap_or_default();
+        for (k, v) in [("_csrf", csrf.as_str())].iter().chain(fields) {
+            body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n").as_bytes());
+        }
+        for (k, data) in files {
+            body.extend_from_slice(
+                format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"; filename=\"f.bin\"\r\nContent-Type: application/octet-stream\r\n\r\n").as_bytes(),
+            );
+            body.extend_from_slice(data);
+            body.extend_from_slice(b"\r\n");
+        }
+        body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+        let req = self
+            .with_auth(self.agent.post(format!("{}{path}", self.base)))
+            .header("Content-Type", &format!("multipart/form-data; boundary={boundary}"));
+        let r = req.send(&body[..]);
+        self.finish(r)
+    }
+
+    pub fn send_json(&mut self, method: &str, path: &str, body: &serde_json::Value) -> Page {
+        let url = format!("{}{path}", self.base);
+        let r = match method {
+            "POST" => self.with_auth(self.agent.post(url)).send_json(body),
+            "PATCH" => self.with_auth(self.agent.patch(url)).send_json(body),
+            "PUT" => self.with_auth(self.agent.put(url)).send_json(body),
+            "DELETE" => self.with_auth(self.agent.delete(url)).force_send_body().send_json(body),
+            m => panic!("unsupported method {m}"),
+        };
+        self.finish(r)
+    }
+
+    pub fn login(&mut self, username: &str, password: &str) -> Page {
+        self.get("/login");
+        self.post_form("/login", &[("username", username), ("password", password), ("next", "/")])
+    }
+
+    /// Creates an API token for the logged-in admin through the account page.
+    pub fn create_token(&mut self, name: &str) -> String {
+        let p = self.post_form("/account/tokens", &[("name", name)]);
+        assert_eq!(p.status, 200, "{}", p.body);
+        let start = p.body.find("id=\"new-token\">").expect("token shown") + "id=\"new-token\">".len();
+        let end = p.body[start..].find('<').unwrap();
+        p.body[start..start + end].to_string()
+    }
+}
+
+/// A client that uses only a bearer token.
+pub fn api_client(app: &TestApp, token: &str) -> Browser {
+    let mut b = Browser::new(app.url(""), app.tls);
+    b.bearer = Some(token.to_string());
+    b
+}
+
+/// The `steppe` binary running as a child process.
+pub struct Server {
+    pub child: std::process::Child,
+    pub addr: SocketAddr,
+}
+
+impl Server {
+    /// Starts `steppe serve` on a free port and waits until it listens.
+    pub fn start(data: &std::path::Path, extra: &[&str]) -> Server {
+        use std::io::BufRead;
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_steppe"))
+            .args(["serve", "--listen", "127.0.0.1:0", "--data"])
+            .arg(data)
+            .args(extra)
+            .env("STEPPE_LOG", "info")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::inherit())
+            .spawn()
+            .expect("starting steppe");
+        let stdout = child.stdout.take().unwrap();
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            let mut sent = false;
+            for line in std::io::BufReader::new(stdout).lines().map_while(Result::ok) {
+                if !sent {
+                    if let Some(rest) = line.split("serving on ").nth(1) {
+                        let url = rest.split_whitespace().next().unwrap_or("").to_string();
+                        let _ = tx.send(url);
+                        sent = true;
+                    }
+                }
+            }
+        });
+        let url = rx.recv_timeout(std::time::Duration::from_secs(30)).expect("server did not start");
+        let addr = url.split("://").nth(1).unwrap().parse().unwrap();
+        Server { child, addr }
+    }
+
+    pub fn kill(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Runs a `steppe` subcommand with `stdin`; returns (success, stdout, stderr).
+pub fn steppe(args: &[&str], stdin: &str) -> (bool, String, String) {
+    use std::io::Write;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_steppe"))
+        .args(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    (out.status.success(), String::from_utf8_lossy(&out.stdout).into(), String::from_utf8_lossy(&out.stderr).into())
+}

@@ -1,0 +1,14 @@
+//! Black-box tests of the real server over HTTP: one binary, shared helpers.
+
+mod api;
+mod authz;
+mod browser;
+mod cli;
+mod crash;
+mod escaping;
+mod helpers;
+mod i18n;
+mod pages;
+mod sessions;
+mod tls;
+mod webdriver;
