@@ -98,10 +98,10 @@ fn check(d: &BannerDraft, p: &mut Problems) -> Option<Checked> {
     };
     let starts_on = date("starts_on", &d.starts_on, p);
     let ends_on = date("ends_on", &d.ends_on, p);
-    if let (Some(s), Some(e)) = (starts_on, ends_on) {
-        if e < s {
-            p.add("ends_on", Msg::EndBeforeStart);
-        }
+    if let (Some(s), Some(e)) = (starts_on, ends_on)
+        && e < s
+    {
+        p.add("ends_on", Msg::EndBeforeStart);
     }
     Some(Checked {
         title,

@@ -108,7 +108,7 @@ pub fn of_admin(
         .into_iter()
         .filter(|(_, s)| s.admin_id == admin_id && !s.expired(now))
         .collect();
-    v.sort_by(|a, b| b.1.created_at.cmp(&a.1.created_at));
+    v.sort_by_key(|s| std::cmp::Reverse(s.1.created_at));
     Ok(v)
 }
 
@@ -220,13 +220,12 @@ pub fn revoke_token(
 }
 
 pub fn touch_token(w: &mut Write, key: &str, now: Timestamp) -> Result<(), StoreError> {
-    if let Some(mut t) = w.kget::<ApiToken>(key)? {
-        if t.last_used_at
+    if let Some(mut t) = w.kget::<ApiToken>(key)?
+        && t.last_used_at
             .is_none_or(|l| now.duration_since(l) > TOUCH_EVERY)
-        {
-            t.last_used_at = Some(now);
-            w.kput(key, &t)?;
-        }
+    {
+        t.last_used_at = Some(now);
+        w.kput(key, &t)?;
     }
     Ok(())
 }

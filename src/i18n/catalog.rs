@@ -91,6 +91,7 @@ catalog! {
     NotFound => "Page not found.", "Хуудас олдсонгүй.";
     ServerError => "Something went wrong on our side. The details are in the server log.", "Серверт алдаа гарлаа. Дэлгэрэнгүйг серверийн бүртгэлээс харна уу.";
     BadRequest => "The request could not be understood.", "Хүсэлтийг ойлгосонгүй.";
+    ErrorTitle => "Something is not right", "Алдаа гарлаа";
 
     Required => "Required.", "Заавал бөглөнө.";
     TooLong => "At most {} characters.", "Хамгийн ихдээ {} тэмдэгт.";

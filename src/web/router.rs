@@ -230,11 +230,10 @@ pub async fn dispatch(app: Arc<App>, routes: &[Route], mut req: Req) -> Resp {
                         .map(|id| r.get::<crate::access::Admin>(id))
                         .transpose()?
                         .flatten()
+                        && admin.active
                     {
-                        if admin.active {
-                            let perms = admins::permissions(r, &admin)?;
-                            user = Some((admin, perms, key, csrf));
-                        }
+                        let perms = admins::permissions(r, &admin)?;
+                        user = Some((admin, perms, key, csrf));
                     }
                 }
                 Ok::<_, StoreError>((settings, any_admin, user))

@@ -241,7 +241,7 @@ async fn handle(
     };
     let path = req.path.clone();
     let resp = router::dispatch(app, routes, req).await;
-    tracing::debug!(method = %parts.method, %path, status = resp.status().as_u16(), ms = started.elapsed().as_millis() as u64, "request");
+    tracing::debug!(method = %parts.method, %path, status = resp.status().as_u16(), ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX), "request");
     resp
 }
 

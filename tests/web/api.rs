@@ -30,12 +30,20 @@ fn admins_and_roles_crud_with_json_errors() {
     let (app, mut b) = TestApp::with_admin();
     let mut api = api_client(&app, &b.create_token("t"));
 
-    let bad = api.send_json("POST", "/api/v1/admins", &json!({ "username": "A B", "full_name": "", "role_id": "nope", "password": "x" }));
+    let bad = api.send_json(
+        "POST",
+        "/api/v1/admins",
+        &json!({ "username": "A B", "full_name": "", "role_id": "nope", "password": "x" }),
+    );
     assert_eq!(bad.status, 422);
     let e = bad.json();
     assert_eq!(e["error"]["code"], "invalid");
     assert!(e["error"]["fields"]["password"].is_string());
-    let bad = api.send_json("POST", "/api/v1/admins", &json!({ "username": "ab cd", "full_name": "", "role_id": "nope", "password": ADMIN_PW }));
+    let bad = api.send_json(
+        "POST",
+        "/api/v1/admins",
+        &json!({ "username": "ab cd", "full_name": "", "role_id": "nope", "password": ADMIN_PW }),
+    );
     let f = &bad.json()["error"]["fields"];
     for field in ["username", "full_name", "role_id"] {
         assert!(f[field].is_string(), "{field} error missing: {f}");
@@ -43,21 +51,43 @@ fn admins_and_roles_crud_with_json_errors() {
     let unknown = api.send_json("POST", "/api/v1/admins", &json!({ "usernme": "typo" }));
     assert_eq!(unknown.status, 400, "unknown fields are refused");
     assert_eq!(unknown.json()["error"]["code"], "bad_request");
-    assert_eq!(api.get("/api/v1/admins").json()["items"].as_array().unwrap().len(), 1, "nothing created");
+    assert_eq!(
+        api.get("/api/v1/admins").json()["items"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1,
+        "nothing created"
+    );
 
     let a = api.send_json("POST", "/api/v1/admins", &json!({ "username": "saraa", "full_name": "Saraa", "role_id": "cashier", "password": ADMIN_PW, "phone": "+976 9911 2233" }));
     assert_eq!(a.status, 201, "{}", a.body);
     let id = a.json()["id"].as_u64().unwrap();
     let dup = api.send_json("POST", "/api/v1/admins", &json!({ "username": "Saraa", "full_name": "S2", "role_id": "cashier", "password": ADMIN_PW }));
     assert_eq!(dup.status, 422);
-    assert!(dup.json()["error"]["fields"]["username"].as_str().unwrap().contains("taken"));
+    assert!(
+        dup.json()["error"]["fields"]["username"]
+            .as_str()
+            .unwrap()
+            .contains("taken")
+    );
 
-    let p = api.send_json("PATCH", &format!("/api/v1/admins/{id}"), &json!({ "overrides": { "settings": "edit" }, "note": "evening shift" }));
+    let p = api.send_json(
+        "PATCH",
+        &format!("/api/v1/admins/{id}"),
+        &json!({ "overrides": { "settings": "edit" }, "note": "evening shift" }),
+    );
     assert_eq!(p.status, 200);
     assert_eq!(p.json()["overrides"]["settings"], "edit");
-    assert_eq!(api.get(&format!("/api/v1/admins/{id}")).json()["note"], "evening shift");
+    assert_eq!(
+        api.get(&format!("/api/v1/admins/{id}")).json()["note"],
+        "evening shift"
+    );
     assert_eq!(api.get("/api/v1/admins/999").status, 404);
-    assert_eq!(api.get("/api/v1/admins/999").json()["error"]["code"], "not_found");
+    assert_eq!(
+        api.get("/api/v1/admins/999").json()["error"]["code"],
+        "not_found"
+    );
 
     // The overridden admin can now use settings through their own token.
     let mut saraa = app.browser();
@@ -67,18 +97,60 @@ fn admins_and_roles_crud_with_json_errors() {
 
     let r = api.send_json("POST", "/api/v1/roles", &json!({ "id": "night", "name": "Night shift", "grants": { "payments": "edit", "customers": "view" } }));
     assert_eq!(r.status, 201, "{}", r.body);
-    assert_eq!(api.send_json("POST", "/api/v1/roles", &json!({ "id": "night", "name": "again" })).status, 422);
-    assert_eq!(api.send_json("PATCH", "/api/v1/roles/night", &json!({ "name": "Night" })).json()["name"], "Night");
-    let p = api.send_json("PATCH", &format!("/api/v1/admins/{id}"), &json!({ "role_id": "night" }));
+    assert_eq!(
+        api.send_json(
+            "POST",
+            "/api/v1/roles",
+            &json!({ "id": "night", "name": "again" })
+        )
+        .status,
+        422
+    );
+    assert_eq!(
+        api.send_json("PATCH", "/api/v1/roles/night", &json!({ "name": "Night" }))
+            .json()["name"],
+        "Night"
+    );
+    let p = api.send_json(
+        "PATCH",
+        &format!("/api/v1/admins/{id}"),
+        &json!({ "role_id": "night" }),
+    );
     assert_eq!(p.status, 200);
-    assert_eq!(api.send_json("DELETE", "/api/v1/roles/night", &json!({})).status, 409, "in use");
-    assert_eq!(api.send_json("DELETE", "/api/v1/roles/viewer", &json!({})).status, 409, "built-in");
-    api.send_json("PATCH", &format!("/api/v1/admins/{id}"), &json!({ "role_id": "cashier" }));
-    assert_eq!(api.send_json("DELETE", "/api/v1/roles/night", &json!({})).status, 200);
+    assert_eq!(
+        api.send_json("DELETE", "/api/v1/roles/night", &json!({}))
+            .status,
+        409,
+        "in use"
+    );
+    assert_eq!(
+        api.send_json("DELETE", "/api/v1/roles/viewer", &json!({}))
+            .status,
+        409,
+        "built-in"
+    );
+    api.send_json(
+        "PATCH",
+        &format!("/api/v1/admins/{id}"),
+        &json!({ "role_id": "cashier" }),
+    );
+    assert_eq!(
+        api.send_json("DELETE", "/api/v1/roles/night", &json!({}))
+            .status,
+        200
+    );
     assert_eq!(api.get("/api/v1/roles/night").status, 404);
     let roles = api.get("/api/v1/roles").json();
-    let ids: Vec<&str> = roles["items"].as_array().unwrap().iter().map(|r| r["id"].as_str().unwrap()).collect();
-    assert_eq!(ids, ["super_admin", "manager", "cashier", "technician", "viewer"]);
+    let ids: Vec<&str> = roles["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        ids,
+        ["super_admin", "manager", "cashier", "technician", "viewer"]
+    );
 }
 
 #[test]
@@ -90,11 +162,18 @@ fn openapi_lists_exactly_the_api_routes() {
     let mut documented: Vec<String> = paths
         .iter()
         .flat_map(|(p, ops)| {
-            ops.as_object().unwrap().keys().filter(|k| *k != "parameters").map(move |m| format!("{} /api/v1{p}", m.to_uppercase()))
+            ops.as_object()
+                .unwrap()
+                .keys()
+                .filter(|k| *k != "parameters")
+                .map(move |m| format!("{} /api/v1{p}", m.to_uppercase()))
         })
         .collect();
-    let mut served: Vec<String> =
-        table().iter().filter(|r| r.is_api()).map(|r| format!("{} {}", r.method, r.pattern)).collect();
+    let mut served: Vec<String> = table()
+        .iter()
+        .filter(|r| r.is_api())
+        .map(|r| format!("{} {}", r.method, r.pattern))
+        .collect();
     documented.sort();
     served.sort();
     assert_eq!(documented, served);
@@ -117,24 +196,57 @@ fn every_change_is_audited_with_who_where_and_what() {
     let mut api = api_client(&app, &b.create_token("audit"));
     let p = b.post_form(
         "/admins",
-        &[("username", "oyun"), ("full_name", "Oyun"), ("role_id", "viewer"), ("active", "on"), ("password", ADMIN_PW), ("password2", ADMIN_PW)],
+        &[
+            ("username", "oyun"),
+            ("full_name", "Oyun"),
+            ("role_id", "viewer"),
+            ("active", "on"),
+            ("password", ADMIN_PW),
+            ("password2", ADMIN_PW),
+        ],
     );
     assert_eq!(p.status, 303);
-    let id = p.location().trim_start_matches("/admins/").split('?').next().unwrap().to_string();
-    api.send_json("PATCH", &format!("/api/v1/admins/{id}"), &json!({ "full_name": "Oyun-Erdene" }));
+    let id = p
+        .location()
+        .trim_start_matches("/admins/")
+        .split('?')
+        .next()
+        .unwrap()
+        .to_string();
+    api.send_json(
+        "PATCH",
+        &format!("/api/v1/admins/{id}"),
+        &json!({ "full_name": "Oyun-Erdene" }),
+    );
     let log = api.get("/api/v1/audit?entity=admin").json();
     let items = log["items"].as_array().unwrap();
-    let update = items.iter().find(|e| e["action"] == "update").expect("update audited");
+    let update = items
+        .iter()
+        .find(|e| e["action"] == "update")
+        .expect("update audited");
     assert_eq!(update["actor"]["username"], "boss");
     assert_eq!(update["actor"]["via"], "api");
     assert_eq!(update["actor"]["ip"], "127.0.0.1");
     assert_eq!(update["summary"], "full_name: \"Oyun\" → \"Oyun-Erdene\"");
-    let create = items.iter().find(|e| e["action"] == "create" && e["entity_id"] == id.as_str()).unwrap();
+    let create = items
+        .iter()
+        .find(|e| e["action"] == "create" && e["entity_id"] == id.as_str())
+        .unwrap();
     assert_eq!(create["actor"]["via"], "web");
-    assert!(!create["summary"].as_str().unwrap().contains("argon2"), "no password hash in the log");
-    assert!(items.iter().any(|e| e["action"] == "login"), "logins are audited");
+    assert!(
+        !create["summary"].as_str().unwrap().contains("argon2"),
+        "no password hash in the log"
+    );
+    assert!(
+        items.iter().any(|e| e["action"] == "login"),
+        "logins are audited"
+    );
     let page = b.get("/audit?who=boss&entity=admin");
     assert!(page.body.contains("Oyun-Erdene"));
     // The log is read-only: there is no route that changes it.
-    assert!(table().iter().all(|r| !(r.pattern.contains("audit") && r.method != "GET")));
+    assert!(
+        table()
+            .iter()
+            .all(|r| !(r.pattern.contains("audit") && r.method != "GET"))
+    );
 }

@@ -81,20 +81,31 @@ fn every_menu_route_enforces_none_view_edit() {
     let probe_token = web.create_token("probe");
     let mut api = api_client(&app, &probe_token);
 
-    let routes: Vec<_> = table().into_iter().filter_map(|r| match r.guard {
-        Guard::Menu(m, l) => Some((r.method.as_str().to_string(), r.pattern, m, l)),
-        _ => None,
-    }).collect();
+    let routes: Vec<_> = table()
+        .into_iter()
+        .filter_map(|r| match r.guard {
+            Guard::Menu(m, l) => Some((r.method.as_str().to_string(), r.pattern, m, l)),
+            _ => None,
+        })
+        .collect();
     assert!(routes.len() > 20);
 
     for menu in Menu::ALL {
         for level in Level::ALL {
-            let patch = su.send_json("PATCH", &format!("/api/v1/admins/{probe_id}"), &json!({ "overrides": { menu.id(): level } }));
+            let patch = su.send_json(
+                "PATCH",
+                &format!("/api/v1/admins/{probe_id}"),
+                &json!({ "overrides": { menu.id(): level } }),
+            );
             assert_eq!(patch.status, 200, "{}", patch.body);
             for (method, pattern, need_menu, need_level) in &routes {
                 let path = concrete(pattern, target_id);
                 let allowed = *need_menu == menu && level >= *need_level;
-                let client = if pattern.starts_with("/api/") { &mut api } else { &mut web };
+                let client = if pattern.starts_with("/api/") {
+                    &mut api
+                } else {
+                    &mut web
+                };
                 let p = request(client, method, &path);
                 if allowed {
                     assert!(
@@ -104,7 +115,10 @@ fn every_menu_route_enforces_none_view_edit() {
                         p.body.chars().take(300).collect::<String>()
                     );
                 } else {
-                    assert_eq!(p.status, 403, "{method} {path} must be refused with only {menu:?}={level:?}");
+                    assert_eq!(
+                        p.status, 403,
+                        "{method} {path} must be refused with only {menu:?}={level:?}"
+                    );
                 }
             }
         }
@@ -128,13 +142,27 @@ fn without_a_session_every_private_route_is_closed() {
             assert_eq!(p.status, 401, "{} {path}", r.method);
             assert_eq!(p.json()["error"]["code"], "unauthorized");
         } else if r.method == "GET" {
-            assert!(p.location().starts_with("/login?next="), "{} {path}: {} {}", r.method, p.status, p.location());
+            assert!(
+                p.location().starts_with("/login?next="),
+                "{} {path}: {} {}",
+                r.method,
+                p.status,
+                p.location()
+            );
         } else {
-            assert!(p.status == 303 || p.status == 403, "{} {path}: {}", r.method, p.status);
+            assert!(
+                p.status == 303 || p.status == 403,
+                "{} {path}: {}",
+                r.method,
+                p.status
+            );
         }
     }
     // A made-up token is no better.
-    let mut forged = api_client(&app, "stp_0000000000000000000000000000000000000000000000000000000000000000");
+    let mut forged = api_client(
+        &app,
+        "stp_0000000000000000000000000000000000000000000000000000000000000000",
+    );
     assert_eq!(forged.get("/api/v1/me").status, 401);
 }
 
@@ -143,18 +171,38 @@ fn navigation_shows_only_permitted_menus() {
     let (app, mut boss) = TestApp::with_admin();
     let p = boss.post_form(
         "/admins",
-        &[("username", "kasa"), ("full_name", "Cashier"), ("role_id", "cashier"), ("active", "on"), ("password", ADMIN_PW), ("password2", ADMIN_PW)],
+        &[
+            ("username", "kasa"),
+            ("full_name", "Cashier"),
+            ("role_id", "cashier"),
+            ("active", "on"),
+            ("password", ADMIN_PW),
+            ("password2", ADMIN_PW),
+        ],
     );
     assert_eq!(p.status, 303, "{}", p.body);
     let mut c = app.browser();
     c.login("kasa", ADMIN_PW);
     let home = c.get("/?lang=en");
     assert!(home.body.contains("href=\"/\""));
-    for forbidden in ["href=\"/admins\"", "href=\"/settings\"", "href=\"/audit\"", "href=\"/banners\""] {
-        assert!(!home.body.contains(forbidden), "cashier must not see {forbidden}");
+    for forbidden in [
+        "href=\"/admins\"",
+        "href=\"/settings\"",
+        "href=\"/audit\"",
+        "href=\"/banners\"",
+    ] {
+        assert!(
+            !home.body.contains(forbidden),
+            "cashier must not see {forbidden}"
+        );
     }
     let boss_home = boss.get("/");
-    for link in ["href=\"/admins\"", "href=\"/settings\"", "href=\"/audit\"", "href=\"/banners\""] {
+    for link in [
+        "href=\"/admins\"",
+        "href=\"/settings\"",
+        "href=\"/audit\"",
+        "href=\"/banners\"",
+    ] {
         assert!(boss_home.body.contains(link), "super admin sees {link}");
     }
     assert_eq!(c.get("/settings").status, 403);
@@ -163,11 +211,34 @@ fn navigation_shows_only_permitted_menus() {
 #[test]
 fn the_last_super_admin_cannot_lock_everyone_out() {
     let (_app, mut boss) = TestApp::with_admin();
-    let p = boss.post_form("/admins/1", &[("username", "boss"), ("full_name", "Boss"), ("role_id", "viewer")]);
+    let p = boss.post_form(
+        "/admins/1",
+        &[
+            ("username", "boss"),
+            ("full_name", "Boss"),
+            ("role_id", "viewer"),
+        ],
+    );
     assert_eq!(p.status, 422, "demoting the only super admin is refused");
-    let p = boss.post_form("/admins/1", &[("username", "boss"), ("full_name", "Boss"), ("role_id", "super_admin")]);
-    assert_eq!(p.status, 422, "deactivating the only super admin is refused");
-    let p = boss.post_form("/roles/super_admin", &[("name", "Super admin"), ("grant_admins", "view")]);
-    assert_eq!(p.status, 409, "taking admin rights from the only admin's role is refused");
+    let p = boss.post_form(
+        "/admins/1",
+        &[
+            ("username", "boss"),
+            ("full_name", "Boss"),
+            ("role_id", "super_admin"),
+        ],
+    );
+    assert_eq!(
+        p.status, 422,
+        "deactivating the only super admin is refused"
+    );
+    let p = boss.post_form(
+        "/roles/super_admin",
+        &[("name", "Super admin"), ("grant_admins", "view")],
+    );
+    assert_eq!(
+        p.status, 409,
+        "taking admin rights from the only admin's role is refused"
+    );
     assert_eq!(boss.get("/admins").status, 200);
 }

@@ -9,7 +9,11 @@ fn first_admin_then_restricted_admin_sees_restricted_menu() {
     let app = TestApp::start();
     let d = Driver::start();
     d.goto(&app.url("/?lang=en"));
-    assert!(d.url().ends_with("/setup"), "fresh install lands on setup: {}", d.url());
+    assert!(
+        d.url().ends_with("/setup"),
+        "fresh install lands on setup: {}",
+        d.url()
+    );
     d.fill("input[name=username]", "chief");
     d.fill("input[name=full_name]", "Chief Operator");
     d.fill("input[name=password]", "browser pass 1");
@@ -35,7 +39,10 @@ fn first_admin_then_restricted_admin_sees_restricted_menu() {
     let menu = d.text("nav.menu");
     assert!(menu.contains("Dashboard"), "{menu}");
     for hidden in ["Users", "Settings", "Audit log", "Banner"] {
-        assert!(!menu.contains(hidden), "clerk must not see {hidden}: {menu}");
+        assert!(
+            !menu.contains(hidden),
+            "clerk must not see {hidden}: {menu}"
+        );
     }
     d.goto(&app.url("/admins"));
     assert!(d.text("main").contains("You do not have access"));

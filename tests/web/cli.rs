@@ -6,20 +6,81 @@ use crate::helpers::{Browser, Server, steppe};
 fn admin_commands_create_reset_and_issue_tokens() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path().to_str().unwrap();
-    let (ok, _, err) = steppe(&["admin", "create", "--username", "root", "--role", "super_admin", "--data", d], "short\n");
+    let (ok, _, err) = steppe(
+        &[
+            "admin",
+            "create",
+            "--username",
+            "root",
+            "--role",
+            "super_admin",
+            "--data",
+            d,
+        ],
+        "short\n",
+    );
     assert!(!ok && err.contains("At least 8"), "{err}");
-    let (ok, _, err) = steppe(&["admin", "create", "--username", "root", "--role", "nope", "--data", d], "long enough pw\n");
+    let (ok, _, err) = steppe(
+        &[
+            "admin",
+            "create",
+            "--username",
+            "root",
+            "--role",
+            "nope",
+            "--data",
+            d,
+        ],
+        "long enough pw\n",
+    );
     assert!(!ok && err.contains("role_id"), "{err}");
-    let (ok, out, err) = steppe(&["admin", "create", "--username", "root", "--role", "super_admin", "--data", d], "long enough pw\n");
+    let (ok, out, err) = steppe(
+        &[
+            "admin",
+            "create",
+            "--username",
+            "root",
+            "--role",
+            "super_admin",
+            "--data",
+            d,
+        ],
+        "long enough pw\n",
+    );
     assert!(ok, "{err}");
     assert!(out.contains("created admin root"));
-    let (ok, out, _) = steppe(&["admin", "token", "--username", "root", "--name", "ci", "--data", d], "");
+    let (ok, out, _) = steppe(
+        &[
+            "admin",
+            "token",
+            "--username",
+            "root",
+            "--name",
+            "ci",
+            "--data",
+            d,
+        ],
+        "",
+    );
     assert!(ok);
     let token = out.lines().last().unwrap().trim().to_string();
     assert!(token.starts_with("stp_"));
-    let (ok, _, err) = steppe(&["admin", "reset-password", "--username", "ghost", "--data", d], "another password\n");
+    let (ok, _, err) = steppe(
+        &[
+            "admin",
+            "reset-password",
+            "--username",
+            "ghost",
+            "--data",
+            d,
+        ],
+        "another password\n",
+    );
     assert!(!ok && err.contains("no admin named"), "{err}");
-    let (ok, _, _) = steppe(&["admin", "reset-password", "--username", "root", "--data", d], "another password\n");
+    let (ok, _, _) = steppe(
+        &["admin", "reset-password", "--username", "root", "--data", d],
+        "another password\n",
+    );
     assert!(ok);
 
     let server = Server::start(dir.path(), &[]);
@@ -52,11 +113,51 @@ fn sigterm_stops_the_server_cleanly() {
     let dir = tempfile::tempdir().unwrap();
     let mut server = Server::start(dir.path(), &[]);
     let pid = server.child.id().to_string();
-    assert!(std::process::Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    assert!(
+        std::process::Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
     let status = server.child.wait().unwrap();
     assert!(status.success(), "exit status {status:?}");
     // The database reopens without recovery complaints.
     let server = Server::start(dir.path(), &[]);
     let mut b = Browser::new(format!("http://{}", server.addr), false);
     assert_eq!(b.get("/healthz").body, "ok");
+}
+
+#[test]
+fn demo_prints_its_address_and_login_and_serves_sample_data() {
+    use std::io::BufRead;
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_steppe"))
+        .args(["demo", "--listen", "127.0.0.1:0", "--data"])
+        .arg(dir.path().join("demo"))
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let (mut url, mut login) = (None, None);
+    while url.is_none() || login.is_none() {
+        let line = lines.next().expect("demo exited early").unwrap();
+        if let Some(u) = line.split("running at").nth(1) {
+            url = Some(u.trim().trim_end_matches('/').to_string());
+        }
+        if let Some(l) = line.split("Log in as").nth(1) {
+            login = Some(l.trim().to_string());
+        }
+    }
+    let (user, password) = login.as_deref().unwrap().split_once(" / ").unwrap();
+    let mut b = Browser::new(url.unwrap(), false);
+    assert!(b.get("/login").body.contains("TopNET"), "sample settings");
+    assert_eq!(b.login(user, password).status, 303);
+    let admins = b.get("/admins");
+    assert!(
+        admins.body.contains("cashier") && admins.body.contains("tech"),
+        "sample admins"
+    );
+    let _ = child.kill();
+    let _ = child.wait();
 }

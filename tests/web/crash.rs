@@ -10,7 +10,22 @@ use std::time::Duration;
 fn sigkill_mid_writes_loses_no_acknowledged_write() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path().to_str().unwrap();
-    assert!(steppe(&["admin", "create", "--username", "root", "--role", "super_admin", "--data", d], "long enough pw\n").0);
+    assert!(
+        steppe(
+            &[
+                "admin",
+                "create",
+                "--username",
+                "root",
+                "--role",
+                "super_admin",
+                "--data",
+                d
+            ],
+            "long enough pw\n"
+        )
+        .0
+    );
     let (_, out, _) = steppe(&["admin", "token", "--username", "root", "--data", d], "");
     let token = out.lines().last().unwrap().trim().to_string();
 
@@ -43,21 +58,39 @@ fn sigkill_mid_writes_loses_no_acknowledged_write() {
             let _ = w.join();
         }
         let acked = acked.lock().unwrap().clone();
-        assert!(!acked.is_empty(), "round {round}: no write was acknowledged before the kill");
+        assert!(
+            !acked.is_empty(),
+            "round {round}: no write was acknowledged before the kill"
+        );
         acked_total += acked.len();
 
         let server = Server::start(dir.path(), &[]);
         let mut api = Browser::new(format!("http://{}", server.addr), false);
         api.bearer = Some(token.clone());
         let roles = api.get("/api/v1/roles").json();
-        let present: Vec<&str> = roles["items"].as_array().unwrap().iter().map(|r| r["id"].as_str().unwrap()).collect();
+        let present: Vec<&str> = roles["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["id"].as_str().unwrap())
+            .collect();
         for id in &acked {
-            assert!(present.contains(&id.as_str()), "round {round}: acknowledged role {id} lost");
+            assert!(
+                present.contains(&id.as_str()),
+                "round {round}: acknowledged role {id} lost"
+            );
         }
         // Each stored role is whole, and its audit entry committed with it.
         let audit = api.get("/api/v1/audit?entity=role").json();
         for id in &acked {
-            assert!(audit["items"].as_array().unwrap().iter().any(|e| e["entity_id"] == id.as_str()) || acked.len() > 100);
+            assert!(
+                audit["items"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|e| e["entity_id"] == id.as_str())
+                    || acked.len() > 100
+            );
         }
         server.kill();
     }

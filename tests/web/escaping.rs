@@ -9,31 +9,88 @@ fn script_in_every_text_field_is_escaped() {
     let (_app, mut b) = TestApp::with_admin();
     let p = b.post_form(
         "/admins",
-        &[("username", "eve"), ("full_name", EVIL), ("phone", ""), ("email", ""), ("note", EVIL), ("role_id", "viewer"), ("active", "on"), ("password", ADMIN_PW), ("password2", ADMIN_PW)],
+        &[
+            ("username", "eve"),
+            ("full_name", EVIL),
+            ("phone", ""),
+            ("email", ""),
+            ("note", EVIL),
+            ("role_id", "viewer"),
+            ("active", "on"),
+            ("password", ADMIN_PW),
+            ("password2", ADMIN_PW),
+        ],
     );
     assert_eq!(p.status, 303, "{}", p.body);
-    let p = b.post_form("/roles", &[("id", "evil_role"), ("name", EVIL), ("description", EVIL)]);
+    let p = b.post_form(
+        "/roles",
+        &[("id", "evil_role"), ("name", EVIL), ("description", EVIL)],
+    );
     assert_eq!(p.status, 303, "{}", p.body);
-    let p = b.post_multipart("/banners", &[("title", EVIL), ("text", EVIL), ("starts_on", "2020-01-01"), ("ends_on", "2099-01-01"), ("active", "on")], &[]);
+    let p = b.post_multipart(
+        "/banners",
+        &[
+            ("title", EVIL),
+            ("text", EVIL),
+            ("starts_on", "2020-01-01"),
+            ("ends_on", "2099-01-01"),
+            ("active", "on"),
+        ],
+        &[],
+    );
     assert_eq!(p.status, 303, "{}", p.body);
     let p = b.post_multipart(
         "/settings",
-        &[("company_name", EVIL), ("currency_code", "MNT"), ("currency_symbol", "₮"), ("currency_exponent", "2"), ("time_zone", ""), ("default_lang", "en")],
+        &[
+            ("company_name", EVIL),
+            ("currency_code", "MNT"),
+            ("currency_symbol", "₮"),
+            ("currency_exponent", "2"),
+            ("time_zone", ""),
+            ("default_lang", "en"),
+        ],
         &[],
     );
     assert_eq!(p.status, 303, "{}", p.body);
     // A validation error echoes the input back: escaped too.
-    let p = b.post_form("/admins", &[("username", EVIL), ("full_name", EVIL), ("role_id", "viewer")]);
+    let p = b.post_form(
+        "/admins",
+        &[
+            ("username", EVIL),
+            ("full_name", EVIL),
+            ("role_id", "viewer"),
+        ],
+    );
     assert_eq!(p.status, 422);
     assert!(!p.body.contains("<script>alert(1)"), "re-rendered form");
 
     let mut anon = _app.browser();
-    for page in ["/", "/admins", "/admins/2", "/roles", "/roles/evil_role", "/banners", "/banners/1", "/settings", "/audit", "/account"] {
+    for page in [
+        "/",
+        "/admins",
+        "/admins/2",
+        "/roles",
+        "/roles/evil_role",
+        "/banners",
+        "/banners/1",
+        "/settings",
+        "/audit",
+        "/account",
+    ] {
         let p = b.get(page);
         assert_eq!(p.status, 200, "{page}");
-        assert!(!p.body.contains("<script>alert(1)"), "{page} renders raw script");
-        assert!(p.body.contains("&lt;script&gt;"), "{page} shows the text escaped");
+        assert!(
+            !p.body.contains("<script>alert(1)"),
+            "{page} renders raw script"
+        );
+        assert!(
+            p.body.contains("&lt;script&gt;"),
+            "{page} shows the text escaped"
+        );
     }
     let login = anon.get("/login");
-    assert!(!login.body.contains("<script>alert(1)") && login.body.contains("&lt;script&gt;"), "login banner");
+    assert!(
+        !login.body.contains("<script>alert(1)") && login.body.contains("&lt;script&gt;"),
+        "login banner"
+    );
 }

@@ -37,7 +37,11 @@ impl TestApp {
         };
         let c = clock.clone();
         let thread = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+            let rt = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .unwrap();
             rt.block_on(async move {
                 let app = Application::build_with_clock(config, c).await.unwrap();
                 tx.send(app.local_addr()).unwrap();
@@ -49,7 +53,14 @@ impl TestApp {
             });
         });
         let addr = rx.recv().unwrap();
-        TestApp { addr, dir, clock, tls: !matches!(tls, Tls::Off), stop: Some(stop_tx), thread: Some(thread) }
+        TestApp {
+            addr,
+            dir,
+            clock,
+            tls: !matches!(tls, Tls::Off),
+            stop: Some(stop_tx),
+            thread: Some(thread),
+        }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -83,7 +94,12 @@ impl TestApp {
         let mut b = app.browser();
         let r = b.post_form(
             "/setup",
-            &[("username", ADMIN), ("full_name", "Boss Bold"), ("password", ADMIN_PW), ("password2", ADMIN_PW)],
+            &[
+                ("username", ADMIN),
+                ("full_name", "Boss Bold"),
+                ("password", ADMIN_PW),
+                ("password2", ADMIN_PW),
+            ],
         );
         assert_eq!(r.status, 303, "setup failed: {}", r.body);
         (app, b)
@@ -105,7 +121,10 @@ pub struct Page {
 
 impl Page {
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
 
     pub fn location(&self) -> &str {
@@ -136,15 +155,31 @@ pub struct Browser {
 
 impl Browser {
     pub fn new(base: String, tls: bool) -> Browser {
-        let mut cfg = ureq::Agent::config_builder().http_status_as_error(false).max_redirects(0);
+        let mut cfg = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .max_redirects(0);
         if tls {
-            cfg = cfg.tls_config(ureq::tls::TlsConfig::builder().disable_verification(true).build());
+            cfg = cfg.tls_config(
+                ureq::tls::TlsConfig::builder()
+                    .disable_verification(true)
+                    .build(),
+            );
         }
-        Browser { base, agent: cfg.build().into(), cookies: BTreeMap::new(), csrf: None, bearer: None }
+        Browser {
+            base,
+            agent: cfg.build().into(),
+            cookies: BTreeMap::new(),
+            csrf: None,
+            bearer: None,
+        }
     }
 
     fn cookie_header(&self) -> String {
-        self.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ")
+        self.cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
     }
 
     fn finish(&mut self, r: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> Page {
@@ -172,7 +207,11 @@ impl Browser {
         }
         let status = r.status().as_u16();
         let body = r.body_mut().read_to_string().unwrap_or_default();
-        let page = Page { status, body, headers };
+        let page = Page {
+            status,
+            body,
+            headers,
+        };
         if let Some(t) = page.input_value("_csrf") {
             self.csrf = Some(t);
         }
@@ -222,13 +261,23 @@ impl Browser {
         self.finish(r)
     }
 
-    pub fn post_multipart(&mut self, path: &str, fields: &[(&str, &str)], files: &[(&str, &[u8])]) -> Page {
+    pub fn post_multipart(
+        &mut self,
+        path: &str,
+        fields: &[(&str, &str)],
+        files: &[(&str, &[u8])],
+    ) -> Page {
         self.ensure_csrf();
         let boundary = "steppetestboundary7MA4YWxkTrZu0gW";
         let mut body = Vec::new();
         let csrf = self.csrf.clone().unwrap_or_default();
         for (k, v) in [("_csrf", csrf.as_str())].iter().chain(fields) {
-            body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n").as_bytes());
+            body.extend_from_slice(
+                format!(
+                    "--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n"
+                )
+                .as_bytes(),
+            );
         }
         for (k, data) in files {
             body.extend_from_slice(
@@ -240,7 +289,10 @@ impl Browser {
         body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
         let req = self
             .with_auth(self.agent.post(format!("{}{path}", self.base)))
-            .header("Content-Type", &format!("multipart/form-data; boundary={boundary}"));
+            .header(
+                "Content-Type",
+                &format!("multipart/form-data; boundary={boundary}"),
+            );
         let r = req.send(&body[..]);
         self.finish(r)
     }
@@ -251,7 +303,10 @@ impl Browser {
             "POST" => self.with_auth(self.agent.post(url)).send_json(body),
             "PATCH" => self.with_auth(self.agent.patch(url)).send_json(body),
             "PUT" => self.with_auth(self.agent.put(url)).send_json(body),
-            "DELETE" => self.with_auth(self.agent.delete(url)).force_send_body().send_json(body),
+            "DELETE" => self
+                .with_auth(self.agent.delete(url))
+                .force_send_body()
+                .send_json(body),
             m => panic!("unsupported method {m}"),
         };
         self.finish(r)
@@ -259,14 +314,22 @@ impl Browser {
 
     pub fn login(&mut self, username: &str, password: &str) -> Page {
         self.get("/login");
-        self.post_form("/login", &[("username", username), ("password", password), ("next", "/")])
+        self.post_form(
+            "/login",
+            &[
+                ("username", username),
+                ("password", password),
+                ("next", "/"),
+            ],
+        )
     }
 
     /// Creates an API token for the logged-in admin through the account page.
     pub fn create_token(&mut self, name: &str) -> String {
         let p = self.post_form("/account/tokens", &[("name", name)]);
         assert_eq!(p.status, 200, "{}", p.body);
-        let start = p.body.find("id=\"new-token\">").expect("token shown") + "id=\"new-token\">".len();
+        let start =
+            p.body.find("id=\"new-token\">").expect("token shown") + "id=\"new-token\">".len();
         let end = p.body[start..].find('<').unwrap();
         p.body[start..start + end].to_string()
     }
@@ -302,17 +365,20 @@ impl Server {
         let (tx, rx) = mpsc::channel();
         std::thread::spawn(move || {
             let mut sent = false;
-            for line in std::io::BufReader::new(stdout).lines().map_while(Result::ok) {
-                if !sent {
-                    if let Some(rest) = line.split("serving on ").nth(1) {
-                        let url = rest.split_whitespace().next().unwrap_or("").to_string();
-                        let _ = tx.send(url);
-                        sent = true;
-                    }
+            for line in std::io::BufReader::new(stdout)
+                .lines()
+                .map_while(Result::ok)
+            {
+                if !sent && let Some(rest) = line.split("serving on ").nth(1) {
+                    let url = rest.split_whitespace().next().unwrap_or("").to_string();
+                    let _ = tx.send(url);
+                    sent = true;
                 }
             }
         });
-        let url = rx.recv_timeout(std::time::Duration::from_secs(30)).expect("server did not start");
+        let url = rx
+            .recv_timeout(std::time::Duration::from_secs(30))
+            .expect("server did not start");
         let addr = url.split("://").nth(1).unwrap().parse().unwrap();
         Server { child, addr }
     }
@@ -340,7 +406,16 @@ pub fn steppe(args: &[&str], stdin: &str) -> (bool, String, String) {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
     let out = child.wait_with_output().unwrap();
-    (out.status.success(), String::from_utf8_lossy(&out.stdout).into(), String::from_utf8_lossy(&out.stderr).into())
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into(),
+        String::from_utf8_lossy(&out.stderr).into(),
+    )
 }

@@ -9,18 +9,38 @@ fn fresh_install_leads_to_setup_and_setup_happens_once() {
     let p = b.get("/");
     assert_eq!((p.status, p.location()), (303, "/setup"));
     let p = b.get("/login");
-    assert_eq!((p.status, p.location()), (303, "/setup"), "no login before the first admin exists");
+    assert_eq!(
+        (p.status, p.location()),
+        (303, "/setup"),
+        "no login before the first admin exists"
+    );
     let p = b.get("/api/v1/me");
     assert_eq!(p.status, 503);
     assert_eq!(p.json()["error"]["code"], "setup_required");
 
     // Bad input re-renders the form with messages and creates nothing.
-    let p = b.post_form("/setup", &[("username", "X!"), ("full_name", ""), ("password", "short"), ("password2", "other")]);
+    let p = b.post_form(
+        "/setup",
+        &[
+            ("username", "X!"),
+            ("full_name", ""),
+            ("password", "short"),
+            ("password2", "other"),
+        ],
+    );
     assert_eq!(p.status, 422);
     assert!(p.body.contains("field-error"), "{}", p.body);
     assert_eq!(b.get("/").location(), "/setup");
 
-    let p = b.post_form("/setup", &[("username", ADMIN), ("full_name", "Boss"), ("password", ADMIN_PW), ("password2", ADMIN_PW)]);
+    let p = b.post_form(
+        "/setup",
+        &[
+            ("username", ADMIN),
+            ("full_name", "Boss"),
+            ("password", ADMIN_PW),
+            ("password2", ADMIN_PW),
+        ],
+    );
     assert_eq!((p.status, p.location()), (303, "/"));
     let home = b.get("/");
     assert_eq!(home.status, 200);
@@ -29,7 +49,15 @@ fn fresh_install_leads_to_setup_and_setup_happens_once() {
     // A second setup from another browser is refused.
     let mut other = app.browser();
     assert_eq!(other.get("/setup").location(), "/login");
-    let p = other.post_form("/setup", &[("username", "evil"), ("full_name", "E"), ("password", ADMIN_PW), ("password2", ADMIN_PW)]);
+    let p = other.post_form(
+        "/setup",
+        &[
+            ("username", "evil"),
+            ("full_name", "E"),
+            ("password", ADMIN_PW),
+            ("password2", ADMIN_PW),
+        ],
+    );
     assert_eq!(p.location(), "/login");
     assert_eq!(other.login("evil", ADMIN_PW).status, 401);
 }
@@ -47,7 +75,10 @@ fn login_logout_and_cookie_attributes() {
     assert_eq!(p.status, 303);
     let cookie = p.header("set-cookie").unwrap();
     assert!(cookie.starts_with("steppe_session="), "{cookie}");
-    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"), "{cookie}");
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
+        "{cookie}"
+    );
     assert!(!cookie.contains("Secure"), "plain HTTP must not set Secure");
     assert_eq!(fresh.get("/").status, 200);
     // Usernames are case-insensitive.
@@ -55,7 +86,14 @@ fn login_logout_and_cookie_attributes() {
     // `next` only leads to local paths.
     let mut c = app.browser();
     c.get("/login");
-    let p = c.post_form("/login", &[("username", ADMIN), ("password", ADMIN_PW), ("next", "//evil.example/")]);
+    let p = c.post_form(
+        "/login",
+        &[
+            ("username", ADMIN),
+            ("password", ADMIN_PW),
+            ("next", "//evil.example/"),
+        ],
+    );
     assert_eq!(p.location(), "/");
 }
 
@@ -78,10 +116,20 @@ fn repeated_failures_lock_the_account_with_a_clear_message() {
 #[test]
 fn forms_without_the_csrf_token_are_rejected_and_change_nothing() {
     let (_app, mut b) = TestApp::with_admin();
-    let fields = [("username", "mallory"), ("full_name", "M"), ("role_id", "viewer"), ("active", "on"), ("password", "longenough1"), ("password2", "longenough1")];
+    let fields = [
+        ("username", "mallory"),
+        ("full_name", "M"),
+        ("role_id", "viewer"),
+        ("active", "on"),
+        ("password", "longenough1"),
+        ("password2", "longenough1"),
+    ];
     let p = b.post_form_raw("/admins", &fields);
     assert_eq!(p.status, 403);
-    let mut forged = vec![("_csrf", "0000000000000000000000000000000000000000000000000000000000000000")];
+    let mut forged = vec![(
+        "_csrf",
+        "0000000000000000000000000000000000000000000000000000000000000000",
+    )];
     forged.extend_from_slice(&fields);
     assert_eq!(b.post_form_raw("/admins", &forged).status, 403);
     assert!(!b.get("/admins").body.contains("mallory"));
@@ -100,15 +148,27 @@ fn sessions_expire_when_idle_and_can_be_revoked() {
     let mut other = app.browser();
     assert_eq!(other.login(ADMIN, ADMIN_PW).status, 303);
     let account = b.get("/account");
-    assert_eq!(account.body.matches("/revoke\"").count(), 1, "one other session is listed with a revoke button");
+    assert_eq!(
+        account.body.matches("/revoke\"").count(),
+        1,
+        "one other session is listed with a revoke button"
+    );
     let start = account.body.find("/account/sessions/").unwrap();
     let path = account.body[start..].split('"').next().unwrap().to_string();
     assert_eq!(b.post_form(&path, &[]).status, 303);
-    assert_eq!(other.get("/").location(), "/login?next=%2F", "revoked session is gone");
+    assert_eq!(
+        other.get("/").location(),
+        "/login?next=%2F",
+        "revoked session is gone"
+    );
     assert_eq!(b.get("/").status, 200);
 
     app.clock.advance(9 * 3600);
-    assert_eq!(b.get("/").location(), "/login?next=%2F", "idle session expired");
+    assert_eq!(
+        b.get("/").location(),
+        "/login?next=%2F",
+        "idle session expired"
+    );
 }
 
 #[test]
@@ -116,9 +176,23 @@ fn changing_the_password_ends_other_sessions() {
     let (app, mut b) = TestApp::with_admin();
     let mut other = app.browser();
     other.login(ADMIN, ADMIN_PW);
-    let p = b.post_form("/account/password", &[("current", "wrong"), ("password", "new password 1"), ("password2", "new password 1")]);
+    let p = b.post_form(
+        "/account/password",
+        &[
+            ("current", "wrong"),
+            ("password", "new password 1"),
+            ("password2", "new password 1"),
+        ],
+    );
     assert_eq!(p.status, 422);
-    let p = b.post_form("/account/password", &[("current", ADMIN_PW), ("password", "new password 1"), ("password2", "new password 1")]);
+    let p = b.post_form(
+        "/account/password",
+        &[
+            ("current", ADMIN_PW),
+            ("password", "new password 1"),
+            ("password2", "new password 1"),
+        ],
+    );
     assert_eq!(p.status, 303);
     assert_eq!(b.get("/").status, 200, "own session stays");
     assert_eq!(other.get("/").status, 303, "other sessions end");

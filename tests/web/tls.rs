@@ -10,14 +10,31 @@ fn self_signed_https_serves_and_sets_secure_cookies() {
     assert!(app.dir.path().join("tls-cert.pem").exists());
     let mut b = app.browser();
     assert_eq!(b.get("/healthz").body, "ok");
-    let p = b.post_form("/setup", &[("username", ADMIN), ("full_name", "B"), ("password", ADMIN_PW), ("password2", ADMIN_PW)]);
+    let p = b.post_form(
+        "/setup",
+        &[
+            ("username", ADMIN),
+            ("full_name", "B"),
+            ("password", ADMIN_PW),
+            ("password2", ADMIN_PW),
+        ],
+    );
     assert_eq!(p.status, 303);
-    let cookie = p.headers.iter().filter(|(k, _)| k == "set-cookie").map(|(_, v)| v.as_str()).find(|v| v.starts_with("steppe_session")).unwrap();
+    let cookie = p
+        .headers
+        .iter()
+        .filter(|(k, _)| k == "set-cookie")
+        .map(|(_, v)| v.as_str())
+        .find(|v| v.starts_with("steppe_session"))
+        .unwrap();
     assert!(cookie.contains("; Secure"), "{cookie}");
     assert_eq!(b.get("/").status, 200);
     // The certificate is kept: a restart reuses it.
     let cert = std::fs::read(app.dir.path().join("tls-cert.pem")).unwrap();
     let dir = app.stop();
     let again = TestApp::start_in(dir, Tls::SelfSigned);
-    assert_eq!(std::fs::read(again.dir.path().join("tls-cert.pem")).unwrap(), cert);
+    assert_eq!(
+        std::fs::read(again.dir.path().join("tls-cert.pem")).unwrap(),
+        cert
+    );
 }

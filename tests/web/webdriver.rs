@@ -15,7 +15,11 @@ pub struct Driver {
 }
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 impl Driver {
@@ -30,8 +34,13 @@ impl Driver {
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
-            .expect("chromedriver is not installed: run scripts/test, which installs chromium-driver");
-        let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
+            .expect(
+                "chromedriver is not installed: run scripts/test, which installs chromium-driver",
+            );
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .build()
+            .into();
         let base = format!("http://127.0.0.1:{port}");
         let deadline = Instant::now() + Duration::from_secs(20);
         while agent.get(format!("{base}/status")).call().is_err() {
@@ -49,11 +58,23 @@ impl Driver {
                          format!("--user-data-dir={}", profile.path().display())]
             }
         } } });
-        let mut d = Driver { child, base, agent, _profile: profile };
+        let mut d = Driver {
+            child,
+            base,
+            agent,
+            _profile: profile,
+        };
         let v = d.call("POST", "/session", Some(caps));
-        let id = v["sessionId"].as_str().unwrap_or_else(|| panic!("no session: {v}")).to_string();
+        let id = v["sessionId"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no session: {v}"))
+            .to_string();
         d.base = format!("{}/session/{id}", d.base);
-        d.call("POST", "/timeouts", Some(json!({ "implicit": 5000, "pageLoad": 20000 })));
+        d.call(
+            "POST",
+            "/timeouts",
+            Some(json!({ "implicit": 5000, "pageLoad": 20000 })),
+        );
         d
     }
 
@@ -65,16 +86,30 @@ impl Driver {
             (_, Some(b)) => self.agent.post(&url).send_json(b),
             (_, None) => self.agent.post(&url).send_json(json!({})),
         };
-        let v: Value = r.expect("webdriver request").body_mut().read_json().expect("webdriver JSON");
+        let v: Value = r
+            .expect("webdriver request")
+            .body_mut()
+            .read_json()
+            .expect("webdriver JSON");
         if v["value"]["error"].is_string() {
             panic!("webdriver {method} {path}: {}", v["value"]);
         }
-        v.get("value").cloned().filter(|_| path != "/session").unwrap_or(v["value"].clone())
+        v.get("value")
+            .cloned()
+            .filter(|_| path != "/session")
+            .unwrap_or(v["value"].clone())
     }
 
     fn find(&self, css: &str) -> String {
-        let v = self.call("POST", "/element", Some(json!({ "using": "css selector", "value": css })));
-        v[ELEMENT].as_str().unwrap_or_else(|| panic!("no element {css}: {v}")).to_string()
+        let v = self.call(
+            "POST",
+            "/element",
+            Some(json!({ "using": "css selector", "value": css })),
+        );
+        v[ELEMENT]
+            .as_str()
+            .unwrap_or_else(|| panic!("no element {css}: {v}"))
+            .to_string()
     }
 
     pub fn goto(&self, url: &str) {
@@ -82,13 +117,20 @@ impl Driver {
     }
 
     pub fn url(&self) -> String {
-        self.call("GET", "/url", None).as_str().unwrap_or("").to_string()
+        self.call("GET", "/url", None)
+            .as_str()
+            .unwrap_or("")
+            .to_string()
     }
 
     pub fn fill(&self, css: &str, text: &str) {
         let e = self.find(css);
         self.call("POST", &format!("/element/{e}/clear"), None);
-        self.call("POST", &format!("/element/{e}/value"), Some(json!({ "text": text })));
+        self.call(
+            "POST",
+            &format!("/element/{e}/value"),
+            Some(json!({ "text": text })),
+        );
     }
 
     pub fn click(&self, css: &str) {
@@ -102,7 +144,10 @@ impl Driver {
 
     pub fn text(&self, css: &str) -> String {
         let e = self.find(css);
-        self.call("GET", &format!("/element/{e}/text"), None).as_str().unwrap_or("").to_string()
+        self.call("GET", &format!("/element/{e}/text"), None)
+            .as_str()
+            .unwrap_or("")
+            .to_string()
     }
 
     pub fn wait_for_text(&self, needle: &str) {
@@ -112,7 +157,10 @@ impl Driver {
             if body.contains(needle) {
                 return;
             }
-            assert!(Instant::now() < deadline, "page never showed {needle:?}; it shows:\n{body}");
+            assert!(
+                Instant::now() < deadline,
+                "page never showed {needle:?}; it shows:\n{body}"
+            );
             std::thread::sleep(Duration::from_millis(100));
         }
     }
@@ -145,7 +193,10 @@ fn base64_decode(s: &str) -> Option<Vec<u8>> {
             _ => return None,
         } as u32)
     };
-    let bytes: Vec<u8> = s.bytes().filter(|b| !b.is_ascii_whitespace() && *b != b'=').collect();
+    let bytes: Vec<u8> = s
+        .bytes()
+        .filter(|b| !b.is_ascii_whitespace() && *b != b'=')
+        .collect();
     let mut out = Vec::with_capacity(bytes.len() * 3 / 4);
     for chunk in bytes.chunks(4) {
         let mut n = 0u32;

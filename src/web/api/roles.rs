@@ -13,7 +13,7 @@ use serde_json::json;
 use std::sync::Arc;
 
 pub async fn list(cx: Arc<Ctx>, _req: Req) -> Out {
-    let items = cx.app.store.read_async(|r| roles::list(r)).await?;
+    let items = cx.app.store.read_async(roles::list).await?;
     Ok(http::json(StatusCode::OK, &json!({ "items": items })))
 }
 

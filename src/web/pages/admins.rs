@@ -175,7 +175,7 @@ fn draft_of(a: &Admin) -> AdminDraft {
 }
 
 async fn load_roles(cx: &Ctx) -> Result<Vec<Role>, WebError> {
-    Ok(cx.app.store.read_async(|r| roles::list(r)).await?)
+    Ok(cx.app.store.read_async(roles::list).await?)
 }
 
 pub async fn new_form(cx: Arc<Ctx>, _req: Req) -> Out {

@@ -37,7 +37,7 @@ fn setup_page(cx: &Ctx, p: &Problems, username: &str, full_name: &str) -> Markup
 }
 
 pub async fn setup_form(cx: Arc<Ctx>, _req: Req) -> Out {
-    if cx.app.store.read_async(|r| admins::any_exists(r)).await? {
+    if cx.app.store.read_async(admins::any_exists).await? {
         return Ok(http::redirect("/login"));
     }
     Ok(http::html(

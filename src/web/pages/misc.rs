@@ -34,7 +34,7 @@ pub async fn asset(_cx: Arc<Ctx>, req: Req) -> Out {
 
 pub async fn logo(cx: Arc<Ctx>, _req: Req) -> Out {
     let bytes = cx.app.store.read_async(|r| r.blob(LOGO_KEY)).await?;
-    let s = cx.app.store.read_async(|r| settings::load(r)).await?;
+    let s = cx.app.store.read_async(settings::load).await?;
     match (bytes, s.logo_mime) {
         (Some(b), Some(mime)) => Ok(http::bytes(StatusCode::OK, &mime, b)),
         _ => Err(WebError::NotFound),
@@ -43,7 +43,7 @@ pub async fn logo(cx: Arc<Ctx>, _req: Req) -> Out {
 
 /// A page with one message, inside the layout when someone is signed in.
 pub fn message_page(cx: &Ctx, status: StatusCode, text: &str) -> Resp {
-    let title = status.canonical_reason().unwrap_or("Error");
+    let title = cx.t(crate::i18n::Msg::ErrorTitle);
     let body = html! { p.error { (text) } p { a href="/" { "←" } } };
     let page = if cx.user.is_some() {
         layout::page(cx, title, body)
