@@ -21,6 +21,7 @@ USAGE:
   steppe admin create --username U --role ROLE [--full-name NAME] [--data DIR]   (password on stdin)
   steppe admin reset-password --username U [--data DIR]                           (password on stdin)
   steppe admin token --username U [--name LABEL] [--data DIR]
+  steppe sim [--listen ADDR] [--version 6.33|7.16] [--user U --password P] [--latency-ms N]
   steppe version
 
 ENVIRONMENT:
@@ -49,6 +50,10 @@ struct Common {
     role: Option<String>,
     full_name: Option<String>,
     name: Option<String>,
+    sim_version: String,
+    password: Option<String>,
+    user: Option<String>,
+    latency_ms: u64,
 }
 
 fn run() -> Result<(), String> {
@@ -63,13 +68,21 @@ fn run() -> Result<(), String> {
         role: None,
         full_name: None,
         name: None,
+        sim_version: "7.16".into(),
+        password: None,
+        user: None,
+        latency_ms: 0,
     };
     let mut data_given = false;
+    let mut listen_given = std::env::var("STEPPE_LISTEN").is_ok();
     let (mut cert, mut key) = (None, None);
     let err = |e: lexopt::Error| e.to_string();
     while let Some(arg) = parser.next().map_err(err)? {
         match arg {
-            Long("listen") => c.listen = parser.value().map_err(err)?.string().map_err(err)?,
+            Long("listen") => {
+                c.listen = parser.value().map_err(err)?.string().map_err(err)?;
+                listen_given = true;
+            }
             Long("data") => {
                 c.data = parser.value().map_err(err)?.into();
                 data_given = true;
@@ -91,6 +104,19 @@ fn run() -> Result<(), String> {
                 c.full_name = Some(parser.value().map_err(err)?.string().map_err(err)?)
             }
             Long("name") => c.name = Some(parser.value().map_err(err)?.string().map_err(err)?),
+            Long("version") => {
+                c.sim_version = parser.value().map_err(err)?.string().map_err(err)?
+            }
+            Long("user") => c.user = Some(parser.value().map_err(err)?.string().map_err(err)?),
+            Long("password") => {
+                c.password = Some(parser.value().map_err(err)?.string().map_err(err)?)
+            }
+            Long("latency-ms") => {
+                let v = parser.value().map_err(err)?.string().map_err(err)?;
+                c.latency_ms = v
+                    .parse()
+                    .map_err(|_| format!("--latency-ms takes a number, not {v:?}"))?;
+            }
             Short('h') | Long("help") => {
                 print!("{USAGE}");
                 return Ok(());
@@ -111,6 +137,7 @@ fn run() -> Result<(), String> {
         ["admin", "create"] => admin_create(&c),
         ["admin", "reset-password"] => admin_reset(&c),
         ["admin", "token"] => admin_token(&c),
+        ["sim"] => sim(c, listen_given),
         ["version"] => {
             println!("steppe {}", env!("CARGO_PKG_VERSION"));
             Ok(())
@@ -161,6 +188,30 @@ fn serve(c: Common) -> Result<(), String> {
         tracing::info!(address = %app.local_addr(), data = %c.data.display(), "Steppe {} serving on {scheme}://{}", env!("CARGO_PKG_VERSION"), app.local_addr());
         app.run_until_stopped().await
     })
+}
+
+/// A standalone simulated router; listens on the API port of loopback unless told otherwise.
+fn sim(c: Common, listen_given: bool) -> Result<(), String> {
+    init_logging();
+    let listen = if listen_given {
+        c.listen.clone()
+    } else {
+        "127.0.0.1:8728".into()
+    };
+    let addr: std::net::SocketAddr = listen
+        .parse()
+        .map_err(|_| format!("--listen takes IP:PORT, not {listen:?}"))?;
+    let mut cfg = crate::sim::SimConfig::new(&c.sim_version);
+    if let Some(u) = c.user {
+        cfg.user = u;
+    }
+    if let Some(p) = c.password {
+        cfg.password = p;
+    }
+    cfg.latency = std::time::Duration::from_millis(c.latency_ms);
+    runtime()?
+        .block_on(crate::sim::serve_forever(cfg, addr))
+        .map_err(|e| format!("simulator: {e}"))
 }
 
 fn open_store(c: &Common) -> Result<Store, String> {

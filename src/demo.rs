@@ -28,6 +28,7 @@ pub fn run(listen: String, data: Option<PathBuf>) -> Result<(), String> {
     seed(&dir, &password)?;
     let rt = crate::cli::runtime()?;
     rt.block_on(async {
+        let routers = start_routers().await?;
         let app = Application::build(Config {
             listen,
             data_dir: dir.clone(),
@@ -48,10 +49,33 @@ pub fn run(listen: String, data: Option<PathBuf>) -> Result<(), String> {
         );
         println!("  Log in as                  {DEMO_USER} / {password}");
         println!("  Demo data lives in         {}", dir.display());
+        for (name, r) in &routers {
+            println!("  Simulated router {name:<9} api://{} (user {DEMO_ROUTER_USER}, password {DEMO_ROUTER_PASSWORD})", r.addr());
+        }
         println!("  Stop with Ctrl-C.");
         println!();
         app.run_until_stopped().await
     })
+}
+
+pub const DEMO_ROUTER_USER: &str = "steppe";
+pub const DEMO_ROUTER_PASSWORD: &str = "demo-router";
+
+/// Two simulated routers on loopback: an old 6.33 (challenge login, as in the first deployment)
+/// and a current 7.x.
+async fn start_routers() -> Result<Vec<(&'static str, crate::sim::SimHandle)>, String> {
+    let mut out = Vec::new();
+    for (name, version) in [("RouterOS 6.33", "6.33"), ("RouterOS 7.16", "7.16")] {
+        let mut cfg = crate::sim::SimConfig::new(version);
+        cfg.user = DEMO_ROUTER_USER.into();
+        cfg.password = DEMO_ROUTER_PASSWORD.into();
+        let addr = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
+        let h = crate::sim::Simulator::start(cfg, addr)
+            .await
+            .map_err(|e| format!("starting simulated router: {e}"))?;
+        out.push((name, h));
+    }
+    Ok(out)
 }
 
 /// Fills a fresh data directory with a demo installation.

@@ -1,0 +1,387 @@
+//! The menus the simulator knows: which properties each accepts, what must be unique, which values
+//! must name an item of another menu, and the traps a real router gives when a rule is broken.
+
+/// A property whose value must name an item of another menu.
+pub struct Ref {
+    pub field: &'static str,
+    pub menu: &'static str,
+    /// Values accepted without a matching item (`all` for a hotspot user's server).
+    pub also: &'static [&'static str],
+}
+
+/// The rules of one table-like menu.
+pub struct MenuSpec {
+    pub path: &'static str,
+    /// Properties `add`/`set` accept.
+    pub fields: &'static [&'static str],
+    /// Properties `add` requires.
+    pub required: &'static [&'static str],
+    /// Values filled in by `add` when absent.
+    pub defaults: &'static [(&'static str, &'static str)],
+    /// Read-only properties every new item starts with.
+    pub readonly: &'static [(&'static str, &'static str)],
+    /// Properties that together must be unique, and the trap when they are not.
+    pub unique: &'static [&'static str],
+    pub unique_message: &'static str,
+    pub refs: &'static [Ref],
+    pub can_add: bool,
+    pub can_set: bool,
+    pub can_remove: bool,
+    /// Items are sessions whose `uptime` grows from when they were created.
+    pub sessions: bool,
+}
+
+/// Properties printed as booleans (`true/false` on v7, `yes/no` on v6).
+pub const BOOL_FIELDS: &[&str] = &["disabled", "running", "dynamic", "blocked", "radius"];
+
+const SUCH_ENTRY: &str = "failure: already have such entry";
+
+pub const HOTSPOT_USER: &str = "/ip/hotspot/user";
+pub const HOTSPOT_PROFILE: &str = "/ip/hotspot/user/profile";
+pub const HOTSPOT_ACTIVE: &str = "/ip/hotspot/active";
+pub const HOTSPOT_SERVER: &str = "/ip/hotspot";
+pub const PPP_SECRET: &str = "/ppp/secret";
+pub const PPP_PROFILE: &str = "/ppp/profile";
+pub const PPP_ACTIVE: &str = "/ppp/active";
+pub const QUEUE_SIMPLE: &str = "/queue/simple";
+pub const ADDRESS_LIST: &str = "/ip/firewall/address-list";
+pub const INTERFACE: &str = "/interface";
+
+pub static MENUS: &[MenuSpec] = &[
+    MenuSpec {
+        path: HOTSPOT_USER,
+        fields: &[
+            "name",
+            "password",
+            "profile",
+            "server",
+            "mac-address",
+            "limit-uptime",
+            "limit-bytes-in",
+            "limit-bytes-out",
+            "limit-bytes-total",
+            "address",
+            "email",
+            "comment",
+            "disabled",
+            "routes",
+        ],
+        required: &["name"],
+        defaults: &[
+            ("server", "all"),
+            ("profile", "default"),
+            ("disabled", "false"),
+        ],
+        readonly: &[
+            ("uptime", "0s"),
+            ("bytes-in", "0"),
+            ("bytes-out", "0"),
+            ("packets-in", "0"),
+            ("packets-out", "0"),
+            ("dynamic", "false"),
+        ],
+        unique: &["name"],
+        unique_message: "failure: already have user with this name for this server",
+        refs: &[
+            Ref {
+                field: "profile",
+                menu: HOTSPOT_PROFILE,
+                also: &[],
+            },
+            Ref {
+                field: "server",
+                menu: HOTSPOT_SERVER,
+                also: &["all"],
+            },
+        ],
+        can_add: true,
+        can_set: true,
+        can_remove: true,
+        sessions: false,
+    },
+    MenuSpec {
+        path: HOTSPOT_PROFILE,
+        fields: &[
+            "name",
+            "rate-limit",
+            "shared-users",
+            "session-timeout",
+            "idle-timeout",
+            "keepalive-timeout",
+            "address-list",
+            "address-pool",
+            "status-autorefresh",
+            "transparent-proxy",
+            "comment",
+        ],
+        required: &["name"],
+        defaults: &[
+            ("shared-users", "1"),
+            ("idle-timeout", "none"),
+            ("keepalive-timeout", "2m"),
+        ],
+        readonly: &[("default", "false")],
+        unique: &["name"],
+        unique_message: SUCH_ENTRY,
+        refs: &[],
+        can_add: true,
+        can_set: true,
+        can_remove: true,
+        sessions: false,
+    },
+    MenuSpec {
+        path: HOTSPOT_ACTIVE,
+        fields: &[],
+        required: &[],
+        defaults: &[],
+        readonly: &[],
+        unique: &[],
+        unique_message: SUCH_ENTRY,
+        refs: &[],
+        can_add: false,
+        can_set: false,
+        can_remove: true,
+        sessions: true,
+    },
+    MenuSpec {
+        path: HOTSPOT_SERVER,
+        fields: &[
+            "name",
+            "interface",
+            "profile",
+            "address-pool",
+            "idle-timeout",
+            "keepalive-timeout",
+            "addresses-per-mac",
+            "disabled",
+        ],
+        required: &["interface"],
+        defaults: &[
+            ("profile", "default"),
+            ("address-pool", "none"),
+            ("idle-timeout", "5m"),
+            ("disabled", "false"),
+        ],
+        readonly: &[("invalid", "false")],
+        unique: &["name"],
+        unique_message: SUCH_ENTRY,
+        refs: &[Ref {
+            field: "interface",
+            menu: INTERFACE,
+            also: &[],
+        }],
+        can_add: true,
+        can_set: true,
+        can_remove: true,
+        sessions: false,
+    },
+    MenuSpec {
+        path: PPP_SECRET,
+        fields: &[
+            "name",
+            "password",
+            "profile",
+            "service",
+            "remote-address",
+            "local-address",
+            "caller-id",
+            "disabled",
+            "comment",
+            "routes",
+            "limit-bytes-in",
+            "limit-bytes-out",
+        ],
+        required: &["name"],
+        defaults: &[
+            ("service", "any"),
+            ("profile", "default"),
+            ("disabled", "false"),
+        ],
+        readonly: &[],
+        unique: &["name"],
+        unique_message: "failure: secret with the same name already exists",
+        refs: &[Ref {
+            field: "profile",
+            menu: PPP_PROFILE,
+            also: &[],
+        }],
+        can_add: true,
+        can_set: true,
+        can_remove: true,
+        sessions: false,
+    },
+    MenuSpec {
+        path: PPP_PROFILE,
+        fields: &[
+            "name",
+            "rate-limit",
+            "local-address",
+            "remote-address",
+            "only-one",
+            "session-timeout",
+            "idle-timeout",
+            "address-list",
+            "dns-server",
+            "use-encryption",
+            "comment",
+        ],
+        required: &["name"],
+        defaults: &[("only-one", "default"), ("use-encryption", "default")],
+        readonly: &[("default", "false")],
+        unique: &["name"],
+        unique_message: SUCH_ENTRY,
+        refs: &[],
+        can_add: true,
+        can_set: true,
+        can_remove: true,
+        sessions: false,
+    },
+    MenuSpec {
+        path: PPP_ACTIVE,
+        fields: &[],
+        required: &[],
+        defaults: &[],
+        readonly: &[],
+        unique: &[],
+        unique_message: SUCH_ENTRY,
+        refs: &[],
+        can_add: false,
+        can_set: false,
+        can_remove: true,
+        sessions: true,
+    },
+    MenuSpec {
+        path: QUEUE_SIMPLE,
+        fields: &[
+            "name",
+            "target",
+            "max-limit",
+            "limit-at",
+            "burst-limit",
+            "burst-threshold",
+            "burst-time",
+            "priority",
+            "parent",
+            "comment",
+            "disabled",
+        ],
+        required: &["name", "target"],
+        defaults: &[
+            ("max-limit", "0/0"),
+            ("limit-at", "0/0"),
+            ("priority", "8/8"),
+            ("parent", "none"),
+            ("disabled", "false"),
+        ],
+        readonly: &[("dynamic", "false"), ("bytes", "0/0"), ("rate", "0/0")],
+        unique: &["name"],
+        unique_message: SUCH_ENTRY,
+        refs: &[],
+        can_add: true,
+        can_set: true,
+        can_remove: true,
+        sessions: false,
+    },
+    MenuSpec {
+        path: ADDRESS_LIST,
+        fields: &["list", "address", "timeout", "comment", "disabled"],
+        required: &["list", "address"],
+        defaults: &[("disabled", "false")],
+        readonly: &[("dynamic", "false")],
+        unique: &["list", "address"],
+        unique_message: SUCH_ENTRY,
+        refs: &[],
+        can_add: true,
+        can_set: true,
+        can_remove: true,
+        sessions: false,
+    },
+    MenuSpec {
+        path: INTERFACE,
+        fields: &["name", "mtu", "comment", "disabled"],
+        required: &[],
+        defaults: &[],
+        readonly: &[],
+        unique: &["name"],
+        unique_message: SUCH_ENTRY,
+        refs: &[],
+        can_add: false,
+        can_set: true,
+        can_remove: false,
+        sessions: false,
+    },
+];
+
+/// The rules of the menu at `path`.
+pub fn spec(path: &str) -> Option<&'static MenuSpec> {
+    MENUS.iter().find(|m| m.path == path)
+}
+
+/// What a fresh router holds, in creation order: (menu, properties).
+pub fn factory_items() -> Vec<(&'static str, Vec<(&'static str, &'static str)>)> {
+    let mut items = Vec::new();
+    for i in ["ether1", "ether2", "ether3", "ether4", "ether5"] {
+        let running = if i == "ether1" { "true" } else { "false" };
+        items.push((
+            INTERFACE,
+            vec![
+                ("name", i),
+                ("type", "ether"),
+                ("mtu", "1500"),
+                ("running", running),
+                ("disabled", "false"),
+            ],
+        ));
+    }
+    items.push((
+        INTERFACE,
+        vec![
+            ("name", "bridge"),
+            ("type", "bridge"),
+            ("mtu", "1500"),
+            ("running", "true"),
+            ("disabled", "false"),
+        ],
+    ));
+    items.push((
+        HOTSPOT_PROFILE,
+        vec![
+            ("name", "default"),
+            ("shared-users", "1"),
+            ("idle-timeout", "none"),
+            ("keepalive-timeout", "2m"),
+            ("default", "true"),
+        ],
+    ));
+    items.push((
+        HOTSPOT_SERVER,
+        vec![
+            ("name", "hotspot1"),
+            ("interface", "bridge"),
+            ("profile", "default"),
+            ("address-pool", "none"),
+            ("idle-timeout", "5m"),
+            ("disabled", "false"),
+            ("invalid", "false"),
+        ],
+    ));
+    items.push((
+        PPP_PROFILE,
+        vec![
+            ("name", "default"),
+            ("only-one", "default"),
+            ("use-encryption", "default"),
+            ("default", "true"),
+        ],
+    ));
+    items.push((
+        PPP_PROFILE,
+        vec![
+            ("name", "default-encryption"),
+            ("only-one", "default"),
+            ("use-encryption", "yes"),
+            ("default", "true"),
+        ],
+    ));
+    items
+}

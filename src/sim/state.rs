@@ -1,0 +1,876 @@
+//! The simulated router's configuration and what every menu command does to it.
+//!
+//! Commands are applied here synchronously and turned into reply sentences; when those replies
+//! reach the wire (latency, tags, cancellation) is the connection's business.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::time::Instant;
+
+use tokio::sync::mpsc;
+
+use super::menus::{self, BOOL_FIELDS, MenuSpec};
+use super::query;
+use super::version::Version;
+use crate::routeros::codec::{attribute_word, encode_sentence, tag_word};
+use crate::routeros::value::{format_clock, format_duration, parse_bool};
+
+/// The words of one reply sentence, without its tag.
+pub type Words = Vec<Vec<u8>>;
+
+/// A request as the router sees it: the command path, its attributes and its query words.
+#[derive(Debug, Clone, Default)]
+pub struct Request {
+    pub path: String,
+    pub attrs: Vec<(String, String)>,
+    pub queries: Vec<String>,
+}
+
+impl Request {
+    fn attr(&self, name: &str) -> Option<&str> {
+        self.attrs
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// One item of a menu.
+#[derive(Debug, Clone)]
+struct Record {
+    id: u32,
+    props: Vec<(String, String)>,
+    started: Instant,
+}
+
+impl Record {
+    fn get(&self, name: &str) -> Option<&str> {
+        self.props
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    fn set(&mut self, name: &str, value: &str) {
+        match self.props.iter_mut().find(|(n, _)| n == name) {
+            Some((_, v)) => value.clone_into(v),
+            None => self.props.push((name.to_owned(), value.to_owned())),
+        }
+    }
+}
+
+/// An item as tests see it through the handle: its id and properties as the router prints them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SimItem {
+    pub id: String,
+    pub props: Vec<(String, String)>,
+}
+
+impl SimItem {
+    /// The printed value of a property.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.props
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// A message sent with `/tool/sms/send`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sms {
+    pub port: String,
+    pub phone: String,
+    pub message: String,
+}
+
+/// Why a simulated customer could not log in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SimError {
+    /// No hotspot user or PPP secret with that name.
+    UnknownUser(String),
+    /// The user exists but is disabled.
+    Disabled(String),
+    /// The password does not match.
+    WrongPassword(String),
+}
+
+impl fmt::Display for SimError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SimError::UnknownUser(u) => write!(f, "no such user {u:?}"),
+            SimError::Disabled(u) => write!(f, "user {u:?} is disabled"),
+            SimError::WrongPassword(u) => write!(f, "wrong password for {u:?}"),
+        }
+    }
+}
+
+impl std::error::Error for SimError {}
+
+/// A running `listen` command.
+struct Listener {
+    conn: u64,
+    tag: Vec<u8>,
+    menu: String,
+    out: mpsc::UnboundedSender<Vec<u8>>,
+}
+
+/// Everything the router holds.
+pub struct RouterState {
+    version: Version,
+    version_text: String,
+    tables: HashMap<&'static str, Vec<Record>>,
+    next_id: u32,
+    identity: String,
+    booted: Instant,
+    sms: Vec<Sms>,
+    listeners: Vec<Listener>,
+    /// Unique keys per menu, so duplicate checks stay O(1) with 10,000s of users.
+    keys: HashMap<&'static str, HashMap<Vec<String>, u32>>,
+}
+
+/// The values of a menu's unique properties, if the record has them all.
+fn key_of(spec: &MenuSpec, record: &Record) -> Option<Vec<String>> {
+    if spec.unique.is_empty() {
+        return None;
+    }
+    spec.unique
+        .iter()
+        .map(|k| record.get(k).map(str::to_owned))
+        .collect()
+}
+
+fn trap(message: impl AsRef<str>) -> Vec<Words> {
+    vec![
+        vec![
+            b"!trap".to_vec(),
+            attribute_word("message", message.as_ref().as_bytes()),
+        ],
+        done(),
+    ]
+}
+
+fn done() -> Words {
+    vec![b"!done".to_vec()]
+}
+
+fn done_ret(ret: &str) -> Vec<Words> {
+    vec![vec![
+        b"!done".to_vec(),
+        attribute_word("ret", ret.as_bytes()),
+    ]]
+}
+
+fn no_such_command() -> Vec<Words> {
+    vec![
+        vec![
+            b"!trap".to_vec(),
+            attribute_word("category", b"0"),
+            attribute_word("message", b"no such command prefix"),
+        ],
+        done(),
+    ]
+}
+
+impl RouterState {
+    /// A router fresh from the factory, running `version`.
+    pub fn new(version: &str) -> RouterState {
+        let mut state = RouterState {
+            version: Version::parse(version),
+            version_text: version.to_owned(),
+            tables: HashMap::new(),
+            next_id: 1,
+            identity: "MikroTik".to_owned(),
+            booted: Instant::now(),
+            sms: Vec::new(),
+            listeners: Vec::new(),
+            keys: HashMap::new(),
+        };
+        for spec in menus::MENUS {
+            state.tables.insert(spec.path, Vec::new());
+        }
+        for (menu, props) in menus::factory_items() {
+            state.insert(
+                menu,
+                props
+                    .into_iter()
+                    .map(|(n, v)| (n.to_owned(), v.to_owned()))
+                    .collect(),
+            );
+        }
+        state
+    }
+
+    fn insert(&mut self, menu: &'static str, props: Vec<(String, String)>) -> u32 {
+        let id = self.next_id;
+        self.next_id += 1;
+        let record = Record {
+            id,
+            props,
+            started: Instant::now(),
+        };
+        if let Some(key) = menus::spec(menu).and_then(|spec| key_of(spec, &record)) {
+            self.keys.entry(menu).or_default().insert(key, id);
+        }
+        self.tables.entry(menu).or_default().push(record);
+        self.notify(menu, id, false);
+        id
+    }
+
+    /// Applies one command and returns its reply sentences (ending with `!done`).
+    pub fn execute(&mut self, req: &Request) -> Vec<Words> {
+        let (menu, verb) = req.path.rsplit_once('/').unwrap_or(("", req.path.as_str()));
+        match (menu, verb) {
+            ("/system/identity", "print" | "getall") => {
+                vec![
+                    vec![
+                        b"!re".to_vec(),
+                        attribute_word("name", self.identity.as_bytes()),
+                    ],
+                    done(),
+                ]
+            }
+            ("/system/identity", "set") => match req.attr("name") {
+                Some(name) => {
+                    name.clone_into(&mut self.identity);
+                    vec![done()]
+                }
+                None => vec![done()],
+            },
+            ("/system/resource", "print" | "getall") => {
+                let words = std::iter::once(b"!re".to_vec())
+                    .chain(
+                        self.resource()
+                            .iter()
+                            .map(|(n, v)| attribute_word(n, v.as_bytes())),
+                    )
+                    .collect();
+                vec![words, done()]
+            }
+            ("/tool/sms", "send") => self.send_sms(req),
+            (menu, verb) => match menus::spec(menu) {
+                Some(spec) => self.table_command(spec, verb, req),
+                None => no_such_command(),
+            },
+        }
+    }
+
+    fn resource(&self) -> Vec<(&'static str, String)> {
+        let v7 = self.version.at_least(&[7]);
+        vec![
+            ("uptime", self.format_uptime(self.booted)),
+            ("version", format!("{} (stable)", self.version_text)),
+            ("build-time", "2024-10-01 10:00:00".to_owned()),
+            ("free-memory", "219283456".to_owned()),
+            ("total-memory", "268435456".to_owned()),
+            (
+                "cpu",
+                if v7 { "ARM64" } else { "MIPS 24Kc V7.4" }.to_owned(),
+            ),
+            ("cpu-count", if v7 { "4" } else { "1" }.to_owned()),
+            ("cpu-load", "3".to_owned()),
+            ("free-hdd-space", "4096000".to_owned()),
+            ("total-hdd-space", "16777216".to_owned()),
+            (
+                "architecture-name",
+                if v7 { "arm64" } else { "mipsbe" }.to_owned(),
+            ),
+            (
+                "board-name",
+                if v7 { "hAP ax2" } else { "RB951Ui-2HnD" }.to_owned(),
+            ),
+            ("platform", "MikroTik".to_owned()),
+        ]
+    }
+
+    fn send_sms(&mut self, req: &Request) -> Vec<Words> {
+        for required in ["phone-number", "message"] {
+            if req.attr(required).is_none() {
+                return trap(format!("missing value(s) of argument(s) {required}"));
+            }
+        }
+        self.sms.push(Sms {
+            port: req.attr("port").unwrap_or("lte1").to_owned(),
+            phone: req.attr("phone-number").unwrap_or_default().to_owned(),
+            message: req.attr("message").unwrap_or_default().to_owned(),
+        });
+        vec![done()]
+    }
+
+    fn format_uptime(&self, since: Instant) -> String {
+        let elapsed = since.elapsed();
+        if self.version.at_least(&[7]) {
+            format_duration(elapsed)
+        } else {
+            format_clock(elapsed)
+        }
+    }
+
+    fn render_bool(&self, value: &str) -> String {
+        let on = parse_bool(value).unwrap_or(false);
+        match (self.version.at_least(&[7]), on) {
+            (true, true) => "true",
+            (true, false) => "false",
+            (false, true) => "yes",
+            (false, false) => "no",
+        }
+        .to_owned()
+    }
+
+    /// The properties of a record as print shows them: `.id` first, version-specific spellings.
+    fn view(&self, spec: &MenuSpec, record: &Record) -> Vec<(String, String)> {
+        let mut props = vec![(".id".to_owned(), format!("*{:X}", record.id))];
+        for (name, value) in &record.props {
+            let value = if BOOL_FIELDS.contains(&name.as_str()) {
+                self.render_bool(value)
+            } else {
+                value.clone()
+            };
+            props.push((name.clone(), value));
+        }
+        if spec.sessions {
+            props.push(("uptime".to_owned(), self.format_uptime(record.started)));
+        }
+        props
+    }
+
+    fn table_command(&mut self, spec: &'static MenuSpec, verb: &str, req: &Request) -> Vec<Words> {
+        match verb {
+            "print" | "getall" => self.print(spec, req),
+            "add" if spec.can_add => self.add(spec, req),
+            "set" if spec.can_set => self.set(spec, req),
+            "enable" | "disable" if spec.can_set => {
+                let mut req = req.clone();
+                req.attrs.retain(|(n, _)| n == ".id" || n == "numbers");
+                req.attrs
+                    .push(("disabled".to_owned(), (verb == "disable").to_string()));
+                self.set(spec, &req)
+            }
+            "remove" if spec.can_remove => self.remove(spec, req),
+            _ => no_such_command(),
+        }
+    }
+
+    fn records(&self, spec: &MenuSpec) -> &[Record] {
+        self.tables.get(spec.path).map_or(&[], Vec::as_slice)
+    }
+
+    fn print(&self, spec: &MenuSpec, req: &Request) -> Vec<Words> {
+        let mut matched = Vec::new();
+        for record in self.records(spec) {
+            let view = self.view(spec, record);
+            let get = |name: &str| {
+                view.iter()
+                    .find(|(n, _)| n == name)
+                    .map(|(_, v)| v.as_str())
+            };
+            match query::matches(&req.queries, get) {
+                Ok(true) => matched.push(view.clone()),
+                Ok(false) => {}
+                Err(message) => return trap(message),
+            }
+        }
+        if req.attr("count-only").is_some() {
+            return done_ret(&matched.len().to_string());
+        }
+        let proplist: Option<Vec<&str>> = req.attr(".proplist").map(|p| p.split(',').collect());
+        let mut replies: Vec<Words> = matched
+            .into_iter()
+            .map(|view| {
+                let mut words = vec![b"!re".to_vec()];
+                for (name, value) in view {
+                    if proplist.as_ref().is_none_or(|p| p.contains(&name.as_str())) {
+                        words.push(attribute_word(&name, value.as_bytes()));
+                    }
+                }
+                words
+            })
+            .collect();
+        if replies.is_empty() && self.version.at_least(&[7, 18]) {
+            replies.push(vec![b"!empty".to_vec()]);
+        }
+        replies.push(done());
+        replies
+    }
+
+    /// Checks names, booleans and references of the attributes to write; returns them normalised.
+    fn validate(&self, spec: &MenuSpec, req: &Request) -> Result<Vec<(String, String)>, String> {
+        let mut out = Vec::new();
+        for (name, value) in &req.attrs {
+            if name.starts_with('.') || name == "numbers" {
+                continue;
+            }
+            if !spec.fields.contains(&name.as_str()) {
+                return Err("unknown parameter".to_owned());
+            }
+            let value = if BOOL_FIELDS.contains(&name.as_str()) {
+                parse_bool(value)
+                    .ok_or_else(|| format!("input does not match any value of {name}"))?
+                    .to_string()
+            } else {
+                value.clone()
+            };
+            out.push((name.clone(), value));
+        }
+        for r in spec.refs {
+            if let Some((_, value)) = out.iter().find(|(n, _)| n == r.field) {
+                let known = r.also.contains(&value.as_str())
+                    || self.tables.get(r.menu).is_some_and(|t| {
+                        t.iter().any(|rec| rec.get("name") == Some(value.as_str()))
+                    });
+                if !known {
+                    return Err(format!("input does not match any value of {}", r.field));
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    fn is_duplicate(&self, spec: &MenuSpec, candidate: &Record) -> bool {
+        key_of(spec, candidate)
+            .and_then(|key| self.keys.get(spec.path)?.get(&key).copied())
+            .is_some_and(|id| id != candidate.id)
+    }
+
+    fn reindex(&mut self, spec: &MenuSpec, old: Option<&Record>, new: Option<&Record>) {
+        let index = self.keys.entry(spec.path).or_default();
+        if let Some(key) = old.and_then(|r| key_of(spec, r)) {
+            index.remove(&key);
+        }
+        if let Some(record) = new
+            && let Some(key) = key_of(spec, record)
+        {
+            index.insert(key, record.id);
+        }
+    }
+
+    fn add(&mut self, spec: &'static MenuSpec, req: &Request) -> Vec<Words> {
+        let attrs = match self.validate(spec, req) {
+            Ok(a) => a,
+            Err(message) => return trap(message),
+        };
+        for required in spec.required {
+            if !attrs.iter().any(|(n, _)| n == required) {
+                return trap(format!("missing value(s) of argument(s) {required}"));
+            }
+        }
+        let mut props = Vec::new();
+        for field in spec.fields {
+            let given = attrs
+                .iter()
+                .find(|(n, _)| n == field)
+                .map(|(_, v)| v.clone());
+            let default = spec
+                .defaults
+                .iter()
+                .find(|(n, _)| n == field)
+                .map(|(_, v)| (*v).to_owned());
+            if let Some(value) = given.or(default) {
+                props.push(((*field).to_owned(), value));
+            }
+        }
+        props.extend(
+            spec.readonly
+                .iter()
+                .map(|(n, v)| ((*n).to_owned(), (*v).to_owned())),
+        );
+        let candidate = Record {
+            id: 0,
+            props,
+            started: Instant::now(),
+        };
+        if self.is_duplicate(spec, &candidate) {
+            return trap(spec.unique_message);
+        }
+        let id = self.insert(spec.path, candidate.props);
+        done_ret(&format!("*{id:X}"))
+    }
+
+    /// The positions of the items named by `=.id=` or `=numbers=` (ids `*1A` or names, comma-separated).
+    fn resolve(&self, spec: &MenuSpec, req: &Request) -> Result<Vec<usize>, Vec<Words>> {
+        let Some(list) = req.attr(".id").or_else(|| req.attr("numbers")) else {
+            return Err(trap("missing value(s) of argument(s) numbers"));
+        };
+        let records = self.records(spec);
+        let mut positions = Vec::new();
+        for part in list.split(',').map(str::trim) {
+            let found = match part.strip_prefix('*') {
+                Some(hex) => u32::from_str_radix(hex, 16)
+                    .ok()
+                    .and_then(|id| records.iter().position(|r| r.id == id)),
+                None => records.iter().position(|r| r.get("name") == Some(part)),
+            };
+            match found {
+                Some(p) if !positions.contains(&p) => positions.push(p),
+                Some(_) => {}
+                None => return Err(trap("no such item")),
+            }
+        }
+        Ok(positions)
+    }
+
+    fn set(&mut self, spec: &'static MenuSpec, req: &Request) -> Vec<Words> {
+        let positions = match self.resolve(spec, req) {
+            Ok(p) => p,
+            Err(reply) => return reply,
+        };
+        let attrs = match self.validate(spec, req) {
+            Ok(a) => a,
+            Err(message) => return trap(message),
+        };
+        let mut updated = Vec::new();
+        for &p in &positions {
+            let mut record = self.records(spec)[p].clone();
+            for (name, value) in &attrs {
+                record.set(name, value);
+            }
+            if self.is_duplicate(spec, &record) {
+                return trap(spec.unique_message);
+            }
+            updated.push((p, record));
+        }
+        for (p, record) in updated {
+            let id = record.id;
+            let old = self.records(spec)[p].clone();
+            self.reindex(spec, Some(&old), Some(&record));
+            if let Some(table) = self.tables.get_mut(spec.path) {
+                table[p] = record;
+            }
+            self.notify(spec.path, id, false);
+        }
+        vec![done()]
+    }
+
+    fn remove(&mut self, spec: &'static MenuSpec, req: &Request) -> Vec<Words> {
+        let positions = match self.resolve(spec, req) {
+            Ok(p) => p,
+            Err(reply) => return reply,
+        };
+        let Some(table) = self.tables.get_mut(spec.path) else {
+            return no_such_command();
+        };
+        let ids: Vec<u32> = positions.iter().map(|&p| table[p].id).collect();
+        let removed: Vec<Record> = positions.iter().map(|&p| table[p].clone()).collect();
+        table.retain(|r| !ids.contains(&r.id));
+        for record in &removed {
+            self.reindex(spec, Some(record), None);
+        }
+        for id in ids {
+            self.notify(spec.path, id, true);
+        }
+        vec![done()]
+    }
+
+    /// Registers a `listen` on `menu`; `false` if the menu does not exist.
+    pub fn listen(
+        &mut self,
+        conn: u64,
+        tag: Vec<u8>,
+        menu: &str,
+        out: mpsc::UnboundedSender<Vec<u8>>,
+    ) -> bool {
+        if menus::spec(menu).is_none() {
+            return false;
+        }
+        self.listeners.push(Listener {
+            conn,
+            tag,
+            menu: menu.to_owned(),
+            out,
+        });
+        true
+    }
+
+    /// Stops the `listen` with this tag on a connection; true if there was one.
+    pub fn unlisten(&mut self, conn: u64, tag: &[u8]) -> bool {
+        let before = self.listeners.len();
+        self.listeners.retain(|l| !(l.conn == conn && l.tag == tag));
+        before != self.listeners.len()
+    }
+
+    /// Stops every `listen` of a connection, returning their tags.
+    pub fn unlisten_all(&mut self, conn: u64) -> Vec<Vec<u8>> {
+        let (gone, kept) = std::mem::take(&mut self.listeners)
+            .into_iter()
+            .partition(|l: &Listener| l.conn == conn);
+        self.listeners = kept;
+        gone.into_iter().map(|l| l.tag).collect()
+    }
+
+    fn notify(&mut self, menu: &str, id: u32, dead: bool) {
+        if !self.listeners.iter().any(|l| l.menu == menu) {
+            return;
+        }
+        let Some(spec) = menus::spec(menu) else {
+            return;
+        };
+        let props = if dead {
+            vec![
+                (".id".to_owned(), format!("*{id:X}")),
+                (".dead".to_owned(), "yes".to_owned()),
+            ]
+        } else {
+            match self.records(spec).iter().find(|r| r.id == id) {
+                Some(record) => self.view(spec, record),
+                None => return,
+            }
+        };
+        for l in self.listeners.iter().filter(|l| l.menu == menu) {
+            let mut words = vec![b"!re".to_vec()];
+            words.extend(props.iter().map(|(n, v)| attribute_word(n, v.as_bytes())));
+            words.push(tag_word(&String::from_utf8_lossy(&l.tag)));
+            if let Ok(bytes) = encode_sentence(&words) {
+                // A closed connection cleans up its listeners itself.
+                _ = l.out.send(bytes);
+            }
+        }
+    }
+
+    /// The items of a menu as print shows them (for tests).
+    pub fn items(&self, menu: &str) -> Vec<SimItem> {
+        let Some(spec) = menus::spec(menu) else {
+            return Vec::new();
+        };
+        self.records(spec)
+            .iter()
+            .map(|r| {
+                let mut props = self.view(spec, r);
+                let id = props.remove(0).1;
+                SimItem { id, props }
+            })
+            .collect()
+    }
+
+    /// The router's identity.
+    pub fn identity(&self) -> &str {
+        &self.identity
+    }
+
+    /// Messages sent with `/tool/sms/send`, oldest first.
+    pub fn sms(&self) -> &[Sms] {
+        &self.sms
+    }
+
+    fn find_user(&self, menu: &str, name: &str, password: &str) -> Result<Record, SimError> {
+        let record = self
+            .tables
+            .get(menu)
+            .and_then(|t| t.iter().find(|r| r.get("name") == Some(name)))
+            .ok_or_else(|| SimError::UnknownUser(name.to_owned()))?;
+        if record.get("disabled").and_then(parse_bool).unwrap_or(false) {
+            return Err(SimError::Disabled(name.to_owned()));
+        }
+        if record.get("password").unwrap_or("") != password {
+            return Err(SimError::WrongPassword(name.to_owned()));
+        }
+        Ok(record.clone())
+    }
+
+    /// A customer logs in to the hotspot; returns the id of the new active session.
+    pub fn hotspot_login(
+        &mut self,
+        user: &str,
+        password: &str,
+        address: &str,
+        mac: &str,
+    ) -> Result<String, SimError> {
+        let record = self.find_user(menus::HOTSPOT_USER, user, password)?;
+        let server = match record.get("server") {
+            Some("all") | None => "hotspot1".to_owned(),
+            Some(s) => s.to_owned(),
+        };
+        let props = vec![
+            ("server".to_owned(), server),
+            ("user".to_owned(), user.to_owned()),
+            ("address".to_owned(), address.to_owned()),
+            ("mac-address".to_owned(), mac.to_owned()),
+            ("login-by".to_owned(), "http-chap".to_owned()),
+            ("bytes-in".to_owned(), "0".to_owned()),
+            ("bytes-out".to_owned(), "0".to_owned()),
+        ];
+        Ok(format!("*{:X}", self.insert(menus::HOTSPOT_ACTIVE, props)))
+    }
+
+    /// A customer dials in over PPP; returns the id of the new active connection.
+    pub fn ppp_login(
+        &mut self,
+        name: &str,
+        password: &str,
+        caller_id: &str,
+        address: &str,
+    ) -> Result<String, SimError> {
+        let record = self.find_user(menus::PPP_SECRET, name, password)?;
+        let service = match record.get("service") {
+            Some("any") | None => "pppoe".to_owned(),
+            Some(s) => s.to_owned(),
+        };
+        let props = vec![
+            ("name".to_owned(), name.to_owned()),
+            ("service".to_owned(), service),
+            ("caller-id".to_owned(), caller_id.to_owned()),
+            ("address".to_owned(), address.to_owned()),
+            ("encoding".to_owned(), String::new()),
+            ("session-id".to_owned(), format!("0x{:X}", self.next_id)),
+            ("radius".to_owned(), "false".to_owned()),
+        ];
+        Ok(format!("*{:X}", self.insert(menus::PPP_ACTIVE, props)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn req(path: &str, attrs: &[(&str, &str)], queries: &[&str]) -> Request {
+        Request {
+            path: path.to_owned(),
+            attrs: attrs
+                .iter()
+                .map(|(n, v)| ((*n).to_owned(), (*v).to_owned()))
+                .collect(),
+            queries: queries.iter().map(|q| (*q).to_owned()).collect(),
+        }
+    }
+
+    fn text(replies: &[Words]) -> Vec<String> {
+        replies
+            .iter()
+            .map(|s| {
+                s.iter()
+                    .map(|w| String::from_utf8_lossy(w).into_owned())
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+            .collect()
+    }
+
+    #[test]
+    fn add_returns_sequential_hex_ids_and_enforces_rules() {
+        let mut s = RouterState::new("7.16");
+        let first = text(&s.execute(&req("/ip/hotspot/user/add", &[("name", "a")], &[])));
+        let second = text(&s.execute(&req("/ip/hotspot/user/add", &[("name", "b")], &[])));
+        let n1 = first[0]
+            .strip_prefix("!done =ret=*")
+            .map(|h| u32::from_str_radix(h, 16));
+        let n2 = second[0]
+            .strip_prefix("!done =ret=*")
+            .map(|h| u32::from_str_radix(h, 16));
+        assert!(
+            matches!((n1, n2), (Some(Ok(a)), Some(Ok(b))) if b == a + 1),
+            "{first:?} {second:?}"
+        );
+        let dup = text(&s.execute(&req("/ip/hotspot/user/add", &[("name", "a")], &[])));
+        assert_eq!(
+            dup,
+            [
+                "!trap =message=failure: already have user with this name for this server",
+                "!done"
+            ]
+        );
+        let bad = text(&s.execute(&req(
+            "/ip/hotspot/user/add",
+            &[("name", "c"), ("profile", "gold")],
+            &[],
+        )));
+        assert_eq!(
+            bad[0],
+            "!trap =message=input does not match any value of profile"
+        );
+        let unknown = text(&s.execute(&req(
+            "/ip/hotspot/user/add",
+            &[("name", "c"), ("colour", "red")],
+            &[],
+        )));
+        assert_eq!(unknown[0], "!trap =message=unknown parameter");
+    }
+
+    #[test]
+    fn removing_or_renaming_frees_a_unique_name() {
+        let mut s = RouterState::new("7.16");
+        s.execute(&req("/ppp/secret/add", &[("name", "a")], &[]));
+        s.execute(&req(
+            "/ppp/secret/set",
+            &[("numbers", "a"), ("name", "b")],
+            &[],
+        ));
+        let again = text(&s.execute(&req("/ppp/secret/add", &[("name", "a")], &[])));
+        assert!(again[0].starts_with("!done =ret=*"), "{again:?}");
+        let taken = text(&s.execute(&req("/ppp/secret/add", &[("name", "b")], &[])));
+        assert_eq!(
+            taken[0],
+            "!trap =message=failure: secret with the same name already exists"
+        );
+        s.execute(&req("/ppp/secret/remove", &[("numbers", "b")], &[]));
+        let freed = text(&s.execute(&req("/ppp/secret/add", &[("name", "b")], &[])));
+        assert!(freed[0].starts_with("!done =ret=*"), "{freed:?}");
+    }
+
+    #[test]
+    fn print_filters_and_counts() {
+        let mut s = RouterState::new("7.16");
+        let count = text(&s.execute(&req(
+            "/interface/print",
+            &[("count-only", "")],
+            &["type=ether"],
+        )));
+        assert_eq!(count, ["!done =ret=5"]);
+        s.execute(&req(
+            "/interface/disable",
+            &[("numbers", "ether2,ether3")],
+            &[],
+        ));
+        let disabled = text(&s.execute(&req(
+            "/interface/print",
+            &[(".proplist", "name")],
+            &["disabled=true"],
+        )));
+        assert_eq!(disabled, ["!re =name=ether2", "!re =name=ether3", "!done"]);
+        let none = text(&s.execute(&req("/interface/print", &[], &["type=vlan"])));
+        assert_eq!(none, ["!done"], "7.16 sends no !empty");
+        let mut new = RouterState::new("7.18");
+        assert_eq!(
+            text(&new.execute(&req("/interface/print", &[], &["type=vlan"]))),
+            ["!empty", "!done"]
+        );
+    }
+
+    #[test]
+    fn version_6_prints_yes_no() {
+        let mut s = RouterState::new("6.33");
+        let out = text(&s.execute(&req(
+            "/interface/print",
+            &[(".proplist", "name,disabled")],
+            &["name=ether1"],
+        )));
+        assert_eq!(out, ["!re =name=ether1 =disabled=no", "!done"]);
+    }
+
+    #[test]
+    fn customer_login_rules() {
+        let mut s = RouterState::new("7.16");
+        s.execute(&req(
+            "/ip/hotspot/user/add",
+            &[("name", "u"), ("password", "p")],
+            &[],
+        ));
+        assert_eq!(
+            s.hotspot_login("u", "bad", "10.5.50.2", "AA:BB:CC:DD:EE:FF"),
+            Err(SimError::WrongPassword("u".into()))
+        );
+        assert_eq!(
+            s.hotspot_login("x", "p", "10.5.50.2", "AA:BB:CC:DD:EE:FF"),
+            Err(SimError::UnknownUser("x".into()))
+        );
+        assert!(
+            s.hotspot_login("u", "p", "10.5.50.2", "AA:BB:CC:DD:EE:FF")
+                .is_ok()
+        );
+        s.execute(&req("/ip/hotspot/user/disable", &[("numbers", "u")], &[]));
+        assert_eq!(
+            s.hotspot_login("u", "p", "10.5.50.3", "AA:BB:CC:DD:EE:01"),
+            Err(SimError::Disabled("u".into()))
+        );
+        assert_eq!(s.items("/ip/hotspot/active").len(), 1);
+    }
+}
