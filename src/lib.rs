@@ -6,11 +6,13 @@
 pub mod access;
 pub mod audit;
 pub mod banner;
+pub mod billing;
 pub mod cli;
 pub mod clock;
 pub mod demo;
 pub mod error;
 pub mod i18n;
+pub mod network;
 pub mod routeros;
 pub mod settings;
 pub mod sim;

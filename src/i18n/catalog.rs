@@ -116,6 +116,25 @@ catalog! {
     InvalidRoleId => "2–32 characters: lowercase letters, digits or underscore.", "2–32 тэмдэгт: жижиг латин үсэг, тоо эсвэл доогуур зураас.";
     RoleIdTaken => "This id is already used.", "Энэ таних нэр ашиглагдсан байна.";
     ControlChars => "Control characters are not allowed.", "Удирдах тэмдэгт оруулж болохгүй.";
+    InvalidHost => "Give an IP address or host name.", "IP хаяг эсвэл хостын нэр оруулна уу.";
+    InvalidPort => "A port is a number from 1 to 65535.", "Порт нь 1-ээс 65535 хүртэлх тоо.";
+    InvalidFingerprint => "A SHA-256 fingerprint is 64 hexadecimal digits.", "SHA-256 хурууны хээ нь 64 арван зургаатын цифр.";
+    NoServiceKind => "Choose a hotspot server or PPPoE (or both).", "Hotspot сервер эсвэл PPPoE-г (эсвэл хоёуланг) сонгоно уу.";
+    NameTaken => "This name is already used.", "Энэ нэр ашиглагдсан байна.";
+    RouterInUse => "Customers are still on this router; move them first.", "Энэ төхөөрөмж дээр харилцагч байна; эхлээд шилжүүлнэ үү.";
+    PlanInUse => "Customers are still on this package; deactivate it instead.", "Энэ багцад харилцагч байна; оронд нь идэвхгүй болгоно уу.";
+    KindInUse => "Customers use this package; its kind cannot change.", "Энэ багцыг харилцагч ашиглаж байгаа тул төрлийг өөрчлөх боломжгүй.";
+    NegativeAmount => "The amount cannot be negative.", "Дүн сөрөг байж болохгүй.";
+    DurationRequired => "Give the duration in days and/or hours.", "Хугацааг хоног ба/эсвэл цагаар оруулна уу.";
+    InvalidRate => "Use a RouterOS speed such as 512k, 5M or 1G.", "RouterOS хурд оруулна уу, жишээ нь 512k, 5M эсвэл 1G.";
+    InvalidAddress => "An IP address or pool name.", "IP хаяг эсвэл pool-ийн нэр.";
+    InvalidLogin => "1–64 characters: Latin letters, digits, dot, @, dash or underscore.", "1–64 тэмдэгт: латин үсэг, тоо, цэг, @, зураас эсвэл доогуур зураас.";
+    InvalidRouterPassword => "At most 64 characters, without spaces.", "Хамгийн ихдээ 64 тэмдэгт, зайгүй.";
+    UnknownRouter => "No such router.", "Ийм төхөөрөмж алга.";
+    UnknownPlan => "No such service package.", "Ийм үйлчилгээний багц алга.";
+    RouterLacksKind => "This router does not serve this package's kind (hotspot or PPPoE).", "Энэ төхөөрөмж энэ багцын төрлийг (hotspot эсвэл PPPoE) үйлчилдэггүй.";
+    InvalidDateTime => "Use a date and time such as 2026-12-31T23:59.", "Огноо цагийг 2026-12-31T23:59 хэлбэрээр оруулна уу.";
+    LoginTaken => "This login is already used on this router.", "Энэ нэвтрэх нэр энэ төхөөрөмж дээр бүртгэлтэй байна.";
 
     Admins => "Users", "Хэрэглэгчид";
     NewAdmin => "New user", "Шинэ хэрэглэгч";

@@ -67,6 +67,10 @@ pub enum Kind {
     Admins,
     Banners,
     Audit,
+    Routers,
+    Plans,
+    Customers,
+    RouterLog,
 }
 
 impl Kind {
@@ -75,6 +79,10 @@ impl Kind {
             Kind::Admins => tables::ADMINS,
             Kind::Banners => tables::BANNERS,
             Kind::Audit => tables::AUDIT,
+            Kind::Routers => tables::ROUTERS,
+            Kind::Plans => tables::PLANS,
+            Kind::Customers => tables::CUSTOMERS,
+            Kind::RouterLog => tables::ROUTER_LOG,
         }
     }
     fn name(self) -> &'static str {
@@ -82,6 +90,10 @@ impl Kind {
             Kind::Admins => "admins",
             Kind::Banners => "banners",
             Kind::Audit => "audit",
+            Kind::Routers => "routers",
+            Kind::Plans => "plans",
+            Kind::Customers => "customers",
+            Kind::RouterLog => "router_log",
         }
     }
 }
@@ -94,6 +106,7 @@ pub enum KeyedKind {
     Sessions,
     ApiTokens,
     Singletons,
+    RouterStates,
 }
 
 impl KeyedKind {
@@ -103,6 +116,7 @@ impl KeyedKind {
             KeyedKind::Sessions => tables::SESSIONS_STR,
             KeyedKind::ApiTokens => tables::API_TOKENS_STR,
             KeyedKind::Singletons => tables::SINGLETONS,
+            KeyedKind::RouterStates => tables::ROUTER_STATES,
         }
     }
 }
@@ -112,12 +126,40 @@ impl KeyedKind {
 #[non_exhaustive]
 pub enum Index {
     AdminUsername,
+    RouterName,
+    PlanName,
+    PlanProfile,
+    CustomerLogin,
 }
 
 impl Index {
     fn table(self) -> TableDefinition<'static, &'static str, u64> {
         match self {
             Index::AdminUsername => tables::ADMIN_BY_USERNAME,
+            Index::RouterName => tables::ROUTER_BY_NAME,
+            Index::PlanName => tables::PLAN_BY_NAME,
+            Index::PlanProfile => tables::PLAN_BY_PROFILE,
+            Index::CustomerLogin => tables::CUSTOMER_BY_LOGIN,
+        }
+    }
+}
+
+/// Grouping indexes: ordered (group, id) pairs, e.g. the customers of a router, or customers
+/// by expiry second.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Set {
+    CustomersByRouter,
+    CustomersByPlan,
+    CustomersByExpiry,
+}
+
+impl Set {
+    fn table(self) -> TableDefinition<'static, (u64, u64), ()> {
+        match self {
+            Set::CustomersByRouter => tables::CUSTOMERS_BY_ROUTER,
+            Set::CustomersByPlan => tables::CUSTOMERS_BY_PLAN,
+            Set::CustomersByExpiry => tables::CUSTOMERS_BY_EXPIRY,
         }
     }
 }
@@ -279,6 +321,15 @@ pub trait Reader {
 
     /// A stored blob (image bytes).
     fn blob(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError>;
+
+    /// The ids in `group` of a grouping index, ascending.
+    fn set_members(&self, set: Set, group: u64) -> Result<Vec<u64>, StoreError>;
+
+    /// The first (group, id) pair with group ≥ `from`.
+    fn set_first_from(&self, set: Set, from: u64) -> Result<Option<(u64, u64)>, StoreError>;
+
+    /// Records with ids in `from..`, ascending, at most `limit`.
+    fn range<R: Record>(&self, from: u64, limit: usize) -> Result<Vec<R>, StoreError>;
 }
 
 macro_rules! impl_reader {
@@ -389,6 +440,57 @@ macro_rules! impl_reader {
                 let v = t.get(key).map_err(StoreError::db("reading blob"))?;
                 Ok(v.map(|v| v.value().to_vec()))
             }
+
+            fn set_members(&self, set: Set, group: u64) -> Result<Vec<u64>, StoreError> {
+                let t = self
+                    .tx
+                    .open_table(set.table())
+                    .map_err(StoreError::db("opening set"))?;
+                let mut out = Vec::new();
+                for row in t
+                    .range((group, 0)..=(group, u64::MAX))
+                    .map_err(StoreError::db("scanning set"))?
+                {
+                    let (k, _) = row.map_err(StoreError::db("reading set"))?;
+                    out.push(k.value().1);
+                }
+                Ok(out)
+            }
+
+            fn set_first_from(
+                &self,
+                set: Set,
+                from: u64,
+            ) -> Result<Option<(u64, u64)>, StoreError> {
+                let t = self
+                    .tx
+                    .open_table(set.table())
+                    .map_err(StoreError::db("opening set"))?;
+                let mut it = t
+                    .range((from, 0)..)
+                    .map_err(StoreError::db("scanning set"))?;
+                match it.next() {
+                    Some(row) => Ok(Some(row.map_err(StoreError::db("reading set"))?.0.value())),
+                    None => Ok(None),
+                }
+            }
+
+            fn range<R: Record>(&self, from: u64, limit: usize) -> Result<Vec<R>, StoreError> {
+                let t = self
+                    .tx
+                    .open_table(R::KIND.table())
+                    .map_err(StoreError::db("opening table"))?;
+                let mut out = Vec::new();
+                for row in t
+                    .range(from..)
+                    .map_err(StoreError::db("scanning table"))?
+                    .take(limit)
+                {
+                    let (_, v) = row.map_err(StoreError::db("reading row"))?;
+                    out.push(codec::decode(R::KIND.name(), v.value())?);
+                }
+                Ok(out)
+            }
         }
     };
 }
@@ -492,6 +594,49 @@ impl Write {
         t.remove(key)
             .map_err(StoreError::db("removing index entry"))?;
         Ok(())
+    }
+
+    pub fn set_add(&mut self, set: Set, group: u64, id: u64) -> Result<(), StoreError> {
+        let mut t = self
+            .tx
+            .open_table(set.table())
+            .map_err(StoreError::db("opening set"))?;
+        t.insert((group, id), ())
+            .map_err(StoreError::db("writing set"))?;
+        Ok(())
+    }
+
+    pub fn set_remove(&mut self, set: Set, group: u64, id: u64) -> Result<(), StoreError> {
+        let mut t = self
+            .tx
+            .open_table(set.table())
+            .map_err(StoreError::db("opening set"))?;
+        t.remove((group, id))
+            .map_err(StoreError::db("removing from set"))?;
+        Ok(())
+    }
+
+    /// Removes records with ids below `before`, oldest first, at most `limit`; returns how many.
+    pub fn remove_below<R: Record>(
+        &mut self,
+        before: u64,
+        limit: usize,
+    ) -> Result<usize, StoreError> {
+        let mut t = self
+            .tx
+            .open_table(R::KIND.table())
+            .map_err(StoreError::db("opening table"))?;
+        let ids: Vec<u64> = t
+            .range(..before)
+            .map_err(StoreError::db("scanning table"))?
+            .take(limit)
+            .map(|row| row.map(|(k, _)| k.value()))
+            .collect::<Result<_, _>>()
+            .map_err(StoreError::db("reading row"))?;
+        for id in &ids {
+            t.remove(id).map_err(StoreError::db("removing row"))?;
+        }
+        Ok(ids.len())
     }
 
     pub fn blob_put(&mut self, key: &str, bytes: &[u8]) -> Result<(), StoreError> {

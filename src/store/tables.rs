@@ -21,6 +21,28 @@ pub const BLOBS: TableDefinition<&str, &[u8]> = TableDefinition::new("blobs-v1")
 /// Singleton records such as `settings`: key → JSON.
 pub const SINGLETONS: TableDefinition<&str, &[u8]> = TableDefinition::new("singletons-v1");
 
+pub const ROUTERS: TableDefinition<u64, &[u8]> = TableDefinition::new("routers-v1");
+pub const PLANS: TableDefinition<u64, &[u8]> = TableDefinition::new("plans-v1");
+pub const CUSTOMERS: TableDefinition<u64, &[u8]> = TableDefinition::new("customers-v1");
+pub const ROUTER_LOG: TableDefinition<u64, &[u8]> = TableDefinition::new("router-log-v1");
+pub const ROUTER_STATES: TableDefinition<&str, &[u8]> = TableDefinition::new("router-states-v1");
+
+/// Unique secondary indexes: normalized key → id.
+pub const ROUTER_BY_NAME: TableDefinition<&str, u64> = TableDefinition::new("router-by-name-v1");
+pub const PLAN_BY_NAME: TableDefinition<&str, u64> = TableDefinition::new("plan-by-name-v1");
+pub const PLAN_BY_PROFILE: TableDefinition<&str, u64> = TableDefinition::new("plan-by-profile-v1");
+/// `router_id/login` → customer id.
+pub const CUSTOMER_BY_LOGIN: TableDefinition<&str, u64> =
+    TableDefinition::new("customer-by-login-v1");
+
+/// Grouping indexes: (group, id) → (), e.g. (router id, customer id) or (expiry second, id).
+pub const CUSTOMERS_BY_ROUTER: TableDefinition<(u64, u64), ()> =
+    TableDefinition::new("customers-by-router-v1");
+pub const CUSTOMERS_BY_PLAN: TableDefinition<(u64, u64), ()> =
+    TableDefinition::new("customers-by-plan-v1");
+pub const CUSTOMERS_BY_EXPIRY: TableDefinition<(u64, u64), ()> =
+    TableDefinition::new("customers-by-expiry-v1");
+
 /// Unique secondary index: lowercase admin username → admin id.
 pub const ADMIN_BY_USERNAME: TableDefinition<&str, u64> =
     TableDefinition::new("admin-by-username-v1");
@@ -37,5 +59,17 @@ pub fn create_all(tx: &redb::WriteTransaction) -> Result<(), redb::TableError> {
     tx.open_table(BLOBS)?;
     tx.open_table(SINGLETONS)?;
     tx.open_table(ADMIN_BY_USERNAME)?;
+    tx.open_table(ROUTERS)?;
+    tx.open_table(PLANS)?;
+    tx.open_table(CUSTOMERS)?;
+    tx.open_table(ROUTER_LOG)?;
+    tx.open_table(ROUTER_STATES)?;
+    tx.open_table(ROUTER_BY_NAME)?;
+    tx.open_table(PLAN_BY_NAME)?;
+    tx.open_table(PLAN_BY_PROFILE)?;
+    tx.open_table(CUSTOMER_BY_LOGIN)?;
+    tx.open_table(CUSTOMERS_BY_ROUTER)?;
+    tx.open_table(CUSTOMERS_BY_PLAN)?;
+    tx.open_table(CUSTOMERS_BY_EXPIRY)?;
     Ok(())
 }

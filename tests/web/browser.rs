@@ -47,4 +47,19 @@ fn first_admin_then_restricted_admin_sees_restricted_menu() {
     d.goto(&app.url("/admins"));
     assert!(d.text("main").contains("You do not have access"));
     d.screenshot("target/browser-restricted-menu.png");
+
+    // At phone width nothing overflows sideways: the menu wraps above the content.
+    d.set_window(390, 844);
+    for path in ["/", "/account", "/login"] {
+        d.goto(&app.url(path));
+        let overflow = d.eval(
+            "return document.documentElement.scrollWidth - document.documentElement.clientWidth;",
+        );
+        assert!(
+            overflow.as_i64().unwrap_or(1) <= 0,
+            "{path} overflows at phone width by {overflow}px"
+        );
+    }
+    d.goto(&app.url("/"));
+    d.screenshot("target/browser-phone.png");
 }

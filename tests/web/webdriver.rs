@@ -165,6 +165,23 @@ impl Driver {
         }
     }
 
+    /// Runs a script in the page and returns its result.
+    pub fn eval(&self, script: &str) -> Value {
+        self.call(
+            "POST",
+            "/execute/sync",
+            Some(json!({ "script": script, "args": [] })),
+        )
+    }
+
+    pub fn set_window(&self, width: u32, height: u32) {
+        self.call(
+            "POST",
+            "/window/rect",
+            Some(json!({ "width": width, "height": height })),
+        );
+    }
+
     /// Saves a PNG of the page, for a person to look at.
     pub fn screenshot(&self, path: &str) {
         let b64 = self.call("GET", "/screenshot", None);

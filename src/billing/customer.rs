@@ -1,0 +1,558 @@
+//! Customers: who they are, which router and plan serve them, and until when.
+//!
+//! Invariant: a customer is entitled iff status is active, not archived, and now < expires_at.
+//! The router is made to hold the customer's login enabled iff entitled.
+
+use super::plan::{Plan, ServiceKind};
+use crate::audit::{self, Actor};
+use crate::error::{Error, Result};
+use crate::i18n::Msg;
+use crate::network::Router;
+use crate::store::{Index, Kind, Reader, Record, Set, StoreError, Write};
+use crate::validate::Problems;
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum CustomerKind {
+    #[default]
+    Individual,
+    Organization,
+}
+
+impl CustomerKind {
+    pub const ALL: [CustomerKind; 2] = [CustomerKind::Individual, CustomerKind::Organization];
+    pub fn id(self) -> &'static str {
+        match self {
+            CustomerKind::Individual => "individual",
+            CustomerKind::Organization => "organization",
+        }
+    }
+    pub fn parse(s: &str) -> Option<CustomerKind> {
+        CustomerKind::ALL.into_iter().find(|k| k.id() == s)
+    }
+}
+
+/// The operator's intent. "Expired" is not stored: it is an active customer past expiry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    #[default]
+    Active,
+    Suspended,
+    Disabled,
+}
+
+/// What a list or the API shows: the stored status with expiry applied.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Hash)]
+#[serde(rename_all = "lowercase")]
+pub enum Shown {
+    Active,
+    Expired,
+    Suspended,
+    Disabled,
+}
+
+impl Shown {
+    pub const ALL: [Shown; 4] = [
+        Shown::Active,
+        Shown::Expired,
+        Shown::Suspended,
+        Shown::Disabled,
+    ];
+    pub fn id(self) -> &'static str {
+        match self {
+            Shown::Active => "active",
+            Shown::Expired => "expired",
+            Shown::Suspended => "suspended",
+            Shown::Disabled => "disabled",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Shown> {
+        Shown::ALL.into_iter().find(|k| k.id() == s)
+    }
+}
+
+impl Status {
+    pub fn parse(s: &str) -> Option<Status> {
+        match s {
+            // An "expired" customer is an active one whose time has run out.
+            "active" | "expired" => Some(Status::Active),
+            "suspended" => Some(Status::Suspended),
+            "disabled" => Some(Status::Disabled),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Customer {
+    pub id: u64,
+    pub kind: CustomerKind,
+    pub name: String,
+    /// Organizations: registration number and contact person.
+    #[serde(default)]
+    pub reg_no: String,
+    #[serde(default)]
+    pub contact_person: String,
+    #[serde(default)]
+    pub phone: String,
+    #[serde(default)]
+    pub email: String,
+    #[serde(default)]
+    pub address: String,
+    #[serde(default)]
+    pub note: String,
+    /// The hotspot user / PPP secret name on the router.
+    pub login: String,
+    pub password: String,
+    pub router_id: u64,
+    pub plan_id: u64,
+    pub status: Status,
+    pub expires_at: Timestamp,
+    pub created_at: Timestamp,
+    #[serde(default)]
+    pub created_by: String,
+    /// Kept for its history but no longer served; its router entry is removed.
+    #[serde(default)]
+    pub archived: bool,
+    /// Imported from the router: take over the existing entry of the same name instead of
+    /// treating it as a collision.
+    #[serde(default)]
+    pub adopt: bool,
+}
+
+impl Record for Customer {
+    const KIND: Kind = Kind::Customers;
+}
+
+impl Customer {
+    pub fn entitled(&self, now: Timestamp) -> bool {
+        self.status == Status::Active && !self.archived && now < self.expires_at
+    }
+
+    pub fn shown(&self, now: Timestamp) -> Shown {
+        match self.status {
+            Status::Active if now >= self.expires_at => Shown::Expired,
+            Status::Active => Shown::Active,
+            Status::Suspended => Shown::Suspended,
+            Status::Disabled => Shown::Disabled,
+        }
+    }
+
+    /// The marker comment on the router entry: identifies it as Steppe's and whose.
+    pub fn marker(&self) -> String {
+        marker(self.id)
+    }
+}
+
+pub const MARKER_PREFIX: &str = "steppe:";
+
+pub fn marker(id: u64) -> String {
+    format!("{MARKER_PREFIX}{id}")
+}
+
+/// The customer id in a marker comment, if it is one of ours.
+pub fn parse_marker(comment: &str) -> Option<u64> {
+    comment.strip_prefix(MARKER_PREFIX)?.parse().ok()
+}
+
+fn secs(t: Timestamp) -> u64 {
+    u64::try_from(t.as_second()).unwrap_or(0)
+}
+
+fn login_key(router_id: u64, login: &str) -> String {
+    format!("{router_id}/{login}")
+}
+
+/// Keeps the secondary indexes in step with a customer's old and new versions.
+fn reindex(
+    w: &mut Write,
+    before: Option<&Customer>,
+    after: Option<&Customer>,
+) -> Result<(), StoreError> {
+    if let Some(b) = before {
+        w.index_remove(Index::CustomerLogin, &login_key(b.router_id, &b.login))?;
+        w.set_remove(Set::CustomersByRouter, b.router_id, b.id)?;
+        w.set_remove(Set::CustomersByPlan, b.plan_id, b.id)?;
+        w.set_remove(Set::CustomersByExpiry, secs(b.expires_at), b.id)?;
+    }
+    if let Some(a) = after {
+        w.index_put(
+            Index::CustomerLogin,
+            &login_key(a.router_id, &a.login),
+            a.id,
+        )?;
+        w.set_add(Set::CustomersByRouter, a.router_id, a.id)?;
+        w.set_add(Set::CustomersByPlan, a.plan_id, a.id)?;
+        w.set_add(Set::CustomersByExpiry, secs(a.expires_at), a.id)?;
+    }
+    Ok(())
+}
+
+pub fn count_on_router(r: &impl Reader, router_id: u64) -> Result<usize, StoreError> {
+    Ok(r.set_members(Set::CustomersByRouter, router_id)?.len())
+}
+
+pub fn count_on_plan(r: &impl Reader, plan_id: u64) -> Result<usize, StoreError> {
+    Ok(r.set_members(Set::CustomersByPlan, plan_id)?.len())
+}
+
+/// Every customer served by a router.
+pub fn on_router(r: &impl Reader, router_id: u64) -> Result<Vec<Customer>, StoreError> {
+    let ids = r.set_members(Set::CustomersByRouter, router_id)?;
+    let mut out = Vec::with_capacity(ids.len());
+    for id in ids {
+        if let Some(c) = r.get::<Customer>(id)? {
+            out.push(c);
+        }
+    }
+    Ok(out)
+}
+
+/// The earliest expiry strictly after `after`, with the customers expiring then.
+pub fn next_expiry(
+    r: &impl Reader,
+    after: Timestamp,
+) -> Result<Option<(Timestamp, Vec<u64>)>, StoreError> {
+    let Some((at, _)) = r.set_first_from(Set::CustomersByExpiry, secs(after) + 1)? else {
+        return Ok(None);
+    };
+    let ids = r.set_members(Set::CustomersByExpiry, at)?;
+    let at =
+        Timestamp::from_second(i64::try_from(at).unwrap_or(i64::MAX)).unwrap_or(Timestamp::MAX);
+    Ok(Some((at, ids)))
+}
+
+/// The editable fields, as submitted.
+#[derive(Debug, Clone, Default)]
+pub struct CustomerDraft {
+    pub kind: String,
+    pub name: String,
+    pub reg_no: String,
+    pub contact_person: String,
+    pub phone: String,
+    pub email: String,
+    pub address: String,
+    pub note: String,
+    pub login: String,
+    pub password: String,
+    pub router_id: String,
+    pub plan_id: String,
+    pub status: String,
+    /// RFC 3339, or `YYYY-MM-DDTHH:MM` (a browser's datetime-local) in the display zone.
+    pub expires_at: String,
+}
+
+/// RouterOS accepts more, but these survive every menu, codepage and shell.
+pub fn valid_login(s: &str) -> bool {
+    (1..=64).contains(&s.len())
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"._@-".contains(&b))
+}
+
+fn parse_time(s: &str, tz: &jiff::tz::TimeZone) -> Option<Timestamp> {
+    let s = s.trim();
+    if let Ok(t) = s.parse::<Timestamp>() {
+        return Some(t);
+    }
+    let dt: jiff::civil::DateTime = s.parse().ok()?;
+    dt.to_zoned_datetime(tz.clone()).ok().map(|z| z.timestamp())
+}
+
+struct Checked {
+    kind: CustomerKind,
+    status: Status,
+    router: Option<Router>,
+    plan: Option<Plan>,
+    expires_at: Option<Timestamp>,
+}
+
+fn check(
+    w: &Write,
+    d: &mut CustomerDraft,
+    tz: &jiff::tz::TimeZone,
+    p: &mut Problems,
+) -> Result<Checked, StoreError> {
+    let kind = CustomerKind::parse(d.kind.trim()).unwrap_or_else(|| {
+        p.add("kind", Msg::InvalidChoice);
+        CustomerKind::Individual
+    });
+    d.name = p.text("name", &d.name, 120, true, false);
+    d.reg_no = p.text("reg_no", &d.reg_no, 40, false, false);
+    d.contact_person = p.text("contact_person", &d.contact_person, 120, false, false);
+    d.phone = p.phone("phone", &d.phone);
+    d.email = p.email("email", &d.email);
+    d.address = p.text("address", &d.address, 300, false, true);
+    d.note = p.text("note", &d.note, 1000, false, true);
+    d.login = d.login.trim().to_string();
+    if !valid_login(&d.login) {
+        p.add("login", Msg::InvalidLogin);
+    }
+    if d.password.is_empty() {
+        p.add("password", Msg::Required);
+    } else if d.password.chars().count() > 64
+        || d.password.chars().any(|c| c.is_control() || c == ' ')
+    {
+        p.add("password", Msg::InvalidRouterPassword);
+    }
+    let router = d
+        .router_id
+        .trim()
+        .parse::<u64>()
+        .ok()
+        .map(|id| w.get::<Router>(id))
+        .transpose()?
+        .flatten();
+    if router.is_none() {
+        p.add("router_id", Msg::UnknownRouter);
+    }
+    let plan = d
+        .plan_id
+        .trim()
+        .parse::<u64>()
+        .ok()
+        .map(|id| w.get::<Plan>(id))
+        .transpose()?
+        .flatten();
+    if plan.is_none() {
+        p.add("plan_id", Msg::UnknownPlan);
+    }
+    if let (Some(r), Some(pl)) = (&router, &plan) {
+        let served = match pl.kind {
+            ServiceKind::Hotspot => !r.hotspot_server.is_empty(),
+            ServiceKind::Pppoe => r.pppoe,
+        };
+        if !served {
+            p.add("plan_id", Msg::RouterLacksKind);
+        }
+    }
+    let status = Status::parse(d.status.trim()).unwrap_or_else(|| {
+        p.add("status", Msg::InvalidChoice);
+        Status::Active
+    });
+    let expires_at = parse_time(&d.expires_at, tz);
+    if expires_at.is_none() {
+        p.add("expires_at", Msg::InvalidDateTime);
+    }
+    Ok(Checked {
+        kind,
+        status,
+        router,
+        plan,
+        expires_at,
+    })
+}
+
+/// Routers whose desired state a change touched (old and new router on a move).
+pub type Touched = Vec<u64>;
+
+#[allow(clippy::too_many_arguments)]
+pub fn create(
+    w: &mut Write,
+    now: Timestamp,
+    actor: &Actor,
+    tz: &jiff::tz::TimeZone,
+    mut d: CustomerDraft,
+    adopt: bool,
+) -> Result<Customer> {
+    let mut p = Problems::default();
+    let c = check(w, &mut d, tz, &mut p)?;
+    if let Some(r) = &c.router
+        && p.get("login").is_none()
+        && w.index_get(Index::CustomerLogin, &login_key(r.id, &d.login))?
+            .is_some()
+    {
+        p.add("login", Msg::LoginTaken);
+    }
+    p.check()?;
+    let (Some(router), Some(plan), Some(expires_at)) = (c.router, c.plan, c.expires_at) else {
+        return Err(Error::Internal("customer check without problems".into()));
+    };
+    let id = w.next_id(Kind::Customers)?;
+    let customer = Customer {
+        id,
+        kind: c.kind,
+        name: d.name,
+        reg_no: d.reg_no,
+        contact_person: d.contact_person,
+        phone: d.phone,
+        email: d.email,
+        address: d.address,
+        note: d.note,
+        login: d.login,
+        password: d.password,
+        router_id: router.id,
+        plan_id: plan.id,
+        status: c.status,
+        expires_at,
+        created_at: now,
+        created_by: actor.username.clone(),
+        archived: false,
+        adopt,
+    };
+    w.put(id, &customer)?;
+    reindex(w, None, Some(&customer))?;
+    audit::record(
+        w,
+        now,
+        actor,
+        "create",
+        "customer",
+        id,
+        audit::snapshot(&view(&customer)),
+    )?;
+    Ok(customer)
+}
+
+pub fn update(
+    w: &mut Write,
+    now: Timestamp,
+    actor: &Actor,
+    tz: &jiff::tz::TimeZone,
+    id: u64,
+    mut d: CustomerDraft,
+) -> Result<(Customer, Touched)> {
+    let before = w.get::<Customer>(id)?.ok_or(Error::NotFound)?;
+    let mut p = Problems::default();
+    let c = check(w, &mut d, tz, &mut p)?;
+    if let Some(r) = &c.router
+        && p.get("login").is_none()
+        && w.index_get(Index::CustomerLogin, &login_key(r.id, &d.login))?
+            .is_some_and(|o| o != id)
+    {
+        p.add("login", Msg::LoginTaken);
+    }
+    p.check()?;
+    let (Some(router), Some(plan), Some(expires_at)) = (c.router, c.plan, c.expires_at) else {
+        return Err(Error::Internal("customer check without problems".into()));
+    };
+    let after = Customer {
+        kind: c.kind,
+        name: d.name,
+        reg_no: d.reg_no,
+        contact_person: d.contact_person,
+        phone: d.phone,
+        email: d.email,
+        address: d.address,
+        note: d.note,
+        login: d.login,
+        password: d.password,
+        router_id: router.id,
+        plan_id: plan.id,
+        status: c.status,
+        expires_at,
+        ..before.clone()
+    };
+    save(w, now, actor, &before, &after, "update")
+}
+
+/// Writes a changed customer with its indexes and audit entry.
+pub fn save(
+    w: &mut Write,
+    now: Timestamp,
+    actor: &Actor,
+    before: &Customer,
+    after: &Customer,
+    action: &str,
+) -> Result<(Customer, Touched)> {
+    w.put(after.id, after)?;
+    reindex(w, Some(before), Some(after))?;
+    audit::record(
+        w,
+        now,
+        actor,
+        action,
+        "customer",
+        after.id,
+        audit::changes(&view(before), &view(after)),
+    )?;
+    let mut touched = vec![after.router_id];
+    if before.router_id != after.router_id {
+        touched.push(before.router_id);
+    }
+    Ok((after.clone(), touched))
+}
+
+/// Suspend, resume, disable: a status change with its own audit action.
+pub fn set_status(
+    w: &mut Write,
+    now: Timestamp,
+    actor: &Actor,
+    id: u64,
+    status: Status,
+) -> Result<(Customer, Touched)> {
+    let before = w.get::<Customer>(id)?.ok_or(Error::NotFound)?;
+    let after = Customer {
+        status,
+        ..before.clone()
+    };
+    let action = match status {
+        Status::Active => "resume",
+        Status::Suspended => "suspend",
+        Status::Disabled => "disable",
+    };
+    save(w, now, actor, &before, &after, action)
+}
+
+/// Deletes a customer without financial history; one with history is archived instead.
+/// Returns whether it was deleted (true) or archived (false).
+pub fn delete_or_archive(
+    w: &mut Write,
+    now: Timestamp,
+    actor: &Actor,
+    id: u64,
+    has_history: bool,
+) -> Result<(bool, Touched)> {
+    let before = w.get::<Customer>(id)?.ok_or(Error::NotFound)?;
+    if has_history {
+        let after = Customer {
+            archived: true,
+            ..before.clone()
+        };
+        let (_, touched) = save(w, now, actor, &before, &after, "archive")?;
+        return Ok((false, touched));
+    }
+    w.remove::<Customer>(id)?;
+    reindex(w, Some(&before), None)?;
+    audit::record(
+        w,
+        now,
+        actor,
+        "delete",
+        "customer",
+        id,
+        audit::snapshot(&view(&before)),
+    )?;
+    Ok((true, vec![before.router_id]))
+}
+
+/// The audit view: everything except the router password.
+pub fn view(c: &Customer) -> serde_json::Value {
+    let mut v = serde_json::to_value(c).unwrap_or_default();
+    if let Some(o) = v.as_object_mut() {
+        o.remove("password");
+    }
+    v
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn markers_round_trip_and_ignore_foreign_comments() {
+        assert_eq!(parse_marker(&marker(42)), Some(42));
+        assert_eq!(parse_marker("exp 2026-01-01"), None);
+        assert_eq!(parse_marker("steppe:x"), None);
+    }
+
+    #[test]
+    fn logins_are_conservative() {
+        assert!(valid_login("bat.erdene@ub-1"));
+        for bad in ["", "has space", "кирилл", "a;b", &"x".repeat(65)] {
+            assert!(!valid_login(bad), "{bad:?}");
+        }
+    }
+}

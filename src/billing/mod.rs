@@ -1,0 +1,9 @@
+//! Service packages and customers (payments, bills and extensions join them here).
+//!
+//! Invariant: no I/O beyond the store transaction handed in; money is integer minor units.
+
+pub mod customer;
+pub mod plan;
+
+pub use customer::{Customer, CustomerKind, Status};
+pub use plan::{Plan, ServiceKind};

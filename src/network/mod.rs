@@ -1,0 +1,8 @@
+//! The network and device manager: registered routers, how to reach them, and what Steppe last
+//! saw of them.
+
+pub mod router;
+pub mod secretbox;
+
+pub use router::{Router, RouterDraft, RouterState, RouterStatus};
+pub use secretbox::SecretBox;
