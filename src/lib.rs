@@ -10,6 +10,7 @@ pub mod billing;
 pub mod cli;
 pub mod clock;
 pub mod demo;
+pub mod enforce;
 pub mod error;
 pub mod i18n;
 pub mod network;
