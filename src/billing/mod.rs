@@ -4,6 +4,7 @@
 
 pub mod customer;
 pub mod plan;
+pub mod query;
 
 pub use customer::{Customer, CustomerKind, Status};
 pub use plan::{Plan, ServiceKind};

@@ -84,3 +84,24 @@ impl Enforcer {
 pub async fn probe(_router: &Router, _password: &str) -> Result<Probe, String> {
     Err("enforcer not merged yet".into())
 }
+
+pub mod log {
+    //! The per-router command log (interim shape).
+    use crate::store::{Reader, StoreError};
+    use jiff::Timestamp;
+    use serde::{Deserialize, Serialize};
+
+    #[derive(Debug, Clone, Serialize, Deserialize)]
+    pub struct LogEntry {
+        pub id: u64,
+        pub at: Timestamp,
+        pub router_id: u64,
+        pub command: String,
+        pub result: String,
+        pub cause: String,
+    }
+
+    pub fn recent(_r: &impl Reader, _router_id: u64, _limit: usize) -> Result<Vec<LogEntry>, StoreError> {
+        Ok(Vec::new())
+    }
+}

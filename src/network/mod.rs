@@ -1,6 +1,7 @@
 //! The network and device manager: registered routers, how to reach them, and what Steppe last
 //! saw of them.
 
+pub mod import;
 pub mod router;
 pub mod secretbox;
 

@@ -20,6 +20,10 @@ pub struct App {
     /// The zone from `TZ`/`STEPPE_TZ`, used when settings name none.
     pub env_tz: TimeZone,
     pub started_at: Timestamp,
+    /// Seals router API passwords (key file beside the database).
+    pub secrets: crate::network::SecretBox,
+    /// The per-router reconcilers; every change to desired state wakes them.
+    pub enforcer: crate::enforce::Enforcer,
 }
 
 /// The signed-in admin.
@@ -82,8 +86,17 @@ impl Ctx {
         format::date(self.lang, t, &self.tz)
     }
 
+    pub fn number(&self, n: i64) -> String {
+        format::number(self.lang, n)
+    }
+
     pub fn money(&self, minor: i64) -> String {
         format::money(self.lang, minor, &self.settings.currency)
+    }
+
+    /// The admin cause recorded in router command logs.
+    pub fn cause(&self) -> crate::enforce::Cause {
+        crate::enforce::Cause::Admin(self.actor().username)
     }
 
     pub fn today(&self) -> jiff::civil::Date {

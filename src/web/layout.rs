@@ -10,6 +10,9 @@ use maud::{DOCTYPE, Markup, html};
 /// pages exist; each is shown only to admins who may view it.
 pub const NAV: &[(Menu, Msg, &str)] = &[
     (Menu::Dashboard, Msg::MenuDashboard, "/"),
+    (Menu::Routers, Msg::MenuRouters, "/routers"),
+    (Menu::Plans, Msg::MenuPlans, "/plans"),
+    (Menu::Customers, Msg::MenuCustomers, "/customers"),
     (Menu::Banners, Msg::MenuBanners, "/banners"),
     (Menu::Admins, Msg::MenuAdmins, "/admins"),
     (Menu::Settings, Msg::MenuSettings, "/settings"),

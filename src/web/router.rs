@@ -161,6 +161,39 @@ pub fn table() -> Vec<Route> {
 
         GET "/audit" m(Menu::Audit, View) => pages::audit::list;
 
+        GET "/routers" m(Menu::Routers, View) => pages::routers::list;
+        GET "/routers/export.csv" m(Menu::Routers, View) => pages::routers::export;
+        POST "/routers/sync" m(Menu::Routers, Edit) => pages::routers::sync_all;
+        GET "/routers/new" m(Menu::Routers, Edit) => pages::routers::new_form;
+        POST "/routers" m(Menu::Routers, Edit) => pages::routers::create;
+        GET "/routers/{id}" m(Menu::Routers, View) => pages::routers::show;
+        GET "/routers/{id}/edit" m(Menu::Routers, Edit) => pages::routers::edit_form;
+        POST "/routers/{id}" m(Menu::Routers, Edit) => pages::routers::update;
+        POST "/routers/{id}/delete" m(Menu::Routers, Edit) => pages::routers::delete;
+        POST "/routers/{id}/sync" m(Menu::Routers, Edit) => pages::routers::sync;
+        POST "/routers/{id}/test" m(Menu::Routers, Edit) => pages::routers::test;
+        GET "/routers/{id}/import" m(Menu::Routers, Edit) => pages::routers::import_form;
+        POST "/routers/{id}/import" m(Menu::Routers, Edit) => pages::routers::import_commit;
+
+        GET "/plans" m(Menu::Plans, View) => pages::plans::list;
+        GET "/plans/new" m(Menu::Plans, Edit) => pages::plans::new_form;
+        POST "/plans" m(Menu::Plans, Edit) => pages::plans::create;
+        GET "/plans/{id}" m(Menu::Plans, View) => pages::plans::edit_form;
+        POST "/plans/{id}" m(Menu::Plans, Edit) => pages::plans::update;
+        POST "/plans/{id}/delete" m(Menu::Plans, Edit) => pages::plans::delete;
+
+        GET "/customers" m(Menu::Customers, View) => pages::customers::list;
+        GET "/customers/new" m(Menu::Customers, Edit) => pages::customers::new_form;
+        POST "/customers" m(Menu::Customers, Edit) => pages::customers::create;
+        GET "/customers/{id}" m(Menu::Customers, View) => pages::customers::show;
+        GET "/customers/{id}/edit" m(Menu::Customers, Edit) => pages::customers::edit_form;
+        POST "/customers/{id}" m(Menu::Customers, Edit) => pages::customers::update;
+        POST "/customers/{id}/suspend" m(Menu::Customers, Edit) => pages::customers::suspend;
+        POST "/customers/{id}/resume" m(Menu::Customers, Edit) => pages::customers::resume;
+        POST "/customers/{id}/disable" m(Menu::Customers, Edit) => pages::customers::disable;
+        POST "/customers/{id}/kick" m(Menu::Customers, Edit) => pages::customers::kick;
+        POST "/customers/{id}/delete" m(Menu::Customers, Edit) => pages::customers::delete;
+
         GET "/api/v1/openapi.json" Public => api::openapi::document;
         GET "/api/v1/me" LoggedIn => api::admins::me;
         GET "/api/v1/admins" m(Menu::Admins, View) => api::admins::list;
@@ -173,6 +206,23 @@ pub fn table() -> Vec<Route> {
         PATCH "/api/v1/roles/{id}" m(Menu::Admins, Edit) => api::roles::patch;
         DELETE "/api/v1/roles/{id}" m(Menu::Admins, Edit) => api::roles::delete;
         GET "/api/v1/audit" m(Menu::Audit, View) => api::admins::audit;
+        GET "/api/v1/routers" m(Menu::Routers, View) => api::routers::list;
+        POST "/api/v1/routers" m(Menu::Routers, Edit) => api::routers::create;
+        GET "/api/v1/routers/{id}" m(Menu::Routers, View) => api::routers::get;
+        PATCH "/api/v1/routers/{id}" m(Menu::Routers, Edit) => api::routers::patch;
+        DELETE "/api/v1/routers/{id}" m(Menu::Routers, Edit) => api::routers::delete;
+        POST "/api/v1/routers/{id}/sync" m(Menu::Routers, Edit) => api::routers::sync;
+        GET "/api/v1/plans" m(Menu::Plans, View) => api::plans::list;
+        POST "/api/v1/plans" m(Menu::Plans, Edit) => api::plans::create;
+        GET "/api/v1/plans/{id}" m(Menu::Plans, View) => api::plans::get;
+        PATCH "/api/v1/plans/{id}" m(Menu::Plans, Edit) => api::plans::patch;
+        DELETE "/api/v1/plans/{id}" m(Menu::Plans, Edit) => api::plans::delete;
+        GET "/api/v1/customers" m(Menu::Customers, View) => api::customers::list;
+        POST "/api/v1/customers" m(Menu::Customers, Edit) => api::customers::create;
+        GET "/api/v1/customers/{id}" m(Menu::Customers, View) => api::customers::get;
+        PATCH "/api/v1/customers/{id}" m(Menu::Customers, Edit) => api::customers::patch;
+        DELETE "/api/v1/customers/{id}" m(Menu::Customers, Edit) => api::customers::delete;
+        POST "/api/v1/customers/{id}/kick" m(Menu::Customers, Edit) => api::customers::kick;
     }
 }
 

@@ -85,8 +85,12 @@ impl Application {
         let listener = TcpListener::bind(&config.listen)
             .await
             .map_err(|e| format!("listening on {}: {e}", config.listen))?;
+        let secrets = crate::network::SecretBox::open(&config.data_dir)?;
+        let enforcer = crate::enforce::Enforcer::start(store.clone(), clock.clone(), secrets.clone());
         let app = Arc::new(App {
             store,
+            secrets,
+            enforcer,
             clock,
             limiter: Default::default(),
             env_tz: config.tz.clone(),
@@ -198,6 +202,7 @@ impl Application {
         {
             tracing::warn!("some requests did not finish within {DRAIN:?}");
         }
+        self.app.enforcer.shutdown().await;
         // The store closes when the last handle drops; any transaction has committed or not.
         drop(self.app);
         tracing::info!("stopped");

@@ -3,6 +3,10 @@
 //! Errors are always `{"error": {"code", "message"}}`; validation errors add `fields`.
 
 pub mod admins;
+pub mod customers;
+mod fields;
+pub mod plans;
+pub mod routers;
 pub mod openapi;
 pub mod roles;
 

@@ -75,6 +75,60 @@ pub fn spec() -> Value {
                 "patch": op("Change an access level", "200", role.clone(), Some(json!({ "$ref": "#/components/schemas/RoleInput" }))),
                 "delete": op("Delete a custom access level no admin uses", "200", json!({ "type": "object" }), None)
             },
+            "/routers": {
+                "get": op("List routers with their status", "200", list_of("#/components/schemas/Router"), None),
+                "post": op("Register a router; the password is sealed and never returned", "201", json!({ "$ref": "#/components/schemas/Router" }), Some(json!({ "$ref": "#/components/schemas/RouterInput" })))
+            },
+            "/routers/{id}": {
+                "parameters": id_param("id", "integer"),
+                "get": op("One router: settings, status (online | offline | auth_failed | unknown), last_error and live state", "200", json!({ "$ref": "#/components/schemas/Router" }), None),
+                "patch": op("Change a router (an absent or empty password keeps the saved one)", "200", json!({ "$ref": "#/components/schemas/Router" }), Some(json!({ "$ref": "#/components/schemas/RouterInput" }))),
+                "delete": op("Delete a router no customer uses", "200", json!({ "type": "object" }), None)
+            },
+            "/routers/{id}/sync": {
+                "parameters": id_param("id", "integer"),
+                "post": op("Reconcile the router with the store now", "202", json!({ "type": "object" }), None)
+            },
+            "/plans": {
+                "get": op("List service packages", "200", list_of("#/components/schemas/Plan"), None),
+                "post": op("Create a service package (price in integer minor units)", "201", json!({ "$ref": "#/components/schemas/Plan" }), Some(json!({ "$ref": "#/components/schemas/PlanInput" })))
+            },
+            "/plans/{id}": {
+                "parameters": id_param("id", "integer"),
+                "get": op("One service package", "200", json!({ "$ref": "#/components/schemas/Plan" }), None),
+                "patch": op("Change a package; routers' profiles follow", "200", json!({ "$ref": "#/components/schemas/Plan" }), Some(json!({ "$ref": "#/components/schemas/PlanInput" }))),
+                "delete": op("Delete a package nobody is on", "200", json!({ "type": "object" }), None)
+            },
+            "/customers": {
+                "get": {
+                    "summary": "Search customers",
+                    "parameters": [
+                        { "name": "q", "in": "query", "schema": { "type": "string" } },
+                        { "name": "status", "in": "query", "schema": { "type": "string", "enum": ["active", "expired", "suspended", "disabled"] } },
+                        { "name": "kind", "in": "query", "schema": { "type": "string", "enum": ["individual", "organization"] } },
+                        { "name": "plan_id", "in": "query", "schema": { "type": "integer" } },
+                        { "name": "router_id", "in": "query", "schema": { "type": "integer" } },
+                        { "name": "expiring", "in": "query", "description": "entitled and expiring within this many days", "schema": { "type": "integer" } },
+                        { "name": "sort", "in": "query", "schema": { "type": "string", "enum": ["name", "login", "expires", "created"] } },
+                        { "name": "desc", "in": "query", "schema": { "type": "string", "enum": ["1"] } },
+                        { "name": "page", "in": "query", "schema": { "type": "integer", "minimum": 1 } },
+                        { "name": "per", "in": "query", "schema": { "type": "integer", "maximum": 1000 } }
+                    ],
+                    "responses": { "200": { "description": "OK", "content": { "application/json": { "schema": {
+                        "type": "object", "properties": { "items": { "type": "array", "items": { "$ref": "#/components/schemas/Customer" } }, "total": { "type": "integer" } } } } } } }
+                },
+                "post": op("Add a customer; the router follows at once", "201", json!({ "$ref": "#/components/schemas/Customer" }), Some(json!({ "$ref": "#/components/schemas/CustomerInput" })))
+            },
+            "/customers/{id}": {
+                "parameters": id_param("id", "integer"),
+                "get": op("One customer", "200", json!({ "$ref": "#/components/schemas/Customer" }), None),
+                "patch": op("Change a customer (status, plan, router, expiry, …)", "200", json!({ "$ref": "#/components/schemas/Customer" }), Some(json!({ "$ref": "#/components/schemas/CustomerInput" }))),
+                "delete": op("Delete a customer without financial history (else archive)", "200", json!({ "type": "object" }), None)
+            },
+            "/customers/{id}/kick": {
+                "parameters": id_param("id", "integer"),
+                "post": op("Disconnect the customer's live session(s)", "200", json!({ "type": "object", "properties": { "kicked": { "type": "integer" } } }), None)
+            },
             "/audit": { "get": {
                 "summary": "Audit log, newest first (100 per page)",
                 "parameters": [
@@ -114,6 +168,48 @@ pub fn spec() -> Value {
                 "RoleInput": { "type": "object", "additionalProperties": false, "properties": {
                     "id": { "type": "string", "pattern": "^[a-z0-9_]{2,32}$" }, "name": { "type": "string" },
                     "description": { "type": "string" }, "grants": grants } },
+                "Router": { "type": "object", "required": ["id", "name", "host", "port", "status"], "properties": {
+                    "id": { "type": "integer" }, "name": { "type": "string" }, "host": { "type": "string" }, "port": { "type": "integer" },
+                    "tls": { "type": "boolean" }, "tls_fingerprint": { "type": "string" }, "username": { "type": "string" },
+                    "login_method": { "type": "string", "enum": ["auto", "plain", "challenge"] }, "hotspot_server": { "type": "string" },
+                    "pppoe": { "type": "boolean" }, "note": { "type": "string" }, "created_at": { "type": "string", "format": "date-time" },
+                    "status": { "type": "string", "enum": ["unknown", "online", "offline", "auth_failed"] }, "last_error": { "type": "string" },
+                    "state": { "type": "object" } } },
+                "RouterInput": { "type": "object", "additionalProperties": false, "properties": {
+                    "name": { "type": "string" }, "host": { "type": "string" }, "port": { "type": "integer" }, "tls": { "type": "boolean" },
+                    "tls_fingerprint": { "type": "string" }, "username": { "type": "string" }, "password": { "type": "string" },
+                    "login_method": { "type": "string", "enum": ["auto", "plain", "challenge"] }, "hotspot_server": { "type": "string" },
+                    "pppoe": { "type": "boolean" }, "note": { "type": "string" } } },
+                "Plan": { "type": "object", "required": ["id", "name", "kind", "price"], "properties": {
+                    "id": { "type": "integer" }, "name": { "type": "string" }, "kind": { "type": "string", "enum": ["hotspot", "pppoe"] },
+                    "price": { "type": "integer", "description": "minor units" }, "duration_days": { "type": "integer" },
+                    "duration_hours": { "type": "integer" }, "download": { "type": "string" }, "upload": { "type": "string" },
+                    "burst": { "type": ["object", "null"] }, "shared_users": { "type": "integer" }, "local_address": { "type": "string" },
+                    "remote_address": { "type": "string" }, "profile": { "type": "string" }, "active": { "type": "boolean" },
+                    "description": { "type": "string" }, "created_at": { "type": "string", "format": "date-time" } } },
+                "PlanInput": { "type": "object", "additionalProperties": false, "properties": {
+                    "name": { "type": "string" }, "kind": { "type": "string", "enum": ["hotspot", "pppoe"] },
+                    "price": { "type": "integer", "minimum": 0 }, "duration_days": { "type": "integer" }, "duration_hours": { "type": "integer", "maximum": 23 },
+                    "download": { "type": "string", "pattern": "^[0-9]+[kMG]?$" }, "upload": { "type": "string", "pattern": "^[0-9]+[kMG]?$" },
+                    "shared_users": { "type": "integer" }, "burst_download": { "type": "string" }, "burst_upload": { "type": "string" },
+                    "burst_threshold_download": { "type": "string" }, "burst_threshold_upload": { "type": "string" }, "burst_time": { "type": "integer" },
+                    "local_address": { "type": "string" }, "remote_address": { "type": "string" }, "active": { "type": "boolean" },
+                    "description": { "type": "string" } } },
+                "Customer": { "type": "object", "required": ["id", "kind", "name", "login", "router_id", "plan_id", "status", "expires_at"], "properties": {
+                    "id": { "type": "integer" }, "kind": { "type": "string", "enum": ["individual", "organization"] }, "name": { "type": "string" },
+                    "reg_no": { "type": "string" }, "contact_person": { "type": "string" }, "phone": { "type": "string" }, "email": { "type": "string" },
+                    "address": { "type": "string" }, "note": { "type": "string" }, "login": { "type": "string" },
+                    "router_id": { "type": "integer" }, "plan_id": { "type": "integer" },
+                    "status": { "type": "string", "enum": ["active", "expired", "suspended", "disabled"] }, "entitled": { "type": "boolean" },
+                    "expires_at": { "type": "string", "format": "date-time" }, "created_at": { "type": "string", "format": "date-time" },
+                    "created_by": { "type": "string" }, "archived": { "type": "boolean" } } },
+                "CustomerInput": { "type": "object", "additionalProperties": false, "properties": {
+                    "kind": { "type": "string", "enum": ["individual", "organization"] }, "name": { "type": "string" },
+                    "reg_no": { "type": "string" }, "contact_person": { "type": "string" }, "phone": { "type": "string" }, "email": { "type": "string" },
+                    "address": { "type": "string" }, "note": { "type": "string" }, "login": { "type": "string", "pattern": "^[A-Za-z0-9._@-]{1,64}$" },
+                    "password": { "type": "string" }, "router_id": { "type": "integer" }, "plan_id": { "type": "integer" },
+                    "status": { "type": "string", "enum": ["active", "expired", "suspended", "disabled"] },
+                    "expires_at": { "type": "string", "format": "date-time" } } },
                 "AuditEntry": { "type": "object", "properties": {
                     "id": { "type": "integer" }, "at": { "type": "string", "format": "date-time" },
                     "actor": { "type": "object" }, "action": { "type": "string" }, "entity": { "type": "string" },

@@ -9,3 +9,6 @@ pub mod login;
 pub mod misc;
 pub mod roles;
 pub mod settings;
+pub mod routers;
+pub mod customers;
+pub mod plans;

@@ -1,0 +1,301 @@
+//! Migration from a router that is already in service: read its hotspot users, PPP secrets and
+//! profiles, preview them as plans and customers, and commit them in one transaction. Nothing on
+//! the router is changed by the import itself; the reconciler then adopts the entries.
+
+use super::Router;
+use crate::audit::Actor;
+use crate::billing::customer::{self, CustomerDraft, parse_marker};
+use crate::billing::plan::{self, PlanDraft, ServiceKind, parse_rate};
+use crate::error::Result;
+use crate::routeros::menus::{HotspotProfile, HotspotUser, Menu, PppProfile, PppSecret};
+use crate::routeros::{Client, ClientConfig, TlsMode};
+use crate::store::{Index, Reader, Write};
+
+use jiff::Timestamp;
+use jiff::civil::{Date, DateTime};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+/// A router profile that becomes a plan (or maps onto an existing plan with that profile).
+#[derive(Debug, Clone, Serialize)]
+pub struct ImportPlan {
+    pub profile: String,
+    pub kind: ServiceKind,
+    pub rate_limit: String,
+    pub download: String,
+    pub upload: String,
+    pub shared_users: u32,
+    pub local_address: String,
+    pub remote_address: String,
+    /// A plan already managing this profile.
+    pub existing_plan: Option<u64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ImportCustomer {
+    pub login: String,
+    pub password: String,
+    pub profile: String,
+    pub kind: ServiceKind,
+    pub disabled: bool,
+    pub comment: String,
+    /// The expiry found in the comment, if any.
+    pub expires_at: Option<Timestamp>,
+    /// Why it will not be imported, if so.
+    pub skip: Option<&'static str>,
+}
+
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct ImportPreview {
+    pub plans: Vec<ImportPlan>,
+    pub customers: Vec<ImportCustomer>,
+}
+
+/// How profiles without a rate limit are given one: RouterOS treats an empty limit as unlimited.
+const UNLIMITED: &str = "1G";
+
+/// Splits a RouterOS `rx/tx` rate limit into (upload, download), ignoring burst parts.
+fn split_rate(limit: &str) -> (String, String) {
+    let first = limit.split_whitespace().next().unwrap_or("");
+    let (rx, tx) = first.split_once('/').unwrap_or((first, first));
+    let ok = |s: &str| if parse_rate(s).is_some() { s.to_string() } else { UNLIMITED.to_string() };
+    (ok(rx), ok(tx))
+}
+
+/// Finds a date (and optional time) in a free-text comment: `2026-12-31`, `2026/12/31 18:00`,
+/// `2026.12.31`, `exp:2026-12-31T18:00`.
+pub fn expiry_in_comment(comment: &str, tz: &jiff::tz::TimeZone) -> Option<Timestamp> {
+    let bytes = comment.as_bytes();
+    for start in 0..bytes.len() {
+        let rest = &comment[start..];
+        if rest.len() < 10 || !rest.is_char_boundary(10) {
+            continue;
+        }
+        let candidate = rest[..10].replace(['/', '.'], "-");
+        let Ok(date) = candidate.parse::<Date>() else { continue };
+        let time = rest[10..].trim_start_matches([' ', 'T']);
+        let dt = if time.len() >= 5 && time.is_char_boundary(5) {
+            format!("{date}T{}", &time[..5]).parse::<DateTime>().ok()
+        } else {
+            None
+        };
+        // A bare date means service through the end of that day.
+        let dt = dt.unwrap_or_else(|| date.to_datetime(jiff::civil::time(23, 59, 59, 0)));
+        return dt.to_zoned_datetime(tz.clone()).ok().map(|z| z.timestamp());
+    }
+    None
+}
+
+/// What the preview needs to know of the store (read before talking to the router, so no
+/// database snapshot is held across the network round trips).
+pub trait ImportIndex {
+    fn login_exists(&self, router_id: u64, login: &str) -> bool;
+    fn plan_with_profile(&self, profile: &str) -> Option<u64>;
+}
+
+/// Connects with the router's settings and reads what could be imported.
+pub async fn read(router: &Router, password: &str, r: &impl ImportIndex, tz: &jiff::tz::TimeZone) -> Result<ImportPreview, String> {
+    let client = connect(router, password).await?;
+    let mut plans: BTreeMap<(ServiceKind, String), ImportPlan> = BTreeMap::new();
+    let mut customers = Vec::new();
+    let existing = |profile: &str| r.plan_with_profile(profile);
+    if !router.hotspot_server.is_empty() {
+        for p in Menu::<HotspotProfile>::new(&client).list().await.map_err(|e| e.to_string())? {
+            let name = p.name.clone().unwrap_or_default();
+            let (upload, download) = split_rate(p.rate_limit.as_deref().unwrap_or(""));
+            plans.insert((ServiceKind::Hotspot, name.clone()), ImportPlan {
+                existing_plan: existing(&name),
+                profile: name,
+                kind: ServiceKind::Hotspot,
+                rate_limit: p.rate_limit.unwrap_or_default(),
+                download,
+                upload,
+                shared_users: p.shared_users.and_then(|s| u32::try_from(s).ok()).unwrap_or(1).max(1),
+                local_address: String::new(),
+                remote_address: String::new(),
+            });
+        }
+        for u in Menu::<HotspotUser>::new(&client).list().await.map_err(|e| e.to_string())? {
+            customers.push(entry(
+                r,
+                router.id,
+                ServiceKind::Hotspot,
+                u.name.unwrap_or_default(),
+                u.password.unwrap_or_default(),
+                u.profile.unwrap_or_else(|| "default".into()),
+                u.disabled.unwrap_or(false),
+                u.comment.unwrap_or_default(),
+                tz,
+            ));
+        }
+    }
+    if router.pppoe {
+        for p in Menu::<PppProfile>::new(&client).list().await.map_err(|e| e.to_string())? {
+            let name = p.name.clone().unwrap_or_default();
+            let (upload, download) = split_rate(p.rate_limit.as_deref().unwrap_or(""));
+            plans.insert((ServiceKind::Pppoe, name.clone()), ImportPlan {
+                existing_plan: existing(&name),
+                profile: name,
+                kind: ServiceKind::Pppoe,
+                rate_limit: p.rate_limit.unwrap_or_default(),
+                download,
+                upload,
+                shared_users: 1,
+                local_address: p.local_address.unwrap_or_default(),
+                remote_address: p.remote_address.unwrap_or_default(),
+            });
+        }
+        for s in Menu::<PppSecret>::new(&client).list().await.map_err(|e| e.to_string())? {
+            customers.push(entry(
+                r,
+                router.id,
+                ServiceKind::Pppoe,
+                s.name.unwrap_or_default(),
+                s.password.unwrap_or_default(),
+                s.profile.unwrap_or_else(|| "default".into()),
+                s.disabled.unwrap_or(false),
+                s.comment.unwrap_or_default(),
+                tz,
+            ));
+        }
+    }
+    client.close();
+    // Only profiles someone uses become plans.
+    let used: std::collections::HashSet<(ServiceKind, String)> =
+        customers.iter().filter(|c| c.skip.is_none()).map(|c| (c.kind, c.profile.clone())).collect();
+    let plans = plans.into_iter().filter(|(k, _)| used.contains(k)).map(|(_, v)| v).collect();
+    Ok(ImportPreview { plans, customers })
+}
+
+#[allow(clippy::too_many_arguments)]
+fn entry(
+    r: &impl ImportIndex,
+    router_id: u64,
+    kind: ServiceKind,
+    login: String,
+    password: String,
+    profile: String,
+    disabled: bool,
+    comment: String,
+    tz: &jiff::tz::TimeZone,
+) -> ImportCustomer {
+    let skip = if parse_marker(&comment).is_some() {
+        Some("already managed by Steppe")
+    } else if r.login_exists(router_id, &login) {
+        Some("a customer with this login exists")
+    } else if !customer::valid_login(&login) {
+        Some("login has characters Steppe does not accept")
+    } else if password.is_empty() || password.contains(' ') {
+        Some("empty password or a password with spaces")
+    } else {
+        None
+    };
+    ImportCustomer { expires_at: expiry_in_comment(&comment, tz), login, password, profile, kind, disabled, comment, skip }
+}
+
+async fn connect(router: &Router, password: &str) -> Result<Client, String> {
+    let mut cfg = ClientConfig::new(&router.host, router.port, &router.username, password);
+    cfg.login = router.login_method.protocol();
+    cfg.command_timeout = Duration::from_secs(30);
+    if router.tls {
+        let fp = router.tls_fingerprint.parse().map_err(|_| "api-ssl needs a pinned certificate fingerprint".to_string())?;
+        cfg.tls = Some(TlsMode::Pinned(fp));
+    }
+    Client::connect(&cfg).await.map_err(|e| e.to_string())
+}
+
+/// What the operator chose for the imported plans' prices and durations.
+#[derive(Debug, Clone)]
+pub struct ImportDefaults {
+    pub price: i64,
+    pub duration_days: u32,
+}
+
+/// Creates the plans and customers of a preview in one transaction; returns (plans, customers).
+pub fn commit(
+    w: &mut Write,
+    now: Timestamp,
+    actor: &Actor,
+    tz: &jiff::tz::TimeZone,
+    router: &Router,
+    preview: &ImportPreview,
+    defaults: &ImportDefaults,
+) -> Result<(usize, usize)> {
+    let mut plan_ids: BTreeMap<(ServiceKind, String), (u64, u32)> = BTreeMap::new();
+    let mut plans_created = 0;
+    for p in &preview.plans {
+        let id_days = match p.existing_plan.and_then(|id| w.get::<plan::Plan>(id).ok().flatten()) {
+            Some(existing) => (existing.id, existing.duration_days),
+            None => {
+                let mut name = p.profile.clone();
+                if w.index_get(Index::PlanName, &name.to_lowercase())?.is_some() {
+                    name = format!("{name} ({})", router.name);
+                }
+                let d = PlanDraft {
+                    name,
+                    kind: p.kind.id().into(),
+                    price: defaults.price.to_string(),
+                    duration_days: defaults.duration_days.to_string(),
+                    download: p.download.clone(),
+                    upload: p.upload.clone(),
+                    shared_users: p.shared_users.to_string(),
+                    local_address: p.local_address.clone(),
+                    remote_address: p.remote_address.clone(),
+                    active: true,
+                    description: format!("Imported from {} ({})", router.name, p.rate_limit),
+                    ..Default::default()
+                };
+                let created = plan::create_with_profile(w, now, actor, &d, Some(&p.profile))?;
+                plans_created += 1;
+                (created.id, created.duration_days)
+            }
+        };
+        plan_ids.insert((p.kind, p.profile.clone()), id_days);
+    }
+    let mut customers_created = 0;
+    for c in preview.customers.iter().filter(|c| c.skip.is_none()) {
+        let Some((plan_id, days)) = plan_ids.get(&(c.kind, c.profile.clone())) else { continue };
+        let expires_at = c.expires_at.unwrap_or_else(|| {
+            if c.disabled { now } else { now + jiff::SignedDuration::from_hours(i64::from(*days) * 24) }
+        });
+        let d = CustomerDraft {
+            kind: "individual".into(),
+            name: c.login.clone(),
+            note: c.comment.clone(),
+            login: c.login.clone(),
+            password: c.password.clone(),
+            router_id: router.id.to_string(),
+            plan_id: plan_id.to_string(),
+            status: if c.disabled { "disabled".into() } else { "active".into() },
+            expires_at: expires_at.to_string(),
+            ..Default::default()
+        };
+        customer::create(w, now, actor, tz, d, true)?;
+        customers_created += 1;
+    }
+    Ok((plans_created, customers_created))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_expiry_dates_in_comments() {
+        let ub = jiff::tz::TimeZone::get("Asia/Ulaanbaatar").unwrap();
+        let t = expiry_in_comment("paid, exp 2026/12/31", &ub).unwrap();
+        assert_eq!(t.to_string(), "2026-12-31T15:59:59Z");
+        let t = expiry_in_comment("exp:2026-03-01T18:30 cash", &ub).unwrap();
+        assert_eq!(t.to_string(), "2026-03-01T10:30:00Z");
+        assert_eq!(expiry_in_comment("Бат 99112233", &ub), None);
+        assert_eq!(expiry_in_comment("", &ub), None);
+    }
+
+    #[test]
+    fn rate_limits_split_into_upload_and_download() {
+        assert_eq!(split_rate("2M/5M 4M/10M 1M/2M 16/16"), ("2M".into(), "5M".into()));
+        assert_eq!(split_rate("512k"), ("512k".into(), "512k".into()));
+        assert_eq!(split_rate(""), (UNLIMITED.into(), UNLIMITED.into()));
+    }
+}

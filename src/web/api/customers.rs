@@ -1,0 +1,102 @@
+//! `/api/v1/customers`.
+
+use super::fields::{Body, set};
+use crate::billing::customer::{self, Customer, CustomerDraft};
+use crate::store::Reader;
+use crate::web::ctx::Ctx;
+use crate::web::http::{self, Req};
+use crate::web::pages::customers::{draft_of, query_from};
+use crate::web::router::{Out, WebError};
+use hyper::StatusCode;
+use jiff::Timestamp;
+use serde_json::{Value, json};
+use std::sync::Arc;
+
+const FIELDS: &[&str] = &[
+    "kind", "name", "reg_no", "contact_person", "phone", "email", "address", "note", "login", "password",
+    "router_id", "plan_id", "status", "expires_at",
+];
+
+/// The API view: the shown status (with expiry applied) and no router password.
+pub fn view(c: &Customer, now: Timestamp) -> Value {
+    let mut v = customer::view(c);
+    v["status"] = json!(c.shown(now).id());
+    v["entitled"] = json!(c.entitled(now));
+    v
+}
+
+fn apply(b: &mut Body, d: &mut CustomerDraft) {
+    set(&mut d.kind, b.text("kind"));
+    set(&mut d.name, b.text("name"));
+    set(&mut d.reg_no, b.text("reg_no"));
+    set(&mut d.contact_person, b.text("contact_person"));
+    set(&mut d.phone, b.text("phone"));
+    set(&mut d.email, b.text("email"));
+    set(&mut d.address, b.text("address"));
+    set(&mut d.note, b.text("note"));
+    set(&mut d.login, b.text("login"));
+    set(&mut d.password, b.text("password"));
+    set(&mut d.router_id, b.integer("router_id"));
+    set(&mut d.plan_id, b.integer("plan_id"));
+    set(&mut d.status, b.text("status"));
+    set(&mut d.expires_at, b.text("expires_at"));
+}
+
+pub async fn list(cx: Arc<Ctx>, req: Req) -> Out {
+    let mut q = query_from(&req);
+    if let Some(per) = req.query("per").and_then(|p| p.parse::<usize>().ok()) {
+        q.per = per.min(1000);
+    }
+    let now = cx.now;
+    let page = cx.app.store.read_async(move |r| q.run(r, now)).await?;
+    let items: Vec<Value> = page.items.iter().map(|c| view(c, now)).collect();
+    Ok(http::json(StatusCode::OK, &json!({ "items": items, "total": page.total })))
+}
+
+pub async fn get(cx: Arc<Ctx>, req: Req) -> Out {
+    let id = req.id(0).ok_or(WebError::NotFound)?;
+    let c = cx.app.store.read_async(move |r| r.get::<Customer>(id)).await?.ok_or(WebError::NotFound)?;
+    Ok(http::json(StatusCode::OK, &view(&c, cx.now)))
+}
+
+pub async fn create(cx: Arc<Ctx>, req: Req) -> Out {
+    let mut b = Body::parse(&req.body, FIELDS)?;
+    let mut d = CustomerDraft { kind: "individual".into(), status: "active".into(), ..Default::default() };
+    apply(&mut b, &mut d);
+    b.check()?;
+    let (actor, now, tz) = (cx.actor(), cx.now, cx.tz.clone());
+    let c = cx.app.store.write_async(move |w| customer::create(w, now, &actor, &tz, d, false)).await?;
+    cx.app.enforcer.customers_changed(&[c.router_id], &[c.id], cx.cause());
+    Ok(http::json(StatusCode::CREATED, &view(&c, now)))
+}
+
+pub async fn patch(cx: Arc<Ctx>, req: Req) -> Out {
+    let id = req.id(0).ok_or(WebError::NotFound)?;
+    let cur = cx.app.store.read_async(move |r| r.get::<Customer>(id)).await?.ok_or(WebError::NotFound)?;
+    let mut b = Body::parse(&req.body, FIELDS)?;
+    let mut d = draft_of(&cx, &cur);
+    d.expires_at = cur.expires_at.to_string();
+    apply(&mut b, &mut d);
+    b.check()?;
+    let (actor, now, tz) = (cx.actor(), cx.now, cx.tz.clone());
+    let (c, touched) = cx.app.store.write_async(move |w| customer::update(w, now, &actor, &tz, id, d)).await?;
+    cx.app.enforcer.customers_changed(&touched, &[id], cx.cause());
+    Ok(http::json(StatusCode::OK, &view(&c, now)))
+}
+
+pub async fn delete(cx: Arc<Ctx>, req: Req) -> Out {
+    let id = req.id(0).ok_or(WebError::NotFound)?;
+    let (actor, now) = (cx.actor(), cx.now);
+    let (deleted, touched) = cx.app.store.write_async(move |w| customer::delete_or_archive(w, now, &actor, id, false)).await?;
+    cx.app.enforcer.customers_changed(&touched, &[id], cx.cause());
+    Ok(http::json(StatusCode::OK, &json!({ "id": id, "deleted": deleted, "archived": !deleted })))
+}
+
+pub async fn kick(cx: Arc<Ctx>, req: Req) -> Out {
+    let id = req.id(0).ok_or(WebError::NotFound)?;
+    cx.app.store.read_async(move |r| r.get::<Customer>(id)).await?.ok_or(WebError::NotFound)?;
+    match cx.app.enforcer.kick(id, cx.cause()).await {
+        Ok(n) => Ok(http::json(StatusCode::OK, &json!({ "kicked": n }))),
+        Err(e) => Err(WebError::BadRequest(e)),
+    }
+}

@@ -1,0 +1,118 @@
+//! `/api/v1/routers`.
+
+use super::fields::{Body, set};
+use crate::network::router::{self, Router, RouterDraft, RouterState};
+use crate::store::{Reader, StoreError};
+use crate::web::ctx::Ctx;
+use crate::web::http::{self, Req};
+use crate::web::router::{Out, WebError};
+use hyper::StatusCode;
+use serde_json::{Value, json};
+use std::sync::Arc;
+
+const FIELDS: &[&str] =
+    &["name", "host", "port", "tls", "tls_fingerprint", "username", "password", "login_method", "hotspot_server", "pppoe", "note"];
+
+fn view(r: &Router, st: &RouterState) -> Value {
+    let mut v = r.view();
+    v["status"] = json!(st.status.id());
+    v["last_error"] = json!(st.last_error);
+    v["state"] = serde_json::to_value(st).unwrap_or_default();
+    v
+}
+
+fn apply(b: &mut Body, d: &mut RouterDraft) {
+    set(&mut d.name, b.text("name"));
+    set(&mut d.host, b.text("host"));
+    set(&mut d.port, b.integer("port"));
+    if let Some(t) = b.boolean("tls") {
+        d.tls = t;
+    }
+    set(&mut d.tls_fingerprint, b.text("tls_fingerprint"));
+    set(&mut d.username, b.text("username"));
+    set(&mut d.password, b.text("password"));
+    set(&mut d.login_method, b.text("login_method"));
+    set(&mut d.hotspot_server, b.text("hotspot_server"));
+    if let Some(p) = b.boolean("pppoe") {
+        d.pppoe = p;
+    }
+    set(&mut d.note, b.text("note"));
+}
+
+pub async fn list(cx: Arc<Ctx>, _req: Req) -> Out {
+    let items = cx
+        .app
+        .store
+        .read_async(|r| {
+            let mut out = Vec::new();
+            for rt in router::list(r)? {
+                let st = router::state(r, rt.id)?;
+                out.push(view(&rt, &st));
+            }
+            Ok::<_, StoreError>(out)
+        })
+        .await?;
+    Ok(http::json(StatusCode::OK, &json!({ "items": items })))
+}
+
+async fn load(cx: &Ctx, id: u64) -> Result<(Router, RouterState), WebError> {
+    let (r, st) = cx.app.store.read_async(move |r| Ok::<_, StoreError>((r.get::<Router>(id)?, router::state(r, id)?))).await?;
+    Ok((r.ok_or(WebError::NotFound)?, st))
+}
+
+pub async fn get(cx: Arc<Ctx>, req: Req) -> Out {
+    let (r, st) = load(&cx, req.id(0).ok_or(WebError::NotFound)?).await?;
+    Ok(http::json(StatusCode::OK, &view(&r, &st)))
+}
+
+pub async fn create(cx: Arc<Ctx>, req: Req) -> Out {
+    let mut b = Body::parse(&req.body, FIELDS)?;
+    let mut d = RouterDraft { login_method: "auto".into(), ..Default::default() };
+    apply(&mut b, &mut d);
+    b.check()?;
+    let (actor, now, secrets) = (cx.actor(), cx.now, cx.app.secrets.clone());
+    let r = cx.app.store.write_async(move |w| router::create(w, now, &actor, &secrets, &d)).await?;
+    cx.app.enforcer.router_saved(r.id);
+    Ok(http::json(StatusCode::CREATED, &view(&r, &RouterState::default())))
+}
+
+pub async fn patch(cx: Arc<Ctx>, req: Req) -> Out {
+    let id = req.id(0).ok_or(WebError::NotFound)?;
+    let (cur, _) = load(&cx, id).await?;
+    let mut b = Body::parse(&req.body, FIELDS)?;
+    let mut d = RouterDraft {
+        name: cur.name.clone(),
+        host: cur.host.clone(),
+        port: cur.port.to_string(),
+        tls: cur.tls,
+        tls_fingerprint: cur.tls_fingerprint.clone(),
+        username: cur.username.clone(),
+        password: String::new(),
+        login_method: cur.login_method.id().into(),
+        hotspot_server: cur.hotspot_server.clone(),
+        pppoe: cur.pppoe,
+        note: cur.note.clone(),
+    };
+    apply(&mut b, &mut d);
+    b.check()?;
+    let (actor, now, secrets) = (cx.actor(), cx.now, cx.app.secrets.clone());
+    let r = cx.app.store.write_async(move |w| router::update(w, now, &actor, &secrets, id, &d)).await?;
+    cx.app.enforcer.router_saved(id);
+    let (_, st) = load(&cx, id).await?;
+    Ok(http::json(StatusCode::OK, &view(&r, &st)))
+}
+
+pub async fn delete(cx: Arc<Ctx>, req: Req) -> Out {
+    let id = req.id(0).ok_or(WebError::NotFound)?;
+    let (actor, now) = (cx.actor(), cx.now);
+    cx.app.store.write_async(move |w| router::delete(w, now, &actor, id)).await?;
+    cx.app.enforcer.router_deleted(id);
+    Ok(http::json(StatusCode::OK, &json!({ "deleted": id })))
+}
+
+pub async fn sync(cx: Arc<Ctx>, req: Req) -> Out {
+    let id = req.id(0).ok_or(WebError::NotFound)?;
+    load(&cx, id).await?;
+    cx.app.enforcer.sync_now(id, cx.cause());
+    Ok(http::json(StatusCode::ACCEPTED, &json!({ "sync": "started" })))
+}

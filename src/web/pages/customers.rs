@@ -1,0 +1,439 @@
+//! Customers: the searchable list (filters, sorting, grouping, paging, print), the customer
+//! page with its actions, and the add/edit form.
+
+use crate::access::{Level, Menu};
+use crate::billing::customer::{self, Customer, CustomerDraft, CustomerKind, Shown, Status};
+use crate::billing::query::{CustomerQuery, SortBy};
+use crate::billing::{Plan, ServiceKind};
+use crate::error::Error;
+use crate::i18n::Msg;
+use crate::network::Router;
+use crate::store::{Reader, StoreError};
+use crate::validate::Problems;
+use crate::web::ctx::Ctx;
+use crate::web::http::{self, Form, Req};
+use crate::web::layout::{self, csrf, input, page, select, textarea};
+use crate::web::router::{Out, WebError};
+use hyper::StatusCode;
+use maud::{Markup, html};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+pub const PER_PAGE: usize = 50;
+
+pub fn status_label(cx: &Ctx, s: Shown) -> Markup {
+    let (class, m) = match s {
+        Shown::Active => ("badge good", Msg::Active),
+        Shown::Expired => ("badge bad", Msg::Expired),
+        Shown::Suspended => ("badge", Msg::Suspended),
+        Shown::Disabled => ("badge bad", Msg::Disabled),
+    };
+    html! { span class=(class) { (cx.t(m)) } }
+}
+
+pub fn kind_label(cx: &Ctx, k: CustomerKind) -> &'static str {
+    cx.t(match k {
+        CustomerKind::Individual => Msg::Individual,
+        CustomerKind::Organization => Msg::Organization,
+    })
+}
+
+/// The list's query from the URL.
+pub fn query_from(req: &Req) -> CustomerQuery {
+    let q = |k| req.query(k).unwrap_or("").trim();
+    CustomerQuery {
+        q: q("q").to_string(),
+        kind: CustomerKind::parse(q("kind")),
+        plan_id: q("plan_id").parse().ok(),
+        router_id: q("router_id").parse().ok(),
+        status: Shown::parse(q("status")),
+        expiring_days: q("expiring").parse().ok(),
+        include_archived: q("archived") == "1",
+        sort: SortBy::parse(q("sort")),
+        desc: q("desc") == "1",
+        page: q("page").parse::<usize>().unwrap_or(1).saturating_sub(1),
+        per: if q("per") == "all" { 0 } else { PER_PAGE },
+    }
+}
+
+async fn names(cx: &Ctx) -> Result<(Vec<Router>, Vec<Plan>), WebError> {
+    Ok(cx.app.store.read_async(|r| Ok::<_, StoreError>((r.list::<Router>()?, r.list::<Plan>()?))).await?)
+}
+
+fn link_with(req: &Req, key: &str, value: &str) -> String {
+    let mut q: Vec<(String, String)> = req.query.iter().filter(|(k, _)| k != key && k != "page" && k != "lang").cloned().collect();
+    if !value.is_empty() {
+        q.push((key.into(), value.into()));
+    }
+    format!("/customers?{}", serde_urlencoded::to_string(q).unwrap_or_default())
+}
+
+pub async fn list(cx: Arc<Ctx>, req: Req) -> Out {
+    let query = query_from(&req);
+    let now = cx.now;
+    let qq = query.clone();
+    let page_data = cx.app.store.read_async(move |r| qq.run(r, now)).await?;
+    let (routers, plans) = names(&cx).await?;
+    let router_name: HashMap<u64, &str> = routers.iter().map(|r| (r.id, r.name.as_str())).collect();
+    let plan_name: HashMap<u64, &str> = plans.iter().map(|p| (p.id, p.name.as_str())).collect();
+    let group = req.query("group").unwrap_or("");
+    let group_key = |c: &Customer| -> String {
+        match group {
+            "plan" => plan_name.get(&c.plan_id).copied().unwrap_or("?").to_string(),
+            "router" => router_name.get(&c.router_id).copied().unwrap_or("?").to_string(),
+            "status" => cx.t(match c.shown(now) {
+                Shown::Active => Msg::Active,
+                Shown::Expired => Msg::Expired,
+                Shown::Suspended => Msg::Suspended,
+                Shown::Disabled => Msg::Disabled,
+            }).to_string(),
+            "kind" => kind_label(&cx, c.kind).to_string(),
+            _ => String::new(),
+        }
+    };
+    let mut items = page_data.items;
+    if !group.is_empty() {
+        items.sort_by_key(&group_key);
+    }
+    let pages = if query.per == 0 { 1 } else { page_data.total.div_ceil(query.per).max(1) };
+    let opt = |v: String, l: String| (v, l);
+    let q = |k: &str| req.query(k).unwrap_or("").to_string();
+    let sort_link = |col: SortBy| {
+        let desc = if query.sort == col && !query.desc { "1" } else { "" };
+        let mut qs: Vec<(String, String)> = req.query.iter().filter(|(k, _)| !["sort", "desc", "page", "lang"].contains(&k.as_str())).cloned().collect();
+        qs.push(("sort".into(), col.id().into()));
+        if !desc.is_empty() {
+            qs.push(("desc".into(), "1".into()));
+        }
+        format!("/customers?{}", serde_urlencoded::to_string(qs).unwrap_or_default())
+    };
+    let mut last_group = None;
+    let body = html! {
+        (layout::notice(&cx, req.query("notice")))
+        @if req.query("notice") == Some("imported") { p.notice { (cx.t(Msg::Imported)) } }
+        form.toolbar.no-print method="get" action="/customers" {
+            label.field { span { (cx.t(Msg::Search)) } input type="search" name="q" value=(q("q")); }
+            label.field { span { (cx.t(Msg::Kind)) } select name="kind" {
+                option value="" { (cx.t(Msg::All)) }
+                @for k in CustomerKind::ALL { option value=(k.id()) selected[q("kind") == k.id()] { (kind_label(&cx, k)) } }
+            } }
+            label.field { span { (cx.t(Msg::MenuPlans)) } select name="plan_id" {
+                option value="" { (cx.t(Msg::All)) }
+                @for p in &plans { option value=(p.id) selected[q("plan_id") == p.id.to_string()] { (p.name) } }
+            } }
+            label.field { span { (cx.t(Msg::MenuRouters)) } select name="router_id" {
+                option value="" { (cx.t(Msg::All)) }
+                @for r in &routers { option value=(r.id) selected[q("router_id") == r.id.to_string()] { (r.name) } }
+            } }
+            label.field { span { (cx.t(Msg::Status)) } select name="status" {
+                option value="" { (cx.t(Msg::All)) }
+                @for s in Shown::ALL { option value=(s.id()) selected[q("status") == s.id()] { (status_text(&cx, s)) } }
+            } }
+            label.field { span { (cx.t(Msg::ExpiringWithin)) } input type="number" name="expiring" min="0" value=(q("expiring")); }
+            label.field { span { (cx.t(Msg::GroupBy)) } select name="group" {
+                @for (v, l) in [opt(String::new(), "—".into()), opt("plan".into(), cx.t(Msg::MenuPlans).into()), opt("router".into(), cx.t(Msg::MenuRouters).into()), opt("status".into(), cx.t(Msg::Status).into()), opt("kind".into(), cx.t(Msg::Kind).into())] {
+                    option value=(v) selected[group == v] { (l) }
+                }
+            } }
+            button type="submit" { (cx.t(Msg::Filter)) }
+        }
+        (layout::toolbar(&cx, html! {
+            @if cx.can(Menu::Customers, Level::Edit) { a.button href="/customers/new" { (cx.t(Msg::Add)) } }
+            a.button.secondary href=(link_with(&req, "per", "all")) { (cx.t(Msg::ShowAll)) }
+        }))
+        p.muted { (cx.t(Msg::Total)) ": " (cx.number(i64::try_from(page_data.total).unwrap_or(0))) }
+        div.table-wrap { table {
+            thead { tr {
+                th.num { (cx.t(Msg::Number)) }
+                th { a href=(sort_link(SortBy::Name)) { (cx.t(Msg::Name)) } }
+                th { a href=(sort_link(SortBy::Login)) { (cx.t(Msg::Username)) } }
+                th { (cx.t(Msg::Phone)) }
+                th { (cx.t(Msg::MenuPlans)) }
+                th { (cx.t(Msg::MenuRouters)) }
+                th { (cx.t(Msg::Status)) }
+                th { a href=(sort_link(SortBy::Expires)) { (cx.t(Msg::ExpiryDate)) } }
+                th { a href=(sort_link(SortBy::Created)) { (cx.t(Msg::CreatedDate)) } }
+            } }
+            tbody {
+                @for (i, c) in items.iter().enumerate() {
+                    @let g = group_key(c);
+                    @if !group.is_empty() && last_group.as_ref() != Some(&g) {
+                        tr.group { th colspan="9" { (g) } }
+                        @let _ = { last_group = Some(g.clone()); };
+                    }
+                    tr {
+                        td.num { (query.page * query.per + i + 1) }
+                        td { a href={ "/customers/" (c.id) } { (c.name) } }
+                        td { code { (c.login) } }
+                        td { (c.phone) }
+                        td { (plan_name.get(&c.plan_id).copied().unwrap_or("?")) }
+                        td { (router_name.get(&c.router_id).copied().unwrap_or("?")) }
+                        td { (status_label(&cx, c.shown(now))) @if c.archived { " " span.badge { (cx.t(Msg::Archived)) } } }
+                        td { (cx.datetime(c.expires_at)) }
+                        td { (cx.date(c.created_at)) }
+                    }
+                }
+            }
+        } }
+        @if pages > 1 {
+            nav.pager.no-print {
+                @for p in 1..=pages {
+                    @if p == query.page + 1 { strong { (p) } } @else { a href=(link_with(&req, "page", &p.to_string())) { (p) } }
+                    " "
+                }
+            }
+        }
+    };
+    Ok(http::html(StatusCode::OK, page(&cx, cx.t(Msg::MenuCustomers), body)))
+}
+
+pub fn status_text(cx: &Ctx, s: Shown) -> &'static str {
+    cx.t(match s {
+        Shown::Active => Msg::Active,
+        Shown::Expired => Msg::Expired,
+        Shown::Suspended => Msg::Suspended,
+        Shown::Disabled => Msg::Disabled,
+    })
+}
+
+fn form_page(cx: &Ctx, existing: Option<&Customer>, d: &CustomerDraft, routers: &[Router], plans: &[Plan], p: &Problems) -> Markup {
+    let action = existing.map_or_else(|| "/customers".to_string(), |c| format!("/customers/{}", c.id));
+    let kinds: Vec<(String, String)> = CustomerKind::ALL.iter().map(|k| (k.id().into(), kind_label(cx, *k).into())).collect();
+    let router_opts: Vec<(String, String)> = routers.iter().map(|r| (r.id.to_string(), r.name.clone())).collect();
+    let plan_opts: Vec<(String, String)> = plans
+        .iter()
+        .filter(|pl| pl.active || d.plan_id == pl.id.to_string())
+        .map(|pl| (pl.id.to_string(), format!("{} ({}, {})", pl.name, pl.kind.id(), cx.money(pl.price))))
+        .collect();
+    let statuses: Vec<(String, String)> = [("active", Msg::Active), ("suspended", Msg::Suspended), ("disabled", Msg::Disabled)]
+        .iter()
+        .map(|(v, m)| (v.to_string(), cx.t(*m).to_string()))
+        .collect();
+    let title = if existing.is_some() { cx.t(Msg::EditCustomer) } else { cx.t(Msg::NewCustomer) };
+    page(cx, title, html! {
+        (layout::problems_summary(cx, p))
+        form method="post" action=(action) {
+            (csrf(cx))
+            (select(cx, p, "kind", Msg::Kind, &kinds, &d.kind))
+            (input(cx, p, "name", Msg::Name, "text", &d.name, true))
+            (input(cx, p, "reg_no", Msg::RegNo, "text", &d.reg_no, false))
+            (input(cx, p, "contact_person", Msg::ContactPerson, "text", &d.contact_person, false))
+            (input(cx, p, "phone", Msg::Phone, "tel", &d.phone, false))
+            (input(cx, p, "email", Msg::Email, "email", &d.email, false))
+            (textarea(cx, p, "address", Msg::Address, &d.address))
+            (input(cx, p, "login", Msg::Username, "text", &d.login, true))
+            (input(cx, p, "password", Msg::Password, "text", &d.password, true))
+            (select(cx, p, "router_id", Msg::MenuRouters, &router_opts, &d.router_id))
+            (select(cx, p, "plan_id", Msg::MenuPlans, &plan_opts, &d.plan_id))
+            (select(cx, p, "status", Msg::Status, &statuses, &d.status))
+            (input(cx, p, "expires_at", Msg::ExpiryDate, "datetime-local", &d.expires_at, true))
+            (textarea(cx, p, "note", Msg::Note, &d.note))
+            button type="submit" { (cx.t(Msg::Save)) } " "
+            a.button.secondary href=(existing.map_or_else(|| "/customers".to_string(), |c| format!("/customers/{}", c.id))) { (cx.t(Msg::Back)) }
+        }
+    })
+}
+
+pub fn draft_from_form(f: &Form) -> CustomerDraft {
+    CustomerDraft {
+        kind: f.get("kind").into(),
+        name: f.get("name").into(),
+        reg_no: f.get("reg_no").into(),
+        contact_person: f.get("contact_person").into(),
+        phone: f.get("phone").into(),
+        email: f.get("email").into(),
+        address: f.get("address").into(),
+        note: f.get("note").into(),
+        login: f.get("login").into(),
+        password: f.get("password").into(),
+        router_id: f.get("router_id").into(),
+        plan_id: f.get("plan_id").into(),
+        status: f.get("status").into(),
+        expires_at: f.get("expires_at").into(),
+    }
+}
+
+fn local_input(cx: &Ctx, t: jiff::Timestamp) -> String {
+    t.to_zoned_datetime(cx.tz.clone()).strftime("%Y-%m-%dT%H:%M").to_string()
+}
+
+pub fn draft_of(cx: &Ctx, c: &Customer) -> CustomerDraft {
+    CustomerDraft {
+        kind: c.kind.id().into(),
+        name: c.name.clone(),
+        reg_no: c.reg_no.clone(),
+        contact_person: c.contact_person.clone(),
+        phone: c.phone.clone(),
+        email: c.email.clone(),
+        address: c.address.clone(),
+        note: c.note.clone(),
+        login: c.login.clone(),
+        password: c.password.clone(),
+        router_id: c.router_id.to_string(),
+        plan_id: c.plan_id.to_string(),
+        status: match c.status {
+            Status::Active => "active",
+            Status::Suspended => "suspended",
+            Status::Disabled => "disabled",
+        }
+        .into(),
+        expires_at: local_input(cx, c.expires_at),
+    }
+}
+
+pub async fn new_form(cx: Arc<Ctx>, _req: Req) -> Out {
+    let (routers, plans) = names(&cx).await?;
+    let d = CustomerDraft {
+        kind: "individual".into(),
+        status: "active".into(),
+        router_id: routers.first().map(|r| r.id.to_string()).unwrap_or_default(),
+        plan_id: plans.iter().find(|p| p.active).map(|p| p.id.to_string()).unwrap_or_default(),
+        expires_at: local_input(&cx, cx.now),
+        ..Default::default()
+    };
+    Ok(http::html(StatusCode::OK, form_page(&cx, None, &d, &routers, &plans, &Problems::default())))
+}
+
+pub async fn create(cx: Arc<Ctx>, req: Req) -> Out {
+    let d = draft_from_form(&req.form);
+    let (actor, now, tz, draft) = (cx.actor(), cx.now, cx.tz.clone(), d.clone());
+    match cx.app.store.write_async(move |w| customer::create(w, now, &actor, &tz, draft, false)).await {
+        Ok(c) => {
+            cx.app.enforcer.customers_changed(&[c.router_id], &[c.id], cx.cause());
+            Ok(http::redirect(&format!("/customers/{}?notice=saved", c.id)))
+        }
+        Err(Error::Invalid(p)) => {
+            let (routers, plans) = names(&cx).await?;
+            Ok(http::html(StatusCode::UNPROCESSABLE_ENTITY, form_page(&cx, None, &d, &routers, &plans, &p)))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn load(cx: &Ctx, id: u64) -> Result<Customer, WebError> {
+    cx.app.store.read_async(move |r| r.get::<Customer>(id)).await?.ok_or(WebError::NotFound)
+}
+
+pub async fn show(cx: Arc<Ctx>, req: Req) -> Out {
+    let c = load(&cx, req.id(0).ok_or(WebError::NotFound)?).await?;
+    let (rid, pid) = (c.router_id, c.plan_id);
+    let (router, plan) = cx
+        .app
+        .store
+        .read_async(move |r| Ok::<_, StoreError>((r.get::<Router>(rid)?, r.get::<Plan>(pid)?)))
+        .await?;
+    let can_edit = cx.can(Menu::Customers, Level::Edit);
+    let now = cx.now;
+    let action = |path: &str, label: Msg, class: &str| html! {
+        form.inline method="post" action={ "/customers/" (c.id) "/" (path) } {
+            (csrf(&cx)) button class=(class) type="submit" { (cx.t(label)) }
+        }
+    };
+    let body = html! {
+        (layout::notice(&cx, req.query("notice")))
+        @if let Some(n) = req.query("kicked") { p.notice { (cx.f(Msg::KickedSessions, &[&n])) } }
+        @if can_edit {
+            (layout::toolbar(&cx, html! {
+                a.button href={ "/customers/" (c.id) "/edit" } { (cx.t(Msg::Edit)) }
+                @match c.status {
+                    Status::Active => { (action("suspend", Msg::Suspend, "secondary")) (action("disable", Msg::Disable, "secondary")) }
+                    _ => { (action("resume", Msg::Resume, "secondary")) }
+                }
+                (action("kick", Msg::Kick, "secondary"))
+            }))
+        } @else { (layout::toolbar(&cx, html! {})) }
+        div.table-wrap { table.kv { tbody {
+            tr { th { (cx.t(Msg::Status)) } td { (status_label(&cx, c.shown(now))) @if c.archived { " " span.badge { (cx.t(Msg::Archived)) } } } }
+            tr { th { (cx.t(Msg::ExpiryDate)) } td { (cx.datetime(c.expires_at)) } }
+            tr { th { (cx.t(Msg::Kind)) } td { (kind_label(&cx, c.kind)) } }
+            @if c.kind == CustomerKind::Organization {
+                tr { th { (cx.t(Msg::RegNo)) } td { (c.reg_no) } }
+                tr { th { (cx.t(Msg::ContactPerson)) } td { (c.contact_person) } }
+            }
+            tr { th { (cx.t(Msg::Phone)) } td { (c.phone) } }
+            tr { th { (cx.t(Msg::Email)) } td { (c.email) } }
+            tr { th { (cx.t(Msg::Address)) } td { (c.address) } }
+            tr { th { (cx.t(Msg::Username)) } td { code { (c.login) } } }
+            tr { th { (cx.t(Msg::MenuPlans)) } td { @match &plan {
+                Some(p) => { a href={ "/plans/" (p.id) } { (p.name) } " — " (crate::web::pages::plans::kind_label(&cx, p.kind)) ", ↓" (p.download) " ↑" (p.upload) ", " (cx.money(p.price)) },
+                None => "?",
+            } } }
+            tr { th { (cx.t(Msg::MenuRouters)) } td { @match &router {
+                Some(r) => a href={ "/routers/" (r.id) } { (r.name) },
+                None => "?",
+            } } }
+            tr { th { (cx.t(Msg::CreatedDate)) } td { (cx.datetime(c.created_at)) " " (c.created_by) } }
+            tr { th { (cx.t(Msg::Note)) } td { (c.note) } }
+        } } }
+        @if can_edit {
+            form method="post" action={ "/customers/" (c.id) "/delete" } {
+                (csrf(&cx))
+                button.danger type="submit" data-confirm=(cx.t(Msg::ConfirmDelete)) { (cx.t(Msg::Delete)) }
+            }
+        }
+    };
+    let _ = ServiceKind::Hotspot;
+    Ok(http::html(StatusCode::OK, page(&cx, &c.name, body)))
+}
+
+pub async fn edit_form(cx: Arc<Ctx>, req: Req) -> Out {
+    let c = load(&cx, req.id(0).ok_or(WebError::NotFound)?).await?;
+    let (routers, plans) = names(&cx).await?;
+    Ok(http::html(StatusCode::OK, form_page(&cx, Some(&c), &draft_of(&cx, &c), &routers, &plans, &Problems::default())))
+}
+
+pub async fn update(cx: Arc<Ctx>, req: Req) -> Out {
+    let id = req.id(0).ok_or(WebError::NotFound)?;
+    let d = draft_from_form(&req.form);
+    let (actor, now, tz, draft) = (cx.actor(), cx.now, cx.tz.clone(), d.clone());
+    match cx.app.store.write_async(move |w| customer::update(w, now, &actor, &tz, id, draft)).await {
+        Ok((c, touched)) => {
+            cx.app.enforcer.customers_changed(&touched, &[c.id], cx.cause());
+            Ok(http::redirect(&format!("/customers/{id}?notice=saved")))
+        }
+        Err(Error::Invalid(p)) => {
+            let existing = load(&cx, id).await?;
+            let (routers, plans) = names(&cx).await?;
+            Ok(http::html(StatusCode::UNPROCESSABLE_ENTITY, form_page(&cx, Some(&existing), &d, &routers, &plans, &p)))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn set_status(cx: Arc<Ctx>, req: Req, status: Status) -> Out {
+    let id = req.id(0).ok_or(WebError::NotFound)?;
+    let (actor, now) = (cx.actor(), cx.now);
+    let (c, touched) = cx.app.store.write_async(move |w| customer::set_status(w, now, &actor, id, status)).await?;
+    cx.app.enforcer.customers_changed(&touched, &[c.id], cx.cause());
+    Ok(http::redirect(&format!("/customers/{id}?notice=saved")))
+}
+
+pub async fn suspend(cx: Arc<Ctx>, req: Req) -> Out {
+    set_status(cx, req, Status::Suspended).await
+}
+
+pub async fn resume(cx: Arc<Ctx>, req: Req) -> Out {
+    set_status(cx, req, Status::Active).await
+}
+
+pub async fn disable(cx: Arc<Ctx>, req: Req) -> Out {
+    set_status(cx, req, Status::Disabled).await
+}
+
+pub async fn kick(cx: Arc<Ctx>, req: Req) -> Out {
+    let id = req.id(0).ok_or(WebError::NotFound)?;
+    load(&cx, id).await?;
+    match cx.app.enforcer.kick(id, cx.cause()).await {
+        Ok(n) => Ok(http::redirect(&format!("/customers/{id}?kicked={n}"))),
+        Err(e) => Err(WebError::BadRequest(e)),
+    }
+}
+
+pub async fn delete(cx: Arc<Ctx>, req: Req) -> Out {
+    let id = req.id(0).ok_or(WebError::NotFound)?;
+    let (actor, now) = (cx.actor(), cx.now);
+    // Financial history (payments, bills) arrives with billing; until then nothing blocks a delete.
+    let (deleted, touched) = cx.app.store.write_async(move |w| customer::delete_or_archive(w, now, &actor, id, false)).await?;
+    cx.app.enforcer.customers_changed(&touched, &[id], cx.cause());
+    Ok(http::redirect(if deleted { "/customers?notice=deleted" } else { "/customers?notice=saved" }))
+}

@@ -1,0 +1,224 @@
+//! Service packages: price, duration, speed, kind; saved plans are pushed to routers as profiles.
+
+use crate::access::{Level, Menu};
+use crate::billing::plan::{self, Plan, PlanDraft, ServiceKind};
+use crate::error::Error;
+use crate::i18n::Msg;
+use crate::store::{Reader, Set, StoreError};
+use crate::validate::Problems;
+use crate::web::ctx::Ctx;
+use crate::web::http::{self, Form, Req};
+use crate::web::layout::{self, checkbox, csrf, input, page, select, textarea};
+use crate::web::router::{Out, WebError};
+use hyper::StatusCode;
+use maud::{Markup, html};
+use std::sync::Arc;
+
+pub fn kind_label(cx: &Ctx, k: ServiceKind) -> &'static str {
+    cx.t(match k {
+        ServiceKind::Hotspot => Msg::Hotspot,
+        ServiceKind::Pppoe => Msg::Pppoe,
+    })
+}
+
+pub fn duration_label(cx: &Ctx, p: &Plan) -> String {
+    let mut s = String::new();
+    if p.duration_days > 0 {
+        s.push_str(&format!("{} {}", p.duration_days, cx.t(Msg::Days)));
+    }
+    if p.duration_hours > 0 {
+        if !s.is_empty() {
+            s.push(' ');
+        }
+        s.push_str(&format!("{} {}", p.duration_hours, cx.t(Msg::Hours)));
+    }
+    s
+}
+
+pub async fn list(cx: Arc<Ctx>, req: Req) -> Out {
+    let plans = cx
+        .app
+        .store
+        .read_async(|r| {
+            let mut out = Vec::new();
+            for p in plan::list(r)? {
+                let n = r.set_members(Set::CustomersByPlan, p.id)?.len();
+                out.push((p, n));
+            }
+            Ok::<_, StoreError>(out)
+        })
+        .await?;
+    let body = html! {
+        (layout::notice(&cx, req.query("notice")))
+        (layout::toolbar(&cx, html! {
+            @if cx.can(Menu::Plans, Level::Edit) { a.button href="/plans/new" { (cx.t(Msg::Add)) } }
+        }))
+        @if plans.is_empty() { p.muted { (cx.t(Msg::NothingYet)) } } @else {
+            div.table-wrap { table {
+                thead { tr {
+                    th.num { (cx.t(Msg::Number)) } th { (cx.t(Msg::Name)) } th { (cx.t(Msg::Kind)) } th.num { (cx.t(Msg::Price)) }
+                    th { (cx.t(Msg::Duration)) } th { (cx.t(Msg::Speed)) } th.num { (cx.t(Msg::SharedUsers)) }
+                    th { (cx.t(Msg::Profile)) } th.num { (cx.t(Msg::MenuCustomers)) } th { (cx.t(Msg::Status)) }
+                } }
+                tbody {
+                    @for (i, (p, n)) in plans.iter().enumerate() {
+                        tr {
+                            td.num { (i + 1) }
+                            td { a href={ "/plans/" (p.id) } { (p.name) } }
+                            td { (kind_label(&cx, p.kind)) }
+                            td.num { (cx.money(p.price)) }
+                            td { (duration_label(&cx, p)) }
+                            td { "↓" (p.download) " ↑" (p.upload) }
+                            td.num { (p.shared_users) }
+                            td { code { (p.profile) } }
+                            td.num { a href={ "/customers?plan_id=" (p.id) } { (n) } }
+                            td { @if p.active { span.badge.good { (cx.t(Msg::Active)) } } @else { span.badge { (cx.t(Msg::Inactive)) } } }
+                        }
+                    }
+                }
+            } }
+        }
+    };
+    Ok(http::html(StatusCode::OK, page(&cx, cx.t(Msg::MenuPlans), body)))
+}
+
+fn form_page(cx: &Ctx, existing: Option<&Plan>, d: &PlanDraft, p: &Problems) -> Markup {
+    let action = existing.map_or_else(|| "/plans".to_string(), |pl| format!("/plans/{}", pl.id));
+    let kinds: Vec<(String, String)> = ServiceKind::ALL.iter().map(|k| (k.id().to_string(), kind_label(cx, *k).to_string())).collect();
+    let can_edit = cx.can(Menu::Plans, Level::Edit);
+    let title = if existing.is_some() { cx.t(Msg::EditPlan) } else { cx.t(Msg::NewPlan) };
+    page(cx, title, html! {
+        (layout::problems_summary(cx, p))
+        form method="post" action=(action) {
+            (csrf(cx))
+            (input(cx, p, "name", Msg::Name, "text", &d.name, true))
+            (select(cx, p, "kind", Msg::Kind, &kinds, &d.kind))
+            (input(cx, p, "price", Msg::PriceMinor, "number", &d.price, true))
+            (input(cx, p, "duration_days", Msg::Days, "number", &d.duration_days, false))
+            (input(cx, p, "duration_hours", Msg::Hours, "number", &d.duration_hours, false))
+            (input(cx, p, "download", Msg::Download, "text", &d.download, true))
+            (input(cx, p, "upload", Msg::Upload, "text", &d.upload, true))
+            (input(cx, p, "shared_users", Msg::SharedUsers, "number", &d.shared_users, false))
+            fieldset {
+                legend { (cx.t(Msg::Burst)) }
+                (input(cx, p, "burst_download", Msg::BurstDownload, "text", &d.burst_download, false))
+                (input(cx, p, "burst_upload", Msg::BurstUpload, "text", &d.burst_upload, false))
+                (input(cx, p, "burst_threshold_download", Msg::BurstThresholdDownload, "text", &d.burst_threshold_download, false))
+                (input(cx, p, "burst_threshold_upload", Msg::BurstThresholdUpload, "text", &d.burst_threshold_upload, false))
+                (input(cx, p, "burst_time", Msg::BurstTime, "number", &d.burst_time, false))
+            }
+            fieldset {
+                legend { (cx.t(Msg::Pppoe)) }
+                (input(cx, p, "local_address", Msg::LocalAddress, "text", &d.local_address, false))
+                (input(cx, p, "remote_address", Msg::RemoteAddress, "text", &d.remote_address, false))
+            }
+            (checkbox(cx, "active", Msg::Active, d.active))
+            (textarea(cx, p, "description", Msg::Description, &d.description))
+            @if let Some(pl) = existing { p.muted { (cx.t(Msg::Profile)) ": " code { (pl.profile) } " — " (pl.rate_limit()) } }
+            @if can_edit { button type="submit" { (cx.t(Msg::Save)) } " " }
+            a.button.secondary href="/plans" { (cx.t(Msg::Back)) }
+        }
+        @if let Some(pl) = existing.filter(|_| can_edit) {
+            form method="post" action={ "/plans/" (pl.id) "/delete" } {
+                (csrf(cx))
+                button.danger type="submit" data-confirm=(cx.t(Msg::ConfirmDelete)) { (cx.t(Msg::Delete)) }
+            }
+        }
+    })
+}
+
+pub fn draft_from_form(f: &Form) -> PlanDraft {
+    PlanDraft {
+        name: f.get("name").into(),
+        kind: f.get("kind").into(),
+        price: f.get("price").into(),
+        duration_days: f.get("duration_days").into(),
+        duration_hours: f.get("duration_hours").into(),
+        download: f.get("download").into(),
+        upload: f.get("upload").into(),
+        burst_download: f.get("burst_download").into(),
+        burst_upload: f.get("burst_upload").into(),
+        burst_threshold_download: f.get("burst_threshold_download").into(),
+        burst_threshold_upload: f.get("burst_threshold_upload").into(),
+        burst_time: f.get("burst_time").into(),
+        shared_users: f.get("shared_users").into(),
+        local_address: f.get("local_address").into(),
+        remote_address: f.get("remote_address").into(),
+        active: f.checked("active"),
+        description: f.get("description").into(),
+    }
+}
+
+pub fn draft_of(p: &Plan) -> PlanDraft {
+    let b = p.burst.clone();
+    PlanDraft {
+        name: p.name.clone(),
+        kind: p.kind.id().into(),
+        price: p.price.to_string(),
+        duration_days: p.duration_days.to_string(),
+        duration_hours: p.duration_hours.to_string(),
+        download: p.download.clone(),
+        upload: p.upload.clone(),
+        burst_download: b.as_ref().map(|b| b.download_rate.clone()).unwrap_or_default(),
+        burst_upload: b.as_ref().map(|b| b.upload_rate.clone()).unwrap_or_default(),
+        burst_threshold_download: b.as_ref().map(|b| b.download_threshold.clone()).unwrap_or_default(),
+        burst_threshold_upload: b.as_ref().map(|b| b.upload_threshold.clone()).unwrap_or_default(),
+        burst_time: b.as_ref().map(|b| b.time_secs.to_string()).unwrap_or_default(),
+        shared_users: p.shared_users.to_string(),
+        local_address: p.local_address.clone(),
+        remote_address: p.remote_address.clone(),
+        active: p.active,
+        description: p.description.clone(),
+    }
+}
+
+pub async fn new_form(cx: Arc<Ctx>, _req: Req) -> Out {
+    let d = PlanDraft { kind: "hotspot".into(), duration_days: "30".into(), shared_users: "1".into(), active: true, ..Default::default() };
+    Ok(http::html(StatusCode::OK, form_page(&cx, None, &d, &Problems::default())))
+}
+
+pub async fn create(cx: Arc<Ctx>, req: Req) -> Out {
+    let d = draft_from_form(&req.form);
+    let (actor, now, draft) = (cx.actor(), cx.now, d.clone());
+    match cx.app.store.write_async(move |w| plan::create(w, now, &actor, &draft)).await {
+        Ok(_) => {
+            cx.app.enforcer.plans_changed(cx.cause());
+            Ok(http::redirect("/plans?notice=saved"))
+        }
+        Err(Error::Invalid(p)) => Ok(http::html(StatusCode::UNPROCESSABLE_ENTITY, form_page(&cx, None, &d, &p))),
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn load(cx: &Ctx, id: u64) -> Result<Plan, WebError> {
+    cx.app.store.read_async(move |r| r.get::<Plan>(id)).await?.ok_or(WebError::NotFound)
+}
+
+pub async fn edit_form(cx: Arc<Ctx>, req: Req) -> Out {
+    let p = load(&cx, req.id(0).ok_or(WebError::NotFound)?).await?;
+    Ok(http::html(StatusCode::OK, form_page(&cx, Some(&p), &draft_of(&p), &Problems::default())))
+}
+
+pub async fn update(cx: Arc<Ctx>, req: Req) -> Out {
+    let id = req.id(0).ok_or(WebError::NotFound)?;
+    let d = draft_from_form(&req.form);
+    let (actor, now, draft) = (cx.actor(), cx.now, d.clone());
+    match cx.app.store.write_async(move |w| plan::update(w, now, &actor, id, &draft)).await {
+        Ok(_) => {
+            cx.app.enforcer.plans_changed(cx.cause());
+            Ok(http::redirect("/plans?notice=saved"))
+        }
+        Err(Error::Invalid(p)) => {
+            let existing = load(&cx, id).await?;
+            Ok(http::html(StatusCode::UNPROCESSABLE_ENTITY, form_page(&cx, Some(&existing), &d, &p)))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn delete(cx: Arc<Ctx>, req: Req) -> Out {
+    let id = req.id(0).ok_or(WebError::NotFound)?;
+    let (actor, now) = (cx.actor(), cx.now);
+    cx.app.store.write_async(move |w| plan::delete(w, now, &actor, id)).await?;
+    Ok(http::redirect("/plans?notice=deleted"))
+}

@@ -1,0 +1,460 @@
+//! The network and device manager: routers, their live status, test connection, command log,
+//! and import from a router already in service.
+
+use crate::access::{Level, Menu};
+use crate::billing::customer;
+use crate::enforce::{self, log};
+use crate::error::Error;
+use crate::i18n::Msg;
+use crate::network::import::{self, ImportDefaults, ImportPreview};
+use crate::network::router::{self, LoginMethodId, Router, RouterDraft, RouterState, RouterStatus};
+use crate::store::{Reader, StoreError};
+use crate::validate::Problems;
+use crate::web::ctx::Ctx;
+use crate::web::http::{self, Form, Req};
+use crate::web::layout::{self, checkbox, csrf, input, page, select, textarea};
+use crate::web::router::{Out, WebError};
+use hyper::StatusCode;
+use maud::{Markup, html};
+use std::sync::Arc;
+
+pub fn status_badge(cx: &Ctx, s: RouterStatus) -> Markup {
+    let (class, msg) = match s {
+        RouterStatus::Online => ("badge good", Msg::Online),
+        RouterStatus::Offline => ("badge bad", Msg::Offline),
+        RouterStatus::AuthFailed => ("badge bad", Msg::AuthFailed),
+        RouterStatus::Unknown => ("badge", Msg::NotContacted),
+    };
+    html! { span class=(class) { (cx.t(msg)) } }
+}
+
+async fn load_all(cx: &Ctx) -> Result<Vec<(Router, RouterState)>, WebError> {
+    Ok(cx
+        .app
+        .store
+        .read_async(|r| {
+            let mut out = Vec::new();
+            for rt in router::list(r)? {
+                let st = router::state(r, rt.id)?;
+                out.push((rt, st));
+            }
+            Ok::<_, StoreError>(out)
+        })
+        .await?)
+}
+
+pub async fn list(cx: Arc<Ctx>, req: Req) -> Out {
+    let routers = load_all(&cx).await?;
+    let can_edit = cx.can(Menu::Routers, Level::Edit);
+    let body = html! {
+        (layout::notice(&cx, req.query("notice")))
+        (layout::toolbar(&cx, html! {
+            @if can_edit { a.button href="/routers/new" { (cx.t(Msg::Add)) } }
+            a.button.secondary href="/routers/export.csv" { (cx.t(Msg::Export)) }
+            @if can_edit { form.inline method="post" action="/routers/sync" { (csrf(&cx)) button.secondary type="submit" { (cx.t(Msg::Refresh)) } } }
+        }))
+        @if routers.is_empty() { p.muted { (cx.t(Msg::NothingYet)) } } @else {
+            div.table-wrap { table {
+                thead { tr {
+                    th.num { (cx.t(Msg::Number)) } th { (cx.t(Msg::Name)) } th { (cx.t(Msg::IpAddress)) }
+                    th { (cx.t(Msg::Username)) } th { (cx.t(Msg::Status)) } th { (cx.t(Msg::CreatedDate)) } th { (cx.t(Msg::Note)) }
+                } }
+                tbody {
+                    @for (i, (r, st)) in routers.iter().enumerate() {
+                        tr {
+                            td.num { (i + 1) }
+                            td { a href={ "/routers/" (r.id) } { (r.name) } }
+                            td { (r.address()) @if r.tls { " (TLS)" } }
+                            td { (r.username) }
+                            td { (status_badge(&cx, st.status)) }
+                            td { (cx.date(r.created_at)) }
+                            td { (r.note) }
+                        }
+                    }
+                }
+            } }
+        }
+    };
+    Ok(http::html(StatusCode::OK, page(&cx, cx.t(Msg::MenuRouters), body)))
+}
+
+fn csv_cell(s: &str) -> String {
+    // A leading = + - @ would be a formula in a spreadsheet: keep it text.
+    let s = if s.starts_with(['=', '+', '-', '@']) { format!("'{s}") } else { s.to_string() };
+    format!("\"{}\"", s.replace('"', "\"\""))
+}
+
+pub async fn export(cx: Arc<Ctx>, _req: Req) -> Out {
+    let routers = load_all(&cx).await?;
+    let mut out = String::from("\u{feff}");
+    let head = [Msg::Number, Msg::Name, Msg::IpAddress, Msg::Username, Msg::Status, Msg::CreatedDate, Msg::Note];
+    out.push_str(&head.iter().map(|m| csv_cell(cx.t(*m))).collect::<Vec<_>>().join(","));
+    out.push_str("\r\n");
+    for (i, (r, st)) in routers.iter().enumerate() {
+        let row = [(i + 1).to_string(), r.name.clone(), r.address(), r.username.clone(), st.status.id().into(), cx.date(r.created_at), r.note.clone()];
+        out.push_str(&row.iter().map(|c| csv_cell(c)).collect::<Vec<_>>().join(","));
+        out.push_str("\r\n");
+    }
+    let mut resp = http::bytes(StatusCode::OK, "text/csv; charset=utf-8", out);
+    if let Ok(v) = hyper::header::HeaderValue::from_str("attachment; filename=\"routers.csv\"") {
+        resp.headers_mut().insert(hyper::header::CONTENT_DISPOSITION, v);
+    }
+    Ok(resp)
+}
+
+fn form_page(cx: &Ctx, existing: Option<&Router>, d: &RouterDraft, p: &Problems) -> Markup {
+    let action = existing.map_or_else(|| "/routers".to_string(), |r| format!("/routers/{}", r.id));
+    let methods: Vec<(String, String)> = LoginMethodId::ALL
+        .iter()
+        .map(|m| {
+            let label = match m {
+                LoginMethodId::Auto => cx.t(Msg::LoginAuto),
+                LoginMethodId::Plain => cx.t(Msg::LoginPlain),
+                LoginMethodId::Challenge => cx.t(Msg::LoginChallenge),
+            };
+            (m.id().to_string(), label.to_string())
+        })
+        .collect();
+    let title = if existing.is_some() { cx.t(Msg::EditRouter) } else { cx.t(Msg::NewRouter) };
+    page(cx, title, html! {
+        (layout::problems_summary(cx, p))
+        form method="post" action=(action) {
+            (csrf(cx))
+            (input(cx, p, "name", Msg::Name, "text", &d.name, true))
+            (input(cx, p, "host", Msg::IpAddress, "text", &d.host, true))
+            (input(cx, p, "port", Msg::Port, "number", &d.port, false))
+            (checkbox(cx, "tls", Msg::ApiSsl, d.tls))
+            (input(cx, p, "tls_fingerprint", Msg::Fingerprint, "text", &d.tls_fingerprint, false))
+            (input(cx, p, "username", Msg::ApiUser, "text", &d.username, true))
+            label.field {
+                span { (cx.t(Msg::ApiPassword)) @if existing.is_none() { " *" } }
+                input type="password" name="password" autocomplete="new-password" aria-invalid=[p.get("password").map(|_| "true")];
+                @if existing.is_some() { span.muted { (cx.t(Msg::PasswordKept)) } }
+                @if let Some(pr) = p.get("password") { span.field-error { (pr.text(cx.lang)) } }
+            }
+            (select(cx, p, "login_method", Msg::LoginMethod, &methods, &d.login_method))
+            (input(cx, p, "hotspot_server", Msg::HotspotServer, "text", &d.hotspot_server, false))
+            p.muted { (cx.t(Msg::HotspotServerHelp)) }
+            (checkbox(cx, "pppoe", Msg::Pppoe, d.pppoe))
+            (textarea(cx, p, "note", Msg::Note, &d.note))
+            button type="submit" { (cx.t(Msg::Save)) } " "
+            a.button.secondary href="/routers" { (cx.t(Msg::Back)) }
+        }
+    })
+}
+
+pub fn draft_from_form(f: &Form) -> RouterDraft {
+    RouterDraft {
+        name: f.get("name").into(),
+        host: f.get("host").into(),
+        port: f.get("port").into(),
+        tls: f.checked("tls"),
+        tls_fingerprint: f.get("tls_fingerprint").into(),
+        username: f.get("username").into(),
+        password: f.get("password").into(),
+        login_method: f.get("login_method").into(),
+        hotspot_server: f.get("hotspot_server").into(),
+        pppoe: f.checked("pppoe"),
+        note: f.get("note").into(),
+    }
+}
+
+fn draft_of(r: &Router) -> RouterDraft {
+    RouterDraft {
+        name: r.name.clone(),
+        host: r.host.clone(),
+        port: r.port.to_string(),
+        tls: r.tls,
+        tls_fingerprint: r.tls_fingerprint.clone(),
+        username: r.username.clone(),
+        password: String::new(),
+        login_method: r.login_method.id().into(),
+        hotspot_server: r.hotspot_server.clone(),
+        pppoe: r.pppoe,
+        note: r.note.clone(),
+    }
+}
+
+pub async fn new_form(cx: Arc<Ctx>, _req: Req) -> Out {
+    let d = RouterDraft { port: "8728".into(), login_method: "auto".into(), hotspot_server: "all".into(), ..Default::default() };
+    Ok(http::html(StatusCode::OK, form_page(&cx, None, &d, &Problems::default())))
+}
+
+pub async fn create(cx: Arc<Ctx>, req: Req) -> Out {
+    let d = draft_from_form(&req.form);
+    let (actor, now, secrets, draft) = (cx.actor(), cx.now, cx.app.secrets.clone(), d.clone());
+    match cx.app.store.write_async(move |w| router::create(w, now, &actor, &secrets, &draft)).await {
+        Ok(r) => {
+            cx.app.enforcer.router_saved(r.id);
+            Ok(http::redirect(&format!("/routers/{}?notice=saved", r.id)))
+        }
+        Err(Error::Invalid(p)) => Ok(http::html(StatusCode::UNPROCESSABLE_ENTITY, form_page(&cx, None, &d, &p))),
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn load(cx: &Ctx, id: u64) -> Result<(Router, RouterState, usize), WebError> {
+    let (r, st, n) = cx
+        .app
+        .store
+        .read_async(move |r| {
+            Ok::<_, StoreError>((r.get::<Router>(id)?, router::state(r, id)?, customer::count_on_router(r, id)?))
+        })
+        .await?;
+    Ok((r.ok_or(WebError::NotFound)?, st, n))
+}
+
+pub async fn edit_form(cx: Arc<Ctx>, req: Req) -> Out {
+    let (r, _, _) = load(&cx, req.id(0).ok_or(WebError::NotFound)?).await?;
+    Ok(http::html(StatusCode::OK, form_page(&cx, Some(&r), &draft_of(&r), &Problems::default())))
+}
+
+pub async fn update(cx: Arc<Ctx>, req: Req) -> Out {
+    let id = req.id(0).ok_or(WebError::NotFound)?;
+    let d = draft_from_form(&req.form);
+    let (actor, now, secrets, draft) = (cx.actor(), cx.now, cx.app.secrets.clone(), d.clone());
+    match cx.app.store.write_async(move |w| router::update(w, now, &actor, &secrets, id, &draft)).await {
+        Ok(_) => {
+            cx.app.enforcer.router_saved(id);
+            Ok(http::redirect(&format!("/routers/{id}?notice=saved")))
+        }
+        Err(Error::Invalid(p)) => {
+            let (r, _, _) = load(&cx, id).await?;
+            Ok(http::html(StatusCode::UNPROCESSABLE_ENTITY, form_page(&cx, Some(&r), &d, &p)))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn delete(cx: Arc<Ctx>, req: Req) -> Out {
+    let id = req.id(0).ok_or(WebError::NotFound)?;
+    let (actor, now) = (cx.actor(), cx.now);
+    cx.app.store.write_async(move |w| router::delete(w, now, &actor, id)).await?;
+    cx.app.enforcer.router_deleted(id);
+    Ok(http::redirect("/routers?notice=deleted"))
+}
+
+pub async fn sync(cx: Arc<Ctx>, req: Req) -> Out {
+    let id = req.id(0).ok_or(WebError::NotFound)?;
+    load(&cx, id).await?;
+    cx.app.enforcer.sync_now(id, cx.cause());
+    Ok(http::redirect(&format!("/routers/{id}?notice=sync")))
+}
+
+pub async fn sync_all(cx: Arc<Ctx>, _req: Req) -> Out {
+    for (r, _) in load_all(&cx).await? {
+        cx.app.enforcer.sync_now(r.id, cx.cause());
+    }
+    Ok(http::redirect("/routers?notice=sync"))
+}
+
+fn state_table(cx: &Ctx, r: &Router, st: &RouterState, customers: usize) -> Markup {
+    let when = |t: Option<jiff::Timestamp>| t.map_or_else(|| cx.t(Msg::Never).to_string(), |t| cx.datetime(t));
+    html! {
+        div.table-wrap { table.kv {
+            tbody {
+                tr { th { (cx.t(Msg::Status)) } td { (status_badge(cx, st.status)) } }
+                tr { th { (cx.t(Msg::IpAddress)) } td { (r.address()) @if r.tls { " (api-ssl)" } } }
+                tr { th { (cx.t(Msg::Identity)) } td { (st.identity) } }
+                tr { th { (cx.t(Msg::RouterOsVersion)) } td { (st.version) } }
+                tr { th { (cx.t(Msg::Board)) } td { (st.board) " " (st.architecture) } }
+                tr { th { (cx.t(Msg::RouterUptime)) } td { (crate::routeros::value::format_duration(std::time::Duration::from_secs(st.uptime_secs))) } }
+                tr { th { (cx.t(Msg::CpuLoad)) } td { (st.cpu_load) "%" } }
+                tr { th { (cx.t(Msg::Memory)) } td { (cx.number(i64::try_from(st.free_memory / 1_048_576).unwrap_or(0))) " / " (cx.number(i64::try_from(st.total_memory / 1_048_576).unwrap_or(0))) " MiB" } }
+                tr { th { (cx.t(Msg::LastSeen)) } td { (when(st.last_seen)) } }
+                tr { th { (cx.t(Msg::LastSync)) } td { (when(st.last_sync)) } }
+                tr { th { (cx.t(Msg::LastError)) } td { @if st.last_error.is_empty() { "—" } @else { span.field-error { (st.last_error) } " " (when(st.last_error_at)) } } }
+                tr { th { (cx.t(Msg::ManagedUsers)) } td { (st.managed_users) " / " (customers) } }
+                tr { th { (cx.t(Msg::ActiveSessions)) } td { (st.active_sessions) } }
+                tr { th { (cx.t(Msg::PendingChanges)) } td { (st.pending_changes) } }
+                tr { th { (cx.t(Msg::HotspotServer)) } td { @if r.hotspot_server.is_empty() { "—" } @else { (r.hotspot_server) } } }
+                tr { th { (cx.t(Msg::Pppoe)) } td { @if r.pppoe { (cx.t(Msg::Yes)) } @else { (cx.t(Msg::No)) } } }
+            }
+        } }
+    }
+}
+
+async fn show_page(cx: &Ctx, id: u64, probe: Option<Result<enforce::Probe, String>>, notice: Option<&str>) -> Out {
+    let (r, st, customers) = load(cx, id).await?;
+    let entries = cx.app.store.read_async(move |rd| log::recent(rd, id, 50)).await?;
+    let can_edit = cx.can(Menu::Routers, Level::Edit);
+    let body = html! {
+        (layout::notice(cx, notice))
+        @if notice == Some("sync") { p.notice { (cx.t(Msg::SyncStarted)) } }
+        (layout::toolbar(cx, html! {
+            @if can_edit {
+                a.button href={ "/routers/" (id) "/edit" } { (cx.t(Msg::Edit)) }
+                form.inline method="post" action={ "/routers/" (id) "/test" } { (csrf(cx)) button.secondary type="submit" { (cx.t(Msg::TestConnection)) } }
+                form.inline method="post" action={ "/routers/" (id) "/sync" } { (csrf(cx)) button.secondary type="submit" { (cx.t(Msg::Refresh)) } }
+                a.button.secondary href={ "/routers/" (id) "/import" } { (cx.t(Msg::ImportFromRouter)) }
+            }
+            a.button.secondary href={ "/customers?router_id=" (id) } { (cx.t(Msg::MenuCustomers)) }
+        }))
+        @if let Some(pr) = &probe {
+            section.card {
+                h2 { (cx.t(Msg::TestConnection)) }
+                @match pr {
+                    Ok(p) => {
+                        p.notice { (cx.t(Msg::ConnectionOk)) ": " (p.identity) ", RouterOS " (p.version) ", " (p.board) }
+                        @if let Some(fp) = &p.tls_fingerprint { p { (cx.t(Msg::Fingerprint)) ": " code { (fp) } } }
+                        @if !p.hotspot_servers.is_empty() {
+                            h3 { (cx.t(Msg::HotspotServers)) }
+                            ul { @for (name, iface) in &p.hotspot_servers { li { code { (name) } " — " (iface) } } }
+                        }
+                        h3 { (cx.t(Msg::Interfaces)) }
+                        ul { @for (name, kind, running) in &p.interfaces { li { code { (name) } " " (kind) @if *running { " ✓" } } } }
+                    }
+                    Err(e) => p.error { (cx.t(Msg::ConnectionFailed)) ": " (e) }
+                }
+            }
+        }
+        (state_table(cx, &r, &st, customers))
+        @if !r.note.is_empty() { p { (r.note) } }
+        h2 { (cx.t(Msg::CommandLog)) }
+        @if entries.is_empty() { p.muted { (cx.t(Msg::NothingYet)) } } @else {
+            div.table-wrap { table {
+                thead { tr { th { (cx.t(Msg::When)) } th { (cx.t(Msg::Command)) } th { (cx.t(Msg::Result)) } th { (cx.t(Msg::Cause)) } } }
+                tbody {
+                    @for e in &entries {
+                        tr { td { (cx.datetime(e.at)) } td { code { (e.command) } } td { (e.result) } td { (e.cause) } }
+                    }
+                }
+            } }
+        }
+        @if can_edit && customers == 0 {
+            form method="post" action={ "/routers/" (id) "/delete" } {
+                (csrf(cx))
+                button.danger type="submit" data-confirm=(cx.t(Msg::ConfirmDelete)) { (cx.t(Msg::Delete)) }
+            }
+        }
+    };
+    Ok(http::html(StatusCode::OK, page(cx, &r.name, body)))
+}
+
+pub async fn show(cx: Arc<Ctx>, req: Req) -> Out {
+    show_page(&cx, req.id(0).ok_or(WebError::NotFound)?, None, req.query("notice")).await
+}
+
+fn password_of(cx: &Ctx, r: &Router) -> Result<String, WebError> {
+    cx.app
+        .secrets
+        .open_sealed(&r.password_sealed)
+        .ok_or_else(|| WebError::Internal(format!("router {}: API password cannot be unsealed with this secret.key", r.id)))
+}
+
+pub async fn test(cx: Arc<Ctx>, req: Req) -> Out {
+    let id = req.id(0).ok_or(WebError::NotFound)?;
+    let (r, _, _) = load(&cx, id).await?;
+    let pw = password_of(&cx, &r)?;
+    let result = enforce::probe(&r, &pw).await;
+    show_page(&cx, id, Some(result), None).await
+}
+
+fn import_page(cx: &Ctx, r: &Router, preview: &ImportPreview, defaults: &ImportDefaults, p: &Problems) -> Markup {
+    let importable = preview.customers.iter().filter(|c| c.skip.is_none()).count();
+    page(cx, &format!("{} — {}", cx.t(Msg::ImportFromRouter), r.name), html! {
+        p.muted { (cx.t(Msg::ImportHelp)) }
+        (layout::problems_summary(cx, p))
+        h2 { (cx.t(Msg::MenuPlans)) }
+        div.table-wrap { table {
+            thead { tr { th { (cx.t(Msg::Profile)) } th { (cx.t(Msg::Kind)) } th { (cx.t(Msg::RateLimit)) } th { (cx.t(Msg::SharedUsers)) } th {} } }
+            tbody { @for pl in &preview.plans { tr {
+                td { (pl.profile) } td { (pl.kind.id()) } td { (pl.rate_limit) } td { (pl.shared_users) }
+                td { @if pl.existing_plan.is_some() { (cx.t(Msg::ExistingPlan)) } @else { (cx.t(Msg::NewPlan)) } }
+            } } }
+        } }
+        h2 { (cx.t(Msg::MenuCustomers)) " (" (importable) " / " (preview.customers.len()) ")" }
+        div.table-wrap { table {
+            thead { tr { th { (cx.t(Msg::Username)) } th { (cx.t(Msg::Profile)) } th { (cx.t(Msg::Kind)) } th { (cx.t(Msg::Status)) } th { (cx.t(Msg::ExpiryDate)) } th { (cx.t(Msg::Note)) } th {} } }
+            tbody { @for c in &preview.customers { tr {
+                td { (c.login) } td { (c.profile) } td { (c.kind.id()) }
+                td { @if c.disabled { (cx.t(Msg::Disabled)) } @else { (cx.t(Msg::Active)) } }
+                td { @match c.expires_at { Some(t) => (cx.datetime(t)), None => "—" } }
+                td { (c.comment) }
+                td { @if let Some(why) = c.skip { span.badge.bad { (why) } } }
+            } } }
+        } }
+        form method="post" action={ "/routers/" (r.id) "/import" } {
+            (csrf(cx))
+            (input(cx, p, "price", Msg::DefaultPrice, "number", &defaults.price.to_string(), true))
+            (input(cx, p, "duration_days", Msg::DefaultDuration, "number", &defaults.duration_days.to_string(), true))
+            button type="submit" { (cx.t(Msg::ImportNow)) } " "
+            a.button.secondary href={ "/routers/" (r.id) } { (cx.t(Msg::Back)) }
+        }
+    })
+}
+
+async fn read_preview(cx: &Ctx, r: &Router) -> Result<Result<ImportPreview, String>, WebError> {
+    let pw = password_of(cx, r)?;
+    let (store, router, tz) = (cx.app.store.clone(), r.clone(), cx.tz.clone());
+    // The read snapshot must not cross an await: collect what the import needs first.
+    let snapshot = store.read_async(|rd| Ok::<_, StoreError>(SnapshotIndex::of(rd)?)).await?;
+    Ok(import::read(&router, &pw, &snapshot, &tz).await)
+}
+
+/// The indexes an import preview consults, copied out of a read snapshot.
+struct SnapshotIndex {
+    logins: std::collections::HashSet<String>,
+    profiles: std::collections::HashMap<String, u64>,
+}
+
+impl SnapshotIndex {
+    fn of(r: &impl Reader) -> Result<SnapshotIndex, StoreError> {
+        let mut logins = std::collections::HashSet::new();
+        for c in r.list::<crate::billing::Customer>()? {
+            logins.insert(format!("{}/{}", c.router_id, c.login));
+        }
+        let profiles = r.list::<crate::billing::Plan>()?.into_iter().map(|p| (p.profile.to_lowercase(), p.id)).collect();
+        Ok(SnapshotIndex { logins, profiles })
+    }
+}
+
+impl import::ImportIndex for SnapshotIndex {
+    fn login_exists(&self, router_id: u64, login: &str) -> bool {
+        self.logins.contains(&format!("{router_id}/{login}"))
+    }
+    fn plan_with_profile(&self, profile: &str) -> Option<u64> {
+        self.profiles.get(&profile.to_lowercase()).copied()
+    }
+}
+
+pub async fn import_form(cx: Arc<Ctx>, req: Req) -> Out {
+    let id = req.id(0).ok_or(WebError::NotFound)?;
+    let (r, _, _) = load(&cx, id).await?;
+    let defaults = ImportDefaults { price: 0, duration_days: 30 };
+    match read_preview(&cx, &r).await? {
+        Ok(preview) => Ok(http::html(StatusCode::OK, import_page(&cx, &r, &preview, &defaults, &Problems::default()))),
+        Err(e) => show_page(&cx, id, Some(Err(e)), None).await,
+    }
+}
+
+pub async fn import_commit(cx: Arc<Ctx>, req: Req) -> Out {
+    let id = req.id(0).ok_or(WebError::NotFound)?;
+    let (r, _, _) = load(&cx, id).await?;
+    let mut p = Problems::default();
+    let price = req.form.get("price").trim().parse::<i64>().ok().filter(|v| *v >= 0);
+    if price.is_none() {
+        p.add("price", Msg::InvalidNumber);
+    }
+    let days = req.form.get("duration_days").trim().parse::<u32>().ok().filter(|d| (1..=3660).contains(d));
+    if days.is_none() {
+        p.add("duration_days", Msg::InvalidNumber);
+    }
+    let defaults = ImportDefaults { price: price.unwrap_or(0), duration_days: days.unwrap_or(30) };
+    let preview = match read_preview(&cx, &r).await? {
+        Ok(pr) => pr,
+        Err(e) => return show_page(&cx, id, Some(Err(e)), None).await,
+    };
+    if !p.is_empty() {
+        return Ok(http::html(StatusCode::UNPROCESSABLE_ENTITY, import_page(&cx, &r, &preview, &defaults, &p)));
+    }
+    let (actor, now, tz, router) = (cx.actor(), cx.now, cx.tz.clone(), r.clone());
+    let result = cx.app.store.write_async(move |w| import::commit(w, now, &actor, &tz, &router, &preview, &defaults)).await;
+    match result {
+        Ok(_) => {
+            cx.app.enforcer.sync_now(id, cx.cause());
+            Ok(http::redirect(&format!("/customers?router_id={id}&notice=imported")))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
