@@ -74,7 +74,9 @@ impl CustomerQuery {
             }
         }
         needle.is_empty()
-            || [&c.name, &c.login, &c.phone, &c.email, &c.reg_no].iter().any(|f| f.to_lowercase().contains(needle))
+            || [&c.name, &c.login, &c.phone, &c.email, &c.reg_no]
+                .iter()
+                .any(|f| f.to_lowercase().contains(needle))
     }
 
     /// Runs the query. Router and plan filters start from their grouping index, so they do not
@@ -90,10 +92,10 @@ impl CustomerQuery {
         match group {
             Some((set, id)) => {
                 for cid in r.set_members(set, id)? {
-                    if let Some(c) = r.get::<Customer>(cid)? {
-                        if self.keep(&c, now, &needle) {
-                            items.push(c);
-                        }
+                    if let Some(c) = r.get::<Customer>(cid)?
+                        && self.keep(&c, now, &needle)
+                    {
+                        items.push(c);
                     }
                 }
             }
@@ -115,7 +117,11 @@ impl CustomerQuery {
         }
         let total = items.len();
         if self.per > 0 {
-            items = items.into_iter().skip(self.page.saturating_mul(self.per)).take(self.per).collect();
+            items = items
+                .into_iter()
+                .skip(self.page.saturating_mul(self.per))
+                .take(self.per)
+                .collect();
         }
         Ok(CustomerPage { items, total })
     }

@@ -67,7 +67,11 @@ pub struct Enforcer {
 
 impl Enforcer {
     pub fn start(store: Store, clock: Clock, secrets: SecretBox) -> Enforcer {
-        Enforcer { _store: store, _clock: clock, _secrets: secrets }
+        Enforcer {
+            _store: store,
+            _clock: clock,
+            _secrets: secrets,
+        }
     }
     pub fn router_saved(&self, _router_id: u64) {}
     pub fn router_deleted(&self, _router_id: u64) {}
@@ -101,7 +105,11 @@ pub mod log {
         pub cause: String,
     }
 
-    pub fn recent(_r: &impl Reader, _router_id: u64, _limit: usize) -> Result<Vec<LogEntry>, StoreError> {
+    pub fn recent(
+        _r: &impl Reader,
+        _router_id: u64,
+        _limit: usize,
+    ) -> Result<Vec<LogEntry>, StoreError> {
         Ok(Vec::new())
     }
 }

@@ -59,7 +59,13 @@ const UNLIMITED: &str = "1G";
 fn split_rate(limit: &str) -> (String, String) {
     let first = limit.split_whitespace().next().unwrap_or("");
     let (rx, tx) = first.split_once('/').unwrap_or((first, first));
-    let ok = |s: &str| if parse_rate(s).is_some() { s.to_string() } else { UNLIMITED.to_string() };
+    let ok = |s: &str| {
+        if parse_rate(s).is_some() {
+            s.to_string()
+        } else {
+            UNLIMITED.to_string()
+        }
+    };
     (ok(rx), ok(tx))
 }
 
@@ -73,7 +79,9 @@ pub fn expiry_in_comment(comment: &str, tz: &jiff::tz::TimeZone) -> Option<Times
             continue;
         }
         let candidate = rest[..10].replace(['/', '.'], "-");
-        let Ok(date) = candidate.parse::<Date>() else { continue };
+        let Ok(date) = candidate.parse::<Date>() else {
+            continue;
+        };
         let time = rest[10..].trim_start_matches([' ', 'T']);
         let dt = if time.len() >= 5 && time.is_char_boundary(5) {
             format!("{date}T{}", &time[..5]).parse::<DateTime>().ok()
@@ -95,28 +103,48 @@ pub trait ImportIndex {
 }
 
 /// Connects with the router's settings and reads what could be imported.
-pub async fn read(router: &Router, password: &str, r: &impl ImportIndex, tz: &jiff::tz::TimeZone) -> Result<ImportPreview, String> {
+pub async fn read(
+    router: &Router,
+    password: &str,
+    r: &impl ImportIndex,
+    tz: &jiff::tz::TimeZone,
+) -> Result<ImportPreview, String> {
     let client = connect(router, password).await?;
     let mut plans: BTreeMap<(ServiceKind, String), ImportPlan> = BTreeMap::new();
     let mut customers = Vec::new();
     let existing = |profile: &str| r.plan_with_profile(profile);
     if !router.hotspot_server.is_empty() {
-        for p in Menu::<HotspotProfile>::new(&client).list().await.map_err(|e| e.to_string())? {
+        for p in Menu::<HotspotProfile>::new(&client)
+            .list()
+            .await
+            .map_err(|e| e.to_string())?
+        {
             let name = p.name.clone().unwrap_or_default();
             let (upload, download) = split_rate(p.rate_limit.as_deref().unwrap_or(""));
-            plans.insert((ServiceKind::Hotspot, name.clone()), ImportPlan {
-                existing_plan: existing(&name),
-                profile: name,
-                kind: ServiceKind::Hotspot,
-                rate_limit: p.rate_limit.unwrap_or_default(),
-                download,
-                upload,
-                shared_users: p.shared_users.and_then(|s| u32::try_from(s).ok()).unwrap_or(1).max(1),
-                local_address: String::new(),
-                remote_address: String::new(),
-            });
+            plans.insert(
+                (ServiceKind::Hotspot, name.clone()),
+                ImportPlan {
+                    existing_plan: existing(&name),
+                    profile: name,
+                    kind: ServiceKind::Hotspot,
+                    rate_limit: p.rate_limit.unwrap_or_default(),
+                    download,
+                    upload,
+                    shared_users: p
+                        .shared_users
+                        .and_then(|s| u32::try_from(s).ok())
+                        .unwrap_or(1)
+                        .max(1),
+                    local_address: String::new(),
+                    remote_address: String::new(),
+                },
+            );
         }
-        for u in Menu::<HotspotUser>::new(&client).list().await.map_err(|e| e.to_string())? {
+        for u in Menu::<HotspotUser>::new(&client)
+            .list()
+            .await
+            .map_err(|e| e.to_string())?
+        {
             customers.push(entry(
                 r,
                 router.id,
@@ -131,22 +159,33 @@ pub async fn read(router: &Router, password: &str, r: &impl ImportIndex, tz: &ji
         }
     }
     if router.pppoe {
-        for p in Menu::<PppProfile>::new(&client).list().await.map_err(|e| e.to_string())? {
+        for p in Menu::<PppProfile>::new(&client)
+            .list()
+            .await
+            .map_err(|e| e.to_string())?
+        {
             let name = p.name.clone().unwrap_or_default();
             let (upload, download) = split_rate(p.rate_limit.as_deref().unwrap_or(""));
-            plans.insert((ServiceKind::Pppoe, name.clone()), ImportPlan {
-                existing_plan: existing(&name),
-                profile: name,
-                kind: ServiceKind::Pppoe,
-                rate_limit: p.rate_limit.unwrap_or_default(),
-                download,
-                upload,
-                shared_users: 1,
-                local_address: p.local_address.unwrap_or_default(),
-                remote_address: p.remote_address.unwrap_or_default(),
-            });
+            plans.insert(
+                (ServiceKind::Pppoe, name.clone()),
+                ImportPlan {
+                    existing_plan: existing(&name),
+                    profile: name,
+                    kind: ServiceKind::Pppoe,
+                    rate_limit: p.rate_limit.unwrap_or_default(),
+                    download,
+                    upload,
+                    shared_users: 1,
+                    local_address: p.local_address.unwrap_or_default(),
+                    remote_address: p.remote_address.unwrap_or_default(),
+                },
+            );
         }
-        for s in Menu::<PppSecret>::new(&client).list().await.map_err(|e| e.to_string())? {
+        for s in Menu::<PppSecret>::new(&client)
+            .list()
+            .await
+            .map_err(|e| e.to_string())?
+        {
             customers.push(entry(
                 r,
                 router.id,
@@ -162,9 +201,16 @@ pub async fn read(router: &Router, password: &str, r: &impl ImportIndex, tz: &ji
     }
     client.close();
     // Only profiles someone uses become plans.
-    let used: std::collections::HashSet<(ServiceKind, String)> =
-        customers.iter().filter(|c| c.skip.is_none()).map(|c| (c.kind, c.profile.clone())).collect();
-    let plans = plans.into_iter().filter(|(k, _)| used.contains(k)).map(|(_, v)| v).collect();
+    let used: std::collections::HashSet<(ServiceKind, String)> = customers
+        .iter()
+        .filter(|c| c.skip.is_none())
+        .map(|c| (c.kind, c.profile.clone()))
+        .collect();
+    let plans = plans
+        .into_iter()
+        .filter(|(k, _)| used.contains(k))
+        .map(|(_, v)| v)
+        .collect();
     Ok(ImportPreview { plans, customers })
 }
 
@@ -191,7 +237,16 @@ fn entry(
     } else {
         None
     };
-    ImportCustomer { expires_at: expiry_in_comment(&comment, tz), login, password, profile, kind, disabled, comment, skip }
+    ImportCustomer {
+        expires_at: expiry_in_comment(&comment, tz),
+        login,
+        password,
+        profile,
+        kind,
+        disabled,
+        comment,
+        skip,
+    }
 }
 
 async fn connect(router: &Router, password: &str) -> Result<Client, String> {
@@ -199,7 +254,10 @@ async fn connect(router: &Router, password: &str) -> Result<Client, String> {
     cfg.login = router.login_method.protocol();
     cfg.command_timeout = Duration::from_secs(30);
     if router.tls {
-        let fp = router.tls_fingerprint.parse().map_err(|_| "api-ssl needs a pinned certificate fingerprint".to_string())?;
+        let fp = router
+            .tls_fingerprint
+            .parse()
+            .map_err(|_| "api-ssl needs a pinned certificate fingerprint".to_string())?;
         cfg.tls = Some(TlsMode::Pinned(fp));
     }
     Client::connect(&cfg).await.map_err(|e| e.to_string())
@@ -225,11 +283,16 @@ pub fn commit(
     let mut plan_ids: BTreeMap<(ServiceKind, String), (u64, u32)> = BTreeMap::new();
     let mut plans_created = 0;
     for p in &preview.plans {
-        let id_days = match p.existing_plan.and_then(|id| w.get::<plan::Plan>(id).ok().flatten()) {
+        let id_days = match p
+            .existing_plan
+            .and_then(|id| w.get::<plan::Plan>(id).ok().flatten())
+        {
             Some(existing) => (existing.id, existing.duration_days),
             None => {
                 let mut name = p.profile.clone();
-                if w.index_get(Index::PlanName, &name.to_lowercase())?.is_some() {
+                if w.index_get(Index::PlanName, &name.to_lowercase())?
+                    .is_some()
+                {
                     name = format!("{name} ({})", router.name);
                 }
                 let d = PlanDraft {
@@ -255,9 +318,15 @@ pub fn commit(
     }
     let mut customers_created = 0;
     for c in preview.customers.iter().filter(|c| c.skip.is_none()) {
-        let Some((plan_id, days)) = plan_ids.get(&(c.kind, c.profile.clone())) else { continue };
+        let Some((plan_id, days)) = plan_ids.get(&(c.kind, c.profile.clone())) else {
+            continue;
+        };
         let expires_at = c.expires_at.unwrap_or_else(|| {
-            if c.disabled { now } else { now + jiff::SignedDuration::from_hours(i64::from(*days) * 24) }
+            if c.disabled {
+                now
+            } else {
+                now + jiff::SignedDuration::from_hours(i64::from(*days) * 24)
+            }
         });
         let d = CustomerDraft {
             kind: "individual".into(),
@@ -267,7 +336,11 @@ pub fn commit(
             password: c.password.clone(),
             router_id: router.id.to_string(),
             plan_id: plan_id.to_string(),
-            status: if c.disabled { "disabled".into() } else { "active".into() },
+            status: if c.disabled {
+                "disabled".into()
+            } else {
+                "active".into()
+            },
             expires_at: expires_at.to_string(),
             ..Default::default()
         };
@@ -294,7 +367,10 @@ mod tests {
 
     #[test]
     fn rate_limits_split_into_upload_and_download() {
-        assert_eq!(split_rate("2M/5M 4M/10M 1M/2M 16/16"), ("2M".into(), "5M".into()));
+        assert_eq!(
+            split_rate("2M/5M 4M/10M 1M/2M 16/16"),
+            ("2M".into(), "5M".into())
+        );
         assert_eq!(split_rate("512k"), ("512k".into(), "512k".into()));
         assert_eq!(split_rate(""), (UNLIMITED.into(), UNLIMITED.into()));
     }

@@ -86,7 +86,8 @@ impl Application {
             .await
             .map_err(|e| format!("listening on {}: {e}", config.listen))?;
         let secrets = crate::network::SecretBox::open(&config.data_dir)?;
-        let enforcer = crate::enforce::Enforcer::start(store.clone(), clock.clone(), secrets.clone());
+        let enforcer =
+            crate::enforce::Enforcer::start(store.clone(), clock.clone(), secrets.clone());
         let app = Arc::new(App {
             store,
             secrets,

@@ -13,8 +13,20 @@ use serde_json::{Value, json};
 use std::sync::Arc;
 
 const FIELDS: &[&str] = &[
-    "kind", "name", "reg_no", "contact_person", "phone", "email", "address", "note", "login", "password",
-    "router_id", "plan_id", "status", "expires_at",
+    "kind",
+    "name",
+    "reg_no",
+    "contact_person",
+    "phone",
+    "email",
+    "address",
+    "note",
+    "login",
+    "password",
+    "router_id",
+    "plan_id",
+    "status",
+    "expires_at",
 ];
 
 /// The API view: the shown status (with expiry applied) and no router password.
@@ -50,51 +62,93 @@ pub async fn list(cx: Arc<Ctx>, req: Req) -> Out {
     let now = cx.now;
     let page = cx.app.store.read_async(move |r| q.run(r, now)).await?;
     let items: Vec<Value> = page.items.iter().map(|c| view(c, now)).collect();
-    Ok(http::json(StatusCode::OK, &json!({ "items": items, "total": page.total })))
+    Ok(http::json(
+        StatusCode::OK,
+        &json!({ "items": items, "total": page.total }),
+    ))
 }
 
 pub async fn get(cx: Arc<Ctx>, req: Req) -> Out {
     let id = req.id(0).ok_or(WebError::NotFound)?;
-    let c = cx.app.store.read_async(move |r| r.get::<Customer>(id)).await?.ok_or(WebError::NotFound)?;
+    let c = cx
+        .app
+        .store
+        .read_async(move |r| r.get::<Customer>(id))
+        .await?
+        .ok_or(WebError::NotFound)?;
     Ok(http::json(StatusCode::OK, &view(&c, cx.now)))
 }
 
 pub async fn create(cx: Arc<Ctx>, req: Req) -> Out {
     let mut b = Body::parse(&req.body, FIELDS)?;
-    let mut d = CustomerDraft { kind: "individual".into(), status: "active".into(), ..Default::default() };
+    let mut d = CustomerDraft {
+        kind: "individual".into(),
+        status: "active".into(),
+        ..Default::default()
+    };
     apply(&mut b, &mut d);
     b.check()?;
     let (actor, now, tz) = (cx.actor(), cx.now, cx.tz.clone());
-    let c = cx.app.store.write_async(move |w| customer::create(w, now, &actor, &tz, d, false)).await?;
-    cx.app.enforcer.customers_changed(&[c.router_id], &[c.id], cx.cause());
+    let c = cx
+        .app
+        .store
+        .write_async(move |w| customer::create(w, now, &actor, &tz, d, false))
+        .await?;
+    cx.app
+        .enforcer
+        .customers_changed(&[c.router_id], &[c.id], cx.cause());
     Ok(http::json(StatusCode::CREATED, &view(&c, now)))
 }
 
 pub async fn patch(cx: Arc<Ctx>, req: Req) -> Out {
     let id = req.id(0).ok_or(WebError::NotFound)?;
-    let cur = cx.app.store.read_async(move |r| r.get::<Customer>(id)).await?.ok_or(WebError::NotFound)?;
+    let cur = cx
+        .app
+        .store
+        .read_async(move |r| r.get::<Customer>(id))
+        .await?
+        .ok_or(WebError::NotFound)?;
     let mut b = Body::parse(&req.body, FIELDS)?;
     let mut d = draft_of(&cx, &cur);
     d.expires_at = cur.expires_at.to_string();
     apply(&mut b, &mut d);
     b.check()?;
     let (actor, now, tz) = (cx.actor(), cx.now, cx.tz.clone());
-    let (c, touched) = cx.app.store.write_async(move |w| customer::update(w, now, &actor, &tz, id, d)).await?;
-    cx.app.enforcer.customers_changed(&touched, &[id], cx.cause());
+    let (c, touched) = cx
+        .app
+        .store
+        .write_async(move |w| customer::update(w, now, &actor, &tz, id, d))
+        .await?;
+    cx.app
+        .enforcer
+        .customers_changed(&touched, &[id], cx.cause());
     Ok(http::json(StatusCode::OK, &view(&c, now)))
 }
 
 pub async fn delete(cx: Arc<Ctx>, req: Req) -> Out {
     let id = req.id(0).ok_or(WebError::NotFound)?;
     let (actor, now) = (cx.actor(), cx.now);
-    let (deleted, touched) = cx.app.store.write_async(move |w| customer::delete_or_archive(w, now, &actor, id, false)).await?;
-    cx.app.enforcer.customers_changed(&touched, &[id], cx.cause());
-    Ok(http::json(StatusCode::OK, &json!({ "id": id, "deleted": deleted, "archived": !deleted })))
+    let (deleted, touched) = cx
+        .app
+        .store
+        .write_async(move |w| customer::delete_or_archive(w, now, &actor, id, false))
+        .await?;
+    cx.app
+        .enforcer
+        .customers_changed(&touched, &[id], cx.cause());
+    Ok(http::json(
+        StatusCode::OK,
+        &json!({ "id": id, "deleted": deleted, "archived": !deleted }),
+    ))
 }
 
 pub async fn kick(cx: Arc<Ctx>, req: Req) -> Out {
     let id = req.id(0).ok_or(WebError::NotFound)?;
-    cx.app.store.read_async(move |r| r.get::<Customer>(id)).await?.ok_or(WebError::NotFound)?;
+    cx.app
+        .store
+        .read_async(move |r| r.get::<Customer>(id))
+        .await?
+        .ok_or(WebError::NotFound)?;
     match cx.app.enforcer.kick(id, cx.cause()).await {
         Ok(n) => Ok(http::json(StatusCode::OK, &json!({ "kicked": n }))),
         Err(e) => Err(WebError::BadRequest(e)),

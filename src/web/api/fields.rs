@@ -14,12 +14,18 @@ pub struct Body {
 impl Body {
     /// Parses an object body, refusing fields outside `allowed`.
     pub fn parse(bytes: &[u8], allowed: &[&str]) -> Result<Body, WebError> {
-        let v: Value = serde_json::from_slice(bytes).map_err(|e| WebError::BadRequest(format!("JSON body: {e}")))?;
-        let Value::Object(map) = v else { return Err(WebError::BadRequest("JSON body must be an object".into())) };
+        let v: Value = serde_json::from_slice(bytes)
+            .map_err(|e| WebError::BadRequest(format!("JSON body: {e}")))?;
+        let Value::Object(map) = v else {
+            return Err(WebError::BadRequest("JSON body must be an object".into()));
+        };
         if let Some(k) = map.keys().find(|k| !allowed.contains(&k.as_str())) {
             return Err(WebError::BadRequest(format!("unknown field {k:?}")));
         }
-        Ok(Body { map, problems: Problems::default() })
+        Ok(Body {
+            map,
+            problems: Problems::default(),
+        })
     }
 
     /// A text field (`None` when absent); numbers are accepted as their decimal text.
@@ -59,7 +65,11 @@ impl Body {
 
     /// Errors found while reading, before domain validation.
     pub fn check(&mut self) -> Result<(), WebError> {
-        if self.problems.is_empty() { Ok(()) } else { Err(WebError::Invalid(std::mem::take(&mut self.problems))) }
+        if self.problems.is_empty() {
+            Ok(())
+        } else {
+            Err(WebError::Invalid(std::mem::take(&mut self.problems)))
+        }
     }
 }
 

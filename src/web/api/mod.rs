@@ -5,10 +5,10 @@
 pub mod admins;
 pub mod customers;
 mod fields;
-pub mod plans;
-pub mod routers;
 pub mod openapi;
+pub mod plans;
 pub mod roles;
+pub mod routers;
 
 use super::http::{self, Req, Resp};
 use super::router::WebError;

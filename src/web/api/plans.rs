@@ -12,9 +12,23 @@ use serde_json::json;
 use std::sync::Arc;
 
 const FIELDS: &[&str] = &[
-    "name", "kind", "price", "duration_days", "duration_hours", "download", "upload", "shared_users",
-    "burst_download", "burst_upload", "burst_threshold_download", "burst_threshold_upload", "burst_time",
-    "local_address", "remote_address", "active", "description",
+    "name",
+    "kind",
+    "price",
+    "duration_days",
+    "duration_hours",
+    "download",
+    "upload",
+    "shared_users",
+    "burst_download",
+    "burst_upload",
+    "burst_threshold_download",
+    "burst_threshold_upload",
+    "burst_time",
+    "local_address",
+    "remote_address",
+    "active",
+    "description",
 ];
 
 fn apply(b: &mut Body, d: &mut PlanDraft) {
@@ -28,8 +42,14 @@ fn apply(b: &mut Body, d: &mut PlanDraft) {
     set(&mut d.shared_users, b.integer("shared_users"));
     set(&mut d.burst_download, b.text("burst_download"));
     set(&mut d.burst_upload, b.text("burst_upload"));
-    set(&mut d.burst_threshold_download, b.text("burst_threshold_download"));
-    set(&mut d.burst_threshold_upload, b.text("burst_threshold_upload"));
+    set(
+        &mut d.burst_threshold_download,
+        b.text("burst_threshold_download"),
+    );
+    set(
+        &mut d.burst_threshold_upload,
+        b.text("burst_threshold_upload"),
+    );
     set(&mut d.burst_time, b.integer("burst_time"));
     set(&mut d.local_address, b.text("local_address"));
     set(&mut d.remote_address, b.text("remote_address"));
@@ -46,30 +66,52 @@ pub async fn list(cx: Arc<Ctx>, _req: Req) -> Out {
 
 pub async fn get(cx: Arc<Ctx>, req: Req) -> Out {
     let id = req.id(0).ok_or(WebError::NotFound)?;
-    let p = cx.app.store.read_async(move |r| r.get::<Plan>(id)).await?.ok_or(WebError::NotFound)?;
+    let p = cx
+        .app
+        .store
+        .read_async(move |r| r.get::<Plan>(id))
+        .await?
+        .ok_or(WebError::NotFound)?;
     Ok(http::json(StatusCode::OK, &p))
 }
 
 pub async fn create(cx: Arc<Ctx>, req: Req) -> Out {
     let mut b = Body::parse(&req.body, FIELDS)?;
-    let mut d = PlanDraft { shared_users: "1".into(), active: true, ..Default::default() };
+    let mut d = PlanDraft {
+        shared_users: "1".into(),
+        active: true,
+        ..Default::default()
+    };
     apply(&mut b, &mut d);
     b.check()?;
     let (actor, now) = (cx.actor(), cx.now);
-    let p = cx.app.store.write_async(move |w| plan::create(w, now, &actor, &d)).await?;
+    let p = cx
+        .app
+        .store
+        .write_async(move |w| plan::create(w, now, &actor, &d))
+        .await?;
     cx.app.enforcer.plans_changed(cx.cause());
     Ok(http::json(StatusCode::CREATED, &p))
 }
 
 pub async fn patch(cx: Arc<Ctx>, req: Req) -> Out {
     let id = req.id(0).ok_or(WebError::NotFound)?;
-    let cur = cx.app.store.read_async(move |r| r.get::<Plan>(id)).await?.ok_or(WebError::NotFound)?;
+    let cur = cx
+        .app
+        .store
+        .read_async(move |r| r.get::<Plan>(id))
+        .await?
+        .ok_or(WebError::NotFound)?;
     let mut b = Body::parse(&req.body, FIELDS)?;
     let mut d = draft_of(&cur);
     apply(&mut b, &mut d);
     b.check()?;
     let (actor, now) = (cx.actor(), cx.now);
-    let p = cx.app.store.write_async(move |w| plan::update(w, now, &actor, id, &d)).await?;
+    let p = cx
+        .app
+        .store
+        .write_async(move |w| plan::update(w, now, &actor, id, &d))
+        .await?;
     cx.app.enforcer.plans_changed(cx.cause());
     Ok(http::json(StatusCode::OK, &p))
 }
@@ -77,6 +119,9 @@ pub async fn patch(cx: Arc<Ctx>, req: Req) -> Out {
 pub async fn delete(cx: Arc<Ctx>, req: Req) -> Out {
     let id = req.id(0).ok_or(WebError::NotFound)?;
     let (actor, now) = (cx.actor(), cx.now);
-    cx.app.store.write_async(move |w| plan::delete(w, now, &actor, id)).await?;
+    cx.app
+        .store
+        .write_async(move |w| plan::delete(w, now, &actor, id))
+        .await?;
     Ok(http::json(StatusCode::OK, &json!({ "deleted": id })))
 }

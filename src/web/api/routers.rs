@@ -10,8 +10,19 @@ use hyper::StatusCode;
 use serde_json::{Value, json};
 use std::sync::Arc;
 
-const FIELDS: &[&str] =
-    &["name", "host", "port", "tls", "tls_fingerprint", "username", "password", "login_method", "hotspot_server", "pppoe", "note"];
+const FIELDS: &[&str] = &[
+    "name",
+    "host",
+    "port",
+    "tls",
+    "tls_fingerprint",
+    "username",
+    "password",
+    "login_method",
+    "hotspot_server",
+    "pppoe",
+    "note",
+];
 
 fn view(r: &Router, st: &RouterState) -> Value {
     let mut v = r.view();
@@ -56,7 +67,11 @@ pub async fn list(cx: Arc<Ctx>, _req: Req) -> Out {
 }
 
 async fn load(cx: &Ctx, id: u64) -> Result<(Router, RouterState), WebError> {
-    let (r, st) = cx.app.store.read_async(move |r| Ok::<_, StoreError>((r.get::<Router>(id)?, router::state(r, id)?))).await?;
+    let (r, st) = cx
+        .app
+        .store
+        .read_async(move |r| Ok::<_, StoreError>((r.get::<Router>(id)?, router::state(r, id)?)))
+        .await?;
     Ok((r.ok_or(WebError::NotFound)?, st))
 }
 
@@ -67,13 +82,23 @@ pub async fn get(cx: Arc<Ctx>, req: Req) -> Out {
 
 pub async fn create(cx: Arc<Ctx>, req: Req) -> Out {
     let mut b = Body::parse(&req.body, FIELDS)?;
-    let mut d = RouterDraft { login_method: "auto".into(), ..Default::default() };
+    let mut d = RouterDraft {
+        login_method: "auto".into(),
+        ..Default::default()
+    };
     apply(&mut b, &mut d);
     b.check()?;
     let (actor, now, secrets) = (cx.actor(), cx.now, cx.app.secrets.clone());
-    let r = cx.app.store.write_async(move |w| router::create(w, now, &actor, &secrets, &d)).await?;
+    let r = cx
+        .app
+        .store
+        .write_async(move |w| router::create(w, now, &actor, &secrets, &d))
+        .await?;
     cx.app.enforcer.router_saved(r.id);
-    Ok(http::json(StatusCode::CREATED, &view(&r, &RouterState::default())))
+    Ok(http::json(
+        StatusCode::CREATED,
+        &view(&r, &RouterState::default()),
+    ))
 }
 
 pub async fn patch(cx: Arc<Ctx>, req: Req) -> Out {
@@ -96,7 +121,11 @@ pub async fn patch(cx: Arc<Ctx>, req: Req) -> Out {
     apply(&mut b, &mut d);
     b.check()?;
     let (actor, now, secrets) = (cx.actor(), cx.now, cx.app.secrets.clone());
-    let r = cx.app.store.write_async(move |w| router::update(w, now, &actor, &secrets, id, &d)).await?;
+    let r = cx
+        .app
+        .store
+        .write_async(move |w| router::update(w, now, &actor, &secrets, id, &d))
+        .await?;
     cx.app.enforcer.router_saved(id);
     let (_, st) = load(&cx, id).await?;
     Ok(http::json(StatusCode::OK, &view(&r, &st)))
@@ -105,7 +134,10 @@ pub async fn patch(cx: Arc<Ctx>, req: Req) -> Out {
 pub async fn delete(cx: Arc<Ctx>, req: Req) -> Out {
     let id = req.id(0).ok_or(WebError::NotFound)?;
     let (actor, now) = (cx.actor(), cx.now);
-    cx.app.store.write_async(move |w| router::delete(w, now, &actor, id)).await?;
+    cx.app
+        .store
+        .write_async(move |w| router::delete(w, now, &actor, id))
+        .await?;
     cx.app.enforcer.router_deleted(id);
     Ok(http::json(StatusCode::OK, &json!({ "deleted": id })))
 }
@@ -114,5 +146,8 @@ pub async fn sync(cx: Arc<Ctx>, req: Req) -> Out {
     let id = req.id(0).ok_or(WebError::NotFound)?;
     load(&cx, id).await?;
     cx.app.enforcer.sync_now(id, cx.cause());
-    Ok(http::json(StatusCode::ACCEPTED, &json!({ "sync": "started" })))
+    Ok(http::json(
+        StatusCode::ACCEPTED,
+        &json!({ "sync": "started" }),
+    ))
 }

@@ -57,15 +57,27 @@ pub fn query_from(req: &Req) -> CustomerQuery {
 }
 
 async fn names(cx: &Ctx) -> Result<(Vec<Router>, Vec<Plan>), WebError> {
-    Ok(cx.app.store.read_async(|r| Ok::<_, StoreError>((r.list::<Router>()?, r.list::<Plan>()?))).await?)
+    Ok(cx
+        .app
+        .store
+        .read_async(|r| Ok::<_, StoreError>((r.list::<Router>()?, r.list::<Plan>()?)))
+        .await?)
 }
 
 fn link_with(req: &Req, key: &str, value: &str) -> String {
-    let mut q: Vec<(String, String)> = req.query.iter().filter(|(k, _)| k != key && k != "page" && k != "lang").cloned().collect();
+    let mut q: Vec<(String, String)> = req
+        .query
+        .iter()
+        .filter(|(k, _)| k != key && k != "page" && k != "lang")
+        .cloned()
+        .collect();
     if !value.is_empty() {
         q.push((key.into(), value.into()));
     }
-    format!("/customers?{}", serde_urlencoded::to_string(q).unwrap_or_default())
+    format!(
+        "/customers?{}",
+        serde_urlencoded::to_string(q).unwrap_or_default()
+    )
 }
 
 pub async fn list(cx: Arc<Ctx>, req: Req) -> Out {
@@ -79,14 +91,24 @@ pub async fn list(cx: Arc<Ctx>, req: Req) -> Out {
     let group = req.query("group").unwrap_or("");
     let group_key = |c: &Customer| -> String {
         match group {
-            "plan" => plan_name.get(&c.plan_id).copied().unwrap_or("?").to_string(),
-            "router" => router_name.get(&c.router_id).copied().unwrap_or("?").to_string(),
-            "status" => cx.t(match c.shown(now) {
-                Shown::Active => Msg::Active,
-                Shown::Expired => Msg::Expired,
-                Shown::Suspended => Msg::Suspended,
-                Shown::Disabled => Msg::Disabled,
-            }).to_string(),
+            "plan" => plan_name
+                .get(&c.plan_id)
+                .copied()
+                .unwrap_or("?")
+                .to_string(),
+            "router" => router_name
+                .get(&c.router_id)
+                .copied()
+                .unwrap_or("?")
+                .to_string(),
+            "status" => cx
+                .t(match c.shown(now) {
+                    Shown::Active => Msg::Active,
+                    Shown::Expired => Msg::Expired,
+                    Shown::Suspended => Msg::Suspended,
+                    Shown::Disabled => Msg::Disabled,
+                })
+                .to_string(),
             "kind" => kind_label(&cx, c.kind).to_string(),
             _ => String::new(),
         }
@@ -95,19 +117,45 @@ pub async fn list(cx: Arc<Ctx>, req: Req) -> Out {
     if !group.is_empty() {
         items.sort_by_key(&group_key);
     }
-    let pages = if query.per == 0 { 1 } else { page_data.total.div_ceil(query.per).max(1) };
+    let pages = if query.per == 0 {
+        1
+    } else {
+        page_data.total.div_ceil(query.per).max(1)
+    };
     let opt = |v: String, l: String| (v, l);
     let q = |k: &str| req.query(k).unwrap_or("").to_string();
     let sort_link = |col: SortBy| {
-        let desc = if query.sort == col && !query.desc { "1" } else { "" };
-        let mut qs: Vec<(String, String)> = req.query.iter().filter(|(k, _)| !["sort", "desc", "page", "lang"].contains(&k.as_str())).cloned().collect();
+        let desc = if query.sort == col && !query.desc {
+            "1"
+        } else {
+            ""
+        };
+        let mut qs: Vec<(String, String)> = req
+            .query
+            .iter()
+            .filter(|(k, _)| !["sort", "desc", "page", "lang"].contains(&k.as_str()))
+            .cloned()
+            .collect();
         qs.push(("sort".into(), col.id().into()));
         if !desc.is_empty() {
             qs.push(("desc".into(), "1".into()));
         }
-        format!("/customers?{}", serde_urlencoded::to_string(qs).unwrap_or_default())
+        format!(
+            "/customers?{}",
+            serde_urlencoded::to_string(qs).unwrap_or_default()
+        )
     };
-    let mut last_group = None;
+    // Each row with the group header that starts before it, if any.
+    let mut last_group: Option<String> = None;
+    let rows: Vec<(Option<String>, &Customer)> = items
+        .iter()
+        .map(|c| {
+            let g = group_key(c);
+            let header = (!group.is_empty() && last_group.as_ref() != Some(&g)).then(|| g.clone());
+            last_group = Some(g);
+            (header, c)
+        })
+        .collect();
     let body = html! {
         (layout::notice(&cx, req.query("notice")))
         @if req.query("notice") == Some("imported") { p.notice { (cx.t(Msg::Imported)) } }
@@ -155,12 +203,8 @@ pub async fn list(cx: Arc<Ctx>, req: Req) -> Out {
                 th { a href=(sort_link(SortBy::Created)) { (cx.t(Msg::CreatedDate)) } }
             } }
             tbody {
-                @for (i, c) in items.iter().enumerate() {
-                    @let g = group_key(c);
-                    @if !group.is_empty() && last_group.as_ref() != Some(&g) {
-                        tr.group { th colspan="9" { (g) } }
-                        @let _ = { last_group = Some(g.clone()); };
-                    }
+                @for (i, (header, c)) in rows.iter().enumerate() {
+                    @if let Some(g) = header { tr.group { th colspan="9" { (g) } } }
                     tr {
                         td.num { (query.page * query.per + i + 1) }
                         td { a href={ "/customers/" (c.id) } { (c.name) } }
@@ -184,7 +228,10 @@ pub async fn list(cx: Arc<Ctx>, req: Req) -> Out {
             }
         }
     };
-    Ok(http::html(StatusCode::OK, page(&cx, cx.t(Msg::MenuCustomers), body)))
+    Ok(http::html(
+        StatusCode::OK,
+        page(&cx, cx.t(Msg::MenuCustomers), body),
+    ))
 }
 
 pub fn status_text(cx: &Ctx, s: Shown) -> &'static str {
@@ -196,42 +243,75 @@ pub fn status_text(cx: &Ctx, s: Shown) -> &'static str {
     })
 }
 
-fn form_page(cx: &Ctx, existing: Option<&Customer>, d: &CustomerDraft, routers: &[Router], plans: &[Plan], p: &Problems) -> Markup {
-    let action = existing.map_or_else(|| "/customers".to_string(), |c| format!("/customers/{}", c.id));
-    let kinds: Vec<(String, String)> = CustomerKind::ALL.iter().map(|k| (k.id().into(), kind_label(cx, *k).into())).collect();
-    let router_opts: Vec<(String, String)> = routers.iter().map(|r| (r.id.to_string(), r.name.clone())).collect();
+fn form_page(
+    cx: &Ctx,
+    existing: Option<&Customer>,
+    d: &CustomerDraft,
+    routers: &[Router],
+    plans: &[Plan],
+    p: &Problems,
+) -> Markup {
+    let action = existing.map_or_else(
+        || "/customers".to_string(),
+        |c| format!("/customers/{}", c.id),
+    );
+    let kinds: Vec<(String, String)> = CustomerKind::ALL
+        .iter()
+        .map(|k| (k.id().into(), kind_label(cx, *k).into()))
+        .collect();
+    let router_opts: Vec<(String, String)> = routers
+        .iter()
+        .map(|r| (r.id.to_string(), r.name.clone()))
+        .collect();
     let plan_opts: Vec<(String, String)> = plans
         .iter()
         .filter(|pl| pl.active || d.plan_id == pl.id.to_string())
-        .map(|pl| (pl.id.to_string(), format!("{} ({}, {})", pl.name, pl.kind.id(), cx.money(pl.price))))
+        .map(|pl| {
+            (
+                pl.id.to_string(),
+                format!("{} ({}, {})", pl.name, pl.kind.id(), cx.money(pl.price)),
+            )
+        })
         .collect();
-    let statuses: Vec<(String, String)> = [("active", Msg::Active), ("suspended", Msg::Suspended), ("disabled", Msg::Disabled)]
-        .iter()
-        .map(|(v, m)| (v.to_string(), cx.t(*m).to_string()))
-        .collect();
-    let title = if existing.is_some() { cx.t(Msg::EditCustomer) } else { cx.t(Msg::NewCustomer) };
-    page(cx, title, html! {
-        (layout::problems_summary(cx, p))
-        form method="post" action=(action) {
-            (csrf(cx))
-            (select(cx, p, "kind", Msg::Kind, &kinds, &d.kind))
-            (input(cx, p, "name", Msg::Name, "text", &d.name, true))
-            (input(cx, p, "reg_no", Msg::RegNo, "text", &d.reg_no, false))
-            (input(cx, p, "contact_person", Msg::ContactPerson, "text", &d.contact_person, false))
-            (input(cx, p, "phone", Msg::Phone, "tel", &d.phone, false))
-            (input(cx, p, "email", Msg::Email, "email", &d.email, false))
-            (textarea(cx, p, "address", Msg::Address, &d.address))
-            (input(cx, p, "login", Msg::Username, "text", &d.login, true))
-            (input(cx, p, "password", Msg::Password, "text", &d.password, true))
-            (select(cx, p, "router_id", Msg::MenuRouters, &router_opts, &d.router_id))
-            (select(cx, p, "plan_id", Msg::MenuPlans, &plan_opts, &d.plan_id))
-            (select(cx, p, "status", Msg::Status, &statuses, &d.status))
-            (input(cx, p, "expires_at", Msg::ExpiryDate, "datetime-local", &d.expires_at, true))
-            (textarea(cx, p, "note", Msg::Note, &d.note))
-            button type="submit" { (cx.t(Msg::Save)) } " "
-            a.button.secondary href=(existing.map_or_else(|| "/customers".to_string(), |c| format!("/customers/{}", c.id))) { (cx.t(Msg::Back)) }
-        }
-    })
+    let statuses: Vec<(String, String)> = [
+        ("active", Msg::Active),
+        ("suspended", Msg::Suspended),
+        ("disabled", Msg::Disabled),
+    ]
+    .iter()
+    .map(|(v, m)| (v.to_string(), cx.t(*m).to_string()))
+    .collect();
+    let title = if existing.is_some() {
+        cx.t(Msg::EditCustomer)
+    } else {
+        cx.t(Msg::NewCustomer)
+    };
+    page(
+        cx,
+        title,
+        html! {
+            (layout::problems_summary(cx, p))
+            form method="post" action=(action) {
+                (csrf(cx))
+                (select(cx, p, "kind", Msg::Kind, &kinds, &d.kind))
+                (input(cx, p, "name", Msg::Name, "text", &d.name, true))
+                (input(cx, p, "reg_no", Msg::RegNo, "text", &d.reg_no, false))
+                (input(cx, p, "contact_person", Msg::ContactPerson, "text", &d.contact_person, false))
+                (input(cx, p, "phone", Msg::Phone, "tel", &d.phone, false))
+                (input(cx, p, "email", Msg::Email, "email", &d.email, false))
+                (textarea(cx, p, "address", Msg::Address, &d.address))
+                (input(cx, p, "login", Msg::Username, "text", &d.login, true))
+                (input(cx, p, "password", Msg::Password, "text", &d.password, true))
+                (select(cx, p, "router_id", Msg::MenuRouters, &router_opts, &d.router_id))
+                (select(cx, p, "plan_id", Msg::MenuPlans, &plan_opts, &d.plan_id))
+                (select(cx, p, "status", Msg::Status, &statuses, &d.status))
+                (input(cx, p, "expires_at", Msg::ExpiryDate, "datetime-local", &d.expires_at, true))
+                (textarea(cx, p, "note", Msg::Note, &d.note))
+                button type="submit" { (cx.t(Msg::Save)) } " "
+                a.button.secondary href=(existing.map_or_else(|| "/customers".to_string(), |c| format!("/customers/{}", c.id))) { (cx.t(Msg::Back)) }
+            }
+        },
+    )
 }
 
 pub fn draft_from_form(f: &Form) -> CustomerDraft {
@@ -254,7 +334,9 @@ pub fn draft_from_form(f: &Form) -> CustomerDraft {
 }
 
 fn local_input(cx: &Ctx, t: jiff::Timestamp) -> String {
-    t.to_zoned_datetime(cx.tz.clone()).strftime("%Y-%m-%dT%H:%M").to_string()
+    t.to_zoned_datetime(cx.tz.clone())
+        .strftime("%Y-%m-%dT%H:%M")
+        .to_string()
 }
 
 pub fn draft_of(cx: &Ctx, c: &Customer) -> CustomerDraft {
@@ -286,32 +368,56 @@ pub async fn new_form(cx: Arc<Ctx>, _req: Req) -> Out {
     let d = CustomerDraft {
         kind: "individual".into(),
         status: "active".into(),
-        router_id: routers.first().map(|r| r.id.to_string()).unwrap_or_default(),
-        plan_id: plans.iter().find(|p| p.active).map(|p| p.id.to_string()).unwrap_or_default(),
+        router_id: routers
+            .first()
+            .map(|r| r.id.to_string())
+            .unwrap_or_default(),
+        plan_id: plans
+            .iter()
+            .find(|p| p.active)
+            .map(|p| p.id.to_string())
+            .unwrap_or_default(),
         expires_at: local_input(&cx, cx.now),
         ..Default::default()
     };
-    Ok(http::html(StatusCode::OK, form_page(&cx, None, &d, &routers, &plans, &Problems::default())))
+    Ok(http::html(
+        StatusCode::OK,
+        form_page(&cx, None, &d, &routers, &plans, &Problems::default()),
+    ))
 }
 
 pub async fn create(cx: Arc<Ctx>, req: Req) -> Out {
     let d = draft_from_form(&req.form);
     let (actor, now, tz, draft) = (cx.actor(), cx.now, cx.tz.clone(), d.clone());
-    match cx.app.store.write_async(move |w| customer::create(w, now, &actor, &tz, draft, false)).await {
+    match cx
+        .app
+        .store
+        .write_async(move |w| customer::create(w, now, &actor, &tz, draft, false))
+        .await
+    {
         Ok(c) => {
-            cx.app.enforcer.customers_changed(&[c.router_id], &[c.id], cx.cause());
+            cx.app
+                .enforcer
+                .customers_changed(&[c.router_id], &[c.id], cx.cause());
             Ok(http::redirect(&format!("/customers/{}?notice=saved", c.id)))
         }
         Err(Error::Invalid(p)) => {
             let (routers, plans) = names(&cx).await?;
-            Ok(http::html(StatusCode::UNPROCESSABLE_ENTITY, form_page(&cx, None, &d, &routers, &plans, &p)))
+            Ok(http::html(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                form_page(&cx, None, &d, &routers, &plans, &p),
+            ))
         }
         Err(e) => Err(e.into()),
     }
 }
 
 async fn load(cx: &Ctx, id: u64) -> Result<Customer, WebError> {
-    cx.app.store.read_async(move |r| r.get::<Customer>(id)).await?.ok_or(WebError::NotFound)
+    cx.app
+        .store
+        .read_async(move |r| r.get::<Customer>(id))
+        .await?
+        .ok_or(WebError::NotFound)
 }
 
 pub async fn show(cx: Arc<Ctx>, req: Req) -> Out {
@@ -324,9 +430,11 @@ pub async fn show(cx: Arc<Ctx>, req: Req) -> Out {
         .await?;
     let can_edit = cx.can(Menu::Customers, Level::Edit);
     let now = cx.now;
-    let action = |path: &str, label: Msg, class: &str| html! {
-        form.inline method="post" action={ "/customers/" (c.id) "/" (path) } {
-            (csrf(&cx)) button class=(class) type="submit" { (cx.t(label)) }
+    let action = |path: &str, label: Msg, class: &str| {
+        html! {
+            form.inline method="post" action={ "/customers/" (c.id) "/" (path) } {
+                (csrf(&cx)) button class=(class) type="submit" { (cx.t(label)) }
+            }
         }
     };
     let body = html! {
@@ -379,22 +487,42 @@ pub async fn show(cx: Arc<Ctx>, req: Req) -> Out {
 pub async fn edit_form(cx: Arc<Ctx>, req: Req) -> Out {
     let c = load(&cx, req.id(0).ok_or(WebError::NotFound)?).await?;
     let (routers, plans) = names(&cx).await?;
-    Ok(http::html(StatusCode::OK, form_page(&cx, Some(&c), &draft_of(&cx, &c), &routers, &plans, &Problems::default())))
+    Ok(http::html(
+        StatusCode::OK,
+        form_page(
+            &cx,
+            Some(&c),
+            &draft_of(&cx, &c),
+            &routers,
+            &plans,
+            &Problems::default(),
+        ),
+    ))
 }
 
 pub async fn update(cx: Arc<Ctx>, req: Req) -> Out {
     let id = req.id(0).ok_or(WebError::NotFound)?;
     let d = draft_from_form(&req.form);
     let (actor, now, tz, draft) = (cx.actor(), cx.now, cx.tz.clone(), d.clone());
-    match cx.app.store.write_async(move |w| customer::update(w, now, &actor, &tz, id, draft)).await {
+    match cx
+        .app
+        .store
+        .write_async(move |w| customer::update(w, now, &actor, &tz, id, draft))
+        .await
+    {
         Ok((c, touched)) => {
-            cx.app.enforcer.customers_changed(&touched, &[c.id], cx.cause());
+            cx.app
+                .enforcer
+                .customers_changed(&touched, &[c.id], cx.cause());
             Ok(http::redirect(&format!("/customers/{id}?notice=saved")))
         }
         Err(Error::Invalid(p)) => {
             let existing = load(&cx, id).await?;
             let (routers, plans) = names(&cx).await?;
-            Ok(http::html(StatusCode::UNPROCESSABLE_ENTITY, form_page(&cx, Some(&existing), &d, &routers, &plans, &p)))
+            Ok(http::html(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                form_page(&cx, Some(&existing), &d, &routers, &plans, &p),
+            ))
         }
         Err(e) => Err(e.into()),
     }
@@ -403,8 +531,14 @@ pub async fn update(cx: Arc<Ctx>, req: Req) -> Out {
 async fn set_status(cx: Arc<Ctx>, req: Req, status: Status) -> Out {
     let id = req.id(0).ok_or(WebError::NotFound)?;
     let (actor, now) = (cx.actor(), cx.now);
-    let (c, touched) = cx.app.store.write_async(move |w| customer::set_status(w, now, &actor, id, status)).await?;
-    cx.app.enforcer.customers_changed(&touched, &[c.id], cx.cause());
+    let (c, touched) = cx
+        .app
+        .store
+        .write_async(move |w| customer::set_status(w, now, &actor, id, status))
+        .await?;
+    cx.app
+        .enforcer
+        .customers_changed(&touched, &[c.id], cx.cause());
     Ok(http::redirect(&format!("/customers/{id}?notice=saved")))
 }
 
@@ -433,7 +567,17 @@ pub async fn delete(cx: Arc<Ctx>, req: Req) -> Out {
     let id = req.id(0).ok_or(WebError::NotFound)?;
     let (actor, now) = (cx.actor(), cx.now);
     // Financial history (payments, bills) arrives with billing; until then nothing blocks a delete.
-    let (deleted, touched) = cx.app.store.write_async(move |w| customer::delete_or_archive(w, now, &actor, id, false)).await?;
-    cx.app.enforcer.customers_changed(&touched, &[id], cx.cause());
-    Ok(http::redirect(if deleted { "/customers?notice=deleted" } else { "/customers?notice=saved" }))
+    let (deleted, touched) = cx
+        .app
+        .store
+        .write_async(move |w| customer::delete_or_archive(w, now, &actor, id, false))
+        .await?;
+    cx.app
+        .enforcer
+        .customers_changed(&touched, &[id], cx.cause());
+    Ok(http::redirect(if deleted {
+        "/customers?notice=deleted"
+    } else {
+        "/customers?notice=saved"
+    }))
 }

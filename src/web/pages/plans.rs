@@ -79,52 +79,66 @@ pub async fn list(cx: Arc<Ctx>, req: Req) -> Out {
             } }
         }
     };
-    Ok(http::html(StatusCode::OK, page(&cx, cx.t(Msg::MenuPlans), body)))
+    Ok(http::html(
+        StatusCode::OK,
+        page(&cx, cx.t(Msg::MenuPlans), body),
+    ))
 }
 
 fn form_page(cx: &Ctx, existing: Option<&Plan>, d: &PlanDraft, p: &Problems) -> Markup {
     let action = existing.map_or_else(|| "/plans".to_string(), |pl| format!("/plans/{}", pl.id));
-    let kinds: Vec<(String, String)> = ServiceKind::ALL.iter().map(|k| (k.id().to_string(), kind_label(cx, *k).to_string())).collect();
+    let kinds: Vec<(String, String)> = ServiceKind::ALL
+        .iter()
+        .map(|k| (k.id().to_string(), kind_label(cx, *k).to_string()))
+        .collect();
     let can_edit = cx.can(Menu::Plans, Level::Edit);
-    let title = if existing.is_some() { cx.t(Msg::EditPlan) } else { cx.t(Msg::NewPlan) };
-    page(cx, title, html! {
-        (layout::problems_summary(cx, p))
-        form method="post" action=(action) {
-            (csrf(cx))
-            (input(cx, p, "name", Msg::Name, "text", &d.name, true))
-            (select(cx, p, "kind", Msg::Kind, &kinds, &d.kind))
-            (input(cx, p, "price", Msg::PriceMinor, "number", &d.price, true))
-            (input(cx, p, "duration_days", Msg::Days, "number", &d.duration_days, false))
-            (input(cx, p, "duration_hours", Msg::Hours, "number", &d.duration_hours, false))
-            (input(cx, p, "download", Msg::Download, "text", &d.download, true))
-            (input(cx, p, "upload", Msg::Upload, "text", &d.upload, true))
-            (input(cx, p, "shared_users", Msg::SharedUsers, "number", &d.shared_users, false))
-            fieldset {
-                legend { (cx.t(Msg::Burst)) }
-                (input(cx, p, "burst_download", Msg::BurstDownload, "text", &d.burst_download, false))
-                (input(cx, p, "burst_upload", Msg::BurstUpload, "text", &d.burst_upload, false))
-                (input(cx, p, "burst_threshold_download", Msg::BurstThresholdDownload, "text", &d.burst_threshold_download, false))
-                (input(cx, p, "burst_threshold_upload", Msg::BurstThresholdUpload, "text", &d.burst_threshold_upload, false))
-                (input(cx, p, "burst_time", Msg::BurstTime, "number", &d.burst_time, false))
-            }
-            fieldset {
-                legend { (cx.t(Msg::Pppoe)) }
-                (input(cx, p, "local_address", Msg::LocalAddress, "text", &d.local_address, false))
-                (input(cx, p, "remote_address", Msg::RemoteAddress, "text", &d.remote_address, false))
-            }
-            (checkbox(cx, "active", Msg::Active, d.active))
-            (textarea(cx, p, "description", Msg::Description, &d.description))
-            @if let Some(pl) = existing { p.muted { (cx.t(Msg::Profile)) ": " code { (pl.profile) } " — " (pl.rate_limit()) } }
-            @if can_edit { button type="submit" { (cx.t(Msg::Save)) } " " }
-            a.button.secondary href="/plans" { (cx.t(Msg::Back)) }
-        }
-        @if let Some(pl) = existing.filter(|_| can_edit) {
-            form method="post" action={ "/plans/" (pl.id) "/delete" } {
+    let title = if existing.is_some() {
+        cx.t(Msg::EditPlan)
+    } else {
+        cx.t(Msg::NewPlan)
+    };
+    page(
+        cx,
+        title,
+        html! {
+            (layout::problems_summary(cx, p))
+            form method="post" action=(action) {
                 (csrf(cx))
-                button.danger type="submit" data-confirm=(cx.t(Msg::ConfirmDelete)) { (cx.t(Msg::Delete)) }
+                (input(cx, p, "name", Msg::Name, "text", &d.name, true))
+                (select(cx, p, "kind", Msg::Kind, &kinds, &d.kind))
+                (input(cx, p, "price", Msg::PriceMinor, "number", &d.price, true))
+                (input(cx, p, "duration_days", Msg::Days, "number", &d.duration_days, false))
+                (input(cx, p, "duration_hours", Msg::Hours, "number", &d.duration_hours, false))
+                (input(cx, p, "download", Msg::Download, "text", &d.download, true))
+                (input(cx, p, "upload", Msg::Upload, "text", &d.upload, true))
+                (input(cx, p, "shared_users", Msg::SharedUsers, "number", &d.shared_users, false))
+                fieldset {
+                    legend { (cx.t(Msg::Burst)) }
+                    (input(cx, p, "burst_download", Msg::BurstDownload, "text", &d.burst_download, false))
+                    (input(cx, p, "burst_upload", Msg::BurstUpload, "text", &d.burst_upload, false))
+                    (input(cx, p, "burst_threshold_download", Msg::BurstThresholdDownload, "text", &d.burst_threshold_download, false))
+                    (input(cx, p, "burst_threshold_upload", Msg::BurstThresholdUpload, "text", &d.burst_threshold_upload, false))
+                    (input(cx, p, "burst_time", Msg::BurstTime, "number", &d.burst_time, false))
+                }
+                fieldset {
+                    legend { (cx.t(Msg::Pppoe)) }
+                    (input(cx, p, "local_address", Msg::LocalAddress, "text", &d.local_address, false))
+                    (input(cx, p, "remote_address", Msg::RemoteAddress, "text", &d.remote_address, false))
+                }
+                (checkbox(cx, "active", Msg::Active, d.active))
+                (textarea(cx, p, "description", Msg::Description, &d.description))
+                @if let Some(pl) = existing { p.muted { (cx.t(Msg::Profile)) ": " code { (pl.profile) } " — " (pl.rate_limit()) } }
+                @if can_edit { button type="submit" { (cx.t(Msg::Save)) } " " }
+                a.button.secondary href="/plans" { (cx.t(Msg::Back)) }
             }
-        }
-    })
+            @if let Some(pl) = existing.filter(|_| can_edit) {
+                form method="post" action={ "/plans/" (pl.id) "/delete" } {
+                    (csrf(cx))
+                    button.danger type="submit" data-confirm=(cx.t(Msg::ConfirmDelete)) { (cx.t(Msg::Delete)) }
+                }
+            }
+        },
+    )
 }
 
 pub fn draft_from_form(f: &Form) -> PlanDraft {
@@ -159,11 +173,26 @@ pub fn draft_of(p: &Plan) -> PlanDraft {
         duration_hours: p.duration_hours.to_string(),
         download: p.download.clone(),
         upload: p.upload.clone(),
-        burst_download: b.as_ref().map(|b| b.download_rate.clone()).unwrap_or_default(),
-        burst_upload: b.as_ref().map(|b| b.upload_rate.clone()).unwrap_or_default(),
-        burst_threshold_download: b.as_ref().map(|b| b.download_threshold.clone()).unwrap_or_default(),
-        burst_threshold_upload: b.as_ref().map(|b| b.upload_threshold.clone()).unwrap_or_default(),
-        burst_time: b.as_ref().map(|b| b.time_secs.to_string()).unwrap_or_default(),
+        burst_download: b
+            .as_ref()
+            .map(|b| b.download_rate.clone())
+            .unwrap_or_default(),
+        burst_upload: b
+            .as_ref()
+            .map(|b| b.upload_rate.clone())
+            .unwrap_or_default(),
+        burst_threshold_download: b
+            .as_ref()
+            .map(|b| b.download_threshold.clone())
+            .unwrap_or_default(),
+        burst_threshold_upload: b
+            .as_ref()
+            .map(|b| b.upload_threshold.clone())
+            .unwrap_or_default(),
+        burst_time: b
+            .as_ref()
+            .map(|b| b.time_secs.to_string())
+            .unwrap_or_default(),
         shared_users: p.shared_users.to_string(),
         local_address: p.local_address.clone(),
         remote_address: p.remote_address.clone(),
@@ -173,44 +202,76 @@ pub fn draft_of(p: &Plan) -> PlanDraft {
 }
 
 pub async fn new_form(cx: Arc<Ctx>, _req: Req) -> Out {
-    let d = PlanDraft { kind: "hotspot".into(), duration_days: "30".into(), shared_users: "1".into(), active: true, ..Default::default() };
-    Ok(http::html(StatusCode::OK, form_page(&cx, None, &d, &Problems::default())))
+    let d = PlanDraft {
+        kind: "hotspot".into(),
+        duration_days: "30".into(),
+        shared_users: "1".into(),
+        active: true,
+        ..Default::default()
+    };
+    Ok(http::html(
+        StatusCode::OK,
+        form_page(&cx, None, &d, &Problems::default()),
+    ))
 }
 
 pub async fn create(cx: Arc<Ctx>, req: Req) -> Out {
     let d = draft_from_form(&req.form);
     let (actor, now, draft) = (cx.actor(), cx.now, d.clone());
-    match cx.app.store.write_async(move |w| plan::create(w, now, &actor, &draft)).await {
+    match cx
+        .app
+        .store
+        .write_async(move |w| plan::create(w, now, &actor, &draft))
+        .await
+    {
         Ok(_) => {
             cx.app.enforcer.plans_changed(cx.cause());
             Ok(http::redirect("/plans?notice=saved"))
         }
-        Err(Error::Invalid(p)) => Ok(http::html(StatusCode::UNPROCESSABLE_ENTITY, form_page(&cx, None, &d, &p))),
+        Err(Error::Invalid(p)) => Ok(http::html(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            form_page(&cx, None, &d, &p),
+        )),
         Err(e) => Err(e.into()),
     }
 }
 
 async fn load(cx: &Ctx, id: u64) -> Result<Plan, WebError> {
-    cx.app.store.read_async(move |r| r.get::<Plan>(id)).await?.ok_or(WebError::NotFound)
+    cx.app
+        .store
+        .read_async(move |r| r.get::<Plan>(id))
+        .await?
+        .ok_or(WebError::NotFound)
 }
 
 pub async fn edit_form(cx: Arc<Ctx>, req: Req) -> Out {
     let p = load(&cx, req.id(0).ok_or(WebError::NotFound)?).await?;
-    Ok(http::html(StatusCode::OK, form_page(&cx, Some(&p), &draft_of(&p), &Problems::default())))
+    Ok(http::html(
+        StatusCode::OK,
+        form_page(&cx, Some(&p), &draft_of(&p), &Problems::default()),
+    ))
 }
 
 pub async fn update(cx: Arc<Ctx>, req: Req) -> Out {
     let id = req.id(0).ok_or(WebError::NotFound)?;
     let d = draft_from_form(&req.form);
     let (actor, now, draft) = (cx.actor(), cx.now, d.clone());
-    match cx.app.store.write_async(move |w| plan::update(w, now, &actor, id, &draft)).await {
+    match cx
+        .app
+        .store
+        .write_async(move |w| plan::update(w, now, &actor, id, &draft))
+        .await
+    {
         Ok(_) => {
             cx.app.enforcer.plans_changed(cx.cause());
             Ok(http::redirect("/plans?notice=saved"))
         }
         Err(Error::Invalid(p)) => {
             let existing = load(&cx, id).await?;
-            Ok(http::html(StatusCode::UNPROCESSABLE_ENTITY, form_page(&cx, Some(&existing), &d, &p)))
+            Ok(http::html(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                form_page(&cx, Some(&existing), &d, &p),
+            ))
         }
         Err(e) => Err(e.into()),
     }
@@ -219,6 +280,9 @@ pub async fn update(cx: Arc<Ctx>, req: Req) -> Out {
 pub async fn delete(cx: Arc<Ctx>, req: Req) -> Out {
     let id = req.id(0).ok_or(WebError::NotFound)?;
     let (actor, now) = (cx.actor(), cx.now);
-    cx.app.store.write_async(move |w| plan::delete(w, now, &actor, id)).await?;
+    cx.app
+        .store
+        .write_async(move |w| plan::delete(w, now, &actor, id))
+        .await?;
     Ok(http::redirect("/plans?notice=deleted"))
 }

@@ -75,29 +75,64 @@ pub async fn list(cx: Arc<Ctx>, req: Req) -> Out {
             } }
         }
     };
-    Ok(http::html(StatusCode::OK, page(&cx, cx.t(Msg::MenuRouters), body)))
+    Ok(http::html(
+        StatusCode::OK,
+        page(&cx, cx.t(Msg::MenuRouters), body),
+    ))
 }
 
 fn csv_cell(s: &str) -> String {
     // A leading = + - @ would be a formula in a spreadsheet: keep it text.
-    let s = if s.starts_with(['=', '+', '-', '@']) { format!("'{s}") } else { s.to_string() };
+    let s = if s.starts_with(['=', '+', '-', '@']) {
+        format!("'{s}")
+    } else {
+        s.to_string()
+    };
     format!("\"{}\"", s.replace('"', "\"\""))
 }
 
 pub async fn export(cx: Arc<Ctx>, _req: Req) -> Out {
     let routers = load_all(&cx).await?;
     let mut out = String::from("\u{feff}");
-    let head = [Msg::Number, Msg::Name, Msg::IpAddress, Msg::Username, Msg::Status, Msg::CreatedDate, Msg::Note];
-    out.push_str(&head.iter().map(|m| csv_cell(cx.t(*m))).collect::<Vec<_>>().join(","));
+    let head = [
+        Msg::Number,
+        Msg::Name,
+        Msg::IpAddress,
+        Msg::Username,
+        Msg::Status,
+        Msg::CreatedDate,
+        Msg::Note,
+    ];
+    out.push_str(
+        &head
+            .iter()
+            .map(|m| csv_cell(cx.t(*m)))
+            .collect::<Vec<_>>()
+            .join(","),
+    );
     out.push_str("\r\n");
     for (i, (r, st)) in routers.iter().enumerate() {
-        let row = [(i + 1).to_string(), r.name.clone(), r.address(), r.username.clone(), st.status.id().into(), cx.date(r.created_at), r.note.clone()];
-        out.push_str(&row.iter().map(|c| csv_cell(c)).collect::<Vec<_>>().join(","));
+        let row = [
+            (i + 1).to_string(),
+            r.name.clone(),
+            r.address(),
+            r.username.clone(),
+            st.status.id().into(),
+            cx.date(r.created_at),
+            r.note.clone(),
+        ];
+        out.push_str(
+            &row.iter()
+                .map(|c| csv_cell(c))
+                .collect::<Vec<_>>()
+                .join(","),
+        );
         out.push_str("\r\n");
     }
     let mut resp = http::bytes(StatusCode::OK, "text/csv; charset=utf-8", out);
     if let Ok(v) = hyper::header::HeaderValue::from_str("attachment; filename=\"routers.csv\"") {
-        resp.headers_mut().insert(hyper::header::CONTENT_DISPOSITION, v);
+        resp.headers_mut()
+            .insert(hyper::header::CONTENT_DISPOSITION, v);
     }
     Ok(resp)
 }
@@ -115,32 +150,40 @@ fn form_page(cx: &Ctx, existing: Option<&Router>, d: &RouterDraft, p: &Problems)
             (m.id().to_string(), label.to_string())
         })
         .collect();
-    let title = if existing.is_some() { cx.t(Msg::EditRouter) } else { cx.t(Msg::NewRouter) };
-    page(cx, title, html! {
-        (layout::problems_summary(cx, p))
-        form method="post" action=(action) {
-            (csrf(cx))
-            (input(cx, p, "name", Msg::Name, "text", &d.name, true))
-            (input(cx, p, "host", Msg::IpAddress, "text", &d.host, true))
-            (input(cx, p, "port", Msg::Port, "number", &d.port, false))
-            (checkbox(cx, "tls", Msg::ApiSsl, d.tls))
-            (input(cx, p, "tls_fingerprint", Msg::Fingerprint, "text", &d.tls_fingerprint, false))
-            (input(cx, p, "username", Msg::ApiUser, "text", &d.username, true))
-            label.field {
-                span { (cx.t(Msg::ApiPassword)) @if existing.is_none() { " *" } }
-                input type="password" name="password" autocomplete="new-password" aria-invalid=[p.get("password").map(|_| "true")];
-                @if existing.is_some() { span.muted { (cx.t(Msg::PasswordKept)) } }
-                @if let Some(pr) = p.get("password") { span.field-error { (pr.text(cx.lang)) } }
+    let title = if existing.is_some() {
+        cx.t(Msg::EditRouter)
+    } else {
+        cx.t(Msg::NewRouter)
+    };
+    page(
+        cx,
+        title,
+        html! {
+            (layout::problems_summary(cx, p))
+            form method="post" action=(action) {
+                (csrf(cx))
+                (input(cx, p, "name", Msg::Name, "text", &d.name, true))
+                (input(cx, p, "host", Msg::IpAddress, "text", &d.host, true))
+                (input(cx, p, "port", Msg::Port, "number", &d.port, false))
+                (checkbox(cx, "tls", Msg::ApiSsl, d.tls))
+                (input(cx, p, "tls_fingerprint", Msg::Fingerprint, "text", &d.tls_fingerprint, false))
+                (input(cx, p, "username", Msg::ApiUser, "text", &d.username, true))
+                label.field {
+                    span { (cx.t(Msg::ApiPassword)) @if existing.is_none() { " *" } }
+                    input type="password" name="password" autocomplete="new-password" aria-invalid=[p.get("password").map(|_| "true")];
+                    @if existing.is_some() { span.muted { (cx.t(Msg::PasswordKept)) } }
+                    @if let Some(pr) = p.get("password") { span.field-error { (pr.text(cx.lang)) } }
+                }
+                (select(cx, p, "login_method", Msg::LoginMethod, &methods, &d.login_method))
+                (input(cx, p, "hotspot_server", Msg::HotspotServer, "text", &d.hotspot_server, false))
+                p.muted { (cx.t(Msg::HotspotServerHelp)) }
+                (checkbox(cx, "pppoe", Msg::Pppoe, d.pppoe))
+                (textarea(cx, p, "note", Msg::Note, &d.note))
+                button type="submit" { (cx.t(Msg::Save)) } " "
+                a.button.secondary href="/routers" { (cx.t(Msg::Back)) }
             }
-            (select(cx, p, "login_method", Msg::LoginMethod, &methods, &d.login_method))
-            (input(cx, p, "hotspot_server", Msg::HotspotServer, "text", &d.hotspot_server, false))
-            p.muted { (cx.t(Msg::HotspotServerHelp)) }
-            (checkbox(cx, "pppoe", Msg::Pppoe, d.pppoe))
-            (textarea(cx, p, "note", Msg::Note, &d.note))
-            button type="submit" { (cx.t(Msg::Save)) } " "
-            a.button.secondary href="/routers" { (cx.t(Msg::Back)) }
-        }
-    })
+        },
+    )
 }
 
 pub fn draft_from_form(f: &Form) -> RouterDraft {
@@ -176,19 +219,35 @@ fn draft_of(r: &Router) -> RouterDraft {
 }
 
 pub async fn new_form(cx: Arc<Ctx>, _req: Req) -> Out {
-    let d = RouterDraft { port: "8728".into(), login_method: "auto".into(), hotspot_server: "all".into(), ..Default::default() };
-    Ok(http::html(StatusCode::OK, form_page(&cx, None, &d, &Problems::default())))
+    let d = RouterDraft {
+        port: "8728".into(),
+        login_method: "auto".into(),
+        hotspot_server: "all".into(),
+        ..Default::default()
+    };
+    Ok(http::html(
+        StatusCode::OK,
+        form_page(&cx, None, &d, &Problems::default()),
+    ))
 }
 
 pub async fn create(cx: Arc<Ctx>, req: Req) -> Out {
     let d = draft_from_form(&req.form);
     let (actor, now, secrets, draft) = (cx.actor(), cx.now, cx.app.secrets.clone(), d.clone());
-    match cx.app.store.write_async(move |w| router::create(w, now, &actor, &secrets, &draft)).await {
+    match cx
+        .app
+        .store
+        .write_async(move |w| router::create(w, now, &actor, &secrets, &draft))
+        .await
+    {
         Ok(r) => {
             cx.app.enforcer.router_saved(r.id);
             Ok(http::redirect(&format!("/routers/{}?notice=saved", r.id)))
         }
-        Err(Error::Invalid(p)) => Ok(http::html(StatusCode::UNPROCESSABLE_ENTITY, form_page(&cx, None, &d, &p))),
+        Err(Error::Invalid(p)) => Ok(http::html(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            form_page(&cx, None, &d, &p),
+        )),
         Err(e) => Err(e.into()),
     }
 }
@@ -198,7 +257,11 @@ async fn load(cx: &Ctx, id: u64) -> Result<(Router, RouterState, usize), WebErro
         .app
         .store
         .read_async(move |r| {
-            Ok::<_, StoreError>((r.get::<Router>(id)?, router::state(r, id)?, customer::count_on_router(r, id)?))
+            Ok::<_, StoreError>((
+                r.get::<Router>(id)?,
+                router::state(r, id)?,
+                customer::count_on_router(r, id)?,
+            ))
         })
         .await?;
     Ok((r.ok_or(WebError::NotFound)?, st, n))
@@ -206,21 +269,32 @@ async fn load(cx: &Ctx, id: u64) -> Result<(Router, RouterState, usize), WebErro
 
 pub async fn edit_form(cx: Arc<Ctx>, req: Req) -> Out {
     let (r, _, _) = load(&cx, req.id(0).ok_or(WebError::NotFound)?).await?;
-    Ok(http::html(StatusCode::OK, form_page(&cx, Some(&r), &draft_of(&r), &Problems::default())))
+    Ok(http::html(
+        StatusCode::OK,
+        form_page(&cx, Some(&r), &draft_of(&r), &Problems::default()),
+    ))
 }
 
 pub async fn update(cx: Arc<Ctx>, req: Req) -> Out {
     let id = req.id(0).ok_or(WebError::NotFound)?;
     let d = draft_from_form(&req.form);
     let (actor, now, secrets, draft) = (cx.actor(), cx.now, cx.app.secrets.clone(), d.clone());
-    match cx.app.store.write_async(move |w| router::update(w, now, &actor, &secrets, id, &draft)).await {
+    match cx
+        .app
+        .store
+        .write_async(move |w| router::update(w, now, &actor, &secrets, id, &draft))
+        .await
+    {
         Ok(_) => {
             cx.app.enforcer.router_saved(id);
             Ok(http::redirect(&format!("/routers/{id}?notice=saved")))
         }
         Err(Error::Invalid(p)) => {
             let (r, _, _) = load(&cx, id).await?;
-            Ok(http::html(StatusCode::UNPROCESSABLE_ENTITY, form_page(&cx, Some(&r), &d, &p)))
+            Ok(http::html(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                form_page(&cx, Some(&r), &d, &p),
+            ))
         }
         Err(e) => Err(e.into()),
     }
@@ -229,7 +303,10 @@ pub async fn update(cx: Arc<Ctx>, req: Req) -> Out {
 pub async fn delete(cx: Arc<Ctx>, req: Req) -> Out {
     let id = req.id(0).ok_or(WebError::NotFound)?;
     let (actor, now) = (cx.actor(), cx.now);
-    cx.app.store.write_async(move |w| router::delete(w, now, &actor, id)).await?;
+    cx.app
+        .store
+        .write_async(move |w| router::delete(w, now, &actor, id))
+        .await?;
     cx.app.enforcer.router_deleted(id);
     Ok(http::redirect("/routers?notice=deleted"))
 }
@@ -249,7 +326,9 @@ pub async fn sync_all(cx: Arc<Ctx>, _req: Req) -> Out {
 }
 
 fn state_table(cx: &Ctx, r: &Router, st: &RouterState, customers: usize) -> Markup {
-    let when = |t: Option<jiff::Timestamp>| t.map_or_else(|| cx.t(Msg::Never).to_string(), |t| cx.datetime(t));
+    let when = |t: Option<jiff::Timestamp>| {
+        t.map_or_else(|| cx.t(Msg::Never).to_string(), |t| cx.datetime(t))
+    };
     html! {
         div.table-wrap { table.kv {
             tbody {
@@ -274,9 +353,18 @@ fn state_table(cx: &Ctx, r: &Router, st: &RouterState, customers: usize) -> Mark
     }
 }
 
-async fn show_page(cx: &Ctx, id: u64, probe: Option<Result<enforce::Probe, String>>, notice: Option<&str>) -> Out {
+async fn show_page(
+    cx: &Ctx,
+    id: u64,
+    probe: Option<Result<enforce::Probe, String>>,
+    notice: Option<&str>,
+) -> Out {
     let (r, st, customers) = load(cx, id).await?;
-    let entries = cx.app.store.read_async(move |rd| log::recent(rd, id, 50)).await?;
+    let entries = cx
+        .app
+        .store
+        .read_async(move |rd| log::recent(rd, id, 50))
+        .await?;
     let can_edit = cx.can(Menu::Routers, Level::Edit);
     let body = html! {
         (layout::notice(cx, notice))
@@ -332,14 +420,25 @@ async fn show_page(cx: &Ctx, id: u64, probe: Option<Result<enforce::Probe, Strin
 }
 
 pub async fn show(cx: Arc<Ctx>, req: Req) -> Out {
-    show_page(&cx, req.id(0).ok_or(WebError::NotFound)?, None, req.query("notice")).await
+    show_page(
+        &cx,
+        req.id(0).ok_or(WebError::NotFound)?,
+        None,
+        req.query("notice"),
+    )
+    .await
 }
 
 fn password_of(cx: &Ctx, r: &Router) -> Result<String, WebError> {
     cx.app
         .secrets
         .open_sealed(&r.password_sealed)
-        .ok_or_else(|| WebError::Internal(format!("router {}: API password cannot be unsealed with this secret.key", r.id)))
+        .ok_or_else(|| {
+            WebError::Internal(format!(
+                "router {}: API password cannot be unsealed with this secret.key",
+                r.id
+            ))
+        })
 }
 
 pub async fn test(cx: Arc<Ctx>, req: Req) -> Out {
@@ -350,45 +449,59 @@ pub async fn test(cx: Arc<Ctx>, req: Req) -> Out {
     show_page(&cx, id, Some(result), None).await
 }
 
-fn import_page(cx: &Ctx, r: &Router, preview: &ImportPreview, defaults: &ImportDefaults, p: &Problems) -> Markup {
-    let importable = preview.customers.iter().filter(|c| c.skip.is_none()).count();
-    page(cx, &format!("{} — {}", cx.t(Msg::ImportFromRouter), r.name), html! {
-        p.muted { (cx.t(Msg::ImportHelp)) }
-        (layout::problems_summary(cx, p))
-        h2 { (cx.t(Msg::MenuPlans)) }
-        div.table-wrap { table {
-            thead { tr { th { (cx.t(Msg::Profile)) } th { (cx.t(Msg::Kind)) } th { (cx.t(Msg::RateLimit)) } th { (cx.t(Msg::SharedUsers)) } th {} } }
-            tbody { @for pl in &preview.plans { tr {
-                td { (pl.profile) } td { (pl.kind.id()) } td { (pl.rate_limit) } td { (pl.shared_users) }
-                td { @if pl.existing_plan.is_some() { (cx.t(Msg::ExistingPlan)) } @else { (cx.t(Msg::NewPlan)) } }
-            } } }
-        } }
-        h2 { (cx.t(Msg::MenuCustomers)) " (" (importable) " / " (preview.customers.len()) ")" }
-        div.table-wrap { table {
-            thead { tr { th { (cx.t(Msg::Username)) } th { (cx.t(Msg::Profile)) } th { (cx.t(Msg::Kind)) } th { (cx.t(Msg::Status)) } th { (cx.t(Msg::ExpiryDate)) } th { (cx.t(Msg::Note)) } th {} } }
-            tbody { @for c in &preview.customers { tr {
-                td { (c.login) } td { (c.profile) } td { (c.kind.id()) }
-                td { @if c.disabled { (cx.t(Msg::Disabled)) } @else { (cx.t(Msg::Active)) } }
-                td { @match c.expires_at { Some(t) => (cx.datetime(t)), None => "—" } }
-                td { (c.comment) }
-                td { @if let Some(why) = c.skip { span.badge.bad { (why) } } }
-            } } }
-        } }
-        form method="post" action={ "/routers/" (r.id) "/import" } {
-            (csrf(cx))
-            (input(cx, p, "price", Msg::DefaultPrice, "number", &defaults.price.to_string(), true))
-            (input(cx, p, "duration_days", Msg::DefaultDuration, "number", &defaults.duration_days.to_string(), true))
-            button type="submit" { (cx.t(Msg::ImportNow)) } " "
-            a.button.secondary href={ "/routers/" (r.id) } { (cx.t(Msg::Back)) }
-        }
-    })
+fn import_page(
+    cx: &Ctx,
+    r: &Router,
+    preview: &ImportPreview,
+    defaults: &ImportDefaults,
+    p: &Problems,
+) -> Markup {
+    let importable = preview
+        .customers
+        .iter()
+        .filter(|c| c.skip.is_none())
+        .count();
+    page(
+        cx,
+        &format!("{} — {}", cx.t(Msg::ImportFromRouter), r.name),
+        html! {
+            p.muted { (cx.t(Msg::ImportHelp)) }
+            (layout::problems_summary(cx, p))
+            h2 { (cx.t(Msg::MenuPlans)) }
+            div.table-wrap { table {
+                thead { tr { th { (cx.t(Msg::Profile)) } th { (cx.t(Msg::Kind)) } th { (cx.t(Msg::RateLimit)) } th { (cx.t(Msg::SharedUsers)) } th {} } }
+                tbody { @for pl in &preview.plans { tr {
+                    td { (pl.profile) } td { (pl.kind.id()) } td { (pl.rate_limit) } td { (pl.shared_users) }
+                    td { @if pl.existing_plan.is_some() { (cx.t(Msg::ExistingPlan)) } @else { (cx.t(Msg::NewPlan)) } }
+                } } }
+            } }
+            h2 { (cx.t(Msg::MenuCustomers)) " (" (importable) " / " (preview.customers.len()) ")" }
+            div.table-wrap { table {
+                thead { tr { th { (cx.t(Msg::Username)) } th { (cx.t(Msg::Profile)) } th { (cx.t(Msg::Kind)) } th { (cx.t(Msg::Status)) } th { (cx.t(Msg::ExpiryDate)) } th { (cx.t(Msg::Note)) } th {} } }
+                tbody { @for c in &preview.customers { tr {
+                    td { (c.login) } td { (c.profile) } td { (c.kind.id()) }
+                    td { @if c.disabled { (cx.t(Msg::Disabled)) } @else { (cx.t(Msg::Active)) } }
+                    td { @match c.expires_at { Some(t) => (cx.datetime(t)), None => "—" } }
+                    td { (c.comment) }
+                    td { @if let Some(why) = c.skip { span.badge.bad { (why) } } }
+                } } }
+            } }
+            form method="post" action={ "/routers/" (r.id) "/import" } {
+                (csrf(cx))
+                (input(cx, p, "price", Msg::DefaultPrice, "number", &defaults.price.to_string(), true))
+                (input(cx, p, "duration_days", Msg::DefaultDuration, "number", &defaults.duration_days.to_string(), true))
+                button type="submit" { (cx.t(Msg::ImportNow)) } " "
+                a.button.secondary href={ "/routers/" (r.id) } { (cx.t(Msg::Back)) }
+            }
+        },
+    )
 }
 
 async fn read_preview(cx: &Ctx, r: &Router) -> Result<Result<ImportPreview, String>, WebError> {
     let pw = password_of(cx, r)?;
     let (store, router, tz) = (cx.app.store.clone(), r.clone(), cx.tz.clone());
     // The read snapshot must not cross an await: collect what the import needs first.
-    let snapshot = store.read_async(|rd| Ok::<_, StoreError>(SnapshotIndex::of(rd)?)).await?;
+    let snapshot = store.read_async(SnapshotIndex::of).await?;
     Ok(import::read(&router, &pw, &snapshot, &tz).await)
 }
 
@@ -404,7 +517,11 @@ impl SnapshotIndex {
         for c in r.list::<crate::billing::Customer>()? {
             logins.insert(format!("{}/{}", c.router_id, c.login));
         }
-        let profiles = r.list::<crate::billing::Plan>()?.into_iter().map(|p| (p.profile.to_lowercase(), p.id)).collect();
+        let profiles = r
+            .list::<crate::billing::Plan>()?
+            .into_iter()
+            .map(|p| (p.profile.to_lowercase(), p.id))
+            .collect();
         Ok(SnapshotIndex { logins, profiles })
     }
 }
@@ -421,9 +538,15 @@ impl import::ImportIndex for SnapshotIndex {
 pub async fn import_form(cx: Arc<Ctx>, req: Req) -> Out {
     let id = req.id(0).ok_or(WebError::NotFound)?;
     let (r, _, _) = load(&cx, id).await?;
-    let defaults = ImportDefaults { price: 0, duration_days: 30 };
+    let defaults = ImportDefaults {
+        price: 0,
+        duration_days: 30,
+    };
     match read_preview(&cx, &r).await? {
-        Ok(preview) => Ok(http::html(StatusCode::OK, import_page(&cx, &r, &preview, &defaults, &Problems::default()))),
+        Ok(preview) => Ok(http::html(
+            StatusCode::OK,
+            import_page(&cx, &r, &preview, &defaults, &Problems::default()),
+        )),
         Err(e) => show_page(&cx, id, Some(Err(e)), None).await,
     }
 }
@@ -432,28 +555,52 @@ pub async fn import_commit(cx: Arc<Ctx>, req: Req) -> Out {
     let id = req.id(0).ok_or(WebError::NotFound)?;
     let (r, _, _) = load(&cx, id).await?;
     let mut p = Problems::default();
-    let price = req.form.get("price").trim().parse::<i64>().ok().filter(|v| *v >= 0);
+    let price = req
+        .form
+        .get("price")
+        .trim()
+        .parse::<i64>()
+        .ok()
+        .filter(|v| *v >= 0);
     if price.is_none() {
         p.add("price", Msg::InvalidNumber);
     }
-    let days = req.form.get("duration_days").trim().parse::<u32>().ok().filter(|d| (1..=3660).contains(d));
+    let days = req
+        .form
+        .get("duration_days")
+        .trim()
+        .parse::<u32>()
+        .ok()
+        .filter(|d| (1..=3660).contains(d));
     if days.is_none() {
         p.add("duration_days", Msg::InvalidNumber);
     }
-    let defaults = ImportDefaults { price: price.unwrap_or(0), duration_days: days.unwrap_or(30) };
+    let defaults = ImportDefaults {
+        price: price.unwrap_or(0),
+        duration_days: days.unwrap_or(30),
+    };
     let preview = match read_preview(&cx, &r).await? {
         Ok(pr) => pr,
         Err(e) => return show_page(&cx, id, Some(Err(e)), None).await,
     };
     if !p.is_empty() {
-        return Ok(http::html(StatusCode::UNPROCESSABLE_ENTITY, import_page(&cx, &r, &preview, &defaults, &p)));
+        return Ok(http::html(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            import_page(&cx, &r, &preview, &defaults, &p),
+        ));
     }
     let (actor, now, tz, router) = (cx.actor(), cx.now, cx.tz.clone(), r.clone());
-    let result = cx.app.store.write_async(move |w| import::commit(w, now, &actor, &tz, &router, &preview, &defaults)).await;
+    let result = cx
+        .app
+        .store
+        .write_async(move |w| import::commit(w, now, &actor, &tz, &router, &preview, &defaults))
+        .await;
     match result {
         Ok(_) => {
             cx.app.enforcer.sync_now(id, cx.cause());
-            Ok(http::redirect(&format!("/customers?router_id={id}&notice=imported")))
+            Ok(http::redirect(&format!(
+                "/customers?router_id={id}&notice=imported"
+            )))
         }
         Err(e) => Err(e.into()),
     }
