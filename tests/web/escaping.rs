@@ -94,3 +94,49 @@ fn script_in_every_text_field_is_escaped() {
         "login banner"
     );
 }
+
+#[test]
+fn script_in_network_records_is_escaped() {
+    let crate::network::Fixture {
+        app: _app,
+        mut web,
+        mut api,
+        router,
+        plan,
+    } = crate::network::fixture();
+    let evil = serde_json::json!(EVIL);
+    api.send_json(
+        "PATCH",
+        &format!("/api/v1/routers/{router}"),
+        &serde_json::json!({ "note": evil }),
+    );
+    api.send_json(
+        "PATCH",
+        &format!("/api/v1/plans/{plan}"),
+        &serde_json::json!({ "description": evil, "name": "Plan <b>x</b>" }),
+    );
+    let mut c = crate::network::customer(router, plan, "evil", "2030-01-01T00:00:00Z");
+    c["name"] = evil.clone();
+    c["address"] = evil.clone();
+    c["note"] = evil.clone();
+    let id = api.send_json("POST", "/api/v1/customers", &c).json()["id"]
+        .as_u64()
+        .unwrap();
+    for page in [
+        "/routers".to_string(),
+        format!("/routers/{router}"),
+        "/plans".into(),
+        format!("/plans/{plan}"),
+        "/customers".into(),
+        format!("/customers/{id}"),
+        format!("/customers/{id}/edit"),
+    ] {
+        let p = web.get(&page);
+        assert_eq!(p.status, 200, "{page}");
+        assert!(
+            !p.body.contains("<script>alert(1)") && !p.body.contains("<b>x</b>"),
+            "{page} renders raw markup"
+        );
+        assert!(p.body.contains("&lt;"), "{page} shows the text escaped");
+    }
+}

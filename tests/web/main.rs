@@ -8,6 +8,7 @@ mod crash;
 mod escaping;
 mod helpers;
 mod i18n;
+mod network;
 mod pages;
 mod sessions;
 mod tls;

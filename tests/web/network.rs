@@ -1,0 +1,390 @@
+//! Routers, service packages and customers through the API and the forms: validation, search,
+//! secrets at rest. (Enforcement on routers is tested in tests/enforce.rs.)
+
+use crate::helpers::{Browser, TestApp, api_client};
+use serde_json::{Value, json};
+
+pub struct Fixture {
+    pub app: TestApp,
+    pub web: Browser,
+    pub api: Browser,
+    pub router: u64,
+    pub plan: u64,
+}
+
+/// A server with one router (pointing at a closed port), one hotspot plan, and API access.
+pub fn fixture() -> Fixture {
+    let (app, mut web) = TestApp::with_admin();
+    let mut api = api_client(&app, &web.create_token("net"));
+    let r = api.send_json("POST", "/api/v1/routers", &json!({
+        "name": "Tower A", "host": "127.0.0.1", "port": 1, "tls": false, "username": "api",
+        "password": "Router-Secret-77", "login_method": "plain", "hotspot_server": "all", "note": "north"
+    }));
+    assert_eq!(r.status, 201, "{}", r.body);
+    let p = api.send_json("POST", "/api/v1/plans", &json!({
+        "name": "Home 10", "kind": "hotspot", "price": 3_500_000, "duration_days": 30, "duration_hours": 0,
+        "download": "10M", "upload": "2M", "shared_users": 1
+    }));
+    assert_eq!(p.status, 201, "{}", p.body);
+    Fixture {
+        router: r.json()["id"].as_u64().unwrap(),
+        plan: p.json()["id"].as_u64().unwrap(),
+        app,
+        web,
+        api,
+    }
+}
+
+pub fn customer(router: u64, plan: u64, login: &str, expires_at: &str) -> Value {
+    json!({
+        "kind": "individual", "name": format!("Customer {login}"), "phone": "99112233", "email": "",
+        "login": login, "password": "pw-123", "router_id": router, "plan_id": plan,
+        "status": "active", "expires_at": expires_at
+    })
+}
+
+fn count(api: &mut Browser, path: &str) -> usize {
+    api.get(path).json()["items"].as_array().unwrap().len()
+}
+
+#[test]
+fn bad_input_is_refused_with_clear_messages_and_changes_nothing() {
+    let mut f = fixture();
+    let ok = f.api.send_json(
+        "POST",
+        "/api/v1/customers",
+        &customer(f.router, f.plan, "bat", "2030-01-01T00:00:00Z"),
+    );
+    assert_eq!(ok.status, 201, "{}", ok.body);
+
+    let dup = f.api.send_json(
+        "POST",
+        "/api/v1/customers",
+        &customer(f.router, f.plan, "bat", "2030-01-01T00:00:00Z"),
+    );
+    assert_eq!(dup.status, 422);
+    assert!(
+        dup.json()["error"]["fields"]["login"]
+            .as_str()
+            .unwrap()
+            .contains("already used")
+    );
+    let mut unknown_plan = customer(f.router, f.plan, "dorj", "2030-01-01T00:00:00Z");
+    unknown_plan["plan_id"] = json!(999);
+    let r = f.api.send_json("POST", "/api/v1/customers", &unknown_plan);
+    assert_eq!(
+        r.json()["error"]["fields"]["plan_id"],
+        "No such service package."
+    );
+    let mut bad_time = customer(f.router, f.plan, "dorj", "next tuesday");
+    bad_time["router_id"] = json!(777);
+    let e = f
+        .api
+        .send_json("POST", "/api/v1/customers", &bad_time)
+        .json();
+    assert!(
+        e["error"]["fields"]["expires_at"].is_string()
+            && e["error"]["fields"]["router_id"].is_string(),
+        "{e}"
+    );
+    assert_eq!(count(&mut f.api, "/api/v1/customers"), 1);
+
+    let plan = |price: Value, download: &str| json!({ "name": "Bad", "kind": "hotspot", "price": price, "duration_days": 30, "download": download, "upload": "1M" });
+    let neg = f
+        .api
+        .send_json("POST", "/api/v1/plans", &plan(json!(-100), "5M"));
+    assert_eq!(
+        neg.json()["error"]["fields"]["price"],
+        "The amount cannot be negative."
+    );
+    let float = f
+        .api
+        .send_json("POST", "/api/v1/plans", &plan(json!(12.5), "5M"));
+    assert!(
+        float.json()["error"]["fields"]["price"].is_string(),
+        "money is never a float"
+    );
+    let speed = f
+        .api
+        .send_json("POST", "/api/v1/plans", &plan(json!(100), "fast"));
+    assert!(
+        speed.json()["error"]["fields"]["download"]
+            .as_str()
+            .unwrap()
+            .contains("512k")
+    );
+    let dup_plan = f.api.send_json("POST", "/api/v1/plans", &json!({ "name": "home 10", "kind": "hotspot", "price": 1, "duration_days": 1, "download": "1M", "upload": "1M" }));
+    assert_eq!(dup_plan.status, 422);
+    assert_eq!(count(&mut f.api, "/api/v1/plans"), 1);
+
+    let bad_router = f.api.send_json("POST", "/api/v1/routers", &json!({ "name": "Tower A", "host": "bad host!", "port": 70000, "username": "", "password": "", "login_method": "magic", "hotspot_server": "" }));
+    let fields = &bad_router.json()["error"]["fields"];
+    for field in [
+        "name",
+        "host",
+        "port",
+        "username",
+        "password",
+        "login_method",
+        "hotspot_server",
+    ] {
+        assert!(fields[field].is_string(), "{field} not flagged: {fields}");
+    }
+    assert_eq!(count(&mut f.api, "/api/v1/routers"), 1);
+
+    // The same through the forms: the page re-renders with the message; nothing is stored.
+    let form = f.web.post_form(
+        "/plans",
+        &[
+            ("name", "Cheap"),
+            ("kind", "hotspot"),
+            ("price", "-1"),
+            ("duration_days", "30"),
+            ("download", "5 M"),
+            ("upload", "1M"),
+        ],
+    );
+    assert_eq!(form.status, 422);
+    assert!(
+        form.body.contains("field-error") && form.body.contains("value=\"Cheap\""),
+        "form keeps the input"
+    );
+    let form = f.web.post_form(
+        "/customers",
+        &[
+            ("kind", "individual"),
+            ("name", "Dup"),
+            ("login", "bat"),
+            ("password", "x1"),
+            ("router_id", &f.router.to_string()),
+            ("plan_id", &f.plan.to_string()),
+            ("status", "active"),
+            ("expires_at", "2030-01-01T10:00"),
+        ],
+    );
+    assert_eq!(form.status, 422);
+    assert_eq!(count(&mut f.api, "/api/v1/customers"), 1);
+    assert_eq!(count(&mut f.api, "/api/v1/plans"), 1);
+
+    // In-use records cannot be deleted out from under customers.
+    assert_eq!(
+        f.api
+            .send_json("DELETE", &format!("/api/v1/plans/{}", f.plan), &json!({}))
+            .status,
+        409
+    );
+    assert_eq!(
+        f.api
+            .send_json(
+                "DELETE",
+                &format!("/api/v1/routers/{}", f.router),
+                &json!({})
+            )
+            .status,
+        409
+    );
+}
+
+#[test]
+fn router_passwords_are_sealed_at_rest_and_never_returned() {
+    let mut f = fixture();
+    let r = f.api.get(&format!("/api/v1/routers/{}", f.router));
+    assert!(
+        !r.body.contains("Router-Secret-77") && !r.body.contains("password"),
+        "{}",
+        r.body
+    );
+    assert_eq!(r.json()["status"], "unknown");
+    let page = f.web.get(&format!("/routers/{}/edit", f.router));
+    assert!(!page.body.contains("Router-Secret-77"));
+    let db = std::fs::read(f.app.dir.path().join("steppe.redb")).unwrap();
+    assert!(
+        !db.windows(16).any(|w| w == b"Router-Secret-77"),
+        "the database holds the router password in clear"
+    );
+    assert!(f.app.dir.path().join("secret.key").exists());
+    // An edit without a password keeps the sealed one; the audit says when it changed.
+    let p = f.api.send_json(
+        "PATCH",
+        &format!("/api/v1/routers/{}", f.router),
+        &json!({ "note": "south" }),
+    );
+    assert_eq!(p.json()["note"], "south");
+    f.api.send_json(
+        "PATCH",
+        &format!("/api/v1/routers/{}", f.router),
+        &json!({ "password": "Another-Secret-1" }),
+    );
+    let audit = f.api.get("/api/v1/audit?entity=router").json();
+    assert!(
+        audit["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["summary"] == "password changed")
+    );
+    assert!(!audit.to_string().contains("Another-Secret-1"));
+}
+
+#[test]
+fn customer_list_searches_filters_sorts_and_pages() {
+    let mut f = fixture();
+    for i in 0..60 {
+        let expires = if i % 3 == 0 {
+            "2020-01-01T00:00:00Z"
+        } else {
+            "2099-01-01T00:00:00Z"
+        };
+        let mut c = customer(f.router, f.plan, &format!("user{i:02}"), expires);
+        c["phone"] = json!(format!("8800{i:04}"));
+        if i == 7 {
+            c["kind"] = json!("organization");
+            c["name"] = json!("Talst LLC");
+        }
+        assert_eq!(f.api.send_json("POST", "/api/v1/customers", &c).status, 201);
+    }
+    let all = f.api.get("/api/v1/customers?per=1000").json();
+    assert_eq!(all["total"], 60);
+    let expired = f
+        .api
+        .get("/api/v1/customers?status=expired&per=1000")
+        .json();
+    assert_eq!(expired["total"], 20);
+    assert!(
+        expired["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["status"] == "expired" && c["entitled"] == false)
+    );
+    assert_eq!(f.api.get("/api/v1/customers?q=88000042").json()["total"], 1);
+    assert_eq!(
+        f.api.get("/api/v1/customers?kind=organization").json()["items"][0]["name"],
+        "Talst LLC"
+    );
+    let page2 = f
+        .api
+        .get("/api/v1/customers?sort=login&per=25&page=2")
+        .json();
+    assert_eq!(page2["items"][0]["login"], "user25");
+    let desc = f
+        .api
+        .get("/api/v1/customers?sort=login&desc=1&per=1")
+        .json();
+    assert_eq!(desc["items"][0]["login"], "user59");
+
+    let page = f.web.get("/customers?lang=en");
+    assert!(
+        page.body.contains("href=\"/customers?page=2\"") || page.body.contains("page=2"),
+        "pager"
+    );
+    assert_eq!(
+        page.body.matches("<td class=\"num\">").count(),
+        50,
+        "50 rows per page"
+    );
+    let grouped = f.web.get("/customers?group=status&per=all&lang=en");
+    assert!(
+        grouped
+            .body
+            .contains("<tr class=\"group\"><th colspan=\"9\">Active</th>")
+    );
+    assert!(
+        grouped
+            .body
+            .contains("<tr class=\"group\"><th colspan=\"9\">Expired</th>")
+    );
+    let search = f.web.get("/customers?q=Talst");
+    assert!(search.body.contains("Talst LLC") && !search.body.contains("user08"));
+}
+
+#[test]
+fn customer_actions_change_status_and_are_audited() {
+    let mut f = fixture();
+    let c = f
+        .api
+        .send_json(
+            "POST",
+            "/api/v1/customers",
+            &customer(f.router, f.plan, "oyun", "2099-01-01T00:00:00Z"),
+        )
+        .json();
+    let id = c["id"].as_u64().unwrap();
+    assert_eq!(c["status"], "active");
+    assert_eq!(
+        f.web
+            .post_form(&format!("/customers/{id}/suspend"), &[])
+            .status,
+        303
+    );
+    assert_eq!(
+        f.api.get(&format!("/api/v1/customers/{id}")).json()["status"],
+        "suspended"
+    );
+    assert_eq!(
+        f.web
+            .post_form(&format!("/customers/{id}/resume"), &[])
+            .status,
+        303
+    );
+    assert_eq!(
+        f.api.get(&format!("/api/v1/customers/{id}")).json()["status"],
+        "active"
+    );
+    let patched = f.api.send_json(
+        "PATCH",
+        &format!("/api/v1/customers/{id}"),
+        &json!({ "status": "disabled", "phone": "99001122" }),
+    );
+    assert_eq!(patched.json()["status"], "disabled");
+    let page = f.web.get(&format!("/customers/{id}?lang=en"));
+    assert!(page.body.contains("99001122") && page.body.contains("Resume"));
+    let log = f.api.get("/api/v1/audit?entity=customer").json();
+    let actions: Vec<&str> = log["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    for a in ["create", "suspend", "resume", "update"] {
+        assert!(actions.contains(&a), "{a} not audited: {actions:?}");
+    }
+    assert!(
+        !log.to_string().contains("pw-123"),
+        "router passwords stay out of the audit log"
+    );
+    let del = f
+        .api
+        .send_json("DELETE", &format!("/api/v1/customers/{id}"), &json!({}));
+    assert_eq!(del.json()["deleted"], true);
+    assert_eq!(f.api.get(&format!("/api/v1/customers/{id}")).status, 404);
+}
+
+#[test]
+fn routers_list_and_export_show_the_seed_columns() {
+    let mut f = fixture();
+    let list = f.web.get("/routers?lang=mn");
+    for col in [
+        "№",
+        "Нэр",
+        "IP хаяг",
+        "Нэвтрэх нэр",
+        "Төлөв",
+        "Үүсгэсэн огноо",
+        "Тайлбар",
+    ] {
+        assert!(list.body.contains(col), "missing column {col}");
+    }
+    assert!(list.body.contains("Tower A") && list.body.contains("127.0.0.1:1"));
+    let csv = f.web.get("/routers/export.csv?lang=en");
+    assert_eq!(csv.header("content-type"), Some("text/csv; charset=utf-8"));
+    assert!(
+        csv.body.contains("\"Tower A\",\"127.0.0.1:1\",\"api\""),
+        "{}",
+        csv.body
+    );
+    // Test connection against a closed port reports the failure on the page.
+    let t = f.web.post_form(&format!("/routers/{}/test", f.router), &[]);
+    assert_eq!(t.status, 200);
+    assert!(t.body.contains("class=\"error\""), "{}", t.body);
+}
