@@ -25,10 +25,10 @@ pub fn run(listen: String, data: Option<PathBuf>) -> Result<(), String> {
         ));
     }
     let password = secret::hex(&secret::random_bytes::<6>());
-    seed(&dir, &password)?;
     let rt = crate::cli::runtime()?;
     rt.block_on(async {
         let routers = start_routers().await?;
+        seed(&dir, &password, &routers)?;
         let app = Application::build(Config {
             listen,
             data_dir: dir.clone(),
@@ -36,6 +36,7 @@ pub fn run(listen: String, data: Option<PathBuf>) -> Result<(), String> {
             tz: crate::cli::env_time_zone(),
         })
         .await?;
+        tokio::spawn(log_customers_in(routers.iter().map(|(_, h)| h.clone()).collect(), app.app().store.clone()));
         let addr = app.local_addr();
         let host = if addr.ip().is_unspecified() {
             "127.0.0.1".to_string()
@@ -78,8 +79,40 @@ async fn start_routers() -> Result<Vec<(&'static str, crate::sim::SimHandle)>, S
     Ok(out)
 }
 
+/// Once the reconcilers have provisioned the simulated routers, "logs in" some entitled
+/// customers so active sessions (and kicking them) can be seen.
+async fn log_customers_in(routers: Vec<crate::sim::SimHandle>, store: crate::store::Store) {
+    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+    let now = crate::clock::Clock::default().now();
+    let Ok(customers) = store
+        .read_async(|r| crate::store::Reader::list::<crate::billing::Customer>(r))
+        .await
+    else {
+        return;
+    };
+    for (i, c) in customers
+        .iter()
+        .filter(|c| c.entitled(now))
+        .enumerate()
+        .filter(|(i, _)| i % 2 == 0)
+    {
+        let Some(h) = routers.get(usize::try_from(c.router_id).unwrap_or(1).saturating_sub(1))
+        else {
+            continue;
+        };
+        let address = format!("10.5.50.{}", 10 + i % 200);
+        let mac = format!("02:00:00:00:{:02X}:{:02X}", (i >> 8) & 0xff, i & 0xff);
+        let _ = h.hotspot_login(&c.login, &c.password, &address, &mac);
+        let _ = h.ppp_login(&c.login, &c.password, &mac, &address);
+    }
+}
+
 /// Fills a fresh data directory with a demo installation.
-pub fn seed(dir: &std::path::Path, password: &str) -> Result<(), String> {
+pub fn seed(
+    dir: &std::path::Path,
+    password: &str,
+    routers: &[(&str, crate::sim::SimHandle)],
+) -> Result<(), String> {
     let store = crate::store::Store::open(dir).map_err(|e| e.to_string())?;
     let now = crate::clock::Clock::default().now();
     let hash = secret::hash_password(password)?;
@@ -89,6 +122,7 @@ pub fn seed(dir: &std::path::Path, password: &str) -> Result<(), String> {
         ..Actor::cli()
     };
     let today = now.to_zoned_datetime(crate::cli::env_time_zone()).date();
+    let secrets = crate::network::SecretBox::open(dir)?;
     store
         .write(|w| {
             roles::ensure_builtin(w)?;
@@ -149,7 +183,147 @@ pub fn seed(dir: &std::path::Path, password: &str) -> Result<(), String> {
                 ImageChange::Keep,
                 Problems::default(),
             )?;
+            seed_network(w, now, &actor, &secrets, routers)?;
             Ok::<_, Error>(())
         })
         .map_err(|e| e.to_string())
+}
+
+/// Two routers (the simulators), four packages and a few dozen customers in every state.
+fn seed_network(
+    w: &mut crate::store::Write,
+    now: jiff::Timestamp,
+    actor: &Actor,
+    secrets: &crate::network::SecretBox,
+    routers: &[(&str, crate::sim::SimHandle)],
+) -> Result<(), Error> {
+    use crate::billing::customer::{self, CustomerDraft};
+    use crate::billing::plan::{self, PlanDraft};
+    use crate::network::router::{self, RouterDraft};
+    let mut router_ids = Vec::new();
+    for (i, (name, h)) in routers.iter().enumerate() {
+        let d = RouterDraft {
+            name: (*name).into(),
+            host: "127.0.0.1".into(),
+            port: h.addr().port().to_string(),
+            username: DEMO_ROUTER_USER.into(),
+            password: DEMO_ROUTER_PASSWORD.into(),
+            login_method: if i == 0 {
+                "challenge".into()
+            } else {
+                "plain".into()
+            },
+            hotspot_server: "all".into(),
+            pppoe: i == 1,
+            note: if i == 0 {
+                "Төв салбар".into()
+            } else {
+                "Зүүн салбар".into()
+            },
+            ..Default::default()
+        };
+        router_ids.push(router::create(w, now, actor, secrets, &d)?.id);
+    }
+    let plan = |name: &str, kind: &str, price: i64, days: u32, hours: u32, down: &str, up: &str| {
+        PlanDraft {
+            name: name.into(),
+            kind: kind.into(),
+            price: price.to_string(),
+            duration_days: days.to_string(),
+            duration_hours: hours.to_string(),
+            download: down.into(),
+            upload: up.into(),
+            shared_users: "1".into(),
+            active: true,
+            ..Default::default()
+        }
+    };
+    let plans = [
+        plan::create(
+            w,
+            now,
+            actor,
+            &plan("Гэр 10M", "hotspot", 3_500_000, 30, 0, "10M", "2M"),
+        )?,
+        plan::create(
+            w,
+            now,
+            actor,
+            &plan("Гэр 20M", "hotspot", 5_000_000, 30, 0, "20M", "4M"),
+        )?,
+        plan::create(
+            w,
+            now,
+            actor,
+            &plan("Өдрийн багц", "hotspot", 200_000, 1, 0, "5M", "1M"),
+        )?,
+        plan::create(
+            w,
+            now,
+            actor,
+            &plan("Байгууллага 50M", "pppoe", 15_000_000, 30, 0, "50M", "10M"),
+        )?,
+    ];
+    let names = [
+        "Бат-Эрдэнэ",
+        "Оюунчимэг",
+        "Ганбаатар",
+        "Сарангэрэл",
+        "Тэмүүлэн",
+        "Нандин-Эрдэнэ",
+        "Энхжаргал",
+        "Мөнхбат",
+        "Solongo",
+        "Bilguun",
+    ];
+    for i in 0..36u32 {
+        let org = i % 9 == 4;
+        let plan = if org {
+            &plans[3]
+        } else {
+            &plans[usize::try_from(i % 3).unwrap_or(0)]
+        };
+        let router = if org {
+            router_ids[1]
+        } else {
+            router_ids[usize::try_from(i % 2).unwrap_or(0)]
+        };
+        // Spread expiries from last week to next month, a few ending today.
+        let hours = i64::from(i) * 22 - 150;
+        let d = CustomerDraft {
+            kind: if org {
+                "organization".into()
+            } else {
+                "individual".into()
+            },
+            name: if org {
+                format!("Талст ХХК {i}")
+            } else {
+                format!(
+                    "{} {}",
+                    names[usize::try_from(i).unwrap_or(0) % names.len()],
+                    i
+                )
+            },
+            reg_no: if org {
+                format!("{}", 5_000_000 + i)
+            } else {
+                String::new()
+            },
+            phone: format!("99{:06}", 110_000 + i * 37),
+            login: format!("user{i:03}"),
+            password: format!("pw{:04}", i * 7919 % 10_000),
+            router_id: router.to_string(),
+            plan_id: plan.id.to_string(),
+            status: if i == 5 {
+                "suspended".into()
+            } else {
+                "active".into()
+            },
+            expires_at: (now + jiff::SignedDuration::from_hours(hours)).to_string(),
+            ..Default::default()
+        };
+        customer::create(w, now, actor, &jiff::tz::TimeZone::UTC, d, false)?;
+    }
+    Ok(())
 }
