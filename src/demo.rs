@@ -85,7 +85,7 @@ async fn log_customers_in(routers: Vec<crate::sim::SimHandle>, store: crate::sto
     tokio::time::sleep(std::time::Duration::from_secs(3)).await;
     let now = crate::clock::Clock::default().now();
     let Ok(customers) = store
-        .read_async(|r| crate::store::Reader::list::<crate::billing::Customer>(r))
+        .read_async(crate::store::Reader::list::<crate::billing::Customer>)
         .await
     else {
         return;
