@@ -306,4 +306,7 @@ catalog! {
     SyncStarted => "Synchronization started.", "Тохируулга эхэллээ.";
     TestConnection => "Test connection", "Холболт шалгах";
     Upload => "Upload speed", "Илгээх хурд";
+    UsersOnRouter => "Customers on the router now", "Төхөөрөмж дээрх харилцагчид (одоо)";
+    ReadUsers => "Read customers from the router", "Төхөөрөмжөөс харилцагчдыг унших";
+    Enabled => "Enabled", "Идэвхтэй";
 }

@@ -249,7 +249,7 @@ fn entry(
     }
 }
 
-async fn connect(router: &Router, password: &str) -> Result<Client, String> {
+pub(crate) async fn connect(router: &Router, password: &str) -> Result<Client, String> {
     let mut cfg = ClientConfig::new(&router.host, router.port, &router.username, password);
     cfg.login = router.login_method.protocol();
     cfg.command_timeout = Duration::from_secs(30);

@@ -2,6 +2,7 @@
 //! saw of them.
 
 pub mod import;
+pub mod live;
 pub mod router;
 pub mod secretbox;
 

@@ -353,10 +353,42 @@ fn state_table(cx: &Ctx, r: &Router, st: &RouterState, customers: usize) -> Mark
     }
 }
 
+fn live_table(cx: &Ctx, live: &Result<Vec<crate::network::live::LiveUser>, String>) -> Markup {
+    html! {
+        section {
+            h2 { (cx.t(Msg::UsersOnRouter)) }
+            @match live {
+                Err(e) => p.error { (cx.t(Msg::ConnectionFailed)) ": " (e) },
+                Ok(users) if users.is_empty() => p.muted { (cx.t(Msg::NothingYet)) },
+                Ok(users) => div.table-wrap { table.live-users {
+                    thead { tr { th { (cx.t(Msg::Username)) } th { (cx.t(Msg::Kind)) } th { (cx.t(Msg::Profile)) } th { (cx.t(Msg::Status)) } th { (cx.t(Msg::Online)) } } }
+                    tbody { @for u in users { tr data-login=(u.name) {
+                        td { a href={ "/customers/" (u.customer_id) } { code { (u.name) } } }
+                        td { (u.service) }
+                        td { (u.profile) }
+                        td { @if u.disabled { span.badge.bad { (cx.t(Msg::Disabled)) } } @else { span.badge.good { (cx.t(Msg::Enabled)) } } }
+                        td { @if u.online { "●" } }
+                    } } }
+                } },
+            }
+        }
+    }
+}
+
 async fn show_page(
     cx: &Ctx,
     id: u64,
     probe: Option<Result<enforce::Probe, String>>,
+    notice: Option<&str>,
+) -> Out {
+    show_page_with(cx, id, probe, None, notice).await
+}
+
+async fn show_page_with(
+    cx: &Ctx,
+    id: u64,
+    probe: Option<Result<enforce::Probe, String>>,
+    live: Option<Result<Vec<crate::network::live::LiveUser>, String>>,
     notice: Option<&str>,
 ) -> Out {
     let (r, st, customers) = load(cx, id).await?;
@@ -397,6 +429,9 @@ async fn show_page(
             }
         }
         (state_table(cx, &r, &st, customers))
+        @if let Some(l) = &live { (live_table(cx, l)) } @else {
+            p.no-print { a.button.secondary href={ "/routers/" (id) "?live=1" } { (cx.t(Msg::ReadUsers)) } }
+        }
         @if !r.note.is_empty() { p { (r.note) } }
         h2 { (cx.t(Msg::CommandLog)) }
         @if entries.is_empty() { p.muted { (cx.t(Msg::NothingYet)) } } @else {
