@@ -63,3 +63,49 @@ fn first_admin_then_restricted_admin_sees_restricted_menu() {
     d.goto(&app.url("/"));
     d.screenshot("target/browser-phone.png");
 }
+
+/// Add a router (the simulator), a package and a customer through the forms, then see the
+/// customer enabled on the router's page, read live from the router.
+#[test]
+fn router_plan_customer_then_enabled_on_the_router_page() {
+    let s = crate::enforcement::start_sim("7.16");
+    let (app, _b) = TestApp::with_admin();
+    let d = Driver::start();
+    d.goto(&app.url("/login?lang=en"));
+    d.fill("input[name=username]", crate::helpers::ADMIN);
+    d.fill("input[name=password]", crate::helpers::ADMIN_PW);
+    d.click("button[type=submit]");
+    d.wait_for_text("Welcome");
+
+    d.goto(&app.url("/routers/new"));
+    d.fill("input[name=name]", "Tower Sim");
+    d.fill("input[name=host]", "127.0.0.1");
+    d.fill("input[name=port]", &s.sim.addr().port().to_string());
+    d.fill("input[name=username]", "api");
+    d.fill("input[name=password]", "router-pw");
+    d.select("select[name=login_method]", "plain");
+    d.click("form[action='/routers'] button[type=submit]");
+    d.wait_for_text("Saved.");
+
+    d.goto(&app.url("/plans/new"));
+    d.fill("input[name=name]", "Home 10");
+    d.fill("input[name=price]", "3500000");
+    d.fill("input[name=download]", "10M");
+    d.fill("input[name=upload]", "2M");
+    d.click("form[action='/plans'] button[type=submit]");
+    d.wait_for_text("Home 10");
+
+    d.goto(&app.url("/customers/new"));
+    d.fill("input[name=name]", "Browser Bat");
+    d.fill("input[name=login]", "bbat");
+    d.fill("input[name=password]", "pw-9");
+    d.eval("document.querySelector('input[name=expires_at]').value = '2099-01-01T00:00';");
+    d.click("form[action='/customers'] button[type=submit]");
+    d.wait_for_text("Saved.");
+
+    crate::enforcement::eventually(15, "the customer on the router", || s.sim.find("/ip/hotspot/user", "bbat").is_some());
+    d.goto(&app.url("/routers/1?live=1"));
+    let row = d.text("tr[data-login=bbat]");
+    assert!(row.contains("Enabled"), "{row}");
+    d.screenshot("target/browser-router-live.png");
+}

@@ -5,6 +5,7 @@ mod authz;
 mod browser;
 mod cli;
 mod crash;
+mod enforcement;
 mod escaping;
 mod helpers;
 mod i18n;

@@ -1,0 +1,101 @@
+//! The whole loop through the real server: API writes → reconciler → simulated router, on a
+//! RouterOS 6.33 and a 7.16 simulator.
+
+use crate::helpers::{TestApp, api_client};
+use serde_json::json;
+use std::time::{Duration, Instant};
+use steppe::sim::{SimConfig, SimHandle, Simulator};
+
+pub struct SimRouter {
+    pub rt: tokio::runtime::Runtime,
+    pub sim: SimHandle,
+}
+
+pub fn start_sim(version: &str) -> SimRouter {
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
+    let mut cfg = SimConfig::new(version);
+    cfg.user = "api".into();
+    cfg.password = "router-pw".into();
+    let sim = rt.block_on(Simulator::start(cfg, "127.0.0.1:0".parse().unwrap())).unwrap();
+    SimRouter { rt, sim }
+}
+
+/// Polls until `f` holds, or fails after `secs` with `what`.
+pub fn eventually(secs: u64, what: &str, mut f: impl FnMut() -> bool) -> Duration {
+    let start = Instant::now();
+    while !f() {
+        assert!(start.elapsed() < Duration::from_secs(secs), "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    start.elapsed()
+}
+
+fn disabled(sim: &SimHandle, menu: &str, login: &str) -> Option<bool> {
+    sim.find(menu, login).and_then(|u| u.get("disabled").map(|d| d == "true" || d == "yes"))
+}
+
+fn loop_on(version: &str, login_method: &str) {
+    let s = start_sim(version);
+    let (app, mut web) = TestApp::with_admin();
+    let mut api = api_client(&app, &web.create_token("e2e"));
+    let r = api.send_json("POST", "/api/v1/routers", &json!({
+        "name": format!("Sim {version}"), "host": "127.0.0.1", "port": s.sim.addr().port(), "tls": false,
+        "username": "api", "password": "router-pw", "login_method": login_method, "hotspot_server": "all", "pppoe": true
+    }));
+    assert_eq!(r.status, 201, "{}", r.body);
+    let router = r.json()["id"].as_u64().unwrap();
+    let plan = api.send_json("POST", "/api/v1/plans", &json!({ "name": "Home", "kind": "hotspot", "price": 1000, "duration_days": 30, "download": "10M", "upload": "2M", "shared_users": 1 })).json()["id"].as_u64().unwrap();
+    let ppp_plan = api.send_json("POST", "/api/v1/plans", &json!({ "name": "Office", "kind": "pppoe", "price": 5000, "duration_days": 30, "download": "50M", "upload": "10M", "remote_address": "pool1" })).json()["id"].as_u64().unwrap();
+    let future = (jiff::Timestamp::now() + jiff::SignedDuration::from_hours(24)).to_string();
+    let c = api.send_json("POST", "/api/v1/customers", &json!({ "kind": "individual", "name": "Bat", "login": "bat", "password": "pw1", "router_id": router, "plan_id": plan, "status": "active", "expires_at": future }));
+    assert_eq!(c.status, 201, "{}", c.body);
+    let id = c.json()["id"].as_u64().unwrap();
+    let o = api.send_json("POST", "/api/v1/customers", &json!({ "kind": "organization", "name": "Talst LLC", "login": "talst", "password": "pw2", "router_id": router, "plan_id": ppp_plan, "status": "active", "expires_at": future }));
+    assert_eq!(o.status, 201, "{}", o.body);
+
+    eventually(10, "the hotspot user, enabled", || disabled(&s.sim, "/ip/hotspot/user", "bat") == Some(false));
+    eventually(10, "the PPPoE secret, enabled", || disabled(&s.sim, "/ppp/secret", "talst") == Some(false));
+    let user = s.sim.find("/ip/hotspot/user", "bat").unwrap();
+    assert_eq!(user.get("profile"), Some("Home"));
+    assert_eq!(user.get("comment"), Some(format!("steppe:{id}").as_str()));
+    let profile = s.sim.find("/ip/hotspot/user/profile", "Home").expect("plan pushed as a profile");
+    assert_eq!(profile.get("rate-limit"), Some("2M/10M"));
+    assert_eq!(s.sim.find("/ppp/profile", "Office").unwrap().get("remote-address"), Some("pool1"));
+    eventually(10, "status online", || api.get(&format!("/api/v1/routers/{router}")).json()["status"] == "online");
+
+    // Expiry: disabled and kicked within seconds of expires_at.
+    s.sim.hotspot_login("bat", "pw1", "10.5.50.2", "02:00:00:00:00:01").expect("customer can log in");
+    let expires = jiff::Timestamp::now() + jiff::SignedDuration::from_secs(2);
+    let p = api.send_json("PATCH", &format!("/api/v1/customers/{id}"), &json!({ "expires_at": expires.to_string() }));
+    assert_eq!(p.status, 200);
+    eventually(15, "the expired user disabled", || disabled(&s.sim, "/ip/hotspot/user", "bat") == Some(true));
+    eventually(5, "the session kicked", || s.sim.find("/ip/hotspot/active", "bat").is_none());
+    let late = jiff::Timestamp::now().duration_since(expires);
+    println!("{version}: expiry enforced {:.2} s after expires_at", late.as_secs_f64());
+    assert!(late.as_secs_f64() < 10.0, "expiry took {late:?}");
+    assert!(s.sim.hotspot_login("bat", "pw1", "10.5.50.2", "02:00:00:00:00:01").is_err(), "a disabled user cannot log in again");
+    assert_eq!(api.get(&format!("/api/v1/customers/{id}")).json()["status"], "expired");
+
+    // Paying (here: moving expiry forward) enables again.
+    api.send_json("PATCH", &format!("/api/v1/customers/{id}"), &json!({ "expires_at": future }));
+    eventually(10, "the user enabled again", || disabled(&s.sim, "/ip/hotspot/user", "bat") == Some(false));
+    // Suspension disables; the router page shows the live state.
+    web.post_form(&format!("/customers/{id}/suspend"), &[]);
+    eventually(10, "the suspended user disabled", || disabled(&s.sim, "/ip/hotspot/user", "bat") == Some(true));
+    let page = web.get(&format!("/routers/{router}?live=1&lang=en"));
+    assert!(page.body.contains("data-login=\"bat\"") && page.body.contains("data-login=\"talst\""), "{}", page.body);
+    let log = web.get(&format!("/routers/{router}?lang=en"));
+    assert!(log.body.contains("admin boss"), "the command log names the admin who caused it");
+    assert!(!log.body.contains("pw1") && !log.body.contains("router-pw"), "no secrets in the command log");
+    drop(s);
+}
+
+#[test]
+fn the_loop_on_routeros_6_33_with_challenge_login() {
+    loop_on("6.33", "challenge");
+}
+
+#[test]
+fn the_loop_on_routeros_7_16_with_plain_login() {
+    loop_on("7.16", "plain");
+}
