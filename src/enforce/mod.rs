@@ -18,6 +18,7 @@ mod scheduler;
 mod task;
 
 pub use probe::probe;
+pub use task::SyncReport;
 
 use crate::billing::Customer;
 use crate::billing::plan::Plan;
@@ -278,6 +279,24 @@ impl Enforcer {
             m.reconnect(cause);
         }
         self.inner.replan.notify_one();
+    }
+
+    /// A full reconcile of one router, answered when it has finished (for "Sync now" with a
+    /// result, and for benchmarks).
+    pub async fn sync_and_wait(&self, router_id: u64, cause: Cause) -> Result<SyncReport, String> {
+        self.inner.mailbox(router_id);
+        let requests = self
+            .inner
+            .routers()
+            .get(&router_id)
+            .map(|h| h.requests.clone())
+            .ok_or_else(|| "the enforcer is stopped".to_owned())?;
+        let (reply, rx) = oneshot::channel();
+        requests
+            .send(Request::Sync { cause, reply })
+            .map_err(|_| "the router's task has stopped".to_owned())?;
+        rx.await
+            .map_err(|_| "the router's task has stopped".to_owned())?
     }
 
     /// Ends the customer's live session(s) now; returns how many were removed.

@@ -133,6 +133,32 @@ pub(super) enum Request {
         cause: Cause,
         reply: oneshot::Sender<Result<usize, String>>,
     },
+    /// A full reconcile, answered when it has finished.
+    Sync {
+        cause: Cause,
+        reply: oneshot::Sender<Result<SyncReport, String>>,
+    },
+}
+
+/// What a full reconcile did (`Enforcer::sync_and_wait`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyncReport {
+    /// Commands that changed the router (kicks included).
+    pub commands: usize,
+    /// Of those, how many the router refused.
+    pub failed: usize,
+    /// Managed users on the router afterwards.
+    pub managed_users: u64,
+    /// Problems found (collisions, refused commands), one line each.
+    pub errors: Vec<String>,
+}
+
+type Waiters = Vec<oneshot::Sender<Result<SyncReport, String>>>;
+
+fn answer(waiters: &mut Waiters, result: &Result<SyncReport, String>) {
+    for w in waiters.drain(..) {
+        _ = w.send(result.clone());
+    }
 }
 
 /// Why an attempt failed.
@@ -430,6 +456,8 @@ async fn read_actual(client: &Client, desired: &Desired) -> Result<Actual, Error
 /// The result of one reconcile.
 struct Report {
     needs_full: bool,
+    commands: usize,
+    failed: usize,
     lines: Vec<log::Line>,
     errors: Vec<String>,
     /// Full reconcile only: (managed users, sessions).
@@ -485,6 +513,8 @@ async fn reconcile(
     );
     Ok(Report {
         needs_full: changes.needs_full,
+        commands: changes.len(),
+        failed: applied.failed,
         lines,
         errors,
         counts,
@@ -562,6 +592,7 @@ pub(super) async fn run(
     let mut next_full = Instant::now();
     let mut resources_at: Option<Instant> = None;
     let mut first = true;
+    let mut waiters: Waiters = Vec::new();
     // Connection liveness is checked this often while idle, so an offline router shows up
     // without waiting for the next reconcile.
     let liveness = Duration::from_secs(2);
@@ -600,6 +631,7 @@ pub(super) async fn run(
                     mark_failure(&mut keeper, &ctx, &f, mailbox.pending_customers());
                     retry_at = Instant::now() + backoff.next_delay();
                     keeper.flush(&ctx, router_id, Vec::new()).await;
+                    answer(&mut waiters, &Err(f.text()));
                 }
             }
             first = false;
@@ -638,12 +670,22 @@ pub(super) async fn run(
                             next_full = Instant::now() + ctx.config.full_interval;
                         }
                         keeper.flush(&ctx, router_id, report.lines).await;
+                        if was_full {
+                            let summary = SyncReport {
+                                commands: report.commands,
+                                failed: report.failed,
+                                managed_users: keeper.now.managed_users,
+                                errors: report.errors,
+                            };
+                            answer(&mut waiters, &Ok(summary));
+                        }
                     }
                     Err(Failure::Gone) => break,
                     Err(f) => {
                         tracing::debug!(router_id, error = %f.text(), "reconcile failed");
                         let lost = matches!(&f, Failure::Router(_));
                         mailbox.requeue(work);
+                        answer(&mut waiters, &Err(f.text()));
                         mark_failure(&mut keeper, &ctx, &f, mailbox.pending_customers());
                         keeper.flush(&ctx, router_id, Vec::new()).await;
                         if lost {
@@ -690,6 +732,13 @@ pub(super) async fn run(
                         None => Err(format!("the router is offline: {}", keeper.now.last_error)),
                     };
                     _ = reply.send(result);
+                }
+                Some(Request::Sync { cause, reply }) => {
+                    mailbox.full(cause);
+                    waiters.push(reply);
+                    if conn.is_none() {
+                        retry_at = Instant::now();
+                    }
                 }
                 None => break,
             },
