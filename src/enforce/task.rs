@@ -469,6 +469,7 @@ async fn reconcile(
     client: &Client,
     router_id: u64,
     work: &Work,
+    known: &mut BTreeSet<String>,
 ) -> Result<Report, Failure> {
     let now = ctx.clock.now();
     let scope = if work.full.is_some() || work.customers.len() > ctx.config.targeted_limit {
@@ -485,12 +486,22 @@ async fn reconcile(
     let changes = diff::diff(&desired, &actual);
     let mut buf = LogBuf::default();
     let cause = |c: Option<u64>| work.cause_of(c);
-    for p in &desired.problems {
-        buf.note(now, "(store)".into(), p.clone(), work.cause_of(None));
+    // A problem that persists is logged once, not on every reconcile.
+    let found: Vec<(&str, &String)> = desired
+        .problems
+        .iter()
+        .map(|p| ("(store)", p))
+        .chain(changes.collisions.iter().map(|c| ("(collision)", c)))
+        .collect();
+    for (what, text) in &found {
+        if !known.contains(*text) {
+            buf.note(now, (*what).into(), (*text).clone(), work.cause_of(None));
+        }
     }
-    for c in &changes.collisions {
-        buf.note(now, "(collision)".into(), c.clone(), work.cause_of(None));
+    if desired.scope == Scope::Full {
+        known.clear();
     }
+    known.extend(found.into_iter().map(|(_, t)| t.clone()));
     let applied = apply::apply(client, &changes, &cause, now, &mut buf).await;
     let (lines, errors) = buf.finish(now);
     let applied = match applied {
@@ -593,6 +604,7 @@ pub(super) async fn run(
     let mut resources_at: Option<Instant> = None;
     let mut first = true;
     let mut waiters: Waiters = Vec::new();
+    let mut known = BTreeSet::new();
     // Connection liveness is checked this often while idle, so an offline router shows up
     // without waiting for the next reconcile.
     let liveness = Duration::from_secs(2);
@@ -645,11 +657,12 @@ pub(super) async fn run(
                     tracing::debug!(router_id, error = %e, "reading resources");
                 }
                 resources_at = Some(Instant::now());
+                keeper.flush(&ctx, router_id, Vec::new()).await;
             }
             let work = mailbox.take();
             if !work.is_empty() {
                 let was_full = work.full.is_some();
-                match reconcile(&ctx, &client, router_id, &work).await {
+                match reconcile(&ctx, &client, router_id, &work, &mut known).await {
                     Ok(report) => {
                         if report.needs_full {
                             mailbox.full(work.cause_of(None));
