@@ -163,6 +163,20 @@ async fn one_router() -> Res<()> {
         worst.as_secs_f64() * 1e3,
         runs.iter().map(|r| r.1).collect::<Vec<_>>()
     );
+    let t = Instant::now();
+    let d = store.read(|r| {
+        steppe::enforce::desired::compute(
+            r,
+            ids[0],
+            steppe::enforce::desired::Scope::Full,
+            Timestamp::now(),
+        )
+    })?;
+    println!(
+        "  of which desired state from the store ({} users): {:.1} ms",
+        d.map_or(0, |d| d.users.len()),
+        t.elapsed().as_secs_f64() * 1e3
+    );
     // A targeted change: one customer expires now.
     let victim = store
         .read(|r| customer::on_router(r, ids[0]))?

@@ -276,7 +276,7 @@ impl Enforcer {
     /// A full reconcile of one router now, reconnecting at once if it is offline.
     pub fn sync_now(&self, router_id: u64, cause: Cause) {
         if let Some(m) = self.inner.mailbox(router_id) {
-            m.reconnect(cause);
+            m.retry_now(cause);
         }
         self.inner.replan.notify_one();
     }

@@ -32,8 +32,10 @@ use tokio::time::Instant;
 struct Pending {
     full: Option<Cause>,
     customers: BTreeMap<u64, Cause>,
-    /// Drop the connection and connect again now (settings changed, or an admin asked).
+    /// Drop the connection and connect again now (the router's settings changed).
     reconnect: bool,
+    /// If offline, try to connect now instead of waiting out the backoff (an admin asked).
+    retry_now: bool,
 }
 
 /// Where wake-ups for one router accumulate.
@@ -68,6 +70,18 @@ impl Mailbox {
         p.reconnect = true;
         drop(p);
         self.notify.notify_one();
+    }
+
+    pub fn retry_now(&self, cause: Cause) {
+        let mut p = self.lock();
+        p.full.get_or_insert(cause);
+        p.retry_now = true;
+        drop(p);
+        self.notify.notify_one();
+    }
+
+    fn take_retry_now(&self) -> bool {
+        std::mem::take(&mut self.lock().retry_now)
     }
 
     fn take(&self) -> Work {
@@ -618,6 +632,9 @@ pub(super) async fn run(
             }
             retry_at = Instant::now();
             backoff.reset();
+        }
+        if mailbox.take_retry_now() && conn.is_none() {
+            retry_at = Instant::now();
         }
         if conn.as_ref().is_some_and(Client::is_closed) {
             conn = None;
