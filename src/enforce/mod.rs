@@ -1,12 +1,37 @@
 //! Enforcement: Steppe holds the desired state, each router is made to match it.
 //!
-//! INTERIM INTERFACE (being implemented on the `enforce` branch): the web layer codes against
-//! these signatures; the bodies below only record intent.
+//! One task per router ([`task`]) keeps a connection, reads what the router holds, and applies
+//! the difference from what the store says ([`desired`], [`diff`], [`apply`]). One scheduler
+//! task ([`scheduler`]) sleeps until the next expiry and wakes the routers concerned, so a
+//! customer is cut off within moments of running out, without a polling cron. Every command
+//! sent is written to the router command log ([`log`]).
+//!
+//! Invariant: entries on a router whose comment is not `steppe:<id>` are never changed, except
+//! when a customer is explicitly set to adopt the entry of the same name.
 
+pub mod apply;
+pub mod desired;
+pub mod diff;
+pub mod log;
+mod probe;
+mod scheduler;
+mod task;
+
+pub use probe::probe;
+pub use task::SyncReport;
+
+use crate::billing::Customer;
+use crate::billing::plan::Plan;
 use crate::clock::Clock;
-use crate::network::{Router, SecretBox};
-use crate::store::Store;
+use crate::network::SecretBox;
+use crate::store::{Reader, Store};
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
+use std::time::Duration;
+use task::{Mailbox, Request};
+use tokio::sync::{Notify, mpsc, oneshot, watch};
+use tokio::task::JoinHandle;
 
 /// Why a command was sent to a router; shown in the router's command log.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -57,59 +82,301 @@ pub struct Probe {
     pub tls_fingerprint: Option<String>,
 }
 
-/// Handle to the per-router reconcilers and the expiry timer.
+/// Timings of the reconcilers; the defaults suit production, tests shorten them.
+#[derive(Debug, Clone)]
+pub struct EnforceConfig {
+    /// A full reconcile of every router this often, repairing manual edits and reboots.
+    pub full_interval: Duration,
+    /// First reconnect delay after a failure; doubles up to `backoff_max`.
+    pub backoff_min: Duration,
+    pub backoff_max: Duration,
+    pub connect_timeout: Duration,
+    /// Limit for one command from send to reply.
+    pub command_timeout: Duration,
+    /// Resource figures (CPU, memory, uptime) are read at most this often.
+    pub resource_interval: Duration,
+    /// A targeted reconcile of more customers than this becomes a full one (fewer queries).
+    pub targeted_limit: usize,
+}
+
+impl Default for EnforceConfig {
+    fn default() -> Self {
+        EnforceConfig {
+            full_interval: Duration::from_secs(300),
+            backoff_min: Duration::from_secs(1),
+            backoff_max: Duration::from_secs(120),
+            connect_timeout: Duration::from_secs(10),
+            command_timeout: Duration::from_secs(30),
+            resource_interval: Duration::from_secs(60),
+            targeted_limit: 50,
+        }
+    }
+}
+
+/// What every task needs.
+#[derive(Clone)]
+pub(crate) struct Ctx {
+    pub store: Store,
+    pub clock: Clock,
+    pub secrets: SecretBox,
+    pub config: Arc<EnforceConfig>,
+}
+
+struct Handle {
+    mailbox: Arc<Mailbox>,
+    requests: mpsc::UnboundedSender<Request>,
+    stop: watch::Sender<bool>,
+    join: JoinHandle<()>,
+}
+
+pub(crate) struct Inner {
+    ctx: Ctx,
+    routers: Mutex<HashMap<u64, Handle>>,
+    replan: Arc<Notify>,
+    stop: watch::Sender<bool>,
+    scheduler: Mutex<Option<JoinHandle<()>>>,
+}
+
+impl Inner {
+    fn routers(&self) -> MutexGuard<'_, HashMap<u64, Handle>> {
+        // The map stays consistent even if a holder panicked: keep going.
+        self.routers.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The mailbox of a router's task, starting the task if it is not running.
+    fn mailbox(&self, router_id: u64) -> Option<Arc<Mailbox>> {
+        if *self.stop.borrow() {
+            return None;
+        }
+        let mut routers = self.routers();
+        if let Some(h) = routers.get(&router_id)
+            && !h.join.is_finished()
+        {
+            return Some(h.mailbox.clone());
+        }
+        let h = spawn_router(&self.ctx, router_id);
+        let mailbox = h.mailbox.clone();
+        routers.insert(router_id, h);
+        Some(mailbox)
+    }
+
+    fn wake(&self, router_id: u64, customers: &[u64], cause: &Cause) {
+        if let Some(m) = self.mailbox(router_id) {
+            m.customers(customers, cause);
+        }
+    }
+}
+
+fn spawn_router(ctx: &Ctx, router_id: u64) -> Handle {
+    let mailbox = Arc::new(Mailbox::default());
+    let (requests, rx) = mpsc::unbounded_channel();
+    let (stop, stop_rx) = watch::channel(false);
+    let join = tokio::spawn(task::run(
+        ctx.clone(),
+        router_id,
+        mailbox.clone(),
+        rx,
+        stop_rx,
+    ));
+    Handle {
+        mailbox,
+        requests,
+        stop,
+        join,
+    }
+}
+
+/// Handle to the per-router reconcilers and the expiry timer. Cheap to clone.
 #[derive(Clone)]
 pub struct Enforcer {
-    _store: Store,
-    _clock: Clock,
-    _secrets: SecretBox,
+    inner: Arc<Inner>,
 }
 
 impl Enforcer {
+    /// Starts one reconciler per stored router and the expiry scheduler, with default timings.
+    /// Must be called inside a tokio runtime.
     pub fn start(store: Store, clock: Clock, secrets: SecretBox) -> Enforcer {
-        Enforcer {
-            _store: store,
-            _clock: clock,
-            _secrets: secrets,
+        Enforcer::start_with(store, clock, secrets, EnforceConfig::default())
+    }
+
+    /// [`Enforcer::start`] with chosen timings.
+    pub fn start_with(
+        store: Store,
+        clock: Clock,
+        secrets: SecretBox,
+        config: EnforceConfig,
+    ) -> Enforcer {
+        let ctx = Ctx {
+            store,
+            clock,
+            secrets,
+            config: Arc::new(config),
+        };
+        let (stop, _) = watch::channel(false);
+        let inner = Arc::new(Inner {
+            ctx: ctx.clone(),
+            routers: Mutex::new(HashMap::new()),
+            replan: Arc::new(Notify::new()),
+            stop,
+            scheduler: Mutex::new(None),
+        });
+        let ids: Vec<u64> = match ctx.store.read(|r| r.list::<crate::network::Router>()) {
+            Ok(routers) => routers.iter().map(|r| r.id).collect(),
+            Err(e) => {
+                tracing::error!(error = %e, "reading routers to enforce");
+                Vec::new()
+            }
+        };
+        for id in ids {
+            inner.mailbox(id);
+        }
+        let scheduler = tokio::spawn(scheduler::run(
+            ctx,
+            Arc::downgrade(&inner),
+            inner.replan.clone(),
+            inner.stop.subscribe(),
+        ));
+        *inner.scheduler.lock().unwrap_or_else(|p| p.into_inner()) = Some(scheduler);
+        Enforcer { inner }
+    }
+
+    /// A router was added or edited: (re)connect with its settings and reconcile fully.
+    pub fn router_saved(&self, router_id: u64) {
+        if let Some(m) = self.inner.mailbox(router_id) {
+            m.reconnect(Cause::Sync);
         }
     }
-    pub fn router_saved(&self, _router_id: u64) {}
-    pub fn router_deleted(&self, _router_id: u64) {}
-    pub fn customers_changed(&self, _router_ids: &[u64], _customer_ids: &[u64], _cause: Cause) {}
-    pub fn plans_changed(&self, _cause: Cause) {}
-    pub fn sync_now(&self, _router_id: u64, _cause: Cause) {}
-    pub async fn kick(&self, _customer_id: u64, _cause: Cause) -> Result<usize, String> {
-        Err("enforcer not merged yet".into())
-    }
-    pub async fn shutdown(&self) {}
-}
 
-/// Connects with these settings and reads what the router is.
-pub async fn probe(_router: &Router, _password: &str) -> Result<Probe, String> {
-    Err("enforcer not merged yet".into())
-}
-
-pub mod log {
-    //! The per-router command log (interim shape).
-    use crate::store::{Reader, StoreError};
-    use jiff::Timestamp;
-    use serde::{Deserialize, Serialize};
-
-    #[derive(Debug, Clone, Serialize, Deserialize)]
-    pub struct LogEntry {
-        pub id: u64,
-        pub at: Timestamp,
-        pub router_id: u64,
-        pub command: String,
-        pub result: String,
-        pub cause: String,
+    /// A router was deleted: its task stops (nothing is removed from the router).
+    pub fn router_deleted(&self, router_id: u64) {
+        if let Some(h) = self.inner.routers().remove(&router_id) {
+            h.stop.send_replace(true);
+        }
     }
 
-    pub fn recent(
-        _r: &impl Reader,
-        _router_id: u64,
-        _limit: usize,
-    ) -> Result<Vec<LogEntry>, StoreError> {
-        Ok(Vec::new())
+    /// Customers changed (created, edited, paid, suspended, moved, deleted): the routers that
+    /// held or hold them reconcile those customers now, and the expiry timer re-plans.
+    pub fn customers_changed(&self, router_ids: &[u64], customer_ids: &[u64], cause: Cause) {
+        for &r in router_ids {
+            self.inner.wake(r, customer_ids, &cause);
+        }
+        self.inner.replan.notify_one();
+    }
+
+    /// Plans changed: every router reconciles fully (profiles and users).
+    pub fn plans_changed(&self, cause: Cause) {
+        let ids: Vec<u64> = self.inner.routers().keys().copied().collect();
+        for id in ids {
+            if let Some(m) = self.inner.mailbox(id) {
+                m.full(cause.clone());
+            }
+        }
+    }
+
+    /// A full reconcile of one router now, reconnecting at once if it is offline.
+    pub fn sync_now(&self, router_id: u64, cause: Cause) {
+        if let Some(m) = self.inner.mailbox(router_id) {
+            m.retry_now(cause);
+        }
+        self.inner.replan.notify_one();
+    }
+
+    /// A full reconcile of one router, answered when it has finished (for "Sync now" with a
+    /// result, and for benchmarks).
+    pub async fn sync_and_wait(&self, router_id: u64, cause: Cause) -> Result<SyncReport, String> {
+        self.inner.mailbox(router_id);
+        let requests = self
+            .inner
+            .routers()
+            .get(&router_id)
+            .map(|h| h.requests.clone())
+            .ok_or_else(|| "the enforcer is stopped".to_owned())?;
+        let (reply, rx) = oneshot::channel();
+        requests
+            .send(Request::Sync { cause, reply })
+            .map_err(|_| "the router's task has stopped".to_owned())?;
+        rx.await
+            .map_err(|_| "the router's task has stopped".to_owned())?
+    }
+
+    /// Ends the customer's live session(s) now; returns how many were removed.
+    pub async fn kick(&self, customer_id: u64, cause: Cause) -> Result<usize, String> {
+        let found = self
+            .inner
+            .ctx
+            .store
+            .read_async(move |r| {
+                let Some(c) = r.get::<Customer>(customer_id)? else {
+                    return Ok(None);
+                };
+                let kind = r.get::<Plan>(c.plan_id)?.map(|p| p.kind);
+                Ok::<_, crate::store::StoreError>(Some((c, kind)))
+            })
+            .await
+            .map_err(|e| e.to_string())?;
+        let Some((customer, kind)) = found else {
+            return Err(format!("customer {customer_id} does not exist"));
+        };
+        let requests = {
+            self.inner.mailbox(customer.router_id);
+            let routers = self.inner.routers();
+            routers
+                .get(&customer.router_id)
+                .map(|h| h.requests.clone())
+                .ok_or_else(|| "the enforcer is stopped".to_owned())?
+        };
+        let (reply, rx) = oneshot::channel();
+        requests
+            .send(Request::Kick {
+                login: customer.login,
+                customer_id,
+                kind,
+                cause,
+                reply,
+            })
+            .map_err(|_| "the router's task has stopped".to_owned())?;
+        let limit = self.inner.ctx.config.command_timeout.saturating_mul(3);
+        match tokio::time::timeout(limit, rx).await {
+            Ok(Ok(result)) => result,
+            Ok(Err(_)) => Err("the router's task has stopped".into()),
+            Err(_) => Err("the router did not answer in time".into()),
+        }
+    }
+
+    /// Stops every task and waits for them (at most a few seconds).
+    pub async fn shutdown(&self) {
+        self.inner.stop.send_replace(true);
+        let handles: Vec<Handle> = self.inner.routers().drain().map(|(_, h)| h).collect();
+        let mut joins: Vec<JoinHandle<()>> = handles
+            .into_iter()
+            .map(|h| {
+                h.stop.send_replace(true);
+                h.join
+            })
+            .collect();
+        if let Some(s) = self
+            .inner
+            .scheduler
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take()
+        {
+            joins.push(s);
+        }
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+        for mut j in joins {
+            if tokio::time::timeout_at(deadline, &mut j).await.is_err() {
+                j.abort();
+            }
+        }
+    }
+}
+
+/// Wakes routers from the scheduler without keeping the enforcer alive.
+pub(crate) fn wake_routers(inner: &Weak<Inner>, by_router: &HashMap<u64, Vec<u64>>) {
+    if let Some(inner) = inner.upgrade() {
+        for (router, customers) in by_router {
+            inner.wake(*router, customers, &Cause::Expiry);
+        }
     }
 }

@@ -1,0 +1,172 @@
+//! What a router should hold, computed from the store alone.
+//!
+//! Kept apart from the diff so the rule "the router holds a customer enabled iff entitled" is
+//! one small function of stored data and a time, testable without a router.
+
+use crate::billing::customer::{self, Customer};
+use crate::billing::{Plan, ServiceKind};
+use crate::network::Router;
+use crate::store::{Reader, StoreError};
+use jiff::Timestamp;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// One customer's login as it should appear on the router.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    pub customer_id: u64,
+    pub kind: ServiceKind,
+    pub login: String,
+    pub password: String,
+    pub profile: String,
+    pub enabled: bool,
+    /// May take over an unmanaged entry with the same name.
+    pub adopt: bool,
+}
+
+/// A plan as a router profile.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Profile {
+    pub kind: ServiceKind,
+    pub name: String,
+    pub rate_limit: String,
+    pub shared_users: u32,
+    pub local_address: String,
+    pub remote_address: String,
+}
+
+impl Profile {
+    fn of(plan: &Plan) -> Profile {
+        Profile {
+            kind: plan.kind,
+            name: plan.profile.clone(),
+            rate_limit: plan.rate_limit(),
+            shared_users: plan.shared_users,
+            local_address: plan.local_address.clone(),
+            remote_address: plan.remote_address.clone(),
+        }
+    }
+}
+
+/// Which customers a reconcile looks at.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scope {
+    /// Everything on the router: managed entries of customers not desired here are removed.
+    Full,
+    /// Only these customers (a targeted reconcile after an edit, payment or expiry).
+    Customers(BTreeSet<u64>),
+}
+
+impl Scope {
+    pub fn contains(&self, customer_id: u64) -> bool {
+        match self {
+            Scope::Full => true,
+            Scope::Customers(ids) => ids.contains(&customer_id),
+        }
+    }
+}
+
+/// The desired state of one router (or of the scoped part of it).
+#[derive(Debug, Clone)]
+pub struct Desired {
+    pub router: Router,
+    pub scope: Scope,
+    /// By customer id.
+    pub users: BTreeMap<u64, User>,
+    pub profiles: Vec<Profile>,
+    /// Problems found in the store itself (a plan the router cannot serve), one line each.
+    pub problems: Vec<String>,
+    /// Logins (with kind) of scoped customers that exist in the store, for targeted queries.
+    pub logins: Vec<(ServiceKind, String)>,
+}
+
+impl Desired {
+    pub fn serves(&self, kind: ServiceKind) -> bool {
+        serves(&self.router, kind)
+    }
+}
+
+pub fn serves(router: &Router, kind: ServiceKind) -> bool {
+    match kind {
+        ServiceKind::Hotspot => !router.hotspot_server.is_empty(),
+        ServiceKind::Pppoe => router.pppoe,
+    }
+}
+
+/// The desired state of `router_id` at `now`; `None` if the router no longer exists.
+pub fn compute(
+    r: &impl Reader,
+    router_id: u64,
+    scope: Scope,
+    now: Timestamp,
+) -> Result<Option<Desired>, StoreError> {
+    let Some(router) = r.get::<Router>(router_id)? else {
+        return Ok(None);
+    };
+    let plans: BTreeMap<u64, Plan> = r.list::<Plan>()?.into_iter().map(|p| (p.id, p)).collect();
+    let customers: Vec<Customer> = match &scope {
+        Scope::Full => customer::on_router(r, router_id)?,
+        Scope::Customers(ids) => {
+            let mut out = Vec::with_capacity(ids.len());
+            for id in ids {
+                if let Some(c) = r.get::<Customer>(*id)? {
+                    out.push(c);
+                }
+            }
+            out
+        }
+    };
+    let mut users = BTreeMap::new();
+    let mut problems = Vec::new();
+    let mut logins = Vec::new();
+    let mut used_plans = BTreeSet::new();
+    for c in customers {
+        let Some(plan) = plans.get(&c.plan_id) else {
+            problems.push(format!(
+                "customer {} ({}) has no plan #{}",
+                c.id, c.login, c.plan_id
+            ));
+            continue;
+        };
+        logins.push((plan.kind, c.login.clone()));
+        if c.router_id != router_id || c.archived {
+            continue;
+        }
+        if !serves(&router, plan.kind) {
+            problems.push(format!(
+                "customer {} ({}) has a {} plan but this router does not serve {}",
+                c.id,
+                c.login,
+                plan.kind.id(),
+                plan.kind.id()
+            ));
+            continue;
+        }
+        used_plans.insert(plan.id);
+        users.insert(
+            c.id,
+            User {
+                customer_id: c.id,
+                kind: plan.kind,
+                login: c.login.clone(),
+                password: c.password.clone(),
+                profile: plan.profile.clone(),
+                enabled: c.entitled(now),
+                adopt: c.adopt,
+            },
+        );
+    }
+    let profiles = plans
+        .values()
+        .filter(|p| serves(&router, p.kind))
+        .filter(|p| used_plans.contains(&p.id) || (scope == Scope::Full && p.active))
+        .map(Profile::of)
+        .collect();
+    Ok(Some(Desired {
+        router,
+        scope,
+        users,
+        profiles,
+        problems,
+        logins,
+    }))
+}

@@ -1,0 +1,620 @@
+//! Desired against actual: the smallest list of commands that makes the router match.
+//!
+//! Pure, so every rule about what Steppe may touch is unit-tested here: entries whose comment is
+//! not our marker are never changed (except an explicit adoption), collisions are reported, and
+//! profiles are never removed. Commands come out in phases (profiles, removals, edits, additions,
+//! kicks) because a later phase may depend on an earlier one (a user needs its profile; a
+//! renamed entry frees a name that an addition wants).
+
+use super::desired::{Desired, Profile, User};
+use crate::billing::ServiceKind;
+use crate::billing::customer::{marker, parse_marker};
+use crate::routeros::value::{parse_bool, parse_u64};
+use crate::routeros::{Command, Item, ItemId};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+
+/// The menus a reconcile reads and writes.
+pub fn user_menu(kind: ServiceKind) -> &'static str {
+    match kind {
+        ServiceKind::Hotspot => "/ip/hotspot/user",
+        ServiceKind::Pppoe => "/ppp/secret",
+    }
+}
+
+pub fn profile_menu(kind: ServiceKind) -> &'static str {
+    match kind {
+        ServiceKind::Hotspot => "/ip/hotspot/user/profile",
+        ServiceKind::Pppoe => "/ppp/profile",
+    }
+}
+
+pub fn active_menu(kind: ServiceKind) -> &'static str {
+    match kind {
+        ServiceKind::Hotspot => "/ip/hotspot/active",
+        ServiceKind::Pppoe => "/ppp/active",
+    }
+}
+
+/// The property of a session that names its user.
+pub fn session_user_prop(kind: ServiceKind) -> &'static str {
+    match kind {
+        ServiceKind::Hotspot => "user",
+        ServiceKind::Pppoe => "name",
+    }
+}
+
+/// Properties printed for users: only what the diff compares.
+pub fn user_props(kind: ServiceKind) -> &'static [&'static str] {
+    match kind {
+        ServiceKind::Hotspot => &[
+            ".id", "name", "password", "profile", "server", "comment", "disabled",
+        ],
+        ServiceKind::Pppoe => &[
+            ".id", "name", "password", "profile", "service", "comment", "disabled",
+        ],
+    }
+}
+
+pub fn profile_props(kind: ServiceKind) -> &'static [&'static str] {
+    match kind {
+        ServiceKind::Hotspot => &[".id", "name", "rate-limit", "shared-users"],
+        ServiceKind::Pppoe => &[
+            ".id",
+            "name",
+            "rate-limit",
+            "local-address",
+            "remote-address",
+        ],
+    }
+}
+
+/// A hotspot user or PPP secret as printed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    pub id: ItemId,
+    pub name: String,
+    /// `None` when the API user lacks the `sensitive` policy and the router hides it.
+    pub password: Option<String>,
+    pub profile: String,
+    /// `server` (hotspot) or `service` (PPP).
+    pub target: String,
+    pub comment: String,
+    pub disabled: bool,
+}
+
+impl Entry {
+    /// `None` for an item without an id (nothing could be done to it anyway).
+    pub fn parse(kind: ServiceKind, item: &Item) -> Option<Entry> {
+        let text = |n: &str| item.get(n).unwrap_or_default().to_owned();
+        Some(Entry {
+            id: item.id()?,
+            name: text("name"),
+            password: item.get("password").map(str::to_owned),
+            profile: text("profile"),
+            target: text(match kind {
+                ServiceKind::Hotspot => "server",
+                ServiceKind::Pppoe => "service",
+            }),
+            comment: text("comment"),
+            disabled: item.get("disabled").and_then(parse_bool).unwrap_or(false),
+        })
+    }
+}
+
+/// A hotspot user profile or PPP profile as printed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProfileEntry {
+    pub id: ItemId,
+    pub name: String,
+    pub rate_limit: String,
+    pub shared_users: Option<u64>,
+    pub local_address: String,
+    pub remote_address: String,
+}
+
+impl ProfileEntry {
+    pub fn parse(item: &Item) -> Option<ProfileEntry> {
+        let text = |n: &str| item.get(n).unwrap_or_default().to_owned();
+        Some(ProfileEntry {
+            id: item.id()?,
+            name: text("name"),
+            rate_limit: text("rate-limit"),
+            shared_users: item.get("shared-users").and_then(parse_u64),
+            local_address: text("local-address"),
+            remote_address: text("remote-address"),
+        })
+    }
+}
+
+/// A live session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session {
+    pub id: ItemId,
+    pub user: String,
+}
+
+/// What was read from the router for the menus of the kinds it serves.
+#[derive(Debug, Clone, Default)]
+pub struct Actual {
+    pub users: HashMap<ServiceKind, Vec<Entry>>,
+    pub profiles: HashMap<ServiceKind, Vec<ProfileEntry>>,
+    /// Every session (full reconcile); `None` when sessions were not read (targeted).
+    pub sessions: Option<HashMap<ServiceKind, Vec<Session>>>,
+}
+
+/// One command and the customer it is for (to attribute its cause in the log).
+#[derive(Debug, Clone)]
+pub struct Op {
+    pub command: Command,
+    pub customer: Option<u64>,
+}
+
+/// The commands to send, by phase.
+#[derive(Debug, Default)]
+pub struct Changes {
+    pub profiles: Vec<Op>,
+    pub removes: Vec<Op>,
+    pub sets: Vec<Op>,
+    pub adds: Vec<Op>,
+    /// Sessions to remove, already known by id (full reconcile).
+    pub kick_ids: Vec<(ServiceKind, ItemId, Option<u64>)>,
+    /// Logins whose sessions must be looked up and removed (targeted reconcile).
+    pub kick_logins: Vec<(ServiceKind, String, Option<u64>)>,
+    /// Entries we may not touch but that block a customer, one line each.
+    pub collisions: Vec<String>,
+    /// A targeted reconcile met something only a full one can sort out.
+    pub needs_full: bool,
+    /// Managed entries on the router once the commands succeed (in scope).
+    pub managed: u64,
+    /// Sessions left once the kicks succeed (full reconcile only).
+    pub sessions_after: Option<u64>,
+}
+
+impl Changes {
+    /// Commands that change the router, kicks included.
+    pub fn len(&self) -> usize {
+        self.profiles.len()
+            + self.removes.len()
+            + self.sets.len()
+            + self.adds.len()
+            + self.kick_ids.len()
+            + self.kick_logins.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+fn user_fields(kind: ServiceKind, u: &User, server: &str) -> Vec<(&'static str, String)> {
+    let mut f = vec![
+        ("name", u.login.clone()),
+        ("password", u.password.clone()),
+        ("profile", u.profile.clone()),
+    ];
+    match kind {
+        ServiceKind::Hotspot => f.push(("server", server.to_owned())),
+        ServiceKind::Pppoe => f.push(("service", "pppoe".to_owned())),
+    }
+    f.push(("comment", marker(u.customer_id)));
+    f.push(("disabled", yes_no(!u.enabled)));
+    f
+}
+
+fn yes_no(b: bool) -> String {
+    if b { "yes" } else { "no" }.to_owned()
+}
+
+fn command(path: String, attrs: Vec<(&'static str, String)>) -> Command {
+    attrs
+        .into_iter()
+        .fold(Command::new(&path), |c, (n, v)| c.attr(n, v))
+}
+
+/// The fields of a managed entry that differ from what the customer needs.
+fn user_delta(kind: ServiceKind, u: &User, e: &Entry, server: &str) -> Vec<(&'static str, String)> {
+    let mut d = Vec::new();
+    if e.name != u.login {
+        d.push(("name", u.login.clone()));
+    }
+    if e.password.as_ref().is_some_and(|p| *p != u.password) {
+        d.push(("password", u.password.clone()));
+    }
+    if e.profile != u.profile {
+        d.push(("profile", u.profile.clone()));
+    }
+    let target = match kind {
+        ServiceKind::Hotspot => ("server", server),
+        ServiceKind::Pppoe => ("service", "pppoe"),
+    };
+    if e.target != target.1 {
+        d.push((target.0, target.1.to_owned()));
+    }
+    if e.disabled == u.enabled {
+        d.push(("disabled", yes_no(!u.enabled)));
+    }
+    d
+}
+
+fn profile_fields(p: &Profile) -> Vec<(&'static str, String)> {
+    let mut f = vec![
+        ("name", p.name.clone()),
+        ("rate-limit", p.rate_limit.clone()),
+    ];
+    match p.kind {
+        ServiceKind::Hotspot => f.push(("shared-users", p.shared_users.to_string())),
+        ServiceKind::Pppoe => {
+            if !p.local_address.is_empty() {
+                f.push(("local-address", p.local_address.clone()));
+            }
+            if !p.remote_address.is_empty() {
+                f.push(("remote-address", p.remote_address.clone()));
+            }
+        }
+    }
+    f
+}
+
+fn profile_delta(p: &Profile, e: &ProfileEntry) -> Vec<(&'static str, String)> {
+    let mut d = Vec::new();
+    if e.rate_limit != p.rate_limit {
+        d.push(("rate-limit", p.rate_limit.clone()));
+    }
+    match p.kind {
+        ServiceKind::Hotspot => {
+            if e.shared_users != Some(u64::from(p.shared_users)) {
+                d.push(("shared-users", p.shared_users.to_string()));
+            }
+        }
+        ServiceKind::Pppoe => {
+            if !p.local_address.is_empty() && e.local_address != p.local_address {
+                d.push(("local-address", p.local_address.clone()));
+            }
+            if !p.remote_address.is_empty() && e.remote_address != p.remote_address {
+                d.push(("remote-address", p.remote_address.clone()));
+            }
+        }
+    }
+    d
+}
+
+/// Computes the commands that bring `actual` to `desired`.
+pub fn diff(desired: &Desired, actual: &Actual) -> Changes {
+    let mut ch = Changes::default();
+    let server = desired.router.hotspot_server.as_str();
+    for kind in ServiceKind::ALL {
+        if !desired.serves(kind) {
+            continue;
+        }
+        diff_profiles(kind, desired, actual, &mut ch);
+        let kicked = diff_users(kind, desired, actual, server, &mut ch);
+        match &actual.sessions {
+            Some(sessions) => {
+                let list = sessions.get(&kind).map_or(&[][..], Vec::as_slice);
+                let mut left = 0u64;
+                for s in list {
+                    match kicked.get(s.user.as_str()) {
+                        Some(customer) => ch.kick_ids.push((kind, s.id.clone(), *customer)),
+                        None => left += 1,
+                    }
+                }
+                *ch.sessions_after.get_or_insert(0) += left;
+            }
+            None => {
+                for (login, customer) in kicked {
+                    ch.kick_logins.push((kind, login.to_owned(), customer));
+                }
+            }
+        }
+    }
+    ch
+}
+
+fn diff_profiles(kind: ServiceKind, desired: &Desired, actual: &Actual, ch: &mut Changes) {
+    let entries = actual.profiles.get(&kind).map_or(&[][..], Vec::as_slice);
+    let by_name: HashMap<&str, &ProfileEntry> =
+        entries.iter().map(|e| (e.name.as_str(), e)).collect();
+    let menu = profile_menu(kind);
+    for p in desired.profiles.iter().filter(|p| p.kind == kind) {
+        match by_name.get(p.name.as_str()) {
+            None => ch.profiles.push(Op {
+                command: command(format!("{menu}/add"), profile_fields(p)),
+                customer: None,
+            }),
+            Some(e) => {
+                let delta = profile_delta(p, e);
+                if !delta.is_empty() {
+                    let mut attrs = vec![(".id", e.id.as_str().to_owned())];
+                    attrs.extend(delta);
+                    ch.profiles.push(Op {
+                        command: command(format!("{menu}/set"), attrs),
+                        customer: None,
+                    });
+                }
+            }
+        }
+    }
+}
+
+/// Diffs one user menu; returns the logins whose sessions must end (with their customer).
+fn diff_users<'a>(
+    kind: ServiceKind,
+    desired: &'a Desired,
+    actual: &'a Actual,
+    server: &str,
+    ch: &mut Changes,
+) -> BTreeMap<&'a str, Option<u64>> {
+    let menu = user_menu(kind);
+    // Targeted prints may return the same entry twice (by comment and by name).
+    let mut seen = HashSet::new();
+    let entries: Vec<&Entry> = actual
+        .users
+        .get(&kind)
+        .map_or(&[][..], Vec::as_slice)
+        .iter()
+        .filter(|e| seen.insert(e.id.clone()))
+        .collect();
+    let wanted: BTreeMap<u64, &User> = desired
+        .users
+        .values()
+        .filter(|u| u.kind == kind)
+        .map(|u| (u.customer_id, u))
+        .collect();
+    let mut by_marker: HashMap<u64, Vec<usize>> = HashMap::new();
+    let mut by_name: HashMap<&str, usize> = HashMap::new();
+    for (i, e) in entries.iter().enumerate() {
+        if let Some(m) = parse_marker(&e.comment) {
+            by_marker.entry(m).or_default().push(i);
+        }
+        by_name.entry(e.name.as_str()).or_insert(i);
+    }
+    let mut consumed: BTreeSet<usize> = BTreeSet::new();
+    let mut kicks: BTreeMap<&str, Option<u64>> = BTreeMap::new();
+    for u in wanted.values() {
+        let placed = if let Some(&first) = by_marker.get(&u.customer_id).and_then(|v| v.first()) {
+            consumed.insert(first);
+            let e = entries[first];
+            let delta = user_delta(kind, u, e, server);
+            if !delta.is_empty() {
+                let mut attrs = vec![(".id", e.id.as_str().to_owned())];
+                attrs.extend(delta);
+                ch.sets.push(Op {
+                    command: command(format!("{menu}/set"), attrs),
+                    customer: Some(u.customer_id),
+                });
+            }
+            true
+        } else if let Some(&i) = by_name.get(u.login.as_str()) {
+            let e = entries[i];
+            match parse_marker(&e.comment) {
+                None if u.adopt => {
+                    consumed.insert(i);
+                    take_over(menu, kind, u, e, server, ch);
+                    true
+                }
+                None => {
+                    ch.collisions.push(format!(
+                        "{menu} {:?} exists and is not managed by Steppe; customer {} cannot \
+                         use this login until it is removed or the customer is set to adopt it",
+                        u.login, u.customer_id
+                    ));
+                    false
+                }
+                // Another customer's entry that is being renamed away: add after the rename.
+                Some(other) if wanted.contains_key(&other) => {
+                    add(menu, kind, u, server, ch);
+                    true
+                }
+                Some(other) if desired.scope.contains(other) => {
+                    consumed.insert(i);
+                    take_over(menu, kind, u, e, server, ch);
+                    true
+                }
+                Some(_) => {
+                    ch.needs_full = true;
+                    false
+                }
+            }
+        } else {
+            add(menu, kind, u, server, ch);
+            true
+        };
+        if placed {
+            ch.managed += 1;
+            if !u.enabled {
+                kicks.insert(u.login.as_str(), Some(u.customer_id));
+            }
+        }
+    }
+    for (i, e) in entries.iter().enumerate() {
+        let Some(m) = parse_marker(&e.comment) else {
+            continue;
+        };
+        if consumed.contains(&i) || !desired.scope.contains(m) {
+            continue;
+        }
+        ch.removes.push(Op {
+            command: Command::new(&format!("{menu}/remove")).id(&e.id),
+            customer: Some(m),
+        });
+        if !wanted.values().any(|u| u.login == e.name && u.enabled) {
+            kicks.entry(e.name.as_str()).or_insert(Some(m));
+        }
+    }
+    kicks
+}
+
+fn add(menu: &str, kind: ServiceKind, u: &User, server: &str, ch: &mut Changes) {
+    ch.adds.push(Op {
+        command: command(format!("{menu}/add"), user_fields(kind, u, server)),
+        customer: Some(u.customer_id),
+    });
+}
+
+/// Makes an existing entry ours: every field, the marker comment included.
+fn take_over(menu: &str, kind: ServiceKind, u: &User, e: &Entry, server: &str, ch: &mut Changes) {
+    let mut attrs = vec![(".id", e.id.as_str().to_owned())];
+    attrs.extend(user_fields(kind, u, server));
+    ch.sets.push(Op {
+        command: command(format!("{menu}/set"), attrs),
+        customer: Some(u.customer_id),
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::enforce::desired::Scope;
+    use crate::network::Router;
+
+    fn router() -> Router {
+        serde_json::from_value(serde_json::json!({
+            "id": 1, "name": "r", "host": "h", "port": 8728, "tls": false,
+            "username": "u", "password_sealed": "", "login_method": "auto",
+            "hotspot_server": "all", "pppoe": true,
+            "created_at": "2024-01-01T00:00:00Z"
+        }))
+        .unwrap()
+    }
+
+    fn user(id: u64, login: &str, enabled: bool, adopt: bool) -> User {
+        User {
+            customer_id: id,
+            kind: ServiceKind::Hotspot,
+            login: login.into(),
+            password: "pw".into(),
+            profile: "p".into(),
+            enabled,
+            adopt,
+        }
+    }
+
+    fn entry(id: &str, name: &str, comment: &str, disabled: bool) -> Entry {
+        Entry {
+            id: ItemId::new(id),
+            name: name.into(),
+            password: Some("pw".into()),
+            profile: "p".into(),
+            target: "all".into(),
+            comment: comment.into(),
+            disabled,
+        }
+    }
+
+    fn desired(users: Vec<User>, scope: Scope) -> Desired {
+        Desired {
+            router: router(),
+            scope,
+            users: users.into_iter().map(|u| (u.customer_id, u)).collect(),
+            profiles: vec![],
+            problems: vec![],
+            logins: vec![],
+        }
+    }
+
+    fn actual(entries: Vec<Entry>, sessions: Vec<(&str, &str)>) -> Actual {
+        let mut a = Actual::default();
+        a.users.insert(ServiceKind::Hotspot, entries);
+        a.sessions = Some(
+            [(
+                ServiceKind::Hotspot,
+                sessions
+                    .into_iter()
+                    .map(|(id, u)| Session {
+                        id: ItemId::new(id),
+                        user: u.into(),
+                    })
+                    .collect(),
+            )]
+            .into(),
+        );
+        a
+    }
+
+    fn texts(ops: &[Op]) -> Vec<String> {
+        ops.iter()
+            .map(|o| super::super::log::redact(&o.command))
+            .collect()
+    }
+
+    #[test]
+    fn in_sync_means_no_commands() {
+        let d = desired(vec![user(1, "a", true, false)], Scope::Full);
+        let a = actual(vec![entry("*1", "a", "steppe:1", false)], vec![("*9", "a")]);
+        let ch = diff(&d, &a);
+        assert!(ch.is_empty(), "{ch:?}");
+        assert_eq!(ch.managed, 1);
+        assert_eq!(ch.sessions_after, Some(1));
+    }
+
+    #[test]
+    fn expired_is_disabled_and_kicked() {
+        let d = desired(vec![user(1, "a", false, false)], Scope::Full);
+        let a = actual(vec![entry("*1", "a", "steppe:1", false)], vec![("*9", "a")]);
+        let ch = diff(&d, &a);
+        assert_eq!(
+            texts(&ch.sets),
+            ["/ip/hotspot/user/set .id=*1 disabled=yes"]
+        );
+        assert_eq!(ch.kick_ids.len(), 1);
+        assert_eq!(ch.sessions_after, Some(0));
+    }
+
+    #[test]
+    fn unmanaged_entries_are_never_touched_and_collisions_reported() {
+        let d = desired(vec![user(1, "a", false, false)], Scope::Full);
+        let a = actual(
+            vec![
+                entry("*1", "a", "", false),
+                entry("*2", "guest", "x", false),
+            ],
+            vec![("*9", "a")],
+        );
+        let ch = diff(&d, &a);
+        assert!(ch.is_empty(), "{ch:?}");
+        assert_eq!(ch.collisions.len(), 1);
+    }
+
+    #[test]
+    fn adoption_takes_the_entry_over() {
+        let d = desired(vec![user(1, "a", true, true)], Scope::Full);
+        let a = actual(vec![entry("*1", "a", "old", false)], vec![]);
+        let ch = diff(&d, &a);
+        assert_eq!(
+            texts(&ch.sets),
+            [
+                "/ip/hotspot/user/set .id=*1 name=a password=*** profile=p server=all \
+              comment=steppe:1 disabled=no"
+            ]
+        );
+    }
+
+    #[test]
+    fn stale_managed_entries_are_removed_only_in_scope() {
+        let d = desired(vec![], Scope::Customers([5].into()));
+        let a = actual(
+            vec![
+                entry("*1", "a", "steppe:5", false),
+                entry("*2", "b", "steppe:6", false),
+            ],
+            vec![],
+        );
+        let ch = diff(&d, &a);
+        assert_eq!(texts(&ch.removes), ["/ip/hotspot/user/remove .id=*1"]);
+    }
+
+    #[test]
+    fn targeted_reconcile_looks_sessions_up_by_login() {
+        let d = desired(
+            vec![user(1, "a", false, false)],
+            Scope::Customers([1].into()),
+        );
+        let mut a = actual(vec![entry("*1", "a", "steppe:1", true)], vec![]);
+        a.sessions = None;
+        let ch = diff(&d, &a);
+        assert_eq!(
+            ch.kick_logins,
+            [(ServiceKind::Hotspot, "a".into(), Some(1))]
+        );
+    }
+}

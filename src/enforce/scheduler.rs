@@ -1,0 +1,101 @@
+//! The expiry timer: one task that sleeps until the next customer's `expires_at` and then
+//! wakes the routers of the customers expiring at that moment.
+//!
+//! It is not a polling cron: it reads the next expiry from the store's expiry index, sleeps
+//! exactly that long (re-planning whenever customers change, since an earlier expiry may have
+//! appeared), and re-checks the time after waking, so a clock moved by a test or by NTP never
+//! makes it act early or forget a customer.
+
+use super::{Ctx, Inner, wake_routers};
+use crate::billing::Customer;
+use crate::billing::customer::next_expiry;
+use crate::store::{Reader, StoreError};
+use jiff::{SignedDuration, Timestamp};
+use std::collections::HashMap;
+use std::sync::{Arc, Weak};
+use std::time::Duration;
+use tokio::sync::{Notify, watch};
+
+/// Longest single sleep, so a wall-clock jump is noticed within this time even without a
+/// re-plan.
+const MAX_SLEEP: Duration = Duration::from_secs(30);
+
+/// Woken a little after the exact instant, so `now < expires_at` is already false when the
+/// router task evaluates entitlement.
+const MARGIN: Duration = Duration::from_millis(5);
+
+struct Group {
+    /// The index second of the group.
+    second: Timestamp,
+    /// The latest exact `expires_at` in the group: when all of them have expired.
+    due: Timestamp,
+    by_router: HashMap<u64, Vec<u64>>,
+}
+
+fn load_group(r: &impl Reader, after: Timestamp) -> Result<Option<Group>, StoreError> {
+    let Some((second, ids)) = next_expiry(r, after)? else {
+        return Ok(None);
+    };
+    let mut due = second;
+    let mut by_router: HashMap<u64, Vec<u64>> = HashMap::new();
+    for id in ids {
+        if let Some(c) = r.get::<Customer>(id)? {
+            due = due.max(c.expires_at);
+            by_router.entry(c.router_id).or_default().push(c.id);
+        }
+    }
+    Ok(Some(Group {
+        second,
+        due,
+        by_router,
+    }))
+}
+
+pub(super) async fn run(
+    ctx: Ctx,
+    inner: Weak<Inner>,
+    replan: Arc<Notify>,
+    mut stop: watch::Receiver<bool>,
+) {
+    // Expiries up to here have been handled. On start, routers converge by a full reconcile,
+    // which also applies every expiry in the past.
+    let mut cursor = ctx.clock.now();
+    loop {
+        if *stop.borrow() {
+            return;
+        }
+        let now = ctx.clock.now();
+        let after = cursor;
+        let group = match ctx.store.read_async(move |r| load_group(r, after)).await {
+            Ok(g) => g,
+            Err(e) => {
+                tracing::error!(error = %e, "reading the next expiry");
+                None
+            }
+        };
+        let sleep = match &group {
+            Some(g) if g.due <= now => {
+                tracing::debug!(at = %g.second, routers = g.by_router.len(), "customers expired");
+                wake_routers(&inner, &g.by_router);
+                cursor = g.second;
+                continue;
+            }
+            Some(g) => Duration::try_from(g.due.duration_since(now))
+                .unwrap_or(MAX_SLEEP)
+                .saturating_add(MARGIN)
+                .min(MAX_SLEEP),
+            None => MAX_SLEEP,
+        };
+        tokio::select! {
+            () = tokio::time::sleep(sleep) => {}
+            () = replan.notified() => {
+                // Customers changed: one may now expire in the second just handled, or the
+                // clock may have been moved back; look again from a little earlier.
+                let now = ctx.clock.now();
+                let back = now.checked_sub(SignedDuration::from_secs(1)).unwrap_or(now);
+                cursor = cursor.min(back);
+            }
+            _ = stop.changed() => return,
+        }
+    }
+}
