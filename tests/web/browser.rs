@@ -103,7 +103,9 @@ fn router_plan_customer_then_enabled_on_the_router_page() {
     d.click("form[action='/customers'] button[type=submit]");
     d.wait_for_text("Saved.");
 
-    crate::enforcement::eventually(15, "the customer on the router", || s.sim.find("/ip/hotspot/user", "bbat").is_some());
+    crate::enforcement::eventually(15, "the customer on the router", || {
+        s.sim.find("/ip/hotspot/user", "bbat").is_some()
+    });
     d.goto(&app.url("/routers/1?live=1"));
     let row = d.text("tr[data-login=bbat]");
     assert!(row.contains("Enabled"), "{row}");

@@ -12,11 +12,17 @@ pub struct SimRouter {
 }
 
 pub fn start_sim(version: &str) -> SimRouter {
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
     let mut cfg = SimConfig::new(version);
     cfg.user = "api".into();
     cfg.password = "router-pw".into();
-    let sim = rt.block_on(Simulator::start(cfg, "127.0.0.1:0".parse().unwrap())).unwrap();
+    let sim = rt
+        .block_on(Simulator::start(cfg, "127.0.0.1:0".parse().unwrap()))
+        .unwrap();
     SimRouter { rt, sim }
 }
 
@@ -24,14 +30,18 @@ pub fn start_sim(version: &str) -> SimRouter {
 pub fn eventually(secs: u64, what: &str, mut f: impl FnMut() -> bool) -> Duration {
     let start = Instant::now();
     while !f() {
-        assert!(start.elapsed() < Duration::from_secs(secs), "timed out waiting for {what}");
+        assert!(
+            start.elapsed() < Duration::from_secs(secs),
+            "timed out waiting for {what}"
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
     start.elapsed()
 }
 
 fn disabled(sim: &SimHandle, menu: &str, login: &str) -> Option<bool> {
-    sim.find(menu, login).and_then(|u| u.get("disabled").map(|d| d == "true" || d == "yes"))
+    sim.find(menu, login)
+        .and_then(|u| u.get("disabled").map(|d| d == "true" || d == "yes"))
 }
 
 fn loop_on(version: &str, login_method: &str) {
@@ -53,40 +63,94 @@ fn loop_on(version: &str, login_method: &str) {
     let o = api.send_json("POST", "/api/v1/customers", &json!({ "kind": "organization", "name": "Talst LLC", "login": "talst", "password": "pw2", "router_id": router, "plan_id": ppp_plan, "status": "active", "expires_at": future }));
     assert_eq!(o.status, 201, "{}", o.body);
 
-    eventually(10, "the hotspot user, enabled", || disabled(&s.sim, "/ip/hotspot/user", "bat") == Some(false));
-    eventually(10, "the PPPoE secret, enabled", || disabled(&s.sim, "/ppp/secret", "talst") == Some(false));
+    eventually(10, "the hotspot user, enabled", || {
+        disabled(&s.sim, "/ip/hotspot/user", "bat") == Some(false)
+    });
+    eventually(10, "the PPPoE secret, enabled", || {
+        disabled(&s.sim, "/ppp/secret", "talst") == Some(false)
+    });
     let user = s.sim.find("/ip/hotspot/user", "bat").unwrap();
     assert_eq!(user.get("profile"), Some("Home"));
     assert_eq!(user.get("comment"), Some(format!("steppe:{id}").as_str()));
-    let profile = s.sim.find("/ip/hotspot/user/profile", "Home").expect("plan pushed as a profile");
+    let profile = s
+        .sim
+        .find("/ip/hotspot/user/profile", "Home")
+        .expect("plan pushed as a profile");
     assert_eq!(profile.get("rate-limit"), Some("2M/10M"));
-    assert_eq!(s.sim.find("/ppp/profile", "Office").unwrap().get("remote-address"), Some("pool1"));
-    eventually(10, "status online", || api.get(&format!("/api/v1/routers/{router}")).json()["status"] == "online");
+    assert_eq!(
+        s.sim
+            .find("/ppp/profile", "Office")
+            .unwrap()
+            .get("remote-address"),
+        Some("pool1")
+    );
+    eventually(10, "status online", || {
+        api.get(&format!("/api/v1/routers/{router}")).json()["status"] == "online"
+    });
 
     // Expiry: disabled and kicked within seconds of expires_at.
-    s.sim.hotspot_login("bat", "pw1", "10.5.50.2", "02:00:00:00:00:01").expect("customer can log in");
+    s.sim
+        .hotspot_login("bat", "pw1", "10.5.50.2", "02:00:00:00:00:01")
+        .expect("customer can log in");
     let expires = jiff::Timestamp::now() + jiff::SignedDuration::from_secs(2);
-    let p = api.send_json("PATCH", &format!("/api/v1/customers/{id}"), &json!({ "expires_at": expires.to_string() }));
+    let p = api.send_json(
+        "PATCH",
+        &format!("/api/v1/customers/{id}"),
+        &json!({ "expires_at": expires.to_string() }),
+    );
     assert_eq!(p.status, 200);
-    eventually(15, "the expired user disabled", || disabled(&s.sim, "/ip/hotspot/user", "bat") == Some(true));
-    eventually(5, "the session kicked", || s.sim.find("/ip/hotspot/active", "bat").is_none());
+    eventually(15, "the expired user disabled", || {
+        disabled(&s.sim, "/ip/hotspot/user", "bat") == Some(true)
+    });
+    eventually(5, "the session kicked", || {
+        s.sim.find("/ip/hotspot/active", "bat").is_none()
+    });
     let late = jiff::Timestamp::now().duration_since(expires);
-    println!("{version}: expiry enforced {:.2} s after expires_at", late.as_secs_f64());
+    println!(
+        "{version}: expiry enforced {:.2} s after expires_at",
+        late.as_secs_f64()
+    );
     assert!(late.as_secs_f64() < 10.0, "expiry took {late:?}");
-    assert!(s.sim.hotspot_login("bat", "pw1", "10.5.50.2", "02:00:00:00:00:01").is_err(), "a disabled user cannot log in again");
-    assert_eq!(api.get(&format!("/api/v1/customers/{id}")).json()["status"], "expired");
+    assert!(
+        s.sim
+            .hotspot_login("bat", "pw1", "10.5.50.2", "02:00:00:00:00:01")
+            .is_err(),
+        "a disabled user cannot log in again"
+    );
+    assert_eq!(
+        api.get(&format!("/api/v1/customers/{id}")).json()["status"],
+        "expired"
+    );
 
     // Paying (here: moving expiry forward) enables again.
-    api.send_json("PATCH", &format!("/api/v1/customers/{id}"), &json!({ "expires_at": future }));
-    eventually(10, "the user enabled again", || disabled(&s.sim, "/ip/hotspot/user", "bat") == Some(false));
+    api.send_json(
+        "PATCH",
+        &format!("/api/v1/customers/{id}"),
+        &json!({ "expires_at": future }),
+    );
+    eventually(10, "the user enabled again", || {
+        disabled(&s.sim, "/ip/hotspot/user", "bat") == Some(false)
+    });
     // Suspension disables; the router page shows the live state.
     web.post_form(&format!("/customers/{id}/suspend"), &[]);
-    eventually(10, "the suspended user disabled", || disabled(&s.sim, "/ip/hotspot/user", "bat") == Some(true));
+    eventually(10, "the suspended user disabled", || {
+        disabled(&s.sim, "/ip/hotspot/user", "bat") == Some(true)
+    });
     let page = web.get(&format!("/routers/{router}?live=1&lang=en"));
-    assert!(page.body.contains("data-login=\"bat\"") && page.body.contains("data-login=\"talst\""), "{}", page.body);
+    assert!(
+        page.body.contains("data-login=\"bat\"") && page.body.contains("data-login=\"talst\""),
+        "{}",
+        page.body
+    );
     let log = web.get(&format!("/routers/{router}?lang=en"));
-    assert!(log.body.contains("admin boss"), "the command log names the admin who caused it");
-    assert!(!log.body.contains("pw1") && !log.body.contains("router-pw"), "no secrets in the command log");
+    assert!(
+        log.body.contains("admin boss"),
+        "the command log names the admin who caused it"
+    );
+    assert!(
+        !log.body.contains("pw1") && !log.body.contains("router-pw"),
+        "no secrets in the command log"
+    );
     drop(s);
 }
 

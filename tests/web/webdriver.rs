@@ -79,6 +79,11 @@ impl Driver {
     }
 
     fn call(&self, method: &str, path: &str, body: Option<Value>) -> Value {
+        self.try_call(method, path, body)
+            .unwrap_or_else(|e| panic!("webdriver {method} {path}: {e}"))
+    }
+
+    fn try_call(&self, method: &str, path: &str, body: Option<Value>) -> Result<Value, Value> {
         let url = format!("{}{path}", self.base);
         let r = match (method, body) {
             ("GET", _) => self.agent.get(&url).call(),
@@ -92,12 +97,9 @@ impl Driver {
             .read_json()
             .expect("webdriver JSON");
         if v["value"]["error"].is_string() {
-            panic!("webdriver {method} {path}: {}", v["value"]);
+            return Err(v["value"].clone());
         }
-        v.get("value")
-            .cloned()
-            .filter(|_| path != "/session")
-            .unwrap_or(v["value"].clone())
+        Ok(v["value"].clone())
     }
 
     fn find(&self, css: &str) -> String {
@@ -150,10 +152,26 @@ impl Driver {
             .to_string()
     }
 
+    /// The text of an element, or `None` while the page is changing under us.
+    fn try_text(&self, css: &str) -> Option<String> {
+        let v = self
+            .try_call(
+                "POST",
+                "/element",
+                Some(json!({ "using": "css selector", "value": css })),
+            )
+            .ok()?;
+        let e = v[ELEMENT].as_str()?.to_string();
+        let t = self
+            .try_call("GET", &format!("/element/{e}/text"), None)
+            .ok()?;
+        t.as_str().map(str::to_string)
+    }
+
     pub fn wait_for_text(&self, needle: &str) {
         let deadline = Instant::now() + Duration::from_secs(15);
         loop {
-            let body = self.text("body");
+            let body = self.try_text("body").unwrap_or_default();
             if body.contains(needle) {
                 return;
             }

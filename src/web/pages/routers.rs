@@ -439,7 +439,7 @@ async fn show_page_with(
                 thead { tr { th { (cx.t(Msg::When)) } th { (cx.t(Msg::Command)) } th { (cx.t(Msg::Result)) } th { (cx.t(Msg::Cause)) } } }
                 tbody {
                     @for e in &entries {
-                        tr { td { (cx.datetime(e.at)) } td { code { (e.command) } } td { (e.result) } td { (e.cause) } }
+                        tr { td { (cx.datetime(e.time)) } td { code { (e.command) } } td { (e.result) } td { (e.cause) } }
                     }
                 }
             } }
@@ -455,13 +455,15 @@ async fn show_page_with(
 }
 
 pub async fn show(cx: Arc<Ctx>, req: Req) -> Out {
-    show_page(
-        &cx,
-        req.id(0).ok_or(WebError::NotFound)?,
-        None,
-        req.query("notice"),
-    )
-    .await
+    let id = req.id(0).ok_or(WebError::NotFound)?;
+    let live = if req.query("live") == Some("1") {
+        let (r, _, _) = load(&cx, id).await?;
+        let pw = password_of(&cx, &r)?;
+        Some(crate::network::live::managed_users(&r, &pw).await)
+    } else {
+        None
+    };
+    show_page_with(&cx, id, None, live, req.query("notice")).await
 }
 
 fn password_of(cx: &Ctx, r: &Router) -> Result<String, WebError> {
