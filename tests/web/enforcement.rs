@@ -7,7 +7,8 @@ use std::time::{Duration, Instant};
 use steppe::sim::{SimConfig, SimHandle, Simulator};
 
 pub struct SimRouter {
-    pub rt: tokio::runtime::Runtime,
+    /// Keeps the simulator's runtime alive for the test.
+    pub _rt: tokio::runtime::Runtime,
     pub sim: SimHandle,
 }
 
@@ -23,7 +24,7 @@ pub fn start_sim(version: &str) -> SimRouter {
     let sim = rt
         .block_on(Simulator::start(cfg, "127.0.0.1:0".parse().unwrap()))
         .unwrap();
-    SimRouter { rt, sim }
+    SimRouter { _rt: rt, sim }
 }
 
 /// Polls until `f` holds, or fails after `secs` with `what`.
@@ -84,6 +85,12 @@ fn loop_on(version: &str, login_method: &str) {
             .get("remote-address"),
         Some("pool1")
     );
+    // Editing a plan updates its profile on the router.
+    let p = api.send_json("PATCH", &format!("/api/v1/plans/{plan}"), &json!({ "download": "20M" }));
+    assert_eq!(p.status, 200, "{}", p.body);
+    eventually(10, "the profile's new rate limit", || {
+        s.sim.find("/ip/hotspot/user/profile", "Home").and_then(|p| p.get("rate-limit").map(str::to_string)).as_deref() == Some("2M/20M")
+    });
     eventually(10, "status online", || {
         api.get(&format!("/api/v1/routers/{router}")).json()["status"] == "online"
     });
@@ -162,4 +169,73 @@ fn the_loop_on_routeros_6_33_with_challenge_login() {
 #[test]
 fn the_loop_on_routeros_7_16_with_plain_login() {
     loop_on("7.16", "plain");
+}
+
+/// Migration: an ISP's existing router entries become packages and customers, previewed first,
+/// with nothing on the router lost or changed except Steppe's marker.
+#[test]
+fn import_from_a_router_in_service_round_trips() {
+    use steppe::routeros::menus::{HotspotProfile, HotspotUser, Menu};
+    use steppe::routeros::{Client, ClientConfig, LoginMethod};
+    let s = start_sim("6.33");
+    let port = s.sim.addr().port();
+    s._rt.block_on(async {
+        let mut cfg = ClientConfig::new("127.0.0.1", port, "api", "router-pw");
+        cfg.login = LoginMethod::Challenge;
+        let c = Client::connect(&cfg).await.unwrap();
+        let profile = HotspotProfile { name: Some("10M".into()), rate_limit: Some("2M/10M".into()), shared_users: Some(2), ..Default::default() };
+        Menu::<HotspotProfile>::new(&c).add(&profile).await.unwrap();
+        let user = |name: &str, pw: &str, disabled: bool, comment: &str| HotspotUser {
+            name: Some(name.into()),
+            password: Some(pw.into()),
+            profile: Some("10M".into()),
+            disabled: Some(disabled),
+            comment: Some(comment.into()),
+            ..Default::default()
+        };
+        let users = Menu::<HotspotUser>::new(&c);
+        users.add(&user("altan", "a1", false, "exp 2099-03-01")).await.unwrap();
+        users.add(&user("bold", "b2", true, "unpaid since oct")).await.unwrap();
+        users.add(&user("has space", "c3", false, "")).await.unwrap();
+    });
+    let (app, mut web) = TestApp::with_admin();
+    let mut api = api_client(&app, &web.create_token("import"));
+    let r = api.send_json("POST", "/api/v1/routers", &json!({
+        "name": "Old tower", "host": "127.0.0.1", "port": port, "username": "api", "password": "router-pw",
+        "login_method": "challenge", "hotspot_server": "all"
+    }));
+    let router = r.json()["id"].as_u64().unwrap();
+    let preview = web.get(&format!("/routers/{router}/import?lang=en"));
+    assert_eq!(preview.status, 200);
+    for shown in ["altan", "bold", "has space", "2M/10M"] {
+        assert!(preview.body.contains(shown), "preview lacks {shown}");
+    }
+    assert_eq!(api.get("/api/v1/customers").json()["total"], 0, "the preview changes nothing");
+    let done = web.post_form(&format!("/routers/{router}/import"), &[("price", "3000000"), ("duration_days", "30")]);
+    assert_eq!(done.status, 303, "{}", done.body);
+
+    let customers = api.get("/api/v1/customers?sort=login").json();
+    assert_eq!(customers["total"], 2, "the login with a space is skipped, the rest imported");
+    let altan = &customers["items"][0];
+    assert_eq!(altan["login"], "altan");
+    assert_eq!(altan["status"], "active");
+    assert!(altan["expires_at"].as_str().unwrap().starts_with("2099-03-01"), "expiry from the comment: {altan}");
+    assert_eq!(customers["items"][1]["status"], "disabled");
+    let plans = api.get("/api/v1/plans").json();
+    assert_eq!(plans["items"][0]["profile"], "10M");
+    assert_eq!(plans["items"][0]["download"], "10M");
+    assert_eq!(plans["items"][0]["shared_users"], 2);
+
+    // The reconciler adopts the entries: markers set, passwords, profiles and states kept.
+    eventually(10, "adoption", || s.sim.find("/ip/hotspot/user", "altan").and_then(|u| u.get("comment").map(|c| c.starts_with("steppe:"))) == Some(true));
+    eventually(10, "adoption", || s.sim.find("/ip/hotspot/user", "bold").and_then(|u| u.get("comment").map(|c| c.starts_with("steppe:"))) == Some(true));
+    let altan_on_router = s.sim.find("/ip/hotspot/user", "altan").unwrap();
+    assert_eq!(altan_on_router.get("password"), Some("a1"));
+    assert_eq!(altan_on_router.get("profile"), Some("10M"));
+    assert_eq!(disabled(&s.sim, "/ip/hotspot/user", "altan"), Some(false));
+    assert_eq!(disabled(&s.sim, "/ip/hotspot/user", "bold"), Some(true));
+    let untouched = s.sim.find("/ip/hotspot/user", "has space").unwrap();
+    assert_eq!(untouched.get("comment"), Some(""), "the skipped entry is left as it was");
+    assert_eq!(s.sim.items("/ip/hotspot/user").len(), 3, "nothing removed");
+    assert_eq!(s.sim.find("/ip/hotspot/user/profile", "10M").unwrap().get("rate-limit"), Some("2M/10M"));
 }
