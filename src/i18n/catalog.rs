@@ -275,7 +275,7 @@ catalog! {
     LoginChallenge => "Challenge (RouterOS before 6.43)", "Challenge (RouterOS 6.43-аас өмнөх)";
     LoginMethod => "Login method", "Нэвтрэх арга";
     LoginPlain => "Plain (RouterOS 6.43 and later)", "Энгийн (RouterOS 6.43 ба түүнээс хойш)";
-    ManagedUsers => "Managed users on the router", "Төхөөрөмж дээрх удирдлагатай хэрэглэгч";
+    ManagedUsers => "Managed users on the router (last full sync)", "Төхөөрөмж дээрх удирдлагатай хэрэглэгч (сүүлийн бүрэн тохируулга)";
     Memory => "Free / total memory", "Сул / нийт санах ой";
     NewCustomer => "New customer", "Шинэ харилцагч";
     NewPlan => "New service package", "Шинэ үйлчилгээний багц";

@@ -367,7 +367,14 @@ fn live_table(cx: &Ctx, live: &Result<Vec<crate::network::live::LiveUser>, Strin
                         td { (u.service) }
                         td { (u.profile) }
                         td { @if u.disabled { span.badge.bad { (cx.t(Msg::Disabled)) } } @else { span.badge.good { (cx.t(Msg::Enabled)) } } }
-                        td { @if u.online { "●" } }
+                        td { @if u.online {
+                            "● "
+                            @if cx.can(Menu::Customers, Level::Edit) {
+                                form.inline method="post" action={ "/customers/" (u.customer_id) "/kick" } {
+                                    (csrf(cx)) button.secondary type="submit" { (cx.t(Msg::Kick)) }
+                                }
+                            }
+                        } }
                     } } }
                 } },
             }
