@@ -65,7 +65,9 @@ fn main() {
                         router_id: routers[(i % ROUTERS) as usize].to_string(),
                         plan_id: plan_id.to_string(),
                         status: "active".into(),
-                        expires_at: (now + jiff::SignedDuration::from_hours(i64::from(i % 1_000) - 100)).to_string(),
+                        expires_at: (now
+                            + jiff::SignedDuration::from_hours(i64::from(i % 1_000) - 100))
+                        .to_string(),
                         ..Default::default()
                     };
                     customer::create(w, now, &actor, &tz, d, false)?;
@@ -74,14 +76,48 @@ fn main() {
             })
             .expect("customers");
     }
-    println!("seeded {CUSTOMERS} customers on {ROUTERS} routers in {:.1} s", started.elapsed().as_secs_f64());
+    println!(
+        "seeded {CUSTOMERS} customers on {ROUTERS} routers in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
     let cases: Vec<(&str, CustomerQuery)> = vec![
-        ("first page, by name", CustomerQuery { per: 50, ..Default::default() }),
-        ("search by phone", CustomerQuery { q: "99012345".into(), per: 50, ..Default::default() }),
-        ("one router, by expiry", CustomerQuery { router_id: Some(routers[3]), sort: SortBy::Expires, per: 50, ..Default::default() }),
-        ("expiring within 3 days", CustomerQuery { expiring_days: Some(3), per: 50, ..Default::default() }),
+        (
+            "first page, by name",
+            CustomerQuery {
+                per: 50,
+                ..Default::default()
+            },
+        ),
+        (
+            "search by phone",
+            CustomerQuery {
+                q: "99012345".into(),
+                per: 50,
+                ..Default::default()
+            },
+        ),
+        (
+            "one router, by expiry",
+            CustomerQuery {
+                router_id: Some(routers[3]),
+                sort: SortBy::Expires,
+                per: 50,
+                ..Default::default()
+            },
+        ),
+        (
+            "expiring within 3 days",
+            CustomerQuery {
+                expiring_days: Some(3),
+                per: 50,
+                ..Default::default()
+            },
+        ),
     ];
-    println!("{:<28} {:>10} {:>10} {:>8}", "query", "p50 ms", "p99 ms", "total");
+    println!(
+        "{:<28} {:>10} {:>10} {:>8}",
+        "query", "p50 ms", "p99 ms", "total"
+    );
     for (name, q) in cases {
         let mut times = Vec::new();
         let mut total = 0;
@@ -94,6 +130,10 @@ fn main() {
         times.sort();
         let pct = |p: usize| times[(times.len() * p / 100).min(times.len() - 1)];
         let ms = |d: Duration| d.as_secs_f64() * 1000.0;
-        println!("{name:<28} {:>10.1} {:>10.1} {total:>8}", ms(pct(50)), ms(pct(99)));
+        println!(
+            "{name:<28} {:>10.1} {:>10.1} {total:>8}",
+            ms(pct(50)),
+            ms(pct(99))
+        );
     }
 }

@@ -86,10 +86,18 @@ fn loop_on(version: &str, login_method: &str) {
         Some("pool1")
     );
     // Editing a plan updates its profile on the router.
-    let p = api.send_json("PATCH", &format!("/api/v1/plans/{plan}"), &json!({ "download": "20M" }));
+    let p = api.send_json(
+        "PATCH",
+        &format!("/api/v1/plans/{plan}"),
+        &json!({ "download": "20M" }),
+    );
     assert_eq!(p.status, 200, "{}", p.body);
     eventually(10, "the profile's new rate limit", || {
-        s.sim.find("/ip/hotspot/user/profile", "Home").and_then(|p| p.get("rate-limit").map(str::to_string)).as_deref() == Some("2M/20M")
+        s.sim
+            .find("/ip/hotspot/user/profile", "Home")
+            .and_then(|p| p.get("rate-limit").map(str::to_string))
+            .as_deref()
+            == Some("2M/20M")
     });
     eventually(10, "status online", || {
         api.get(&format!("/api/v1/routers/{router}")).json()["status"] == "online"
@@ -183,7 +191,12 @@ fn import_from_a_router_in_service_round_trips() {
         let mut cfg = ClientConfig::new("127.0.0.1", port, "api", "router-pw");
         cfg.login = LoginMethod::Challenge;
         let c = Client::connect(&cfg).await.unwrap();
-        let profile = HotspotProfile { name: Some("10M".into()), rate_limit: Some("2M/10M".into()), shared_users: Some(2), ..Default::default() };
+        let profile = HotspotProfile {
+            name: Some("10M".into()),
+            rate_limit: Some("2M/10M".into()),
+            shared_users: Some(2),
+            ..Default::default()
+        };
         Menu::<HotspotProfile>::new(&c).add(&profile).await.unwrap();
         let user = |name: &str, pw: &str, disabled: bool, comment: &str| HotspotUser {
             name: Some(name.into()),
@@ -194,9 +207,18 @@ fn import_from_a_router_in_service_round_trips() {
             ..Default::default()
         };
         let users = Menu::<HotspotUser>::new(&c);
-        users.add(&user("altan", "a1", false, "exp 2099-03-01")).await.unwrap();
-        users.add(&user("bold", "b2", true, "unpaid since oct")).await.unwrap();
-        users.add(&user("has space", "c3", false, "")).await.unwrap();
+        users
+            .add(&user("altan", "a1", false, "exp 2099-03-01"))
+            .await
+            .unwrap();
+        users
+            .add(&user("bold", "b2", true, "unpaid since oct"))
+            .await
+            .unwrap();
+        users
+            .add(&user("has space", "c3", false, ""))
+            .await
+            .unwrap();
     });
     let (app, mut web) = TestApp::with_admin();
     let mut api = api_client(&app, &web.create_token("import"));
@@ -210,16 +232,32 @@ fn import_from_a_router_in_service_round_trips() {
     for shown in ["altan", "bold", "has space", "2M/10M"] {
         assert!(preview.body.contains(shown), "preview lacks {shown}");
     }
-    assert_eq!(api.get("/api/v1/customers").json()["total"], 0, "the preview changes nothing");
-    let done = web.post_form(&format!("/routers/{router}/import"), &[("price", "3000000"), ("duration_days", "30")]);
+    assert_eq!(
+        api.get("/api/v1/customers").json()["total"],
+        0,
+        "the preview changes nothing"
+    );
+    let done = web.post_form(
+        &format!("/routers/{router}/import"),
+        &[("price", "3000000"), ("duration_days", "30")],
+    );
     assert_eq!(done.status, 303, "{}", done.body);
 
     let customers = api.get("/api/v1/customers?sort=login").json();
-    assert_eq!(customers["total"], 2, "the login with a space is skipped, the rest imported");
+    assert_eq!(
+        customers["total"], 2,
+        "the login with a space is skipped, the rest imported"
+    );
     let altan = &customers["items"][0];
     assert_eq!(altan["login"], "altan");
     assert_eq!(altan["status"], "active");
-    assert!(altan["expires_at"].as_str().unwrap().starts_with("2099-03-01"), "expiry from the comment: {altan}");
+    assert!(
+        altan["expires_at"]
+            .as_str()
+            .unwrap()
+            .starts_with("2099-03-01"),
+        "expiry from the comment: {altan}"
+    );
     assert_eq!(customers["items"][1]["status"], "disabled");
     let plans = api.get("/api/v1/plans").json();
     assert_eq!(plans["items"][0]["profile"], "10M");
@@ -227,15 +265,35 @@ fn import_from_a_router_in_service_round_trips() {
     assert_eq!(plans["items"][0]["shared_users"], 2);
 
     // The reconciler adopts the entries: markers set, passwords, profiles and states kept.
-    eventually(10, "adoption", || s.sim.find("/ip/hotspot/user", "altan").and_then(|u| u.get("comment").map(|c| c.starts_with("steppe:"))) == Some(true));
-    eventually(10, "adoption", || s.sim.find("/ip/hotspot/user", "bold").and_then(|u| u.get("comment").map(|c| c.starts_with("steppe:"))) == Some(true));
+    eventually(10, "adoption", || {
+        s.sim
+            .find("/ip/hotspot/user", "altan")
+            .and_then(|u| u.get("comment").map(|c| c.starts_with("steppe:")))
+            == Some(true)
+    });
+    eventually(10, "adoption", || {
+        s.sim
+            .find("/ip/hotspot/user", "bold")
+            .and_then(|u| u.get("comment").map(|c| c.starts_with("steppe:")))
+            == Some(true)
+    });
     let altan_on_router = s.sim.find("/ip/hotspot/user", "altan").unwrap();
     assert_eq!(altan_on_router.get("password"), Some("a1"));
     assert_eq!(altan_on_router.get("profile"), Some("10M"));
     assert_eq!(disabled(&s.sim, "/ip/hotspot/user", "altan"), Some(false));
     assert_eq!(disabled(&s.sim, "/ip/hotspot/user", "bold"), Some(true));
     let untouched = s.sim.find("/ip/hotspot/user", "has space").unwrap();
-    assert_eq!(untouched.get("comment"), Some(""), "the skipped entry is left as it was");
+    assert_eq!(
+        untouched.get("comment"),
+        Some(""),
+        "the skipped entry is left as it was"
+    );
     assert_eq!(s.sim.items("/ip/hotspot/user").len(), 3, "nothing removed");
-    assert_eq!(s.sim.find("/ip/hotspot/user/profile", "10M").unwrap().get("rate-limit"), Some("2M/10M"));
+    assert_eq!(
+        s.sim
+            .find("/ip/hotspot/user/profile", "10M")
+            .unwrap()
+            .get("rate-limit"),
+        Some("2M/10M")
+    );
 }
