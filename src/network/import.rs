@@ -72,8 +72,7 @@ fn split_rate(limit: &str) -> (String, String) {
 /// Finds a date (and optional time) in a free-text comment: `2026-12-31`, `2026/12/31 18:00`,
 /// `2026.12.31`, `exp:2026-12-31T18:00`.
 pub fn expiry_in_comment(comment: &str, tz: &jiff::tz::TimeZone) -> Option<Timestamp> {
-    let bytes = comment.as_bytes();
-    for start in 0..bytes.len() {
+    for (start, _) in comment.char_indices() {
         let rest = &comment[start..];
         if rest.len() < 10 || !rest.is_char_boundary(10) {
             continue;
