@@ -121,6 +121,12 @@ pub struct Customer {
     /// treating it as a collision.
     #[serde(default)]
     pub adopt: bool,
+    /// Money received and not yet allocated to a bill, in minor units.
+    #[serde(default)]
+    pub credit: i64,
+    /// The plan the customer moves to at the next renewal.
+    #[serde(default)]
+    pub next_plan_id: Option<u64>,
 }
 
 impl Record for Customer {
@@ -252,7 +258,7 @@ pub fn valid_login(s: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b"._@-".contains(&b))
 }
 
-fn parse_time(s: &str, tz: &jiff::tz::TimeZone) -> Option<Timestamp> {
+pub fn parse_time(s: &str, tz: &jiff::tz::TimeZone) -> Option<Timestamp> {
     let s = s.trim();
     if let Ok(t) = s.parse::<Timestamp>() {
         return Some(t);
@@ -391,6 +397,8 @@ pub fn create(
         created_by: actor.username.clone(),
         archived: false,
         adopt,
+        credit: 0,
+        next_plan_id: None,
     };
     w.put(id, &customer)?;
     reindex(w, None, Some(&customer))?;
@@ -403,6 +411,10 @@ pub fn create(
         id,
         audit::snapshot(&view(&customer)),
     )?;
+    // Put on a plan: the coming period is billed (an imported customer is mid-period already).
+    if !adopt {
+        super::ledger::raise_bill(w, now, actor, &customer, &plan, "first period")?;
+    }
     Ok(customer)
 }
 

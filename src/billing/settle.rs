@@ -51,7 +51,9 @@ pub struct Allocation {
 /// Service runs on from the later of now and the current expiry: paying early never loses
 /// days, paying late never back-dates.
 pub fn extend_from(now: Timestamp, expires_at: Timestamp, secs: i64) -> Timestamp {
-    now.max(expires_at).saturating_add(SignedDuration::from_secs(secs)).unwrap_or(Timestamp::MAX)
+    now.max(expires_at)
+        .saturating_add(SignedDuration::from_secs(secs))
+        .unwrap_or(Timestamp::MAX)
 }
 
 /// Seconds a partly paid bill grants: proportional to what was paid, rounded down.
@@ -121,10 +123,17 @@ pub fn settle(
 
 /// Undoes a payment's allocations. The expiry returns exactly to what it was when nothing has
 /// moved it since; otherwise the granted seconds are taken back.
-pub fn reverse(acct: &mut Account, bills: &mut [OpenBill], amount: i64, allocations: &[Allocation]) {
+pub fn reverse(
+    acct: &mut Account,
+    bills: &mut [OpenBill],
+    amount: i64,
+    allocations: &[Allocation],
+) {
     let allocated: i64 = allocations.iter().map(|a| a.amount).sum();
     acct.credit -= amount - allocated;
-    let untouched = allocations.last().is_some_and(|a| a.expires_after == acct.expires_at);
+    let untouched = allocations
+        .last()
+        .is_some_and(|a| a.expires_after == acct.expires_at);
     for a in allocations.iter().rev() {
         if let Some(b) = bills.iter_mut().find(|b| b.id == a.bill_id) {
             b.paid -= a.amount;
@@ -134,7 +143,10 @@ pub fn reverse(acct: &mut Account, bills: &mut [OpenBill], amount: i64, allocati
     let granted: i64 = allocations.iter().map(|a| a.extended_secs).sum();
     acct.expires_at = match allocations.first() {
         Some(first) if untouched => first.expires_before,
-        _ => acct.expires_at.saturating_sub(SignedDuration::from_secs(granted)).unwrap_or(Timestamp::MIN),
+        _ => acct
+            .expires_at
+            .saturating_sub(SignedDuration::from_secs(granted))
+            .unwrap_or(Timestamp::MIN),
     };
 }
 
@@ -161,43 +173,80 @@ mod tests {
     }
 
     fn bill(id: u64, amount: i64, paid: i64) -> OpenBill {
-        OpenBill { id, amount, paid, duration_secs: 30 * 86_400, extended_secs: 0 }
+        OpenBill {
+            id,
+            amount,
+            paid,
+            duration_secs: 30 * 86_400,
+            extended_secs: 0,
+        }
     }
 
     #[test]
     fn extension_runs_from_the_later_of_now_and_expiry() {
         assert_eq!(extend_from(t(100), t(50), 10), t(110), "expired: from now");
-        assert_eq!(extend_from(t(100), t(500), 10), t(510), "active: from expiry");
+        assert_eq!(
+            extend_from(t(100), t(500), 10),
+            t(510),
+            "active: from expiry"
+        );
         assert_eq!(extend_from(t(100), t(100), 0), t(100));
     }
 
     #[test]
     fn exact_payment_settles_and_extends_by_the_plan() {
-        let mut a = Account { expires_at: t(-86_400), credit: 3_500_000 };
+        let mut a = Account {
+            expires_at: t(-86_400),
+            credit: 3_500_000,
+        };
         let mut bills = [bill(1, 3_500_000, 0)];
         let al = settle(t(0), &mut a, &mut bills, false, false);
         assert_eq!(al.len(), 1);
         assert!(al[0].completed);
-        assert_eq!(a.expires_at, t(30 * 86_400), "from now, since it had expired");
+        assert_eq!(
+            a.expires_at,
+            t(30 * 86_400),
+            "from now, since it had expired"
+        );
         assert_eq!(a.credit, 0);
     }
 
     #[test]
     fn underpayment_leaves_the_bill_partly_paid_and_service_off() {
-        let mut a = Account { expires_at: t(-10), credit: 1_000 };
+        let mut a = Account {
+            expires_at: t(-10),
+            credit: 1_000,
+        };
         let mut bills = [bill(1, 3_000, 0)];
         let al = settle(t(0), &mut a, &mut bills, false, false);
-        assert_eq!((al[0].amount, al[0].completed, bills[0].paid), (1_000, false, 1_000));
-        assert_eq!(a.expires_at, t(-10), "no activation without partial activation");
-        let mut a2 = Account { expires_at: t(-10), credit: 1_000 };
+        assert_eq!(
+            (al[0].amount, al[0].completed, bills[0].paid),
+            (1_000, false, 1_000)
+        );
+        assert_eq!(
+            a.expires_at,
+            t(-10),
+            "no activation without partial activation"
+        );
+        let mut a2 = Account {
+            expires_at: t(-10),
+            credit: 1_000,
+        };
         let mut b2 = [bill(1, 3_000, 0)];
         settle(t(0), &mut a2, &mut b2, true, false);
-        assert_eq!(a2.expires_at, t(10 * 86_400), "a third paid: a third of 30 days");
+        assert_eq!(
+            a2.expires_at,
+            t(10 * 86_400),
+            "a third paid: a third of 30 days"
+        );
     }
 
     #[test]
     fn overpayment_stays_as_credit_and_settles_oldest_first() {
-        let mut a = Account { expires_at: t(0), credit: 5_000 };
+        let mut a = Account {
+            expires_at: t(0),
+            credit: 5_000,
+        };
         let mut bills = [bill(1, 2_000, 0), bill(2, 2_000, 0), bill(3, 2_000, 0)];
         let al = settle(t(0), &mut a, &mut bills, false, false);
         assert_eq!(al.iter().map(|x| x.bill_id).collect::<Vec<_>>(), [1, 2]);
@@ -213,12 +262,21 @@ mod tests {
         let mut rng = Rng(0x5eed_1234_abcd_0001);
         for case in 0..20_000 {
             let now = t(rng.below(200 * 86_400));
-            let before = Account { expires_at: t(rng.below(400 * 86_400) - 100 * 86_400), credit: rng.below(3) * 500 };
+            let before = Account {
+                expires_at: t(rng.below(400 * 86_400) - 100 * 86_400),
+                credit: rng.below(3) * 500,
+            };
             let n = usize::try_from(rng.below(4) + 1).unwrap();
             let mut bills: Vec<OpenBill> = (0..n)
                 .map(|i| {
                     let amount = (rng.below(50) + 1) * 1_000;
-                    OpenBill { id: u64::try_from(i).unwrap() + 1, amount, paid: 0, duration_secs: (rng.below(60) + 1) * 3_600, extended_secs: 0 }
+                    OpenBill {
+                        id: u64::try_from(i).unwrap() + 1,
+                        amount,
+                        paid: 0,
+                        duration_secs: (rng.below(60) + 1) * 3_600,
+                        extended_secs: 0,
+                    }
                 })
                 .collect();
             if rng.below(3) == 0 {
@@ -227,26 +285,48 @@ mod tests {
             let bills_before = bills.clone();
             let payment = rng.below(120) * 1_000;
             let partial = rng.below(2) == 0;
-            let mut acct = Account { credit: before.credit + payment, ..before };
+            let mut acct = Account {
+                credit: before.credit + payment,
+                ..before
+            };
             let al = settle(now, &mut acct, &mut bills, partial, false);
 
             let allocated: i64 = al.iter().map(|a| a.amount).sum();
-            assert_eq!(acct.credit + allocated, before.credit + payment, "case {case}: money conserved");
+            assert_eq!(
+                acct.credit + allocated,
+                before.credit + payment,
+                "case {case}: money conserved"
+            );
             assert!(acct.credit >= 0);
             for w in al.windows(2) {
-                assert!(w[0].bill_id < w[1].bill_id && w[0].completed, "case {case}: oldest first, earlier ones whole");
+                assert!(
+                    w[0].bill_id < w[1].bill_id && w[0].completed,
+                    "case {case}: oldest first, earlier ones whole"
+                );
             }
             for (b, b0) in bills.iter().zip(&bills_before) {
-                assert!(b.paid <= b.amount && b.paid >= b0.paid, "case {case}: never overpaid");
+                assert!(
+                    b.paid <= b.amount && b.paid >= b0.paid,
+                    "case {case}: never overpaid"
+                );
             }
-            assert!(acct.expires_at >= before.expires_at, "case {case}: expiry never goes back");
+            assert!(
+                acct.expires_at >= before.expires_at,
+                "case {case}: expiry never goes back"
+            );
             if al.iter().any(|a| a.extended_secs > 0) {
-                assert!(acct.expires_at > now, "case {case}: activation reaches past now");
+                assert!(
+                    acct.expires_at > now,
+                    "case {case}: activation reaches past now"
+                );
             }
 
             reverse(&mut acct, &mut bills, payment, &al);
             assert_eq!(acct, before, "case {case}: reversal restores the account");
-            assert_eq!(bills, bills_before, "case {case}: reversal restores the bills");
+            assert_eq!(
+                bills, bills_before,
+                "case {case}: reversal restores the bills"
+            );
         }
     }
 }

@@ -309,4 +309,10 @@ catalog! {
     UsersOnRouter => "Customers on the router now", "Төхөөрөмж дээрх харилцагчид (одоо)";
     ReadUsers => "Read customers from the router", "Төхөөрөмжөөс харилцагчдыг унших";
     Enabled => "Enabled", "Идэвхтэй";
+    InvalidAccountNumber => "Digits and letters only.", "Зөвхөн тоо, үсэг.";
+    BillNotVoidable => "Only an unpaid pending bill can be voided.", "Зөвхөн төлөгдөөгүй хүлээгдэж буй нэхэмжлэхийг хүчингүй болгоно.";
+    UnknownCustomer => "No such customer.", "Ийм харилцагч алга.";
+    PositiveAmount => "The amount must be more than zero.", "Дүн тэгээс их байх ёстой.";
+    AlreadyReversed => "This payment has already been reversed.", "Энэ төлбөрийг аль хэдийн буцаасан.";
+    InvalidDays => "A whole number of days from 1 to 3660.", "1-ээс 3660 хүртэлх бүхэл хоног.";
 }

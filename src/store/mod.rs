@@ -71,6 +71,10 @@ pub enum Kind {
     Plans,
     Customers,
     RouterLog,
+    BankAccounts,
+    Bills,
+    Payments,
+    Extensions,
 }
 
 impl Kind {
@@ -83,6 +87,10 @@ impl Kind {
             Kind::Plans => tables::PLANS,
             Kind::Customers => tables::CUSTOMERS,
             Kind::RouterLog => tables::ROUTER_LOG,
+            Kind::BankAccounts => tables::BANK_ACCOUNTS,
+            Kind::Bills => tables::BILLS,
+            Kind::Payments => tables::PAYMENTS,
+            Kind::Extensions => tables::EXTENSIONS,
         }
     }
     fn name(self) -> &'static str {
@@ -94,6 +102,10 @@ impl Kind {
             Kind::Plans => "plans",
             Kind::Customers => "customers",
             Kind::RouterLog => "router_log",
+            Kind::BankAccounts => "bank_accounts",
+            Kind::Bills => "bills",
+            Kind::Payments => "payments",
+            Kind::Extensions => "extensions",
         }
     }
 }
@@ -130,6 +142,7 @@ pub enum Index {
     PlanName,
     PlanProfile,
     CustomerLogin,
+    PaymentIdempotency,
 }
 
 impl Index {
@@ -140,6 +153,7 @@ impl Index {
             Index::PlanName => tables::PLAN_BY_NAME,
             Index::PlanProfile => tables::PLAN_BY_PROFILE,
             Index::CustomerLogin => tables::CUSTOMER_BY_LOGIN,
+            Index::PaymentIdempotency => tables::PAYMENT_BY_IDEMPOTENCY,
         }
     }
 }
@@ -152,6 +166,9 @@ pub enum Set {
     CustomersByRouter,
     CustomersByPlan,
     CustomersByExpiry,
+    BillsByCustomer,
+    PaymentsByCustomer,
+    ExtensionsByCustomer,
 }
 
 impl Set {
@@ -160,6 +177,9 @@ impl Set {
             Set::CustomersByRouter => tables::CUSTOMERS_BY_ROUTER,
             Set::CustomersByPlan => tables::CUSTOMERS_BY_PLAN,
             Set::CustomersByExpiry => tables::CUSTOMERS_BY_EXPIRY,
+            Set::BillsByCustomer => tables::BILLS_BY_CUSTOMER,
+            Set::PaymentsByCustomer => tables::PAYMENTS_BY_CUSTOMER,
+            Set::ExtensionsByCustomer => tables::EXTENSIONS_BY_CUSTOMER,
         }
     }
 }

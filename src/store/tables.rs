@@ -25,6 +25,10 @@ pub const ROUTERS: TableDefinition<u64, &[u8]> = TableDefinition::new("routers-v
 pub const PLANS: TableDefinition<u64, &[u8]> = TableDefinition::new("plans-v1");
 pub const CUSTOMERS: TableDefinition<u64, &[u8]> = TableDefinition::new("customers-v1");
 pub const ROUTER_LOG: TableDefinition<u64, &[u8]> = TableDefinition::new("router-log-v1");
+pub const BANK_ACCOUNTS: TableDefinition<u64, &[u8]> = TableDefinition::new("bank-accounts-v1");
+pub const BILLS: TableDefinition<u64, &[u8]> = TableDefinition::new("bills-v1");
+pub const PAYMENTS: TableDefinition<u64, &[u8]> = TableDefinition::new("payments-v1");
+pub const EXTENSIONS: TableDefinition<u64, &[u8]> = TableDefinition::new("extensions-v1");
 pub const ROUTER_STATES: TableDefinition<&str, &[u8]> = TableDefinition::new("router-states-v1");
 
 /// Unique secondary indexes: normalized key → id.
@@ -32,6 +36,9 @@ pub const ROUTER_BY_NAME: TableDefinition<&str, u64> = TableDefinition::new("rou
 pub const PLAN_BY_NAME: TableDefinition<&str, u64> = TableDefinition::new("plan-by-name-v1");
 pub const PLAN_BY_PROFILE: TableDefinition<&str, u64> = TableDefinition::new("plan-by-profile-v1");
 /// `router_id/login` → customer id.
+/// Idempotency key → payment id: a retried submission records one payment.
+pub const PAYMENT_BY_IDEMPOTENCY: TableDefinition<&str, u64> =
+    TableDefinition::new("payment-by-idempotency-v1");
 pub const CUSTOMER_BY_LOGIN: TableDefinition<&str, u64> =
     TableDefinition::new("customer-by-login-v1");
 
@@ -40,6 +47,12 @@ pub const CUSTOMERS_BY_ROUTER: TableDefinition<(u64, u64), ()> =
     TableDefinition::new("customers-by-router-v1");
 pub const CUSTOMERS_BY_PLAN: TableDefinition<(u64, u64), ()> =
     TableDefinition::new("customers-by-plan-v1");
+pub const BILLS_BY_CUSTOMER: TableDefinition<(u64, u64), ()> =
+    TableDefinition::new("bills-by-customer-v1");
+pub const PAYMENTS_BY_CUSTOMER: TableDefinition<(u64, u64), ()> =
+    TableDefinition::new("payments-by-customer-v1");
+pub const EXTENSIONS_BY_CUSTOMER: TableDefinition<(u64, u64), ()> =
+    TableDefinition::new("extensions-by-customer-v1");
 pub const CUSTOMERS_BY_EXPIRY: TableDefinition<(u64, u64), ()> =
     TableDefinition::new("customers-by-expiry-v1");
 
@@ -71,5 +84,13 @@ pub fn create_all(tx: &redb::WriteTransaction) -> Result<(), redb::TableError> {
     tx.open_table(CUSTOMERS_BY_ROUTER)?;
     tx.open_table(CUSTOMERS_BY_PLAN)?;
     tx.open_table(CUSTOMERS_BY_EXPIRY)?;
+    tx.open_table(BANK_ACCOUNTS)?;
+    tx.open_table(BILLS)?;
+    tx.open_table(PAYMENTS)?;
+    tx.open_table(EXTENSIONS)?;
+    tx.open_table(PAYMENT_BY_IDEMPOTENCY)?;
+    tx.open_table(BILLS_BY_CUSTOMER)?;
+    tx.open_table(PAYMENTS_BY_CUSTOMER)?;
+    tx.open_table(EXTENSIONS_BY_CUSTOMER)?;
     Ok(())
 }
