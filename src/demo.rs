@@ -162,6 +162,8 @@ pub fn seed(
                 currency_exponent: "2".into(),
                 time_zone: "Asia/Ulaanbaatar".into(),
                 default_lang: "mn".into(),
+                payment_methods: crate::settings::BUILTIN_METHODS.join("\n"),
+                allow_partial_activation: false,
             };
             settings::save(w, now, &actor, &s, ImageChange::Keep, Problems::default())?;
             let b = BannerDraft {

@@ -19,6 +19,18 @@ pub struct Settings {
     pub default_lang: Lang,
     #[serde(default)]
     pub logo_mime: Option<String>,
+    /// Payment method ids offered at the counter; the built-in ones have translated names.
+    #[serde(default = "default_methods")]
+    pub payment_methods: Vec<String>,
+    /// A partly paid bill switches service on for the paid fraction of its period.
+    #[serde(default)]
+    pub allow_partial_activation: bool,
+}
+
+pub const BUILTIN_METHODS: [&str; 5] = ["cash", "bank_transfer", "card", "mobile_money", "other"];
+
+fn default_methods() -> Vec<String> {
+    BUILTIN_METHODS.iter().map(|s| s.to_string()).collect()
 }
 
 impl Default for Settings {
@@ -29,6 +41,8 @@ impl Default for Settings {
             time_zone: String::new(),
             default_lang: Lang::Mn,
             logo_mime: None,
+            payment_methods: default_methods(),
+            allow_partial_activation: false,
         }
     }
 }
@@ -63,6 +77,9 @@ pub struct SettingsDraft {
     pub currency_exponent: String,
     pub time_zone: String,
     pub default_lang: String,
+    /// One method id per line or comma.
+    pub payment_methods: String,
+    pub allow_partial_activation: bool,
 }
 
 pub fn save(
@@ -97,6 +114,20 @@ pub fn save(
         p.add("default_lang", Msg::InvalidChoice);
         Lang::En
     });
+    let payment_methods: Vec<String> = d
+        .payment_methods
+        .split([',', '\n'])
+        .map(|m| m.trim().to_lowercase())
+        .filter(|m| !m.is_empty())
+        .collect();
+    if payment_methods.is_empty() {
+        p.add("payment_methods", Msg::Required);
+    } else if payment_methods
+        .iter()
+        .any(|m| m.len() > 40 || !m.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'))
+    {
+        p.add("payment_methods", Msg::InvalidMethodId);
+    }
     p.check()?;
     let mut logo_mime = before.logo_mime.clone();
     match logo {
@@ -120,6 +151,8 @@ pub fn save(
         time_zone,
         default_lang,
         logo_mime,
+        payment_methods,
+        allow_partial_activation: d.allow_partial_activation,
     };
     w.kput(KEY, &after)?;
     let summary = audit::changes(

@@ -193,6 +193,25 @@ pub fn table() -> Vec<Route> {
         POST "/customers/{id}/disable" m(Menu::Customers, Edit) => pages::customers::disable;
         POST "/customers/{id}/kick" m(Menu::Customers, Edit) => pages::customers::kick;
         POST "/customers/{id}/delete" m(Menu::Customers, Edit) => pages::customers::delete;
+        POST "/customers/{id}/plan" m(Menu::Customers, Edit) => pages::customers::change_plan;
+
+        GET "/payments" m(Menu::Payments, View) => pages::payments::list;
+        POST "/payments" m(Menu::Payments, Edit) => pages::payments::create;
+        GET "/payments/{id}" m(Menu::Payments, View) => pages::payments::receipt;
+        POST "/payments/{id}/reverse" m(Menu::Payments, Edit) => pages::payments::reverse_form;
+        GET "/bills" m(Menu::Payments, View) => pages::bills::list;
+        POST "/bills" m(Menu::Payments, Edit) => pages::bills::create;
+        GET "/bills/{id}" m(Menu::Payments, View) => pages::bills::show;
+        POST "/bills/{id}/void" m(Menu::Payments, Edit) => pages::bills::void;
+        GET "/extensions" m(Menu::Extensions, View) => pages::extensions::list;
+        POST "/extensions" m(Menu::Extensions, Edit) => pages::extensions::create;
+        GET "/extensions/bulk" m(Menu::Extensions, Edit) => pages::extensions::bulk_form;
+        POST "/extensions/bulk" m(Menu::Extensions, Edit) => pages::extensions::bulk;
+        GET "/bank-accounts" m(Menu::BankAccounts, View) => pages::bank_accounts::list;
+        GET "/bank-accounts/new" m(Menu::BankAccounts, Edit) => pages::bank_accounts::new_form;
+        POST "/bank-accounts" m(Menu::BankAccounts, Edit) => pages::bank_accounts::create;
+        GET "/bank-accounts/{id}" m(Menu::BankAccounts, View) => pages::bank_accounts::edit_form;
+        POST "/bank-accounts/{id}" m(Menu::BankAccounts, Edit) => pages::bank_accounts::update;
 
         GET "/api/v1/openapi.json" Public => api::openapi::document;
         GET "/api/v1/me" LoggedIn => api::admins::me;
@@ -223,6 +242,16 @@ pub fn table() -> Vec<Route> {
         PATCH "/api/v1/customers/{id}" m(Menu::Customers, Edit) => api::customers::patch;
         DELETE "/api/v1/customers/{id}" m(Menu::Customers, Edit) => api::customers::delete;
         POST "/api/v1/customers/{id}/kick" m(Menu::Customers, Edit) => api::customers::kick;
+        GET "/api/v1/payments" m(Menu::Payments, View) => api::money::list_payments;
+        POST "/api/v1/payments" m(Menu::Payments, Edit) => api::money::create_payment;
+        GET "/api/v1/payments/{id}" m(Menu::Payments, View) => api::money::get_payment;
+        POST "/api/v1/payments/{id}/reverse" m(Menu::Payments, Edit) => api::money::reverse_payment;
+        GET "/api/v1/extensions" m(Menu::Extensions, View) => api::money::list_extensions;
+        POST "/api/v1/extensions" m(Menu::Extensions, Edit) => api::money::create_extension;
+        GET "/api/v1/bills" m(Menu::Payments, View) => api::money::list_bills;
+        POST "/api/v1/bills" m(Menu::Payments, Edit) => api::money::create_bill;
+        GET "/api/v1/bank-accounts" m(Menu::BankAccounts, View) => api::money::list_bank_accounts;
+        POST "/api/v1/bank-accounts" m(Menu::BankAccounts, Edit) => api::money::create_bank_account;
     }
 }
 

@@ -48,6 +48,7 @@ fn script_in_every_text_field_is_escaped() {
             ("currency_exponent", "2"),
             ("time_zone", ""),
             ("default_lang", "en"),
+            ("payment_methods", "cash\nbank_transfer"),
         ],
         &[],
     );

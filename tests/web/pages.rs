@@ -85,6 +85,7 @@ fn settings_validate_and_apply_currency_time_zone_and_logo() {
         ("currency_symbol", "₮"),
         ("currency_exponent", "2"),
         ("default_lang", "en"),
+        ("payment_methods", "cash\nbank_transfer"),
     ];
     let mut bad = base.to_vec();
     bad.push(("time_zone", "Mars/Olympus"));

@@ -131,7 +131,10 @@ pub async fn delete(cx: Arc<Ctx>, req: Req) -> Out {
     let (deleted, touched) = cx
         .app
         .store
-        .write_async(move |w| customer::delete_or_archive(w, now, &actor, id, false))
+        .write_async(move |w| {
+            let history = crate::billing::ledger::has_history(w, id)?;
+            customer::delete_or_archive(w, now, &actor, id, history)
+        })
         .await?;
     cx.app
         .enforcer

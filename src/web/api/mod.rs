@@ -5,6 +5,7 @@
 pub mod admins;
 pub mod customers;
 mod fields;
+pub mod money;
 pub mod openapi;
 pub mod plans;
 pub mod roles;

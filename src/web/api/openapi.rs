@@ -129,6 +129,77 @@ pub fn spec() -> Value {
                 "parameters": id_param("id", "integer"),
                 "post": op("Disconnect the customer's live session(s)", "200", json!({ "type": "object", "properties": { "kicked": { "type": "integer" } } }), None)
             },
+            "/payments": {
+                "get": {
+                    "summary": "Payments, newest first, with their allocations to bills",
+                    "parameters": [
+                        { "name": "customer_id", "in": "query", "schema": { "type": "integer" } },
+                        { "name": "from", "in": "query", "schema": { "type": "string", "format": "date" } },
+                        { "name": "to", "in": "query", "schema": { "type": "string", "format": "date" } },
+                        { "name": "method", "in": "query", "schema": { "type": "string" } },
+                        { "name": "customer_kind", "in": "query", "schema": { "type": "string" } },
+                        { "name": "plan_id", "in": "query", "schema": { "type": "integer" } },
+                        { "name": "router_id", "in": "query", "schema": { "type": "integer" } },
+                        { "name": "recorded_by", "in": "query", "schema": { "type": "string" } }
+                    ],
+                    "responses": { "200": { "description": "OK", "content": { "application/json": { "schema": {
+                        "type": "object", "properties": { "items": { "type": "array", "items": { "$ref": "#/components/schemas/Payment" } }, "total": { "type": "integer" } } } } } } }
+                },
+                "post": {
+                    "summary": "Record a payment: settles the oldest open bills, extends service and wakes the router. A repeated Idempotency-Key returns the first payment (200) instead of recording another.",
+                    "parameters": [{ "name": "Idempotency-Key", "in": "header", "schema": { "type": "string", "maxLength": 100 } }],
+                    "requestBody": { "required": true, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/PaymentInput" } } } },
+                    "responses": {
+                        "201": { "description": "Recorded", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Payment" } } } },
+                        "200": { "description": "Already recorded under this Idempotency-Key", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Payment" } } } },
+                        "400": { "$ref": "#/components/responses/Error" }, "401": { "$ref": "#/components/responses/Error" },
+                        "403": { "$ref": "#/components/responses/Error" }, "422": { "$ref": "#/components/responses/Error" }
+                    }
+                }
+            },
+            "/payments/{id}": {
+                "parameters": id_param("id", "integer"),
+                "get": op("One payment", "200", json!({ "$ref": "#/components/schemas/Payment" }), None)
+            },
+            "/payments/{id}/reverse": {
+                "parameters": id_param("id", "integer"),
+                "post": op("Reverse a payment with a linked entry; bills and expiry are undone", "201", json!({ "$ref": "#/components/schemas/Payment" }), Some(json!({ "type": "object", "required": ["reason"], "properties": { "reason": { "type": "string" } } })))
+            },
+            "/extensions": {
+                "get": {
+                    "summary": "Extension history, newest first",
+                    "parameters": [
+                        { "name": "customer_id", "in": "query", "schema": { "type": "integer" } },
+                        { "name": "free", "in": "query", "schema": { "type": "string", "enum": ["1", "0"] } },
+                        { "name": "by", "in": "query", "schema": { "type": "string" } },
+                        { "name": "from", "in": "query", "schema": { "type": "string", "format": "date" } },
+                        { "name": "to", "in": "query", "schema": { "type": "string", "format": "date" } }
+                    ],
+                    "responses": { "200": { "description": "OK", "content": { "application/json": { "schema": list_of("#/components/schemas/Extension") } } } }
+                },
+                "post": op("Extend a customer by whole days from max(now, expiry)", "201", json!({ "$ref": "#/components/schemas/Extension" }), Some(json!({
+                    "type": "object", "required": ["customer_id", "days", "reason"], "additionalProperties": false,
+                    "properties": { "customer_id": { "type": "integer" }, "days": { "type": "integer", "minimum": 1, "maximum": 3660 }, "free": { "type": "boolean" }, "reason": { "type": "string" } } })))
+            },
+            "/bills": {
+                "get": {
+                    "summary": "Bills by due date",
+                    "parameters": [
+                        { "name": "customer_id", "in": "query", "schema": { "type": "integer" } },
+                        { "name": "status", "in": "query", "schema": { "type": "string", "enum": ["pending", "paid", "void"] } }
+                    ],
+                    "responses": { "200": { "description": "OK", "content": { "application/json": { "schema": list_of("#/components/schemas/Bill") } } } }
+                },
+                "post": op("Raise a bill for the customer's next period by hand", "201", json!({ "$ref": "#/components/schemas/Bill" }), Some(json!({
+                    "type": "object", "required": ["customer_id"], "additionalProperties": false,
+                    "properties": { "customer_id": { "type": "integer" }, "note": { "type": "string" } } })))
+            },
+            "/bank-accounts": {
+                "get": op("Bank accounts customers pay into", "200", list_of("#/components/schemas/BankAccount"), None),
+                "post": op("Add a bank account", "201", json!({ "$ref": "#/components/schemas/BankAccount" }), Some(json!({
+                    "type": "object", "additionalProperties": false,
+                    "properties": { "bank": { "type": "string" }, "number": { "type": "string" }, "holder": { "type": "string" }, "currency": { "type": "string" }, "note": { "type": "string" }, "active": { "type": "boolean" } } })))
+            },
             "/audit": { "get": {
                 "summary": "Audit log, newest first (100 per page)",
                 "parameters": [
@@ -210,6 +281,27 @@ pub fn spec() -> Value {
                     "password": { "type": "string" }, "router_id": { "type": "integer" }, "plan_id": { "type": "integer" },
                     "status": { "type": "string", "enum": ["active", "expired", "suspended", "disabled"] },
                     "expires_at": { "type": "string", "format": "date-time" } } },
+                "Payment": { "type": "object", "properties": {
+                    "id": { "type": "integer" }, "customer_id": { "type": "integer" }, "amount": { "type": "integer", "description": "minor units; negative for a reversal" },
+                    "method": { "type": "string" }, "bank_account_id": { "type": ["integer", "null"] }, "reference": { "type": "string" },
+                    "received_at": { "type": "string", "format": "date-time" }, "recorded_at": { "type": "string", "format": "date-time" },
+                    "recorded_by": { "type": "string" }, "allocations": { "type": "array", "items": { "type": "object" } },
+                    "reversed_by": { "type": ["integer", "null"] }, "reversal_of": { "type": ["integer", "null"] }, "reason": { "type": "string" },
+                    "customer": { "type": "object" }, "replayed": { "type": "boolean" } } },
+                "PaymentInput": { "type": "object", "required": ["customer_id", "amount", "method"], "additionalProperties": false, "properties": {
+                    "customer_id": { "type": "integer" }, "amount": { "type": "integer", "minimum": 1 }, "method": { "type": "string" },
+                    "bank_account_id": { "type": "integer" }, "reference": { "type": "string" }, "received_at": { "type": "string", "format": "date-time" } } },
+                "Extension": { "type": "object", "properties": {
+                    "id": { "type": "integer" }, "customer_id": { "type": "integer" }, "days": { "type": "integer" }, "free": { "type": "boolean" },
+                    "reason": { "type": "string" }, "by": { "type": "string" }, "at": { "type": "string", "format": "date-time" },
+                    "expires_before": { "type": "string", "format": "date-time" }, "expires_after": { "type": "string", "format": "date-time" } } },
+                "Bill": { "type": "object", "properties": {
+                    "id": { "type": "integer" }, "customer_id": { "type": "integer" }, "plan_id": { "type": "integer" }, "amount": { "type": "integer" },
+                    "paid": { "type": "integer" }, "period_start": { "type": "string", "format": "date-time" }, "period_end": { "type": "string", "format": "date-time" },
+                    "due": { "type": "string", "format": "date-time" }, "status": { "type": "string", "enum": ["pending", "paid", "void"] } } },
+                "BankAccount": { "type": "object", "properties": {
+                    "id": { "type": "integer" }, "bank": { "type": "string" }, "number": { "type": "string" }, "holder": { "type": "string" },
+                    "currency": { "type": "string" }, "note": { "type": "string" }, "active": { "type": "boolean" } } },
                 "AuditEntry": { "type": "object", "properties": {
                     "id": { "type": "integer" }, "at": { "type": "string", "format": "date-time" },
                     "actor": { "type": "object" }, "action": { "type": "string" }, "entity": { "type": "string" },

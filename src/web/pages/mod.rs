@@ -3,11 +3,15 @@
 pub mod account;
 pub mod admins;
 pub mod audit;
+pub mod bank_accounts;
 pub mod banners;
+pub mod bills;
 pub mod customers;
+pub mod extensions;
 pub mod home;
 pub mod login;
 pub mod misc;
+pub mod payments;
 pub mod plans;
 pub mod roles;
 pub mod routers;

@@ -40,6 +40,9 @@ fn form_page(cx: &Ctx, d: &SettingsDraft, p: &Problems, notice: Option<&str>) ->
                 (input(cx, p, "time_zone", Msg::TimeZone, "text", &d.time_zone, false))
                 p.muted { "TZ: " (cx.app.env_tz.iana_name().unwrap_or("UTC")) }
                 (select(cx, p, "default_lang", Msg::DefaultLanguage, &langs, &d.default_lang))
+            (layout::textarea(cx, p, "payment_methods", Msg::PaymentMethods, &d.payment_methods))
+            p.muted { (cx.t(Msg::PaymentMethodsHelp)) }
+            (checkbox(cx, "allow_partial_activation", Msg::PartialActivation, d.allow_partial_activation))
                 @if can_edit { button type="submit" { (cx.t(Msg::Save)) } }
             }
         },
@@ -55,6 +58,8 @@ pub async fn show(cx: Arc<Ctx>, req: Req) -> Out {
         currency_exponent: s.currency.exponent.to_string(),
         time_zone: s.time_zone.clone(),
         default_lang: s.default_lang.code().into(),
+        payment_methods: s.payment_methods.join("\n"),
+        allow_partial_activation: s.allow_partial_activation,
     };
     Ok(http::html(
         StatusCode::OK,
@@ -71,6 +76,8 @@ pub async fn save(cx: Arc<Ctx>, req: Req) -> Out {
         currency_exponent: f.get("currency_exponent").into(),
         time_zone: f.get("time_zone").into(),
         default_lang: f.get("default_lang").into(),
+        payment_methods: f.get("payment_methods").into(),
+        allow_partial_activation: f.checked("allow_partial_activation"),
     };
     let mut p = Problems::default();
     let logo = match f.file("logo") {

@@ -1,0 +1,197 @@
+//! `/api/v1/payments`, `/api/v1/extensions`, `/api/v1/bills`, `/api/v1/bank-accounts`.
+
+use super::fields::{Body, set};
+use crate::billing::Plan;
+use crate::billing::customer::Customer;
+use crate::billing::ledger::{self, BankAccount, BankAccountDraft, Bill, PaymentDraft};
+use crate::error::Error;
+use crate::store::{Reader, StoreError};
+use crate::web::ctx::Ctx;
+use crate::web::http::{self, Req};
+use crate::web::pages::{extensions, payments};
+use crate::web::router::{Out, WebError};
+use hyper::StatusCode;
+use serde_json::json;
+use std::sync::Arc;
+
+pub async fn list_payments(cx: Arc<Ctx>, req: Req) -> Out {
+    let f = payments::PaymentFilter::from_query(&req);
+    let tz = cx.tz.clone();
+    let items = cx.app.store.read_async(move |r| f.run(r, &tz, 0)).await?;
+    let total: i64 = items.iter().map(|p| p.amount).sum();
+    Ok(http::json(
+        StatusCode::OK,
+        &json!({ "items": items, "total": total }),
+    ))
+}
+
+pub async fn get_payment(cx: Arc<Ctx>, req: Req) -> Out {
+    let id = req.id(0).ok_or(WebError::NotFound)?;
+    let p = cx
+        .app
+        .store
+        .read_async(move |r| r.get::<ledger::Payment>(id))
+        .await?
+        .ok_or(WebError::NotFound)?;
+    Ok(http::json(StatusCode::OK, &p))
+}
+
+pub async fn create_payment(cx: Arc<Ctx>, req: Req) -> Out {
+    let mut b = Body::parse(
+        &req.body,
+        &[
+            "customer_id",
+            "amount",
+            "method",
+            "bank_account_id",
+            "reference",
+            "received_at",
+        ],
+    )?;
+    let mut d = PaymentDraft {
+        idempotency_key: req.header("idempotency-key").to_string(),
+        ..Default::default()
+    };
+    set(&mut d.customer_id, b.integer("customer_id"));
+    set(&mut d.amount, b.integer("amount"));
+    set(&mut d.method, b.text("method"));
+    set(&mut d.bank_account_id, b.integer("bank_account_id"));
+    set(&mut d.reference, b.text("reference"));
+    set(&mut d.received_at, b.text("received_at"));
+    b.check()?;
+    let rec = payments::record(&cx, d).await?;
+    let status = if rec.replayed {
+        StatusCode::OK
+    } else {
+        StatusCode::CREATED
+    };
+    let mut v = serde_json::to_value(&rec.payment).unwrap_or_default();
+    v["customer"] = crate::web::api::customers::view(&rec.customer, cx.now);
+    v["replayed"] = json!(rec.replayed);
+    Ok(http::json(status, &v))
+}
+
+pub async fn reverse_payment(cx: Arc<Ctx>, req: Req) -> Out {
+    let id = req.id(0).ok_or(WebError::NotFound)?;
+    let mut b = Body::parse(&req.body, &["reason"])?;
+    let reason = b.text("reason").unwrap_or_default();
+    b.check()?;
+    let (p, c) = payments::reverse(&cx, id, reason).await?;
+    let mut v = serde_json::to_value(&p).unwrap_or_default();
+    v["customer"] = crate::web::api::customers::view(&c, cx.now);
+    Ok(http::json(StatusCode::CREATED, &v))
+}
+
+pub async fn list_extensions(cx: Arc<Ctx>, req: Req) -> Out {
+    let f = extensions::ExtensionFilter::from_query(&req);
+    let tz = cx.tz.clone();
+    let items = cx.app.store.read_async(move |r| f.run(r, &tz)).await?;
+    Ok(http::json(StatusCode::OK, &json!({ "items": items })))
+}
+
+pub async fn create_extension(cx: Arc<Ctx>, req: Req) -> Out {
+    let mut b = Body::parse(&req.body, &["customer_id", "days", "free", "reason"])?;
+    let customer_id = b.integer("customer_id").and_then(|s| s.parse::<u64>().ok());
+    let days = b.integer("days").unwrap_or_default();
+    let free = b.boolean("free").unwrap_or(true);
+    let reason = b.text("reason").unwrap_or_default();
+    b.check()?;
+    let id = customer_id.ok_or_else(|| {
+        WebError::Invalid(crate::validate::Problems::one(
+            "customer_id",
+            crate::i18n::Msg::UnknownCustomer,
+        ))
+    })?;
+    let (e, c) = extensions::extend_one(&cx, id, &days, free, &reason)
+        .await
+        .map_err(|e| match e {
+            Error::NotFound => WebError::Invalid(crate::validate::Problems::one(
+                "customer_id",
+                crate::i18n::Msg::UnknownCustomer,
+            )),
+            e => e.into(),
+        })?;
+    let mut v = serde_json::to_value(&e).unwrap_or_default();
+    v["customer"] = crate::web::api::customers::view(&c, cx.now);
+    Ok(http::json(StatusCode::CREATED, &v))
+}
+
+pub async fn list_bills(cx: Arc<Ctx>, req: Req) -> Out {
+    let customer = req.query("customer_id").and_then(|s| s.parse::<u64>().ok());
+    let status = req.query("status").unwrap_or("").to_string();
+    let items = cx
+        .app
+        .store
+        .read_async(move |r| {
+            let mut bills = match customer {
+                Some(c) => ledger::bills_of(r, c)?,
+                None => r.list::<Bill>()?,
+            };
+            bills.retain(|b| status.is_empty() || b.status.id() == status);
+            bills.sort_by_key(|b| (b.due, b.id));
+            Ok::<_, StoreError>(bills)
+        })
+        .await?;
+    Ok(http::json(StatusCode::OK, &json!({ "items": items })))
+}
+
+pub async fn create_bill(cx: Arc<Ctx>, req: Req) -> Out {
+    let mut b = Body::parse(&req.body, &["customer_id", "note"])?;
+    let customer_id = b
+        .integer("customer_id")
+        .and_then(|s| s.parse::<u64>().ok())
+        .unwrap_or(0);
+    let note = b.text("note").unwrap_or_else(|| "raised by hand".into());
+    b.check()?;
+    let (actor, now) = (cx.actor(), cx.now);
+    let bill = cx
+        .app
+        .store
+        .write_async(move |w| {
+            let c = w.get::<Customer>(customer_id)?.ok_or_else(|| {
+                Error::Invalid(crate::validate::Problems::one(
+                    "customer_id",
+                    crate::i18n::Msg::UnknownCustomer,
+                ))
+            })?;
+            let plan = w
+                .get::<Plan>(c.next_plan_id.unwrap_or(c.plan_id))?
+                .ok_or(Error::NotFound)?;
+            Ok::<_, Error>(ledger::raise_bill(w, now, &actor, &c, &plan, &note)?)
+        })
+        .await?;
+    Ok(http::json(StatusCode::CREATED, &bill))
+}
+
+pub async fn list_bank_accounts(cx: Arc<Ctx>, _req: Req) -> Out {
+    let items = cx.app.store.read_async(|r| r.list::<BankAccount>()).await?;
+    Ok(http::json(StatusCode::OK, &json!({ "items": items })))
+}
+
+pub async fn create_bank_account(cx: Arc<Ctx>, req: Req) -> Out {
+    let mut b = Body::parse(
+        &req.body,
+        &["bank", "number", "holder", "currency", "note", "active"],
+    )?;
+    let mut d = BankAccountDraft {
+        currency: cx.settings.currency.code.clone(),
+        active: true,
+        ..Default::default()
+    };
+    set(&mut d.bank, b.text("bank"));
+    set(&mut d.number, b.text("number"));
+    set(&mut d.holder, b.text("holder"));
+    set(&mut d.currency, b.text("currency"));
+    set(&mut d.note, b.text("note"));
+    if let Some(a) = b.boolean("active") {
+        d.active = a;
+    }
+    b.check()?;
+    let (actor, now) = (cx.actor(), cx.now);
+    let a = cx
+        .app
+        .store
+        .write_async(move |w| ledger::save_bank_account(w, now, &actor, None, &d))
+        .await?;
+    Ok(http::json(StatusCode::CREATED, &a))
+}

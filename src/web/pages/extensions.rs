@@ -1,0 +1,279 @@
+//! Extension by days: extend one customer, or every customer of a router or package at once
+//! (previewed first), and the full history of who extended whom, by how much and why.
+
+use crate::billing::Plan;
+use crate::billing::customer::Customer;
+use crate::billing::ledger::{self, Extension};
+use crate::error::Error;
+use crate::i18n::Msg;
+use crate::network::Router;
+use crate::store::{Reader, StoreError};
+use crate::validate::Problems;
+use crate::web::ctx::Ctx;
+use crate::web::http::{self, Req};
+use crate::web::layout::{self, csrf, page};
+use crate::web::router::{Out, WebError};
+use hyper::StatusCode;
+use jiff::civil::Date;
+use maud::{Markup, html};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+pub fn extensions_table(cx: &Ctx, list: &[Extension], names: &HashMap<u64, String>) -> Markup {
+    html! {
+        div.table-wrap { table {
+            thead { tr {
+                th { (cx.t(Msg::When)) } th { (cx.t(Msg::MenuCustomers)) } th.num { (cx.t(Msg::Days)) } th { (cx.t(Msg::Free)) }
+                th { (cx.t(Msg::Reason)) } th { (cx.t(Msg::Who)) } th { (cx.t(Msg::ExpiryDate)) }
+            } }
+            tbody { @for e in list { tr {
+                td { (cx.datetime(e.at)) }
+                td { a href={ "/customers/" (e.customer_id) } { (names.get(&e.customer_id).map_or("?", String::as_str)) } }
+                td.num { (e.days) }
+                td { @if e.free { (cx.t(Msg::Free)) } @else { (cx.t(Msg::PaidExtension)) } }
+                td { (e.reason) @if !e.bulk.is_empty() { " " span.badge { (e.bulk) } } }
+                td { (e.by) }
+                td { (cx.datetime(e.expires_before)) " → " (cx.datetime(e.expires_after)) }
+            } } }
+        } }
+    }
+}
+
+/// The history filters, shared with the API and the plans report.
+#[derive(Debug, Clone, Default)]
+pub struct ExtensionFilter {
+    pub customer_id: Option<u64>,
+    pub free: Option<bool>,
+    pub by: String,
+    pub from: Option<Date>,
+    pub to: Option<Date>,
+}
+
+impl ExtensionFilter {
+    pub fn from_query(req: &Req) -> ExtensionFilter {
+        let q = |k| req.query(k).unwrap_or("").trim().to_string();
+        ExtensionFilter {
+            customer_id: q("customer_id").parse().ok(),
+            free: match q("free").as_str() {
+                "1" | "true" => Some(true),
+                "0" | "false" => Some(false),
+                _ => None,
+            },
+            by: q("by").to_lowercase(),
+            from: q("from").parse().ok(),
+            to: q("to").parse().ok(),
+        }
+    }
+
+    pub fn run(
+        &self,
+        r: &impl Reader,
+        tz: &jiff::tz::TimeZone,
+    ) -> Result<Vec<Extension>, StoreError> {
+        let mut out = Vec::new();
+        r.scan::<Extension>(true, |e| {
+            let day = e.at.to_zoned_datetime(tz.clone()).date();
+            if self.customer_id.is_none_or(|c| c == e.customer_id)
+                && self.free.is_none_or(|f| f == e.free)
+                && (self.by.is_empty() || e.by.to_lowercase() == self.by)
+                && self.from.is_none_or(|f| day >= f)
+                && self.to.is_none_or(|t| day <= t)
+            {
+                out.push(e);
+            }
+            out.len() < 5_000
+        })?;
+        Ok(out)
+    }
+}
+
+async fn names(cx: &Ctx) -> Result<HashMap<u64, String>, WebError> {
+    Ok(cx
+        .app
+        .store
+        .read_async(|r| {
+            Ok::<_, StoreError>(
+                r.list::<Customer>()?
+                    .into_iter()
+                    .map(|c| (c.id, c.name))
+                    .collect(),
+            )
+        })
+        .await?)
+}
+
+pub async fn list(cx: Arc<Ctx>, req: Req) -> Out {
+    let f = ExtensionFilter::from_query(&req);
+    let tz = cx.tz.clone();
+    let list = cx.app.store.read_async(move |r| f.run(r, &tz)).await?;
+    let names = names(&cx).await?;
+    let q = |k: &str| req.query(k).unwrap_or("").to_string();
+    let total_days: i64 = list.iter().map(|e| e.days).sum();
+    let body = html! {
+        (layout::notice(&cx, req.query("notice")))
+        form.toolbar.no-print method="get" action="/extensions" {
+            label.field { span { (cx.t(Msg::Free)) } select name="free" {
+                option value="" { (cx.t(Msg::All)) }
+                option value="1" selected[q("free") == "1"] { (cx.t(Msg::Free)) }
+                option value="0" selected[q("free") == "0"] { (cx.t(Msg::PaidExtension)) }
+            } }
+            label.field { span { (cx.t(Msg::Who)) } input type="text" name="by" value=(q("by")); }
+            label.field { span { (cx.t(Msg::From)) } input type="date" name="from" value=(q("from")); }
+            label.field { span { (cx.t(Msg::To)) } input type="date" name="to" value=(q("to")); }
+            button type="submit" { (cx.t(Msg::Filter)) }
+            @if cx.can(crate::access::Menu::Extensions, crate::access::Level::Edit) { a.button.secondary href="/extensions/bulk" { (cx.t(Msg::BulkExtension)) } }
+            button.secondary type="button" data-print { (cx.t(Msg::Print)) }
+        }
+        p.muted { (cx.t(Msg::Total)) ": " (list.len()) " / " (total_days) " " (cx.t(Msg::Days)) }
+        (extensions_table(&cx, &list, &names))
+    };
+    Ok(http::html(
+        StatusCode::OK,
+        page(&cx, cx.t(Msg::MenuExtensions), body),
+    ))
+}
+
+pub async fn extend_one(
+    cx: &Ctx,
+    customer_id: u64,
+    days: &str,
+    free: bool,
+    reason: &str,
+) -> Result<(Extension, Customer), Error> {
+    let mut p = Problems::default();
+    let (days, reason) = ledger::check_extension(days, reason, &mut p);
+    p.check()?;
+    let (actor, now) = (cx.actor(), cx.now);
+    let (e, c) = cx
+        .app
+        .store
+        .write_async(move |w| ledger::extend(w, now, &actor, customer_id, days, free, &reason, ""))
+        .await?;
+    cx.app
+        .enforcer
+        .customers_changed(&[c.router_id], &[c.id], cx.cause());
+    Ok((e, c))
+}
+
+pub async fn create(cx: Arc<Ctx>, req: Req) -> Out {
+    let f = &req.form;
+    let id = f
+        .get("customer_id")
+        .parse::<u64>()
+        .map_err(|_| WebError::BadRequest("customer_id".into()))?;
+    extend_one(&cx, id, f.get("days"), f.checked("free"), f.get("reason")).await?;
+    Ok(http::redirect(&format!("/customers/{id}?notice=extended")))
+}
+
+/// Bulk extension: GET shows the form and, once a router or plan and days are chosen, the
+/// preview; POST applies it to exactly the previewed customers.
+pub async fn bulk_form(cx: Arc<Ctx>, req: Req) -> Out {
+    let q = |k: &str| req.query(k).unwrap_or("").trim().to_string();
+    let (router_id, plan_id) = (
+        q("router_id").parse::<u64>().ok(),
+        q("plan_id").parse::<u64>().ok(),
+    );
+    let include_expired = q("include_expired") == "on";
+    let now = cx.now;
+    let (routers, plans, targets) = cx
+        .app
+        .store
+        .read_async(move |r| {
+            Ok::<_, StoreError>((
+                r.list::<Router>()?,
+                r.list::<Plan>()?,
+                ledger::bulk_targets(r, now, router_id, plan_id, include_expired)?,
+            ))
+        })
+        .await?;
+    let mut p = Problems::default();
+    let previewing = !q("days").is_empty();
+    let (days, _) = if previewing {
+        ledger::check_extension(&q("days"), &q("reason"), &mut p)
+    } else {
+        (0, String::new())
+    };
+    let body = html! {
+        p.muted { (cx.t(Msg::BulkHelp)) }
+        form method="get" action="/extensions/bulk" {
+            label.field { span { (cx.t(Msg::MenuRouters)) } select name="router_id" {
+                option value="" { "—" }
+                @for r in &routers { option value=(r.id) selected[router_id == Some(r.id)] { (r.name) } }
+            } }
+            label.field { span { (cx.t(Msg::MenuPlans)) } select name="plan_id" {
+                option value="" { "—" }
+                @for pl in &plans { option value=(pl.id) selected[plan_id == Some(pl.id)] { (pl.name) } }
+            } }
+            label.field { span { (cx.t(Msg::Days)) " *" } input type="number" name="days" min="1" value=(q("days")); }
+            label.field { span { (cx.t(Msg::Reason)) " *" } input type="text" name="reason" value=(q("reason")); }
+            label.check { input type="checkbox" name="include_expired" value="on" checked[include_expired]; " " (cx.t(Msg::IncludeExpired)) }
+            button.secondary type="submit" { (cx.t(Msg::Preview)) }
+        }
+        (layout::problems_summary(&cx, &p))
+        @if previewing && p.is_empty() && (router_id.is_some() || plan_id.is_some()) {
+            h2 { (cx.t(Msg::Preview)) ": " (targets.len()) }
+            div.table-wrap { table {
+                thead { tr { th { (cx.t(Msg::Name)) } th { (cx.t(Msg::Username)) } th { (cx.t(Msg::ExpiryDate)) } th { (cx.t(Msg::NewExpiry)) } } }
+                tbody { @for c in &targets { tr {
+                    td { (c.name) } td { code { (c.login) } } td { (cx.datetime(c.expires_at)) }
+                    td { (cx.datetime(crate::billing::settle::extend_from(now, c.expires_at, days * 86_400))) }
+                } } }
+            } }
+            form method="post" action="/extensions/bulk" {
+                (csrf(&cx))
+                @for c in &targets { input type="hidden" name="customer_id" value=(c.id); }
+                input type="hidden" name="days" value=(q("days"));
+                input type="hidden" name="reason" value=(q("reason"));
+                input type="hidden" name="label" value=(format!("{}{}", router_id.map(|r| format!("router {r}")).unwrap_or_default(), plan_id.map(|p| format!(" plan {p}")).unwrap_or_default()));
+                label.check { input type="checkbox" name="free" value="on" checked; " " (cx.t(Msg::Free)) }
+                button type="submit" { (cx.t(Msg::ExtendAll)) }
+            }
+        }
+    };
+    Ok(http::html(
+        StatusCode::OK,
+        page(&cx, cx.t(Msg::BulkExtension), body),
+    ))
+}
+
+pub async fn bulk(cx: Arc<Ctx>, req: Req) -> Out {
+    let f = &req.form;
+    let ids: Vec<u64> = f
+        .fields
+        .iter()
+        .filter(|(k, _)| k == "customer_id")
+        .filter_map(|(_, v)| v.parse().ok())
+        .collect();
+    let mut p = Problems::default();
+    let (days, reason) = ledger::check_extension(f.get("days"), f.get("reason"), &mut p);
+    if ids.is_empty() {
+        p.add("customer_id", Msg::NothingSelected);
+    }
+    if !p.is_empty() {
+        return Err(WebError::Invalid(p));
+    }
+    let (actor, now, free, label) = (
+        cx.actor(),
+        cx.now,
+        f.checked("free"),
+        f.get("label").chars().take(60).collect::<String>(),
+    );
+    let (touched, changed) = cx
+        .app
+        .store
+        .write_async(move |w| {
+            let mut routers = Vec::new();
+            for id in &ids {
+                let (_, c) = ledger::extend(w, now, &actor, *id, days, free, &reason, &label)?;
+                routers.push(c.router_id);
+            }
+            routers.sort_unstable();
+            routers.dedup();
+            Ok::<_, Error>((routers, ids))
+        })
+        .await?;
+    cx.app
+        .enforcer
+        .customers_changed(&touched, &changed, cx.cause());
+    Ok(http::redirect("/extensions?notice=saved"))
+}

@@ -1,0 +1,405 @@
+//! Payment information: record a payment (which switches service on at once), the filterable
+//! payments list, printable receipts, and reversals.
+
+use crate::access::{Level, Menu};
+use crate::billing::customer::Customer;
+use crate::billing::ledger::{self, BankAccount, Payment, PaymentDraft};
+use crate::billing::{CustomerKind, Plan};
+use crate::error::Error;
+use crate::i18n::Msg;
+use crate::network::Router;
+use crate::store::{Reader, StoreError};
+use crate::validate::Problems;
+use crate::web::ctx::Ctx;
+use crate::web::http::{self, Req};
+use crate::web::layout::{self, csrf, input, page, select};
+use crate::web::router::{Out, WebError};
+use hyper::StatusCode;
+use jiff::civil::Date;
+use maud::{Markup, html};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+pub fn method_label(cx: &Ctx, id: &str) -> String {
+    let m = match id {
+        "cash" => Msg::MethodCash,
+        "bank_transfer" => Msg::MethodBank,
+        "card" => Msg::MethodCard,
+        "mobile_money" => Msg::MethodMobile,
+        "other" => Msg::MethodOther,
+        other => return other.to_string(),
+    };
+    cx.t(m).to_string()
+}
+
+/// The payments list's filters, shared with the API and (later) the revenue report.
+#[derive(Debug, Clone, Default)]
+pub struct PaymentFilter {
+    pub customer_id: Option<u64>,
+    pub from: Option<Date>,
+    pub to: Option<Date>,
+    pub method: String,
+    pub customer_kind: Option<CustomerKind>,
+    pub plan_id: Option<u64>,
+    pub router_id: Option<u64>,
+    pub recorded_by: String,
+}
+
+impl PaymentFilter {
+    pub fn from_query(req: &Req) -> PaymentFilter {
+        let q = |k| req.query(k).unwrap_or("").trim().to_string();
+        PaymentFilter {
+            customer_id: q("customer_id").parse().ok(),
+            from: q("from").parse().ok(),
+            to: q("to").parse().ok(),
+            method: q("method"),
+            customer_kind: CustomerKind::parse(&q("customer_kind")),
+            plan_id: q("plan_id").parse().ok(),
+            router_id: q("router_id").parse().ok(),
+            recorded_by: q("recorded_by").to_lowercase(),
+        }
+    }
+
+    pub fn keep(&self, p: &Payment, tz: &jiff::tz::TimeZone) -> bool {
+        let day = p.received_at.to_zoned_datetime(tz.clone()).date();
+        self.customer_id.is_none_or(|c| c == p.customer_id)
+            && self.from.is_none_or(|f| day >= f)
+            && self.to.is_none_or(|t| day <= t)
+            && (self.method.is_empty() || self.method == p.method)
+            && self.customer_kind.is_none_or(|k| k == p.customer_kind)
+            && self.plan_id.is_none_or(|id| id == p.plan_id)
+            && self.router_id.is_none_or(|id| id == p.router_id)
+            && (self.recorded_by.is_empty() || p.recorded_by.to_lowercase() == self.recorded_by)
+    }
+
+    /// Matching payments, newest first, at most `limit` (0: all).
+    pub fn run(
+        &self,
+        r: &impl Reader,
+        tz: &jiff::tz::TimeZone,
+        limit: usize,
+    ) -> Result<Vec<Payment>, StoreError> {
+        let mut out = Vec::new();
+        match self.customer_id {
+            Some(c) => {
+                out = ledger::payments_of(r, c)?
+                    .into_iter()
+                    .filter(|p| self.keep(p, tz))
+                    .collect();
+                out.reverse();
+            }
+            None => r.scan::<Payment>(true, |p| {
+                if self.keep(&p, tz) {
+                    out.push(p);
+                }
+                limit == 0 || out.len() < limit
+            })?,
+        }
+        if limit > 0 {
+            out.truncate(limit);
+        }
+        Ok(out)
+    }
+}
+
+async fn lookups(
+    cx: &Ctx,
+) -> Result<
+    (
+        HashMap<u64, String>,
+        Vec<Plan>,
+        Vec<Router>,
+        Vec<BankAccount>,
+    ),
+    WebError,
+> {
+    Ok(cx
+        .app
+        .store
+        .read_async(|r| {
+            let names = r
+                .list::<Customer>()?
+                .into_iter()
+                .map(|c| (c.id, c.name))
+                .collect();
+            Ok::<_, StoreError>((
+                names,
+                r.list::<Plan>()?,
+                r.list::<Router>()?,
+                r.list::<BankAccount>()?,
+            ))
+        })
+        .await?)
+}
+
+pub fn payments_table(cx: &Ctx, payments: &[Payment], names: &HashMap<u64, String>) -> Markup {
+    let total: i64 = payments.iter().map(|p| p.amount).sum();
+    html! {
+        div.table-wrap { table {
+            thead { tr {
+                th.num { (cx.t(Msg::Number)) } th { (cx.t(Msg::ReceivedAt)) } th { (cx.t(Msg::MenuCustomers)) }
+                th.num { (cx.t(Msg::Amount)) } th { (cx.t(Msg::Method)) } th { (cx.t(Msg::Reference)) }
+                th { (cx.t(Msg::RecordedBy)) } th { (cx.t(Msg::Status)) }
+            } }
+            tbody {
+                @for p in payments {
+                    tr {
+                        td.num { a href={ "/payments/" (p.id) } { (p.id) } }
+                        td { (cx.datetime(p.received_at)) }
+                        td { a href={ "/customers/" (p.customer_id) } { (names.get(&p.customer_id).map_or("?", String::as_str)) } }
+                        td.num { (cx.money(p.amount)) }
+                        td { (method_label(cx, &p.method)) }
+                        td { (p.reference) }
+                        td { (p.recorded_by) }
+                        td {
+                            @if let Some(r) = p.reversed_by { span.badge.bad { (cx.t(Msg::Reversed)) " → #" (r) } }
+                            @if let Some(o) = p.reversal_of { span.badge { (cx.t(Msg::ReversalOf)) " #" (o) } " " (p.reason) }
+                        }
+                    }
+                }
+            }
+            tfoot { tr { th colspan="3" { (cx.t(Msg::Total)) } th.num { (cx.money(total)) } th colspan="4" {} } }
+        } }
+    }
+}
+
+pub async fn list(cx: Arc<Ctx>, req: Req) -> Out {
+    let f = PaymentFilter::from_query(&req);
+    let tz = cx.tz.clone();
+    let ff = f.clone();
+    let payments = cx
+        .app
+        .store
+        .read_async(move |r| ff.run(r, &tz, 500))
+        .await?;
+    let (names, plans, routers, _) = lookups(&cx).await?;
+    let q = |k: &str| req.query(k).unwrap_or("").to_string();
+    let body = html! {
+        (layout::notice(&cx, req.query("notice")))
+        form.toolbar.no-print method="get" action="/payments" {
+            label.field { span { (cx.t(Msg::From)) } input type="date" name="from" value=(q("from")); }
+            label.field { span { (cx.t(Msg::To)) } input type="date" name="to" value=(q("to")); }
+            label.field { span { (cx.t(Msg::Method)) } select name="method" {
+                option value="" { (cx.t(Msg::All)) }
+                @for m in &cx.settings.payment_methods { option value=(m) selected[q("method") == *m] { (method_label(&cx, m)) } }
+            } }
+            label.field { span { (cx.t(Msg::Kind)) } select name="customer_kind" {
+                option value="" { (cx.t(Msg::All)) }
+                @for k in CustomerKind::ALL { option value=(k.id()) selected[q("customer_kind") == k.id()] { (crate::web::pages::customers::kind_label(&cx, k)) } }
+            } }
+            label.field { span { (cx.t(Msg::MenuPlans)) } select name="plan_id" {
+                option value="" { (cx.t(Msg::All)) }
+                @for p in &plans { option value=(p.id) selected[q("plan_id") == p.id.to_string()] { (p.name) } }
+            } }
+            label.field { span { (cx.t(Msg::MenuRouters)) } select name="router_id" {
+                option value="" { (cx.t(Msg::All)) }
+                @for r in &routers { option value=(r.id) selected[q("router_id") == r.id.to_string()] { (r.name) } }
+            } }
+            label.field { span { (cx.t(Msg::RecordedBy)) } input type="text" name="recorded_by" value=(q("recorded_by")); }
+            button type="submit" { (cx.t(Msg::Filter)) }
+        }
+        (layout::toolbar(&cx, html! {
+            a.button.secondary href="/bills" { (cx.t(Msg::Bills)) }
+            a.button.secondary href="/bank-accounts" { (cx.t(Msg::MenuBankAccounts)) }
+        }))
+        (payments_table(&cx, &payments, &names))
+    };
+    Ok(http::html(
+        StatusCode::OK,
+        page(&cx, cx.t(Msg::MenuPayments), body),
+    ))
+}
+
+/// The payment form, usually reached from a customer's page.
+pub fn form(
+    cx: &Ctx,
+    c: &Customer,
+    d: &PaymentDraft,
+    accounts: &[BankAccount],
+    p: &Problems,
+) -> Markup {
+    let methods: Vec<(String, String)> = cx
+        .settings
+        .payment_methods
+        .iter()
+        .map(|m| (m.clone(), method_label(cx, m)))
+        .collect();
+    let mut banks: Vec<(String, String)> = vec![(String::new(), "—".into())];
+    banks.extend(
+        accounts
+            .iter()
+            .filter(|a| a.active)
+            .map(|a| (a.id.to_string(), format!("{} {}", a.bank, a.number))),
+    );
+    html! {
+        form.payment method="post" action="/payments" {
+            (csrf(cx))
+            input type="hidden" name="customer_id" value=(c.id);
+            input type="hidden" name="idempotency_key" value=(d.idempotency_key);
+            (layout::problems_summary(cx, p))
+            (input(cx, p, "amount", Msg::AmountMinor, "number", &d.amount, true))
+            (select(cx, p, "method", Msg::Method, &methods, &d.method))
+            (select(cx, p, "bank_account_id", Msg::BankAccount, &banks, &d.bank_account_id))
+            (input(cx, p, "reference", Msg::Reference, "text", &d.reference, false))
+            button type="submit" { (cx.t(Msg::RecordPayment)) }
+        }
+    }
+}
+
+pub async fn create(cx: Arc<Ctx>, req: Req) -> Out {
+    let f = &req.form;
+    let d = PaymentDraft {
+        customer_id: f.get("customer_id").into(),
+        amount: f.get("amount").into(),
+        method: f.get("method").into(),
+        bank_account_id: f.get("bank_account_id").into(),
+        reference: f.get("reference").into(),
+        received_at: f.get("received_at").into(),
+        idempotency_key: f.get("idempotency_key").into(),
+    };
+    match record(&cx, d.clone()).await {
+        Ok(rec) => Ok(http::redirect(&format!(
+            "/customers/{}?notice=paid&payment={}",
+            rec.customer.id, rec.payment.id
+        ))),
+        Err(Error::Invalid(p)) => {
+            let id = d.customer_id.parse::<u64>().unwrap_or(0);
+            crate::web::pages::customers::show_with(&cx, id, None, Some((d, p))).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Records a payment and wakes the customer's router.
+pub async fn record(cx: &Ctx, d: PaymentDraft) -> Result<ledger::Recorded, Error> {
+    let (actor, now, tz) = (cx.actor(), cx.now, cx.tz.clone());
+    let (methods, partial) = (
+        cx.settings.payment_methods.clone(),
+        cx.settings.allow_partial_activation,
+    );
+    let rec = cx
+        .app
+        .store
+        .write_async(move |w| ledger::record_payment(w, now, &actor, &tz, &d, &methods, partial))
+        .await?;
+    if !rec.replayed {
+        cx.app.enforcer.customers_changed(
+            &[rec.customer.router_id],
+            &[rec.customer.id],
+            crate::enforce::Cause::Payment(rec.payment.id),
+        );
+    }
+    Ok(rec)
+}
+
+pub async fn reverse(cx: &Ctx, id: u64, reason: String) -> Result<(Payment, Customer), Error> {
+    let (actor, now) = (cx.actor(), cx.now);
+    let (p, c) = cx
+        .app
+        .store
+        .write_async(move |w| ledger::reverse_payment(w, now, &actor, id, &reason))
+        .await?;
+    cx.app.enforcer.customers_changed(
+        &[c.router_id],
+        &[c.id],
+        crate::enforce::Cause::Payment(p.id),
+    );
+    Ok((p, c))
+}
+
+pub async fn reverse_form(cx: Arc<Ctx>, req: Req) -> Out {
+    let id = req.id(0).ok_or(WebError::NotFound)?;
+    match reverse(&cx, id, req.form.get("reason").to_string()).await {
+        Ok(_) => Ok(http::redirect(&format!("/payments/{id}?notice=saved"))),
+        Err(Error::Invalid(p)) => receipt_page(&cx, id, &p).await,
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub fn company_header(cx: &Ctx, accounts: &[BankAccount]) -> Markup {
+    html! {
+        header.doc-head {
+            @if cx.settings.logo_mime.is_some() { img.logo-big src="/logo" alt=""; }
+            h2 { (cx.settings.company_name) }
+            @let active: Vec<&BankAccount> = accounts.iter().filter(|a| a.active).collect();
+            @if !active.is_empty() {
+                p.muted { (cx.t(Msg::PayInto)) }
+                ul.bank-list { @for a in active { li { (a.bank) ": " strong { (a.number) } " — " (a.holder) " (" (a.currency) ")" } } }
+            }
+        }
+    }
+}
+
+async fn receipt_page(cx: &Ctx, id: u64, p: &Problems) -> Out {
+    let (payment, customer, accounts) = cx
+        .app
+        .store
+        .read_async(move |r| {
+            let pay = r.get::<Payment>(id)?;
+            let c = match &pay {
+                Some(p) => r.get::<Customer>(p.customer_id)?,
+                None => None,
+            };
+            Ok::<_, StoreError>((pay, c, r.list::<BankAccount>()?))
+        })
+        .await?;
+    let payment = payment.ok_or(WebError::NotFound)?;
+    let customer = customer.ok_or(WebError::NotFound)?;
+    let can_reverse = cx.can(Menu::Payments, Level::Edit)
+        && payment.reversed_by.is_none()
+        && payment.reversal_of.is_none();
+    let body = html! {
+        (layout::toolbar(cx, html! { a.button.secondary href={ "/customers/" (customer.id) } { (cx.t(Msg::Back)) } }))
+        article.receipt {
+            (company_header(cx, &accounts))
+            h3 { (cx.t(Msg::Receipt)) " #" (payment.id) }
+            table.kv { tbody {
+                tr { th { (cx.t(Msg::MenuCustomers)) } td { (customer.name) " (" (customer.login) ")" } }
+                tr { th { (cx.t(Msg::Amount)) } td { strong { (cx.money(payment.amount)) } } }
+                tr { th { (cx.t(Msg::Method)) } td { (method_label(cx, &payment.method)) } }
+                tr { th { (cx.t(Msg::Reference)) } td { (payment.reference) } }
+                tr { th { (cx.t(Msg::ReceivedAt)) } td { (cx.datetime(payment.received_at)) } }
+                tr { th { (cx.t(Msg::RecordedBy)) } td { (payment.recorded_by) } }
+                @if payment.extended_secs() > 0 {
+                    tr { th { (cx.t(Msg::ServiceUntil)) } td { (payment.allocations.last().map(|a| cx.datetime(a.expires_after)).unwrap_or_default()) } }
+                }
+                @if let Some(r) = payment.reversed_by { tr { th { (cx.t(Msg::Status)) } td { span.badge.bad { (cx.t(Msg::Reversed)) " → #" (r) } } } }
+                @if let Some(o) = payment.reversal_of { tr { th { (cx.t(Msg::ReversalOf)) } td { "#" (o) " — " (payment.reason) } } }
+            } }
+        }
+        @if can_reverse {
+            section.no-print {
+                h2 { (cx.t(Msg::ReversePayment)) }
+                (layout::problems_summary(cx, p))
+                form method="post" action={ "/payments/" (payment.id) "/reverse" } {
+                    (csrf(cx))
+                    (input(cx, p, "reason", Msg::Reason, "text", "", true))
+                    button.danger type="submit" data-confirm=(cx.t(Msg::ReversePayment)) { (cx.t(Msg::ReversePayment)) }
+                }
+            }
+        }
+    };
+    let status = if p.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    Ok(http::html(
+        status,
+        page(cx, &format!("{} #{}", cx.t(Msg::Receipt), payment.id), body),
+    ))
+}
+
+pub async fn receipt(cx: Arc<Ctx>, req: Req) -> Out {
+    receipt_page(
+        &cx,
+        req.id(0).ok_or(WebError::NotFound)?,
+        &Problems::default(),
+    )
+    .await
+}
+
+/// A fresh idempotency key for a payment form: a double click submits it twice, records once.
+pub fn new_key() -> String {
+    crate::access::secret::new_token("pay_")
+}
