@@ -386,18 +386,18 @@ pub fn record_payment(
     partial_activation: bool,
 ) -> Result<Recorded> {
     let key = d.idempotency_key.trim();
-    if !key.is_empty() {
-        if let Some(id) = w.index_get(Index::PaymentIdempotency, key)? {
-            let payment = w.get::<Payment>(id)?.ok_or(Error::NotFound)?;
-            let customer = w
-                .get::<Customer>(payment.customer_id)?
-                .ok_or(Error::NotFound)?;
-            return Ok(Recorded {
-                payment,
-                replayed: true,
-                customer,
-            });
-        }
+    if !key.is_empty()
+        && let Some(id) = w.index_get(Index::PaymentIdempotency, key)?
+    {
+        let payment = w.get::<Payment>(id)?.ok_or(Error::NotFound)?;
+        let customer = w
+            .get::<Customer>(payment.customer_id)?
+            .ok_or(Error::NotFound)?;
+        return Ok(Recorded {
+            payment,
+            replayed: true,
+            customer,
+        });
     }
     let mut p = Problems::default();
     let customer = d
@@ -646,6 +646,7 @@ pub fn check_extension(days: &str, reason: &str, p: &mut Problems) -> (i64, Stri
 }
 
 /// Extends one customer by whole days from max(now, expiry), inside the caller's transaction.
+#[allow(clippy::too_many_arguments)]
 pub fn extend(
     w: &mut Write,
     now: Timestamp,

@@ -31,12 +31,19 @@ fn every_page_renders_in_both_languages() {
     } = crate::network::fixture();
     let c = crate::network::customer(router, plan, "x", "2030-01-01T00:00:00Z");
     assert_eq!(api.send_json("POST", "/api/v1/customers", &c).status, 201);
-    let bank = serde_json::json!({ "bank": "Khan Bank", "number": "5000123456", "holder": "TopNET LLC" });
-    assert_eq!(api.send_json("POST", "/api/v1/bank-accounts", &bank).status, 201);
+    let bank =
+        serde_json::json!({ "bank": "Khan Bank", "number": "5000123456", "holder": "TopNET LLC" });
+    assert_eq!(
+        api.send_json("POST", "/api/v1/bank-accounts", &bank).status,
+        201
+    );
     let pay = serde_json::json!({ "customer_id": 1, "amount": 3_500_000, "method": "cash" });
     assert_eq!(api.send_json("POST", "/api/v1/payments", &pay).status, 201);
     let ext = serde_json::json!({ "customer_id": 1, "days": 3, "free": true, "reason": "outage" });
-    assert_eq!(api.send_json("POST", "/api/v1/extensions", &ext).status, 201);
+    assert_eq!(
+        api.send_json("POST", "/api/v1/extensions", &ext).status,
+        201
+    );
     let p = b.post_multipart(
         "/banners",
         &[

@@ -557,8 +557,7 @@ pub async fn show_with(
         }
         h2 { (cx.t(Msg::PaymentHistory)) }
         @if payments.is_empty() { p.muted { (cx.t(Msg::NothingYet)) } } @else {
-            @let mut newest = payments.clone();
-            @let _ = newest.reverse();
+            @let newest: Vec<_> = payments.iter().rev().cloned().collect();
             (crate::web::pages::payments::payments_table(cx, &newest, &names))
         }
         h2 { (cx.t(Msg::Bills)) }
