@@ -1,0 +1,523 @@
+//! Payments, bills, reversals, extensions and plan changes through the API and the forms.
+
+use crate::helpers::Browser;
+use crate::network::{Fixture, customer, fixture};
+use serde_json::{Value, json};
+
+const PRICE: i64 = 3_500_000;
+
+fn ts(v: &Value) -> jiff::Timestamp {
+    v.as_str().unwrap().parse().unwrap()
+}
+
+fn new_customer(f: &mut Fixture, login: &str, expires: jiff::Timestamp) -> u64 {
+    let c = f.api.send_json(
+        "POST",
+        "/api/v1/customers",
+        &customer(f.router, f.plan, login, &expires.to_string()),
+    );
+    assert_eq!(c.status, 201, "{}", c.body);
+    c.json()["id"].as_u64().unwrap()
+}
+
+fn pay(api: &mut Browser, id: u64, amount: i64) -> Value {
+    let p = api.send_json(
+        "POST",
+        "/api/v1/payments",
+        &json!({ "customer_id": id, "amount": amount, "method": "cash" }),
+    );
+    assert_eq!(p.status, 201, "{}", p.body);
+    p.json()
+}
+
+fn get(api: &mut Browser, id: u64) -> Value {
+    api.get(&format!("/api/v1/customers/{id}")).json()
+}
+
+#[test]
+fn paying_an_expired_customer_activates_and_reversal_restores_exactly() {
+    let mut f = fixture();
+    let expired_at = jiff::Timestamp::now() - jiff::SignedDuration::from_hours(50);
+    let id = new_customer(&mut f, "bat", expired_at);
+    assert_eq!(get(&mut f.api, id)["status"], "expired");
+    let bills = f.api.get(&format!("/api/v1/bills?customer_id={id}")).json();
+    assert_eq!(
+        bills["items"].as_array().unwrap().len(),
+        1,
+        "putting a customer on a plan raises a bill"
+    );
+    assert_eq!(bills["items"][0]["amount"], PRICE);
+
+    let before = jiff::Timestamp::now();
+    let p = pay(&mut f.api, id, PRICE);
+    let c = &p["customer"];
+    assert_eq!(c["status"], "active");
+    let exp = ts(&c["expires_at"]);
+    let thirty = jiff::SignedDuration::from_hours(720);
+    assert!(
+        exp >= before + thirty && exp <= jiff::Timestamp::now() + thirty,
+        "30 days from now, not from the old expiry: {exp}"
+    );
+    let bills = f.api.get(&format!("/api/v1/bills?customer_id={id}")).json();
+    let statuses: Vec<&str> = bills["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        statuses,
+        ["paid", "pending"],
+        "the next period is billed, due at the new expiry"
+    );
+
+    // Reversal: linked entry, original kept, expiry and bills restored exactly.
+    let pid = p["id"].as_u64().unwrap();
+    let bad = f.api.send_json(
+        "POST",
+        &format!("/api/v1/payments/{pid}/reverse"),
+        &json!({ "reason": "" }),
+    );
+    assert_eq!(bad.status, 422);
+    let r = f.api.send_json(
+        "POST",
+        &format!("/api/v1/payments/{pid}/reverse"),
+        &json!({ "reason": "wrong customer" }),
+    );
+    assert_eq!(r.status, 201, "{}", r.body);
+    let r = r.json();
+    assert_eq!(r["amount"], -PRICE);
+    assert_eq!(r["reversal_of"], pid);
+    assert_eq!(
+        ts(&r["customer"]["expires_at"]),
+        expired_at,
+        "back to the exact previous expiry"
+    );
+    assert_eq!(r["customer"]["status"], "expired");
+    let original = f.api.get(&format!("/api/v1/payments/{pid}")).json();
+    assert_eq!(
+        original["reversed_by"], r["id"],
+        "the original stays, linked to its reversal"
+    );
+    assert_eq!(
+        f.api
+            .send_json(
+                "POST",
+                &format!("/api/v1/payments/{pid}/reverse"),
+                &json!({ "reason": "again" })
+            )
+            .status,
+        409
+    );
+    let bills = f.api.get(&format!("/api/v1/bills?customer_id={id}")).json();
+    let statuses: Vec<&str> = bills["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses, ["pending", "void"]);
+    let listed = f
+        .api
+        .get(&format!("/api/v1/payments?customer_id={id}"))
+        .json();
+    assert_eq!(listed["items"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        listed["total"], 0,
+        "a payment and its reversal sum to nothing"
+    );
+}
+
+#[test]
+fn the_same_idempotency_key_records_one_payment() {
+    let mut f = fixture();
+    let id = new_customer(&mut f, "dup", jiff::Timestamp::now());
+    let body =
+        json!({ "customer_id": id, "amount": PRICE, "method": "cash", "reference": "slip 1" });
+    let mut send = || {
+        let url = f.app.url("/api/v1/payments");
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .build()
+            .into();
+        let mut r = agent
+            .post(url)
+            .header(
+                "Authorization",
+                &format!("Bearer {}", f.api.bearer.clone().unwrap()),
+            )
+            .header("Idempotency-Key", "till-7-slip-0001")
+            .send_json(&body)
+            .unwrap();
+        (
+            r.status().as_u16(),
+            r.body_mut().read_json::<Value>().unwrap(),
+        )
+    };
+    let (s1, p1) = send();
+    let (s2, p2) = send();
+    assert_eq!((s1, s2), (201, 200));
+    assert_eq!(p1["id"], p2["id"]);
+    assert_eq!(p2["replayed"], true);
+    assert_eq!(
+        f.api
+            .get(&format!("/api/v1/payments?customer_id={id}"))
+            .json()["items"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+
+    // The form carries a one-time key too: a double click records once.
+    let page = f.web.get(&format!("/customers/{id}"));
+    let key = page
+        .input_value("idempotency_key")
+        .expect("the payment form has a key");
+    let fields = [
+        ("customer_id", id.to_string()),
+        ("amount", PRICE.to_string()),
+        ("method", "cash".into()),
+        ("idempotency_key", key),
+    ];
+    let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    assert_eq!(f.web.post_form("/payments", &fields).status, 303);
+    assert_eq!(f.web.post_form("/payments", &fields).status, 303);
+    assert_eq!(
+        f.api
+            .get(&format!("/api/v1/payments?customer_id={id}"))
+            .json()["items"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+}
+
+#[test]
+fn under_and_over_payments() {
+    let mut f = fixture();
+    let expired = jiff::Timestamp::now() - jiff::SignedDuration::from_hours(1);
+    let id = new_customer(&mut f, "part", expired);
+    let p = pay(&mut f.api, id, 1_000_000);
+    assert_eq!(
+        p["customer"]["status"], "expired",
+        "an underpayment does not switch service on"
+    );
+    let bill = &f.api.get(&format!("/api/v1/bills?customer_id={id}")).json()["items"][0];
+    assert_eq!(
+        (bill["paid"].as_i64(), bill["status"].as_str()),
+        (Some(1_000_000), Some("pending"))
+    );
+    let p = pay(&mut f.api, id, 2_500_000 + PRICE + 500_000);
+    let c = &p["customer"];
+    assert_eq!(c["status"], "active");
+    assert_eq!(
+        c["credit"], 500_000,
+        "what is left after whole periods stays as credit"
+    );
+    let exp = ts(&c["expires_at"]);
+    let sixty = jiff::SignedDuration::from_hours(1440);
+    assert!(
+        exp > jiff::Timestamp::now() + sixty - jiff::SignedDuration::from_secs(60),
+        "two periods bought: {exp}"
+    );
+
+    // Bad input: clear messages, nothing recorded.
+    for (body, field) in [
+        (
+            json!({ "customer_id": id, "amount": 0, "method": "cash" }),
+            "amount",
+        ),
+        (
+            json!({ "customer_id": id, "amount": 10.5, "method": "cash" }),
+            "amount",
+        ),
+        (
+            json!({ "customer_id": id, "amount": 100, "method": "gold" }),
+            "method",
+        ),
+        (
+            json!({ "customer_id": 9999, "amount": 100, "method": "cash" }),
+            "customer_id",
+        ),
+    ] {
+        let r = f.api.send_json("POST", "/api/v1/payments", &body);
+        assert_eq!(r.status, 422, "{body}");
+        assert!(
+            r.json()["error"]["fields"][field].is_string(),
+            "{field}: {}",
+            r.body
+        );
+    }
+    assert_eq!(
+        f.api
+            .get(&format!("/api/v1/payments?customer_id={id}"))
+            .json()["items"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+}
+
+#[test]
+fn partial_activation_when_the_operator_allows_it() {
+    let mut f = fixture();
+    let s = f.web.post_multipart(
+        "/settings",
+        &[
+            ("company_name", "Net"),
+            ("currency_code", "MNT"),
+            ("currency_symbol", "₮"),
+            ("currency_exponent", "2"),
+            ("time_zone", ""),
+            ("default_lang", "en"),
+            ("payment_methods", "cash\nqpay"),
+            ("allow_partial_activation", "on"),
+        ],
+        &[],
+    );
+    assert_eq!(s.status, 303, "{}", s.body);
+    let id = new_customer(
+        &mut f,
+        "half",
+        jiff::Timestamp::now() - jiff::SignedDuration::from_hours(1),
+    );
+    let p = f.api.send_json(
+        "POST",
+        "/api/v1/payments",
+        &json!({ "customer_id": id, "amount": PRICE / 2, "method": "qpay" }),
+    );
+    assert_eq!(p.status, 201, "custom method from settings: {}", p.body);
+    let c = &p.json()["customer"];
+    assert_eq!(c["status"], "active");
+    let exp = ts(&c["expires_at"]);
+    let fifteen = jiff::SignedDuration::from_hours(360);
+    let now = jiff::Timestamp::now();
+    assert!(
+        exp > now + fifteen - jiff::SignedDuration::from_secs(60) && exp <= now + fifteen,
+        "half paid: half the period: {exp}"
+    );
+}
+
+#[test]
+fn extensions_move_expiry_by_exact_days_with_history() {
+    let mut f = fixture();
+    let exp = jiff::Timestamp::now() + jiff::SignedDuration::from_hours(100);
+    let id = new_customer(&mut f, "ext", exp);
+    let e = f.api.send_json(
+        "POST",
+        "/api/v1/extensions",
+        &json!({ "customer_id": id, "days": 3, "free": true, "reason": "outage on 5th" }),
+    );
+    assert_eq!(e.status, 201, "{}", e.body);
+    let e = e.json();
+    assert_eq!(
+        ts(&e["customer"]["expires_at"]),
+        exp + jiff::SignedDuration::from_hours(72),
+        "exactly 3 days from the current expiry"
+    );
+    assert_eq!(e["by"], "boss");
+    let bad = f.api.send_json(
+        "POST",
+        "/api/v1/extensions",
+        &json!({ "customer_id": id, "days": 0, "reason": "" }),
+    );
+    let fields = &bad.json()["error"]["fields"];
+    assert!(fields["days"].is_string() && fields["reason"].is_string());
+    let paid = f.web.post_form(
+        "/extensions",
+        &[
+            ("customer_id", &id.to_string()),
+            ("days", "2"),
+            ("reason", "reward"),
+        ],
+    );
+    assert_eq!(paid.status, 303);
+    let hist = f
+        .api
+        .get(&format!("/api/v1/extensions?customer_id={id}"))
+        .json();
+    assert_eq!(hist["items"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        f.api.get("/api/v1/extensions?free=0").json()["items"][0]["reason"],
+        "reward"
+    );
+    assert!(
+        f.web
+            .get("/extensions?lang=en")
+            .body
+            .contains("outage on 5th")
+    );
+}
+
+#[test]
+fn bulk_extension_previews_then_extends_exactly_those() {
+    let mut f = fixture();
+    let soon = jiff::Timestamp::now() + jiff::SignedDuration::from_hours(10);
+    let a = new_customer(&mut f, "a1", soon);
+    let b = new_customer(&mut f, "b1", soon);
+    let gone = new_customer(
+        &mut f,
+        "c1",
+        jiff::Timestamp::now() - jiff::SignedDuration::from_hours(10),
+    );
+    let preview = f.web.get(&format!(
+        "/extensions/bulk?router_id={}&days=2&reason=Outage&lang=en",
+        f.router
+    ));
+    assert!(
+        preview.body.contains("a1")
+            && preview.body.contains("b1")
+            && !preview.body.contains(">c1<"),
+        "expired excluded by default"
+    );
+    assert_eq!(
+        f.api.get("/api/v1/extensions").json()["items"]
+            .as_array()
+            .unwrap()
+            .len(),
+        0,
+        "preview changes nothing"
+    );
+    let ids = [
+        ("customer_id", a.to_string()),
+        ("customer_id", b.to_string()),
+        ("days", "2".into()),
+        ("reason", "Outage".into()),
+        ("free", "on".into()),
+        ("label", "router 1".into()),
+    ];
+    let ids: Vec<(&str, &str)> = ids.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    assert_eq!(f.web.post_form("/extensions/bulk", &ids).status, 303);
+    assert_eq!(
+        ts(&get(&mut f.api, a)["expires_at"]),
+        soon + jiff::SignedDuration::from_hours(48)
+    );
+    assert_eq!(
+        ts(&get(&mut f.api, b)["expires_at"]),
+        soon + jiff::SignedDuration::from_hours(48)
+    );
+    assert_eq!(get(&mut f.api, gone)["status"], "expired");
+}
+
+#[test]
+fn plan_changes_now_or_at_renewal() {
+    let mut f = fixture();
+    let fast = f.api.send_json("POST", "/api/v1/plans", &json!({ "name": "Fast", "kind": "hotspot", "price": 5_000_000, "duration_days": 30, "download": "50M", "upload": "10M" })).json()["id"].as_u64().unwrap();
+    let exp = jiff::Timestamp::now() + jiff::SignedDuration::from_hours(100);
+    let id = new_customer(&mut f, "pc", exp);
+    let r = f.web.post_form(
+        &format!("/customers/{id}/plan"),
+        &[("plan_id", &fast.to_string()), ("when", "renewal")],
+    );
+    assert_eq!(r.status, 303);
+    let c = get(&mut f.api, id);
+    assert_eq!(
+        (c["plan_id"].as_u64(), c["next_plan_id"].as_u64()),
+        (Some(f.plan), Some(fast)),
+        "speed unchanged until renewal"
+    );
+    let p = pay(&mut f.api, id, PRICE);
+    assert_eq!(
+        p["customer"]["plan_id"], f.plan,
+        "this payment settles the period billed on the old plan"
+    );
+    let next = f
+        .api
+        .get(&format!("/api/v1/bills?customer_id={id}&status=pending"))
+        .json();
+    assert_eq!(
+        next["items"][0]["plan_id"], fast,
+        "the renewal bill is for the new plan"
+    );
+    let now = f.web.post_form(
+        &format!("/customers/{id}/plan"),
+        &[("plan_id", &f.plan.to_string()), ("when", "now")],
+    );
+    assert_eq!(now.status, 303);
+    let c = get(&mut f.api, id);
+    assert_eq!(c["plan_id"], f.plan);
+    assert_eq!(
+        ts(&c["expires_at"]),
+        exp + jiff::SignedDuration::from_hours(720),
+        "expiry unchanged by a plan change"
+    );
+    let log = f.api.get("/api/v1/audit?entity=customer").json();
+    assert!(
+        log["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["action"] == "plan_change_at_renewal")
+    );
+}
+
+#[test]
+fn receipts_and_bills_print_with_company_and_bank_accounts_and_history_blocks_delete() {
+    let mut f = fixture();
+    let acct = f.api.send_json(
+        "POST",
+        "/api/v1/bank-accounts",
+        &json!({ "bank": "Khan Bank", "number": "5000123456", "holder": "TopNET LLC" }),
+    );
+    assert_eq!(acct.status, 201);
+    assert_eq!(
+        f.api
+            .send_json(
+                "POST",
+                "/api/v1/bank-accounts",
+                &json!({ "bank": "", "number": "x y;", "holder": "" })
+            )
+            .status,
+        422
+    );
+    let id = new_customer(&mut f, "rcpt", jiff::Timestamp::now());
+    let p = pay(&mut f.api, id, PRICE);
+    let receipt = f.web.get(&format!("/payments/{}?lang=en", p["id"]));
+    for s in ["Steppe", "Khan Bank", "5000123456", "35,000", "Receipt"] {
+        assert!(receipt.body.contains(s), "receipt lacks {s}");
+    }
+    let bill_id = f
+        .api
+        .get(&format!("/api/v1/bills?customer_id={id}&status=pending"))
+        .json()["items"][0]["id"]
+        .as_u64()
+        .unwrap();
+    let bill = f.web.get(&format!("/bills/{bill_id}?lang=en"));
+    assert!(bill.body.contains("Khan Bank") && bill.body.contains("Amount due"));
+    assert!(
+        f.web
+            .get("/bills?lang=en")
+            .body
+            .contains(&format!("/bills/{bill_id}"))
+    );
+    assert!(
+        f.web
+            .get("/payments?method=cash&lang=en")
+            .body
+            .contains("35,000")
+    );
+    assert!(!f.web.get("/payments?method=card").body.contains("35,000"));
+    let del = f
+        .api
+        .send_json("DELETE", &format!("/api/v1/customers/{id}"), &json!({}));
+    assert_eq!(
+        (
+            del.json()["deleted"].as_bool(),
+            del.json()["archived"].as_bool()
+        ),
+        (Some(false), Some(true)),
+        "financial history: archived, not deleted"
+    );
+    assert_eq!(
+        f.api
+            .get(&format!("/api/v1/payments?customer_id={id}"))
+            .json()["items"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+}
