@@ -289,7 +289,6 @@ catalog! {
     Port => "API port", "API порт";
     Pppoe => "PPPoE", "PPPoE";
     Price => "Price", "Үнэ";
-    PriceMinor => "Price (in minor units: 100 = 1 ₮)", "Үнэ (бутархай нэгжээр: 100 = 1 ₮)";
     Profile => "Profile on the router", "Төхөөрөмж дээрх профайл";
     RateLimit => "Rate limit", "Хурдны хязгаар";
     RegNo => "Registration number", "Регистрийн дугаар";
@@ -323,7 +322,6 @@ catalog! {
     AccountNumber => "Account number", "Дансны дугаар";
     Amount => "Amount", "Дүн";
     AmountDue => "Amount due", "Төлөх дүн";
-    AmountMinor => "Amount (minor units: 100 = 1 ₮)", "Дүн (бутархай нэгжээр: 100 = 1 ₮)";
     AtRenewal => "at the next renewal", "дараагийн сунгалтаар";
     Bank => "Bank", "Банк";
     BankAccount => "Bank account", "Данс";
@@ -374,4 +372,6 @@ catalog! {
     Reversed => "Reversed", "Буцаасан";
     ServiceUntil => "Service until", "Үйлчилгээ дуусах";
     VoidBill => "Void this bill", "Нэхэмжлэхийг хүчингүй болгох";
+    AmountMajor => "Amount", "Дүн";
+    PriceMajor => "Price", "Үнэ";
 }

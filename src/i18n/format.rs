@@ -110,3 +110,78 @@ mod tests {
         assert_eq!(date(Lang::Mn, t, &ub), "2026.01.02");
     }
 }
+
+/// Reads an amount typed in major units (`35000`, `35,000`, `35 000.50`) into minor units,
+/// exactly, without floating point. `None` if it is not such a number.
+pub fn parse_major(s: &str, exponent: u8) -> Option<i64> {
+    let s: String = s
+        .trim()
+        .chars()
+        .filter(|c| !matches!(c, ',' | ' ' | '\u{a0}' | '_'))
+        .collect();
+    let (neg, s) = match s.strip_prefix('-') {
+        Some(rest) => (true, rest.to_string()),
+        None => (false, s),
+    };
+    let (int, frac) = s.split_once('.').unwrap_or((&s, ""));
+    if int.is_empty()
+        || !int.bytes().all(|b| b.is_ascii_digit())
+        || !frac.bytes().all(|b| b.is_ascii_digit())
+    {
+        return None;
+    }
+    if frac.len() > usize::from(exponent) {
+        return None;
+    }
+    let scale = 10_i64.checked_pow(u32::from(exponent))?;
+    let whole: i64 = int.parse().ok()?;
+    let mut frac_val: i64 = if frac.is_empty() {
+        0
+    } else {
+        frac.parse().ok()?
+    };
+    for _ in frac.len()..usize::from(exponent) {
+        frac_val *= 10;
+    }
+    let v = whole.checked_mul(scale)?.checked_add(frac_val)?;
+    Some(if neg { -v } else { v })
+}
+
+/// Minor units as the plain major-unit text a form field shows (`3500000` → `35000`).
+pub fn major_input(minor: i64, exponent: u8) -> String {
+    let scale = 10_i64.pow(u32::from(exponent));
+    let (whole, frac) = (minor / scale, (minor % scale).unsigned_abs());
+    let sign = if minor < 0 && whole == 0 { "-" } else { "" };
+    if frac == 0 {
+        format!("{sign}{whole}")
+    } else {
+        format!(
+            "{sign}{whole}.{frac:0width$}",
+            width = usize::from(exponent)
+        )
+    }
+}
+
+#[cfg(test)]
+mod major_tests {
+    use super::*;
+
+    #[test]
+    fn major_units_parse_exactly() {
+        assert_eq!(parse_major("35000", 2), Some(3_500_000));
+        assert_eq!(parse_major("35,000.5", 2), Some(3_500_050));
+        assert_eq!(parse_major(" 35 000.05 ", 2), Some(3_500_005));
+        assert_eq!(parse_major("-1.50", 2), Some(-150));
+        assert_eq!(
+            parse_major("0.001", 2),
+            None,
+            "more decimals than the currency has"
+        );
+        for bad in ["", "abc", "1e5", "12.3.4", "--1", "."] {
+            assert_eq!(parse_major(bad, 2), None, "{bad:?}");
+        }
+        assert_eq!(major_input(3_500_000, 2), "35000");
+        assert_eq!(major_input(3_500_050, 2), "35000.50");
+        assert_eq!(parse_major(&major_input(-150, 2), 2), Some(-150));
+    }
+}

@@ -176,7 +176,7 @@ fn the_same_idempotency_key_records_one_payment() {
         .expect("the payment form has a key");
     let fields = [
         ("customer_id", id.to_string()),
-        ("amount", PRICE.to_string()),
+        ("amount", "35,000".to_string()),
         ("method", "cash".into()),
         ("idempotency_key", key),
     ];
@@ -191,6 +191,16 @@ fn the_same_idempotency_key_records_one_payment() {
             .unwrap()
             .len(),
         2
+    );
+    let total = f
+        .api
+        .get(&format!("/api/v1/payments?customer_id={id}"))
+        .json()["total"]
+        .clone();
+    assert_eq!(
+        total,
+        2 * PRICE,
+        "the form's 35,000 ₮ is 3,500,000 minor units"
     );
 }
 

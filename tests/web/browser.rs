@@ -89,7 +89,7 @@ fn router_plan_customer_then_enabled_on_the_router_page() {
 
     d.goto(&app.url("/plans/new"));
     d.fill("input[name=name]", "Home 10");
-    d.fill("input[name=price]", "3500000");
+    d.fill("input[name=price]", "35000");
     d.fill("input[name=download]", "10M");
     d.fill("input[name=upload]", "2M");
     d.click("form[action='/plans'] button[type=submit]");
@@ -110,4 +110,44 @@ fn router_plan_customer_then_enabled_on_the_router_page() {
     let row = d.text("tr[data-login=bbat]");
     assert!(row.contains("Enabled"), "{row}");
     d.screenshot("target/browser-router-live.png");
+}
+
+/// At the counter: open an expired customer, record the payment, see them active.
+#[test]
+fn record_a_payment_for_an_expired_customer_from_their_page() {
+    let crate::network::Fixture {
+        app,
+        mut api,
+        router,
+        plan,
+        ..
+    } = crate::network::fixture();
+    let expired = (jiff::Timestamp::now() - jiff::SignedDuration::from_hours(30)).to_string();
+    let c = api.send_json(
+        "POST",
+        "/api/v1/customers",
+        &crate::network::customer(router, plan, "counter", &expired),
+    );
+    let id = c.json()["id"].as_u64().unwrap();
+    let d = Driver::start();
+    d.goto(&app.url("/login?lang=en"));
+    d.fill("input[name=username]", crate::helpers::ADMIN);
+    d.fill("input[name=password]", crate::helpers::ADMIN_PW);
+    d.click("button[type=submit]");
+    d.wait_for_text("Welcome");
+    d.goto(&app.url(&format!("/customers/{id}")));
+    assert!(d.text("table.kv").contains("Expired"));
+    assert_eq!(
+        d.eval("return document.querySelector('form.payment input[name=amount]').value;"),
+        "35000",
+        "the amount due is offered, in tögrög"
+    );
+    d.click("form.payment button[type=submit]");
+    d.wait_for_text("Payment recorded");
+    let status = d.text("table.kv");
+    assert!(
+        status.contains("Active") && !status.contains("Expired"),
+        "{status}"
+    );
+    d.screenshot("target/browser-payment.png");
 }

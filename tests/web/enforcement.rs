@@ -297,3 +297,78 @@ fn import_from_a_router_in_service_round_trips() {
         Some("2M/10M")
     );
 }
+
+/// Money switches service: an expired customer pays and is enabled on the router within
+/// seconds; the reversal disables them again; a 3-day extension enables them for exactly 3 days.
+#[test]
+fn payment_reversal_and_extension_drive_the_router() {
+    let s = start_sim("7.16");
+    let (app, mut web) = TestApp::with_admin();
+    let mut api = api_client(&app, &web.create_token("money"));
+    let router = api.send_json("POST", "/api/v1/routers", &json!({
+        "name": "Sim", "host": "127.0.0.1", "port": s.sim.addr().port(), "username": "api", "password": "router-pw",
+        "login_method": "plain", "hotspot_server": "all"
+    })).json()["id"].as_u64().unwrap();
+    let plan = api.send_json("POST", "/api/v1/plans", &json!({ "name": "Home", "kind": "hotspot", "price": 3_500_000, "duration_days": 30, "download": "10M", "upload": "2M" })).json()["id"].as_u64().unwrap();
+    let expired = jiff::Timestamp::now() - jiff::SignedDuration::from_hours(5);
+    let id = api.send_json("POST", "/api/v1/customers", &json!({ "kind": "individual", "name": "Saraa", "login": "saraa", "password": "pw5", "router_id": router, "plan_id": plan, "status": "active", "expires_at": expired.to_string() })).json()["id"].as_u64().unwrap();
+    eventually(10, "the expired user on the router, disabled", || {
+        disabled(&s.sim, "/ip/hotspot/user", "saraa") == Some(true)
+    });
+
+    let paid = api.send_json(
+        "POST",
+        "/api/v1/payments",
+        &json!({ "customer_id": id, "amount": 3_500_000, "method": "cash" }),
+    );
+    assert_eq!(paid.status, 201);
+    let took = eventually(10, "the paying customer enabled", || {
+        disabled(&s.sim, "/ip/hotspot/user", "saraa") == Some(false)
+    });
+    println!(
+        "payment → enabled on the router in {:.3} s",
+        took.as_secs_f64()
+    );
+    assert!(
+        took.as_secs_f64() < 2.0,
+        "enabled {took:?} after the payment was recorded"
+    );
+    let log = web.get(&format!("/routers/{router}?lang=en"));
+    assert!(
+        log.body
+            .contains(&format!("payment #{}", paid.json()["id"])),
+        "the command log names the payment"
+    );
+
+    let pid = paid.json()["id"].as_u64().unwrap();
+    api.send_json(
+        "POST",
+        &format!("/api/v1/payments/{pid}/reverse"),
+        &json!({ "reason": "bounced" }),
+    );
+    eventually(10, "the reversed customer disabled again", || {
+        disabled(&s.sim, "/ip/hotspot/user", "saraa") == Some(true)
+    });
+
+    let e = api
+        .send_json(
+            "POST",
+            "/api/v1/extensions",
+            &json!({ "customer_id": id, "days": 3, "free": true, "reason": "trial" }),
+        )
+        .json();
+    let before = jiff::Timestamp::now();
+    let after: jiff::Timestamp = e["customer"]["expires_at"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let three = jiff::SignedDuration::from_hours(72);
+    assert!(
+        after >= before - jiff::SignedDuration::from_secs(5) + three && after <= before + three,
+        "3 days from now for an expired customer"
+    );
+    eventually(10, "the extended customer enabled", || {
+        disabled(&s.sim, "/ip/hotspot/user", "saraa") == Some(false)
+    });
+}

@@ -465,14 +465,16 @@ pub async fn show_with(
     let plan_name: HashMap<u64, &str> = plans.iter().map(|p| (p.id, p.name.as_str())).collect();
     let (pay_draft, pay_problems) = payment.unwrap_or_else(|| {
         let d = PaymentDraft {
-            amount: bills
-                .iter()
-                .filter(|b| b.status == BillStatus::Pending)
-                .map(|b| b.amount - b.paid)
-                .next()
-                .or(plan.as_ref().map(|p| p.price))
-                .unwrap_or(0)
-                .to_string(),
+            amount: crate::i18n::format::major_input(
+                bills
+                    .iter()
+                    .filter(|b| b.status == BillStatus::Pending)
+                    .map(|b| b.amount - b.paid)
+                    .next()
+                    .or(plan.as_ref().map(|p| p.price))
+                    .unwrap_or(0),
+                cx.settings.currency.exponent,
+            ),
             method: cx
                 .settings
                 .payment_methods

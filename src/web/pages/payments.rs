@@ -237,7 +237,7 @@ pub fn form(
             input type="hidden" name="customer_id" value=(c.id);
             input type="hidden" name="idempotency_key" value=(d.idempotency_key);
             (layout::problems_summary(cx, p))
-            (input(cx, p, "amount", Msg::AmountMinor, "number", &d.amount, true))
+            (input(cx, p, "amount", Msg::AmountMajor, "text", &d.amount, true))
             (select(cx, p, "method", Msg::Method, &methods, &d.method))
             (select(cx, p, "bank_account_id", Msg::BankAccount, &banks, &d.bank_account_id))
             (input(cx, p, "reference", Msg::Reference, "text", &d.reference, false))
@@ -248,9 +248,12 @@ pub fn form(
 
 pub async fn create(cx: Arc<Ctx>, req: Req) -> Out {
     let f = &req.form;
+    let exponent = cx.settings.currency.exponent;
     let d = PaymentDraft {
         customer_id: f.get("customer_id").into(),
-        amount: f.get("amount").into(),
+        // Typed in major units at the counter; stored in minor units.
+        amount: crate::i18n::format::parse_major(f.get("amount"), exponent)
+            .map_or_else(|| f.get("amount").to_string(), |v| v.to_string()),
         method: f.get("method").into(),
         bank_account_id: f.get("bank_account_id").into(),
         reference: f.get("reference").into(),
@@ -264,7 +267,11 @@ pub async fn create(cx: Arc<Ctx>, req: Req) -> Out {
         ))),
         Err(Error::Invalid(p)) => {
             let id = d.customer_id.parse::<u64>().unwrap_or(0);
-            crate::web::pages::customers::show_with(&cx, id, None, Some((d, p))).await
+            let shown = PaymentDraft {
+                amount: f.get("amount").to_string(),
+                ..d
+            };
+            crate::web::pages::customers::show_with(&cx, id, None, Some((shown, p))).await
         }
         Err(e) => Err(e.into()),
     }

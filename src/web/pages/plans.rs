@@ -106,7 +106,7 @@ fn form_page(cx: &Ctx, existing: Option<&Plan>, d: &PlanDraft, p: &Problems) -> 
                 (csrf(cx))
                 (input(cx, p, "name", Msg::Name, "text", &d.name, true))
                 (select(cx, p, "kind", Msg::Kind, &kinds, &d.kind))
-                (input(cx, p, "price", Msg::PriceMinor, "number", &d.price, true))
+                (input(cx, p, "price", Msg::PriceMajor, "text", &d.price.parse::<i64>().map_or_else(|_| d.price.clone(), |v| crate::i18n::format::major_input(v, cx.settings.currency.exponent)), true))
                 (input(cx, p, "duration_days", Msg::Days, "number", &d.duration_days, false))
                 (input(cx, p, "duration_hours", Msg::Hours, "number", &d.duration_hours, false))
                 (input(cx, p, "download", Msg::Download, "text", &d.download, true))
@@ -141,11 +141,13 @@ fn form_page(cx: &Ctx, existing: Option<&Plan>, d: &PlanDraft, p: &Problems) -> 
     )
 }
 
-pub fn draft_from_form(f: &Form) -> PlanDraft {
+/// The form's price is in major units; the draft (like the API) carries minor units.
+pub fn draft_from_form(f: &Form, exponent: u8) -> PlanDraft {
     PlanDraft {
         name: f.get("name").into(),
         kind: f.get("kind").into(),
-        price: f.get("price").into(),
+        price: crate::i18n::format::parse_major(f.get("price"), exponent)
+            .map_or_else(|| f.get("price").to_string(), |v| v.to_string()),
         duration_days: f.get("duration_days").into(),
         duration_hours: f.get("duration_hours").into(),
         download: f.get("download").into(),
@@ -216,7 +218,7 @@ pub async fn new_form(cx: Arc<Ctx>, _req: Req) -> Out {
 }
 
 pub async fn create(cx: Arc<Ctx>, req: Req) -> Out {
-    let d = draft_from_form(&req.form);
+    let d = draft_from_form(&req.form, cx.settings.currency.exponent);
     let (actor, now, draft) = (cx.actor(), cx.now, d.clone());
     match cx
         .app
@@ -254,7 +256,7 @@ pub async fn edit_form(cx: Arc<Ctx>, req: Req) -> Out {
 
 pub async fn update(cx: Arc<Ctx>, req: Req) -> Out {
     let id = req.id(0).ok_or(WebError::NotFound)?;
-    let d = draft_from_form(&req.form);
+    let d = draft_from_form(&req.form, cx.settings.currency.exponent);
     let (actor, now, draft) = (cx.actor(), cx.now, d.clone());
     match cx
         .app
