@@ -134,7 +134,7 @@ fn the_same_idempotency_key_records_one_payment() {
     let id = new_customer(&mut f, "dup", jiff::Timestamp::now());
     let body =
         json!({ "customer_id": id, "amount": PRICE, "method": "cash", "reference": "slip 1" });
-    let mut send = || {
+    let send = || {
         let url = f.app.url("/api/v1/payments");
         let agent: ureq::Agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
