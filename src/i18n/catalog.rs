@@ -374,4 +374,5 @@ catalog! {
     VoidBill => "Void this bill", "Нэхэмжлэхийг хүчингүй болгох";
     AmountMajor => "Amount", "Дүн";
     PriceMajor => "Price", "Үнэ";
+    Activity => "Activity log", "Үйлдлийн түүх";
 }

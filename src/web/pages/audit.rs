@@ -19,6 +19,8 @@ pub const PAGE_SIZE: usize = 100;
 pub struct Filter {
     pub who: String,
     pub entity: String,
+    /// Exact record id within `entity`.
+    pub entity_id: String,
     pub from: Option<Date>,
     pub to: Option<Date>,
     /// Only entries with an id below this (paging newest → oldest).
@@ -30,6 +32,7 @@ impl Filter {
         Filter {
             who: req.query("who").unwrap_or("").trim().to_lowercase(),
             entity: req.query("entity").unwrap_or("").trim().to_lowercase(),
+            entity_id: req.query("entity_id").unwrap_or("").trim().to_string(),
             from: req.query("from").and_then(|s| s.parse().ok()),
             to: req.query("to").and_then(|s| s.parse().ok()),
             before: req.query("before").and_then(|s| s.parse().ok()),
@@ -40,6 +43,7 @@ impl Filter {
         let day = e.at.to_zoned_datetime(tz.clone()).date();
         (self.who.is_empty() || e.actor.username.to_lowercase().contains(&self.who))
             && (self.entity.is_empty() || e.entity == self.entity)
+            && (self.entity_id.is_empty() || e.entity_id == self.entity_id)
             && self.from.is_none_or(|f| day >= f)
             && self.to.is_none_or(|t| day <= t)
             && self.before.is_none_or(|b| e.id < b)
@@ -75,6 +79,7 @@ pub async fn list(cx: Arc<Ctx>, req: Req) -> Out {
         form.toolbar.no-print method="get" action="/audit" {
             label.field { span { (cx.t(Msg::Who)) } input type="text" name="who" value=(q("who")); }
             label.field { span { (cx.t(Msg::Entity)) } input type="text" name="entity" value=(q("entity")); }
+            input type="hidden" name="entity_id" value=(q("entity_id"));
             label.field { span { (cx.t(Msg::From)) } input type="date" name="from" value=(q("from")); }
             label.field { span { (cx.t(Msg::To)) } input type="date" name="to" value=(q("to")); }
             button type="submit" { (cx.t(Msg::Filter)) }
@@ -101,7 +106,7 @@ pub async fn list(cx: Arc<Ctx>, req: Req) -> Out {
         } }
         @if let Some(id) = older {
             p { a.button.secondary href={ "/audit?" (serde_urlencoded::to_string([
-                ("who", q("who")), ("entity", q("entity")), ("from", q("from")), ("to", q("to")), ("before", id.to_string())
+                ("who", q("who")), ("entity", q("entity")), ("entity_id", q("entity_id")), ("from", q("from")), ("to", q("to")), ("before", id.to_string())
             ]).unwrap_or_default()) } { (cx.t(Msg::Older)) } }
         }
     };

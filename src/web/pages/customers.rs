@@ -499,6 +499,7 @@ pub async fn show_with(
                     _ => { (action("resume", Msg::Resume, "secondary")) }
                 }
                 (action("kick", Msg::Kick, "secondary"))
+                @if cx.can(Menu::Audit, Level::View) { a.button.secondary href={ "/audit?entity=customer&entity_id=" (c.id) } { (cx.t(Msg::Activity)) } }
             }))
         } @else { (layout::toolbar(cx, html! {})) }
         div.table-wrap { table.kv { tbody {
