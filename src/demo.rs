@@ -327,5 +327,47 @@ fn seed_network(
         };
         customer::create(w, now, actor, &jiff::tz::TimeZone::UTC, d, false)?;
     }
+    use crate::billing::ledger::{self, BankAccountDraft, PaymentDraft};
+    use crate::store::Reader;
+    for (bank, number) in [
+        ("Хаан банк", "5000 1234 56"),
+        ("Голомт банк", "1105 0099 77"),
+    ] {
+        let d = BankAccountDraft {
+            bank: bank.into(),
+            number: number.into(),
+            holder: "ТопНет ХХК".into(),
+            currency: "MNT".into(),
+            active: true,
+            ..Default::default()
+        };
+        ledger::save_bank_account(w, now, actor, None, &d)?;
+    }
+    // Some customers paid at the counter or by transfer; one got a free trial week.
+    let methods = crate::settings::BUILTIN_METHODS.map(String::from).to_vec();
+    for i in (1..36u64).step_by(4) {
+        let price = w
+            .get::<crate::billing::Customer>(i)?
+            .and_then(|c| w.get::<crate::billing::Plan>(c.plan_id).ok().flatten())
+            .map_or(0, |p| p.price);
+        let d = PaymentDraft {
+            customer_id: i.to_string(),
+            amount: price.to_string(),
+            method: if i % 8 == 1 {
+                "cash".into()
+            } else {
+                "bank_transfer".into()
+            },
+            bank_account_id: if i % 8 == 1 {
+                String::new()
+            } else {
+                "1".into()
+            },
+            reference: format!("demo {i}"),
+            ..Default::default()
+        };
+        ledger::record_payment(w, now, actor, &jiff::tz::TimeZone::UTC, &d, &methods, false)?;
+    }
+    ledger::extend(w, now, actor, 3, 7, true, "Туршилтын 7 хоног", "")?;
     Ok(())
 }
