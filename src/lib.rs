@@ -12,6 +12,7 @@ pub mod banner;
 pub mod billing;
 pub mod cli;
 pub mod clock;
+pub mod dashboard;
 pub mod demo;
 pub mod enforce;
 pub mod error;

@@ -199,7 +199,7 @@ pub fn raise_bill(
         created_by: actor.username.clone(),
         note: note.into(),
     };
-    w.put(id, &bill)?;
+    store_bill(w, &bill)?;
     w.set_add(Set::BillsByCustomer, c.id, id)?;
     audit::record(
         w,
@@ -235,7 +235,7 @@ pub fn void_bill(
         return Err(Error::Conflict(Msg::BillNotVoidable));
     }
     b.status = BillStatus::Void;
-    w.put(id, &b)?;
+    store_bill(w, &b)?;
     audit::record(
         w,
         now,
@@ -353,7 +353,7 @@ fn settle_customer(
         for (bill, o) in bills.iter_mut().zip(&open) {
             if bill.paid != o.paid {
                 bill.apply(o);
-                w.put(bill.id, &*bill)?;
+                store_bill(w, bill)?;
                 if bill.status == BillStatus::Paid {
                     completed_plan = Some(bill.plan_id);
                 }
@@ -493,6 +493,7 @@ pub fn record_payment(
     };
     w.put(id, &payment)?;
     w.set_add(Set::PaymentsByCustomer, c.id, id)?;
+    w.revenue_add(hour_of(received_at), &payment.method, amount, 1)?;
     if !key.is_empty() {
         w.index_put(Index::PaymentIdempotency, key, id)?;
     }
@@ -549,7 +550,7 @@ pub fn reverse_payment(
     for (bill, o) in bills.iter_mut().zip(&open) {
         if bill.paid != o.paid || bill.extended_secs != o.extended_secs {
             bill.apply(o);
-            w.put(bill.id, &*bill)?;
+            store_bill(w, bill)?;
         }
     }
     // Renewal bills that this payment raised and nobody paid are voided with it.
@@ -560,7 +561,7 @@ pub fn reverse_payment(
             && b.note == "renewal"
     }) {
         bill.status = BillStatus::Void;
-        w.put(bill.id, &*bill)?;
+        store_bill(w, bill)?;
     }
     let rid = w.next_id(Kind::Payments)?;
     let reversal = Payment {
@@ -578,6 +579,7 @@ pub fn reverse_payment(
     original.reversed_by = Some(rid);
     w.put(id, &original)?;
     w.put(rid, &reversal)?;
+    w.revenue_add(hour_of(now), &reversal.method, reversal.amount, 1)?;
     w.set_add(Set::PaymentsByCustomer, c.id, rid)?;
     audit::record(
         w,
@@ -767,6 +769,33 @@ pub fn change_plan(
     };
     let (c, touched) = customer::save(w, now, actor, &before, &c, action)?;
     Ok((c, touched))
+}
+
+/// Writes a bill and keeps the pending-by-due index in step (a bill's due date never changes).
+fn store_bill(w: &mut Write, b: &Bill) -> Result<(), StoreError> {
+    w.put(b.id, b)?;
+    let due = u64::try_from(b.due.as_second()).unwrap_or(0);
+    if b.status == BillStatus::Pending {
+        w.set_add(Set::PendingBillsByDue, due, b.id)
+    } else {
+        w.set_remove(Set::PendingBillsByDue, due, b.id)
+    }
+}
+
+/// Pending bills, earliest due first, at most `limit`.
+pub fn pending_bills(r: &impl Reader, limit: usize) -> Result<Vec<Bill>, StoreError> {
+    let mut out = Vec::new();
+    for (_, id) in r.set_all(Set::PendingBillsByDue, limit)? {
+        if let Some(b) = r.get::<Bill>(id)? {
+            out.push(b);
+        }
+    }
+    Ok(out)
+}
+
+/// The revenue bucket of a moment: whole UTC hours since the epoch.
+pub fn hour_of(t: Timestamp) -> u32 {
+    u32::try_from(t.as_second().max(0) / 3600).unwrap_or(u32::MAX)
 }
 
 /// The duration of `days` whole days.

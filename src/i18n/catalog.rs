@@ -375,4 +375,20 @@ catalog! {
     AmountMajor => "Amount", "Дүн";
     PriceMajor => "Price", "Үнэ";
     Activity => "Activity log", "Үйлдлийн түүх";
+    RevenueThisMonth => "Revenue this month", "Энэ сарын орлого";
+    CustomersPerRouter => "Customers per network device", "Төхөөрөмж тус бүрийн харилцагч";
+    MonthlyCustomers => "Customers gained and lost per month", "Сар бүрийн нэмэгдсэн ба хасагдсан харилцагч";
+    NewCustomers => "new", "шинэ";
+    LostCustomers => "lost", "хасагдсан";
+    NetChange => "net", "цэвэр өөрчлөлт";
+    ActivePerPlan => "Active customers per package", "Багц тус бүрийн идэвхтэй харилцагч";
+    RevenuePerMonth => "Revenue per month", "Сарын орлого";
+    Revenue => "revenue", "орлого";
+    RevenuePerMethod => "Revenue per payment method, last 12 months", "Төлбөрийн аргаар орлого, сүүлийн 12 сар";
+    ExpiringToday => "Expiring today", "Өнөөдөр дуусах";
+    ExpiringSoon => "Expiring in the next {} days", "Дараагийн {} хоногт дуусах";
+    ExpiredToday => "Expired today", "Өнөөдөр дууссан";
+    PendingBills => "Pending and unpaid bills", "Хүлээгдэж буй ба төлөгдөөгүй нэхэмжлэх";
+    RoutersOffline => "Network devices offline", "Холбогдохгүй байгаа төхөөрөмж";
+    AllRoutersOnline => "All reachable.", "Бүгд холбогдсон.";
 }

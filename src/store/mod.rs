@@ -169,6 +169,7 @@ pub enum Set {
     BillsByCustomer,
     PaymentsByCustomer,
     ExtensionsByCustomer,
+    PendingBillsByDue,
 }
 
 impl Set {
@@ -180,6 +181,7 @@ impl Set {
             Set::BillsByCustomer => tables::BILLS_BY_CUSTOMER,
             Set::PaymentsByCustomer => tables::PAYMENTS_BY_CUSTOMER,
             Set::ExtensionsByCustomer => tables::EXTENSIONS_BY_CUSTOMER,
+            Set::PendingBillsByDue => tables::PENDING_BILLS_BY_DUE,
         }
     }
 }
@@ -199,6 +201,8 @@ pub trait KeyedRecord: Serialize + DeserializeOwned {
 pub struct Store {
     db: Arc<Database>,
     path: PathBuf,
+    /// Bumped after every committed write, so caches of derived figures know when to refresh.
+    generation: Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl Store {
@@ -221,11 +225,17 @@ impl Store {
         Ok(Store {
             db: Arc::new(db),
             path,
+            generation: Default::default(),
         })
     }
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// Changes whenever a write commits.
+    pub fn generation(&self) -> u64 {
+        self.generation.load(std::sync::atomic::Ordering::Acquire)
     }
 
     /// Runs `f` on a consistent snapshot.
@@ -253,6 +263,8 @@ impl Store {
         let mut w = Write { tx };
         let out = f(&mut w)?;
         w.tx.commit().map_err(StoreError::db("committing"))?;
+        self.generation
+            .fetch_add(1, std::sync::atomic::Ordering::Release);
         Ok(out)
     }
 
@@ -345,11 +357,18 @@ pub trait Reader {
     /// The ids in `group` of a grouping index, ascending.
     fn set_members(&self, set: Set, group: u64) -> Result<Vec<u64>, StoreError>;
 
+    /// Every (group, id) pair, in order, at most `limit`.
+    fn set_all(&self, set: Set, limit: usize) -> Result<Vec<(u64, u64)>, StoreError>;
+
     /// The first (group, id) pair with group ≥ `from`.
     fn set_first_from(&self, set: Set, from: u64) -> Result<Option<(u64, u64)>, StoreError>;
 
     /// Records with ids in `from..`, ascending, at most `limit`.
     fn range<R: Record>(&self, from: u64, limit: usize) -> Result<Vec<R>, StoreError>;
+
+    /// Revenue buckets for hours in `from..to`: (hour, method, amount, count).
+    fn revenue_hours(&self, from: u32, to: u32)
+    -> Result<Vec<(u32, String, i64, u64)>, StoreError>;
 }
 
 macro_rules! impl_reader {
@@ -477,6 +496,22 @@ macro_rules! impl_reader {
                 Ok(out)
             }
 
+            fn set_all(&self, set: Set, limit: usize) -> Result<Vec<(u64, u64)>, StoreError> {
+                let t = self
+                    .tx
+                    .open_table(set.table())
+                    .map_err(StoreError::db("opening set"))?;
+                let mut out = Vec::new();
+                for row in t
+                    .iter()
+                    .map_err(StoreError::db("scanning set"))?
+                    .take(limit)
+                {
+                    out.push(row.map_err(StoreError::db("reading set"))?.0.value());
+                }
+                Ok(out)
+            }
+
             fn set_first_from(
                 &self,
                 set: Set,
@@ -493,6 +528,27 @@ macro_rules! impl_reader {
                     Some(row) => Ok(Some(row.map_err(StoreError::db("reading set"))?.0.value())),
                     None => Ok(None),
                 }
+            }
+
+            fn revenue_hours(
+                &self,
+                from: u32,
+                to: u32,
+            ) -> Result<Vec<(u32, String, i64, u64)>, StoreError> {
+                let t = self
+                    .tx
+                    .open_table(tables::REVENUE_BY_HOUR)
+                    .map_err(StoreError::db("opening revenue"))?;
+                let mut out = Vec::new();
+                for row in t
+                    .range((from, "")..(to, ""))
+                    .map_err(StoreError::db("scanning revenue"))?
+                {
+                    let (k, v) = row.map_err(StoreError::db("reading revenue"))?;
+                    let ((hour, method), (amount, count)) = (k.value(), v.value());
+                    out.push((hour, method.to_string(), amount, count));
+                }
+                Ok(out)
             }
 
             fn range<R: Record>(&self, from: u64, limit: usize) -> Result<Vec<R>, StoreError> {
@@ -613,6 +669,29 @@ impl Write {
             .map_err(StoreError::db("opening index"))?;
         t.remove(key)
             .map_err(StoreError::db("removing index entry"))?;
+        Ok(())
+    }
+
+    /// Adds `amount` (and `count`) to the revenue bucket of `hour` and `method`.
+    pub fn revenue_add(
+        &mut self,
+        hour: u32,
+        method: &str,
+        amount: i64,
+        count: i64,
+    ) -> Result<(), StoreError> {
+        let mut t = self
+            .tx
+            .open_table(tables::REVENUE_BY_HOUR)
+            .map_err(StoreError::db("opening revenue"))?;
+        let (a, c) = t
+            .get((hour, method))
+            .map_err(StoreError::db("reading revenue"))?
+            .map(|v| v.value())
+            .unwrap_or((0, 0));
+        let c = c.saturating_add_signed(count);
+        t.insert((hour, method), (a + amount, c))
+            .map_err(StoreError::db("writing revenue"))?;
         Ok(())
     }
 

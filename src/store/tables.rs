@@ -47,6 +47,9 @@ pub const CUSTOMERS_BY_ROUTER: TableDefinition<(u64, u64), ()> =
     TableDefinition::new("customers-by-router-v1");
 pub const CUSTOMERS_BY_PLAN: TableDefinition<(u64, u64), ()> =
     TableDefinition::new("customers-by-plan-v1");
+/// Pending bills by due second: the "pending and unpaid" list without reading paid bills.
+pub const PENDING_BILLS_BY_DUE: TableDefinition<(u64, u64), ()> =
+    TableDefinition::new("pending-bills-by-due-v1");
 pub const BILLS_BY_CUSTOMER: TableDefinition<(u64, u64), ()> =
     TableDefinition::new("bills-by-customer-v1");
 pub const PAYMENTS_BY_CUSTOMER: TableDefinition<(u64, u64), ()> =
@@ -55,6 +58,11 @@ pub const EXTENSIONS_BY_CUSTOMER: TableDefinition<(u64, u64), ()> =
     TableDefinition::new("extensions-by-customer-v1");
 pub const CUSTOMERS_BY_EXPIRY: TableDefinition<(u64, u64), ()> =
     TableDefinition::new("customers-by-expiry-v1");
+
+/// Revenue totals per UTC hour and payment method: (hour since epoch, method) → (amount, count).
+/// Kept in the payment's transaction so the dashboard never scans payments.
+pub const REVENUE_BY_HOUR: TableDefinition<(u32, &str), (i64, u64)> =
+    TableDefinition::new("revenue-by-hour-v1");
 
 /// Unique secondary index: lowercase admin username → admin id.
 pub const ADMIN_BY_USERNAME: TableDefinition<&str, u64> =
@@ -92,5 +100,7 @@ pub fn create_all(tx: &redb::WriteTransaction) -> Result<(), redb::TableError> {
     tx.open_table(BILLS_BY_CUSTOMER)?;
     tx.open_table(PAYMENTS_BY_CUSTOMER)?;
     tx.open_table(EXTENSIONS_BY_CUSTOMER)?;
+    tx.open_table(REVENUE_BY_HOUR)?;
+    tx.open_table(PENDING_BILLS_BY_DUE)?;
     Ok(())
 }

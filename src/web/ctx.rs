@@ -24,6 +24,14 @@ pub struct App {
     pub secrets: crate::network::SecretBox,
     /// The per-router reconcilers; every change to desired state wakes them.
     pub enforcer: crate::enforce::Enforcer,
+    /// The last dashboard figures with the (store generation, minute, zone) they were made for.
+    #[allow(clippy::type_complexity)]
+    pub dashboard: std::sync::Mutex<
+        Option<(
+            (u64, i64, String),
+            std::sync::Arc<crate::dashboard::Dashboard>,
+        )>,
+    >,
 }
 
 /// The signed-in admin.

@@ -4,6 +4,7 @@
 //! `settings` (and later billing) inside one store transaction, and render the result.
 
 pub mod api;
+pub mod charts;
 pub mod ctx;
 pub mod http;
 pub mod layout;

@@ -225,6 +225,7 @@ pub fn table() -> Vec<Route> {
         PATCH "/api/v1/roles/{id}" m(Menu::Admins, Edit) => api::roles::patch;
         DELETE "/api/v1/roles/{id}" m(Menu::Admins, Edit) => api::roles::delete;
         GET "/api/v1/audit" m(Menu::Audit, View) => api::admins::audit;
+        GET "/api/v1/dashboard" m(Menu::Dashboard, View) => pages::home::api;
         GET "/api/v1/routers" m(Menu::Routers, View) => api::routers::list;
         POST "/api/v1/routers" m(Menu::Routers, Edit) => api::routers::create;
         GET "/api/v1/routers/{id}" m(Menu::Routers, View) => api::routers::get;

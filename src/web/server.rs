@@ -92,6 +92,7 @@ impl Application {
             store,
             secrets,
             enforcer,
+            dashboard: Default::default(),
             clock,
             limiter: Default::default(),
             env_tz: config.tz.clone(),

@@ -150,4 +150,7 @@ fn record_a_payment_for_an_expired_customer_from_their_page() {
         "{status}"
     );
     d.screenshot("target/browser-payment.png");
+    d.goto(&app.url("/"));
+    d.wait_for_text("Revenue per month");
+    d.screenshot("target/browser-dashboard.png");
 }

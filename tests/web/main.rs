@@ -6,6 +6,7 @@ mod billing;
 mod browser;
 mod cli;
 mod crash;
+mod dashboard;
 mod enforcement;
 mod escaping;
 mod helpers;

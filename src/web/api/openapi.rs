@@ -200,6 +200,7 @@ pub fn spec() -> Value {
                     "type": "object", "additionalProperties": false,
                     "properties": { "bank": { "type": "string" }, "number": { "type": "string" }, "holder": { "type": "string" }, "currency": { "type": "string" }, "note": { "type": "string" }, "active": { "type": "boolean" } } })))
             },
+            "/dashboard": { "get": op("The dashboard's figures: customers per router and package, 12 months of new/lost customers and revenue, revenue per method, today's expiries, pending bills, offline routers", "200", json!({ "type": "object" }), None) },
             "/audit": { "get": {
                 "summary": "Audit log, newest first (100 per page)",
                 "parameters": [

@@ -1,59 +1,140 @@
-//! The start page after login: who you are, what you may do, and the state of the appliance.
-//! (The business dashboard with charts grows here as routers, customers and payments arrive.)
+//! The dashboard: the business at a glance, as charts and short lists that link to the records.
 
-use crate::access::{Admin, Level, Menu};
-use crate::banner;
+use crate::access::{Level, Menu};
+use crate::dashboard::{self, CustomerRef, Dashboard};
 use crate::i18n::Msg;
-use crate::store::Reader;
+use crate::web::charts;
 use crate::web::ctx::Ctx;
 use crate::web::http::{self, Req};
 use crate::web::layout::{level_label, menu_label, page};
-use crate::web::router::Out;
+use crate::web::router::{Out, WebError};
 use hyper::StatusCode;
-use maud::html;
+use maud::{Markup, html};
 use std::sync::Arc;
+
+/// How far ahead "expiring soon" looks.
+pub const SOON_DAYS: u32 = 7;
+
+/// The figures, recomputed only when the store changed or the minute turned.
+pub async fn figures(cx: &Ctx) -> Result<Arc<Dashboard>, WebError> {
+    let key = (
+        cx.app.store.generation(),
+        cx.now.as_second() / 60,
+        cx.tz.iana_name().unwrap_or("").to_string(),
+    );
+    if let Some((k, d)) = cx
+        .app
+        .dashboard
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .as_ref()
+    {
+        if *k == key {
+            return Ok(d.clone());
+        }
+    }
+    let (now, tz) = (cx.now, cx.tz.clone());
+    let d = Arc::new(
+        cx.app
+            .store
+            .read_async(move |r| dashboard::compute(r, now, &tz, SOON_DAYS))
+            .await?,
+    );
+    *cx.app.dashboard.lock().unwrap_or_else(|e| e.into_inner()) = Some((key, d.clone()));
+    Ok(d)
+}
+
+fn people(cx: &Ctx, title: &str, list: &[CustomerRef]) -> Markup {
+    html! {
+        section.card {
+            h2 { (title) " (" (list.len()) ")" }
+            @if list.is_empty() { p.muted { (cx.t(Msg::NothingYet)) } } @else {
+                ul.plain { @for c in list { li { a href={ "/customers/" (c.id) } { (c.name) } " " code { (c.login) } " — " (cx.datetime(c.expires_at)) } } }
+            }
+        }
+    }
+}
+
+fn card(label: &str, value: String, href: &str) -> Markup {
+    html! { a.card href=(href) { div.muted { (label) } div.big { (value) } } }
+}
 
 pub async fn home(cx: Arc<Ctx>, _req: Req) -> Out {
     let Some(user) = &cx.user else {
         return Ok(http::redirect("/login"));
     };
-    let today = cx.today();
-    let (admins, active_banner) = cx
-        .app
-        .store
-        .read_async(move |r| {
-            Ok::<_, crate::store::StoreError>((r.count::<Admin>()?, banner::current(r, today)?))
-        })
-        .await?;
+    if !cx.can(Menu::Dashboard, Level::View) {
+        let body = html! {
+            p { (cx.f(Msg::Welcome, &[&user.admin.full_name])) }
+            h2 { (cx.t(Msg::YourAccess)) }
+            div.table-wrap { table {
+                thead { tr { th { (cx.t(Msg::Menu)) } th { (cx.t(Msg::Role)) } } }
+                tbody { @for m in Menu::ALL { tr { td { (cx.t(menu_label(m))) } td { (level_label(&cx, user.perms.level(m))) } } } }
+            } }
+        };
+        return Ok(http::html(
+            StatusCode::OK,
+            page(&cx, cx.t(Msg::MenuDashboard), body),
+        ));
+    }
+    let d = figures(&cx).await?;
+    let n = |v: u64| cx.number(i64::try_from(v).unwrap_or(i64::MAX));
+    let status = |s: &str| d.by_status.get(s).copied().unwrap_or(0);
+    let this_month = d.months.last().map_or(0, |m| m.revenue);
+    let labels: Vec<String> = d.months.iter().map(|m| m.month[2..].to_string()).collect();
     let body = html! {
         p { (cx.f(Msg::Welcome, &[&user.admin.full_name])) }
         div.cards {
-            @if cx.can(Menu::Admins, Level::View) {
-                a.card href="/admins" { div.muted { (cx.t(Msg::AdminCount)) } div.big { (admins) } }
-            }
-            div.card {
-                div.muted { (cx.t(Msg::ActiveBanner)) }
-                div { @match &active_banner { Some(b) => (b.title), None => (cx.t(Msg::None)) } }
-            }
-            div.card {
-                div.muted { (cx.t(Msg::SystemInfo)) }
-                div { (cx.t(Msg::Version)) ": " (env!("CARGO_PKG_VERSION")) }
-                div { (cx.t(Msg::Uptime)) ": " (cx.datetime(cx.app.started_at)) }
-                div { (cx.t(Msg::TimeZone)) ": " (cx.tz.iana_name().unwrap_or("UTC")) }
-            }
+            (card(cx.t(Msg::MenuCustomers), n(d.customers), "/customers"))
+            (card(cx.t(Msg::Active), n(status("active")), "/customers?status=active"))
+            (card(cx.t(Msg::Expired), n(status("expired")), "/customers?status=expired"))
+            (card(cx.t(Msg::Suspended), n(status("suspended")), "/customers?status=suspended"))
+            (card(cx.t(Msg::RevenueThisMonth), cx.money(this_month), "/payments"))
+            (card(cx.t(Msg::Outstanding), cx.money(d.pending_total), "/bills"))
+            (card(cx.t(Msg::Overdue), cx.money(d.overdue_total), "/bills"))
         }
-        h2 { (cx.t(Msg::YourAccess)) }
-        div.table-wrap { table {
-            thead { tr { th { (cx.t(Msg::Menu)) } th { (cx.t(Msg::Role)) } } }
-            tbody {
-                @for m in Menu::ALL {
-                    tr { td { (cx.t(menu_label(m))) } td { (level_label(&cx, user.perms.level(m))) } }
+        div.charts {
+            (charts::bars(cx.t(Msg::CustomersPerRouter), &d.per_router.iter().map(|c| (c.name.clone(), i64::try_from(c.customers).unwrap_or(0))).collect::<Vec<_>>(), |v| v.to_string()))
+            (charts::columns(
+                cx.t(Msg::MonthlyCustomers),
+                &labels,
+                &[(cx.t(Msg::NewCustomers), "new", d.months.iter().map(|m| i64::try_from(m.new).unwrap_or(0)).collect()),
+                  (cx.t(Msg::LostCustomers), "lost", d.months.iter().map(|m| i64::try_from(m.lost).unwrap_or(0)).collect())],
+                Some((cx.t(Msg::NetChange), d.months.iter().map(|m| m.net).collect())),
+            ))
+            (charts::bars(cx.t(Msg::ActivePerPlan), &d.per_plan.iter().map(|c| (c.name.clone(), i64::try_from(c.active).unwrap_or(0))).collect::<Vec<_>>(), |v| v.to_string()))
+            (charts::columns(cx.t(Msg::RevenuePerMonth), &labels, &[(cx.t(Msg::Revenue), "money", d.months.iter().map(|m| m.revenue).collect())], None))
+            (charts::bars(cx.t(Msg::RevenuePerMethod), &d.revenue_by_method.iter().map(|(m, v)| (crate::web::pages::payments::method_label(&cx, m), *v)).collect::<Vec<_>>(), |v| cx.money(v)))
+        }
+        div.cards.lists {
+            (people(&cx, cx.t(Msg::ExpiringToday), &d.expiring_today))
+            (people(&cx, &cx.f(Msg::ExpiringSoon, &[&d.soon_days]), &d.expiring_soon))
+            (people(&cx, cx.t(Msg::ExpiredToday), &d.expired_today))
+            section.card {
+                h2 { (cx.t(Msg::PendingBills)) }
+                @if d.pending_bills.is_empty() { p.muted { (cx.t(Msg::NothingYet)) } } @else {
+                    ul.plain { @for b in &d.pending_bills {
+                        li { a href={ "/bills/" (b.id) } { "#" (b.id) } " " a href={ "/customers/" (b.customer_id) } { (cx.t(Msg::MenuCustomers)) " " (b.customer_id) }
+                            " — " (cx.money(b.amount - b.paid)) ", " (cx.date(b.due))
+                            @if b.overdue(cx.now) { " " span.badge.bad { (cx.t(Msg::Overdue)) } } }
+                    } }
                 }
             }
-        } }
+            section.card {
+                h2 { (cx.t(Msg::RoutersOffline)) }
+                @if d.offline_routers.is_empty() { p.muted { (cx.t(Msg::AllRoutersOnline)) } } @else {
+                    ul.plain { @for r in &d.offline_routers { li { a href={ "/routers/" (r.id) } { (r.name) } " — " (r.last_error) } } }
+                }
+            }
+        }
     };
     Ok(http::html(
         StatusCode::OK,
         page(&cx, cx.t(Msg::MenuDashboard), body),
     ))
+}
+
+pub async fn api(cx: Arc<Ctx>, _req: Req) -> Out {
+    let d = figures(&cx).await?;
+    Ok(http::json(StatusCode::OK, &*d))
 }
