@@ -28,10 +28,9 @@ pub async fn figures(cx: &Ctx) -> Result<Arc<Dashboard>, WebError> {
         .lock()
         .unwrap_or_else(|e| e.into_inner())
         .as_ref()
+        && *k == key
     {
-        if *k == key {
-            return Ok(d.clone());
-        }
+        return Ok(d.clone());
     }
     let (now, tz) = (cx.now, cx.tz.clone());
     let d = Arc::new(
