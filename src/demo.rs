@@ -164,6 +164,7 @@ pub fn seed(
                 default_lang: "mn".into(),
                 payment_methods: crate::settings::BUILTIN_METHODS.join("\n"),
                 allow_partial_activation: false,
+                ..Default::default()
             };
             settings::save(w, now, &actor, &s, ImageChange::Keep, Problems::default())?;
             let b = BannerDraft {

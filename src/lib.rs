@@ -18,6 +18,7 @@ pub mod enforce;
 pub mod error;
 pub mod i18n;
 pub mod network;
+pub mod notify;
 pub mod routeros;
 pub mod settings;
 pub mod sim;

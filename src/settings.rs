@@ -5,6 +5,7 @@ use crate::error::Result;
 use crate::i18n::format::Currency;
 use crate::i18n::{Lang, Msg};
 use crate::store::{KeyedKind, KeyedRecord, Reader, StoreError, Write};
+
 use crate::validate::Problems;
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
@@ -25,6 +26,14 @@ pub struct Settings {
     /// A partly paid bill switches service on for the paid fraction of its period.
     #[serde(default)]
     pub allow_partial_activation: bool,
+    /// The router that sends every SMS; `None`: each customer's own router.
+    #[serde(default)]
+    pub sms_router_id: Option<u64>,
+    /// HTTP SMS gateway: URL with `{phone}` and `{message}`, and an optional POST body template.
+    #[serde(default)]
+    pub sms_gateway_url: String,
+    #[serde(default)]
+    pub sms_gateway_body: String,
 }
 
 pub const BUILTIN_METHODS: [&str; 5] = ["cash", "bank_transfer", "card", "mobile_money", "other"];
@@ -43,6 +52,9 @@ impl Default for Settings {
             logo_mime: None,
             payment_methods: default_methods(),
             allow_partial_activation: false,
+            sms_router_id: None,
+            sms_gateway_url: String::new(),
+            sms_gateway_body: String::new(),
         }
     }
 }
@@ -80,6 +92,10 @@ pub struct SettingsDraft {
     /// One method id per line or comma.
     pub payment_methods: String,
     pub allow_partial_activation: bool,
+    /// Empty: each customer's own router.
+    pub sms_router_id: String,
+    pub sms_gateway_url: String,
+    pub sms_gateway_body: String,
 }
 
 pub fn save(
@@ -128,6 +144,26 @@ pub fn save(
     {
         p.add("payment_methods", Msg::InvalidMethodId);
     }
+    let sms_router_id = match d.sms_router_id.trim() {
+        "" => None,
+        v => match v.parse::<u64>().ok().filter(|id| {
+            w.get::<crate::network::Router>(*id)
+                .ok()
+                .flatten()
+                .is_some()
+        }) {
+            Some(id) => Some(id),
+            None => {
+                p.add("sms_router_id", Msg::UnknownRouter);
+                None
+            }
+        },
+    };
+    let sms_gateway_url = p.text("sms_gateway_url", &d.sms_gateway_url, 500, false, false);
+    if !sms_gateway_url.is_empty() && !sms_gateway_url.starts_with("http://") {
+        p.add("sms_gateway_url", Msg::GatewayUrl);
+    }
+    let sms_gateway_body = p.text("sms_gateway_body", &d.sms_gateway_body, 1000, false, true);
     p.check()?;
     let mut logo_mime = before.logo_mime.clone();
     match logo {
@@ -153,6 +189,9 @@ pub fn save(
         logo_mime,
         payment_methods,
         allow_partial_activation: d.allow_partial_activation,
+        sms_router_id,
+        sms_gateway_url,
+        sms_gateway_body,
     };
     w.kput(KEY, &after)?;
     let summary = audit::changes(

@@ -391,4 +391,25 @@ catalog! {
     PendingBills => "Pending and unpaid bills", "Хүлээгдэж буй ба төлөгдөөгүй нэхэмжлэх";
     RoutersOffline => "Network devices offline", "Холбогдохгүй байгаа төхөөрөмж";
     AllRoutersOnline => "All reachable.", "Бүгд холбогдсон.";
+    NotFailed => "Only a failed message can be retried.", "Зөвхөн илгээгдээгүй мессежийг дахин илгээнэ.";
+    SmsRouter => "SMS through the router", "Төхөөрөмжөөр SMS";
+    SmsGateway => "SMS through the gateway", "Гарцаар SMS";
+    Channel => "Channel", "Суваг";
+    MessageText => "Message", "Мессеж";
+    Sent => "Sent", "Илгээсэн";
+    Queued => "Queued", "Дараалалд";
+    Failed => "Failed", "Илгээгдээгүй";
+    Retry => "Retry", "Дахин илгээх";
+    NewMessage => "New message", "Шинэ мессеж";
+    PlaceholdersHelp => "Choose who gets it, write the text and preview it. {name}, {login}, {plan}, {expiry}, {days_left}, {amount_due}, {bank_accounts} and {company} are filled in for each customer.", "Хэнд илгээхээ сонгож, текстээ бичээд урьдчилан харна уу. {name}, {login}, {plan}, {expiry}, {days_left}, {amount_due}, {bank_accounts}, {company} нь харилцагч бүрд бөглөгдөнө.";
+    OnlyUnpaid => "Only customers with unpaid bills", "Зөвхөн төлөгдөөгүй нэхэмжлэхтэй харилцагч";
+    Recipients => "Recipients", "Хүлээн авагч";
+    SendNow => "Send", "Илгээх";
+    UnsupportedChannel => "Unknown channel; use sms_router or sms_gateway.", "Суваг буруу; sms_router эсвэл sms_gateway ашиглана уу.";
+    GatewayUrl => "The gateway address must start with http://", "Гарцын хаяг http://-ээр эхлэх ёстой";
+    SmsRouterSetting => "Router that sends SMS", "SMS илгээх төхөөрөмж";
+    EachOwnRouter => "each customer's own router", "харилцагч бүрийн өөрийн төхөөрөмж";
+    GatewayUrlLabel => "SMS gateway URL", "SMS гарцын хаяг";
+    GatewayBody => "SMS gateway POST body (optional)", "SMS гарцын POST бие (заавал биш)";
+    GatewayHelp => "Use {phone} and {message}; with a body the gateway gets a POST, otherwise a GET.", "{phone}, {message}-г ашиглана; бие байвал POST, эс бөгөөс GET илгээнэ.";
 }

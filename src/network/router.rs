@@ -33,6 +33,9 @@ pub struct Router {
     pub pppoe: bool,
     #[serde(default)]
     pub note: String,
+    /// The LTE modem port for `/tool/sms/send`; empty means `lte1`.
+    #[serde(default)]
+    pub sms_port: String,
     pub created_at: Timestamp,
     #[serde(default)]
     pub created_by: String,
@@ -211,6 +214,7 @@ pub fn create(
         hotspot_server: c.hotspot_server,
         pppoe: d.pppoe,
         note: c.note,
+        sms_port: String::new(),
         created_at: now,
         created_by: actor.username.clone(),
     };

@@ -75,6 +75,7 @@ pub enum Kind {
     Bills,
     Payments,
     Extensions,
+    Messages,
 }
 
 impl Kind {
@@ -91,6 +92,7 @@ impl Kind {
             Kind::Bills => tables::BILLS,
             Kind::Payments => tables::PAYMENTS,
             Kind::Extensions => tables::EXTENSIONS,
+            Kind::Messages => tables::MESSAGES,
         }
     }
     fn name(self) -> &'static str {
@@ -106,6 +108,7 @@ impl Kind {
             Kind::Bills => "bills",
             Kind::Payments => "payments",
             Kind::Extensions => "extensions",
+            Kind::Messages => "messages",
         }
     }
 }
@@ -170,6 +173,8 @@ pub enum Set {
     PaymentsByCustomer,
     ExtensionsByCustomer,
     PendingBillsByDue,
+    MessagesQueued,
+    MessagesByCustomer,
 }
 
 impl Set {
@@ -182,6 +187,8 @@ impl Set {
             Set::PaymentsByCustomer => tables::PAYMENTS_BY_CUSTOMER,
             Set::ExtensionsByCustomer => tables::EXTENSIONS_BY_CUSTOMER,
             Set::PendingBillsByDue => tables::PENDING_BILLS_BY_DUE,
+            Set::MessagesQueued => tables::MESSAGES_QUEUED,
+            Set::MessagesByCustomer => tables::MESSAGES_BY_CUSTOMER,
         }
     }
 }

@@ -29,6 +29,12 @@ pub const BANK_ACCOUNTS: TableDefinition<u64, &[u8]> = TableDefinition::new("ban
 pub const BILLS: TableDefinition<u64, &[u8]> = TableDefinition::new("bills-v1");
 pub const PAYMENTS: TableDefinition<u64, &[u8]> = TableDefinition::new("payments-v1");
 pub const EXTENSIONS: TableDefinition<u64, &[u8]> = TableDefinition::new("extensions-v1");
+pub const MESSAGES: TableDefinition<u64, &[u8]> = TableDefinition::new("messages-v1");
+/// Queued messages by next attempt second.
+pub const MESSAGES_QUEUED: TableDefinition<(u64, u64), ()> =
+    TableDefinition::new("messages-queued-v1");
+pub const MESSAGES_BY_CUSTOMER: TableDefinition<(u64, u64), ()> =
+    TableDefinition::new("messages-by-customer-v1");
 pub const ROUTER_STATES: TableDefinition<&str, &[u8]> = TableDefinition::new("router-states-v1");
 
 /// Unique secondary indexes: normalized key → id.
@@ -102,5 +108,8 @@ pub fn create_all(tx: &redb::WriteTransaction) -> Result<(), redb::TableError> {
     tx.open_table(EXTENSIONS_BY_CUSTOMER)?;
     tx.open_table(REVENUE_BY_HOUR)?;
     tx.open_table(PENDING_BILLS_BY_DUE)?;
+    tx.open_table(MESSAGES)?;
+    tx.open_table(MESSAGES_QUEUED)?;
+    tx.open_table(MESSAGES_BY_CUSTOMER)?;
     Ok(())
 }

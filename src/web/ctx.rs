@@ -24,6 +24,8 @@ pub struct App {
     pub secrets: crate::network::SecretBox,
     /// The per-router reconcilers; every change to desired state wakes them.
     pub enforcer: crate::enforce::Enforcer,
+    /// The message sender; woken when something is queued.
+    pub notifier: crate::notify::worker::Notifier,
     /// The last dashboard figures with the (store generation, minute, zone) they were made for.
     #[allow(clippy::type_complexity)]
     pub dashboard: std::sync::Mutex<

@@ -16,6 +16,7 @@ pub const NAV: &[(Menu, Msg, &str)] = &[
     (Menu::Payments, Msg::MenuPayments, "/payments"),
     (Menu::Extensions, Msg::MenuExtensions, "/extensions"),
     (Menu::BankAccounts, Msg::MenuBankAccounts, "/bank-accounts"),
+    (Menu::Messages, Msg::MenuMessages, "/messages"),
     (Menu::Banners, Msg::MenuBanners, "/banners"),
     (Menu::Admins, Msg::MenuAdmins, "/admins"),
     (Menu::Settings, Msg::MenuSettings, "/settings"),

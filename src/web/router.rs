@@ -207,6 +207,10 @@ pub fn table() -> Vec<Route> {
         POST "/extensions" m(Menu::Extensions, Edit) => pages::extensions::create;
         GET "/extensions/bulk" m(Menu::Extensions, Edit) => pages::extensions::bulk_form;
         POST "/extensions/bulk" m(Menu::Extensions, Edit) => pages::extensions::bulk;
+        GET "/messages" m(Menu::Messages, View) => pages::messages::list;
+        GET "/messages/new" m(Menu::Messages, Edit) => pages::messages::new_form;
+        POST "/messages" m(Menu::Messages, Edit) => pages::messages::send;
+        POST "/messages/{id}/retry" m(Menu::Messages, Edit) => pages::messages::retry;
         GET "/bank-accounts" m(Menu::BankAccounts, View) => pages::bank_accounts::list;
         GET "/bank-accounts/new" m(Menu::BankAccounts, Edit) => pages::bank_accounts::new_form;
         POST "/bank-accounts" m(Menu::BankAccounts, Edit) => pages::bank_accounts::create;
@@ -251,6 +255,8 @@ pub fn table() -> Vec<Route> {
         POST "/api/v1/extensions" m(Menu::Extensions, Edit) => api::money::create_extension;
         GET "/api/v1/bills" m(Menu::Payments, View) => api::money::list_bills;
         POST "/api/v1/bills" m(Menu::Payments, Edit) => api::money::create_bill;
+        GET "/api/v1/messages" m(Menu::Messages, View) => pages::messages::api_list;
+        POST "/api/v1/messages" m(Menu::Messages, Edit) => pages::messages::api_send;
         GET "/api/v1/bank-accounts" m(Menu::BankAccounts, View) => api::money::list_bank_accounts;
         POST "/api/v1/bank-accounts" m(Menu::BankAccounts, Edit) => api::money::create_bank_account;
     }

@@ -88,10 +88,13 @@ impl Application {
         let secrets = crate::network::SecretBox::open(&config.data_dir)?;
         let enforcer =
             crate::enforce::Enforcer::start(store.clone(), clock.clone(), secrets.clone());
+        let notifier =
+            crate::notify::worker::Notifier::start(store.clone(), secrets.clone(), clock.clone());
         let app = Arc::new(App {
             store,
             secrets,
             enforcer,
+            notifier,
             dashboard: Default::default(),
             clock,
             limiter: Default::default(),
@@ -205,6 +208,7 @@ impl Application {
             tracing::warn!("some requests did not finish within {DRAIN:?}");
         }
         self.app.enforcer.shutdown().await;
+        self.app.notifier.shutdown().await;
         // The store closes when the last handle drops; any transaction has committed or not.
         drop(self.app);
         tracing::info!("stopped");

@@ -11,6 +11,7 @@ mod enforcement;
 mod escaping;
 mod helpers;
 mod i18n;
+mod messages;
 mod network;
 mod pages;
 mod sessions;

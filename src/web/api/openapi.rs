@@ -201,6 +201,18 @@ pub fn spec() -> Value {
                     "properties": { "bank": { "type": "string" }, "number": { "type": "string" }, "holder": { "type": "string" }, "currency": { "type": "string" }, "note": { "type": "string" }, "active": { "type": "boolean" } } })))
             },
             "/dashboard": { "get": op("The dashboard's figures: customers per router and package, 12 months of new/lost customers and revenue, revenue per method, today's expiries, pending bills, offline routers", "200", json!({ "type": "object" }), None) },
+            "/messages": {
+                "get": {
+                    "summary": "Messages with their delivery attempts",
+                    "parameters": [{ "name": "customer_id", "in": "query", "schema": { "type": "integer" } }],
+                    "responses": { "200": { "description": "OK", "content": { "application/json": { "schema": { "type": "object" } } } } }
+                },
+                "post": op("Queue a message to customers; placeholders {name} {login} {plan} {expiry} {days_left} {amount_due} {bank_accounts} {company} are filled per customer", "201", json!({ "type": "object" }), Some(json!({
+                    "type": "object", "required": ["customer_ids", "channels", "body"], "additionalProperties": false,
+                    "properties": { "customer_ids": { "type": "array", "items": { "type": "integer" } },
+                                    "channels": { "type": "array", "items": { "type": "string", "enum": ["sms_router", "sms_gateway"] } },
+                                    "subject": { "type": "string" }, "body": { "type": "string" } } })))
+            },
             "/audit": { "get": {
                 "summary": "Audit log, newest first (100 per page)",
                 "parameters": [

@@ -10,6 +10,7 @@ pub mod customers;
 pub mod extensions;
 pub mod home;
 pub mod login;
+pub mod messages;
 pub mod misc;
 pub mod payments;
 pub mod plans;

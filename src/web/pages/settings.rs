@@ -14,7 +14,13 @@ use hyper::StatusCode;
 use maud::{Markup, html};
 use std::sync::Arc;
 
-fn form_page(cx: &Ctx, d: &SettingsDraft, p: &Problems, notice: Option<&str>) -> Markup {
+fn form_page(
+    cx: &Ctx,
+    d: &SettingsDraft,
+    p: &Problems,
+    notice: Option<&str>,
+    routers: &[(String, String)],
+) -> Markup {
     let langs: Vec<(String, String)> = Lang::ALL
         .iter()
         .map(|l| (l.code().into(), l.native_name().into()))
@@ -43,6 +49,13 @@ fn form_page(cx: &Ctx, d: &SettingsDraft, p: &Problems, notice: Option<&str>) ->
             (layout::textarea(cx, p, "payment_methods", Msg::PaymentMethods, &d.payment_methods))
             p.muted { (cx.t(Msg::PaymentMethodsHelp)) }
             (checkbox(cx, "allow_partial_activation", Msg::PartialActivation, d.allow_partial_activation))
+            fieldset {
+                legend { "SMS" }
+                (select(cx, p, "sms_router_id", Msg::SmsRouterSetting, routers, &d.sms_router_id))
+                (input(cx, p, "sms_gateway_url", Msg::GatewayUrlLabel, "text", &d.sms_gateway_url, false))
+                (layout::textarea(cx, p, "sms_gateway_body", Msg::GatewayBody, &d.sms_gateway_body))
+                p.muted { (cx.t(Msg::GatewayHelp)) }
+            }
                 @if can_edit { button type="submit" { (cx.t(Msg::Save)) } }
             }
         },
@@ -60,10 +73,19 @@ pub async fn show(cx: Arc<Ctx>, req: Req) -> Out {
         default_lang: s.default_lang.code().into(),
         payment_methods: s.payment_methods.join("\n"),
         allow_partial_activation: s.allow_partial_activation,
+        sms_router_id: s.sms_router_id.map(|i| i.to_string()).unwrap_or_default(),
+        sms_gateway_url: s.sms_gateway_url.clone(),
+        sms_gateway_body: s.sms_gateway_body.clone(),
     };
     Ok(http::html(
         StatusCode::OK,
-        form_page(&cx, &d, &Problems::default(), req.query("notice")),
+        form_page(
+            &cx,
+            &d,
+            &Problems::default(),
+            req.query("notice"),
+            &router_options(&cx).await?,
+        ),
     ))
 }
 
@@ -78,6 +100,9 @@ pub async fn save(cx: Arc<Ctx>, req: Req) -> Out {
         default_lang: f.get("default_lang").into(),
         payment_methods: f.get("payment_methods").into(),
         allow_partial_activation: f.checked("allow_partial_activation"),
+        sms_router_id: f.get("sms_router_id").into(),
+        sms_gateway_url: f.get("sms_gateway_url").into(),
+        sms_gateway_body: f.get("sms_gateway_body").into(),
     };
     let mut p = Problems::default();
     let logo = match f.file("logo") {
@@ -96,8 +121,19 @@ pub async fn save(cx: Arc<Ctx>, req: Req) -> Out {
         Ok(_) => Ok(http::redirect("/settings?notice=saved")),
         Err(Error::Invalid(p)) => Ok(http::html(
             StatusCode::UNPROCESSABLE_ENTITY,
-            form_page(&cx, &d, &p, None),
+            form_page(&cx, &d, &p, None, &router_options(&cx).await?),
         )),
         Err(e) => Err(e.into()),
     }
+}
+
+async fn router_options(cx: &Ctx) -> Result<Vec<(String, String)>, crate::web::router::WebError> {
+    let routers = cx
+        .app
+        .store
+        .read_async(crate::store::Reader::list::<crate::network::Router>)
+        .await?;
+    let mut out = vec![(String::new(), cx.t(Msg::EachOwnRouter).to_string())];
+    out.extend(routers.into_iter().map(|r| (r.id.to_string(), r.name)));
+    Ok(out)
 }

@@ -1,0 +1,314 @@
+//! Messages to customers: composed with per-customer placeholders, queued in the store, and sent
+//! by a background worker with retries, each attempt recorded. Nothing is lost over a restart:
+//! the queue is a store index, not memory.
+
+pub mod channels;
+pub mod worker;
+
+use crate::audit::{self, Actor};
+use crate::billing::Plan;
+use crate::billing::customer::Customer;
+use crate::billing::ledger::{self, BankAccount, BillStatus};
+use crate::error::{Error, Result};
+use crate::i18n::{Lang, Msg, format};
+use crate::settings::Settings;
+use crate::store::{Kind, Reader, Record, Set, StoreError, Write};
+use crate::validate::Problems;
+use jiff::{SignedDuration, Timestamp};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Channel {
+    /// `/tool/sms/send` on a router's LTE modem.
+    SmsRouter,
+    /// An HTTP SMS gateway configured in settings.
+    SmsGateway,
+}
+
+impl Channel {
+    pub const ALL: [Channel; 2] = [Channel::SmsRouter, Channel::SmsGateway];
+    pub fn id(self) -> &'static str {
+        match self {
+            Channel::SmsRouter => "sms_router",
+            Channel::SmsGateway => "sms_gateway",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Channel> {
+        Channel::ALL.into_iter().find(|c| c.id() == s)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Queued,
+    Sent,
+    Failed,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Attempt {
+    pub at: Timestamp,
+    pub ok: bool,
+    pub detail: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Message {
+    pub id: u64,
+    pub customer_id: u64,
+    pub channel: Channel,
+    /// Phone number or address the message goes to.
+    pub to: String,
+    pub subject: String,
+    /// The final text, placeholders filled in.
+    pub body: String,
+    pub status: Status,
+    pub attempts: Vec<Attempt>,
+    pub next_attempt_at: Timestamp,
+    pub created_at: Timestamp,
+    pub created_by: String,
+}
+
+impl Record for Message {
+    const KIND: Kind = Kind::Messages;
+}
+
+/// After this many failed attempts a message is marked failed (and can be retried by hand).
+pub const MAX_ATTEMPTS: usize = 5;
+
+/// Waits between attempts: 1 min, 5 min, 30 min, 2 h.
+pub fn backoff(attempts: usize) -> SignedDuration {
+    SignedDuration::from_secs(match attempts {
+        0 | 1 => 60,
+        2 => 300,
+        3 => 1_800,
+        _ => 7_200,
+    })
+}
+
+fn secs(t: Timestamp) -> u64 {
+    u64::try_from(t.as_second()).unwrap_or(0)
+}
+
+/// Writes a message and keeps the queue index (by next attempt) in step.
+pub fn store_message(
+    w: &mut Write,
+    before: Option<&Message>,
+    m: &Message,
+) -> Result<(), StoreError> {
+    if let Some(b) = before.filter(|b| b.status == Status::Queued) {
+        w.set_remove(Set::MessagesQueued, secs(b.next_attempt_at), b.id)?;
+    }
+    w.put(m.id, m)?;
+    if m.status == Status::Queued {
+        w.set_add(Set::MessagesQueued, secs(m.next_attempt_at), m.id)?;
+    }
+    w.set_add(Set::MessagesByCustomer, m.customer_id, m.id)
+}
+
+/// Queued messages whose time has come, oldest first.
+pub fn due(r: &impl Reader, now: Timestamp, limit: usize) -> Result<Vec<Message>, StoreError> {
+    let mut out = Vec::new();
+    for (at, id) in r.set_all(Set::MessagesQueued, limit)? {
+        if at > secs(now) {
+            break;
+        }
+        if let Some(m) = r.get::<Message>(id)? {
+            out.push(m);
+        }
+    }
+    Ok(out)
+}
+
+/// When the next queued message falls due, if any.
+pub fn next_due(r: &impl Reader) -> Result<Option<Timestamp>, StoreError> {
+    Ok(r.set_all(Set::MessagesQueued, 1)?
+        .first()
+        .and_then(|(at, _)| Timestamp::from_second(i64::try_from(*at).ok()?).ok()))
+}
+
+pub fn of_customer(r: &impl Reader, customer_id: u64) -> Result<Vec<Message>, StoreError> {
+    let mut out = Vec::new();
+    for id in r.set_members(Set::MessagesByCustomer, customer_id)? {
+        if let Some(m) = r.get::<Message>(id)? {
+            out.push(m);
+        }
+    }
+    Ok(out)
+}
+
+/// Records one delivery attempt's result: sent, queued again after a backoff, or failed.
+pub fn record_attempt(
+    w: &mut Write,
+    now: Timestamp,
+    id: u64,
+    result: std::result::Result<(), String>,
+) -> Result<Message, StoreError> {
+    let Some(before) = w.get::<Message>(id)? else {
+        return Err(StoreError::Corrupt(format!("message {id} vanished")));
+    };
+    let mut m = before.clone();
+    let ok = result.is_ok();
+    m.attempts.push(Attempt {
+        at: now,
+        ok,
+        detail: result.err().unwrap_or_default(),
+    });
+    if ok {
+        m.status = Status::Sent;
+    } else if m.attempts.len() >= MAX_ATTEMPTS {
+        m.status = Status::Failed;
+    } else {
+        m.next_attempt_at = now + backoff(m.attempts.len());
+    }
+    store_message(w, Some(&before), &m)?;
+    Ok(m)
+}
+
+/// Puts a failed message back in the queue at once.
+pub fn retry(w: &mut Write, now: Timestamp, actor: &Actor, id: u64) -> Result<Message> {
+    let before = w.get::<Message>(id)?.ok_or(Error::NotFound)?;
+    if before.status != Status::Failed {
+        return Err(Error::Conflict(Msg::NotFailed));
+    }
+    let m = Message {
+        status: Status::Queued,
+        next_attempt_at: now,
+        ..before.clone()
+    };
+    store_message(w, Some(&before), &m)?;
+    audit::record(w, now, actor, "retry", "message", id, String::new())?;
+    Ok(m)
+}
+
+/// Fills `{name}`, `{login}`, `{plan}`, `{expiry}`, `{days_left}`, `{amount_due}`,
+/// `{bank_accounts}`, `{company}` for one customer, in their language.
+#[allow(clippy::too_many_arguments)]
+pub fn render(
+    template: &str,
+    c: &Customer,
+    plan: Option<&Plan>,
+    amount_due: i64,
+    accounts: &[BankAccount],
+    settings: &Settings,
+    lang: Lang,
+    now: Timestamp,
+    tz: &jiff::tz::TimeZone,
+) -> String {
+    let days_left = if c.expires_at > now {
+        (c.expires_at.as_second() - now.as_second()) / 86_400
+    } else {
+        0
+    };
+    let banks = accounts
+        .iter()
+        .filter(|a| a.active)
+        .map(|a| format!("{} {}", a.bank, a.number))
+        .collect::<Vec<_>>()
+        .join(", ");
+    template
+        .replace("{name}", &c.name)
+        .replace("{login}", &c.login)
+        .replace("{plan}", plan.map_or("", |p| p.name.as_str()))
+        .replace("{expiry}", &format::datetime(lang, c.expires_at, tz))
+        .replace("{days_left}", &days_left.to_string())
+        .replace(
+            "{amount_due}",
+            &format::money(lang, amount_due, &settings.currency),
+        )
+        .replace("{bank_accounts}", &banks)
+        .replace("{company}", &settings.company_name)
+}
+
+/// What is due from a customer now: open bills' remaining amounts.
+pub fn amount_due(r: &impl Reader, customer_id: u64) -> Result<i64, StoreError> {
+    Ok(ledger::bills_of(r, customer_id)?
+        .iter()
+        .filter(|b| b.status == BillStatus::Pending)
+        .map(|b| b.amount - b.paid)
+        .sum())
+}
+
+/// A compose request.
+#[derive(Debug, Clone, Default)]
+pub struct Compose {
+    pub customer_ids: Vec<u64>,
+    pub channels: Vec<Channel>,
+    pub subject: String,
+    pub body: String,
+}
+
+/// Queues one message per customer and channel they can be reached on; returns them.
+pub fn enqueue(
+    w: &mut Write,
+    now: Timestamp,
+    actor: &Actor,
+    tz: &jiff::tz::TimeZone,
+    c: &Compose,
+) -> Result<Vec<Message>> {
+    let mut p = Problems::default();
+    let subject = p.text("subject", &c.subject, 120, false, false);
+    let body = p.text("body", &c.body, 1000, true, true);
+    if c.channels.is_empty() {
+        p.add("channels", Msg::Required);
+    }
+    if c.customer_ids.is_empty() {
+        p.add("customer_ids", Msg::NothingSelected);
+    }
+    p.check()?;
+    let settings = crate::settings::load(w)?;
+    let accounts = w.list::<BankAccount>()?;
+    let mut out = Vec::new();
+    for cid in &c.customer_ids {
+        let cust = w
+            .get::<Customer>(*cid)?
+            .ok_or_else(|| Error::Invalid(Problems::one("customer_ids", Msg::UnknownCustomer)))?;
+        let plan = w.get::<Plan>(cust.plan_id)?;
+        let due_amount = amount_due(w, cust.id)?;
+        let lang = settings.default_lang;
+        for ch in &c.channels {
+            // SMS needs a phone; customers without one are skipped for that channel.
+            if cust.phone.trim().is_empty() {
+                continue;
+            }
+            let id = w.next_id(Kind::Messages)?;
+            let m = Message {
+                id,
+                customer_id: cust.id,
+                channel: *ch,
+                to: cust.phone.trim().to_string(),
+                subject: subject.clone(),
+                body: render(
+                    &body,
+                    &cust,
+                    plan.as_ref(),
+                    due_amount,
+                    &accounts,
+                    &settings,
+                    lang,
+                    now,
+                    tz,
+                ),
+                status: Status::Queued,
+                attempts: Vec::new(),
+                next_attempt_at: now,
+                created_at: now,
+                created_by: actor.username.clone(),
+            };
+            store_message(w, None, &m)?;
+            out.push(m);
+        }
+    }
+    audit::record(
+        w,
+        now,
+        actor,
+        "send",
+        "message",
+        out.len(),
+        format!("{} message(s); channels: {:?}", out.len(), c.channels),
+    )?;
+    Ok(out)
+}
