@@ -194,10 +194,20 @@ pub fn save(
         sms_gateway_body,
     };
     w.kput(KEY, &after)?;
-    let summary = audit::changes(
-        &serde_json::to_value(&before).unwrap_or_default(),
-        &serde_json::to_value(&after).unwrap_or_default(),
-    );
+    // Gateway URLs and bodies often carry an API key: the log says they changed, not to what.
+    let masked = |s: &Settings| {
+        let mut v = serde_json::to_value(s).unwrap_or_default();
+        for k in ["sms_gateway_url", "sms_gateway_body"] {
+            if v[k].as_str().is_some_and(|x| !x.is_empty()) {
+                v[k] = serde_json::json!(format!(
+                    "(set, {} chars)",
+                    v[k].as_str().map_or(0, str::len)
+                ));
+            }
+        }
+        v
+    };
+    let summary = audit::changes(&masked(&before), &masked(&after));
     audit::record(w, now, actor, "update", "settings", "settings", summary)?;
     Ok(after)
 }

@@ -229,6 +229,10 @@ pub fn set_password(
     admin.password_hash = password_hash;
     w.put(id, &admin)?;
     sessions::end_all_of(w, id, keep)?;
+    if actor.admin_id != Some(id) {
+        // A reset answers a compromise: the account's API tokens go with the old password.
+        w.kretain::<sessions::ApiToken>(|_, t| t.admin_id != id)?;
+    }
     let action = if actor.admin_id == Some(id) {
         "password_change"
     } else {

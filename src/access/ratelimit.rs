@@ -56,10 +56,26 @@ impl LoginLimiter {
         }
     }
 
-    /// A successful login clears the username's failures (not the address's).
-    pub fn succeeded(&self, username: &str) {
+    /// Checks the limit and counts this attempt as a failure in one step, so concurrent guesses
+    /// cannot all pass the check before any is recorded; `succeeded` takes it back.
+    pub fn begin(&self, username: &str, ip: &str, now: Timestamp) -> Result<(), i64> {
+        if let Some(minutes) = self.locked(username, ip, now) {
+            return Err(minutes);
+        }
+        self.failed(username, ip, now);
+        Ok(())
+    }
+
+    /// A successful login clears the username's failures and withdraws this attempt from the
+    /// address's count.
+    pub fn succeeded(&self, username: &str, ip: &str, at: Timestamp) {
         let mut map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
         map.remove(&user_key(username));
+        if let Some(v) = map.get_mut(&ip_key(ip)) {
+            if let Some(pos) = v.iter().rposition(|t| *t == at) {
+                v.remove(pos);
+            }
+        }
     }
 }
 
@@ -91,6 +107,24 @@ mod tests {
         );
         let later = t0 + SignedDuration::from_mins(16);
         assert_eq!(l.locked("bat", "1.2.3.4", later), None);
+    }
+
+    #[test]
+    fn begin_counts_the_attempt_before_the_password_is_checked() {
+        let l = LoginLimiter::default();
+        let t0: Timestamp = "2026-01-01T00:00:00Z".parse().unwrap();
+        for _ in 0..MAX_FAILURES {
+            assert!(l.begin("bat", "1.2.3.4", t0).is_ok());
+        }
+        assert_eq!(
+            l.begin("bat", "1.2.3.4", t0),
+            Err(15),
+            "the sixth concurrent guess is refused"
+        );
+        let m = LoginLimiter::default();
+        m.begin("ok", "5.5.5.5", t0).unwrap();
+        m.succeeded("ok", "5.5.5.5", t0);
+        assert_eq!(m.locked("ok", "5.5.5.5", t0), None);
     }
 
     #[test]

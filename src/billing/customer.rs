@@ -161,7 +161,9 @@ pub fn marker(id: u64) -> String {
 
 /// The customer id in a marker comment, if it is one of ours.
 pub fn parse_marker(comment: &str) -> Option<u64> {
-    comment.strip_prefix(MARKER_PREFIX)?.parse().ok()
+    // Exactly what `marker` writes: "steppe:007" or "steppe:+7" belong to someone else.
+    let id: u64 = comment.strip_prefix(MARKER_PREFIX)?.parse().ok()?;
+    (marker(id) == comment).then_some(id)
 }
 
 fn secs(t: Timestamp) -> u64 {
@@ -440,6 +442,16 @@ pub fn update(
     let (Some(router), Some(plan), Some(expires_at)) = (c.router, c.plan, c.expires_at) else {
         return Err(Error::Internal("customer check without problems".into()));
     };
+    if before.plan_id != plan.id {
+        // Same rules as "change package now": the open bill follows the new package.
+        if super::ledger::void_untouched(w, now, actor, id, Some(plan.id), "plan changed")? > 0 {
+            let moved = Customer {
+                plan_id: plan.id,
+                ..before.clone()
+            };
+            super::ledger::raise_bill(w, now, actor, &moved, &plan, "plan change")?;
+        }
+    }
     let after = Customer {
         kind: c.kind,
         name: d.name,
@@ -455,6 +467,11 @@ pub fn update(
         plan_id: plan.id,
         status: c.status,
         expires_at,
+        next_plan_id: if before.plan_id != plan.id {
+            None
+        } else {
+            before.next_plan_id
+        },
         ..before.clone()
     };
     save(w, now, actor, &before, &after, "update")
@@ -518,6 +535,8 @@ pub fn delete_or_archive(
     has_history: bool,
 ) -> Result<(bool, Touched)> {
     let before = w.get::<Customer>(id)?.ok_or(Error::NotFound)?;
+    // Bills nobody paid go with the customer; they must not linger as money owed.
+    super::ledger::void_untouched(w, now, actor, id, None, "customer removed")?;
     if has_history {
         let after = Customer {
             archived: true,
@@ -558,6 +577,8 @@ mod tests {
         assert_eq!(parse_marker(&marker(42)), Some(42));
         assert_eq!(parse_marker("exp 2026-01-01"), None);
         assert_eq!(parse_marker("steppe:x"), None);
+        assert_eq!(parse_marker("steppe:007"), None);
+        assert_eq!(parse_marker("steppe:+7"), None);
     }
 
     #[test]

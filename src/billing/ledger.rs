@@ -275,6 +275,16 @@ pub struct Payment {
     pub plan_id: u64,
     pub router_id: u64,
     pub customer_kind: super::CustomerKind,
+    /// What the payment changed besides expiry and credit, so a reversal can put it back.
+    #[serde(default)]
+    pub before: Option<PaymentBefore>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PaymentBefore {
+    pub status: customer::Status,
+    pub plan_id: u64,
+    pub next_plan_id: Option<u64>,
 }
 
 impl Record for Payment {
@@ -368,6 +378,10 @@ fn settle_customer(
         if c.plan_id != plan_id {
             c.plan_id = plan_id;
         }
+        if !load_open_bills(w, c.id)?.is_empty() {
+            // Bills already open (raised by hand, reopened by a reversal) are settled first.
+            continue;
+        }
         let next_plan = c.next_plan_id.take().unwrap_or(c.plan_id);
         let plan = w.get::<Plan>(next_plan)?.ok_or(Error::NotFound)?;
         raise_bill(w, now, actor, c, &plan, "renewal")?;
@@ -458,6 +472,9 @@ pub fn record_payment(
     let (Some(mut c), Some(amount), Some(received_at)) = (customer, amount, received_at) else {
         return Err(Error::Internal("payment check without problems".into()));
     };
+    if c.archived {
+        return Err(Error::Conflict(Msg::CustomerArchived));
+    }
     let before = c.clone();
     // A customer with nothing open is billed for the next period of their plan first.
     if load_open_bills(w, c.id)?.is_empty() {
@@ -490,6 +507,11 @@ pub fn record_payment(
         plan_id: c.plan_id,
         router_id: c.router_id,
         customer_kind: c.kind,
+        before: Some(PaymentBefore {
+            status: before.status,
+            plan_id: before.plan_id,
+            next_plan_id: before.next_plan_id,
+        }),
     };
     w.put(id, &payment)?;
     w.set_add(Set::PaymentsByCustomer, c.id, id)?;
@@ -547,6 +569,18 @@ pub fn reverse_payment(
     settle::reverse(&mut acct, &mut open, original.amount, &original.allocations);
     c.expires_at = acct.expires_at;
     c.credit = acct.credit;
+    // Undo what the payment switched, unless something changed it again since.
+    if let Some(b) = &original.before {
+        if c.status == customer::Status::Active && b.status != customer::Status::Active {
+            c.status = b.status;
+        }
+        if c.plan_id == original.plan_id && c.plan_id != b.plan_id {
+            c.plan_id = b.plan_id;
+        }
+        if c.next_plan_id.is_none() && b.next_plan_id.is_some() {
+            c.next_plan_id = b.next_plan_id;
+        }
+    }
     for (bill, o) in bills.iter_mut().zip(&open) {
         if bill.paid != o.paid || bill.extended_secs != o.extended_secs {
             bill.apply(o);
@@ -574,6 +608,7 @@ pub fn reverse_payment(
         recorded_at: now,
         received_at: now,
         recorded_by: actor.username.clone(),
+        before: None,
         ..original.clone()
     };
     original.reversed_by = Some(rid);
@@ -660,6 +695,9 @@ pub fn extend(
     bulk: &str,
 ) -> Result<(Extension, Customer)> {
     let mut c = w.get::<Customer>(customer_id)?.ok_or(Error::NotFound)?;
+    if c.archived {
+        return Err(Error::Conflict(Msg::CustomerArchived));
+    }
     let before = c.clone();
     c.expires_at = settle::extend_from(now, c.expires_at, days * 86_400);
     let id = w.next_id(Kind::Extensions)?;
@@ -728,6 +766,9 @@ pub fn change_plan(
     at_renewal: bool,
 ) -> Result<(Customer, Vec<u64>)> {
     let mut c = w.get::<Customer>(customer_id)?.ok_or(Error::NotFound)?;
+    if c.archived {
+        return Err(Error::Conflict(Msg::CustomerArchived));
+    }
     let plan = w
         .get::<Plan>(plan_id)?
         .ok_or_else(|| Error::Invalid(Problems::one("plan_id", Msg::UnknownPlan)))?;
@@ -751,14 +792,7 @@ pub fn change_plan(
         c.plan_id = plan_id;
         c.next_plan_id = None;
         // Untouched open bills for the old plan are replaced by one for the new plan.
-        let stale: Vec<Bill> = load_open_bills(w, c.id)?
-            .into_iter()
-            .filter(|b| b.paid == 0 && b.plan_id != plan_id)
-            .collect();
-        for b in &stale {
-            void_bill(w, now, actor, b.id, "plan changed")?;
-        }
-        if !stale.is_empty() {
+        if void_untouched(w, now, actor, c.id, Some(plan_id), "plan changed")? > 0 {
             raise_bill(w, now, actor, &c, &plan, "plan change")?;
         }
     }
@@ -780,6 +814,26 @@ fn store_bill(w: &mut Write, b: &Bill) -> Result<(), StoreError> {
     } else {
         w.set_remove(Set::PendingBillsByDue, due, b.id)
     }
+}
+
+/// Voids a customer's open bills that nothing has been paid on and that are not for `keep_plan`
+/// (all of them when `None`); returns how many.
+pub fn void_untouched(
+    w: &mut Write,
+    now: Timestamp,
+    actor: &Actor,
+    customer_id: u64,
+    keep_plan: Option<u64>,
+    reason: &str,
+) -> Result<usize> {
+    let stale: Vec<Bill> = load_open_bills(w, customer_id)?
+        .into_iter()
+        .filter(|b| b.paid == 0 && Some(b.plan_id) != keep_plan)
+        .collect();
+    for b in &stale {
+        void_bill(w, now, actor, b.id, reason)?;
+    }
+    Ok(stale.len())
 }
 
 /// Pending bills, earliest due first, at most `limit`.

@@ -203,8 +203,9 @@ fn check(d: &PlanDraft, p: &mut Problems) -> Option<Plan> {
         p.add("kind", Msg::InvalidChoice);
     }
     let price: Option<i64> = number(p, "price", &d.price, None);
-    if price.is_some_and(|v| v < 0) {
-        p.add("price", Msg::NegativeAmount);
+    // A free bill would never need settling, and service would never be granted by payment.
+    if price.is_some_and(|v| v <= 0) {
+        p.add("price", Msg::PositiveAmount);
     }
     let days: Option<u32> = number(p, "duration_days", &d.duration_days, Some(0));
     let hours: Option<u32> = number(p, "duration_hours", &d.duration_hours, Some(0));
@@ -373,6 +374,9 @@ pub fn delete(w: &mut Write, now: Timestamp, actor: &Actor, id: u64) -> Result<(
     if crate::billing::customer::count_on_plan(w, id)? > 0 {
         return Err(Error::Conflict(Msg::PlanInUse));
     }
+    if referenced(w, id)? {
+        return Err(Error::Conflict(Msg::PlanStillReferenced));
+    }
     w.remove::<Plan>(id)?;
     w.index_remove(Index::PlanName, &key(&plan.name))?;
     w.index_remove(Index::PlanProfile, &key(&plan.profile))?;
@@ -386,6 +390,19 @@ pub fn delete(w: &mut Write, now: Timestamp, actor: &Actor, id: u64) -> Result<(
         audit::snapshot(&serde_json::to_value(&plan).unwrap_or_default()),
     )?;
     Ok(())
+}
+
+/// Whether a customer's next package or an open bill still points at the plan.
+fn referenced(r: &impl Reader, id: u64) -> Result<bool, StoreError> {
+    let mut found = false;
+    r.scan::<crate::billing::Customer>(false, |c| {
+        found |= c.next_plan_id == Some(id);
+        !found
+    })?;
+    Ok(found
+        || crate::billing::ledger::pending_bills(r, usize::MAX)?
+            .iter()
+            .any(|b| b.plan_id == id))
 }
 
 pub fn list(r: &impl Reader) -> Result<Vec<Plan>, StoreError> {

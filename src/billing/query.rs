@@ -68,7 +68,9 @@ impl CustomerQuery {
             return false;
         }
         if let Some(days) = self.expiring_days {
-            let horizon = now + SignedDuration::from_hours(i64::from(days) * 24);
+            let horizon = now
+                .saturating_add(SignedDuration::from_hours(i64::from(days.min(36_600)) * 24))
+                .unwrap_or(Timestamp::MAX);
             if !(c.entitled(now) && c.expires_at <= horizon) {
                 return false;
             }

@@ -412,4 +412,7 @@ catalog! {
     GatewayUrlLabel => "SMS gateway URL", "SMS гарцын хаяг";
     GatewayBody => "SMS gateway POST body (optional)", "SMS гарцын POST бие (заавал биш)";
     GatewayHelp => "Use {phone} and {message}; with a body the gateway gets a POST, otherwise a GET.", "{phone}, {message}-г ашиглана; бие байвал POST, эс бөгөөс GET илгээнэ.";
+    ServiceInUse => "Customers on this router use this service; move them or change their package first.", "Энэ төхөөрөмжийн харилцагчид энэ үйлчилгээг ашиглаж байна; эхлээд шилжүүлэх эсвэл багцыг нь солино уу.";
+    CustomerArchived => "This customer is archived.", "Энэ харилцагч архивлагдсан.";
+    PlanStillReferenced => "A customer's next package or an open bill still uses this package.", "Харилцагчийн дараагийн багц эсвэл нээлттэй нэхэмжлэх энэ багцыг ашиглаж байна.";
 }

@@ -252,6 +252,21 @@ pub fn update(
     {
         p.add("name", Msg::NameTaken);
     }
+    // Switching a service off would leave its customers' entries unmanaged (and enabled).
+    for cust in crate::billing::customer::on_router(w, id)?
+        .iter()
+        .filter(|c| !c.archived)
+    {
+        let kind = w.get::<crate::billing::Plan>(cust.plan_id)?.map(|p| p.kind);
+        if kind == Some(crate::billing::ServiceKind::Hotspot) && c.hotspot_server.is_empty() {
+            p.add("hotspot_server", Msg::ServiceInUse);
+            break;
+        }
+        if kind == Some(crate::billing::ServiceKind::Pppoe) && !d.pppoe {
+            p.add("pppoe", Msg::ServiceInUse);
+            break;
+        }
+    }
     p.check()?;
     let after = Router {
         name: c.name,
@@ -296,6 +311,12 @@ pub fn delete(w: &mut Write, now: Timestamp, actor: &Actor, id: u64) -> Result<(
     }
     w.remove::<Router>(id)?;
     w.index_remove(Index::RouterName, &name_key(&r.name))?;
+    // A deleted router cannot go on sending everyone's SMS.
+    let mut settings = crate::settings::load(w)?;
+    if settings.sms_router_id == Some(id) {
+        settings.sms_router_id = None;
+        w.kput("settings", &settings)?;
+    }
     w.kremove::<RouterState>(&id.to_string())?;
     audit::record(
         w,

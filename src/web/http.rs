@@ -216,9 +216,10 @@ pub fn cookie(
 
 /// Only local paths are followed after login, never another site.
 pub fn safe_next(next: &str) -> &str {
-    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') {
-        next
-    } else {
-        "/"
-    }
+    // Browsers drop tabs and newlines from URLs, so "/\t/evil" would become "//evil".
+    let local = next.starts_with('/')
+        && !next.starts_with("//")
+        && !next.contains('\\')
+        && !next.bytes().any(|b| b < 0x21 || b == 0x7f);
+    if local { next } else { "/" }
 }

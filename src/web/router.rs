@@ -31,6 +31,8 @@ pub enum Guard {
     LoggedIn,
     /// A signed-in admin with at least this level in this menu.
     Menu(Menu, Level),
+    /// A signed-in admin with all of these (an action that writes into several menus' records).
+    All(&'static [(Menu, Level)]),
 }
 
 /// Why a handler did not produce its normal response.
@@ -173,7 +175,7 @@ pub fn table() -> Vec<Route> {
         POST "/routers/{id}/sync" m(Menu::Routers, Edit) => pages::routers::sync;
         POST "/routers/{id}/test" m(Menu::Routers, Edit) => pages::routers::test;
         GET "/routers/{id}/import" m(Menu::Routers, Edit) => pages::routers::import_form;
-        POST "/routers/{id}/import" m(Menu::Routers, Edit) => pages::routers::import_commit;
+        POST "/routers/{id}/import" Guard::All(IMPORT) => pages::routers::import_commit;
 
         GET "/plans" m(Menu::Plans, View) => pages::plans::list;
         GET "/plans/new" m(Menu::Plans, Edit) => pages::plans::new_form;
@@ -261,6 +263,13 @@ pub fn table() -> Vec<Route> {
         POST "/api/v1/bank-accounts" m(Menu::BankAccounts, Edit) => api::money::create_bank_account;
     }
 }
+
+/// Importing creates packages and customers from a router's entries.
+const IMPORT: &[(Menu, Level)] = &[
+    (Menu::Routers, Level::Edit),
+    (Menu::Plans, Level::Edit),
+    (Menu::Customers, Level::Edit),
+];
 
 pub const SESSION_COOKIE: &str = "steppe_session";
 pub const CSRF_COOKIE: &str = "steppe_csrf";
@@ -471,7 +480,7 @@ async fn run(
 
     match route.guard {
         Guard::Public | Guard::Anonymous => {}
-        Guard::LoggedIn | Guard::Menu(..) if cx.user.is_none() => {
+        Guard::LoggedIn | Guard::Menu(..) | Guard::All(..) if cx.user.is_none() => {
             return if is_api {
                 api::error(
                     StatusCode::UNAUTHORIZED,
@@ -487,6 +496,11 @@ async fn run(
         Guard::LoggedIn => {}
         Guard::Menu(menu, level) => {
             if !cx.can(menu, level) {
+                return error_response(&cx, is_api, WebError::Forbidden, StatusCode::FORBIDDEN);
+            }
+        }
+        Guard::All(needs) => {
+            if !needs.iter().all(|(m, l)| cx.can(*m, *l)) {
                 return error_response(&cx, is_api, WebError::Forbidden, StatusCode::FORBIDDEN);
             }
         }

@@ -32,7 +32,7 @@ const UNGUARDED: &[(&str, &str)] = &[
 #[test]
 fn every_route_has_a_deliberate_guard() {
     for r in table() {
-        if !matches!(r.guard, Guard::Menu(..)) {
+        if !matches!(r.guard, Guard::Menu(..) | Guard::All(..)) {
             assert!(
                 UNGUARDED.contains(&(r.method.as_str(), r.pattern)),
                 "{} {} is not menu-guarded; guard it or justify it in UNGUARDED",
@@ -84,7 +84,8 @@ fn every_menu_route_enforces_none_view_edit() {
     let routes: Vec<_> = table()
         .into_iter()
         .filter_map(|r| match r.guard {
-            Guard::Menu(m, l) => Some((r.method.as_str().to_string(), r.pattern, m, l)),
+            Guard::Menu(m, l) => Some((r.method.as_str().to_string(), r.pattern, vec![(m, l)])),
+            Guard::All(needs) => Some((r.method.as_str().to_string(), r.pattern, needs.to_vec())),
             _ => None,
         })
         .collect();
@@ -98,9 +99,9 @@ fn every_menu_route_enforces_none_view_edit() {
                 &json!({ "overrides": { menu.id(): level } }),
             );
             assert_eq!(patch.status, 200, "{}", patch.body);
-            for (method, pattern, need_menu, need_level) in &routes {
+            for (method, pattern, needs) in &routes {
                 let path = concrete(pattern, target_id);
-                let allowed = *need_menu == menu && level >= *need_level;
+                let allowed = needs.iter().all(|(m, l)| *m == menu && level >= *l);
                 let client = if pattern.starts_with("/api/") {
                     &mut api
                 } else {

@@ -333,12 +333,13 @@ fn payment_reversal_and_extension_drive_the_router() {
         took.as_secs_f64() < 2.0,
         "enabled {took:?} after the payment was recorded"
     );
-    let log = web.get(&format!("/routers/{router}?lang=en"));
-    assert!(
-        log.body
-            .contains(&format!("payment #{}", paid.json()["id"])),
-        "the command log names the payment"
-    );
+    // The log is written just after the commands are applied.
+    let cause = format!("payment #{}", paid.json()["id"]);
+    eventually(10, "the command log naming the payment", || {
+        web.get(&format!("/routers/{router}?lang=en"))
+            .body
+            .contains(&cause)
+    });
 
     let pid = paid.json()["id"].as_u64().unwrap();
     api.send_json(

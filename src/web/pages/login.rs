@@ -171,7 +171,7 @@ pub async fn login(cx: Arc<Ctx>, req: Req) -> Out {
         http::html(status, login_page(cx, Some(msg), &username, &next, b))
     };
 
-    if let Some(minutes) = cx.app.limiter.locked(&username, &cx.ip, now) {
+    if let Err(minutes) = cx.app.limiter.begin(&username, &cx.ip, now) {
         let b = current_banner(&cx).await?;
         return Ok(refuse(
             &cx,
@@ -191,7 +191,6 @@ pub async fn login(cx: Arc<Ctx>, req: Req) -> Out {
         .map_or_else(|| secret::DUMMY_HASH.clone(), |a| a.password_hash.clone());
     let ok = secret::verify_password_async(password, hash).await && admin.is_some();
     let Some(admin) = admin.filter(|_| ok) else {
-        cx.app.limiter.failed(&username, &cx.ip, now);
         tracing::warn!(username = %username, ip = %cx.ip, "failed login");
         let b = current_banner(&cx).await?;
         return Ok(refuse(
@@ -210,7 +209,7 @@ pub async fn login(cx: Arc<Ctx>, req: Req) -> Out {
             b,
         ));
     }
-    cx.app.limiter.succeeded(&username);
+    cx.app.limiter.succeeded(&username, &cx.ip, now);
     let (ip, ua) = (cx.ip.clone(), req.header("user-agent").to_string());
     let token = cx
         .app

@@ -532,7 +532,7 @@ fn import_page(
             } }
             form method="post" action={ "/routers/" (r.id) "/import" } {
                 (csrf(cx))
-                (input(cx, p, "price", Msg::DefaultPrice, "number", &defaults.price.to_string(), true))
+                (input(cx, p, "price", Msg::DefaultPrice, "text", &if defaults.price > 0 { crate::i18n::format::major_input(defaults.price, cx.settings.currency.exponent) } else { String::new() }, true))
                 (input(cx, p, "duration_days", Msg::DefaultDuration, "number", &defaults.duration_days.to_string(), true))
                 button type="submit" { (cx.t(Msg::ImportNow)) } " "
                 a.button.secondary href={ "/routers/" (r.id) } { (cx.t(Msg::Back)) }
@@ -599,13 +599,9 @@ pub async fn import_commit(cx: Arc<Ctx>, req: Req) -> Out {
     let id = req.id(0).ok_or(WebError::NotFound)?;
     let (r, _, _) = load(&cx, id).await?;
     let mut p = Problems::default();
-    let price = req
-        .form
-        .get("price")
-        .trim()
-        .parse::<i64>()
-        .ok()
-        .filter(|v| *v >= 0);
+    let price =
+        crate::i18n::format::parse_major(req.form.get("price"), cx.settings.currency.exponent)
+            .filter(|v| *v > 0);
     if price.is_none() {
         p.add("price", Msg::InvalidNumber);
     }
