@@ -71,10 +71,10 @@ impl LoginLimiter {
     pub fn succeeded(&self, username: &str, ip: &str, at: Timestamp) {
         let mut map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
         map.remove(&user_key(username));
-        if let Some(v) = map.get_mut(&ip_key(ip)) {
-            if let Some(pos) = v.iter().rposition(|t| *t == at) {
-                v.remove(pos);
-            }
+        if let Some(v) = map.get_mut(&ip_key(ip))
+            && let Some(pos) = v.iter().rposition(|t| *t == at)
+        {
+            v.remove(pos);
         }
     }
 }
