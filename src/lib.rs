@@ -17,6 +17,7 @@ pub mod enforce;
 pub mod error;
 pub mod i18n;
 pub mod network;
+pub mod reports;
 pub mod routeros;
 pub mod settings;
 pub mod sim;

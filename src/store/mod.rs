@@ -169,6 +169,13 @@ pub enum Set {
     BillsByCustomer,
     PaymentsByCustomer,
     ExtensionsByCustomer,
+    /// (UTC day number of `received_at`, payment id); see `payment_day`.
+    PaymentsByDay,
+}
+
+/// The group of a payment in `Set::PaymentsByDay`: whole UTC days since 1970 (0 before).
+pub fn payment_day(t: jiff::Timestamp) -> u64 {
+    u64::try_from(t.as_second().div_euclid(86_400)).unwrap_or(0)
 }
 
 impl Set {
@@ -180,6 +187,7 @@ impl Set {
             Set::BillsByCustomer => tables::BILLS_BY_CUSTOMER,
             Set::PaymentsByCustomer => tables::PAYMENTS_BY_CUSTOMER,
             Set::ExtensionsByCustomer => tables::EXTENSIONS_BY_CUSTOMER,
+            Set::PaymentsByDay => tables::PAYMENTS_BY_DAY,
         }
     }
 }
@@ -350,6 +358,15 @@ pub trait Reader {
 
     /// Records with ids in `from..`, ascending, at most `limit`.
     fn range<R: Record>(&self, from: u64, limit: usize) -> Result<Vec<R>, StoreError>;
+
+    /// Visits the (group, id) pairs with `groups.0 <= group <= groups.1`, ascending, until `f`
+    /// returns false.
+    fn set_scan(
+        &self,
+        set: Set,
+        groups: (u64, u64),
+        f: impl FnMut(u64, u64) -> bool,
+    ) -> Result<(), StoreError>;
 }
 
 macro_rules! impl_reader {
@@ -493,6 +510,29 @@ macro_rules! impl_reader {
                     Some(row) => Ok(Some(row.map_err(StoreError::db("reading set"))?.0.value())),
                     None => Ok(None),
                 }
+            }
+
+            fn set_scan(
+                &self,
+                set: Set,
+                groups: (u64, u64),
+                mut f: impl FnMut(u64, u64) -> bool,
+            ) -> Result<(), StoreError> {
+                let t = self
+                    .tx
+                    .open_table(set.table())
+                    .map_err(StoreError::db("opening set"))?;
+                for row in t
+                    .range((groups.0, 0)..=(groups.1, u64::MAX))
+                    .map_err(StoreError::db("scanning set"))?
+                {
+                    let (k, _) = row.map_err(StoreError::db("reading set"))?;
+                    let (g, id) = k.value();
+                    if !f(g, id) {
+                        break;
+                    }
+                }
+                Ok(())
             }
 
             fn range<R: Record>(&self, from: u64, limit: usize) -> Result<Vec<R>, StoreError> {

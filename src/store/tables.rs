@@ -55,6 +55,10 @@ pub const EXTENSIONS_BY_CUSTOMER: TableDefinition<(u64, u64), ()> =
     TableDefinition::new("extensions-by-customer-v1");
 pub const CUSTOMERS_BY_EXPIRY: TableDefinition<(u64, u64), ()> =
     TableDefinition::new("customers-by-expiry-v1");
+/// (UTC day number of `received_at`, payment id): the revenue report reads a date range
+/// without scanning every payment.
+pub const PAYMENTS_BY_DAY: TableDefinition<(u64, u64), ()> =
+    TableDefinition::new("payments-by-day-v1");
 
 /// Unique secondary index: lowercase admin username → admin id.
 pub const ADMIN_BY_USERNAME: TableDefinition<&str, u64> =
@@ -92,5 +96,6 @@ pub fn create_all(tx: &redb::WriteTransaction) -> Result<(), redb::TableError> {
     tx.open_table(BILLS_BY_CUSTOMER)?;
     tx.open_table(PAYMENTS_BY_CUSTOMER)?;
     tx.open_table(EXTENSIONS_BY_CUSTOMER)?;
+    tx.open_table(PAYMENTS_BY_DAY)?;
     Ok(())
 }
