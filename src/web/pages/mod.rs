@@ -16,3 +16,4 @@ pub mod plans;
 pub mod roles;
 pub mod routers;
 pub mod settings;
+pub mod reports;
