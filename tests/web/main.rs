@@ -12,6 +12,7 @@ mod helpers;
 mod i18n;
 mod network;
 mod pages;
+mod reports;
 mod sessions;
 mod tls;
 mod webdriver;
