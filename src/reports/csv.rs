@@ -146,13 +146,18 @@ impl<F: FnMut(Vec<u8>) -> Result<(), ReportError>> Sink for CsvSink<F> {
 mod tests {
     use super::*;
 
-    fn csv(f: impl FnOnce(&mut CsvSink<&mut dyn FnMut(Vec<u8>) -> Result<(), ReportError>>)) -> String {
+    fn csv(
+        f: impl FnOnce(&mut CsvSink<&mut dyn FnMut(Vec<u8>) -> Result<(), ReportError>>),
+    ) -> String {
         let mut out = Vec::new();
         let mut push = |b: Vec<u8>| {
             out.extend(b);
             Ok(())
         };
-        let mut s = CsvSink::new(2, &mut push as &mut dyn FnMut(Vec<u8>) -> Result<(), ReportError>);
+        let mut s = CsvSink::new(
+            2,
+            &mut push as &mut dyn FnMut(Vec<u8>) -> Result<(), ReportError>,
+        );
         f(&mut s);
         s.finish().unwrap();
         String::from_utf8(out).unwrap()

@@ -3,8 +3,8 @@
 
 use super::revenue::{Names, kind_msg};
 use super::{Cell, Params, ReportError, Sink, local};
-use crate::billing::customer::{Customer, Shown};
 use crate::billing::CustomerKind;
+use crate::billing::customer::{Customer, Shown};
 use crate::i18n::{Lang, Msg};
 use crate::store::{Reader, StoreError};
 use jiff::Timestamp;
@@ -217,7 +217,8 @@ pub fn export(
                 .by_kind
                 .iter()
                 .map(|(k, n)| {
-                    let label = CustomerKind::parse(k).map_or(k.clone(), |k| lang.t(kind_msg(k)).into());
+                    let label =
+                        CustomerKind::parse(k).map_or(k.clone(), |k| lang.t(kind_msg(k)).into());
                     (label, *n)
                 })
                 .collect(),
@@ -254,7 +255,10 @@ pub fn export(
         sink.section(lang.t(title))?;
         sink.header(&[lang.t(title), lang.t(Msg::ReportCount)])?;
         for (label, n) in counts {
-            sink.row(&[Cell::Text(label), Cell::Int(i64::try_from(n).unwrap_or(i64::MAX))])?;
+            sink.row(&[
+                Cell::Text(label),
+                Cell::Int(i64::try_from(n).unwrap_or(i64::MAX)),
+            ])?;
         }
         sink.totals(&[
             Cell::text(lang.t(Msg::Total)),

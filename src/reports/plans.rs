@@ -209,7 +209,11 @@ fn visit_extensions<E: From<StoreError>>(
     failed.map_or(Ok(()), Err)
 }
 
-fn ext_row(r: &impl Reader, names: &mut super::revenue::Names, e: Extension) -> Result<ExtensionRow, StoreError> {
+fn ext_row(
+    r: &impl Reader,
+    names: &mut super::revenue::Names,
+    e: Extension,
+) -> Result<ExtensionRow, StoreError> {
     Ok(ExtensionRow {
         customer: names.customer(r, e.customer_id)?,
         id: e.id,
@@ -324,7 +328,11 @@ pub fn export(
             Cell::DateTime(local(x.at, tz)),
             Cell::Text(x.customer),
             Cell::Int(x.days),
-            Cell::text(lang.t(if x.free { Msg::Free } else { Msg::PaidExtension })),
+            Cell::text(lang.t(if x.free {
+                Msg::Free
+            } else {
+                Msg::PaidExtension
+            })),
             Cell::Text(x.reason),
             Cell::Text(x.by),
             Cell::DateTime(local(x.expires_after, tz)),

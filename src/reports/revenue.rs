@@ -57,7 +57,12 @@ impl PaymentFilter {
     }
 
     /// Matching payments, newest first, at most `limit` (0: all): the payments list.
-    pub fn run(&self, r: &impl Reader, tz: &TimeZone, limit: usize) -> Result<Vec<Payment>, StoreError> {
+    pub fn run(
+        &self,
+        r: &impl Reader,
+        tz: &TimeZone,
+        limit: usize,
+    ) -> Result<Vec<Payment>, StoreError> {
         let mut out = Vec::new();
         match self.customer_id {
             Some(c) => {
@@ -121,7 +126,9 @@ impl PaymentFilter {
             let Some(day) = last_day else { break };
             let finished = ids.len() < 1024;
             for &id in &ids {
-                let Some(p) = r.get::<Payment>(id)? else { continue };
+                let Some(p) = r.get::<Payment>(id)? else {
+                    continue;
+                };
                 if !self.keep(&p, tz) {
                     continue;
                 }
@@ -161,7 +168,11 @@ pub enum Group {
 
 impl Group {
     pub fn parse(s: &str) -> Group {
-        if s == "month" { Group::Month } else { Group::Day }
+        if s == "month" {
+            Group::Month
+        } else {
+            Group::Day
+        }
     }
     pub fn id(self) -> &'static str {
         match self {
@@ -259,8 +270,16 @@ impl Names {
     pub fn load(r: &impl Reader) -> Result<Names, StoreError> {
         Ok(Names {
             customers: HashMap::new(),
-            plans: r.list::<Plan>()?.into_iter().map(|p| (p.id, p.name)).collect(),
-            routers: r.list::<Router>()?.into_iter().map(|x| (x.id, x.name)).collect(),
+            plans: r
+                .list::<Plan>()?
+                .into_iter()
+                .map(|p| (p.id, p.name))
+                .collect(),
+            routers: r
+                .list::<Router>()?
+                .into_iter()
+                .map(|x| (x.id, x.name))
+                .collect(),
         })
     }
 
@@ -308,7 +327,11 @@ fn row(r: &impl Reader, names: &mut Names, p: Payment) -> Result<RevenueRow, Sto
 
 /// Bills raised in the range. Bill ids follow creation time, so the scan runs newest first
 /// and stops at the first bill raised before the range.
-pub fn bill_totals(r: &impl Reader, f: &PaymentFilter, tz: &TimeZone) -> Result<BillTotals, StoreError> {
+pub fn bill_totals(
+    r: &impl Reader,
+    f: &PaymentFilter,
+    tz: &TimeZone,
+) -> Result<BillTotals, StoreError> {
     let mut t = BillTotals::default();
     let stop = f.from.and_then(|d| start_of(d, tz));
     r.scan::<Bill>(true, |b| {
@@ -430,8 +453,9 @@ pub fn export(
             Cell::Text(x.reference),
             Cell::Text(x.recorded_by),
             Cell::Money(x.amount),
-            x.reversal_of
-                .map_or(Cell::Empty, |o| Cell::Int(i64::try_from(o).unwrap_or(i64::MAX))),
+            x.reversal_of.map_or(Cell::Empty, |o| {
+                Cell::Int(i64::try_from(o).unwrap_or(i64::MAX))
+            }),
         ])?;
         Ok(true)
     })?;

@@ -77,17 +77,23 @@ impl XlsxSink {
         for (i, c) in cells.iter().enumerate() {
             let col = u16::try_from(i).unwrap_or(u16::MAX);
             match c {
-                Cell::Text(s) if bold => ws.write_string_with_format(row, col, s, &self.bold).map(|_| ()),
+                Cell::Text(s) if bold => ws
+                    .write_string_with_format(row, col, s, &self.bold)
+                    .map(|_| ()),
                 Cell::Text(s) => ws.write_string(row, col, s).map(|_| ()),
-                Cell::Int(n) if bold => ws.write_number_with_format(row, col, *n as f64, &self.bold).map(|_| ()),
+                Cell::Int(n) if bold => ws
+                    .write_number_with_format(row, col, *n as f64, &self.bold)
+                    .map(|_| ()),
                 Cell::Int(n) => ws.write_number(row, col, *n as f64).map(|_| ()),
                 Cell::Money(m) => {
                     let f = if bold { &self.money_bold } else { &self.money };
-                    ws.write_number_with_format(row, col, *m as f64 / scale, f).map(|_| ())
+                    ws.write_number_with_format(row, col, *m as f64 / scale, f)
+                        .map(|_| ())
                 }
                 Cell::Date(d) => {
                     let x = date(d.year(), d.month(), d.day()).map_err(err)?;
-                    ws.write_datetime_with_format(row, col, &x, &self.date).map(|_| ())
+                    ws.write_datetime_with_format(row, col, &x, &self.date)
+                        .map(|_| ())
                 }
                 Cell::DateTime(t) => {
                     let x = date(t.year(), t.month(), t.day())
@@ -99,7 +105,8 @@ impl XlsxSink {
                             )
                         })
                         .map_err(err)?;
-                    ws.write_datetime_with_format(row, col, &x, &self.datetime).map(|_| ())
+                    ws.write_datetime_with_format(row, col, &x, &self.datetime)
+                        .map(|_| ())
                 }
                 Cell::Empty => Ok(()),
             }
@@ -125,7 +132,11 @@ fn sheet_name(title: &str, used: &[String]) -> String {
         .filter(|c| !"[]:*?/\\'".contains(*c))
         .take(28)
         .collect();
-    let base = if base.trim().is_empty() { "Sheet".to_string() } else { base };
+    let base = if base.trim().is_empty() {
+        "Sheet".to_string()
+    } else {
+        base
+    };
     let mut name = base.clone();
     let mut n = 2;
     while used.iter().any(|u| u.eq_ignore_ascii_case(&name)) {
@@ -138,7 +149,10 @@ fn sheet_name(title: &str, used: &[String]) -> String {
 impl Sink for XlsxSink {
     fn section(&mut self, title: &str) -> Result<(), ReportError> {
         let name = sheet_name(title, &self.used_names);
-        let ws = self.book.add_worksheet_with_constant_memory().map_err(err)?;
+        let ws = self
+            .book
+            .add_worksheet_with_constant_memory()
+            .map_err(err)?;
         ws.set_name(&name).map_err(err)?;
         self.used_names.push(name);
         self.sheet = Some(self.sheets);
@@ -159,7 +173,8 @@ impl Sink for XlsxSink {
             let width = (t.chars().count() + 4).clamp(12, 40);
             ws.set_column_width(col, u32::try_from(width).unwrap_or(12))
                 .map_err(err)?;
-            ws.write_string_with_format(row, col, *t, &self.bold).map_err(err)?;
+            ws.write_string_with_format(row, col, *t, &self.bold)
+                .map_err(err)?;
         }
         ws.set_freeze_panes(row + 1, 0).map_err(err)?;
         self.row += 1;

@@ -58,7 +58,10 @@ fn index_payments_by_day(tx: &WriteTransaction) -> Result<(), StoreError> {
     let mut by_day = tx
         .open_table(tables::PAYMENTS_BY_DAY)
         .map_err(StoreError::db("opening payments by day"))?;
-    for row in payments.iter().map_err(StoreError::db("scanning payments"))? {
+    for row in payments
+        .iter()
+        .map_err(StoreError::db("scanning payments"))?
+    {
         let (id, v) = row.map_err(StoreError::db("reading payment"))?;
         let r: Received = super::codec::decode("payments", v.value())?;
         by_day

@@ -1,10 +1,10 @@
 //! `/api/v1/reports/*`: the Reports menu for programs. JSON carries `rows` (the first 200) and
 //! `totals` (every matching row); `format=csv|xlsx` returns the same export as the pages.
 
+use crate::reports::FIRST_PAGE;
 use crate::reports::customers::{self as crep, CustomerFilter};
 use crate::reports::plans::{self as prep, ExtensionFilter};
 use crate::reports::revenue::{self as rrep, Group, PaymentFilter};
-use crate::reports::FIRST_PAGE;
 use crate::web::ctx::Ctx;
 use crate::web::http::{self, Req};
 use crate::web::pages::reports::{Which, export};
@@ -15,7 +15,9 @@ use std::sync::Arc;
 fn format(req: &Req) -> Result<&str, WebError> {
     match req.query("format").unwrap_or("json") {
         f @ ("json" | "csv" | "xlsx" | "") => Ok(f),
-        _ => Err(WebError::BadRequest("format must be json, csv or xlsx".into())),
+        _ => Err(WebError::BadRequest(
+            "format must be json, csv or xlsx".into(),
+        )),
     }
 }
 

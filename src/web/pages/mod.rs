@@ -13,7 +13,7 @@ pub mod login;
 pub mod misc;
 pub mod payments;
 pub mod plans;
+pub mod reports;
 pub mod roles;
 pub mod routers;
 pub mod settings;
-pub mod reports;

@@ -122,11 +122,17 @@ async fn choices(cx: &Ctx) -> Result<(Vec<Plan>, Vec<Router>), WebError> {
 }
 
 fn plan_name(plans: &[Plan], id: u64) -> String {
-    plans.iter().find(|p| p.id == id).map_or_else(|| format!("#{id}"), |p| p.name.clone())
+    plans
+        .iter()
+        .find(|p| p.id == id)
+        .map_or_else(|| format!("#{id}"), |p| p.name.clone())
 }
 
 fn router_name(routers: &[Router], id: u64) -> String {
-    routers.iter().find(|r| r.id == id).map_or_else(|| format!("#{id}"), |r| r.name.clone())
+    routers
+        .iter()
+        .find(|r| r.id == id)
+        .map_or_else(|| format!("#{id}"), |r| r.name.clone())
 }
 
 /// Export links keeping the current filters.
@@ -139,7 +145,11 @@ fn export_links(cx: &Ctx, req: &Req) -> Markup {
             .map(|(a, b)| (a.as_str(), b.as_str()))
             .collect();
         q.push((k, v));
-        format!("{}?{}", req.path, serde_urlencoded::to_string(q).unwrap_or_default())
+        format!(
+            "{}?{}",
+            req.path,
+            serde_urlencoded::to_string(q).unwrap_or_default()
+        )
     };
     html! {
         div.toolbar.no-print {
@@ -232,13 +242,22 @@ pub async fn index(cx: Arc<Ctx>, _req: Req) -> Out {
             li { a href="/reports/plans" { strong { (cx.t(Msg::ReportPlans)) } } " — " (cx.t(Msg::ReportPlansHelp)) }
         }
     };
-    Ok(http::html(StatusCode::OK, page(&cx, cx.t(Msg::MenuReports), body)))
+    Ok(http::html(
+        StatusCode::OK,
+        page(&cx, cx.t(Msg::MenuReports), body),
+    ))
 }
 
 pub async fn revenue(cx: Arc<Ctx>, req: Req) -> Out {
     let f = PaymentFilter::from_query(&req);
     let group = Group::parse(req.query("group").unwrap_or(""));
-    if let Some(out) = export(&cx, Which::Revenue(f.clone(), group), req.query("format").unwrap_or("")).await {
+    if let Some(out) = export(
+        &cx,
+        Which::Revenue(f.clone(), group),
+        req.query("format").unwrap_or(""),
+    )
+    .await
+    {
         return out;
     }
     let tz = cx.tz.clone();
@@ -321,7 +340,13 @@ pub async fn revenue(cx: Arc<Ctx>, req: Req) -> Out {
 
 pub async fn customers(cx: Arc<Ctx>, req: Req) -> Out {
     let f = CustomerFilter::from_query(&req);
-    if let Some(out) = export(&cx, Which::Customers(f.clone()), req.query("format").unwrap_or("")).await {
+    if let Some(out) = export(
+        &cx,
+        Which::Customers(f.clone()),
+        req.query("format").unwrap_or(""),
+    )
+    .await
+    {
         return out;
     }
     let now = cx.now;
@@ -346,12 +371,14 @@ pub async fn customers(cx: Arc<Ctx>, req: Req) -> Out {
     };
     let t = &rep.totals;
     let count = |n: u64| cx.number(i64::try_from(n).unwrap_or(i64::MAX));
-    let group = |title: Msg, rows: Vec<(String, u64)>| html! {
-        div.table-wrap { table {
-            thead { tr { th { (cx.t(title)) } th.num { (cx.t(Msg::ReportCount)) } } }
-            tbody { @for (k, n) in &rows { tr { td { (k) } td.num { (count(*n)) } } } }
-            tfoot { tr { th { (cx.t(Msg::Total)) } th.num { (count(t.count)) } } }
-        } }
+    let group = |title: Msg, rows: Vec<(String, u64)>| {
+        html! {
+            div.table-wrap { table {
+                thead { tr { th { (cx.t(title)) } th.num { (cx.t(Msg::ReportCount)) } } }
+                tbody { @for (k, n) in &rows { tr { td { (k) } td.num { (count(*n)) } } } }
+                tfoot { tr { th { (cx.t(Msg::Total)) } th.num { (count(t.count)) } } }
+            } }
+        }
     };
     let body = html! {
         section.report {
@@ -389,7 +416,13 @@ fn crep_status(cx: &Ctx, s: Shown) -> &'static str {
 
 pub async fn plans(cx: Arc<Ctx>, req: Req) -> Out {
     let f = ExtensionFilter::from_query(&req);
-    if let Some(out) = export(&cx, Which::Plans(f.clone()), req.query("format").unwrap_or("")).await {
+    if let Some(out) = export(
+        &cx,
+        Which::Plans(f.clone()),
+        req.query("format").unwrap_or(""),
+    )
+    .await
+    {
         return out;
     }
     let (now, tz) = (cx.now, cx.tz.clone());
@@ -455,4 +488,3 @@ pub async fn plans(cx: Arc<Ctx>, req: Req) -> Out {
     };
     respond(&cx, &req, cx.t(Msg::ReportPlans), filters, body)
 }
-
