@@ -19,6 +19,7 @@ pub mod error;
 pub mod i18n;
 pub mod network;
 pub mod notify;
+pub mod reports;
 pub mod routeros;
 pub mod settings;
 pub mod sim;

@@ -10,7 +10,7 @@ use super::settle::{self, Account, Allocation, OpenBill};
 use crate::audit::{self, Actor};
 use crate::error::{Error, Result};
 use crate::i18n::Msg;
-use crate::store::{Index, Kind, Reader, Record, Set, StoreError, Write};
+use crate::store::{Index, Kind, Reader, Record, Set, StoreError, Write, payment_day};
 use crate::validate::Problems;
 use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
@@ -516,6 +516,7 @@ pub fn record_payment(
     w.put(id, &payment)?;
     w.set_add(Set::PaymentsByCustomer, c.id, id)?;
     w.revenue_add(hour_of(received_at), &payment.method, amount, 1)?;
+    w.set_add(Set::PaymentsByDay, payment_day(received_at), id)?;
     if !key.is_empty() {
         w.index_put(Index::PaymentIdempotency, key, id)?;
     }
@@ -616,6 +617,7 @@ pub fn reverse_payment(
     w.put(rid, &reversal)?;
     w.revenue_add(hour_of(now), &reversal.method, reversal.amount, 1)?;
     w.set_add(Set::PaymentsByCustomer, c.id, rid)?;
+    w.set_add(Set::PaymentsByDay, payment_day(now), rid)?;
     audit::record(
         w,
         now,

@@ -175,6 +175,13 @@ pub enum Set {
     PendingBillsByDue,
     MessagesQueued,
     MessagesByCustomer,
+    /// (UTC day number of `received_at`, payment id); see `payment_day`.
+    PaymentsByDay,
+}
+
+/// The group of a payment in `Set::PaymentsByDay`: whole UTC days since 1970 (0 before).
+pub fn payment_day(t: jiff::Timestamp) -> u64 {
+    u64::try_from(t.as_second().div_euclid(86_400)).unwrap_or(0)
 }
 
 impl Set {
@@ -189,6 +196,7 @@ impl Set {
             Set::PendingBillsByDue => tables::PENDING_BILLS_BY_DUE,
             Set::MessagesQueued => tables::MESSAGES_QUEUED,
             Set::MessagesByCustomer => tables::MESSAGES_BY_CUSTOMER,
+            Set::PaymentsByDay => tables::PAYMENTS_BY_DAY,
         }
     }
 }
@@ -376,6 +384,14 @@ pub trait Reader {
     /// Revenue buckets for hours in `from..to`: (hour, method, amount, count).
     fn revenue_hours(&self, from: u32, to: u32)
     -> Result<Vec<(u32, String, i64, u64)>, StoreError>;
+    /// Visits the (group, id) pairs with `groups.0 <= group <= groups.1`, ascending, until `f`
+    /// returns false.
+    fn set_scan(
+        &self,
+        set: Set,
+        groups: (u64, u64),
+        f: impl FnMut(u64, u64) -> bool,
+    ) -> Result<(), StoreError>;
 }
 
 macro_rules! impl_reader {
@@ -556,6 +572,29 @@ macro_rules! impl_reader {
                     out.push((hour, method.to_string(), amount, count));
                 }
                 Ok(out)
+            }
+
+            fn set_scan(
+                &self,
+                set: Set,
+                groups: (u64, u64),
+                mut f: impl FnMut(u64, u64) -> bool,
+            ) -> Result<(), StoreError> {
+                let t = self
+                    .tx
+                    .open_table(set.table())
+                    .map_err(StoreError::db("opening set"))?;
+                for row in t
+                    .range((groups.0, 0)..=(groups.1, u64::MAX))
+                    .map_err(StoreError::db("scanning set"))?
+                {
+                    let (k, _) = row.map_err(StoreError::db("reading set"))?;
+                    let (g, id) = k.value();
+                    if !f(g, id) {
+                        break;
+                    }
+                }
+                Ok(())
             }
 
             fn range<R: Record>(&self, from: u64, limit: usize) -> Result<Vec<R>, StoreError> {

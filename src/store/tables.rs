@@ -64,6 +64,10 @@ pub const EXTENSIONS_BY_CUSTOMER: TableDefinition<(u64, u64), ()> =
     TableDefinition::new("extensions-by-customer-v1");
 pub const CUSTOMERS_BY_EXPIRY: TableDefinition<(u64, u64), ()> =
     TableDefinition::new("customers-by-expiry-v1");
+/// (UTC day number of `received_at`, payment id): the revenue report reads a date range
+/// without scanning every payment.
+pub const PAYMENTS_BY_DAY: TableDefinition<(u64, u64), ()> =
+    TableDefinition::new("payments-by-day-v1");
 
 /// Revenue totals per UTC hour and payment method: (hour since epoch, method) → (amount, count).
 /// Kept in the payment's transaction so the dashboard never scans payments.
@@ -111,5 +115,6 @@ pub fn create_all(tx: &redb::WriteTransaction) -> Result<(), redb::TableError> {
     tx.open_table(MESSAGES)?;
     tx.open_table(MESSAGES_QUEUED)?;
     tx.open_table(MESSAGES_BY_CUSTOMER)?;
+    tx.open_table(PAYMENTS_BY_DAY)?;
     Ok(())
 }

@@ -8,7 +8,57 @@ use hyper::{Method, Response, StatusCode};
 use maud::Markup;
 use std::net::SocketAddr;
 
-pub type Resp = Response<Full<Bytes>>;
+pub type Resp = Response<Body>;
+
+/// A response body: whole (pages, JSON) or streamed in chunks from a channel (report exports,
+/// written by a blocking task while the store is read).
+pub enum Body {
+    Full(Full<Bytes>),
+    Stream(tokio::sync::mpsc::Receiver<Bytes>),
+}
+
+impl From<Full<Bytes>> for Body {
+    fn from(f: Full<Bytes>) -> Self {
+        Body::Full(f)
+    }
+}
+
+impl hyper::body::Body for Body {
+    type Data = Bytes;
+    type Error = std::convert::Infallible;
+
+    fn poll_frame(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<hyper::body::Frame<Bytes>, Self::Error>>> {
+        match self.get_mut() {
+            Body::Full(f) => hyper::body::Body::poll_frame(std::pin::Pin::new(f), cx),
+            Body::Stream(rx) => rx
+                .poll_recv(cx)
+                .map(|chunk| chunk.map(|b| Ok(hyper::body::Frame::data(b)))),
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        match self {
+            Body::Full(f) => hyper::body::Body::is_end_stream(f),
+            Body::Stream(_) => false,
+        }
+    }
+
+    fn size_hint(&self) -> hyper::body::SizeHint {
+        match self {
+            Body::Full(f) => hyper::body::Body::size_hint(f),
+            Body::Stream(_) => hyper::body::SizeHint::default(),
+        }
+    }
+}
+
+impl crate::reports::Params for Req {
+    fn param(&self, key: &str) -> Option<&str> {
+        self.query(key)
+    }
+}
 
 /// A request with its body read and its path parameters matched.
 pub struct Req {
@@ -151,7 +201,7 @@ fn with_security_headers(mut r: Resp) -> Resp {
 }
 
 pub fn bytes(status: StatusCode, content_type: &str, body: impl Into<Bytes>) -> Resp {
-    let mut r = Response::new(Full::new(body.into()));
+    let mut r = Response::new(Body::Full(Full::new(body.into())));
     *r.status_mut() = status;
     if let Ok(v) = HeaderValue::from_str(content_type) {
         r.headers_mut().insert(header::CONTENT_TYPE, v);
@@ -176,6 +226,20 @@ pub fn json(status: StatusCode, v: &impl serde::Serialize) -> Resp {
 
 pub fn text(status: StatusCode, t: &'static str) -> Resp {
     bytes(status, "text/plain; charset=utf-8", t)
+}
+
+/// A file download: `Content-Disposition: attachment` with this file name (ASCII).
+pub fn attachment(content_type: &str, file_name: &str, body: Body) -> Resp {
+    let mut r = Response::new(body);
+    if let Ok(v) = HeaderValue::from_str(content_type) {
+        r.headers_mut().insert(header::CONTENT_TYPE, v);
+    }
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{file_name}\"")) {
+        r.headers_mut().insert(header::CONTENT_DISPOSITION, v);
+    }
+    r.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    with_security_headers(r)
 }
 
 /// 303 See Other: the answer to a successful POST, so a reload does not resubmit.

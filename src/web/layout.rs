@@ -21,6 +21,7 @@ pub const NAV: &[(Menu, Msg, &str)] = &[
     (Menu::Admins, Msg::MenuAdmins, "/admins"),
     (Menu::Settings, Msg::MenuSettings, "/settings"),
     (Menu::Audit, Msg::MenuAudit, "/audit"),
+    (Menu::Reports, Msg::MenuReports, "/reports"),
 ];
 
 fn head(cx: &Ctx, title: &str) -> Markup {

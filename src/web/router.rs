@@ -261,6 +261,14 @@ pub fn table() -> Vec<Route> {
         POST "/api/v1/messages" m(Menu::Messages, Edit) => pages::messages::api_send;
         GET "/api/v1/bank-accounts" m(Menu::BankAccounts, View) => api::money::list_bank_accounts;
         POST "/api/v1/bank-accounts" m(Menu::BankAccounts, Edit) => api::money::create_bank_account;
+
+        GET "/reports" m(Menu::Reports, View) => pages::reports::index;
+        GET "/reports/revenue" m(Menu::Reports, View) => pages::reports::revenue;
+        GET "/reports/customers" m(Menu::Reports, View) => pages::reports::customers;
+        GET "/reports/plans" m(Menu::Reports, View) => pages::reports::plans;
+        GET "/api/v1/reports/revenue" m(Menu::Reports, View) => api::reports::revenue;
+        GET "/api/v1/reports/customers" m(Menu::Reports, View) => api::reports::customers;
+        GET "/api/v1/reports/plans" m(Menu::Reports, View) => api::reports::plans;
     }
 }
 

@@ -95,7 +95,7 @@ fn bad_input_is_refused_with_clear_messages_and_changes_nothing() {
         .send_json("POST", "/api/v1/plans", &plan(json!(-100), "5M"));
     assert_eq!(
         neg.json()["error"]["fields"]["price"],
-        "The amount cannot be negative."
+        "The amount must be more than zero."
     );
     let float = f
         .api

@@ -8,6 +8,7 @@ mod fields;
 pub mod money;
 pub mod openapi;
 pub mod plans;
+pub mod reports;
 pub mod roles;
 pub mod routers;
 

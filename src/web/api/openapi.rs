@@ -42,6 +42,30 @@ fn id_param(name: &str, kind: &str) -> Value {
     json!([{ "name": name, "in": "path", "required": true, "schema": { "type": kind } }])
 }
 
+/// A report: JSON `rows` (first 200) and `totals` (every row), or a CSV / Excel download.
+fn report_op(summary: &str, params: Value) -> Value {
+    let mut params = params;
+    if let Some(a) = params.as_array_mut() {
+        a.push(json!({ "name": "format", "in": "query", "schema": { "type": "string", "enum": ["json", "csv", "xlsx"] } }));
+    }
+    json!({
+        "summary": summary,
+        "parameters": params,
+        "responses": {
+            "200": { "description": "OK", "content": {
+                "application/json": { "schema": { "type": "object", "required": ["rows", "totals"], "properties": {
+                    "rows": { "type": "array", "items": { "type": "object" } },
+                    "truncated": { "type": "boolean" },
+                    "totals": { "type": "object" } } } },
+                "text/csv": { "schema": { "type": "string" } },
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": { "schema": { "type": "string", "format": "binary" } } } },
+            "400": { "$ref": "#/components/responses/Error" },
+            "401": { "$ref": "#/components/responses/Error" },
+            "403": { "$ref": "#/components/responses/Error" }
+        }
+    })
+}
+
 pub fn spec() -> Value {
     let admin = json!({ "$ref": "#/components/schemas/Admin" });
     let role = json!({ "$ref": "#/components/schemas/Role" });
@@ -223,7 +247,36 @@ pub fn spec() -> Value {
                     { "name": "before", "in": "query", "schema": { "type": "integer" } }
                 ],
                 "responses": { "200": { "description": "OK", "content": { "application/json": { "schema": list_of("#/components/schemas/AuditEntry") } } } }
-            } }
+            } },
+            "/reports/revenue": { "get": report_op(
+                "Revenue: payments received in the range (reversals as negative rows), totals overall, per method and per day or month, and bills raised",
+                json!([
+                    { "name": "from", "in": "query", "schema": { "type": "string", "format": "date" } },
+                    { "name": "to", "in": "query", "schema": { "type": "string", "format": "date" } },
+                    { "name": "method", "in": "query", "schema": { "type": "string" } },
+                    { "name": "customer_kind", "in": "query", "schema": { "type": "string", "enum": ["individual", "organization"] } },
+                    { "name": "plan_id", "in": "query", "schema": { "type": "integer" } },
+                    { "name": "router_id", "in": "query", "schema": { "type": "integer" } },
+                    { "name": "recorded_by", "in": "query", "schema": { "type": "string" } },
+                    { "name": "group", "in": "query", "schema": { "type": "string", "enum": ["day", "month"] } }
+                ])) },
+            "/reports/customers": { "get": report_op(
+                "Customers (archived left out): counts by kind, plan, status and router, and the list",
+                json!([
+                    { "name": "kind", "in": "query", "schema": { "type": "string", "enum": ["individual", "organization"] } },
+                    { "name": "plan_id", "in": "query", "schema": { "type": "integer" } },
+                    { "name": "status", "in": "query", "schema": { "type": "string", "enum": ["active", "expired", "suspended", "disabled"] } },
+                    { "name": "router_id", "in": "query", "schema": { "type": "integer" } },
+                    { "name": "expiring_within_days", "in": "query", "schema": { "type": "integer", "minimum": 0 } }
+                ])) },
+            "/reports/plans": { "get": report_op(
+                "Service packages with subscribers, served now and revenue in the range; extension history",
+                json!([
+                    { "name": "from", "in": "query", "schema": { "type": "string", "format": "date" } },
+                    { "name": "to", "in": "query", "schema": { "type": "string", "format": "date" } },
+                    { "name": "free", "in": "query", "schema": { "type": "string", "enum": ["1", "0"] } },
+                    { "name": "by", "in": "query", "schema": { "type": "string" } }
+                ])) }
         },
         "components": {
             "securitySchemes": { "bearer": { "type": "http", "scheme": "bearer" } },

@@ -14,7 +14,6 @@ use crate::web::http::{self, Req};
 use crate::web::layout::{self, csrf, page};
 use crate::web::router::{Out, WebError};
 use hyper::StatusCode;
-use jiff::civil::Date;
 use maud::{Markup, html};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -39,53 +38,8 @@ pub fn extensions_table(cx: &Ctx, list: &[Extension], names: &HashMap<u64, Strin
     }
 }
 
-/// The history filters, shared with the API and the plans report.
-#[derive(Debug, Clone, Default)]
-pub struct ExtensionFilter {
-    pub customer_id: Option<u64>,
-    pub free: Option<bool>,
-    pub by: String,
-    pub from: Option<Date>,
-    pub to: Option<Date>,
-}
-
-impl ExtensionFilter {
-    pub fn from_query(req: &Req) -> ExtensionFilter {
-        let q = |k| req.query(k).unwrap_or("").trim().to_string();
-        ExtensionFilter {
-            customer_id: q("customer_id").parse().ok(),
-            free: match q("free").as_str() {
-                "1" | "true" => Some(true),
-                "0" | "false" => Some(false),
-                _ => None,
-            },
-            by: q("by").to_lowercase(),
-            from: q("from").parse().ok(),
-            to: q("to").parse().ok(),
-        }
-    }
-
-    pub fn run(
-        &self,
-        r: &impl Reader,
-        tz: &jiff::tz::TimeZone,
-    ) -> Result<Vec<Extension>, StoreError> {
-        let mut out = Vec::new();
-        r.scan::<Extension>(true, |e| {
-            let day = e.at.to_zoned_datetime(tz.clone()).date();
-            if self.customer_id.is_none_or(|c| c == e.customer_id)
-                && self.free.is_none_or(|f| f == e.free)
-                && (self.by.is_empty() || e.by.to_lowercase() == self.by)
-                && self.from.is_none_or(|f| day >= f)
-                && self.to.is_none_or(|t| day <= t)
-            {
-                out.push(e);
-            }
-            out.len() < 5_000
-        })?;
-        Ok(out)
-    }
-}
+/// The history filters live with the package report, which uses them too.
+pub use crate::reports::plans::ExtensionFilter;
 
 async fn names(cx: &Ctx) -> Result<HashMap<u64, String>, WebError> {
     Ok(cx

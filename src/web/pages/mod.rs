@@ -14,6 +14,7 @@ pub mod messages;
 pub mod misc;
 pub mod payments;
 pub mod plans;
+pub mod reports;
 pub mod roles;
 pub mod routers;
 pub mod settings;

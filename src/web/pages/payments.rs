@@ -15,7 +15,6 @@ use crate::web::http::{self, Req};
 use crate::web::layout::{self, csrf, input, page, select};
 use crate::web::router::{Out, WebError};
 use hyper::StatusCode;
-use jiff::civil::Date;
 use maud::{Markup, html};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -32,75 +31,8 @@ pub fn method_label(cx: &Ctx, id: &str) -> String {
     cx.t(m).to_string()
 }
 
-/// The payments list's filters, shared with the API and (later) the revenue report.
-#[derive(Debug, Clone, Default)]
-pub struct PaymentFilter {
-    pub customer_id: Option<u64>,
-    pub from: Option<Date>,
-    pub to: Option<Date>,
-    pub method: String,
-    pub customer_kind: Option<CustomerKind>,
-    pub plan_id: Option<u64>,
-    pub router_id: Option<u64>,
-    pub recorded_by: String,
-}
-
-impl PaymentFilter {
-    pub fn from_query(req: &Req) -> PaymentFilter {
-        let q = |k| req.query(k).unwrap_or("").trim().to_string();
-        PaymentFilter {
-            customer_id: q("customer_id").parse().ok(),
-            from: q("from").parse().ok(),
-            to: q("to").parse().ok(),
-            method: q("method"),
-            customer_kind: CustomerKind::parse(&q("customer_kind")),
-            plan_id: q("plan_id").parse().ok(),
-            router_id: q("router_id").parse().ok(),
-            recorded_by: q("recorded_by").to_lowercase(),
-        }
-    }
-
-    pub fn keep(&self, p: &Payment, tz: &jiff::tz::TimeZone) -> bool {
-        let day = p.received_at.to_zoned_datetime(tz.clone()).date();
-        self.customer_id.is_none_or(|c| c == p.customer_id)
-            && self.from.is_none_or(|f| day >= f)
-            && self.to.is_none_or(|t| day <= t)
-            && (self.method.is_empty() || self.method == p.method)
-            && self.customer_kind.is_none_or(|k| k == p.customer_kind)
-            && self.plan_id.is_none_or(|id| id == p.plan_id)
-            && self.router_id.is_none_or(|id| id == p.router_id)
-            && (self.recorded_by.is_empty() || p.recorded_by.to_lowercase() == self.recorded_by)
-    }
-
-    /// Matching payments, newest first, at most `limit` (0: all).
-    pub fn run(
-        &self,
-        r: &impl Reader,
-        tz: &jiff::tz::TimeZone,
-        limit: usize,
-    ) -> Result<Vec<Payment>, StoreError> {
-        let mut out = Vec::new();
-        match self.customer_id {
-            Some(c) => {
-                out = ledger::payments_of(r, c)?
-                    .into_iter()
-                    .filter(|p| self.keep(p, tz))
-                    .collect();
-                out.reverse();
-            }
-            None => r.scan::<Payment>(true, |p| {
-                if self.keep(&p, tz) {
-                    out.push(p);
-                }
-                limit == 0 || out.len() < limit
-            })?,
-        }
-        if limit > 0 {
-            out.truncate(limit);
-        }
-        Ok(out)
-    }
-}
+/// The payments list's filters live with the revenue report, which uses them too.
+pub use crate::reports::revenue::PaymentFilter;
 
 async fn lookups(
     cx: &Ctx,
