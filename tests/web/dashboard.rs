@@ -126,3 +126,98 @@ fn dashboard_figures_match_the_data() {
     assert!(!page.body.contains("<script>"), "no inline script");
     assert!(page.body.contains("Tower B"));
 }
+
+/// Every number on the dashboard agrees with the reports computed over the same data.
+#[test]
+fn dashboard_agrees_with_the_reports() {
+    let mut f = fixture();
+    let now = Timestamp::now();
+    let mut ids = Vec::new();
+    for (i, hours) in [-48i64, -2, 5, 24 * 10, 24 * 40].iter().enumerate() {
+        let c = f.api.send_json(
+            "POST",
+            "/api/v1/customers",
+            &customer(
+                f.router,
+                f.plan,
+                &format!("agree{i}"),
+                &(now + SignedDuration::from_hours(*hours)).to_string(),
+            ),
+        );
+        ids.push(c.json()["id"].as_u64().unwrap());
+    }
+    let methods = ["cash", "bank_transfer", "cash", "card"];
+    let mut paid = Vec::new();
+    for (i, id) in ids.iter().take(4).enumerate() {
+        let p = f.api.send_json("POST", "/api/v1/payments", &json!({ "customer_id": id, "amount": 1_000_000 * (i64::try_from(i).unwrap() + 1), "method": methods[i] }));
+        paid.push(p.json()["id"].as_u64().unwrap());
+    }
+    f.api.send_json(
+        "POST",
+        &format!("/api/v1/payments/{}/reverse", paid[1]),
+        &json!({ "reason": "mistake" }),
+    );
+    f.web
+        .post_form(&format!("/customers/{}/suspend", ids[4]), &[]);
+
+    let dash = f.api.get("/api/v1/dashboard").json();
+    let first_month = dash["months"][0]["month"].as_str().unwrap().to_string();
+    let from = format!("{first_month}-01");
+    let tz = jiff::tz::TimeZone::get("Asia/Ulaanbaatar").unwrap();
+    let to = now.to_zoned_datetime(tz).date().to_string();
+    let revenue = f
+        .api
+        .get(&format!(
+            "/api/v1/reports/revenue?from={from}&to={to}&group=month"
+        ))
+        .json();
+    assert_eq!(
+        revenue["totals"]["by_method"], dash["revenue_by_method"],
+        "revenue per method"
+    );
+    for m in dash["months"].as_array().unwrap() {
+        let key = m["month"].as_str().unwrap();
+        let report = revenue["totals"]["by_period"][key].as_i64().unwrap_or(0);
+        assert_eq!(m["revenue"].as_i64().unwrap(), report, "revenue in {key}");
+    }
+    let customers = f.api.get("/api/v1/reports/customers").json();
+    assert_eq!(customers["totals"]["count"], dash["customers"]);
+    for (status, n) in dash["by_status"].as_object().unwrap() {
+        assert_eq!(
+            customers["totals"]["by_status"][status]
+                .as_u64()
+                .unwrap_or(0),
+            n.as_u64().unwrap(),
+            "status {status}"
+        );
+    }
+    for r in dash["per_router"].as_array().unwrap() {
+        let key = r["id"].to_string();
+        assert_eq!(
+            customers["totals"]["by_router"][&key].as_u64().unwrap_or(0),
+            r["customers"].as_u64().unwrap(),
+            "router {key}"
+        );
+    }
+    let plans = f
+        .api
+        .get(&format!("/api/v1/reports/plans?from={from}&to={to}"))
+        .json();
+    let active_in_report: u64 = plans["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["entitled"].as_u64().unwrap_or(0))
+        .sum();
+    let active_on_dash: u64 = dash["per_plan"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["active"].as_u64().unwrap())
+        .sum();
+    assert!(active_on_dash > 0);
+    assert_eq!(
+        active_in_report, active_on_dash,
+        "active customers per package"
+    );
+}
