@@ -154,3 +154,53 @@ fn record_a_payment_for_an_expired_customer_from_their_page() {
     d.wait_for_text("Revenue per month");
     d.screenshot("target/browser-dashboard.png");
 }
+
+/// The revenue report's Excel and CSV exports download in a real browser.
+#[test]
+fn reports_download_as_excel_and_csv() {
+    let crate::network::Fixture {
+        app,
+        mut api,
+        router,
+        plan,
+        ..
+    } = crate::network::fixture();
+    let id = api
+        .send_json(
+            "POST",
+            "/api/v1/customers",
+            &crate::network::customer(router, plan, "dl", "2099-01-01T00:00:00Z"),
+        )
+        .json()["id"]
+        .as_u64()
+        .unwrap();
+    api.send_json(
+        "POST",
+        "/api/v1/payments",
+        &serde_json::json!({ "customer_id": id, "amount": 3_500_000, "method": "cash" }),
+    );
+    let downloads = tempfile::tempdir().unwrap();
+    let d = Driver::start_with_downloads(Some(downloads.path()));
+    d.goto(&app.url("/login?lang=en"));
+    d.fill("input[name=username]", crate::helpers::ADMIN);
+    d.fill("input[name=password]", crate::helpers::ADMIN_PW);
+    d.click("button[type=submit]");
+    d.wait_for_text("Welcome");
+    d.goto(&app.url("/reports/revenue"));
+    d.click("a[href*='format=xlsx']");
+    d.click("a[href*='format=csv']");
+    let found = |ext: &str| {
+        std::fs::read_dir(downloads.path())
+            .unwrap()
+            .flatten()
+            .map(|e| e.path())
+            .find(|p| p.extension().is_some_and(|x| x == ext))
+    };
+    crate::enforcement::eventually(20, "both downloads", || {
+        found("xlsx").is_some() && found("csv").is_some()
+    });
+    let xlsx = std::fs::read(found("xlsx").unwrap()).unwrap();
+    assert!(xlsx.starts_with(b"PK"), "an .xlsx is a zip");
+    let csv = std::fs::read_to_string(found("csv").unwrap()).unwrap();
+    assert!(csv.contains("35000"), "{csv}");
+}

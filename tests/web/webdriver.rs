@@ -24,6 +24,11 @@ fn free_port() -> u16 {
 
 impl Driver {
     pub fn start() -> Driver {
+        Self::start_with_downloads(None)
+    }
+
+    /// A browser that saves downloads into `dir` without asking.
+    pub fn start_with_downloads(dir: Option<&std::path::Path>) -> Driver {
         let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
             .into_iter()
             .find(|p| std::path::Path::new(p).exists())
@@ -55,7 +60,11 @@ impl Driver {
                 "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                          "--disable-background-networking", "--disable-component-update", "--disable-sync",
                          "--disable-dev-shm-usage", "--window-size=1200,900",
-                         format!("--user-data-dir={}", profile.path().display())]
+                         format!("--user-data-dir={}", profile.path().display())],
+                "prefs": {
+                    "download.default_directory": dir.map(|d| d.display().to_string()).unwrap_or_default(),
+                    "download.prompt_for_download": false
+                }
             }
         } } });
         let mut d = Driver {
