@@ -71,11 +71,7 @@ fn router_plan_customer_then_enabled_on_the_router_page() {
     let s = crate::enforcement::start_sim("7.16");
     let (app, _b) = TestApp::with_admin();
     let d = Driver::start();
-    d.goto(&app.url("/login?lang=en"));
-    d.fill("input[name=username]", crate::helpers::ADMIN);
-    d.fill("input[name=password]", crate::helpers::ADMIN_PW);
-    d.click("button[type=submit]");
-    d.wait_for_text("Welcome");
+    d.login_as_boss(&app.url("/login?lang=en"));
 
     d.goto(&app.url("/routers/new"));
     d.fill("input[name=name]", "Tower Sim");
@@ -130,11 +126,7 @@ fn record_a_payment_for_an_expired_customer_from_their_page() {
     );
     let id = c.json()["id"].as_u64().unwrap();
     let d = Driver::start();
-    d.goto(&app.url("/login?lang=en"));
-    d.fill("input[name=username]", crate::helpers::ADMIN);
-    d.fill("input[name=password]", crate::helpers::ADMIN_PW);
-    d.click("button[type=submit]");
-    d.wait_for_text("Welcome");
+    d.login_as_boss(&app.url("/login?lang=en"));
     d.goto(&app.url(&format!("/customers/{id}")));
     assert!(d.text("table.kv").contains("Expired"));
     assert_eq!(
@@ -181,11 +173,7 @@ fn reports_download_as_excel_and_csv() {
     );
     let downloads = tempfile::tempdir().unwrap();
     let d = Driver::start_with_downloads(Some(downloads.path()));
-    d.goto(&app.url("/login?lang=en"));
-    d.fill("input[name=username]", crate::helpers::ADMIN);
-    d.fill("input[name=password]", crate::helpers::ADMIN_PW);
-    d.click("button[type=submit]");
-    d.wait_for_text("Welcome");
+    d.login_as_boss(&app.url("/login?lang=en"));
     d.goto(&app.url("/reports/revenue"));
     d.click("a[href*='format=xlsx']");
     d.click("a[href*='format=csv']");

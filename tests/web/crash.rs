@@ -6,28 +6,32 @@ use serde_json::json;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-#[test]
-fn sigkill_mid_writes_loses_no_acknowledged_write() {
+/// A data directory with a super admin made by the CLI, and that admin's API token.
+fn data_dir_with_admin() -> (tempfile::TempDir, String) {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path().to_str().unwrap();
-    assert!(
-        steppe(
-            &[
-                "admin",
-                "create",
-                "--username",
-                "root",
-                "--role",
-                "super_admin",
-                "--data",
-                d
-            ],
-            "long enough pw\n"
-        )
-        .0
+    let created = steppe(
+        &[
+            "admin",
+            "create",
+            "--username",
+            "root",
+            "--role",
+            "super_admin",
+            "--data",
+            d,
+        ],
+        "long enough pw\n",
     );
+    assert!(created.0, "{}", created.2);
     let (_, out, _) = steppe(&["admin", "token", "--username", "root", "--data", d], "");
     let token = out.lines().last().unwrap().trim().to_string();
+    (dir, token)
+}
+
+#[test]
+fn sigkill_mid_writes_loses_no_acknowledged_write() {
+    let (dir, token) = data_dir_with_admin();
 
     let mut acked_total = 0;
     for round in 0..3 {
@@ -101,26 +105,7 @@ fn sigkill_mid_writes_loses_no_acknowledged_write() {
 /// even when the server is killed in the middle of a stream of payments.
 #[test]
 fn sigkill_mid_payments_leaves_no_half_applied_payment() {
-    let dir = tempfile::tempdir().unwrap();
-    let d = dir.path().to_str().unwrap();
-    assert!(
-        steppe(
-            &[
-                "admin",
-                "create",
-                "--username",
-                "root",
-                "--role",
-                "super_admin",
-                "--data",
-                d
-            ],
-            "long enough pw\n"
-        )
-        .0
-    );
-    let (_, out, _) = steppe(&["admin", "token", "--username", "root", "--data", d], "");
-    let token = out.lines().last().unwrap().trim().to_string();
+    let (dir, token) = data_dir_with_admin();
     let server = Server::start(dir.path(), &[]);
     let base = format!("http://{}", server.addr);
     let mut api = Browser::new(base.clone(), false);

@@ -123,6 +123,15 @@ impl Driver {
             .to_string()
     }
 
+    /// Logs in as the test super admin through the login page at `login_url`.
+    pub fn login_as_boss(&self, login_url: &str) {
+        self.goto(login_url);
+        self.fill("input[name=username]", crate::helpers::ADMIN);
+        self.fill("input[name=password]", crate::helpers::ADMIN_PW);
+        self.click("button[type=submit]");
+        self.wait_for_text("Welcome");
+    }
+
     pub fn goto(&self, url: &str) {
         self.call("POST", "/url", Some(json!({ "url": url })));
     }
