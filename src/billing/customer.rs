@@ -86,7 +86,7 @@ impl Status {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct Customer {
     pub id: u64,
     pub kind: CustomerKind,
@@ -353,6 +353,70 @@ fn check(
     })
 }
 
+/// A draft that passed every check, ready to be laid over a customer record.
+struct Valid {
+    d: CustomerDraft,
+    kind: CustomerKind,
+    status: Status,
+    router_id: u64,
+    plan: Plan,
+    expires_at: Timestamp,
+}
+
+/// Checks a draft, including that its login is free on its router (`own` may already hold it).
+fn validate(
+    w: &Write,
+    mut d: CustomerDraft,
+    tz: &jiff::tz::TimeZone,
+    own: Option<u64>,
+) -> Result<Valid> {
+    let mut p = Problems::default();
+    let c = check(w, &mut d, tz, &mut p)?;
+    if let Some(r) = &c.router
+        && p.get("login").is_none()
+        && w.index_get(Index::CustomerLogin, &login_key(r.id, &d.login))?
+            .is_some_and(|holder| Some(holder) != own)
+    {
+        p.add("login", Msg::LoginTaken);
+    }
+    p.check()?;
+    let (Some(router), Some(plan), Some(expires_at)) = (c.router, c.plan, c.expires_at) else {
+        return Err(Error::Internal("customer check without problems".into()));
+    };
+    Ok(Valid {
+        d,
+        kind: c.kind,
+        status: c.status,
+        router_id: router.id,
+        plan,
+        expires_at,
+    })
+}
+
+impl Valid {
+    /// The edited fields over `base`; everything else (ids, history, credit) is kept.
+    fn onto(self, base: Customer) -> Customer {
+        let d = self.d;
+        Customer {
+            kind: self.kind,
+            name: d.name,
+            reg_no: d.reg_no,
+            contact_person: d.contact_person,
+            phone: d.phone,
+            email: d.email,
+            address: d.address,
+            note: d.note,
+            login: d.login,
+            password: d.password,
+            router_id: self.router_id,
+            plan_id: self.plan.id,
+            status: self.status,
+            expires_at: self.expires_at,
+            ..base
+        }
+    }
+}
+
 /// Routers whose desired state a change touched (old and new router on a move).
 pub type Touched = Vec<u64>;
 
@@ -362,46 +426,19 @@ pub fn create(
     now: Timestamp,
     actor: &Actor,
     tz: &jiff::tz::TimeZone,
-    mut d: CustomerDraft,
+    d: CustomerDraft,
     adopt: bool,
 ) -> Result<Customer> {
-    let mut p = Problems::default();
-    let c = check(w, &mut d, tz, &mut p)?;
-    if let Some(r) = &c.router
-        && p.get("login").is_none()
-        && w.index_get(Index::CustomerLogin, &login_key(r.id, &d.login))?
-            .is_some()
-    {
-        p.add("login", Msg::LoginTaken);
-    }
-    p.check()?;
-    let (Some(router), Some(plan), Some(expires_at)) = (c.router, c.plan, c.expires_at) else {
-        return Err(Error::Internal("customer check without problems".into()));
-    };
+    let v = validate(w, d, tz, None)?;
+    let plan = v.plan.clone();
     let id = w.next_id(Kind::Customers)?;
-    let customer = Customer {
+    let customer = v.onto(Customer {
         id,
-        kind: c.kind,
-        name: d.name,
-        reg_no: d.reg_no,
-        contact_person: d.contact_person,
-        phone: d.phone,
-        email: d.email,
-        address: d.address,
-        note: d.note,
-        login: d.login,
-        password: d.password,
-        router_id: router.id,
-        plan_id: plan.id,
-        status: c.status,
-        expires_at,
         created_at: now,
         created_by: actor.username.clone(),
-        archived: false,
         adopt,
-        credit: 0,
-        next_plan_id: None,
-    };
+        ..Default::default()
+    });
     w.put(id, &customer)?;
     reindex(w, None, Some(&customer))?;
     audit::record(
@@ -426,23 +463,13 @@ pub fn update(
     actor: &Actor,
     tz: &jiff::tz::TimeZone,
     id: u64,
-    mut d: CustomerDraft,
+    d: CustomerDraft,
 ) -> Result<(Customer, Touched)> {
     let before = w.get::<Customer>(id)?.ok_or(Error::NotFound)?;
-    let mut p = Problems::default();
-    let c = check(w, &mut d, tz, &mut p)?;
-    if let Some(r) = &c.router
-        && p.get("login").is_none()
-        && w.index_get(Index::CustomerLogin, &login_key(r.id, &d.login))?
-            .is_some_and(|o| o != id)
-    {
-        p.add("login", Msg::LoginTaken);
-    }
-    p.check()?;
-    let (Some(router), Some(plan), Some(expires_at)) = (c.router, c.plan, c.expires_at) else {
-        return Err(Error::Internal("customer check without problems".into()));
-    };
-    if before.plan_id != plan.id {
+    let v = validate(w, d, tz, Some(id))?;
+    let plan = v.plan.clone();
+    let plan_changed = before.plan_id != plan.id;
+    if plan_changed {
         // Same rules as "change package now": the open bill follows the new package.
         if super::ledger::void_untouched(w, now, actor, id, Some(plan.id), "plan changed")? > 0 {
             let moved = Customer {
@@ -452,28 +479,10 @@ pub fn update(
             super::ledger::raise_bill(w, now, actor, &moved, &plan, "plan change")?;
         }
     }
-    let after = Customer {
-        kind: c.kind,
-        name: d.name,
-        reg_no: d.reg_no,
-        contact_person: d.contact_person,
-        phone: d.phone,
-        email: d.email,
-        address: d.address,
-        note: d.note,
-        login: d.login,
-        password: d.password,
-        router_id: router.id,
-        plan_id: plan.id,
-        status: c.status,
-        expires_at,
-        next_plan_id: if before.plan_id != plan.id {
-            None
-        } else {
-            before.next_plan_id
-        },
-        ..before.clone()
-    };
+    let mut after = v.onto(before.clone());
+    if plan_changed {
+        after.next_plan_id = None;
+    }
     save(w, now, actor, &before, &after, "update")
 }
 
