@@ -343,7 +343,7 @@ pub fn update(
         p.add("name", Msg::NameTaken);
     }
     if plan.as_ref().is_some_and(|pl| pl.kind != before.kind)
-        && crate::billing::customer::count_on_plan(w, id)? > 0
+        && (crate::billing::customer::count_on_plan(w, id)? > 0 || referenced(w, id)?)
     {
         p.add("kind", Msg::KindInUse);
     }

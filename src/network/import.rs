@@ -69,6 +69,22 @@ fn split_rate(limit: &str) -> (String, String) {
     (ok(rx), ok(tx))
 }
 
+/// The burst parts of a RouterOS rate limit (`rx/tx rxb/txb rxt/txt rxtime/txtime`):
+/// (upload, download, upload threshold, download threshold, seconds), when all are valid.
+fn burst_parts(limit: &str) -> Option<(String, String, String, String, String)> {
+    let parts: Vec<&str> = limit.split_whitespace().collect();
+    let pair = |s: &str| {
+        s.split_once('/')
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .unwrap_or((s.to_string(), s.to_string()))
+    };
+    let (bu, bd) = pair(parts.get(1)?);
+    let (tu, td) = pair(parts.get(2)?);
+    let time = pair(parts.get(3)?).0.trim_end_matches('s').to_string();
+    let rates_ok = [&bu, &bd, &tu, &td].iter().all(|r| parse_rate(r).is_some());
+    (rates_ok && time.parse::<u32>().is_ok_and(|t| t > 0)).then_some((bu, bd, tu, td, time))
+}
+
 /// Finds a date (and optional time) in a free-text comment: `2026-12-31`, `2026/12/31 18:00`,
 /// `2026.12.31`, `exp:2026-12-31T18:00`.
 pub fn expiry_in_comment(comment: &str, tz: &jiff::tz::TimeZone) -> Option<Timestamp> {
@@ -294,8 +310,21 @@ pub fn commit(
                 {
                     name = format!("{name} ({})", router.name);
                 }
+                // The router's burst settings come along, so adopting the profile changes nothing.
+                let (
+                    burst_upload,
+                    burst_download,
+                    burst_threshold_upload,
+                    burst_threshold_download,
+                    burst_time,
+                ) = burst_parts(&p.rate_limit).unwrap_or_default();
                 let d = PlanDraft {
                     name,
+                    burst_upload,
+                    burst_download,
+                    burst_threshold_upload,
+                    burst_threshold_download,
+                    burst_time,
                     kind: p.kind.id().into(),
                     price: defaults.price.to_string(),
                     duration_days: defaults.duration_days.to_string(),
@@ -362,6 +391,22 @@ mod tests {
         assert_eq!(t.to_string(), "2026-03-01T10:30:00Z");
         assert_eq!(expiry_in_comment("Бат 99112233", &ub), None);
         assert_eq!(expiry_in_comment("", &ub), None);
+    }
+
+    #[test]
+    fn bursts_come_along() {
+        assert_eq!(
+            burst_parts("2M/5M 4M/10M 1M/2M 16/16"),
+            Some((
+                "4M".into(),
+                "10M".into(),
+                "1M".into(),
+                "2M".into(),
+                "16".into()
+            ))
+        );
+        assert_eq!(burst_parts("2M/5M"), None);
+        assert_eq!(burst_parts("2M/5M x/y 1M/2M 16/16"), None);
     }
 
     #[test]

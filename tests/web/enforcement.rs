@@ -193,7 +193,7 @@ fn import_from_a_router_in_service_round_trips() {
         let c = Client::connect(&cfg).await.unwrap();
         let profile = HotspotProfile {
             name: Some("10M".into()),
-            rate_limit: Some("2M/10M".into()),
+            rate_limit: Some("2M/10M 4M/20M 1M/5M 16/16".into()),
             shared_users: Some(2),
             ..Default::default()
         };
@@ -294,7 +294,7 @@ fn import_from_a_router_in_service_round_trips() {
             .find("/ip/hotspot/user/profile", "10M")
             .unwrap()
             .get("rate-limit"),
-        Some("2M/10M")
+        Some("2M/10M 4M/20M 1M/5M 16/16")
     );
 }
 
