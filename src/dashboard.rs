@@ -173,7 +173,7 @@ pub fn compute(
         Shown::ALL.iter().map(|s| (s.id().to_string(), 0)).collect();
     let (mut total, mut expiring_today, mut expiring_soon, mut expired_today) =
         (0, Vec::new(), Vec::new(), Vec::new());
-    r.scan::<Customer>(false, |c| {
+    crate::billing::summary::scan(r, |c| {
         if c.archived {
             return true;
         }

@@ -7,6 +7,7 @@ pub mod ledger;
 pub mod plan;
 pub mod query;
 pub mod settle;
+pub mod summary;
 
 pub use customer::{Customer, CustomerKind, Status};
 pub use plan::{Plan, ServiceKind};

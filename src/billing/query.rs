@@ -101,7 +101,7 @@ impl CustomerQuery {
                     }
                 }
             }
-            None => r.scan::<Customer>(false, |c| {
+            None => super::summary::scan(r, |c| {
                 if self.keep(&c, now, &needle) {
                     items.push(c);
                 }
@@ -125,6 +125,13 @@ impl CustomerQuery {
                 .take(self.per)
                 .collect();
         }
-        Ok(CustomerPage { items, total })
+        // The scan read summaries; the page gets whole records.
+        let mut full = Vec::with_capacity(items.len());
+        for c in items {
+            if let Some(c) = r.get::<Customer>(c.id)? {
+                full.push(c);
+            }
+        }
+        Ok(CustomerPage { items: full, total })
     }
 }

@@ -118,7 +118,7 @@ fn visit<E: From<StoreError>>(
     mut each: impl FnMut(Customer) -> Result<(), E>,
 ) -> Result<(), E> {
     let mut failed = None;
-    r.scan::<Customer>(false, |c| {
+    crate::billing::summary::scan(r, |c| {
         if f.keep(&c, now)
             && let Err(e) = each(c)
         {

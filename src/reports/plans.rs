@@ -4,7 +4,6 @@
 use super::revenue::PaymentFilter;
 use super::{Cell, Params, ReportError, Sink, day_of, in_range, local};
 use crate::billing::Plan;
-use crate::billing::customer::Customer;
 use crate::billing::ledger::Extension;
 use crate::i18n::{Lang, Msg};
 use crate::store::{Reader, StoreError};
@@ -143,7 +142,7 @@ fn plan_rows(
         })
         .collect();
     let at: HashMap<u64, usize> = rows.iter().enumerate().map(|(i, p)| (p.id, i)).collect();
-    r.scan::<Customer>(false, |c| {
+    crate::billing::summary::scan(r, |c| {
         if !c.archived
             && let Some(&i) = at.get(&c.plan_id)
         {

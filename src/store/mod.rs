@@ -381,6 +381,12 @@ pub trait Reader {
     /// Records with ids in `from..`, ascending, at most `limit`.
     fn range<R: Record>(&self, from: u64, limit: usize) -> Result<Vec<R>, StoreError>;
 
+    /// Visits every customer summary (id, bytes) in id order until `f` returns false.
+    fn customer_summaries(&self, f: impl FnMut(u64, &[u8]) -> bool) -> Result<(), StoreError>;
+
+    /// How many customer summaries there are.
+    fn customer_summary_count(&self) -> Result<u64, StoreError>;
+
     /// Revenue buckets for hours in `from..to`: (hour, method, amount, count).
     fn revenue_hours(&self, from: u32, to: u32)
     -> Result<Vec<(u32, String, i64, u64)>, StoreError>;
@@ -574,6 +580,31 @@ macro_rules! impl_reader {
                 Ok(out)
             }
 
+            fn customer_summaries(
+                &self,
+                mut f: impl FnMut(u64, &[u8]) -> bool,
+            ) -> Result<(), StoreError> {
+                let t = self
+                    .tx
+                    .open_table(tables::CUSTOMER_SUMMARIES)
+                    .map_err(StoreError::db("opening summaries"))?;
+                for row in t.iter().map_err(StoreError::db("scanning summaries"))? {
+                    let (k, v) = row.map_err(StoreError::db("reading summary"))?;
+                    if !f(k.value(), v.value()) {
+                        break;
+                    }
+                }
+                Ok(())
+            }
+
+            fn customer_summary_count(&self) -> Result<u64, StoreError> {
+                let t = self
+                    .tx
+                    .open_table(tables::CUSTOMER_SUMMARIES)
+                    .map_err(StoreError::db("opening summaries"))?;
+                t.len().map_err(StoreError::db("counting summaries"))
+            }
+
             fn set_scan(
                 &self,
                 set: Set,
@@ -715,6 +746,25 @@ impl Write {
             .map_err(StoreError::db("opening index"))?;
         t.remove(key)
             .map_err(StoreError::db("removing index entry"))?;
+        Ok(())
+    }
+
+    pub fn customer_summary_put(&mut self, id: u64, bytes: &[u8]) -> Result<(), StoreError> {
+        let mut t = self
+            .tx
+            .open_table(tables::CUSTOMER_SUMMARIES)
+            .map_err(StoreError::db("opening summaries"))?;
+        t.insert(id, bytes)
+            .map_err(StoreError::db("writing summary"))?;
+        Ok(())
+    }
+
+    pub fn customer_summary_remove(&mut self, id: u64) -> Result<(), StoreError> {
+        let mut t = self
+            .tx
+            .open_table(tables::CUSTOMER_SUMMARIES)
+            .map_err(StoreError::db("opening summaries"))?;
+        t.remove(id).map_err(StoreError::db("removing summary"))?;
         Ok(())
     }
 

@@ -25,6 +25,10 @@ pub const ROUTERS: TableDefinition<u64, &[u8]> = TableDefinition::new("routers-v
 pub const PLANS: TableDefinition<u64, &[u8]> = TableDefinition::new("plans-v1");
 pub const CUSTOMERS: TableDefinition<u64, &[u8]> = TableDefinition::new("customers-v1");
 pub const ROUTER_LOG: TableDefinition<u64, &[u8]> = TableDefinition::new("router-log-v1");
+/// A compact binary summary of each customer (see `billing::customer::Summary`), so lists,
+/// reports and the dashboard scan customers without decoding whole records.
+pub const CUSTOMER_SUMMARIES: TableDefinition<u64, &[u8]> =
+    TableDefinition::new("customer-summaries-v1");
 pub const BANK_ACCOUNTS: TableDefinition<u64, &[u8]> = TableDefinition::new("bank-accounts-v1");
 pub const BILLS: TableDefinition<u64, &[u8]> = TableDefinition::new("bills-v1");
 pub const PAYMENTS: TableDefinition<u64, &[u8]> = TableDefinition::new("payments-v1");
@@ -111,6 +115,7 @@ pub fn create_all(tx: &redb::WriteTransaction) -> Result<(), redb::TableError> {
     tx.open_table(PAYMENTS_BY_CUSTOMER)?;
     tx.open_table(EXTENSIONS_BY_CUSTOMER)?;
     tx.open_table(REVENUE_BY_HOUR)?;
+    tx.open_table(CUSTOMER_SUMMARIES)?;
     tx.open_table(PENDING_BILLS_BY_DUE)?;
     tx.open_table(MESSAGES)?;
     tx.open_table(MESSAGES_QUEUED)?;

@@ -70,6 +70,7 @@ impl Application {
         store
             .write(|w| {
                 roles::ensure_builtin(w)?;
+                crate::billing::summary::ensure(w)?;
                 sessions::purge_expired(w, now)?;
                 Ok::<_, crate::store::StoreError>(())
             })
