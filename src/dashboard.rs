@@ -221,13 +221,8 @@ pub fn compute(
             i64::try_from(m.new).unwrap_or(i64::MAX) - i64::try_from(m.lost).unwrap_or(i64::MAX);
     }
 
-    let pending = ledger::pending_bills(r, 100_000)?;
-    let pending_total = pending.iter().map(|b| b.amount - b.paid).sum();
-    let overdue_total = pending
-        .iter()
-        .filter(|b| b.overdue(now))
-        .map(|b| b.amount - b.paid)
-        .sum();
+    let pending = ledger::pending_bills(r, LIST_LIMIT)?;
+    let (pending_total, overdue_total) = ledger::pending_totals(r, now)?;
     let mut offline_routers = Vec::new();
     for x in &routers {
         let st = router::state(r, x.id)?;

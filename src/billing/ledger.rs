@@ -812,9 +812,9 @@ fn store_bill(w: &mut Write, b: &Bill) -> Result<(), StoreError> {
     w.put(b.id, b)?;
     let due = u64::try_from(b.due.as_second()).unwrap_or(0);
     if b.status == BillStatus::Pending {
-        w.set_add(Set::PendingBillsByDue, due, b.id)
+        w.pending_bill_put(due, b.id, b.amount - b.paid)
     } else {
-        w.set_remove(Set::PendingBillsByDue, due, b.id)
+        w.pending_bill_remove(due, b.id)
     }
 }
 
@@ -840,13 +840,32 @@ pub fn void_untouched(
 
 /// Pending bills, earliest due first, at most `limit`.
 pub fn pending_bills(r: &impl Reader, limit: usize) -> Result<Vec<Bill>, StoreError> {
-    let mut out = Vec::new();
-    for (_, id) in r.set_all(Set::PendingBillsByDue, limit)? {
+    let mut ids = Vec::new();
+    r.pending_bills(|_, id, _| {
+        ids.push(id);
+        ids.len() < limit
+    })?;
+    let mut out = Vec::with_capacity(ids.len());
+    for id in ids {
         if let Some(b) = r.get::<Bill>(id)? {
             out.push(b);
         }
     }
     Ok(out)
+}
+
+/// (total owed, owed on bills due before `now`) over every pending bill, without reading them.
+pub fn pending_totals(r: &impl Reader, now: Timestamp) -> Result<(i64, i64), StoreError> {
+    let cutoff = u64::try_from(now.as_second()).unwrap_or(0);
+    let (mut total, mut overdue) = (0, 0);
+    r.pending_bills(|due, _, owed| {
+        total += owed;
+        if due < cutoff {
+            overdue += owed;
+        }
+        true
+    })?;
+    Ok((total, overdue))
 }
 
 /// The revenue bucket of a moment: whole UTC hours since the epoch.

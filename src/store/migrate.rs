@@ -84,6 +84,8 @@ fn index_revenue_and_pending_bills(tx: &WriteTransaction) -> Result<(), StoreErr
     struct BillRow {
         due: jiff::Timestamp,
         status: String,
+        amount: i64,
+        paid: i64,
     }
     let payments = tx
         .open_table(tables::PAYMENTS)
@@ -111,7 +113,7 @@ fn index_revenue_and_pending_bills(tx: &WriteTransaction) -> Result<(), StoreErr
         .open_table(tables::BILLS)
         .map_err(StoreError::db("opening bills"))?;
     let mut pending = tx
-        .open_table(tables::PENDING_BILLS_BY_DUE)
+        .open_table(tables::PENDING_BILLS)
         .map_err(StoreError::db("opening pending bills"))?;
     for row in bills.iter().map_err(StoreError::db("scanning bills"))? {
         let (id, v) = row.map_err(StoreError::db("reading bill"))?;
@@ -119,7 +121,7 @@ fn index_revenue_and_pending_bills(tx: &WriteTransaction) -> Result<(), StoreErr
         if b.status == "pending" {
             let due = u64::try_from(b.due.as_second()).unwrap_or(0);
             pending
-                .insert((due, id.value()), ())
+                .insert((due, id.value()), b.amount - b.paid)
                 .map_err(StoreError::db("writing pending bills"))?;
         }
     }

@@ -172,7 +172,6 @@ pub enum Set {
     BillsByCustomer,
     PaymentsByCustomer,
     ExtensionsByCustomer,
-    PendingBillsByDue,
     MessagesQueued,
     MessagesByCustomer,
     /// (UTC day number of `received_at`, payment id); see `payment_day`.
@@ -193,7 +192,6 @@ impl Set {
             Set::BillsByCustomer => tables::BILLS_BY_CUSTOMER,
             Set::PaymentsByCustomer => tables::PAYMENTS_BY_CUSTOMER,
             Set::ExtensionsByCustomer => tables::EXTENSIONS_BY_CUSTOMER,
-            Set::PendingBillsByDue => tables::PENDING_BILLS_BY_DUE,
             Set::MessagesQueued => tables::MESSAGES_QUEUED,
             Set::MessagesByCustomer => tables::MESSAGES_BY_CUSTOMER,
             Set::PaymentsByDay => tables::PAYMENTS_BY_DAY,
@@ -380,6 +378,10 @@ pub trait Reader {
 
     /// Records with ids in `from..`, ascending, at most `limit`.
     fn range<R: Record>(&self, from: u64, limit: usize) -> Result<Vec<R>, StoreError>;
+
+    /// Visits pending bills (due second, bill id, amount owed), earliest due first, until `f`
+    /// returns false.
+    fn pending_bills(&self, f: impl FnMut(u64, u64, i64) -> bool) -> Result<(), StoreError>;
 
     /// Visits every customer summary (id, bytes) in id order until `f` returns false.
     fn customer_summaries(&self, f: impl FnMut(u64, &[u8]) -> bool) -> Result<(), StoreError>;
@@ -580,6 +582,24 @@ macro_rules! impl_reader {
                 Ok(out)
             }
 
+            fn pending_bills(
+                &self,
+                mut f: impl FnMut(u64, u64, i64) -> bool,
+            ) -> Result<(), StoreError> {
+                let t = self
+                    .tx
+                    .open_table(tables::PENDING_BILLS)
+                    .map_err(StoreError::db("opening pending bills"))?;
+                for row in t.iter().map_err(StoreError::db("scanning pending bills"))? {
+                    let (k, v) = row.map_err(StoreError::db("reading pending bill"))?;
+                    let (due, id) = k.value();
+                    if !f(due, id, v.value()) {
+                        break;
+                    }
+                }
+                Ok(())
+            }
+
             fn customer_summaries(
                 &self,
                 mut f: impl FnMut(u64, &[u8]) -> bool,
@@ -746,6 +766,27 @@ impl Write {
             .map_err(StoreError::db("opening index"))?;
         t.remove(key)
             .map_err(StoreError::db("removing index entry"))?;
+        Ok(())
+    }
+
+    /// Records (or updates) a pending bill's amount owed.
+    pub fn pending_bill_put(&mut self, due: u64, id: u64, owed: i64) -> Result<(), StoreError> {
+        let mut t = self
+            .tx
+            .open_table(tables::PENDING_BILLS)
+            .map_err(StoreError::db("opening pending bills"))?;
+        t.insert((due, id), owed)
+            .map_err(StoreError::db("writing pending bill"))?;
+        Ok(())
+    }
+
+    pub fn pending_bill_remove(&mut self, due: u64, id: u64) -> Result<(), StoreError> {
+        let mut t = self
+            .tx
+            .open_table(tables::PENDING_BILLS)
+            .map_err(StoreError::db("opening pending bills"))?;
+        t.remove((due, id))
+            .map_err(StoreError::db("removing pending bill"))?;
         Ok(())
     }
 

@@ -57,9 +57,10 @@ pub const CUSTOMERS_BY_ROUTER: TableDefinition<(u64, u64), ()> =
     TableDefinition::new("customers-by-router-v1");
 pub const CUSTOMERS_BY_PLAN: TableDefinition<(u64, u64), ()> =
     TableDefinition::new("customers-by-plan-v1");
-/// Pending bills by due second: the "pending and unpaid" list without reading paid bills.
-pub const PENDING_BILLS_BY_DUE: TableDefinition<(u64, u64), ()> =
-    TableDefinition::new("pending-bills-by-due-v1");
+/// Pending bills by (due second, bill id) → amount still owed: the "pending and unpaid" list and
+/// its totals without reading any bill.
+pub const PENDING_BILLS: TableDefinition<(u64, u64), i64> =
+    TableDefinition::new("pending-bills-v1");
 pub const BILLS_BY_CUSTOMER: TableDefinition<(u64, u64), ()> =
     TableDefinition::new("bills-by-customer-v1");
 pub const PAYMENTS_BY_CUSTOMER: TableDefinition<(u64, u64), ()> =
@@ -116,7 +117,7 @@ pub fn create_all(tx: &redb::WriteTransaction) -> Result<(), redb::TableError> {
     tx.open_table(EXTENSIONS_BY_CUSTOMER)?;
     tx.open_table(REVENUE_BY_HOUR)?;
     tx.open_table(CUSTOMER_SUMMARIES)?;
-    tx.open_table(PENDING_BILLS_BY_DUE)?;
+    tx.open_table(PENDING_BILLS)?;
     tx.open_table(MESSAGES)?;
     tx.open_table(MESSAGES_QUEUED)?;
     tx.open_table(MESSAGES_BY_CUSTOMER)?;
