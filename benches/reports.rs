@@ -155,6 +155,11 @@ fn main() {
                         before: None,
                     };
                     w.put(id, &p)?;
+                    w.summary_put(
+                        steppe::store::Summary::Payments,
+                        id,
+                        &steppe::billing::summary::encode_payment(&p),
+                    )?;
                     w.revenue_add(
                         steppe::billing::ledger::hour_of(received_at),
                         &p.method,

@@ -8,7 +8,7 @@ use crate::audit::{self, Actor};
 use crate::error::{Error, Result};
 use crate::i18n::Msg;
 use crate::network::Router;
-use crate::store::{Index, Kind, Reader, Record, Set, StoreError, Write};
+use crate::store::{Index, Kind, Reader, Record, Set, StoreError, Summary, Write};
 use crate::validate::Problems;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -181,7 +181,7 @@ fn reindex(
     after: Option<&Customer>,
 ) -> Result<(), StoreError> {
     if let Some(b) = before {
-        w.customer_summary_remove(b.id)?;
+        w.summary_remove(Summary::Customers, b.id)?;
         w.index_remove(Index::CustomerLogin, &login_key(b.router_id, &b.login))?;
         w.set_remove(Set::CustomersByRouter, b.router_id, b.id)?;
         w.set_remove(Set::CustomersByPlan, b.plan_id, b.id)?;
@@ -196,7 +196,7 @@ fn reindex(
         w.set_add(Set::CustomersByRouter, a.router_id, a.id)?;
         w.set_add(Set::CustomersByPlan, a.plan_id, a.id)?;
         w.set_add(Set::CustomersByExpiry, secs(a.expires_at), a.id)?;
-        w.customer_summary_put(a.id, &super::summary::encode(a))?;
+        w.summary_put(Summary::Customers, a.id, &super::summary::encode(a))?;
     }
     Ok(())
 }

@@ -10,6 +10,7 @@ use super::settle::{self, Account, Allocation, OpenBill};
 use crate::audit::{self, Actor};
 use crate::error::{Error, Result};
 use crate::i18n::Msg;
+use crate::store::Summary;
 use crate::store::{Index, Kind, Reader, Record, Set, StoreError, Write, payment_day};
 use crate::validate::Problems;
 use jiff::{SignedDuration, Timestamp};
@@ -514,6 +515,11 @@ pub fn record_payment(
         }),
     };
     w.put(id, &payment)?;
+    w.summary_put(
+        Summary::Payments,
+        id,
+        &super::summary::encode_payment(&payment),
+    )?;
     w.set_add(Set::PaymentsByCustomer, c.id, id)?;
     w.revenue_add(hour_of(received_at), &payment.method, amount, 1)?;
     w.set_add(Set::PaymentsByDay, payment_day(received_at), id)?;
@@ -614,7 +620,17 @@ pub fn reverse_payment(
     };
     original.reversed_by = Some(rid);
     w.put(id, &original)?;
+    w.summary_put(
+        Summary::Payments,
+        id,
+        &super::summary::encode_payment(&original),
+    )?;
     w.put(rid, &reversal)?;
+    w.summary_put(
+        Summary::Payments,
+        rid,
+        &super::summary::encode_payment(&reversal),
+    )?;
     w.revenue_add(hour_of(now), &reversal.method, reversal.amount, 1)?;
     w.set_add(Set::PaymentsByCustomer, c.id, rid)?;
     w.set_add(Set::PaymentsByDay, payment_day(now), rid)?;
@@ -810,6 +826,7 @@ pub fn change_plan(
 /// Writes a bill and keeps the pending-by-due index in step (a bill's due date never changes).
 fn store_bill(w: &mut Write, b: &Bill) -> Result<(), StoreError> {
     w.put(b.id, b)?;
+    w.summary_put(Summary::Bills, b.id, &super::summary::encode_bill(b))?;
     let due = u64::try_from(b.due.as_second()).unwrap_or(0);
     if b.status == BillStatus::Pending {
         w.pending_bill_put(due, b.id, b.amount - b.paid)

@@ -9,10 +9,10 @@ use super::{Cell, Params, ReportError, Sink, day_of, in_range, local, start_of};
 use crate::billing::CustomerKind;
 use crate::billing::Plan;
 use crate::billing::customer::Customer;
-use crate::billing::ledger::{self, Bill, BillStatus, Payment};
+use crate::billing::ledger::{self, BillStatus, Payment};
 use crate::i18n::{Lang, Msg};
 use crate::network::Router;
-use crate::store::{Reader, Set, StoreError, payment_day};
+use crate::store::{Reader, Set, StoreError, Summary, payment_day};
 use jiff::Timestamp;
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
@@ -126,7 +126,12 @@ impl PaymentFilter {
             let Some(day) = last_day else { break };
             let finished = ids.len() < 1024;
             for &id in &ids {
-                let Some(p) = r.get::<Payment>(id)? else {
+                // The compact copy carries every field a report reads.
+                let p = match r.summary(Summary::Payments, id)? {
+                    Some(bytes) => crate::billing::summary::decode_payment(id, &bytes),
+                    None => r.get::<Payment>(id)?,
+                };
+                let Some(p) = p else {
                     continue;
                 };
                 if !self.keep(&p, tz) {
@@ -334,7 +339,12 @@ pub fn bill_totals(
 ) -> Result<BillTotals, StoreError> {
     let mut t = BillTotals::default();
     let stop = f.from.and_then(|d| start_of(d, tz));
-    r.scan::<Bill>(true, |b| {
+    let mut bad = false;
+    r.summaries(Summary::Bills, true, |id, bytes| {
+        let Some(b) = crate::billing::summary::decode_bill(id, bytes) else {
+            bad = true;
+            return false;
+        };
         if stop.is_some_and(|s| b.created_at < s) {
             return false;
         }
@@ -352,6 +362,9 @@ pub fn bill_totals(
         }
         true
     })?;
+    if bad {
+        return Err(StoreError::Corrupt("a bill summary".into()));
+    }
     Ok(t)
 }
 

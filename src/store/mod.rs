@@ -161,6 +161,25 @@ impl Index {
     }
 }
 
+/// Compact binary copies of records, kept beside them for fast scans (encoding is the owner's).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Summary {
+    Customers,
+    Payments,
+    Bills,
+}
+
+impl Summary {
+    fn table(self) -> TableDefinition<'static, u64, &'static [u8]> {
+        match self {
+            Summary::Customers => tables::CUSTOMER_SUMMARIES,
+            Summary::Payments => tables::PAYMENT_SUMMARIES,
+            Summary::Bills => tables::BILL_SUMMARIES,
+        }
+    }
+}
+
 /// Grouping indexes: ordered (group, id) pairs, e.g. the customers of a router, or customers
 /// by expiry second.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -383,11 +402,19 @@ pub trait Reader {
     /// returns false.
     fn pending_bills(&self, f: impl FnMut(u64, u64, i64) -> bool) -> Result<(), StoreError>;
 
-    /// Visits every customer summary (id, bytes) in id order until `f` returns false.
-    fn customer_summaries(&self, f: impl FnMut(u64, &[u8]) -> bool) -> Result<(), StoreError>;
+    /// Visits summaries (id, bytes) in id order (or newest first) until `f` returns false.
+    fn summaries(
+        &self,
+        kind: Summary,
+        newest_first: bool,
+        f: impl FnMut(u64, &[u8]) -> bool,
+    ) -> Result<(), StoreError>;
 
-    /// How many customer summaries there are.
-    fn customer_summary_count(&self) -> Result<u64, StoreError>;
+    /// One summary.
+    fn summary(&self, kind: Summary, id: u64) -> Result<Option<Vec<u8>>, StoreError>;
+
+    /// How many summaries of a kind there are.
+    fn summary_count(&self, kind: Summary) -> Result<u64, StoreError>;
 
     /// Revenue buckets for hours in `from..to`: (hour, method, amount, count).
     fn revenue_hours(&self, from: u32, to: u32)
@@ -600,27 +627,54 @@ macro_rules! impl_reader {
                 Ok(())
             }
 
-            fn customer_summaries(
+            fn summaries(
                 &self,
+                kind: Summary,
+                newest_first: bool,
                 mut f: impl FnMut(u64, &[u8]) -> bool,
             ) -> Result<(), StoreError> {
                 let t = self
                     .tx
-                    .open_table(tables::CUSTOMER_SUMMARIES)
+                    .open_table(kind.table())
                     .map_err(StoreError::db("opening summaries"))?;
-                for row in t.iter().map_err(StoreError::db("scanning summaries"))? {
+                let iter = t.iter().map_err(StoreError::db("scanning summaries"))?;
+                let mut visit = |row: Result<
+                    (redb::AccessGuard<'_, u64>, redb::AccessGuard<'_, &[u8]>),
+                    redb::StorageError,
+                >|
+                 -> Result<bool, StoreError> {
                     let (k, v) = row.map_err(StoreError::db("reading summary"))?;
-                    if !f(k.value(), v.value()) {
-                        break;
+                    Ok(f(k.value(), v.value()))
+                };
+                if newest_first {
+                    for row in iter.rev() {
+                        if !visit(row)? {
+                            break;
+                        }
+                    }
+                } else {
+                    for row in iter {
+                        if !visit(row)? {
+                            break;
+                        }
                     }
                 }
                 Ok(())
             }
 
-            fn customer_summary_count(&self) -> Result<u64, StoreError> {
+            fn summary(&self, kind: Summary, id: u64) -> Result<Option<Vec<u8>>, StoreError> {
                 let t = self
                     .tx
-                    .open_table(tables::CUSTOMER_SUMMARIES)
+                    .open_table(kind.table())
+                    .map_err(StoreError::db("opening summaries"))?;
+                let v = t.get(id).map_err(StoreError::db("reading summary"))?;
+                Ok(v.map(|v| v.value().to_vec()))
+            }
+
+            fn summary_count(&self, kind: Summary) -> Result<u64, StoreError> {
+                let t = self
+                    .tx
+                    .open_table(kind.table())
                     .map_err(StoreError::db("opening summaries"))?;
                 t.len().map_err(StoreError::db("counting summaries"))
             }
@@ -790,20 +844,20 @@ impl Write {
         Ok(())
     }
 
-    pub fn customer_summary_put(&mut self, id: u64, bytes: &[u8]) -> Result<(), StoreError> {
+    pub fn summary_put(&mut self, kind: Summary, id: u64, bytes: &[u8]) -> Result<(), StoreError> {
         let mut t = self
             .tx
-            .open_table(tables::CUSTOMER_SUMMARIES)
+            .open_table(kind.table())
             .map_err(StoreError::db("opening summaries"))?;
         t.insert(id, bytes)
             .map_err(StoreError::db("writing summary"))?;
         Ok(())
     }
 
-    pub fn customer_summary_remove(&mut self, id: u64) -> Result<(), StoreError> {
+    pub fn summary_remove(&mut self, kind: Summary, id: u64) -> Result<(), StoreError> {
         let mut t = self
             .tx
-            .open_table(tables::CUSTOMER_SUMMARIES)
+            .open_table(kind.table())
             .map_err(StoreError::db("opening summaries"))?;
         t.remove(id).map_err(StoreError::db("removing summary"))?;
         Ok(())

@@ -29,6 +29,10 @@ pub const ROUTER_LOG: TableDefinition<u64, &[u8]> = TableDefinition::new("router
 /// reports and the dashboard scan customers without decoding whole records.
 pub const CUSTOMER_SUMMARIES: TableDefinition<u64, &[u8]> =
     TableDefinition::new("customer-summaries-v1");
+/// Compact copies of payments and bills for the revenue and package reports.
+pub const PAYMENT_SUMMARIES: TableDefinition<u64, &[u8]> =
+    TableDefinition::new("payment-summaries-v1");
+pub const BILL_SUMMARIES: TableDefinition<u64, &[u8]> = TableDefinition::new("bill-summaries-v1");
 pub const BANK_ACCOUNTS: TableDefinition<u64, &[u8]> = TableDefinition::new("bank-accounts-v1");
 pub const BILLS: TableDefinition<u64, &[u8]> = TableDefinition::new("bills-v1");
 pub const PAYMENTS: TableDefinition<u64, &[u8]> = TableDefinition::new("payments-v1");
@@ -117,6 +121,8 @@ pub fn create_all(tx: &redb::WriteTransaction) -> Result<(), redb::TableError> {
     tx.open_table(EXTENSIONS_BY_CUSTOMER)?;
     tx.open_table(REVENUE_BY_HOUR)?;
     tx.open_table(CUSTOMER_SUMMARIES)?;
+    tx.open_table(PAYMENT_SUMMARIES)?;
+    tx.open_table(BILL_SUMMARIES)?;
     tx.open_table(PENDING_BILLS)?;
     tx.open_table(MESSAGES)?;
     tx.open_table(MESSAGES_QUEUED)?;

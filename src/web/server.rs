@@ -71,6 +71,7 @@ impl Application {
             .write(|w| {
                 roles::ensure_builtin(w)?;
                 crate::billing::summary::ensure(w)?;
+                crate::billing::summary::ensure_ledger(w)?;
                 sessions::purge_expired(w, now)?;
                 Ok::<_, crate::store::StoreError>(())
             })
