@@ -160,6 +160,11 @@ fn main() {
                         id,
                         &steppe::billing::summary::encode_payment(&p),
                     )?;
+                    w.revenue_plan_add(
+                        steppe::billing::ledger::hour_of(received_at),
+                        p.plan_id,
+                        p.amount,
+                    )?;
                     w.revenue_add(
                         steppe::billing::ledger::hour_of(received_at),
                         &p.method,

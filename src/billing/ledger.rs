@@ -522,6 +522,7 @@ pub fn record_payment(
     )?;
     w.set_add(Set::PaymentsByCustomer, c.id, id)?;
     w.revenue_add(hour_of(received_at), &payment.method, amount, 1)?;
+    w.revenue_plan_add(hour_of(received_at), payment.plan_id, amount)?;
     w.set_add(Set::PaymentsByDay, payment_day(received_at), id)?;
     if !key.is_empty() {
         w.index_put(Index::PaymentIdempotency, key, id)?;
@@ -632,6 +633,7 @@ pub fn reverse_payment(
         &super::summary::encode_payment(&reversal),
     )?;
     w.revenue_add(hour_of(now), &reversal.method, reversal.amount, 1)?;
+    w.revenue_plan_add(hour_of(now), reversal.plan_id, reversal.amount)?;
     w.set_add(Set::PaymentsByCustomer, c.id, rid)?;
     w.set_add(Set::PaymentsByDay, payment_day(now), rid)?;
     audit::record(

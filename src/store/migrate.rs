@@ -79,6 +79,7 @@ fn index_revenue_and_pending_bills(tx: &WriteTransaction) -> Result<(), StoreErr
         received_at: jiff::Timestamp,
         method: String,
         amount: i64,
+        plan_id: u64,
     }
     #[derive(serde::Deserialize)]
     struct BillRow {
@@ -90,6 +91,9 @@ fn index_revenue_and_pending_bills(tx: &WriteTransaction) -> Result<(), StoreErr
     let payments = tx
         .open_table(tables::PAYMENTS)
         .map_err(StoreError::db("opening payments"))?;
+    let mut by_plan = tx
+        .open_table(tables::REVENUE_BY_HOUR_PLAN)
+        .map_err(StoreError::db("opening revenue"))?;
     let mut revenue = tx
         .open_table(tables::REVENUE_BY_HOUR)
         .map_err(StoreError::db("opening revenue"))?;
@@ -107,6 +111,14 @@ fn index_revenue_and_pending_bills(tx: &WriteTransaction) -> Result<(), StoreErr
             .unwrap_or((0, 0));
         revenue
             .insert((hour, p.method.as_str()), (a + p.amount, c + 1))
+            .map_err(StoreError::db("writing revenue"))?;
+        let (pa, pc) = by_plan
+            .get((hour, p.plan_id))
+            .map_err(StoreError::db("reading revenue"))?
+            .map(|v| v.value())
+            .unwrap_or((0, 0));
+        by_plan
+            .insert((hour, p.plan_id), (pa + p.amount, pc + 1))
             .map_err(StoreError::db("writing revenue"))?;
     }
     let bills = tx

@@ -398,6 +398,13 @@ pub trait Reader {
     /// Records with ids in `from..`, ascending, at most `limit`.
     fn range<R: Record>(&self, from: u64, limit: usize) -> Result<Vec<R>, StoreError>;
 
+    /// Revenue per package for hours in `from..to`: (hour, plan id, amount, count).
+    fn revenue_plan_hours(
+        &self,
+        from: u32,
+        to: u32,
+    ) -> Result<Vec<(u32, u64, i64, u64)>, StoreError>;
+
     /// Visits pending bills (due second, bill id, amount owed), earliest due first, until `f`
     /// returns false.
     fn pending_bills(&self, f: impl FnMut(u64, u64, i64) -> bool) -> Result<(), StoreError>;
@@ -605,6 +612,27 @@ macro_rules! impl_reader {
                     let (k, v) = row.map_err(StoreError::db("reading revenue"))?;
                     let ((hour, method), (amount, count)) = (k.value(), v.value());
                     out.push((hour, method.to_string(), amount, count));
+                }
+                Ok(out)
+            }
+
+            fn revenue_plan_hours(
+                &self,
+                from: u32,
+                to: u32,
+            ) -> Result<Vec<(u32, u64, i64, u64)>, StoreError> {
+                let t = self
+                    .tx
+                    .open_table(tables::REVENUE_BY_HOUR_PLAN)
+                    .map_err(StoreError::db("opening revenue"))?;
+                let mut out = Vec::new();
+                for row in t
+                    .range((from, 0)..(to, 0))
+                    .map_err(StoreError::db("scanning revenue"))?
+                {
+                    let (k, v) = row.map_err(StoreError::db("reading revenue"))?;
+                    let ((hour, plan), (amount, count)) = (k.value(), v.value());
+                    out.push((hour, plan, amount, count));
                 }
                 Ok(out)
             }
@@ -860,6 +888,27 @@ impl Write {
             .open_table(kind.table())
             .map_err(StoreError::db("opening summaries"))?;
         t.remove(id).map_err(StoreError::db("removing summary"))?;
+        Ok(())
+    }
+
+    /// Adds `amount` to the package revenue bucket of `hour` and `plan`.
+    pub fn revenue_plan_add(
+        &mut self,
+        hour: u32,
+        plan: u64,
+        amount: i64,
+    ) -> Result<(), StoreError> {
+        let mut t = self
+            .tx
+            .open_table(tables::REVENUE_BY_HOUR_PLAN)
+            .map_err(StoreError::db("opening revenue"))?;
+        let (a, c) = t
+            .get((hour, plan))
+            .map_err(StoreError::db("reading revenue"))?
+            .map(|v| v.value())
+            .unwrap_or((0, 0));
+        t.insert((hour, plan), (a + amount, c + 1))
+            .map_err(StoreError::db("writing revenue"))?;
         Ok(())
     }
 

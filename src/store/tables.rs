@@ -83,6 +83,10 @@ pub const PAYMENTS_BY_DAY: TableDefinition<(u64, u64), ()> =
 pub const REVENUE_BY_HOUR: TableDefinition<(u32, &str), (i64, u64)> =
     TableDefinition::new("revenue-by-hour-v1");
 
+/// Revenue per UTC hour and package: (hour since epoch, plan id) → (amount, count).
+pub const REVENUE_BY_HOUR_PLAN: TableDefinition<(u32, u64), (i64, u64)> =
+    TableDefinition::new("revenue-by-hour-plan-v1");
+
 /// Unique secondary index: lowercase admin username → admin id.
 pub const ADMIN_BY_USERNAME: TableDefinition<&str, u64> =
     TableDefinition::new("admin-by-username-v1");
@@ -121,6 +125,7 @@ pub fn create_all(tx: &redb::WriteTransaction) -> Result<(), redb::TableError> {
     tx.open_table(EXTENSIONS_BY_CUSTOMER)?;
     tx.open_table(REVENUE_BY_HOUR)?;
     tx.open_table(CUSTOMER_SUMMARIES)?;
+    tx.open_table(REVENUE_BY_HOUR_PLAN)?;
     tx.open_table(PAYMENT_SUMMARIES)?;
     tx.open_table(BILL_SUMMARIES)?;
     tx.open_table(PENDING_BILLS)?;
