@@ -356,6 +356,36 @@ pub struct Write {
     tx: redb::WriteTransaction,
 }
 
+/// Visits a `u64 → bytes` table in key order (or newest first) until `f` returns false.
+fn walk(
+    t: &impl ReadableTable<u64, &'static [u8]>,
+    newest_first: bool,
+    mut f: impl FnMut(u64, &[u8]) -> Result<bool, StoreError>,
+) -> Result<(), StoreError> {
+    let rows = t.iter().map_err(StoreError::db("scanning table"))?;
+    let mut visit = |row: Result<
+        (redb::AccessGuard<'_, u64>, redb::AccessGuard<'_, &[u8]>),
+        redb::StorageError,
+    >| {
+        let (k, v) = row.map_err(StoreError::db("reading row"))?;
+        f(k.value(), v.value())
+    };
+    if newest_first {
+        for row in rows.rev() {
+            if !visit(row)? {
+                break;
+            }
+        }
+    } else {
+        for row in rows {
+            if !visit(row)? {
+                break;
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Read access, the same inside a read snapshot and a write transaction.
 pub trait Reader {
     /// The record with this id, if any.
@@ -470,26 +500,9 @@ macro_rules! impl_reader {
                     .tx
                     .open_table(R::KIND.table())
                     .map_err(StoreError::db("opening table"))?;
-                let range = t.iter().map_err(StoreError::db("scanning table"))?;
-                let mut visit = |row: Result<_, redb::StorageError>| -> Result<bool, StoreError> {
-                    let (_, v): (_, redb::AccessGuard<'_, &[u8]>) =
-                        row.map_err(StoreError::db("reading row"))?;
-                    Ok(f(codec::decode(R::KIND.name(), v.value())?))
-                };
-                if newest_first {
-                    for row in range.rev() {
-                        if !visit(row)? {
-                            break;
-                        }
-                    }
-                } else {
-                    for row in range {
-                        if !visit(row)? {
-                            break;
-                        }
-                    }
-                }
-                Ok(())
+                walk(&t, newest_first, |_, v| {
+                    Ok(f(codec::decode(R::KIND.name(), v)?))
+                })
             }
 
             /// Number of records in the table.
@@ -665,29 +678,7 @@ macro_rules! impl_reader {
                     .tx
                     .open_table(kind.table())
                     .map_err(StoreError::db("opening summaries"))?;
-                let iter = t.iter().map_err(StoreError::db("scanning summaries"))?;
-                let mut visit = |row: Result<
-                    (redb::AccessGuard<'_, u64>, redb::AccessGuard<'_, &[u8]>),
-                    redb::StorageError,
-                >|
-                 -> Result<bool, StoreError> {
-                    let (k, v) = row.map_err(StoreError::db("reading summary"))?;
-                    Ok(f(k.value(), v.value()))
-                };
-                if newest_first {
-                    for row in iter.rev() {
-                        if !visit(row)? {
-                            break;
-                        }
-                    }
-                } else {
-                    for row in iter {
-                        if !visit(row)? {
-                            break;
-                        }
-                    }
-                }
-                Ok(())
+                walk(&t, newest_first, |k, v| Ok(f(k, v)))
             }
 
             fn summary(&self, kind: Summary, id: u64) -> Result<Option<Vec<u8>>, StoreError> {
