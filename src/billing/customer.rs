@@ -127,6 +127,9 @@ pub struct Customer {
     /// The plan the customer moves to at the next renewal.
     #[serde(default)]
     pub next_plan_id: Option<u64>,
+    /// The language of their messages and portal; `None`: the installation's default.
+    #[serde(default)]
+    pub lang: Option<crate::i18n::Lang>,
 }
 
 impl Record for Customer {
@@ -253,6 +256,8 @@ pub struct CustomerDraft {
     pub status: String,
     /// RFC 3339, or `YYYY-MM-DDTHH:MM` (a browser's datetime-local) in the display zone.
     pub expires_at: String,
+    /// `en`, `mn`, or empty for the installation's default.
+    pub lang: String,
 }
 
 /// RouterOS accepts more, but these survive every menu, codepage and shell.
@@ -273,6 +278,7 @@ pub fn parse_time(s: &str, tz: &jiff::tz::TimeZone) -> Option<Timestamp> {
 
 struct Checked {
     kind: CustomerKind,
+    lang: Option<crate::i18n::Lang>,
     status: Status,
     router: Option<Router>,
     plan: Option<Plan>,
@@ -346,8 +352,16 @@ fn check(
     if expires_at.is_none() {
         p.add("expires_at", Msg::InvalidDateTime);
     }
+    let lang = match d.lang.trim() {
+        "" => None,
+        l => crate::i18n::Lang::parse(l).or_else(|| {
+            p.add("lang", Msg::InvalidChoice);
+            None
+        }),
+    };
     Ok(Checked {
         kind,
+        lang,
         status,
         router,
         plan,
@@ -359,6 +373,7 @@ fn check(
 struct Valid {
     d: CustomerDraft,
     kind: CustomerKind,
+    lang: Option<crate::i18n::Lang>,
     status: Status,
     router_id: u64,
     plan: Plan,
@@ -388,6 +403,7 @@ fn validate(
     Ok(Valid {
         d,
         kind: c.kind,
+        lang: c.lang,
         status: c.status,
         router_id: router.id,
         plan,
@@ -414,6 +430,7 @@ impl Valid {
             plan_id: self.plan.id,
             status: self.status,
             expires_at: self.expires_at,
+            lang: self.lang,
             ..base
         }
     }

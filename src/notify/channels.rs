@@ -1,5 +1,5 @@
-//! Sending one message: by SMS through a router's LTE modem (`/tool/sms/send`), or through an
-//! operator's HTTP SMS gateway described by a URL and body template.
+//! Sending one message: by SMS through a router's LTE modem (`/tool/sms/send`), through an
+//! operator's HTTP SMS gateway described by a URL and body template, or by e-mail over SMTP.
 
 use super::{Channel, Message};
 use crate::billing::customer::Customer;
@@ -11,11 +11,17 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 const TIMEOUT: Duration = Duration::from_secs(20);
 
-pub async fn send(store: &Store, secrets: &SecretBox, m: &Message) -> Result<(), String> {
+pub async fn send(
+    store: &Store,
+    secrets: &SecretBox,
+    m: &Message,
+    now: jiff::Timestamp,
+) -> Result<(), String> {
     let (customer_id, channel) = (m.customer_id, m.channel);
-    let (settings, router) = store
+    let (settings, router, smtp) = store
         .read_async(move |r| {
             let settings = crate::settings::load(r)?;
+            let smtp = super::config::load(r)?.smtp;
             let router = match channel {
                 Channel::SmsRouter => {
                     let rid = match settings.sms_router_id {
@@ -24,9 +30,9 @@ pub async fn send(store: &Store, secrets: &SecretBox, m: &Message) -> Result<(),
                     };
                     rid.map(|id| r.get::<Router>(id)).transpose()?.flatten()
                 }
-                Channel::SmsGateway => None,
+                Channel::SmsGateway | Channel::Email => None,
             };
-            Ok::<_, StoreError>((settings, router))
+            Ok::<_, StoreError>((settings, router, smtp))
         })
         .await
         .map_err(|e| e.to_string())?;
@@ -49,6 +55,21 @@ pub async fn send(store: &Store, secrets: &SecretBox, m: &Message) -> Result<(),
             result
         }
         Channel::SmsGateway => gateway(&settings, &m.to, &m.body).await,
+        Channel::Email => {
+            let password = if smtp.password_sealed.is_empty() {
+                String::new()
+            } else {
+                secrets
+                    .open_sealed(&smtp.password_sealed)
+                    .ok_or("the SMTP password cannot be unsealed")?
+            };
+            let mail = super::smtp::Mail {
+                to: &m.to,
+                subject: &m.subject,
+                body: &m.body,
+            };
+            super::smtp::send(&smtp, &password, &mail, now).await
+        }
     }
 }
 

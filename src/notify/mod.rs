@@ -3,6 +3,9 @@
 //! the queue is a store index, not memory.
 
 pub mod channels;
+pub mod config;
+pub mod reminders;
+pub mod smtp;
 pub mod worker;
 
 use crate::audit::{self, Actor};
@@ -24,15 +27,27 @@ pub enum Channel {
     SmsRouter,
     /// An HTTP SMS gateway configured in settings.
     SmsGateway,
+    /// E-mail over SMTP.
+    Email,
 }
 
 impl Channel {
-    pub const ALL: [Channel; 2] = [Channel::SmsRouter, Channel::SmsGateway];
+    pub const ALL: [Channel; 3] = [Channel::SmsRouter, Channel::SmsGateway, Channel::Email];
     pub fn id(self) -> &'static str {
         match self {
             Channel::SmsRouter => "sms_router",
             Channel::SmsGateway => "sms_gateway",
+            Channel::Email => "email",
         }
+    }
+
+    /// Where this channel reaches the customer, if they can be reached on it.
+    pub fn address(self, c: &Customer) -> Option<String> {
+        let a = match self {
+            Channel::SmsRouter | Channel::SmsGateway => c.phone.trim(),
+            Channel::Email => c.email.trim(),
+        };
+        (!a.is_empty()).then(|| a.to_string())
     }
     pub fn parse(s: &str) -> Option<Channel> {
         Channel::ALL.into_iter().find(|c| c.id() == s)
@@ -69,6 +84,22 @@ pub struct Message {
     pub next_attempt_at: Timestamp,
     pub created_at: Timestamp,
     pub created_by: String,
+    /// Why it was sent: composed by an admin, an automatic reminder, or a reply to feedback.
+    #[serde(default)]
+    pub origin: Origin,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case", tag = "type")]
+pub enum Origin {
+    #[default]
+    Composed,
+    Reminder {
+        reminder: config::Reminder,
+    },
+    FeedbackReply {
+        feedback_id: u64,
+    },
 }
 
 impl Record for Message {
@@ -258,48 +289,27 @@ pub fn enqueue(
         p.add("customer_ids", Msg::NothingSelected);
     }
     p.check()?;
-    let settings = crate::settings::load(w)?;
-    let accounts = w.list::<BankAccount>()?;
+    let ctx = RenderContext::load(w, tz)?;
     let mut out = Vec::new();
     for cid in &c.customer_ids {
         let cust = w
             .get::<Customer>(*cid)?
             .ok_or_else(|| Error::Invalid(Problems::one("customer_ids", Msg::UnknownCustomer)))?;
-        let plan = w.get::<Plan>(cust.plan_id)?;
-        let due_amount = amount_due(w, cust.id)?;
-        let lang = settings.default_lang;
-        for ch in &c.channels {
-            // SMS needs a phone; customers without one are skipped for that channel.
-            if cust.phone.trim().is_empty() {
-                continue;
-            }
-            let id = w.next_id(Kind::Messages)?;
-            let m = Message {
-                id,
-                customer_id: cust.id,
-                channel: *ch,
-                to: cust.phone.trim().to_string(),
-                subject: subject.clone(),
-                body: render(
-                    &body,
-                    &cust,
-                    plan.as_ref(),
-                    due_amount,
-                    &accounts,
-                    &settings,
-                    lang,
-                    now,
-                    tz,
-                ),
-                status: Status::Queued,
-                attempts: Vec::new(),
-                next_attempt_at: now,
-                created_at: now,
-                created_by: actor.username.clone(),
-            };
-            store_message(w, None, &m)?;
-            out.push(m);
-        }
+        let both = config::Template {
+            en: body.clone(),
+            mn: body.clone(),
+        };
+        out.extend(queue_for(
+            w,
+            now,
+            &ctx,
+            &cust,
+            &c.channels,
+            &subject,
+            &both,
+            Origin::Composed,
+            &actor.username,
+        )?);
     }
     audit::record(
         w,
@@ -310,5 +320,86 @@ pub fn enqueue(
         out.len(),
         format!("{} message(s); channels: {:?}", out.len(), c.channels),
     )?;
+    Ok(out)
+}
+
+/// What filling placeholders needs besides the customer: read once per batch.
+pub struct RenderContext {
+    pub settings: Settings,
+    pub accounts: Vec<BankAccount>,
+    pub tz: jiff::tz::TimeZone,
+}
+
+impl RenderContext {
+    pub fn load(r: &impl Reader, tz: &jiff::tz::TimeZone) -> Result<RenderContext, StoreError> {
+        Ok(RenderContext {
+            settings: crate::settings::load(r)?,
+            accounts: r.list::<BankAccount>()?,
+            tz: tz.clone(),
+        })
+    }
+
+    /// The language a customer reads: their own, else the installation's.
+    pub fn lang_of(&self, c: &Customer) -> Lang {
+        c.lang.unwrap_or(self.settings.default_lang)
+    }
+}
+
+/// Queues `template` (in the customer's language) to one customer on each of `channels` they can
+/// be reached on.
+#[allow(clippy::too_many_arguments)]
+pub fn queue_for(
+    w: &mut Write,
+    now: Timestamp,
+    ctx: &RenderContext,
+    cust: &Customer,
+    channels: &[Channel],
+    subject: &str,
+    template: &config::Template,
+    origin: Origin,
+    created_by: &str,
+) -> Result<Vec<Message>, StoreError> {
+    let plan = w.get::<Plan>(cust.plan_id)?;
+    let due_amount = amount_due(w, cust.id)?;
+    let lang = ctx.lang_of(cust);
+    let body = render(
+        template.get(lang),
+        cust,
+        plan.as_ref(),
+        due_amount,
+        &ctx.accounts,
+        &ctx.settings,
+        lang,
+        now,
+        &ctx.tz,
+    );
+    let subject = if subject.is_empty() {
+        ctx.settings.company_name.clone()
+    } else {
+        subject.to_string()
+    };
+    let mut out = Vec::new();
+    for ch in channels {
+        // Each channel needs its own address; a customer without one is skipped for it.
+        let Some(to) = ch.address(cust) else {
+            continue;
+        };
+        let m = Message {
+            id: w.next_id(Kind::Messages)?,
+            customer_id: cust.id,
+            channel: *ch,
+            to,
+            subject: subject.clone(),
+            body: body.clone(),
+            status: Status::Queued,
+            attempts: Vec::new(),
+            next_attempt_at: now,
+            created_at: now,
+            created_by: created_by.to_string(),
+            origin,
+        };
+        store_message(w, None, &m)?;
+        out.push(m);
+    }
     Ok(out)
 }

@@ -76,6 +76,7 @@ pub enum Kind {
     Payments,
     Extensions,
     Messages,
+    Feedback,
 }
 
 impl Kind {
@@ -93,6 +94,7 @@ impl Kind {
             Kind::Payments => tables::PAYMENTS,
             Kind::Extensions => tables::EXTENSIONS,
             Kind::Messages => tables::MESSAGES,
+            Kind::Feedback => tables::FEEDBACK,
         }
     }
     fn name(self) -> &'static str {
@@ -109,6 +111,7 @@ impl Kind {
             Kind::Payments => "payments",
             Kind::Extensions => "extensions",
             Kind::Messages => "messages",
+            Kind::Feedback => "feedback",
         }
     }
 }
@@ -122,6 +125,7 @@ pub enum KeyedKind {
     ApiTokens,
     Singletons,
     RouterStates,
+    PortalSessions,
 }
 
 impl KeyedKind {
@@ -132,6 +136,7 @@ impl KeyedKind {
             KeyedKind::ApiTokens => tables::API_TOKENS_STR,
             KeyedKind::Singletons => tables::SINGLETONS,
             KeyedKind::RouterStates => tables::ROUTER_STATES,
+            KeyedKind::PortalSessions => tables::PORTAL_SESSIONS,
         }
     }
 }
@@ -195,6 +200,9 @@ pub enum Set {
     MessagesByCustomer,
     /// (UTC day number of `received_at`, payment id); see `payment_day`.
     PaymentsByDay,
+    FeedbackByCustomer,
+    /// (expiry second, customer id << 8 | reminder code); see `notify::reminders`.
+    RemindersSent,
 }
 
 /// The group of a payment in `Set::PaymentsByDay`: whole UTC days since 1970 (0 before).
@@ -214,6 +222,8 @@ impl Set {
             Set::MessagesQueued => tables::MESSAGES_QUEUED,
             Set::MessagesByCustomer => tables::MESSAGES_BY_CUSTOMER,
             Set::PaymentsByDay => tables::PAYMENTS_BY_DAY,
+            Set::FeedbackByCustomer => tables::FEEDBACK_BY_CUSTOMER,
+            Set::RemindersSent => tables::REMINDERS_SENT,
         }
     }
 }

@@ -44,6 +44,17 @@ pub const MESSAGES_QUEUED: TableDefinition<(u64, u64), ()> =
 pub const MESSAGES_BY_CUSTOMER: TableDefinition<(u64, u64), ()> =
     TableDefinition::new("messages-by-customer-v1");
 pub const ROUTER_STATES: TableDefinition<&str, &[u8]> = TableDefinition::new("router-states-v1");
+/// Requests, complaints and inquiries from customers, with the thread of replies.
+pub const FEEDBACK: TableDefinition<u64, &[u8]> = TableDefinition::new("feedback-v1");
+pub const FEEDBACK_BY_CUSTOMER: TableDefinition<(u64, u64), ()> =
+    TableDefinition::new("feedback-by-customer-v1");
+/// Customer portal sessions, keyed like admin sessions by the hex SHA-256 of the secret.
+pub const PORTAL_SESSIONS: TableDefinition<&str, &[u8]> =
+    TableDefinition::new("portal-sessions-v1");
+/// (expiry second, customer id << 8 | reminder code): an automatic reminder goes out once per
+/// expiry; ordered by expiry so past ones are pruned by range.
+pub const REMINDERS_SENT: TableDefinition<(u64, u64), ()> =
+    TableDefinition::new("reminders-sent-v1");
 
 /// Unique secondary indexes: normalized key → id.
 pub const ROUTER_BY_NAME: TableDefinition<&str, u64> = TableDefinition::new("router-by-name-v1");
@@ -133,5 +144,9 @@ pub fn create_all(tx: &redb::WriteTransaction) -> Result<(), redb::TableError> {
     tx.open_table(MESSAGES_QUEUED)?;
     tx.open_table(MESSAGES_BY_CUSTOMER)?;
     tx.open_table(PAYMENTS_BY_DAY)?;
+    tx.open_table(FEEDBACK)?;
+    tx.open_table(FEEDBACK_BY_CUSTOMER)?;
+    tx.open_table(PORTAL_SESSIONS)?;
+    tx.open_table(REMINDERS_SENT)?;
     Ok(())
 }

@@ -90,8 +90,12 @@ impl Application {
         let secrets = crate::network::SecretBox::open(&config.data_dir)?;
         let enforcer =
             crate::enforce::Enforcer::start(store.clone(), clock.clone(), secrets.clone());
-        let notifier =
-            crate::notify::worker::Notifier::start(store.clone(), secrets.clone(), clock.clone());
+        let notifier = crate::notify::worker::Notifier::start(
+            store.clone(),
+            secrets.clone(),
+            clock.clone(),
+            config.tz.clone(),
+        );
         let app = Arc::new(App {
             store,
             secrets,

@@ -27,6 +27,7 @@ const FIELDS: &[&str] = &[
     "plan_id",
     "status",
     "expires_at",
+    "lang",
 ];
 
 /// The API view: the shown status (with expiry applied) and no router password.
@@ -52,6 +53,7 @@ fn apply(b: &mut Body, d: &mut CustomerDraft) {
     set(&mut d.plan_id, b.integer("plan_id"));
     set(&mut d.status, b.text("status"));
     set(&mut d.expires_at, b.text("expires_at"));
+    set(&mut d.lang, b.text("lang"));
 }
 
 pub async fn list(cx: Arc<Ctx>, req: Req) -> Out {

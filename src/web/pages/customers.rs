@@ -7,7 +7,7 @@ use crate::billing::customer::{self, Customer, CustomerDraft, CustomerKind, Show
 use crate::billing::ledger::{self, BankAccount, BillStatus, PaymentDraft};
 use crate::billing::query::{CustomerQuery, SortBy};
 use crate::error::Error;
-use crate::i18n::Msg;
+use crate::i18n::{Lang, Msg};
 use crate::network::Router;
 use crate::store::{Reader, StoreError};
 use crate::validate::Problems;
@@ -282,6 +282,14 @@ fn form_page(
     .iter()
     .map(|(v, m)| (v.to_string(), cx.t(*m).to_string()))
     .collect();
+    let langs: Vec<(String, String)> =
+        std::iter::once((String::new(), cx.t(Msg::DefaultLanguage).to_string()))
+            .chain(
+                Lang::ALL
+                    .iter()
+                    .map(|l| (l.code().to_string(), l.native_name().to_string())),
+            )
+            .collect();
     let title = if existing.is_some() {
         cx.t(Msg::EditCustomer)
     } else {
@@ -307,6 +315,7 @@ fn form_page(
                 (select(cx, p, "plan_id", Msg::MenuPlans, &plan_opts, &d.plan_id))
                 (select(cx, p, "status", Msg::Status, &statuses, &d.status))
                 (input(cx, p, "expires_at", Msg::ExpiryDate, "datetime-local", &d.expires_at, true))
+                (select(cx, p, "lang", Msg::CustomerLanguage, &langs, &d.lang))
                 (textarea(cx, p, "note", Msg::Note, &d.note))
                 button type="submit" { (cx.t(Msg::Save)) } " "
                 a.button.secondary href=(existing.map_or_else(|| "/customers".to_string(), |c| format!("/customers/{}", c.id))) { (cx.t(Msg::Back)) }
@@ -331,6 +340,7 @@ pub fn draft_from_form(f: &Form) -> CustomerDraft {
         plan_id: f.get("plan_id").into(),
         status: f.get("status").into(),
         expires_at: f.get("expires_at").into(),
+        lang: f.get("lang").into(),
     }
 }
 
@@ -361,6 +371,7 @@ pub fn draft_of(cx: &Ctx, c: &Customer) -> CustomerDraft {
         }
         .into(),
         expires_at: local_input(cx, c.expires_at),
+        lang: c.lang.map(|l| l.code().to_string()).unwrap_or_default(),
     }
 }
 

@@ -25,6 +25,7 @@ fn channel_label(cx: &Ctx, c: Channel) -> &'static str {
     cx.t(match c {
         Channel::SmsRouter => Msg::SmsRouter,
         Channel::SmsGateway => Msg::SmsGateway,
+        Channel::Email => Msg::ChannelEmail,
     })
 }
 
