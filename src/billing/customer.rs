@@ -516,6 +516,10 @@ pub fn save(
 ) -> Result<(Customer, Touched)> {
     w.put(after.id, after)?;
     reindex(w, Some(before), Some(after))?;
+    // A new service password or a new login locks out whoever knew the old one, portal included.
+    if before.password != after.password || before.login != after.login || after.archived {
+        crate::portal::end_all_of(w, after.id)?;
+    }
     audit::record(
         w,
         now,
@@ -575,6 +579,7 @@ pub fn delete_or_archive(
     }
     w.remove::<Customer>(id)?;
     reindex(w, Some(&before), None)?;
+    crate::portal::end_all_of(w, id)?;
     audit::record(
         w,
         now,

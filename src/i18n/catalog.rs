@@ -404,7 +404,7 @@ catalog! {
     OnlyUnpaid => "Only customers with unpaid bills", "Зөвхөн төлөгдөөгүй нэхэмжлэхтэй харилцагч";
     Recipients => "Recipients", "Хүлээн авагч";
     SendNow => "Send", "Илгээх";
-    UnsupportedChannel => "Unknown channel; use sms_router or sms_gateway.", "Суваг буруу; sms_router эсвэл sms_gateway ашиглана уу.";
+    UnsupportedChannel => "Unknown channel; use sms_router, sms_gateway or email.", "Суваг буруу; sms_router, sms_gateway эсвэл email ашиглана уу.";
     GatewayUrl => "The gateway address must start with http://", "Гарцын хаяг http://-ээр эхлэх ёстой";
     SmsRouterSetting => "Router that sends SMS", "SMS илгээх төхөөрөмж";
     EachOwnRouter => "each customer's own router", "харилцагч бүрийн өөрийн төхөөрөмж";

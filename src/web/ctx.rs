@@ -17,6 +17,8 @@ pub struct App {
     pub store: Store,
     pub clock: Clock,
     pub limiter: LoginLimiter,
+    /// Portal logins are throttled apart from admin logins.
+    pub portal_limiter: LoginLimiter,
     /// The zone from `TZ`/`STEPPE_TZ`, used when settings name none.
     pub env_tz: TimeZone,
     pub started_at: Timestamp,
@@ -44,6 +46,13 @@ pub struct User {
     pub session_key: Option<String>,
 }
 
+/// The customer signed in to the portal.
+pub struct PortalUser {
+    pub customer: crate::billing::customer::Customer,
+    pub session_key: String,
+    pub csrf: String,
+}
+
 pub struct Ctx {
     pub app: Arc<App>,
     pub lang: Lang,
@@ -51,6 +60,8 @@ pub struct Ctx {
     pub tz: TimeZone,
     pub now: Timestamp,
     pub user: Option<User>,
+    /// Only on `/portal` pages.
+    pub customer: Option<PortalUser>,
     /// The CSRF token forms on this page must carry.
     pub csrf: String,
     pub via: Via,

@@ -115,6 +115,37 @@ pub fn bare_page(cx: &Ctx, title: &str, body: Markup) -> Markup {
     }
 }
 
+/// A customer portal page: phone-first, no admin navigation.
+pub fn portal_page(cx: &Ctx, title: &str, body: Markup) -> Markup {
+    html! {
+        (DOCTYPE)
+        html lang=(cx.lang.code()) {
+            (head(cx, title))
+            body.portal {
+                header.topbar {
+                    a.brand href="/portal" {
+                        @if cx.settings.logo_mime.is_some() { img.logo src="/logo" alt=""; }
+                        (cx.settings.company_name)
+                    }
+                    nav.user {
+                        (lang_switch(cx))
+                        @if cx.customer.is_some() {
+                            form.inline method="post" action="/portal/logout" {
+                                (csrf(cx))
+                                button.link type="submit" { (cx.t(Msg::LogOut)) }
+                            }
+                        }
+                    }
+                }
+                main.narrow {
+                    h1 { (title) }
+                    (body)
+                }
+            }
+        }
+    }
+}
+
 pub fn csrf(cx: &Ctx) -> Markup {
     html! { input type="hidden" name="_csrf" value=(cx.csrf); }
 }

@@ -4,7 +4,7 @@
 //! (login, menu permission, CSRF) before the handler runs. A handler cannot forget its check,
 //! and the authorization test walks this same table.
 
-use super::ctx::{App, Ctx, User};
+use super::ctx::{App, Ctx, PortalUser, User};
 use super::http::{self, Form, Req, Resp};
 use super::{api, pages};
 use crate::access::{Level, Menu, admins, secret, sessions};
@@ -33,6 +33,8 @@ pub enum Guard {
     Menu(Menu, Level),
     /// A signed-in admin with all of these (an action that writes into several menus' records).
     All(&'static [(Menu, Level)]),
+    /// A customer signed in to the portal (admin sessions do not count).
+    Portal,
 }
 
 /// Why a handler did not produce its normal response.
@@ -129,6 +131,14 @@ pub fn table() -> Vec<Route> {
         POST "/login" Anonymous => pages::login::login;
         POST "/logout" LoggedIn => pages::login::logout;
 
+        GET "/portal/login" Anonymous => pages::portal::login_form;
+        POST "/portal/login" Anonymous => pages::portal::login;
+        POST "/portal/logout" Guard::Portal => pages::portal::logout;
+        GET "/portal" Guard::Portal => pages::portal::home;
+        POST "/portal/feedback" Guard::Portal => pages::portal::submit_feedback;
+        GET "/portal/feedback/{id}" Guard::Portal => pages::portal::feedback_thread;
+        POST "/portal/feedback/{id}" Guard::Portal => pages::portal::follow_up;
+
         GET "/" LoggedIn => pages::home::home;
         GET "/account" LoggedIn => pages::account::show;
         POST "/account/password" LoggedIn => pages::account::change_password;
@@ -213,6 +223,12 @@ pub fn table() -> Vec<Route> {
         GET "/messages/new" m(Menu::Messages, Edit) => pages::messages::new_form;
         POST "/messages" m(Menu::Messages, Edit) => pages::messages::send;
         POST "/messages/{id}/retry" m(Menu::Messages, Edit) => pages::messages::retry;
+        GET "/feedback" m(Menu::Messages, View) => pages::feedback::inbox;
+        GET "/feedback/{id}" m(Menu::Messages, View) => pages::feedback::show;
+        POST "/feedback/{id}/reply" m(Menu::Messages, Edit) => pages::feedback::reply;
+        POST "/feedback/{id}" m(Menu::Messages, Edit) => pages::feedback::update;
+        GET "/settings/messages" m(Menu::Settings, View) => pages::message_settings::show;
+        POST "/settings/messages" m(Menu::Settings, Edit) => pages::message_settings::save;
         GET "/bank-accounts" m(Menu::BankAccounts, View) => pages::bank_accounts::list;
         GET "/bank-accounts/new" m(Menu::BankAccounts, Edit) => pages::bank_accounts::new_form;
         POST "/bank-accounts" m(Menu::BankAccounts, Edit) => pages::bank_accounts::create;
@@ -259,6 +275,8 @@ pub fn table() -> Vec<Route> {
         POST "/api/v1/bills" m(Menu::Payments, Edit) => api::money::create_bill;
         GET "/api/v1/messages" m(Menu::Messages, View) => pages::messages::api_list;
         POST "/api/v1/messages" m(Menu::Messages, Edit) => pages::messages::api_send;
+        GET "/api/v1/feedback" m(Menu::Messages, View) => pages::feedback::api_list;
+        POST "/api/v1/feedback/{id}/reply" m(Menu::Messages, Edit) => pages::feedback::api_reply;
         GET "/api/v1/bank-accounts" m(Menu::BankAccounts, View) => api::money::list_bank_accounts;
         POST "/api/v1/bank-accounts" m(Menu::BankAccounts, Edit) => api::money::create_bank_account;
 
@@ -282,6 +300,12 @@ const IMPORT: &[(Menu, Level)] = &[
 pub const SESSION_COOKIE: &str = "steppe_session";
 pub const CSRF_COOKIE: &str = "steppe_csrf";
 pub const LANG_COOKIE: &str = "steppe_lang";
+pub const PORTAL_COOKIE: &str = "steppe_portal";
+
+/// Portal pages answer to the portal session, never the admin one.
+fn is_portal_path(path: &str) -> bool {
+    path == "/portal" || path.starts_with("/portal/")
+}
 
 /// Turns a request into a response: resolve the caller, enforce the route's guard and CSRF,
 /// run the handler, and map its error.
@@ -289,6 +313,7 @@ pub async fn dispatch(app: Arc<App>, routes: &[Route], mut req: Req) -> Resp {
     let now = app.clock.now();
     let path = req.path.clone();
     let is_api = path.starts_with("/api/");
+    let is_portal = is_portal_path(&path);
 
     // HEAD is answered as GET without a body by hyper.
     let method = if req.method == Method::HEAD {
@@ -313,11 +338,16 @@ pub async fn dispatch(app: Arc<App>, routes: &[Route], mut req: Req) -> Resp {
         .read_async({
             let token = bearer(&req).or_else(|| req.cookie(SESSION_COOKIE));
             let is_bearer = bearer(&req).is_some();
+            let portal_token = req.cookie(PORTAL_COOKIE).filter(|_| is_portal);
             move |r| {
                 let settings = settings::load(r)?;
                 let any_admin = admins::any_exists(r)?;
                 let mut user = None;
-                if let Some(token) = token {
+                let customer = match portal_token {
+                    Some(t) => crate::portal::lookup(r, &t, now)?,
+                    None => None,
+                };
+                if let Some(token) = token.filter(|_| !is_portal) {
                     let (admin_id, key, csrf) = if is_bearer {
                         match sessions::lookup_token(r, &token)? {
                             Some((key, t)) => (Some(t.admin_id), Some(key), None),
@@ -339,11 +369,11 @@ pub async fn dispatch(app: Arc<App>, routes: &[Route], mut req: Req) -> Resp {
                         user = Some((admin, perms, key, csrf));
                     }
                 }
-                Ok::<_, StoreError>((settings, any_admin, user))
+                Ok::<_, StoreError>((settings, any_admin, user, customer))
             }
         })
         .await;
-    let (settings, any_admin, user) = match loaded {
+    let (settings, any_admin, user, customer) = match loaded {
         Ok(v) => v,
         Err(e) => {
             tracing::error!(error = %e, "loading request context");
@@ -366,6 +396,7 @@ pub async fn dispatch(app: Arc<App>, routes: &[Route], mut req: Req) -> Resp {
     let lang = query_lang
         .or_else(|| req.cookie(LANG_COOKIE).as_deref().and_then(Lang::parse))
         .or_else(|| user.as_ref().and_then(|u| u.0.lang))
+        .or_else(|| customer.as_ref().and_then(|c| c.2.lang))
         .unwrap_or(settings.default_lang);
 
     let via = if bearer(&req).is_some() {
@@ -402,10 +433,29 @@ pub async fn dispatch(app: Arc<App>, routes: &[Route], mut req: Req) -> Resp {
         None => (None, None),
     };
 
+    let customer = match customer {
+        Some((key, s, c)) => {
+            if crate::portal::needs_touch(&s, now) {
+                let k = key.clone();
+                let _ = app
+                    .store
+                    .write_async(move |w| crate::portal::touch(w, &k, now))
+                    .await;
+            }
+            Some(PortalUser {
+                customer: c,
+                session_key: key,
+                csrf: s.csrf,
+            })
+        }
+        None => None,
+    };
+
     // Anonymous forms use a double-submit cookie; signed-in forms use the session's token.
-    let csrf = match &session {
-        Some(s) => s.csrf.clone(),
-        None => match req.cookie(CSRF_COOKIE).filter(|c| c.len() == 64) {
+    let csrf = match (&session, &customer) {
+        (_, Some(c)) => c.csrf.clone(),
+        (Some(s), None) => s.csrf.clone(),
+        (None, None) => match req.cookie(CSRF_COOKIE).filter(|c| c.len() == 64) {
             Some(c) => c,
             None => {
                 let c = secret::new_token("");
@@ -433,6 +483,7 @@ pub async fn dispatch(app: Arc<App>, routes: &[Route], mut req: Req) -> Resp {
         tz,
         now,
         user,
+        customer,
         csrf,
         via,
         ip: req.ip(),
@@ -488,6 +539,13 @@ async fn run(
 
     match route.guard {
         Guard::Public | Guard::Anonymous => {}
+        Guard::Portal => {
+            if cx.customer.is_none() {
+                let next =
+                    serde_urlencoded::to_string([("next", cx.here.as_str())]).unwrap_or_default();
+                return http::redirect(&format!("/portal/login?{next}"));
+            }
+        }
         Guard::LoggedIn | Guard::Menu(..) | Guard::All(..) if cx.user.is_none() => {
             return if is_api {
                 api::error(

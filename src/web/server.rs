@@ -104,6 +104,7 @@ impl Application {
             dashboard: Default::default(),
             clock,
             limiter: Default::default(),
+            portal_limiter: Default::default(),
             env_tz: config.tz.clone(),
             started_at: now,
         });

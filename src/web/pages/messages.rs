@@ -21,7 +21,7 @@ use maud::{Markup, html};
 use std::collections::HashMap;
 use std::sync::Arc;
 
-fn channel_label(cx: &Ctx, c: Channel) -> &'static str {
+pub fn channel_label(cx: &Ctx, c: Channel) -> &'static str {
     cx.t(match c {
         Channel::SmsRouter => Msg::SmsRouter,
         Channel::SmsGateway => Msg::SmsGateway,
@@ -89,7 +89,11 @@ pub async fn list(cx: Arc<Ctx>, req: Req) -> Out {
     let names = names(&cx).await?;
     let body = html! {
         (layout::notice(&cx, req.query("notice")))
-        (layout::toolbar(&cx, html! { @if cx.can(Menu::Messages, Level::Edit) { a.button href="/messages/new" { (cx.t(Msg::NewMessage)) } } }))
+        (layout::toolbar(&cx, html! {
+            @if cx.can(Menu::Messages, Level::Edit) { a.button href="/messages/new" { (cx.t(Msg::NewMessage)) } " " }
+            a.button.secondary href="/feedback" { (cx.t(Msg::FeedbackInbox)) } " "
+            @if cx.can(Menu::Settings, Level::View) { a.button.secondary href="/settings/messages" { (cx.t(Msg::MessageSettings)) } }
+        }))
         (messages_table(&cx, &list, &names))
     };
     Ok(http::html(
@@ -203,6 +207,7 @@ pub async fn new_form(cx: Arc<Ctx>, req: Req) -> Out {
                 (csrf(&cx))
                 @for c in &targets { input type="hidden" name="customer_id" value=(c.id); }
                 input type="hidden" name="body" value=(body_text);
+                label.field { span { (cx.t(Msg::Subject)) } input type="text" name="subject" maxlength="120"; }
                 @for ch in Channel::ALL { label.check { input type="checkbox" name="channel" value=(ch.id()) checked[ch == Channel::SmsRouter]; " " (channel_label(&cx, ch)) } }
                 button type="submit" { (cx.t(Msg::SendNow)) }
             }
@@ -227,7 +232,7 @@ pub async fn send(cx: Arc<Ctx>, req: Req) -> Out {
     let compose = Compose {
         customer_ids: ids,
         channels,
-        subject: String::new(),
+        subject: req.form.get("subject").to_string(),
         body: req.form.get("body").to_string(),
     };
     queue(&cx, compose).await?;

@@ -227,6 +227,8 @@ pub async fn record(cx: &Ctx, d: PaymentDraft) -> Result<ledger::Recorded, Error
             &[rec.customer.id],
             crate::enforce::Cause::Payment(rec.payment.id),
         );
+        // A receipt may be owed.
+        cx.app.notifier.wake();
     }
     Ok(rec)
 }
