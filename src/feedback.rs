@@ -152,7 +152,11 @@ pub fn submit(
         "create",
         "feedback",
         f.id,
-        format!("{}: {}", category.id(), f.text.chars().take(80).collect::<String>()),
+        format!(
+            "{}: {}",
+            category.id(),
+            f.text.chars().take(80).collect::<String>()
+        ),
     )?;
     Ok(f)
 }
@@ -190,7 +194,15 @@ pub fn customer_follow_up(
     }
     f.updated_at = now;
     w.put(f.id, &f)?;
-    audit::record(w, now, &customer_actor(&c, ip), "reply", "feedback", id, String::new())?;
+    audit::record(
+        w,
+        now,
+        &customer_actor(&c, ip),
+        "reply",
+        "feedback",
+        id,
+        String::new(),
+    )?;
     Ok(f)
 }
 
@@ -257,7 +269,11 @@ pub fn reply(
         "reply",
         "feedback",
         id,
-        if by_sms { "also by SMS".into() } else { String::new() },
+        if by_sms {
+            "also by SMS".into()
+        } else {
+            String::new()
+        },
     )?;
     Ok((f, sent))
 }
@@ -310,7 +326,11 @@ pub fn update(
 /// A customer's threads, newest first.
 pub fn of_customer(r: &impl Reader, customer_id: u64) -> Result<Vec<Feedback>, StoreError> {
     let mut out = Vec::new();
-    for id in r.set_members(Set::FeedbackByCustomer, customer_id)?.into_iter().rev() {
+    for id in r
+        .set_members(Set::FeedbackByCustomer, customer_id)?
+        .into_iter()
+        .rev()
+    {
         if let Some(f) = r.get::<Feedback>(id)? {
             out.push(f);
         }

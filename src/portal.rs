@@ -71,7 +71,12 @@ pub fn authenticate(
 }
 
 /// Starts a portal session; returns the cookie secret.
-pub fn start(w: &mut Write, now: Timestamp, customer_id: u64, ip: &str) -> Result<String, StoreError> {
+pub fn start(
+    w: &mut Write,
+    now: Timestamp,
+    customer_id: u64,
+    ip: &str,
+) -> Result<String, StoreError> {
     let token = new_token("");
     let s = PortalSession {
         customer_id,

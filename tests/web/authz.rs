@@ -27,6 +27,14 @@ const UNGUARDED: &[(&str, &str)] = &[
     ("POST", "/account/tokens/{id}/revoke"),
     ("GET", "/api/v1/openapi.json"),
     ("GET", "/api/v1/me"),
+    // The customer portal: its own login, and `Guard::Portal` (tested in portal.rs).
+    ("GET", "/portal/login"),
+    ("POST", "/portal/login"),
+    ("POST", "/portal/logout"),
+    ("GET", "/portal"),
+    ("POST", "/portal/feedback"),
+    ("GET", "/portal/feedback/{id}"),
+    ("POST", "/portal/feedback/{id}"),
 ];
 
 #[test]
@@ -142,6 +150,14 @@ fn without_a_session_every_private_route_is_closed() {
         if r.pattern.starts_with("/api/") {
             assert_eq!(p.status, 401, "{} {path}", r.method);
             assert_eq!(p.json()["error"]["code"], "unauthorized");
+        } else if r.method == "GET" && matches!(r.guard, Guard::Portal) {
+            assert!(
+                p.location().starts_with("/portal/login?next="),
+                "{} {path}: {} {}",
+                r.method,
+                p.status,
+                p.location()
+            );
         } else if r.method == "GET" {
             assert!(
                 p.location().starts_with("/login?next="),

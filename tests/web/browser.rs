@@ -192,3 +192,51 @@ fn reports_download_as_excel_and_csv() {
     let csv = std::fs::read_to_string(found("csv").unwrap()).unwrap();
     assert!(csv.contains("35000"), "{csv}");
 }
+
+/// On a phone: a customer logs in to the portal, sends a complaint; the admin replies in a
+/// second browser; the customer sees the reply.
+#[test]
+fn a_customer_complains_from_a_phone_and_sees_the_reply() {
+    let mut f = crate::network::fixture();
+    let mut c = crate::network::customer(f.router, f.plan, "phone1", "2099-01-01T00:00:00Z");
+    c["name"] = serde_json::json!("Tsetseg");
+    c["lang"] = serde_json::json!("en");
+    assert_eq!(f.api.send_json("POST", "/api/v1/customers", &c).status, 201);
+
+    let phone = Driver::start();
+    phone.set_window(390, 844);
+    phone.goto(&f.app.url("/portal"));
+    phone.wait_for_text("Log in with the user name and password");
+    phone.fill("input[name=login]", "phone1");
+    phone.fill("input[name=password]", "pw-123");
+    phone.click("button[type=submit]");
+    phone.wait_for_text("Your service");
+    assert!(phone.text("section.service").contains("Tsetseg"));
+    let overflow = phone.eval(
+        "return document.documentElement.scrollWidth - document.documentElement.clientWidth;",
+    );
+    assert!(
+        overflow.as_i64().unwrap_or(1) <= 0,
+        "the portal overflows by {overflow}px"
+    );
+    phone.select("select[name=category]", "complaint");
+    phone.fill("textarea[name=text]", "No signal since the storm");
+    phone.click("form[action='/portal/feedback'] button[type=submit]");
+    phone.wait_for_text("Our answer will appear here");
+    phone.screenshot("target/browser-portal-sent.png");
+
+    let desk = Driver::start();
+    desk.login_as_boss(&f.app.url("/login?lang=en"));
+    desk.goto(&f.app.url("/feedback"));
+    desk.wait_for_text("No signal since the storm");
+    desk.click("table a[href^='/feedback/']");
+    desk.wait_for_text("Conversation");
+    desk.fill("textarea[name=text]", "A technician comes tomorrow at 10");
+    desk.click("form[action$='/reply'] button[type=submit]");
+    desk.wait_for_text("A technician comes tomorrow at 10");
+
+    phone.goto(&phone.url());
+    phone.wait_for_text("A technician comes tomorrow at 10");
+    assert!(phone.text("ol.thread").contains("Operator"));
+    phone.screenshot("target/browser-portal-reply.png");
+}

@@ -193,7 +193,7 @@ impl Browser {
             if k == "set-cookie" {
                 let pair = v.split(';').next().unwrap_or("");
                 if let Some((name, value)) = pair.split_once('=') {
-                    if name == "steppe_session" {
+                    if name == "steppe_session" || name == "steppe_portal" {
                         // A new session brings a new CSRF token with its next page.
                         self.csrf = None;
                     }

@@ -4,11 +4,16 @@ use crate::helpers::TestApp;
 use steppe::i18n::Msg;
 use steppe::web::router::{Guard, table};
 
-fn pages() -> Vec<String> {
+/// The GET pages behind `portal` (customer) or admin guards.
+fn pages(portal: bool) -> Vec<String> {
     table()
         .iter()
         .filter(|r| r.method == "GET" && !r.is_api() && !matches!(r.guard, Guard::Public))
-        .filter(|r| !["/setup", "/login"].contains(&r.pattern) && !r.pattern.ends_with(".csv"))
+        .filter(|r| matches!(r.guard, Guard::Portal) == portal)
+        .filter(|r| {
+            !["/setup", "/login", "/portal/login"].contains(&r.pattern)
+                && !r.pattern.ends_with(".csv")
+        })
         .map(|r| {
             let id = if r.pattern.starts_with("/roles") {
                 "viewer"
@@ -62,7 +67,19 @@ fn every_page_renders_in_both_languages() {
         .filter(|m| m.en() != m.mn() && m.en().len() > 3)
         .map(|m| m.en())
         .collect();
-    for path in pages() {
+    // A customer's feedback, so its pages (portal and inbox) have something to show.
+    let mut portal = crate::portal::logged_in(&_app, "x", "pw-123");
+    let f = portal.post_form(
+        "/portal/feedback",
+        &[("category", "complaint"), ("text", "Slow in the evening")],
+    );
+    assert_eq!(f.status, 303, "{}", f.body);
+    check_pages(&mut b, &pages(false), &english);
+    check_pages(&mut portal, &pages(true), &english);
+}
+
+fn check_pages(b: &mut crate::helpers::Browser, paths: &[String], english: &[&str]) {
+    for path in paths {
         for lang in ["en", "mn"] {
             let sep = if path.contains('?') { '&' } else { '?' };
             let p = b.get(&format!("{path}{sep}lang={lang}"));
@@ -79,7 +96,7 @@ fn every_page_renders_in_both_languages() {
                 );
             }
             if lang == "mn" {
-                for en in &english {
+                for en in english {
                     assert!(
                         !p.body.contains(&format!(">{en}<")),
                         "{path}: English text {en:?} on a Mongolian page"

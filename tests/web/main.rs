@@ -14,6 +14,7 @@ mod i18n;
 mod messages;
 mod network;
 mod pages;
+mod portal;
 mod reports;
 mod sessions;
 mod tls;

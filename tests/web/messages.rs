@@ -172,3 +172,482 @@ fn gateway_failures_are_retried_and_the_queue_survives_a_restart() {
         "URL-encoded Cyrillic: {seen:?}"
     );
 }
+
+/// What the test SMTP server received in one session.
+#[derive(Debug, Clone, Default)]
+struct Received {
+    tls: bool,
+    auth: String,
+    from: String,
+    to: String,
+    data: String,
+}
+
+/// A small SMTP server inside the test: STARTTLS with a certificate from its own CA (given to
+/// Steppe as an extra root), AUTH PLAIN checked against `user`/`password`.
+struct SmtpServer {
+    port: u16,
+    ca_pem: String,
+    mails: Arc<Mutex<Vec<Received>>>,
+}
+
+fn smtp_server(user: &'static str, password: &'static str) -> SmtpServer {
+    use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, IsCa, KeyPair};
+    let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    let ca = CertifiedIssuer::self_signed(ca_params, KeyPair::generate().unwrap()).unwrap();
+    let key = KeyPair::generate().unwrap();
+    let cert = CertificateParams::new(vec!["127.0.0.1".to_owned()])
+        .unwrap()
+        .signed_by(&key, &ca)
+        .unwrap();
+    let tls =
+        steppe::sim::SimConfig::tls_from_pem(cert.pem().as_bytes(), key.serialize_pem().as_bytes())
+            .unwrap();
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let mails = Arc::new(Mutex::new(Vec::new()));
+    let m2 = mails.clone();
+    let expected_auth = {
+        use base64ct::Encoding;
+        base64ct::Base64::encode_string(format!("\0{user}\0{password}").as_bytes())
+    };
+    std::thread::spawn(move || {
+        for conn in listener.incoming().flatten() {
+            let (tls, mails, auth) = (tls.clone(), m2.clone(), expected_auth.clone());
+            std::thread::spawn(move || {
+                let _ = smtp_session(conn, tls, &auth, &mails);
+            });
+        }
+    });
+    SmtpServer {
+        port,
+        ca_pem: ca.pem(),
+        mails,
+    }
+}
+
+fn smtp_session(
+    tcp: std::net::TcpStream,
+    tls: Arc<rustls::ServerConfig>,
+    expected_auth: &str,
+    mails: &Mutex<Vec<Received>>,
+) -> std::io::Result<()> {
+    use std::io::{BufRead, BufReader};
+    tcp.set_read_timeout(Some(std::time::Duration::from_secs(10)))?;
+    let mut plain = BufReader::new(tcp.try_clone()?);
+    let mut w = tcp;
+    w.write_all(b"220 test ESMTP\r\n")?;
+    let mut line = String::new();
+    // Before STARTTLS only EHLO and STARTTLS are served.
+    loop {
+        line.clear();
+        if plain.read_line(&mut line)? == 0 {
+            return Ok(());
+        }
+        let cmd = line.trim_end().to_ascii_uppercase();
+        if cmd.starts_with("EHLO") {
+            w.write_all(b"250-test\r\n250-STARTTLS\r\n250 8BITMIME\r\n")?;
+        } else if cmd == "STARTTLS" {
+            w.write_all(b"220 go ahead\r\n")?;
+            break;
+        } else {
+            w.write_all(b"530 STARTTLS first\r\n")?;
+        }
+    }
+    let conn = rustls::ServerConnection::new(tls).unwrap();
+    let mut s = BufReader::new(rustls::StreamOwned::new(conn, w));
+    let mut got = Received {
+        tls: true,
+        ..Default::default()
+    };
+    loop {
+        line.clear();
+        if s.read_line(&mut line)? == 0 {
+            return Ok(());
+        }
+        let raw = line.trim_end().to_string();
+        let cmd = raw.to_ascii_uppercase();
+        let reply: &[u8] = if cmd.starts_with("EHLO") {
+            b"250-test\r\n250 AUTH PLAIN LOGIN\r\n"
+        } else if let Some(token) = raw.strip_prefix("AUTH PLAIN ") {
+            got.auth = token.to_string();
+            if token == expected_auth {
+                b"235 ok\r\n"
+            } else {
+                b"535 5.7.8 bad credentials\r\n"
+            }
+        } else if cmd.starts_with("MAIL FROM:") {
+            got.from = raw[10..].to_string();
+            b"250 ok\r\n"
+        } else if cmd.starts_with("RCPT TO:") {
+            got.to = raw[8..].to_string();
+            b"250 ok\r\n"
+        } else if cmd == "DATA" {
+            s.get_mut().write_all(b"354 go\r\n")?;
+            loop {
+                line.clear();
+                s.read_line(&mut line)?;
+                if line == ".\r\n" {
+                    break;
+                }
+                got.data.push_str(&line);
+            }
+            mails.lock().unwrap().push(got.clone());
+            b"250 queued\r\n"
+        } else if cmd == "QUIT" {
+            s.get_mut().write_all(b"221 bye\r\n")?;
+            return Ok(());
+        } else {
+            b"500 what\r\n"
+        };
+        s.get_mut().write_all(reply)?;
+        s.get_mut().flush()?;
+    }
+}
+
+fn base64_body(data: &str) -> String {
+    use base64ct::Encoding;
+    let body: String = data
+        .split("\r\n\r\n")
+        .nth(1)
+        .unwrap_or("")
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    String::from_utf8(base64ct::Base64::decode_vec(&body).unwrap()).unwrap()
+}
+
+fn message_settings<'a>(smtp: &'a SmtpServer, password: &'a str) -> Vec<(&'a str, String)> {
+    let d = steppe::notify::config::MessageSettingsDraft::of(&Default::default());
+    vec![
+        ("smtp_host", "127.0.0.1".into()),
+        ("smtp_port", smtp.port.to_string()),
+        ("smtp_security", "starttls".into()),
+        ("smtp_username", "steppe".into()),
+        ("smtp_password", password.into()),
+        ("smtp_from", "TopNET <billing@topnet.mn>".into()),
+        ("smtp_ca_pem", smtp.ca_pem.clone()),
+        ("days_before", String::new()),
+        ("before_en", d.before_en),
+        ("before_mn", d.before_mn),
+        ("expired_en", d.expired_en),
+        ("expired_mn", d.expired_mn),
+        ("receipt_en", d.receipt_en),
+        ("receipt_mn", d.receipt_mn),
+    ]
+}
+
+fn post_settings(
+    web: &mut crate::helpers::Browser,
+    fields: &[(&str, String)],
+) -> crate::helpers::Page {
+    let f: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    web.post_form("/settings/messages", &f)
+}
+
+#[test]
+fn email_goes_out_over_smtp_with_starttls_in_the_customers_language() {
+    let smtp = smtp_server("steppe", "mail-pw-1");
+    let crate::network::Fixture {
+        app: _app,
+        mut web,
+        mut api,
+        router,
+        plan,
+    } = crate::network::fixture();
+    // A wrong sender is refused and nothing is saved.
+    let mut bad = message_settings(&smtp, "mail-pw-1");
+    bad[5].1 = "not an address".into();
+    let r = post_settings(&mut web, &bad);
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert!(!web.get("/settings/messages").body.contains("topnet.mn"));
+    let r = post_settings(&mut web, &message_settings(&smtp, "mail-pw-1"));
+    assert_eq!(r.status, 303, "{}", r.body);
+    // The password is sealed, not stored in clear, and the form never shows it.
+    assert!(!web.get("/settings/messages").body.contains("mail-pw-1"));
+
+    let mut c = crate::network::customer(router, plan, "email1", "2099-01-01T00:00:00Z");
+    c["email"] = json!("bat@example.mn");
+    c["lang"] = json!("mn");
+    let id = api.send_json("POST", "/api/v1/customers", &c).json()["id"]
+        .as_u64()
+        .unwrap();
+    let r = api.send_json(
+        "POST",
+        "/api/v1/messages",
+        &json!({ "customer_ids": [id], "channels": ["email"], "subject": "Мэдэгдэл", "body": "Сайн байна уу {name}, багц: {plan}" }),
+    );
+    assert_eq!(r.status, 201, "{}", r.body);
+    eventually(15, "the e-mail at the SMTP server", || {
+        !smtp.mails.lock().unwrap().is_empty()
+    });
+    let mail = smtp.mails.lock().unwrap()[0].clone();
+    assert!(mail.tls, "sent only after STARTTLS");
+    assert_eq!(mail.from, "<billing@topnet.mn>");
+    assert_eq!(mail.to, "<bat@example.mn>");
+    assert!(mail.data.contains("Subject: =?UTF-8?B?"), "{}", mail.data);
+    assert_eq!(
+        base64_body(&mail.data),
+        "Сайн байна уу Customer email1, багц: Home 10"
+    );
+    eventually(10, "marked sent", || {
+        api.get(&format!("/api/v1/messages?customer_id={id}"))
+            .json()["items"][0]["status"]
+            == "sent"
+    });
+
+    // A wrong password: the attempt is recorded with the server's answer, and retried later.
+    let r = post_settings(&mut web, &message_settings(&smtp, "wrong"));
+    assert_eq!(r.status, 303);
+    api.send_json(
+        "POST",
+        "/api/v1/messages",
+        &json!({ "customer_ids": [id], "channels": ["email"], "body": "second" }),
+    );
+    eventually(15, "a failed attempt", || {
+        api.get(&format!("/api/v1/messages?customer_id={id}"))
+            .json()["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["attempts"][0]["ok"] == false)
+    });
+    let items = api
+        .get(&format!("/api/v1/messages?customer_id={id}"))
+        .json()["items"]
+        .clone();
+    let failed = items
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["attempts"][0]["ok"] == false)
+        .unwrap();
+    assert_eq!(failed["status"], "queued");
+    assert!(
+        failed["attempts"][0]["detail"]
+            .as_str()
+            .unwrap()
+            .contains("535"),
+        "{failed}"
+    );
+    // A customer without an e-mail address gets no e-mail.
+    let none = crate::network::customer(router, plan, "noemail", "2099-01-01T00:00:00Z");
+    let nid = api.send_json("POST", "/api/v1/customers", &none).json()["id"]
+        .as_u64()
+        .unwrap();
+    let r = api.send_json(
+        "POST",
+        "/api/v1/messages",
+        &json!({ "customer_ids": [nid], "channels": ["email"], "body": "x" }),
+    );
+    assert_eq!(r.json()["items"], json!([]));
+}
+
+/// `%XX` and `+` decoding of a gateway request line's `text=` value.
+fn gateway_text(line: &str) -> String {
+    let q = line.split_whitespace().nth(1).unwrap_or("");
+    let v = q.split("text=").nth(1).unwrap_or("");
+    let mut out = Vec::new();
+    let b = v.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' && i + 2 < b.len() + 1 {
+            out.push(u8::from_str_radix(&v[i + 1..i + 3], 16).unwrap());
+            i += 3;
+        } else {
+            out.push(b[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).unwrap()
+}
+
+#[test]
+fn reminders_fire_before_and_on_expiry_and_receipts_follow_payments() {
+    let g = gateway();
+    let crate::network::Fixture {
+        app,
+        mut web,
+        mut api,
+        router,
+        plan,
+    } = crate::network::fixture();
+    let s = web.post_multipart(
+        "/settings",
+        &[
+            ("company_name", "TopNET"),
+            ("currency_code", "MNT"),
+            ("currency_symbol", "₮"),
+            ("currency_exponent", "2"),
+            ("time_zone", ""),
+            ("default_lang", "mn"),
+            ("payment_methods", "cash"),
+            (
+                "sms_gateway_url",
+                &format!(
+                    "http://127.0.0.1:{}/send?to={{phone}}&text={{message}}",
+                    g.port
+                ),
+            ),
+        ],
+        &[],
+    );
+    assert_eq!(s.status, 303, "{}", s.body);
+    let d = steppe::notify::config::MessageSettingsDraft::of(&Default::default());
+    let fields = [
+        ("smtp_security", "starttls"),
+        ("days_before", "3, 1"),
+        ("on_expiry", "1"),
+        ("receipt", "1"),
+        ("channel", "sms_gateway"),
+        (
+            "before_en",
+            "EN {name}: {days_left} days left, ends {expiry}",
+        ),
+        ("before_mn", "MN {name}: {days_left} хоног үлдлээ"),
+        ("expired_en", "EN {name}: ended"),
+        ("expired_mn", "MN {name}: дууслаа"),
+        ("receipt_en", d.receipt_en.as_str()),
+        ("receipt_mn", "MN {name}: {amount_paid} хүлээн авлаа"),
+    ];
+    let bad_days: Vec<_> = fields
+        .iter()
+        .map(|(k, v)| {
+            if *k == "days_before" {
+                (*k, "3, x")
+            } else {
+                (*k, *v)
+            }
+        })
+        .collect();
+    assert_eq!(web.post_form("/settings/messages", &bad_days).status, 422);
+    assert_eq!(web.post_form("/settings/messages", &fields).status, 303);
+
+    // Two customers ending in five days, one reading English and one Mongolian (the default).
+    let ends = (app.clock.now() + jiff::SignedDuration::from_hours(5 * 24)).to_string();
+    let mut en = crate::network::customer(router, plan, "en1", &ends);
+    en["name"] = json!("Anna");
+    en["phone"] = json!("11111111");
+    en["lang"] = json!("en");
+    let mut mn = crate::network::customer(router, plan, "mn1", &ends);
+    mn["name"] = json!("Bold");
+    mn["phone"] = json!("22222222");
+    let en_id = api.send_json("POST", "/api/v1/customers", &en).json()["id"]
+        .as_u64()
+        .unwrap();
+    api.send_json("POST", "/api/v1/customers", &mn);
+    let texts = |g: &Gateway| -> Vec<String> {
+        g.seen
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|l| gateway_text(l))
+            .collect()
+    };
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    assert!(texts(&g).is_empty(), "nothing is due five days out");
+
+    // Two days on, the 3-day reminder, once each, in each customer's language.
+    app.clock.advance(2 * 86_400 + 60);
+    eventually(40, "two 3-day reminders", || texts(&g).len() >= 2);
+    let t = texts(&g);
+    assert!(
+        t.iter()
+            .any(|m| m.starts_with("EN Anna: 2 days left, ends")),
+        "{t:?}"
+    );
+    assert!(t.contains(&"MN Bold: 2 хоног үлдлээ".to_string()), "{t:?}");
+    app.clock.advance(3600);
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    assert_eq!(
+        texts(&g).len(),
+        2,
+        "a reminder goes out once: {:?}",
+        texts(&g)
+    );
+
+    // One day before: the 1-day reminder.
+    app.clock.advance(2 * 86_400 - 3600);
+    eventually(40, "two 1-day reminders", || texts(&g).len() >= 4);
+    assert!(
+        texts(&g)[2..]
+            .iter()
+            .any(|m| m.starts_with("EN Anna: 0 days left")),
+        "{:?}",
+        texts(&g)
+    );
+
+    // At expiry: the on-expiry message.
+    app.clock.advance(86_400);
+    eventually(40, "two on-expiry messages", || texts(&g).len() >= 6);
+    let t = texts(&g);
+    assert!(t.contains(&"EN Anna: ended".to_string()), "{t:?}");
+    assert!(t.contains(&"MN Bold: дууслаа".to_string()), "{t:?}");
+
+    // A payment brings a receipt with the amount, in the customer's language.
+    let pay = json!({ "customer_id": en_id, "amount": 3_500_000, "method": "cash" });
+    assert_eq!(api.send_json("POST", "/api/v1/payments", &pay).status, 201);
+    eventually(40, "the receipt", || texts(&g).len() >= 7);
+    let receipt = texts(&g)[6].clone();
+    assert!(receipt.starts_with("Anna, we received 35,000"), "{receipt}");
+
+    // The reminders survive a restart without repeating.
+    let dir = app.stop();
+    let app = TestApp::start_in(dir, steppe::web::Tls::Off);
+    std::thread::sleep(std::time::Duration::from_millis(800));
+    assert_eq!(texts(&g).len(), 7, "{:?}", texts(&g));
+    drop(app);
+}
+
+#[test]
+fn compose_selects_by_plan_router_status_expiry_and_unpaid() {
+    let crate::network::Fixture {
+        app: _app,
+        mut web,
+        mut api,
+        router,
+        plan,
+    } = crate::network::fixture();
+    let other_plan = api.send_json("POST", "/api/v1/plans", &json!({ "name": "Biz 50", "kind": "hotspot", "price": 9_000_000, "duration_days": 30, "download": "50M", "upload": "10M" })).json()["id"].as_u64().unwrap();
+    let soon = (jiff::Timestamp::now() + jiff::SignedDuration::from_hours(48)).to_string();
+    let past = (jiff::Timestamp::now() - jiff::SignedDuration::from_hours(48)).to_string();
+    for (login, p, exp) in [
+        ("s1", plan, soon.as_str()),
+        ("s2", plan, "2099-01-01T00:00:00Z"),
+        ("s3", other_plan, past.as_str()),
+    ] {
+        let r = api.send_json(
+            "POST",
+            "/api/v1/customers",
+            &crate::network::customer(router, p, login, exp),
+        );
+        assert_eq!(r.status, 201, "{}", r.body);
+    }
+    let count = |web: &mut crate::helpers::Browser, q: &str| -> usize {
+        let p = web.get(&format!("/messages/new?lang=en&body=hi&{q}"));
+        let at = p.body.find("Recipients: ").expect("recipients shown") + "Recipients: ".len();
+        p.body[at..]
+            .split('<')
+            .next()
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap()
+    };
+    assert_eq!(count(&mut web, &format!("plan_id={plan}")), 2);
+    assert_eq!(count(&mut web, &format!("plan_id={other_plan}")), 1);
+    assert_eq!(count(&mut web, &format!("router_id={router}")), 3);
+    assert_eq!(count(&mut web, "status=expired"), 1);
+    assert_eq!(count(&mut web, "expiring=3"), 1);
+    // Every new customer has an open bill for their first period.
+    let unpaid = count(&mut web, "unpaid=1");
+    assert!(unpaid >= 1, "{unpaid}");
+    let preview = web.get(&format!(
+        "/messages/new?lang=en&plan_id={other_plan}&body=Dear+%7Bname%7D+%7Bplan%7D"
+    ));
+    assert!(
+        preview.body.contains("Dear Customer s3 Biz 50"),
+        "preview fills placeholders"
+    );
+}

@@ -234,8 +234,24 @@ pub fn spec() -> Value {
                 "post": op("Queue a message to customers; placeholders {name} {login} {plan} {expiry} {days_left} {amount_due} {bank_accounts} {company} are filled per customer", "201", json!({ "type": "object" }), Some(json!({
                     "type": "object", "required": ["customer_ids", "channels", "body"], "additionalProperties": false,
                     "properties": { "customer_ids": { "type": "array", "items": { "type": "integer" } },
-                                    "channels": { "type": "array", "items": { "type": "string", "enum": ["sms_router", "sms_gateway"] } },
+                                    "channels": { "type": "array", "items": { "type": "string", "enum": ["sms_router", "sms_gateway", "email"] } },
                                     "subject": { "type": "string" }, "body": { "type": "string" } } })))
+            },
+            "/feedback": {
+                "get": {
+                    "summary": "Customer feedback (requests, complaints, inquiries) with their replies, newest first",
+                    "parameters": [
+                        { "name": "status", "in": "query", "schema": { "type": "string", "enum": ["new", "in_progress", "resolved"] } },
+                        { "name": "customer_id", "in": "query", "schema": { "type": "integer" } }
+                    ],
+                    "responses": { "200": { "description": "OK", "content": { "application/json": { "schema": { "type": "object" } } } } }
+                }
+            },
+            "/feedback/{id}/reply": {
+                "parameters": id_param("id", "integer"),
+                "post": op("Reply to a customer's feedback; the reply shows in their portal, and with sms=true also goes by SMS", "200", json!({ "type": "object" }), Some(json!({
+                    "type": "object", "required": ["text"], "additionalProperties": false,
+                    "properties": { "text": { "type": "string" }, "sms": { "type": "boolean" } } })))
             },
             "/audit": { "get": {
                 "summary": "Audit log, newest first (100 per page)",
@@ -339,14 +355,16 @@ pub fn spec() -> Value {
                     "router_id": { "type": "integer" }, "plan_id": { "type": "integer" },
                     "status": { "type": "string", "enum": ["active", "expired", "suspended", "disabled"] }, "entitled": { "type": "boolean" },
                     "expires_at": { "type": "string", "format": "date-time" }, "created_at": { "type": "string", "format": "date-time" },
-                    "created_by": { "type": "string" }, "archived": { "type": "boolean" } } },
+                    "created_by": { "type": "string" }, "archived": { "type": "boolean" },
+                    "lang": { "type": ["string", "null"], "enum": ["en", "mn", null] } } },
                 "CustomerInput": { "type": "object", "additionalProperties": false, "properties": {
                     "kind": { "type": "string", "enum": ["individual", "organization"] }, "name": { "type": "string" },
                     "reg_no": { "type": "string" }, "contact_person": { "type": "string" }, "phone": { "type": "string" }, "email": { "type": "string" },
                     "address": { "type": "string" }, "note": { "type": "string" }, "login": { "type": "string", "pattern": "^[A-Za-z0-9._@-]{1,64}$" },
                     "password": { "type": "string" }, "router_id": { "type": "integer" }, "plan_id": { "type": "integer" },
                     "status": { "type": "string", "enum": ["active", "expired", "suspended", "disabled"] },
-                    "expires_at": { "type": "string", "format": "date-time" } } },
+                    "expires_at": { "type": "string", "format": "date-time" },
+                    "lang": { "type": "string", "enum": ["", "en", "mn"] } } },
                 "Payment": { "type": "object", "properties": {
                     "id": { "type": "integer" }, "customer_id": { "type": "integer" }, "amount": { "type": "integer", "description": "minor units; negative for a reversal" },
                     "method": { "type": "string" }, "bank_account_id": { "type": ["integer", "null"] }, "reference": { "type": "string" },

@@ -108,6 +108,7 @@ async fn show_page(cx: &Ctx, id: u64, p: &Problems, text: &str) -> Out {
                 @if let Some(c) = &customer { a href={ "/customers/" (c.id) } { (c.name) } " " small.muted { (c.login) " " (c.phone) } }
                 " " (status_badge(cx, f.status))
             }
+            h3 { (cx.t(Msg::Conversation)) }
             (thread(cx, &f, false))
         }
         @if edit {
@@ -193,9 +194,10 @@ pub async fn update(cx: Arc<Ctx>, req: Req) -> Out {
 pub async fn api_list(cx: Arc<Ctx>, req: Req) -> Out {
     let status = match req.query("status") {
         None | Some("") => None,
-        Some(s) => Some(Status::parse(s).ok_or_else(|| {
-            WebError::Invalid(Problems::one("status", Msg::InvalidChoice))
-        })?),
+        Some(s) => Some(
+            Status::parse(s)
+                .ok_or_else(|| WebError::Invalid(Problems::one("status", Msg::InvalidChoice)))?,
+        ),
     };
     let customer = req.query("customer_id").and_then(|s| s.parse::<u64>().ok());
     let items = cx

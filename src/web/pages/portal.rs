@@ -66,7 +66,10 @@ pub async fn login_form(cx: Arc<Ctx>, req: Req) -> Out {
 
 pub async fn login(cx: Arc<Ctx>, req: Req) -> Out {
     let f = &req.form;
-    let (login, password) = (f.get("login").trim().to_string(), f.get("password").to_string());
+    let (login, password) = (
+        f.get("login").trim().to_string(),
+        f.get("password").to_string(),
+    );
     let next = only_portal_next(f.get("next")).to_string();
     let now = cx.now;
     if let Err(minutes) = cx.app.portal_limiter.begin(&login, &cx.ip, now) {
@@ -103,7 +106,15 @@ pub async fn login(cx: Arc<Ctx>, req: Req) -> Out {
         .write_async(move |w| {
             let token = portal::start(w, now, customer.id, &ip)?;
             let actor = feedback::customer_actor(&customer, &ip);
-            crate::audit::record(w, now, &actor, "login", "portal", customer.id, String::new())?;
+            crate::audit::record(
+                w,
+                now,
+                &actor,
+                "login",
+                "portal",
+                customer.id,
+                String::new(),
+            )?;
             Ok::<_, Error>(token)
         })
         .await?;
@@ -279,7 +290,10 @@ pub async fn submit_feedback(cx: Arc<Ctx>, req: Req) -> Out {
         .write_async(move |w| feedback::submit(w, now, id, &ip, &cat, &t))
         .await;
     match result {
-        Ok(f) => Ok(http::redirect(&format!("/portal/feedback/{}?notice=sent", f.id))),
+        Ok(f) => Ok(http::redirect(&format!(
+            "/portal/feedback/{}?notice=sent",
+            f.id
+        ))),
         Err(Error::Invalid(p)) => {
             let o = load(&cx, &c).await?;
             let body = overview(&cx, &c, &o, feedback_form(&cx, &p, &category, &text));
@@ -342,7 +356,10 @@ async fn show_thread(cx: &Ctx, id: u64, p: &Problems, text: &str, notice: bool) 
             }
         }
     };
-    Ok(http::html(status, portal_page(cx, cx.t(Msg::Feedback), body)))
+    Ok(http::html(
+        status,
+        portal_page(cx, cx.t(Msg::Feedback), body),
+    ))
 }
 
 pub async fn feedback_thread(cx: Arc<Ctx>, req: Req) -> Out {
