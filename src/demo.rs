@@ -49,6 +49,10 @@ pub fn run(listen: String, data: Option<PathBuf>) -> Result<(), String> {
             addr.port()
         );
         println!("  Log in as                  {DEMO_USER} / {password}");
+        println!(
+            "  Customer portal            http://{host}:{}/portal (user001 / pw7919)",
+            addr.port()
+        );
         println!("  Demo data lives in         {}", dir.display());
         for (name, r) in &routers {
             println!("  Simulated router {name:<9} api://{} (user {DEMO_ROUTER_USER}, password {DEMO_ROUTER_PASSWORD})", r.addr());
@@ -370,5 +374,38 @@ fn seed_network(
         ledger::record_payment(w, now, actor, &jiff::tz::TimeZone::UTC, &d, &methods, false)?;
     }
     ledger::extend(w, now, actor, 3, 7, true, "Туршилтын 7 хоног", "")?;
+    // Feedback from the portal, one already answered; reminders by the routers' modems.
+    crate::feedback::submit(
+        w,
+        now,
+        2,
+        "127.0.0.1",
+        "complaint",
+        "Орой бүр интернэт удааширдаг.",
+    )?;
+    let f = crate::feedback::submit(
+        w,
+        now,
+        3,
+        "127.0.0.1",
+        "inquiry",
+        "Багцаа 50M болгож болох уу?",
+    )?;
+    crate::feedback::reply(
+        w,
+        now,
+        actor,
+        &jiff::tz::TimeZone::UTC,
+        f.id,
+        "Болно: дараагийн сунгалтаас эхэлнэ.",
+        false,
+    )?;
+    let mut ms = crate::notify::config::MessageSettingsDraft::of(&Default::default());
+    ms.smtp_security = "starttls".into();
+    ms.days_before = "3, 1".into();
+    ms.on_expiry = true;
+    ms.receipt = true;
+    ms.channels = vec!["sms_router".into()];
+    crate::notify::config::save(w, now, actor, &ms, |_| String::new())?;
     Ok(())
 }

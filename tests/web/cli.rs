@@ -155,7 +155,8 @@ fn demo_prints_its_address_and_login_and_serves_sample_data() {
         }
     }
     let (user, password) = login.as_deref().unwrap().split_once(" / ").unwrap();
-    let mut b = Browser::new(url.unwrap(), false);
+    let url = url.unwrap();
+    let mut b = Browser::new(url.clone(), false);
     assert!(b.get("/login").body.contains("TopNET"), "sample settings");
     assert_eq!(b.login(user, password).status, 303);
     let admins = b.get("/admins");
@@ -163,6 +164,24 @@ fn demo_prints_its_address_and_login_and_serves_sample_data() {
         admins.body.contains("cashier") && admins.body.contains("tech"),
         "sample admins"
     );
+    assert!(
+        b.get("/feedback")
+            .body
+            .contains("Орой бүр интернэт удааширдаг."),
+        "sample feedback"
+    );
+    // The portal login the demo prints works.
+    let mut customer = Browser::new(url, false);
+    customer.get("/portal/login");
+    let p = customer.post_form(
+        "/portal/login",
+        &[
+            ("login", "user001"),
+            ("password", "pw7919"),
+            ("next", "/portal"),
+        ],
+    );
+    assert_eq!(p.status, 303, "{}", p.body);
     let _ = child.kill();
     let _ = child.wait();
 }
