@@ -80,8 +80,7 @@ pub fn owed(r: &impl Reader, now: Timestamp, cfg: &config::Reminders) -> Result<
     let mut out = Owed::default();
     let now_s = secs(now);
     let sent = |exp: u64, cid: u64, kind: Reminder| -> Result<bool, StoreError> {
-        Ok(r.set_members(Set::RemindersSent, exp)?
-            .contains(&mark(cid, kind)))
+        r.set_contains(Set::RemindersSent, exp, mark(cid, kind))
     };
     if let Some(&max) = cfg.days_before.iter().max() {
         let mut upcoming = Vec::new();

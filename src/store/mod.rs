@@ -429,6 +429,9 @@ pub trait Reader {
     /// The ids in `group` of a grouping index, ascending.
     fn set_members(&self, set: Set, group: u64) -> Result<Vec<u64>, StoreError>;
 
+    /// Whether (group, id) is in the set.
+    fn set_contains(&self, set: Set, group: u64, id: u64) -> Result<bool, StoreError>;
+
     /// Every (group, id) pair, in order, at most `limit`.
     fn set_all(&self, set: Set, limit: usize) -> Result<Vec<(u64, u64)>, StoreError>;
 
@@ -582,6 +585,16 @@ macro_rules! impl_reader {
                     out.push(k.value().1);
                 }
                 Ok(out)
+            }
+
+            fn set_contains(&self, set: Set, group: u64, id: u64) -> Result<bool, StoreError> {
+                let t = self
+                    .tx
+                    .open_table(set.table())
+                    .map_err(StoreError::db("opening set"))?;
+                Ok(t.get((group, id))
+                    .map_err(StoreError::db("reading set"))?
+                    .is_some())
             }
 
             fn set_all(&self, set: Set, limit: usize) -> Result<Vec<(u64, u64)>, StoreError> {
