@@ -724,3 +724,132 @@ async fn probe_reads_the_router_and_its_certificate() {
     .await;
     e.shutdown().await;
 }
+
+/// A clock set back gives nobody free service; a forward jump expires people at once, without
+/// waiting for a timer; undoing it gives their paid time back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn clock_jumps_give_no_free_service_and_take_no_paid_time() {
+    for version in VERSIONS {
+        let w = world();
+        let sim = sim(version).await;
+        let r = w.router("r1", sim.addr(), version, PASSWORD);
+        let p = w.plan("Hot", "hotspot", "5M");
+        let hour = SignedDuration::from_hours(1);
+        w.customer(&r, &p, "paid", Timestamp::now() + hour, false);
+        w.customer(&r, &p, "lapsed", Timestamp::now() - hour, false);
+        let e = w.enforcer();
+        eventually(10, "provisioned", || {
+            disabled(&sim, HS, "paid") == Some(false) && disabled(&sim, HS, "lapsed") == Some(true)
+        })
+        .await;
+
+        // The system clock goes back two hours: time holds, "lapsed" stays off.
+        w.clock.advance(-2 * 3600);
+        assert!(w.clock.now() >= Timestamp::now() - SignedDuration::from_secs(1));
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        assert_eq!(
+            disabled(&sim, HS, "lapsed"),
+            Some(true),
+            "{version}: free service"
+        );
+        assert_eq!(disabled(&sim, HS, "paid"), Some(false), "{version}");
+
+        // Two hours forward of real time: "paid" has run out, and is disabled without a wake.
+        w.clock.advance(4 * 3600);
+        let took = eventually(10, "disabled after the jump forward", || {
+            disabled(&sim, HS, "paid") == Some(true)
+        })
+        .await;
+        println!("{version}: disabled {took:?} after a forward clock jump");
+
+        // The jump is undone: "paid" still has an hour and gets it back; "lapsed" does not.
+        w.clock.advance(-2 * 3600);
+        eventually(10, "paid time given back", || {
+            disabled(&sim, HS, "paid") == Some(false)
+        })
+        .await;
+        assert_eq!(disabled(&sim, HS, "lapsed"), Some(true));
+        e.shutdown().await;
+        sim.shutdown();
+    }
+}
+
+/// Faults on the router's side — a connection cut in the middle of a pipeline, refused logins,
+/// slow replies, commands that trap — are shown in the router's state and then repaired: the
+/// router ends up exactly as the store says.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn router_faults_are_shown_and_recovered_from() {
+    for version in VERSIONS {
+        let w = world();
+        let sim = sim(version).await;
+        let r = w.router("r1", sim.addr(), version, PASSWORD);
+        let p = w.plan("Hot", "hotspot", "5M");
+        for i in 0..10 {
+            w.customer(&r, &p, &format!("c{i}"), in_days(30), false);
+        }
+        let e = w.enforcer();
+        eventually(10, "provisioned", || sim.items(HS).len() == 10).await;
+
+        // Cut mid-pipeline: the 3rd of 20 additions loses the connection.
+        sim.drop_after(3);
+        let new: Vec<u64> = (10..30)
+            .map(|i| w.customer(&r, &p, &format!("c{i}"), in_days(30), false).id)
+            .collect();
+        e.customers_changed(&[r.id], &new, Cause::Admin("tester".into()));
+        eventually(15, "all 30 after the cut", || {
+            (0..30).all(|i| disabled(&sim, HS, &format!("c{i}")) == Some(false))
+        })
+        .await;
+        assert_eq!(sim.items(HS).len(), 30, "{version}: nothing added twice");
+
+        // A command that traps: the error is shown, and the change lands once it stops.
+        sim.trap_commands("/ip/hotspot/user/add", "failure: simulated disk full");
+        let trapped = w.customer(&r, &p, "trapped", in_days(30), false);
+        e.customers_changed(&[r.id], &[trapped.id], Cause::Admin("tester".into()));
+        eventually(10, "the trap shown", || {
+            w.state(r.id).last_error.contains("simulated disk full")
+        })
+        .await;
+        assert!(
+            w.log(r.id)
+                .iter()
+                .any(|l| l.result.contains("simulated disk full")),
+            "{version}: the failed command is in the command log"
+        );
+        sim.clear_traps();
+        e.sync_now(r.id, Cause::Sync);
+        eventually(10, "added after the trap cleared", || {
+            disabled(&sim, HS, "trapped") == Some(false)
+        })
+        .await;
+
+        // Slow replies: a change still lands.
+        sim.set_latency(Duration::from_millis(300));
+        let c0 = w.store.read(|rd| rd.list::<Customer>()).unwrap()[0].clone();
+        w.change(&e, c0.id, |c| c.status = Status::Suspended);
+        eventually(15, "suspended over a slow link", || {
+            disabled(&sim, HS, &c0.login) == Some(true)
+        })
+        .await;
+        sim.set_latency(Duration::ZERO);
+
+        // Logins refused: the router is cut off, reported, and recovers when logins work.
+        sim.set_refuse_logins(true);
+        sim.send_fatal("session closed");
+        eventually(10, "refused login shown", || {
+            let s = w.state(r.id);
+            s.status != RouterStatus::Online && !s.last_error.is_empty()
+        })
+        .await;
+        w.change(&e, c0.id, |c| c.status = Status::Active);
+        sim.set_refuse_logins(false);
+        e.sync_now(r.id, Cause::Sync);
+        eventually(15, "online and converged", || {
+            w.state(r.id).status == RouterStatus::Online
+                && disabled(&sim, HS, &c0.login) == Some(false)
+        })
+        .await;
+        e.shutdown().await;
+        sim.shutdown();
+    }
+}

@@ -47,6 +47,8 @@ pub enum Cause {
     Sync,
     /// Steppe started.
     Startup,
+    /// The clock moved: entitlement may have changed either way.
+    ClockMoved,
 }
 
 impl std::fmt::Display for Cause {
@@ -57,6 +59,7 @@ impl std::fmt::Display for Cause {
             Cause::Expiry => f.write_str("expiry"),
             Cause::Sync => f.write_str("sync"),
             Cause::Startup => f.write_str("startup"),
+            Cause::ClockMoved => f.write_str("clock moved"),
         }
     }
 }
@@ -265,12 +268,7 @@ impl Enforcer {
 
     /// Plans changed: every router reconciles fully (profiles and users).
     pub fn plans_changed(&self, cause: Cause) {
-        let ids: Vec<u64> = self.inner.routers().keys().copied().collect();
-        for id in ids {
-            if let Some(m) = self.inner.mailbox(id) {
-                m.full(cause.clone());
-            }
-        }
+        self.inner.full_all(&cause);
     }
 
     /// A full reconcile of one router now, reconnecting at once if it is offline.
@@ -373,6 +371,18 @@ impl Enforcer {
 }
 
 /// Wakes routers from the scheduler without keeping the enforcer alive.
+impl Inner {
+    /// A full reconcile of every router.
+    pub(crate) fn full_all(&self, cause: &Cause) {
+        let ids: Vec<u64> = self.routers().keys().copied().collect();
+        for id in ids {
+            if let Some(m) = self.mailbox(id) {
+                m.full(cause.clone());
+            }
+        }
+    }
+}
+
 pub(crate) fn wake_routers(inner: &Weak<Inner>, by_router: &HashMap<u64, Vec<u64>>) {
     if let Some(inner) = inner.upgrade() {
         for (router, customers) in by_router {

@@ -95,6 +95,15 @@ pub(super) async fn run(
                 let back = now.checked_sub(SignedDuration::from_secs(1)).unwrap_or(now);
                 cursor = cursor.min(back);
             }
+            () = ctx.clock.moved() => {
+                // Time jumped: look again from the new now, and let every router re-check
+                // who is entitled (a forward jump expires people, an undone one restores them).
+                let now = ctx.clock.now();
+                cursor = cursor.min(now);
+                if let Some(inner) = inner.upgrade() {
+                    inner.full_all(&super::Cause::ClockMoved);
+                }
+            }
             _ = stop.changed() => return,
         }
     }

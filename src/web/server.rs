@@ -56,6 +56,8 @@ pub struct Application {
     app: Arc<App>,
     tls: Option<TlsAcceptor>,
     routes: Arc<Vec<Route>>,
+    /// Holds a store handle: stopped before the store is closed.
+    timekeeper: tokio::task::JoinHandle<()>,
 }
 
 impl Application {
@@ -66,9 +68,21 @@ impl Application {
 
     pub async fn build_with_clock(config: Config, clock: Clock) -> Result<Application, String> {
         let store = Store::open(&config.data_dir).map_err(|e| e.to_string())?;
+        // Time never starts before what the last run saw (a board without a real-time clock
+        // may boot in 1970 or at its last shutdown).
+        if let Some(seen) = store
+            .read(|r| crate::clock::remembered(r))
+            .map_err(|e| e.to_string())?
+        {
+            if seen > clock.now() {
+                tracing::warn!(%seen, "the system clock is behind the last time seen; holding at that");
+            }
+            clock.hold_at_least(seen);
+        }
         let now = clock.now();
         store
             .write(|w| {
+                crate::clock::remember(w, now)?;
                 roles::ensure_builtin(w)?;
                 crate::billing::summary::ensure(w)?;
                 crate::billing::summary::ensure_ledger(w)?;
@@ -90,6 +104,7 @@ impl Application {
         let secrets = crate::network::SecretBox::open(&config.data_dir)?;
         let enforcer =
             crate::enforce::Enforcer::start(store.clone(), clock.clone(), secrets.clone());
+        let timekeeper = tokio::spawn(keep_time(store.clone(), clock.clone()));
         let notifier = crate::notify::worker::Notifier::start(
             store.clone(),
             secrets.clone(),
@@ -113,6 +128,7 @@ impl Application {
             app,
             tls,
             routes: Arc::new(router::table()),
+            timekeeper,
         })
     }
 
@@ -216,10 +232,42 @@ impl Application {
         }
         self.app.enforcer.shutdown().await;
         self.app.notifier.shutdown().await;
+        self.timekeeper.abort();
+        let _ = self.timekeeper.await;
+        let (now, store) = (self.app.clock.now(), self.app.store.clone());
+        if let Err(e) = store.write(|w| crate::clock::remember(w, now)) {
+            tracing::warn!(error = %e, "remembering the time at shutdown");
+        }
         // The store closes when the last handle drops; any transaction has committed or not.
         drop(self.app);
         tracing::info!("stopped");
         Ok(())
+    }
+}
+
+/// Watches the system clock for jumps and, every ten minutes, records how far time has come, so
+/// a restart on a clock set back resumes from there.
+async fn keep_time(store: Store, clock: Clock) {
+    // Aborting this task drops the watcher with it.
+    struct AbortOnDrop(tokio::task::JoinHandle<()>);
+    impl Drop for AbortOnDrop {
+        fn drop(&mut self) {
+            self.0.abort();
+        }
+    }
+    let _watch = AbortOnDrop(tokio::spawn(clock.clone().watch()));
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
+    tick.tick().await;
+    loop {
+        tick.tick().await;
+        let now = clock.now();
+        if store
+            .write_async(move |w| crate::clock::remember(w, now))
+            .await
+            .is_err()
+        {
+            break;
+        }
     }
 }
 
