@@ -71,7 +71,7 @@ impl Application {
         // Time never starts before what the last run saw (a board without a real-time clock
         // may boot in 1970 or at its last shutdown).
         if let Some(seen) = store
-            .read(|r| crate::clock::remembered(r))
+            .read(crate::clock::remembered)
             .map_err(|e| e.to_string())?
         {
             if seen > clock.now() {
