@@ -496,4 +496,6 @@ catalog! {
     Operator => "Operator", "Оператор";
     PortalLink => "Customer portal address", "Харилцагчийн булангийн хаяг";
     Update => "Update", "Шинэчлэх";
+    DiskFull => "The data disk is full, so nothing was saved. Free some space on it and try again.", "Өгөгдлийн диск дүүрсэн тул юу ч хадгалагдсангүй. Зай чөлөөлөөд дахин оролдоно уу.";
+    DiskReadOnly => "The data disk cannot be written, so nothing was saved. Check the disk and try again.", "Өгөгдлийн диск рүү бичих боломжгүй тул юу ч хадгалагдсангүй. Дискээ шалгаад дахин оролдоно уу.";
 }

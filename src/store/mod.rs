@@ -30,11 +30,33 @@ pub enum StoreError {
     NewerSchema { found: u64, supported: u64 },
     /// Another process holds the database open.
     Locked(PathBuf),
+    /// The data disk is full: nothing was written, and writes work again once space returns.
+    Full,
+    /// The data directory cannot be written (a read-only mount).
+    ReadOnly,
+    /// Another disk error stopped a write; the next write reopens the database.
+    Disk(String),
 }
 
 impl StoreError {
-    fn db<E: std::fmt::Display>(step: &'static str) -> impl Fn(E) -> StoreError {
-        move |e| StoreError::Db(format!("{step}: {e}"))
+    fn db<E: Into<redb::Error>>(step: &'static str) -> impl Fn(E) -> StoreError {
+        move |e| {
+            let e: redb::Error = e.into();
+            if let redb::Error::Io(io) = &e {
+                match io.kind() {
+                    std::io::ErrorKind::StorageFull => return StoreError::Full,
+                    std::io::ErrorKind::ReadOnlyFilesystem
+                    | std::io::ErrorKind::PermissionDenied => {
+                        return StoreError::ReadOnly;
+                    }
+                    _ => return StoreError::Disk(format!("{step}: {io}")),
+                }
+            }
+            if matches!(e, redb::Error::PreviousIo) {
+                return StoreError::Disk(format!("{step}: an earlier disk error stopped writes"));
+            }
+            StoreError::Db(format!("{step}: {e}"))
+        }
     }
 }
 
@@ -54,6 +76,11 @@ impl std::fmt::Display for StoreError {
                 "the database {} is in use by another Steppe process; stop it first",
                 p.display()
             ),
+            StoreError::Full => f.write_str("the data disk is full; nothing was saved"),
+            StoreError::ReadOnly => {
+                f.write_str("the data directory is read-only; nothing was saved")
+            }
+            StoreError::Disk(m) => write!(f, "disk error, nothing was saved: {m}"),
         }
     }
 }
@@ -241,10 +268,43 @@ pub trait KeyedRecord: Serialize + DeserializeOwned {
 /// The database handle; cheap to clone, shared by every task.
 #[derive(Clone)]
 pub struct Store {
-    db: Arc<Database>,
+    shared: Arc<Shared>,
+}
+
+struct Shared {
+    /// `None` only while being reopened after a disk error.
+    db: std::sync::RwLock<Option<Database>>,
+    /// A write met a disk error: redb refuses writes until the file is opened again.
+    broken: std::sync::atomic::AtomicBool,
     path: PathBuf,
     /// Bumped after every committed write, so caches of derived figures know when to refresh.
-    generation: Arc<std::sync::atomic::AtomicU64>,
+    generation: std::sync::atomic::AtomicU64,
+}
+
+/// Room a write needs before a broken database is reopened.
+const PROBE_BYTES: usize = 1 << 20;
+
+fn open_db(path: &Path) -> Result<Database, StoreError> {
+    let db = Database::create(path).map_err(|e| match e {
+        redb::DatabaseError::DatabaseAlreadyOpen => StoreError::Locked(path.to_path_buf()),
+        redb::DatabaseError::Storage(redb::StorageError::Io(io))
+            if io.kind() == std::io::ErrorKind::StorageFull =>
+        {
+            StoreError::Full
+        }
+        redb::DatabaseError::Storage(redb::StorageError::Io(io))
+            if io.kind() == std::io::ErrorKind::ReadOnlyFilesystem =>
+        {
+            StoreError::ReadOnly
+        }
+        e => StoreError::Db(format!("opening {}: {e}", path.display())),
+    })?;
+    let tx = db.begin_write().map_err(StoreError::db("starting setup"))?;
+    let version = migrate::run(&tx)?;
+    tables::create_all(&tx).map_err(StoreError::db("creating tables"))?;
+    tx.commit().map_err(StoreError::db("committing setup"))?;
+    tracing::debug!(path = %path.display(), version, "store opened");
+    Ok(db)
 }
 
 impl Store {
@@ -255,29 +315,34 @@ impl Store {
             StoreError::Db(format!("creating data directory {}: {e}", dir.display()))
         })?;
         let path = dir.join(FILE_NAME);
-        let db = Database::create(&path).map_err(|e| match e {
-            redb::DatabaseError::DatabaseAlreadyOpen => StoreError::Locked(path.clone()),
-            e => StoreError::Db(format!("opening {}: {e}", path.display())),
-        })?;
-        let tx = db.begin_write().map_err(StoreError::db("starting setup"))?;
-        let version = migrate::run(&tx)?;
-        tables::create_all(&tx).map_err(StoreError::db("creating tables"))?;
-        tx.commit().map_err(StoreError::db("committing setup"))?;
-        tracing::debug!(path = %path.display(), version, "store opened");
+        let db = open_db(&path)?;
         Ok(Store {
-            db: Arc::new(db),
-            path,
-            generation: Default::default(),
+            shared: Arc::new(Shared {
+                db: std::sync::RwLock::new(Some(db)),
+                broken: Default::default(),
+                path,
+                generation: Default::default(),
+            }),
         })
     }
 
     pub fn path(&self) -> &Path {
-        &self.path
+        &self.shared.path
     }
 
     /// Changes whenever a write commits.
     pub fn generation(&self) -> u64 {
-        self.generation.load(std::sync::atomic::Ordering::Acquire)
+        self.shared
+            .generation
+            .load(std::sync::atomic::Ordering::Acquire)
+    }
+
+    fn db(&self) -> Result<std::sync::RwLockReadGuard<'_, Option<Database>>, StoreError> {
+        let guard = self.shared.db.read().unwrap_or_else(|e| e.into_inner());
+        if guard.is_none() {
+            return Err(StoreError::Disk("the database is being reopened".into()));
+        }
+        Ok(guard)
     }
 
     /// Runs `f` on a consistent snapshot.
@@ -285,8 +350,13 @@ impl Store {
         &self,
         f: impl FnOnce(&Read) -> Result<T, E>,
     ) -> Result<T, E> {
-        let tx = self
-            .db
+        if self.shared.db.read().is_ok_and(|g| g.is_none()) {
+            self.reopen()?;
+        }
+        let guard = self.db()?;
+        let tx = guard
+            .as_ref()
+            .ok_or_else(|| StoreError::Disk("closed".into()))?
             .begin_read()
             .map_err(StoreError::db("starting read"))?;
         f(&Read { tx })
@@ -298,16 +368,82 @@ impl Store {
         &self,
         f: impl FnOnce(&mut Write) -> Result<T, E>,
     ) -> Result<T, E> {
-        let tx = self
-            .db
-            .begin_write()
-            .map_err(StoreError::db("starting write"))?;
-        let mut w = Write { tx };
-        let out = f(&mut w)?;
-        w.tx.commit().map_err(StoreError::db("committing"))?;
-        self.generation
-            .fetch_add(1, std::sync::atomic::Ordering::Release);
-        Ok(out)
+        if self
+            .shared
+            .broken
+            .load(std::sync::atomic::Ordering::Acquire)
+        {
+            self.reopen()?;
+        }
+        let result = (|| {
+            let guard = self.db()?;
+            let db = guard
+                .as_ref()
+                .ok_or_else(|| StoreError::Disk("closed".into()))?;
+            let tx = db.begin_write().map_err(StoreError::db("starting write"))?;
+            let mut w = Write { tx };
+            let out = match f(&mut w) {
+                Ok(out) => out,
+                Err(e) => return Ok(Err(e)),
+            };
+            w.tx.commit().map_err(StoreError::db("committing"))?;
+            self.shared
+                .generation
+                .fetch_add(1, std::sync::atomic::Ordering::Release);
+            Ok::<_, StoreError>(Ok(out))
+        })();
+        match result {
+            Ok(r) => r,
+            Err(e) => {
+                if matches!(
+                    e,
+                    StoreError::Full | StoreError::ReadOnly | StoreError::Disk(_)
+                ) {
+                    tracing::error!(error = %e, "a write failed on the data disk");
+                    self.shared
+                        .broken
+                        .store(true, std::sync::atomic::Ordering::Release);
+                }
+                Err(e.into())
+            }
+        }
+    }
+
+    /// After a disk error, opens the file again — but only once a megabyte can be written
+    /// beside it, so that while the disk is still full or read-only reads go on from the open
+    /// handle and writes fail at once with the reason.
+    fn reopen(&self) -> Result<(), StoreError> {
+        let probe = self.shared.path.with_extension("probe");
+        let room = std::fs::write(&probe, vec![0u8; PROBE_BYTES])
+            .and_then(|()| std::fs::File::open(&probe)?.sync_all());
+        let _ = std::fs::remove_file(&probe);
+        if let Err(e) = room {
+            return Err(match e.kind() {
+                std::io::ErrorKind::StorageFull => StoreError::Full,
+                std::io::ErrorKind::ReadOnlyFilesystem | std::io::ErrorKind::PermissionDenied => {
+                    StoreError::ReadOnly
+                }
+                _ => StoreError::Disk(format!("writing beside the database: {e}")),
+            });
+        }
+        let mut guard = self.shared.db.write().unwrap_or_else(|e| e.into_inner());
+        if !self
+            .shared
+            .broken
+            .load(std::sync::atomic::Ordering::Acquire)
+            && guard.is_some()
+        {
+            return Ok(());
+        }
+        // The old handle must be gone before the file can be locked again.
+        *guard = None;
+        let db = open_db(&self.shared.path)?;
+        *guard = Some(db);
+        self.shared
+            .broken
+            .store(false, std::sync::atomic::Ordering::Release);
+        tracing::info!("the database was reopened after a disk error");
+        Ok(())
     }
 
     /// `read` on the blocking pool, so the async workers never wait on disk.

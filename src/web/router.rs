@@ -45,6 +45,8 @@ pub enum WebError {
     BadRequest(String),
     Invalid(Problems),
     Conflict(Msg),
+    /// The data disk is full (507) or read-only (503): nothing was saved.
+    Storage(StoreError),
     Internal(String),
 }
 
@@ -54,6 +56,7 @@ impl From<Error> for WebError {
             Error::Invalid(p) => WebError::Invalid(p),
             Error::NotFound => WebError::NotFound,
             Error::Conflict(m) => WebError::Conflict(m),
+            Error::Store(e) => e.into(),
             e => WebError::Internal(e.to_string()),
         }
     }
@@ -61,7 +64,10 @@ impl From<Error> for WebError {
 
 impl From<StoreError> for WebError {
     fn from(e: StoreError) -> Self {
-        WebError::Internal(e.to_string())
+        match e {
+            StoreError::Full | StoreError::ReadOnly | StoreError::Disk(_) => WebError::Storage(e),
+            e => WebError::Internal(e.to_string()),
+        }
     }
 }
 
@@ -619,6 +625,8 @@ async fn run(
                 WebError::BadRequest(_) => StatusCode::BAD_REQUEST,
                 WebError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
                 WebError::Conflict(_) => StatusCode::CONFLICT,
+                WebError::Storage(StoreError::Full) => StatusCode::INSUFFICIENT_STORAGE,
+                WebError::Storage(_) => StatusCode::SERVICE_UNAVAILABLE,
                 WebError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             };
             error_response(&cx, is_api, e, status)
@@ -644,6 +652,9 @@ fn error_response(cx: &Ctx, is_api: bool, e: WebError, status: StatusCode) -> Re
     if let WebError::Internal(detail) = &e {
         tracing::error!(%detail, "request failed");
     }
+    if let WebError::Storage(problem) = &e {
+        tracing::error!(%problem, "a write was refused by the data disk");
+    }
     if is_api {
         return match e {
             WebError::NotFound => api::error(status, "not_found", "no such resource"),
@@ -653,6 +664,13 @@ fn error_response(cx: &Ctx, is_api: bool, e: WebError, status: StatusCode) -> Re
             WebError::BadRequest(m) => api::error(status, "bad_request", &m),
             WebError::Invalid(p) => api::invalid(&p),
             WebError::Conflict(m) => api::error(status, "conflict", m.en()),
+            WebError::Storage(StoreError::Full) => {
+                api::error(status, "storage_full", Msg::DiskFull.en())
+            }
+            WebError::Storage(StoreError::ReadOnly) => {
+                api::error(status, "storage_read_only", Msg::DiskReadOnly.en())
+            }
+            WebError::Storage(_) => api::error(status, "storage_error", Msg::DiskReadOnly.en()),
             WebError::Internal(_) => {
                 api::error(status, "internal", "internal error; see the server log")
             }
@@ -663,6 +681,8 @@ fn error_response(cx: &Ctx, is_api: bool, e: WebError, status: StatusCode) -> Re
         WebError::Forbidden => cx.t(Msg::Forbidden).to_string(),
         WebError::BadRequest(_) | WebError::Invalid(_) => cx.t(Msg::BadRequest).to_string(),
         WebError::Conflict(m) => cx.t(*m).to_string(),
+        WebError::Storage(StoreError::Full) => cx.t(Msg::DiskFull).to_string(),
+        WebError::Storage(_) => cx.t(Msg::DiskReadOnly).to_string(),
         WebError::Internal(_) => cx.t(Msg::ServerError).to_string(),
     };
     pages::misc::message_page(cx, status, &text)

@@ -191,3 +191,172 @@ fn sigkill_mid_payments_leaves_no_half_applied_payment() {
     assert!(paid >= acked.len());
     server.kill();
 }
+
+/// A tmpfs of `mb` MiB mounted for the test, unmounted when dropped.
+struct Mount {
+    dir: tempfile::TempDir,
+}
+
+impl Mount {
+    /// `None` where mounting is not allowed (not root).
+    fn tmpfs(mb: u32) -> Option<Mount> {
+        let dir = tempfile::tempdir().unwrap();
+        let ok = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={mb}m"), "tmpfs"])
+            .arg(dir.path())
+            .status()
+            .is_ok_and(|s| s.success());
+        ok.then_some(Mount { dir })
+    }
+
+    fn remount(&self, opts: &str) {
+        let s = std::process::Command::new("mount")
+            .args(["-o", &format!("remount,{opts}")])
+            .arg(self.dir.path())
+            .status()
+            .unwrap();
+        assert!(s.success(), "remount {opts}");
+    }
+}
+
+impl Drop for Mount {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount")
+            .arg("-l")
+            .arg(self.dir.path())
+            .status();
+    }
+}
+
+/// Fills the filesystem at `dir` until it refuses more.
+fn fill(dir: &std::path::Path) -> std::path::PathBuf {
+    use std::io::Write;
+    let path = dir.join("filler");
+    let mut f = std::fs::File::create(&path).unwrap();
+    let chunk = vec![0u8; 64 * 1024];
+    while f.write_all(&chunk).is_ok() {}
+    let _ = f.sync_all();
+    path
+}
+
+/// A full data disk: writes fail with a clear error (507, `storage_full`) and change nothing,
+/// reads go on, the database is not damaged, and writes work again once space returns, without
+/// a restart. A data disk mounted read-only is refused at start with a clear message.
+#[test]
+fn a_full_or_read_only_disk_is_a_clear_error_and_recovers() {
+    if not_root() {
+        eprintln!("skipped: mounting a small tmpfs needs root");
+        return;
+    }
+    let mnt = Mount::tmpfs(24).expect("root may mount a tmpfs");
+    let data = mnt.dir.path().join("data");
+    let d = data.to_str().unwrap();
+    assert!(
+        steppe(
+            &[
+                "admin",
+                "create",
+                "--username",
+                "root",
+                "--role",
+                "super_admin",
+                "--data",
+                d
+            ],
+            "long enough pw\n"
+        )
+        .0
+    );
+    let (_, out, _) = steppe(&["admin", "token", "--username", "root", "--data", d], "");
+    let token = out.lines().last().unwrap().trim().to_string();
+    let server = Server::start(&data, &[]);
+    let mut api = Browser::new(format!("http://{}", server.addr), false);
+    api.bearer = Some(token.clone());
+    let router = api.send_json("POST", "/api/v1/routers", &json!({ "name": "R", "host": "127.0.0.1", "port": 1, "username": "a", "password": "p", "login_method": "plain", "hotspot_server": "all" })).json()["id"].as_u64().unwrap();
+    let plan = api.send_json("POST", "/api/v1/plans", &json!({ "name": "P", "kind": "hotspot", "price": 1000, "duration_days": 30, "download": "1M", "upload": "1M" })).json()["id"].as_u64().unwrap();
+    let customer = |i: usize| json!({ "kind": "individual", "name": format!("C{i}"), "note": "x".repeat(900), "login": format!("c{i}"), "password": "pw", "router_id": router, "plan_id": plan, "status": "active", "expires_at": "2099-01-01T00:00:00Z" });
+
+    let mut acked = Vec::new();
+    let mut i = 0;
+    let filler = fill(mnt.dir.path());
+    // The first writes may still fit in space the file already has; then they must fail.
+    let refused = loop {
+        let r = api.send_json("POST", "/api/v1/customers", &customer(i));
+        i += 1;
+        if r.status == 201 {
+            acked.push(i - 1);
+            assert!(i < 5000, "the disk never filled");
+            continue;
+        }
+        break r;
+    };
+    assert_eq!(refused.status, 507, "{}", refused.body);
+    assert_eq!(
+        refused.json()["error"]["code"],
+        "storage_full",
+        "{}",
+        refused.body
+    );
+    // Reads go on; the refused customer is not half there.
+    let listed = api.get("/api/v1/customers?per=1000");
+    assert_eq!(listed.status, 200);
+    assert_eq!(listed.json()["total"], acked.len());
+    assert!(api.get("/healthz").status == 200);
+
+    // Space returns: writes work again, without a restart.
+    std::fs::remove_file(filler).unwrap();
+    let mut back = false;
+    let mut last = String::new();
+    for _ in 0..50 {
+        let r = api.send_json("POST", "/api/v1/customers", &customer(i));
+        if r.status == 201 {
+            acked.push(i);
+            back = true;
+            break;
+        }
+        last = format!("{} {}", r.status, r.body);
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(
+        back,
+        "writes did not come back after space returned: {last}"
+    );
+
+    // Nothing acknowledged was lost, and the file opens cleanly.
+    server.kill();
+    let server = Server::start(&data, &[]);
+    let mut api = Browser::new(format!("http://{}", server.addr), false);
+    api.bearer = Some(token.clone());
+    assert_eq!(
+        api.get("/api/v1/customers?per=1000").json()["total"],
+        acked.len()
+    );
+    server.kill();
+
+    // A data disk mounted read-only: Steppe says so and refuses to start; once writable again,
+    // everything is there.
+    mnt.remount("ro");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_steppe"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--data", d])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let said =
+        String::from_utf8_lossy(&out.stderr).to_string() + &String::from_utf8_lossy(&out.stdout);
+    assert!(said.contains("read-only"), "{said}");
+    mnt.remount("rw");
+    let server = Server::start(&data, &[]);
+    let mut api = Browser::new(format!("http://{}", server.addr), false);
+    api.bearer = Some(token);
+    let all = api.get("/api/v1/customers?per=1000").json();
+    assert_eq!(all["total"], acked.len());
+    server.kill();
+}
+
+fn not_root() -> bool {
+    std::process::Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim() != "0")
+        .unwrap_or(true)
+}
