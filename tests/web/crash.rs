@@ -360,3 +360,169 @@ fn not_root() -> bool {
         .map(|o| String::from_utf8_lossy(&o.stdout).trim() != "0")
         .unwrap_or(true)
 }
+
+/// Many SIGKILLs at moments drawn at random (the seed is printed) during a stream of payments
+/// and extensions: after each restart every acknowledged payment and extension is there, no
+/// payment is half-applied, each customer's expiry is exactly what their history says, and the
+/// router converges to it.
+#[test]
+fn sigkill_at_random_moments_during_payments_and_extensions() {
+    let seed = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos() as u64
+        | 1;
+    println!("seed {seed}");
+    let mut rng = seed;
+    let mut next = move |n: u64| {
+        rng ^= rng << 13;
+        rng ^= rng >> 7;
+        rng ^= rng << 17;
+        rng % n
+    };
+    let sim = crate::enforcement::start_sim("7.16");
+    let (dir, token) = data_dir_with_admin();
+    let server = Server::start(dir.path(), &[]);
+    let mut api = Browser::new(format!("http://{}", server.addr), false);
+    api.bearer = Some(token.clone());
+    let router = api.send_json("POST", "/api/v1/routers", &json!({ "name": "R", "host": "127.0.0.1", "port": sim.sim.addr().port(), "username": "api", "password": "router-pw", "login_method": "plain", "hotspot_server": "all" })).json()["id"].as_u64().unwrap();
+    let plan = api.send_json("POST", "/api/v1/plans", &json!({ "name": "P", "kind": "hotspot", "price": 1000, "duration_days": 30, "download": "1M", "upload": "1M" })).json()["id"].as_u64().unwrap();
+    let expired = (jiff::Timestamp::now() - jiff::SignedDuration::from_hours(24)).to_string();
+    let base_expiry: jiff::Timestamp = "2030-01-01T00:00:00Z".parse().unwrap();
+    let make = |api: &mut Browser, login: String, exp: &str| {
+        let c = json!({ "kind": "individual", "name": login, "login": login, "password": "pw", "router_id": router, "plan_id": plan, "status": "active", "expires_at": exp });
+        api.send_json("POST", "/api/v1/customers", &c).json()["id"].as_u64().unwrap()
+    };
+    // Payers start expired; extended customers start with a fixed expiry far ahead.
+    let payers: Vec<u64> = (0..60).map(|i| make(&mut api, format!("p{i}"), &expired)).collect();
+    let extended: Vec<u64> = (0..20)
+        .map(|i| make(&mut api, format!("e{i}"), &base_expiry.to_string()))
+        .collect();
+    server.kill();
+
+    let mut paid: std::collections::HashSet<u64> = Default::default();
+    let mut extensions = 0usize;
+    for round in 0..6 {
+        let server = Server::start(dir.path(), &[]);
+        let base = format!("http://{}", server.addr);
+        let acked_payments = Arc::new(Mutex::new(Vec::new()));
+        let acked_extensions = Arc::new(Mutex::new(Vec::new()));
+        let todo: Vec<u64> = payers
+            .iter()
+            .copied()
+            .filter(|id| !paid.contains(id))
+            .collect();
+        let pay = {
+            let (acked, base, token) = (acked_payments.clone(), base.clone(), token.clone());
+            std::thread::spawn(move || {
+                let mut api = Browser::new(base, false);
+                api.bearer = Some(token);
+                for id in todo {
+                    let body = json!({ "customer_id": id, "amount": 1000, "method": "cash" });
+                    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                        api.send_json("POST", "/api/v1/payments", &body)
+                    })) {
+                        Ok(p) if p.status == 201 => acked.lock().unwrap().push((id, p.json()["id"].as_u64().unwrap())),
+                        _ => break,
+                    }
+                }
+            })
+        };
+        let extend = {
+            let (acked, base, token, ids) =
+                (acked_extensions.clone(), base.clone(), token.clone(), extended.clone());
+            std::thread::spawn(move || {
+                let mut api = Browser::new(base, false);
+                api.bearer = Some(token);
+                for id in ids.iter().cycle().take(400) {
+                    let body = json!({ "customer_id": id, "days": 1, "free": true, "reason": "crash test" });
+                    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                        api.send_json("POST", "/api/v1/extensions", &body)
+                    })) {
+                        Ok(p) if p.status == 201 => acked.lock().unwrap().push(*id),
+                        _ => break,
+                    }
+                }
+            })
+        };
+        std::thread::sleep(Duration::from_millis(50 + next(700)));
+        server.kill();
+        let _ = pay.join();
+        let _ = extend.join();
+        let acked_payments = acked_payments.lock().unwrap().clone();
+        let acked_extensions = acked_extensions.lock().unwrap().clone();
+        println!(
+            "round {round}: killed after {} payments and {} extensions acknowledged",
+            acked_payments.len(),
+            acked_extensions.len()
+        );
+
+        let server = Server::start(dir.path(), &[]);
+        let mut api = Browser::new(format!("http://{}", server.addr), false);
+        api.bearer = Some(token.clone());
+        for (customer, payment) in &acked_payments {
+            let p = api.get(&format!("/api/v1/payments/{payment}"));
+            assert_eq!(p.status, 200, "round {round}: acknowledged payment {payment} lost");
+            assert_eq!(p.json()["customer_id"], *customer);
+        }
+        let now = jiff::Timestamp::now();
+        for id in &payers {
+            let c = api.get(&format!("/api/v1/customers/{id}")).json();
+            let n = api.get(&format!("/api/v1/payments?customer_id={id}")).json()["items"]
+                .as_array()
+                .unwrap()
+                .len();
+            let bills = api
+                .get(&format!("/api/v1/bills?customer_id={id}&status=paid"))
+                .json()["items"]
+                .as_array()
+                .unwrap()
+                .len();
+            assert!(n <= 1, "round {round}: customer {id} paid twice");
+            assert_eq!(n, bills, "round {round}: customer {id}: payment without its bill");
+            let expires: jiff::Timestamp = c["expires_at"].as_str().unwrap().parse().unwrap();
+            assert_eq!(
+                n == 1,
+                expires > now + jiff::SignedDuration::from_hours(24 * 29),
+                "round {round}: customer {id}: expiry disagrees with its payments"
+            );
+            if n == 1 {
+                paid.insert(*id);
+            }
+        }
+        let mut total = 0;
+        for id in &extended {
+            let list = api.get(&format!("/api/v1/extensions?customer_id={id}")).json()["items"]
+                .as_array()
+                .unwrap()
+                .len();
+            let acked_here = acked_extensions.iter().filter(|e| *e == id).count();
+            let c = api.get(&format!("/api/v1/customers/{id}")).json();
+            let expires: jiff::Timestamp = c["expires_at"].as_str().unwrap().parse().unwrap();
+            assert_eq!(
+                expires,
+                base_expiry + jiff::SignedDuration::from_hours(24 * i64::try_from(list).unwrap()),
+                "round {round}: customer {id}: expiry is not the base plus its extensions"
+            );
+            assert!(list >= acked_here, "round {round}: acknowledged extension lost");
+            total += list;
+        }
+        assert!(total >= extensions + acked_extensions.len());
+        extensions = total;
+
+        // The router holds every customer enabled exactly when entitled.
+        crate::enforcement::eventually(20, "the router converged after the restart", || {
+            payers.iter().enumerate().all(|(i, id)| {
+                sim.sim
+                    .find("/ip/hotspot/user", &format!("p{i}"))
+                    .is_some_and(|u| (u.get("disabled") == Some("false")) == paid.contains(id))
+            }) && (0..20).all(|i| {
+                sim.sim
+                    .find("/ip/hotspot/user", &format!("e{i}"))
+                    .is_some_and(|u| u.get("disabled") == Some("false"))
+            })
+        });
+        server.kill();
+    }
+    assert!(!paid.is_empty(), "some payments went through");
+}
