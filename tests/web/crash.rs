@@ -391,10 +391,14 @@ fn sigkill_at_random_moments_during_payments_and_extensions() {
     let base_expiry: jiff::Timestamp = "2030-01-01T00:00:00Z".parse().unwrap();
     let make = |api: &mut Browser, login: String, exp: &str| {
         let c = json!({ "kind": "individual", "name": login, "login": login, "password": "pw", "router_id": router, "plan_id": plan, "status": "active", "expires_at": exp });
-        api.send_json("POST", "/api/v1/customers", &c).json()["id"].as_u64().unwrap()
+        api.send_json("POST", "/api/v1/customers", &c).json()["id"]
+            .as_u64()
+            .unwrap()
     };
     // Payers start expired; extended customers start with a fixed expiry far ahead.
-    let payers: Vec<u64> = (0..60).map(|i| make(&mut api, format!("p{i}"), &expired)).collect();
+    let payers: Vec<u64> = (0..60)
+        .map(|i| make(&mut api, format!("p{i}"), &expired))
+        .collect();
     let extended: Vec<u64> = (0..20)
         .map(|i| make(&mut api, format!("e{i}"), &base_expiry.to_string()))
         .collect();
@@ -422,15 +426,22 @@ fn sigkill_at_random_moments_during_payments_and_extensions() {
                     match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                         api.send_json("POST", "/api/v1/payments", &body)
                     })) {
-                        Ok(p) if p.status == 201 => acked.lock().unwrap().push((id, p.json()["id"].as_u64().unwrap())),
+                        Ok(p) if p.status == 201 => acked
+                            .lock()
+                            .unwrap()
+                            .push((id, p.json()["id"].as_u64().unwrap())),
                         _ => break,
                     }
                 }
             })
         };
         let extend = {
-            let (acked, base, token, ids) =
-                (acked_extensions.clone(), base.clone(), token.clone(), extended.clone());
+            let (acked, base, token, ids) = (
+                acked_extensions.clone(),
+                base.clone(),
+                token.clone(),
+                extended.clone(),
+            );
             std::thread::spawn(move || {
                 let mut api = Browser::new(base, false);
                 api.bearer = Some(token);
@@ -462,13 +473,18 @@ fn sigkill_at_random_moments_during_payments_and_extensions() {
         api.bearer = Some(token.clone());
         for (customer, payment) in &acked_payments {
             let p = api.get(&format!("/api/v1/payments/{payment}"));
-            assert_eq!(p.status, 200, "round {round}: acknowledged payment {payment} lost");
+            assert_eq!(
+                p.status, 200,
+                "round {round}: acknowledged payment {payment} lost"
+            );
             assert_eq!(p.json()["customer_id"], *customer);
         }
         let now = jiff::Timestamp::now();
         for id in &payers {
             let c = api.get(&format!("/api/v1/customers/{id}")).json();
-            let n = api.get(&format!("/api/v1/payments?customer_id={id}")).json()["items"]
+            let n = api
+                .get(&format!("/api/v1/payments?customer_id={id}"))
+                .json()["items"]
                 .as_array()
                 .unwrap()
                 .len();
@@ -479,7 +495,10 @@ fn sigkill_at_random_moments_during_payments_and_extensions() {
                 .unwrap()
                 .len();
             assert!(n <= 1, "round {round}: customer {id} paid twice");
-            assert_eq!(n, bills, "round {round}: customer {id}: payment without its bill");
+            assert_eq!(
+                n, bills,
+                "round {round}: customer {id}: payment without its bill"
+            );
             let expires: jiff::Timestamp = c["expires_at"].as_str().unwrap().parse().unwrap();
             assert_eq!(
                 n == 1,
@@ -492,7 +511,9 @@ fn sigkill_at_random_moments_during_payments_and_extensions() {
         }
         let mut total = 0;
         for id in &extended {
-            let list = api.get(&format!("/api/v1/extensions?customer_id={id}")).json()["items"]
+            let list = api
+                .get(&format!("/api/v1/extensions?customer_id={id}"))
+                .json()["items"]
                 .as_array()
                 .unwrap()
                 .len();
@@ -504,7 +525,10 @@ fn sigkill_at_random_moments_during_payments_and_extensions() {
                 base_expiry + jiff::SignedDuration::from_hours(24 * i64::try_from(list).unwrap()),
                 "round {round}: customer {id}: expiry is not the base plus its extensions"
             );
-            assert!(list >= acked_here, "round {round}: acknowledged extension lost");
+            assert!(
+                list >= acked_here,
+                "round {round}: acknowledged extension lost"
+            );
             total += list;
         }
         assert!(total >= extensions + acked_extensions.len());

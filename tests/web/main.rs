@@ -10,6 +10,7 @@ mod dashboard;
 mod enforcement;
 mod escaping;
 mod helpers;
+mod hostile;
 mod i18n;
 mod messages;
 mod network;

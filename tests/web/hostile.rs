@@ -1,0 +1,276 @@
+//! Hostile input against every state-changing route: bodies that are not UTF-8, not JSON, not a
+//! form, oversized, and every documented API field set to control characters, oversized text,
+//! script, path traversal, negative and huge numbers and wrong types. Each must be answered
+//! with a clear 4xx (never a 5xx), store nothing it refuses, and render nothing unescaped. Also
+//! an expired session, a portal session and a forged CSRF token on every route.
+
+use crate::helpers::{Browser, api_client};
+use crate::network::{customer, fixture};
+use serde_json::{Value, json};
+use steppe::web::router::{Guard, table};
+
+const SCRIPT: &str = "<script>alert(1)</script>";
+
+/// Values a field of this JSON type may be sent, all of them wrong or hostile.
+fn hostile_values(kind: &str) -> Vec<Value> {
+    let mut v = vec![
+        json!("\u{0}\u{7}\u{1b}[2J"),
+        json!("x".repeat(20_000)),
+        json!(SCRIPT),
+        json!("../../../../etc/passwd"),
+        json!(-1),
+        json!(-9_223_372_036_854_775_808_i64),
+        json!(1e300),
+        json!(18_446_744_073_709_551_615_u64),
+        json!(null),
+        json!([SCRIPT]),
+        json!({ "$gt": "" }),
+        json!(true),
+    ];
+    if kind == "integer" {
+        v.push(json!("12; DROP TABLE customers"));
+    }
+    v
+}
+
+/// The newest audit entry's id: every change writes one in its own transaction.
+fn changes(api: &mut Browser) -> u64 {
+    api.get("/api/v1/audit").json()["items"][0]["id"]
+        .as_u64()
+        .unwrap_or(0)
+}
+
+fn resolve<'a>(doc: &'a Value, schema: &'a Value) -> &'a Value {
+    match schema["$ref"].as_str() {
+        Some(r) => {
+            let name = r.rsplit('/').next().unwrap_or("");
+            &doc["components"]["schemas"][name]
+        }
+        None => schema,
+    }
+}
+
+/// A path with `{id}` filled: the role `viewer`, admin `admin_id` (never the admin acting, whose
+/// password change would end the test's own sessions), else record 1.
+fn concrete_for(pattern: &str, admin_id: u64) -> String {
+    let id = if pattern.contains("/roles/") {
+        "viewer".to_string()
+    } else if pattern.contains("/admins/") {
+        admin_id.to_string()
+    } else {
+        "1".to_string()
+    };
+    pattern.replace("{id}", &id)
+}
+
+fn concrete(pattern: &str) -> String {
+    concrete_for(pattern, 999_999)
+}
+
+#[test]
+fn every_api_field_refuses_hostile_values_without_a_5xx_or_a_stray_write() {
+    let mut f = fixture();
+    let c = f.api.send_json(
+        "POST",
+        "/api/v1/customers",
+        &customer(f.router, f.plan, "target", "2099-01-01T00:00:00Z"),
+    );
+    assert_eq!(c.status, 201);
+    let target = f.api.send_json(
+        "POST",
+        "/api/v1/admins",
+        &json!({ "username": "target", "full_name": "Target", "role_id": "viewer", "password": "target password 1" }),
+    );
+    assert_eq!(target.status, 201, "{}", target.body);
+    let target = target.json()["id"].as_u64().unwrap();
+    let doc = f.api.get("/api/v1/openapi.json").json();
+    let mut tried = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for method in ["post", "patch"] {
+            let Some(op) = item.get(method) else { continue };
+            let schema = &op["requestBody"]["content"]["application/json"]["schema"];
+            let schema = resolve(&doc, schema);
+            let Some(props) = schema["properties"].as_object() else {
+                continue;
+            };
+            let url = format!("/api/v1{}", concrete_for(path, target));
+            for (field, prop) in props {
+                let kind = resolve(&doc, prop)["type"].as_str().unwrap_or("string");
+                for value in hostile_values(kind) {
+                    let before = changes(&mut f.api);
+                    let body = json!({ field.as_str(): value });
+                    let r = f.api.send_json(&method.to_uppercase(), &url, &body);
+                    tried += 1;
+                    assert!(
+                        r.status < 500,
+                        "{method} {url} {field}={value}: {} {}",
+                        r.status,
+                        r.body
+                    );
+                    if r.status >= 400 {
+                        assert!(
+                            r.json()["error"]["code"].is_string(),
+                            "{method} {url} {field}: an error without a code: {}",
+                            r.body
+                        );
+                        assert_eq!(
+                            changes(&mut f.api),
+                            before,
+                            "{method} {url} {field}={value}: refused ({}) but something was written",
+                            r.status
+                        );
+                    }
+                }
+            }
+        }
+    }
+    assert!(tried > 500, "only {tried} hostile requests were made");
+    // Whatever was accepted renders escaped on every page that shows it.
+    for path in [
+        "/customers",
+        "/plans",
+        "/routers",
+        "/admins",
+        "/roles",
+        "/bank-accounts",
+        "/audit",
+    ] {
+        let p = f.web.get(path);
+        assert_eq!(p.status, 200, "{path}");
+        assert!(
+            !p.body.contains(SCRIPT),
+            "{path} renders a script unescaped"
+        );
+    }
+}
+
+#[test]
+fn broken_bodies_get_a_clear_4xx_on_every_state_changing_route() {
+    let f = fixture();
+    let token = {
+        let mut web = f.app.browser();
+        web.login(crate::helpers::ADMIN, crate::helpers::ADMIN_PW);
+        web.create_token("hostile")
+    };
+    let bodies: [(&str, Vec<u8>); 4] = [
+        ("application/json", vec![0xff, 0xfe, 0x00, b'{']),
+        ("application/json", b"{\"a\": [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[".to_vec()),
+        ("application/x-www-form-urlencoded", vec![b'a', b'=', 0xc3, 0x28, b'&', b'%', b'Z', b'Z']),
+        ("multipart/form-data; boundary=x", b"--x\r\nContent-Disposition: form-data; name=\"logo\"; filename=\"../../../etc/passwd\"\r\n\r\nroot\r\n--y--".to_vec()),
+    ];
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .max_redirects(0)
+        .build()
+        .into();
+    let mut checked = 0;
+    for r in table() {
+        if r.method == "GET" {
+            continue;
+        }
+        let path = concrete(r.pattern);
+        for (ctype, body) in &bodies {
+            let mut req = ureq::http::Request::builder()
+                .method(r.method.as_str())
+                .uri(f.app.url(&path))
+                .header("Content-Type", *ctype);
+            if r.is_api() {
+                req = req.header("Authorization", format!("Bearer {token}"));
+            }
+            let resp = agent
+                .run(req.body(body.clone()).unwrap())
+                .expect("a response");
+            let status = resp.status().as_u16();
+            // DELETE carries no body: it may succeed, but never fail on the server's side.
+            let ok = if r.method == "DELETE" {
+                status < 500
+            } else {
+                (300..500).contains(&status)
+            };
+            assert!(ok, "{} {path} with {ctype}: {status}", r.method);
+            checked += 1;
+        }
+    }
+    assert!(checked > 100);
+    // An oversized body is refused before it is read whole.
+    let big = vec![b'a'; 5 * 1024 * 1024];
+    let resp = agent
+        .post(&f.app.url("/api/v1/customers"))
+        .header("Authorization", &format!("Bearer {token}"))
+        .header("Content-Type", "application/json")
+        .send(&big[..]);
+    if let Ok(r) = resp {
+        assert_eq!(r.status().as_u16(), 413);
+    }
+}
+
+#[test]
+fn expired_sessions_portal_sessions_and_forged_csrf_open_nothing() {
+    let mut f = fixture();
+    let c = customer(f.router, f.plan, "porter", "2099-01-01T00:00:00Z");
+    assert_eq!(f.api.send_json("POST", "/api/v1/customers", &c).status, 201);
+    let mut portal = crate::portal::logged_in(&f.app, "porter", "pw-123");
+    let mut stale = f.app.browser();
+    stale.login(crate::helpers::ADMIN, crate::helpers::ADMIN_PW);
+    let before = changes(&mut f.api);
+    // The forged token: the right length, the wrong value.
+    let forged = "f".repeat(64);
+    for r in table() {
+        if matches!(r.guard, Guard::Public | Guard::Anonymous | Guard::Portal) {
+            continue;
+        }
+        let path = concrete(r.pattern);
+        // A portal session opens no admin page or API.
+        let p = match (r.method.as_str(), r.is_api()) {
+            ("GET", _) => portal.get(&path),
+            (m, true) => portal.send_json(m, &path, &json!({})),
+            (_, false) => portal.post_form(&path, &[]),
+        };
+        if r.is_api() {
+            assert_eq!(p.status, 401, "portal session on {} {path}", r.method);
+        } else {
+            assert!(
+                p.location().starts_with("/login"),
+                "portal session on {} {path}: {} {}",
+                r.method,
+                p.status,
+                p.location()
+            );
+        }
+        // A signed-in admin with a forged CSRF token changes nothing.
+        if r.method != "GET" && !r.is_api() {
+            let p = f.web.post_form_raw(&path, &[("_csrf", forged.as_str())]);
+            assert_eq!(p.status, 403, "forged CSRF on {} {path}", r.method);
+        }
+        if r.method != "GET" && r.is_api() {
+            // Cookie-authenticated API calls need the X-CSRF-Token header.
+            let p = f.web.send_json(r.method.as_str(), &path, &json!({}));
+            assert!(
+                p.status == 403 || p.status == 401,
+                "cookie API call without CSRF header on {} {path}: {}",
+                r.method,
+                p.status
+            );
+        }
+    }
+    assert_eq!(changes(&mut f.api), before, "nothing was written");
+
+    // Nine idle hours later the admin session has expired everywhere.
+    f.app.clock.advance(9 * 3600);
+    for r in table() {
+        if r.method != "GET" || !matches!(r.guard, Guard::Menu(..) | Guard::LoggedIn) || r.is_api()
+        {
+            continue;
+        }
+        let path = concrete(r.pattern);
+        let p = stale.get(&path);
+        assert!(
+            p.location().starts_with("/login"),
+            "expired session on {path}: {} {}",
+            p.status,
+            p.location()
+        );
+    }
+    let mut again = api_client(&f.app, "stp_nope");
+    assert_eq!(again.get("/api/v1/me").status, 401);
+}
