@@ -946,3 +946,78 @@ async fn the_sim_command_serves_a_router() {
     let _ = child.kill();
     let _ = child.wait();
 }
+
+/// A broken or malicious router: after the TCP handshake it sends arbitrary bytes (random
+/// lengths, huge length prefixes, half words, valid-looking `!done` sentences with garbage
+/// after them). The client must answer every one with an error or a login within its timeouts,
+/// never hang, never panic, never buffer more than its limits.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_router_sending_garbage_cannot_crash_or_hang_the_client() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let seed = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("time")
+        .as_nanos() as u64
+        | 1;
+    println!("seed {seed}");
+    let mut rng = seed;
+    let mut next = move || {
+        rng ^= rng << 13;
+        rng ^= rng >> 7;
+        rng ^= rng << 17;
+        rng
+    };
+    let listener = tokio::net::TcpListener::bind(local()).await.expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<u8>>(1);
+    tokio::spawn(async move {
+        while let Ok((mut s, _)) = listener.accept().await {
+            let Some(bytes) = rx.recv().await else { return };
+            tokio::spawn(async move {
+                let mut buf = [0u8; 4096];
+                // Answer the first thing the client says with the garbage, then hang up.
+                let _ = s.read(&mut buf).await;
+                let _ = s.write_all(&bytes).await;
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            });
+        }
+    });
+    let mut outcomes = std::collections::BTreeMap::<String, usize>::new();
+    for i in 0..300 {
+        let len = usize::try_from(next() % 600).unwrap_or(0);
+        let mut bytes: Vec<u8> = (0..len).map(|_| (next() & 0xff) as u8).collect();
+        let prefix: &[u8] = match i % 4 {
+            // A length prefix claiming a huge word.
+            0 => &[0xf0, 0x7f, 0xff, 0xff, 0xff],
+            // A valid "!done" then noise.
+            1 => b"\x05!done\x00",
+            // A trap with an overlong attribute length.
+            2 => b"\x05!trap\xe0\xff\xff\xff",
+            _ => b"",
+        };
+        bytes.splice(0..0, prefix.iter().copied());
+        tx.send(bytes).await.expect("server alive");
+        let mut c = ClientConfig::new("127.0.0.1", port, "admin", "secret");
+        c.login_timeout = Duration::from_secs(2);
+        c.command_timeout = Duration::from_secs(2);
+        c.max_word_len = 64 * 1024;
+        c.max_sentence_len = 256 * 1024;
+        let r = within(10, Client::connect(&c)).await;
+        let kind = match r {
+            Ok(client) => {
+                client.close();
+                "logged in".to_string()
+            }
+            Err(e) => format!("{e:?}")
+                .chars()
+                .take_while(|c| c.is_alphanumeric())
+                .collect(),
+        };
+        *outcomes.entry(kind).or_default() += 1;
+    }
+    println!("{outcomes:?}");
+    assert!(
+        outcomes.keys().any(|k| k != "logged in"),
+        "garbage was refused"
+    );
+}
