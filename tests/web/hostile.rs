@@ -274,3 +274,150 @@ fn expired_sessions_portal_sessions_and_forged_csrf_open_nothing() {
     let mut again = api_client(&f.app, "stp_nope");
     assert_eq!(again.get("/api/v1/me").status, 401);
 }
+
+/// Checks `value` against a (small) JSON Schema subset the document uses: `$ref`, `type` (one or
+/// several), `enum`, `required`, `properties`, `items`. Returns what does not match.
+fn conform(doc: &Value, schema: &Value, value: &Value, at: &str, out: &mut Vec<String>) {
+    let schema = resolve(doc, schema);
+    let types: Vec<&str> = match &schema["type"] {
+        Value::String(t) => vec![t.as_str()],
+        Value::Array(ts) => ts.iter().filter_map(Value::as_str).collect(),
+        _ => Vec::new(),
+    };
+    let is = |t: &str| match t {
+        "string" => value.is_string(),
+        "integer" => value.is_i64() || value.is_u64(),
+        "number" => value.is_number(),
+        "boolean" => value.is_boolean(),
+        "array" => value.is_array(),
+        "object" => value.is_object(),
+        "null" => value.is_null(),
+        _ => true,
+    };
+    if !types.is_empty() && !types.iter().any(|t| is(t)) {
+        out.push(format!("{at}: {value} is not {types:?}"));
+        return;
+    }
+    if let Some(e) = schema["enum"].as_array()
+        && !e.contains(value)
+    {
+        out.push(format!("{at}: {value} is not one of {e:?}"));
+    }
+    if let Some(o) = value.as_object() {
+        for r in schema["required"].as_array().into_iter().flatten() {
+            if let Some(k) = r.as_str()
+                && !o.contains_key(k)
+            {
+                out.push(format!("{at}: missing {k}"));
+            }
+        }
+        for (k, s) in schema["properties"].as_object().into_iter().flatten() {
+            if let Some(v) = o.get(k) {
+                conform(doc, s, v, &format!("{at}.{k}"), out);
+            }
+        }
+    }
+    if let (Some(a), Some(items)) = (value.as_array(), schema.get("items")) {
+        for (i, v) in a.iter().enumerate().take(50) {
+            conform(doc, items, v, &format!("{at}[{i}]"), out);
+        }
+    }
+}
+
+/// Every documented GET answers with what the document says, over data that fills each kind of
+/// record; and every error any request above produced carries the documented error shape.
+#[test]
+fn every_documented_response_matches_the_openapi_document() {
+    let mut f = fixture();
+    let c = f.api.send_json(
+        "POST",
+        "/api/v1/customers",
+        &customer(f.router, f.plan, "doc", "2099-01-01T00:00:00Z"),
+    );
+    assert_eq!(c.status, 201);
+    let bank = json!({ "bank": "Khan Bank", "number": "5000123456", "holder": "TopNET LLC" });
+    assert_eq!(
+        f.api
+            .send_json("POST", "/api/v1/bank-accounts", &bank)
+            .status,
+        201
+    );
+    let pay = json!({ "customer_id": 1, "amount": 3_500_000, "method": "cash" });
+    assert_eq!(
+        f.api.send_json("POST", "/api/v1/payments", &pay).status,
+        201
+    );
+    let ext = json!({ "customer_id": 1, "days": 3, "free": true, "reason": "outage" });
+    assert_eq!(
+        f.api.send_json("POST", "/api/v1/extensions", &ext).status,
+        201
+    );
+    let mut portal = crate::portal::logged_in(&f.app, "doc", "pw-123");
+    portal.post_form(
+        "/portal/feedback",
+        &[("category", "inquiry"), ("text", "Which plan?")],
+    );
+    let msg = json!({ "customer_ids": [1], "channels": ["sms_gateway"], "body": "hi {name}" });
+    assert_eq!(
+        f.api.send_json("POST", "/api/v1/messages", &msg).status,
+        201
+    );
+
+    let doc = f.api.get("/api/v1/openapi.json").json();
+    let mut problems = Vec::new();
+    let mut checked = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        let Some(op) = item.get("get") else { continue };
+        let url = format!("/api/v1{}", concrete_for(path, 1));
+        let r = f.api.get(&url);
+        let Some(schema) =
+            op["responses"][r.status.to_string()]["content"]["application/json"]["schema"]
+                .as_object()
+        else {
+            // A documented status with a non-JSON body (CSV, Excel) or an undocumented one.
+            assert!(
+                op["responses"].get(r.status.to_string()).is_some(),
+                "GET {url}: status {} is not documented",
+                r.status
+            );
+            continue;
+        };
+        conform(
+            &doc,
+            &Value::Object(schema.clone()),
+            &r.json(),
+            &format!("GET {url}"),
+            &mut problems,
+        );
+        checked += 1;
+    }
+    // The checker itself catches a wrong shape.
+    let mut wrong = Vec::new();
+    conform(
+        &doc,
+        &json!({ "$ref": "#/components/schemas/Customer" }),
+        &json!({ "id": "one", "status": "gone" }),
+        "probe",
+        &mut wrong,
+    );
+    assert!(wrong.len() >= 3, "the checker misses problems: {wrong:?}");
+    // An error response, as documented.
+    let error_schema =
+        &doc["components"]["responses"]["Error"]["content"]["application/json"]["schema"];
+    assert!(error_schema.is_object(), "the document describes errors");
+    let err = f.api.get("/api/v1/customers/424242");
+    assert_eq!(err.status, 404);
+    conform(
+        &doc,
+        &doc["components"]["responses"]["Error"]["content"]["application/json"]["schema"],
+        &err.json(),
+        "404",
+        &mut problems,
+    );
+    assert!(checked > 20, "only {checked} responses were checked");
+    assert!(
+        problems.is_empty(),
+        "responses differ from the document:\n{}",
+        problems.join("\n")
+    );
+}
