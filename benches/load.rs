@@ -19,6 +19,9 @@ use std::time::{Duration, Instant};
 const STEPPE: &str = env!("CARGO_BIN_EXE_steppe");
 const RUN: Duration = Duration::from_secs(4);
 
+/// One request of a scenario: the i-th on a connection; returns the HTTP status.
+type Request = Arc<dyn Fn(&mut Conn, u64) -> u16 + Send + Sync>;
+
 /// A minimal HTTP/1.1 keep-alive client: enough to measure the server, not the client.
 struct Conn {
     addr: SocketAddr,
@@ -226,12 +229,7 @@ struct Figures {
 }
 
 /// Runs `request` on `conns` connections for `RUN`, sampling the server's RSS.
-fn drive(
-    addr: SocketAddr,
-    pid: u32,
-    conns: usize,
-    request: Arc<dyn Fn(&mut Conn, u64) -> u16 + Send + Sync>,
-) -> Figures {
+fn drive(addr: SocketAddr, pid: u32, conns: usize, request: Request) -> Figures {
     let stop = Arc::new(AtomicBool::new(false));
     let errors = Arc::new(AtomicU64::new(0));
     let times = Arc::new(Mutex::new(Vec::new()));
@@ -305,11 +303,11 @@ fn load() {
     let session = format!("steppe_session={}", login(addr));
     let bearer = format!("Bearer {token}");
 
-    let page = |path: &'static str| -> Arc<dyn Fn(&mut Conn, u64) -> u16 + Send + Sync> {
+    let page = |path: &'static str| -> Request {
         let session = session.clone();
         Arc::new(move |c: &mut Conn, _| c.send("GET", path, &[("Cookie", &session)], b"").status)
     };
-    let customer_page: Arc<dyn Fn(&mut Conn, u64) -> u16 + Send + Sync> = {
+    let customer_page: Request = {
         let session = session.clone();
         Arc::new(move |c: &mut Conn, i| {
             let id = i % u64::from(dataset::CUSTOMERS) + 1;
@@ -322,7 +320,7 @@ fn load() {
             .status
         })
     };
-    let payment: Arc<dyn Fn(&mut Conn, u64) -> u16 + Send + Sync> = {
+    let payment: Request = {
         let bearer = bearer.clone();
         Arc::new(move |c: &mut Conn, i| {
             let id = i % u64::from(dataset::CUSTOMERS) + 1;
@@ -339,7 +337,7 @@ fn load() {
             .status
         })
     };
-    let scenarios: Vec<(&str, Arc<dyn Fn(&mut Conn, u64) -> u16 + Send + Sync>)> = vec![
+    let scenarios: Vec<(&str, Request)> = vec![
         ("dashboard", page("/")),
         (
             "customer list, router + expiring filter",

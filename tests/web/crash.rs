@@ -367,11 +367,10 @@ fn not_root() -> bool {
 /// router converges to it.
 #[test]
 fn sigkill_at_random_moments_during_payments_and_extensions() {
-    let seed = std::time::SystemTime::now()
+    let since = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos() as u64
-        | 1;
+        .expect("time");
+    let seed = ((since.as_secs() << 30) ^ u64::from(since.subsec_nanos())) | 1;
     println!("seed {seed}");
     let mut rng = seed;
     let mut next = move |n: u64| {
