@@ -184,8 +184,12 @@ fn reports_download_as_excel_and_csv() {
             .map(|e| e.path())
             .find(|p| p.extension().is_some_and(|x| x == ext))
     };
+    // Chromium may show the final name before the last bytes are on disk: wait for whole files.
+    let whole = |ext: &str, min: u64| {
+        found(ext).is_some_and(|p| std::fs::metadata(p).is_ok_and(|m| m.len() >= min))
+    };
     crate::enforcement::eventually(20, "both downloads", || {
-        found("xlsx").is_some() && found("csv").is_some()
+        whole("xlsx", 1_000) && whole("csv", 20)
     });
     let xlsx = std::fs::read(found("xlsx").unwrap()).unwrap();
     assert!(xlsx.starts_with(b"PK"), "an .xlsx is a zip");
