@@ -9,7 +9,13 @@ use std::time::Duration;
 /// A data directory with a super admin made by the CLI, and that admin's API token.
 fn data_dir_with_admin() -> (tempfile::TempDir, String) {
     let dir = tempfile::tempdir().unwrap();
-    let d = dir.path().to_str().unwrap();
+    let token = admin_in(dir.path());
+    (dir, token)
+}
+
+/// Makes a super admin in `data` with the CLI; returns their API token.
+fn admin_in(data: &std::path::Path) -> String {
+    let d = data.to_str().unwrap();
     let created = steppe(
         &[
             "admin",
@@ -25,8 +31,26 @@ fn data_dir_with_admin() -> (tempfile::TempDir, String) {
     );
     assert!(created.0, "{}", created.2);
     let (_, out, _) = steppe(&["admin", "token", "--username", "root", "--data", d], "");
-    let token = out.lines().last().unwrap().trim().to_string();
-    (dir, token)
+    out.lines().last().unwrap().trim().to_string()
+}
+
+/// An API client for `server` with this token.
+fn api_on(server: &Server, token: &str) -> Browser {
+    let mut api = Browser::new(format!("http://{}", server.addr), false);
+    api.bearer = Some(token.to_string());
+    api
+}
+
+/// A router at `port` (with the simulator's credentials) and a 30-day package of 1000.
+fn router_and_plan(api: &mut Browser, port: u16) -> (u64, u64) {
+    let router = api.send_json("POST", "/api/v1/routers", &json!({ "name": "R", "host": "127.0.0.1", "port": port, "username": "api", "password": "router-pw", "login_method": "plain", "hotspot_server": "all" })).json()["id"].as_u64().unwrap();
+    let plan = api.send_json("POST", "/api/v1/plans", &json!({ "name": "P", "kind": "hotspot", "price": 1000, "duration_days": 30, "download": "1M", "upload": "1M" })).json()["id"].as_u64().unwrap();
+    (router, plan)
+}
+
+/// How many items a list endpoint returns.
+fn count(api: &mut Browser, path: &str) -> usize {
+    api.get(path).json()["items"].as_array().unwrap().len()
 }
 
 #[test]
@@ -69,8 +93,7 @@ fn sigkill_mid_writes_loses_no_acknowledged_write() {
         acked_total += acked.len();
 
         let server = Server::start(dir.path(), &[]);
-        let mut api = Browser::new(format!("http://{}", server.addr), false);
-        api.bearer = Some(token.clone());
+        let mut api = api_on(&server, &token);
         let roles = api.get("/api/v1/roles").json();
         let present: Vec<&str> = roles["items"]
             .as_array()
@@ -110,8 +133,7 @@ fn sigkill_mid_payments_leaves_no_half_applied_payment() {
     let base = format!("http://{}", server.addr);
     let mut api = Browser::new(base.clone(), false);
     api.bearer = Some(token.clone());
-    let router = api.send_json("POST", "/api/v1/routers", &json!({ "name": "R", "host": "127.0.0.1", "port": 1, "username": "a", "password": "p", "login_method": "plain", "hotspot_server": "all" })).json()["id"].as_u64().unwrap();
-    let plan = api.send_json("POST", "/api/v1/plans", &json!({ "name": "P", "kind": "hotspot", "price": 1000, "duration_days": 30, "download": "1M", "upload": "1M" })).json()["id"].as_u64().unwrap();
+    let (router, plan) = router_and_plan(&mut api, 1);
     let expired = (jiff::Timestamp::now() - jiff::SignedDuration::from_hours(24)).to_string();
     let ids: Vec<u64> = (0..400)
         .map(|i| {
@@ -154,24 +176,16 @@ fn sigkill_mid_payments_leaves_no_half_applied_payment() {
     );
 
     let server = Server::start(dir.path(), &[]);
-    let mut api = Browser::new(format!("http://{}", server.addr), false);
-    api.bearer = Some(token);
+    let mut api = api_on(&server, &token);
     let month_ahead = jiff::Timestamp::now() + jiff::SignedDuration::from_hours(24 * 29);
     let mut paid = 0;
     for id in &ids {
         let c = api.get(&format!("/api/v1/customers/{id}")).json();
-        let payments = api
-            .get(&format!("/api/v1/payments?customer_id={id}"))
-            .json()["items"]
-            .as_array()
-            .unwrap()
-            .len();
-        let bills = api
-            .get(&format!("/api/v1/bills?customer_id={id}&status=paid"))
-            .json()["items"]
-            .as_array()
-            .unwrap()
-            .len();
+        let payments = count(&mut api, &format!("/api/v1/payments?customer_id={id}"));
+        let bills = count(
+            &mut api,
+            &format!("/api/v1/bills?customer_id={id}&status=paid"),
+        );
         let expires: jiff::Timestamp = c["expires_at"].as_str().unwrap().parse().unwrap();
         assert_eq!(
             payments, bills,
@@ -270,10 +284,8 @@ fn a_full_or_read_only_disk_is_a_clear_error_and_recovers() {
     let (_, out, _) = steppe(&["admin", "token", "--username", "root", "--data", d], "");
     let token = out.lines().last().unwrap().trim().to_string();
     let server = Server::start(&data, &[]);
-    let mut api = Browser::new(format!("http://{}", server.addr), false);
-    api.bearer = Some(token.clone());
-    let router = api.send_json("POST", "/api/v1/routers", &json!({ "name": "R", "host": "127.0.0.1", "port": 1, "username": "a", "password": "p", "login_method": "plain", "hotspot_server": "all" })).json()["id"].as_u64().unwrap();
-    let plan = api.send_json("POST", "/api/v1/plans", &json!({ "name": "P", "kind": "hotspot", "price": 1000, "duration_days": 30, "download": "1M", "upload": "1M" })).json()["id"].as_u64().unwrap();
+    let mut api = api_on(&server, &token);
+    let (router, plan) = router_and_plan(&mut api, 1);
     let customer = |i: usize| json!({ "kind": "individual", "name": format!("C{i}"), "note": "x".repeat(900), "login": format!("c{i}"), "password": "pw", "router_id": router, "plan_id": plan, "status": "active", "expires_at": "2099-01-01T00:00:00Z" });
 
     let mut acked = Vec::new();
@@ -325,8 +337,7 @@ fn a_full_or_read_only_disk_is_a_clear_error_and_recovers() {
     // Nothing acknowledged was lost, and the file opens cleanly.
     server.kill();
     let server = Server::start(&data, &[]);
-    let mut api = Browser::new(format!("http://{}", server.addr), false);
-    api.bearer = Some(token.clone());
+    let mut api = api_on(&server, &token);
     assert_eq!(
         api.get("/api/v1/customers?per=1000").json()["total"],
         acked.len()
@@ -346,8 +357,7 @@ fn a_full_or_read_only_disk_is_a_clear_error_and_recovers() {
     assert!(said.contains("read-only"), "{said}");
     mnt.remount("rw");
     let server = Server::start(&data, &[]);
-    let mut api = Browser::new(format!("http://{}", server.addr), false);
-    api.bearer = Some(token);
+    let mut api = api_on(&server, &token);
     let all = api.get("/api/v1/customers?per=1000").json();
     assert_eq!(all["total"], acked.len());
     server.kill();
@@ -382,10 +392,8 @@ fn sigkill_at_random_moments_during_payments_and_extensions() {
     let sim = crate::enforcement::start_sim("7.16");
     let (dir, token) = data_dir_with_admin();
     let server = Server::start(dir.path(), &[]);
-    let mut api = Browser::new(format!("http://{}", server.addr), false);
-    api.bearer = Some(token.clone());
-    let router = api.send_json("POST", "/api/v1/routers", &json!({ "name": "R", "host": "127.0.0.1", "port": sim.sim.addr().port(), "username": "api", "password": "router-pw", "login_method": "plain", "hotspot_server": "all" })).json()["id"].as_u64().unwrap();
-    let plan = api.send_json("POST", "/api/v1/plans", &json!({ "name": "P", "kind": "hotspot", "price": 1000, "duration_days": 30, "download": "1M", "upload": "1M" })).json()["id"].as_u64().unwrap();
+    let mut api = api_on(&server, &token);
+    let (router, plan) = router_and_plan(&mut api, sim.sim.addr().port());
     let expired = (jiff::Timestamp::now() - jiff::SignedDuration::from_hours(24)).to_string();
     let base_expiry: jiff::Timestamp = "2030-01-01T00:00:00Z".parse().unwrap();
     let make = |api: &mut Browser, login: String, exp: &str| {
@@ -468,8 +476,7 @@ fn sigkill_at_random_moments_during_payments_and_extensions() {
         );
 
         let server = Server::start(dir.path(), &[]);
-        let mut api = Browser::new(format!("http://{}", server.addr), false);
-        api.bearer = Some(token.clone());
+        let mut api = api_on(&server, &token);
         for (customer, payment) in &acked_payments {
             let p = api.get(&format!("/api/v1/payments/{payment}"));
             assert_eq!(
@@ -481,18 +488,11 @@ fn sigkill_at_random_moments_during_payments_and_extensions() {
         let now = jiff::Timestamp::now();
         for id in &payers {
             let c = api.get(&format!("/api/v1/customers/{id}")).json();
-            let n = api
-                .get(&format!("/api/v1/payments?customer_id={id}"))
-                .json()["items"]
-                .as_array()
-                .unwrap()
-                .len();
-            let bills = api
-                .get(&format!("/api/v1/bills?customer_id={id}&status=paid"))
-                .json()["items"]
-                .as_array()
-                .unwrap()
-                .len();
+            let n = count(&mut api, &format!("/api/v1/payments?customer_id={id}"));
+            let bills = count(
+                &mut api,
+                &format!("/api/v1/bills?customer_id={id}&status=paid"),
+            );
             assert!(n <= 1, "round {round}: customer {id} paid twice");
             assert_eq!(
                 n, bills,
@@ -510,12 +510,7 @@ fn sigkill_at_random_moments_during_payments_and_extensions() {
         }
         let mut total = 0;
         for id in &extended {
-            let list = api
-                .get(&format!("/api/v1/extensions?customer_id={id}"))
-                .json()["items"]
-                .as_array()
-                .unwrap()
-                .len();
+            let list = count(&mut api, &format!("/api/v1/extensions?customer_id={id}"));
             let acked_here = acked_extensions.iter().filter(|e| *e == id).count();
             let c = api.get(&format!("/api/v1/customers/{id}")).json();
             let expires: jiff::Timestamp = c["expires_at"].as_str().unwrap().parse().unwrap();

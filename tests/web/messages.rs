@@ -45,6 +45,29 @@ fn gateway() -> Gateway {
     Gateway { port, seen, status }
 }
 
+/// Settings that send gateway SMS to `g`, with this default language.
+fn use_gateway(web: &mut crate::helpers::Browser, g: &Gateway, default_lang: &str) {
+    let url = format!(
+        "http://127.0.0.1:{}/send?to={{phone}}&text={{message}}",
+        g.port
+    );
+    let s = web.post_multipart(
+        "/settings",
+        &[
+            ("company_name", "TopNET"),
+            ("currency_code", "MNT"),
+            ("currency_symbol", "₮"),
+            ("currency_exponent", "2"),
+            ("time_zone", ""),
+            ("default_lang", default_lang),
+            ("payment_methods", "cash"),
+            ("sms_gateway_url", &url),
+        ],
+        &[],
+    );
+    assert_eq!(s.status, 303, "{}", s.body);
+}
+
 #[test]
 fn sms_through_the_router_with_placeholders() {
     let s = start_sim("7.16");
@@ -87,27 +110,7 @@ fn gateway_failures_are_retried_and_the_queue_survives_a_restart() {
         router,
         plan,
     } = crate::network::fixture();
-    let s = web.post_multipart(
-        "/settings",
-        &[
-            ("company_name", "Net"),
-            ("currency_code", "MNT"),
-            ("currency_symbol", "₮"),
-            ("currency_exponent", "2"),
-            ("time_zone", ""),
-            ("default_lang", "en"),
-            ("payment_methods", "cash"),
-            (
-                "sms_gateway_url",
-                &format!(
-                    "http://127.0.0.1:{}/send?to={{phone}}&text={{message}}",
-                    g.port
-                ),
-            ),
-        ],
-        &[],
-    );
-    assert_eq!(s.status, 303, "{}", s.body);
+    use_gateway(&mut web, &g, "en");
     let id = api
         .send_json(
             "POST",
@@ -473,27 +476,7 @@ fn reminders_fire_before_and_on_expiry_and_receipts_follow_payments() {
         router,
         plan,
     } = crate::network::fixture();
-    let s = web.post_multipart(
-        "/settings",
-        &[
-            ("company_name", "TopNET"),
-            ("currency_code", "MNT"),
-            ("currency_symbol", "₮"),
-            ("currency_exponent", "2"),
-            ("time_zone", ""),
-            ("default_lang", "mn"),
-            ("payment_methods", "cash"),
-            (
-                "sms_gateway_url",
-                &format!(
-                    "http://127.0.0.1:{}/send?to={{phone}}&text={{message}}",
-                    g.port
-                ),
-            ),
-        ],
-        &[],
-    );
-    assert_eq!(s.status, 303, "{}", s.body);
+    use_gateway(&mut web, &g, "mn");
     let d = steppe::notify::config::MessageSettingsDraft::of(&Default::default());
     let fields = [
         ("smtp_security", "starttls"),
