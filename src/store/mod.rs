@@ -4,10 +4,12 @@
 //! (`Record`, `KeyedRecord`), unique indexes and blobs, read and written inside closures
 //! that run as exactly one transaction, so a write either commits whole or not at all.
 
+mod backup;
 mod codec;
 mod migrate;
 mod tables;
 
+pub use backup::{BackupInfo, Digest, backup_dir, inspect, restore};
 pub use migrate::SCHEMA_VERSION;
 
 use redb::{Database, ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition};
@@ -245,7 +247,7 @@ impl Store {
             StoreError::Db(format!("creating data directory {}: {e}", dir.display()))
         })?;
         let path = dir.join(FILE_NAME);
-        let db = Database::create(&path).map_err(|e| match e {
+        let db = backup::builder().create(&path).map_err(|e| match e {
             redb::DatabaseError::DatabaseAlreadyOpen => StoreError::Locked(path.clone()),
             e => StoreError::Db(format!("opening {}: {e}", path.display())),
         })?;

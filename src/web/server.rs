@@ -92,11 +92,20 @@ impl Application {
             crate::enforce::Enforcer::start(store.clone(), clock.clone(), secrets.clone());
         let notifier =
             crate::notify::worker::Notifier::start(store.clone(), secrets.clone(), clock.clone());
+        let backup_stop = Arc::new(tokio::sync::Notify::new());
+        tokio::spawn(crate::backup::schedule(
+            store.clone(),
+            config.data_dir.clone(),
+            clock.clone(),
+            backup_stop.clone(),
+        ));
         let app = Arc::new(App {
             store,
             secrets,
             enforcer,
             notifier,
+            data_dir: config.data_dir.clone(),
+            backup_stop,
             dashboard: Default::default(),
             clock,
             limiter: Default::default(),
@@ -211,6 +220,7 @@ impl Application {
         }
         self.app.enforcer.shutdown().await;
         self.app.notifier.shutdown().await;
+        self.app.backup_stop.notify_one();
         // The store closes when the last handle drops; any transaction has committed or not.
         drop(self.app);
         tracing::info!("stopped");

@@ -2,6 +2,7 @@
 
 mod api;
 mod authz;
+mod backup;
 mod billing;
 mod browser;
 mod cli;
