@@ -164,7 +164,7 @@ pub async fn schedule(
     let dir = data_dir.join(DIR);
     loop {
         let settings = store
-            .read_async(|r| crate::settings::load(r))
+            .read_async(crate::settings::load)
             .await
             .unwrap_or_default();
         let mut wait = Duration::from_secs(60);

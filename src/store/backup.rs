@@ -38,6 +38,9 @@ pub struct BackupInfo {
 /// equal digests hold the same data.
 pub type Digest = BTreeMap<&'static str, (u64, [u8; 32])>;
 
+/// Data-directory files carried in a backup: (file name, bytes).
+pub type Files = Vec<(String, Vec<u8>)>;
+
 /// The mode every process opening the file uses: one writer (the server, or a CLI command
 /// when no server runs) and any number of read-only handles, so `steppe backup` can read the
 /// database while the server has it open.
@@ -98,7 +101,7 @@ pub fn backup_dir(
 }
 
 /// Reads what a backup file holds, checking it opens and carries the tables it claims.
-pub fn inspect(backup: &Path) -> Result<(BackupInfo, Vec<(String, Vec<u8>)>), StoreError> {
+pub fn inspect(backup: &Path) -> Result<(BackupInfo, Files), StoreError> {
     let db = builder()
         .open_read_only(backup)
         .map_err(|e| StoreError::Db(format!("opening backup {}: {e}", backup.display())))?;
@@ -109,10 +112,7 @@ pub fn inspect(backup: &Path) -> Result<(BackupInfo, Vec<(String, Vec<u8>)>), St
 /// Restores `backup` into `dir`, which must hold no database. Returns what was restored and the
 /// data-directory files the backup carries, for the caller to write beside the database.
 /// The restored file keeps the backup's schema; `Store::open` migrates it forward.
-pub fn restore(
-    backup: &Path,
-    dir: &Path,
-) -> Result<(BackupInfo, Vec<(String, Vec<u8>)>), StoreError> {
+pub fn restore(backup: &Path, dir: &Path) -> Result<(BackupInfo, Files), StoreError> {
     let target = dir.join(FILE_NAME);
     if target.exists() {
         return Err(StoreError::Db(format!(
@@ -265,7 +265,7 @@ fn write_backup(
     }
 }
 
-fn read_info(tx: &ReadTransaction) -> Result<(BackupInfo, Vec<(String, Vec<u8>)>), StoreError> {
+fn read_info(tx: &ReadTransaction) -> Result<(BackupInfo, Files), StoreError> {
     let t = tx
         .open_table(BACKUP)
         .map_err(|e| StoreError::Corrupt(format!("not a Steppe backup (no backup table: {e})")))?;
@@ -467,13 +467,12 @@ mod tests {
         assert_eq!(da.len(), 40, "digest covers every table");
         assert_eq!(da["banners-v1"].0, 49);
         assert_eq!(info.rows, da.values().map(|(n, _)| n).sum::<u64>());
-        // Ids continue where the original left off.
-        assert_eq!(restored.write(|w| w.next_id(Kind::Banners)).unwrap(), 51);
-
         // A second restore into the same directory is refused and changes nothing.
         let err = restore(&file, b.path()).unwrap_err();
         assert!(err.to_string().contains("already exists"), "{err}");
         assert_eq!(restored.digest().unwrap(), db);
+        // Ids continue where the original left off.
+        assert_eq!(restored.write(|w| w.next_id(Kind::Banners)).unwrap(), 51);
     }
 
     #[test]
