@@ -100,6 +100,17 @@ pub fn backup_dir(
     }
 }
 
+/// Row counts and hashes of every table of the database in `dir`, read-only (the file is not
+/// migrated, and a running server may hold it).
+pub fn digest_dir(dir: &Path) -> Result<Digest, StoreError> {
+    let path = dir.join(FILE_NAME);
+    let db = builder()
+        .open_read_only(&path)
+        .map_err(|e| StoreError::Db(format!("opening {}: {e}", path.display())))?;
+    let tx = db.begin_read().map_err(StoreError::db("starting read"))?;
+    digest(&tx)
+}
+
 /// Reads what a backup file holds, checking it opens and carries the tables it claims.
 pub fn inspect(backup: &Path) -> Result<(BackupInfo, Files), StoreError> {
     let db = builder()

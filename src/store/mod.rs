@@ -9,7 +9,7 @@ mod codec;
 mod migrate;
 mod tables;
 
-pub use backup::{BackupInfo, Digest, backup_dir, inspect, restore};
+pub use backup::{BackupInfo, Digest, backup_dir, digest_dir, inspect, restore};
 pub use migrate::SCHEMA_VERSION;
 
 use redb::{Database, ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition};

@@ -13,6 +13,7 @@ mod escaping;
 mod helpers;
 mod i18n;
 mod messages;
+mod migrate;
 mod network;
 mod pages;
 mod reports;
