@@ -388,10 +388,13 @@ fn digest_table<K: redb::Key + 'static, V: redb::Value + 'static>(
     def: TableDefinition<'static, K, V>,
     tx: &ReadTransaction,
 ) -> Result<(u64, [u8; 32]), StoreError> {
-    let t = tx
-        .open_table(def)
-        .map_err(StoreError::db("opening table"))?;
     let mut h = Sha256::new();
+    let t = match tx.open_table(def) {
+        Ok(t) => t,
+        // A file of an older schema: the table is as good as empty.
+        Err(redb::TableError::TableDoesNotExist(_)) => return Ok((0, h.finalize().into())),
+        Err(e) => return Err(StoreError::Db(format!("opening table: {e}"))),
+    };
     let mut n = 0u64;
     for row in t.iter().map_err(StoreError::db("scanning table"))? {
         let (k, v) = row.map_err(StoreError::db("reading row"))?;
