@@ -237,6 +237,13 @@ pub fn spec() -> Value {
                                     "channels": { "type": "array", "items": { "type": "string", "enum": ["sms_router", "sms_gateway"] } },
                                     "subject": { "type": "string" }, "body": { "type": "string" } } })))
             },
+            "/backup": { "post": {
+                "summary": "A consistent backup of the whole installation (database, secret.key), taken while the server runs; restore it with `steppe restore FILE`. Needs edit rights on both Settings and Admins; audited",
+                "responses": {
+                    "200": { "description": "The backup file", "content": { "application/octet-stream": { "schema": { "type": "string", "format": "binary" } } } },
+                    "403": { "description": "Not allowed" }
+                }
+            } },
             "/audit": { "get": {
                 "summary": "Audit log, newest first (100 per page)",
                 "parameters": [
