@@ -1,5 +1,5 @@
-//! The command line: `serve`, `demo`, `admin …`. Parsing only; the work happens in the modules
-//! it calls.
+//! The command line: `serve`, `demo`, `admin …`, `backup`, `restore`, `healthcheck`. Parsing
+//! only; the work happens in the modules it calls.
 
 use crate::access::admins::{self, AdminDraft};
 use crate::access::{Grants, secret, sessions};
@@ -22,6 +22,9 @@ USAGE:
   steppe admin reset-password --username U [--data DIR]                           (password on stdin)
   steppe admin token --username U [--name LABEL] [--data DIR]
   steppe sim [--listen ADDR] [--version 6.33|7.16] [--user U --password P] [--latency-ms N]
+  steppe backup --out FILE [--data DIR]        (works while the server runs)
+  steppe restore FILE [--data DIR]             (into an empty data directory; server stopped)
+  steppe healthcheck [--listen ADDR]           (exit 0 if the server on ADDR answers /healthz)
   steppe version
 
 ENVIRONMENT:
@@ -54,6 +57,7 @@ struct Common {
     password: Option<String>,
     user: Option<String>,
     latency_ms: u64,
+    out: Option<PathBuf>,
 }
 
 fn run() -> Result<(), String> {
@@ -72,6 +76,7 @@ fn run() -> Result<(), String> {
         password: None,
         user: None,
         latency_ms: 0,
+        out: None,
     };
     let mut data_given = false;
     let mut listen_given = std::env::var("STEPPE_LISTEN").is_ok();
@@ -117,6 +122,7 @@ fn run() -> Result<(), String> {
                     .parse()
                     .map_err(|_| format!("--latency-ms takes a number, not {v:?}"))?;
             }
+            Long("out") => c.out = Some(PathBuf::from(parser.value().map_err(err)?)),
             Short('h') | Long("help") => {
                 print!("{USAGE}");
                 return Ok(());
@@ -138,6 +144,9 @@ fn run() -> Result<(), String> {
         ["admin", "reset-password"] => admin_reset(&c),
         ["admin", "token"] => admin_token(&c),
         ["sim"] => sim(c, listen_given),
+        ["backup"] => backup(&c),
+        ["restore", file] => restore(&c, file),
+        ["healthcheck"] => healthcheck(&c.listen),
         ["version"] => {
             println!("steppe {}", env!("CARGO_PKG_VERSION"));
             Ok(())
@@ -301,4 +310,69 @@ fn admin_token(c: &Common) -> Result<(), String> {
     println!("API token for {username} ({label}); it is shown only once:");
     println!("{token}");
     Ok(())
+}
+
+fn backup(c: &Common) -> Result<(), String> {
+    let out = c.out.as_ref().ok_or("--out FILE is required")?;
+    let info = crate::backup::create_from_dir(&c.data, out)?;
+    println!(
+        "backup written to {}: {} rows, schema {}, with {}",
+        out.display(),
+        info.rows,
+        info.schema,
+        info.files.join(", ")
+    );
+    Ok(())
+}
+
+fn restore(c: &Common, file: &str) -> Result<(), String> {
+    let info = crate::backup::restore(std::path::Path::new(file), &c.data)?;
+    // Opening runs the forward migrations now, so a problem shows here rather than at start.
+    let store = open_store(c)?;
+    let schema = store.schema_version().map_err(|e| e.to_string())?;
+    println!(
+        "restored {} rows (taken {} by Steppe {}, schema {}) into {}; schema now {schema}",
+        info.rows,
+        info.created_at,
+        info.steppe_version,
+        info.schema,
+        c.data.display()
+    );
+    Ok(())
+}
+
+/// GETs `/healthz` from the server listening on `listen` (a wildcard address means this host).
+/// For container health checks: a `FROM scratch` image has no curl.
+fn healthcheck(listen: &str) -> Result<(), String> {
+    use std::io::{Read, Write};
+    use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpStream};
+    use std::time::Duration;
+    let mut addr: SocketAddr = listen
+        .parse()
+        .map_err(|_| format!("--listen takes IP:PORT, not {listen:?}"))?;
+    if addr.ip().is_unspecified() {
+        addr.set_ip(match addr.ip() {
+            IpAddr::V4(_) => IpAddr::V4(Ipv4Addr::LOCALHOST),
+            IpAddr::V6(_) => IpAddr::V6(Ipv6Addr::LOCALHOST),
+        });
+    }
+    let fail = |e: std::io::Error| format!("healthcheck {addr}: {e}");
+    let mut s = TcpStream::connect_timeout(&addr, Duration::from_secs(3)).map_err(fail)?;
+    s.set_read_timeout(Some(Duration::from_secs(5)))
+        .map_err(fail)?;
+    write!(
+        s,
+        "GET /healthz HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )
+    .map_err(fail)?;
+    let mut reply = Vec::new();
+    s.take(4096).read_to_end(&mut reply).map_err(fail)?;
+    let reply = String::from_utf8_lossy(&reply);
+    let status = reply.lines().next().unwrap_or("");
+    if status.starts_with("HTTP/1.1 200") && reply.ends_with("ok") {
+        println!("ok");
+        Ok(())
+    } else {
+        Err(format!("healthcheck {addr}: unexpected answer {status:?}"))
+    }
 }

@@ -8,6 +8,7 @@
 
 pub mod access;
 pub mod audit;
+pub mod backup;
 pub mod banner;
 pub mod billing;
 pub mod cli;

@@ -34,6 +34,16 @@ pub struct Settings {
     pub sms_gateway_url: String,
     #[serde(default)]
     pub sms_gateway_body: String,
+    /// Scheduled backups into `DATA/backups` every this many hours; 0: none.
+    #[serde(default)]
+    pub backup_every_hours: u32,
+    /// How many scheduled backups to keep (the oldest beyond this are deleted).
+    #[serde(default = "default_backup_keep")]
+    pub backup_keep: u32,
+}
+
+fn default_backup_keep() -> u32 {
+    7
 }
 
 pub const BUILTIN_METHODS: [&str; 5] = ["cash", "bank_transfer", "card", "mobile_money", "other"];
@@ -55,6 +65,8 @@ impl Default for Settings {
             sms_router_id: None,
             sms_gateway_url: String::new(),
             sms_gateway_body: String::new(),
+            backup_every_hours: 0,
+            backup_keep: default_backup_keep(),
         }
     }
 }
@@ -96,6 +108,8 @@ pub struct SettingsDraft {
     pub sms_router_id: String,
     pub sms_gateway_url: String,
     pub sms_gateway_body: String,
+    pub backup_every_hours: String,
+    pub backup_keep: String,
 }
 
 pub fn save(
@@ -164,6 +178,27 @@ pub fn save(
         p.add("sms_gateway_url", Msg::GatewayUrl);
     }
     let sms_gateway_body = p.text("sms_gateway_body", &d.sms_gateway_body, 1000, false, true);
+    // Up to a week apart and a year of dailies: beyond that the data disk fills unnoticed.
+    let backup_every_hours = match d.backup_every_hours.trim() {
+        "" => 0,
+        v => match v.parse::<u32>() {
+            Ok(h) if h <= 24 * 7 => h,
+            _ => {
+                p.add("backup_every_hours", Msg::InvalidNumber);
+                0
+            }
+        },
+    };
+    let backup_keep = match d.backup_keep.trim() {
+        "" => default_backup_keep(),
+        v => match v.parse::<u32>() {
+            Ok(k) if (1..=366).contains(&k) => k,
+            _ => {
+                p.add("backup_keep", Msg::InvalidNumber);
+                default_backup_keep()
+            }
+        },
+    };
     p.check()?;
     let mut logo_mime = before.logo_mime.clone();
     match logo {
@@ -192,6 +227,8 @@ pub fn save(
         sms_router_id,
         sms_gateway_url,
         sms_gateway_body,
+        backup_every_hours,
+        backup_keep,
     };
     w.kput(KEY, &after)?;
     // Gateway URLs and bodies often carry an API key: the log says they changed, not to what.

@@ -411,6 +411,13 @@ catalog! {
     GatewayUrlLabel => "SMS gateway URL", "SMS гарцын хаяг";
     GatewayBody => "SMS gateway POST body (optional)", "SMS гарцын POST бие (заавал биш)";
     GatewayHelp => "Use {phone} and {message}; with a body the gateway gets a POST, otherwise a GET.", "{phone}, {message}-г ашиглана; бие байвал POST, эс бөгөөс GET илгээнэ.";
+    Backup => "Backup", "Нөөцлөлт";
+    DownloadBackup => "Download a backup", "Нөөц татаж авах";
+    BackupHelp => "A consistent copy of the whole database and the key that opens the stored router passwords, taken while Steppe runs. Keep it as safe as the server itself: it holds every password hash.", "Steppe ажиллаж байхад авсан бүх өгөгдлийн сан болон хадгалсан роутерын нууц үгийг нээх түлхүүрийн бүрэн хуулбар. Бүх нууц үгийн хэш агуулдаг тул серверийн адил нууцлалтай хадгална уу.";
+    BackupEveryHours => "Scheduled backup every (hours, 0 = off)", "Төлөвлөсөн нөөцлөлт (цаг тутам, 0 = унтраах)";
+    BackupKeep => "Scheduled backups to keep", "Хадгалах нөөцийн тоо";
+    BackupScheduleHelp => "Scheduled backups are written to the data disk (backups/ in the data directory); download copies to keep them off the router too.", "Төлөвлөсөн нөөцийг өгөгдлийн диск рүү (өгөгдлийн хавтасны backups/) бичнэ; роутераас гадна хадгалахын тулд татаж авна уу.";
+    LastBackups => "Backups on the data disk", "Өгөгдлийн диск дээрх нөөцүүд";
     ServiceInUse => "Customers on this router use this service; move them or change their package first.", "Энэ төхөөрөмжийн харилцагчид энэ үйлчилгээг ашиглаж байна; эхлээд шилжүүлэх эсвэл багцыг нь солино уу.";
     CustomerArchived => "This customer is archived.", "Энэ харилцагч архивлагдсан.";
     PlanStillReferenced => "A customer's next package or an open bill still uses this package.", "Харилцагчийн дараагийн багц эсвэл нээлттэй нэхэмжлэх энэ багцыг ашиглаж байна.";

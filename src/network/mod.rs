@@ -1,6 +1,7 @@
 //! The network and device manager: registered routers, how to reach them, and what Steppe last
 //! saw of them.
 
+pub mod gateway;
 pub mod import;
 pub mod live;
 pub mod router;

@@ -1,5 +1,7 @@
 //! Router API passwords at rest: sealed with ChaCha20-Poly1305 under a key kept in its own file
-//! beside the database, so a copy of the database (a backup) alone does not reveal them.
+//! beside the database, so a stray copy of the database file alone does not reveal them. A Steppe
+//! backup (`crate::backup`) carries the key too, since a restore without it could not reach the
+//! routers; such a backup is as secret as the data directory.
 
 use crate::access::secret::{hex, random_bytes};
 use ring::aead::{Aad, CHACHA20_POLY1305, LessSafeKey, NONCE_LEN, Nonce, UnboundKey};

@@ -4,10 +4,12 @@
 //! (`Record`, `KeyedRecord`), unique indexes and blobs, read and written inside closures
 //! that run as exactly one transaction, so a write either commits whole or not at all.
 
+mod backup;
 mod codec;
 mod migrate;
 mod tables;
 
+pub use backup::{BackupInfo, Digest, backup_dir, digest_dir, inspect, restore};
 pub use migrate::SCHEMA_VERSION;
 
 use redb::{Database, ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition};
@@ -285,7 +287,7 @@ struct Shared {
 const PROBE_BYTES: usize = 1 << 20;
 
 fn open_db(path: &Path) -> Result<Database, StoreError> {
-    let db = Database::create(path).map_err(|e| match e {
+    let db = backup::builder().create(path).map_err(|e| match e {
         redb::DatabaseError::DatabaseAlreadyOpen => StoreError::Locked(path.to_path_buf()),
         redb::DatabaseError::Storage(redb::StorageError::Io(io))
             if io.kind() == std::io::ErrorKind::StorageFull =>

@@ -102,51 +102,68 @@ pub const REVENUE_BY_HOUR_PLAN: TableDefinition<(u32, u64), (i64, u64)> =
 pub const ADMIN_BY_USERNAME: TableDefinition<&str, u64> =
     TableDefinition::new("admin-by-username-v1");
 
+/// Calls `$m!` with every table of the database, so creating, copying (backup and restore) and
+/// comparing tables cannot forget one: a table declared above but missing here is never created,
+/// which the first read of it reports at once.
+macro_rules! for_each_table {
+    ($m:ident) => {
+        $m!(
+            META,
+            ADMINS,
+            ROLES,
+            SESSIONS_STR,
+            API_TOKENS_STR,
+            AUDIT,
+            BANNERS,
+            BLOBS,
+            SINGLETONS,
+            ADMIN_BY_USERNAME,
+            ROUTERS,
+            PLANS,
+            CUSTOMERS,
+            ROUTER_LOG,
+            ROUTER_STATES,
+            ROUTER_BY_NAME,
+            PLAN_BY_NAME,
+            PLAN_BY_PROFILE,
+            CUSTOMER_BY_LOGIN,
+            CUSTOMERS_BY_ROUTER,
+            CUSTOMERS_BY_PLAN,
+            CUSTOMERS_BY_EXPIRY,
+            BANK_ACCOUNTS,
+            BILLS,
+            PAYMENTS,
+            EXTENSIONS,
+            PAYMENT_BY_IDEMPOTENCY,
+            BILLS_BY_CUSTOMER,
+            PAYMENTS_BY_CUSTOMER,
+            EXTENSIONS_BY_CUSTOMER,
+            REVENUE_BY_HOUR,
+            CUSTOMER_SUMMARIES,
+            REVENUE_BY_HOUR_PLAN,
+            PAYMENT_SUMMARIES,
+            BILL_SUMMARIES,
+            PENDING_BILLS,
+            MESSAGES,
+            MESSAGES_QUEUED,
+            MESSAGES_BY_CUSTOMER,
+            PAYMENTS_BY_DAY,
+            FEEDBACK,
+            FEEDBACK_BY_CUSTOMER,
+            PORTAL_SESSIONS,
+            REMINDERS_SENT,
+        )
+    };
+}
+pub(crate) use for_each_table;
+
 /// Creates every table so read transactions never meet a missing one.
 pub fn create_all(tx: &redb::WriteTransaction) -> Result<(), redb::TableError> {
-    tx.open_table(META)?;
-    tx.open_table(ADMINS)?;
-    tx.open_table(ROLES)?;
-    tx.open_table(SESSIONS_STR)?;
-    tx.open_table(API_TOKENS_STR)?;
-    tx.open_table(AUDIT)?;
-    tx.open_table(BANNERS)?;
-    tx.open_table(BLOBS)?;
-    tx.open_table(SINGLETONS)?;
-    tx.open_table(ADMIN_BY_USERNAME)?;
-    tx.open_table(ROUTERS)?;
-    tx.open_table(PLANS)?;
-    tx.open_table(CUSTOMERS)?;
-    tx.open_table(ROUTER_LOG)?;
-    tx.open_table(ROUTER_STATES)?;
-    tx.open_table(ROUTER_BY_NAME)?;
-    tx.open_table(PLAN_BY_NAME)?;
-    tx.open_table(PLAN_BY_PROFILE)?;
-    tx.open_table(CUSTOMER_BY_LOGIN)?;
-    tx.open_table(CUSTOMERS_BY_ROUTER)?;
-    tx.open_table(CUSTOMERS_BY_PLAN)?;
-    tx.open_table(CUSTOMERS_BY_EXPIRY)?;
-    tx.open_table(BANK_ACCOUNTS)?;
-    tx.open_table(BILLS)?;
-    tx.open_table(PAYMENTS)?;
-    tx.open_table(EXTENSIONS)?;
-    tx.open_table(PAYMENT_BY_IDEMPOTENCY)?;
-    tx.open_table(BILLS_BY_CUSTOMER)?;
-    tx.open_table(PAYMENTS_BY_CUSTOMER)?;
-    tx.open_table(EXTENSIONS_BY_CUSTOMER)?;
-    tx.open_table(REVENUE_BY_HOUR)?;
-    tx.open_table(CUSTOMER_SUMMARIES)?;
-    tx.open_table(REVENUE_BY_HOUR_PLAN)?;
-    tx.open_table(PAYMENT_SUMMARIES)?;
-    tx.open_table(BILL_SUMMARIES)?;
-    tx.open_table(PENDING_BILLS)?;
-    tx.open_table(MESSAGES)?;
-    tx.open_table(MESSAGES_QUEUED)?;
-    tx.open_table(MESSAGES_BY_CUSTOMER)?;
-    tx.open_table(PAYMENTS_BY_DAY)?;
-    tx.open_table(FEEDBACK)?;
-    tx.open_table(FEEDBACK_BY_CUSTOMER)?;
-    tx.open_table(PORTAL_SESSIONS)?;
-    tx.open_table(REMINDERS_SENT)?;
+    macro_rules! open {
+        ($($t:ident),* $(,)?) => {
+            $(tx.open_table($t)?;)*
+        };
+    }
+    for_each_table!(open);
     Ok(())
 }

@@ -28,6 +28,10 @@ pub struct App {
     pub enforcer: crate::enforce::Enforcer,
     /// The message sender; woken when something is queued.
     pub notifier: crate::notify::worker::Notifier,
+    /// The data directory (backups carry its key file; scheduled ones go under it).
+    pub data_dir: std::path::PathBuf,
+    /// Stops the scheduled-backup task at shutdown.
+    pub backup_stop: Arc<tokio::sync::Notify>,
     /// The last dashboard figures with the (store generation, minute, zone) they were made for.
     #[allow(clippy::type_complexity)]
     pub dashboard: std::sync::Mutex<

@@ -176,6 +176,7 @@ pub fn table() -> Vec<Route> {
 
         GET "/settings" m(Menu::Settings, View) => pages::settings::show;
         POST "/settings" m(Menu::Settings, Edit) => pages::settings::save;
+        POST "/settings/backup" Guard::All(BACKUP) => pages::settings::backup;
 
         GET "/audit" m(Menu::Audit, View) => pages::audit::list;
 
@@ -242,6 +243,7 @@ pub fn table() -> Vec<Route> {
         POST "/bank-accounts/{id}" m(Menu::BankAccounts, Edit) => pages::bank_accounts::update;
 
         GET "/api/v1/openapi.json" Public => api::openapi::document;
+        POST "/api/v1/backup" Guard::All(BACKUP) => pages::settings::backup;
         GET "/api/v1/me" LoggedIn => api::admins::me;
         GET "/api/v1/admins" m(Menu::Admins, View) => api::admins::list;
         POST "/api/v1/admins" m(Menu::Admins, Edit) => api::admins::create;
@@ -302,6 +304,11 @@ const IMPORT: &[(Menu, Level)] = &[
     (Menu::Plans, Level::Edit),
     (Menu::Customers, Level::Edit),
 ];
+
+/// A backup holds every admin's password hash and the key to the routers' passwords: only an
+/// admin who may edit both settings and admins (a super admin, by the built-in roles) takes one.
+/// It is a POST, so the dispatcher's CSRF check applies to the page's button.
+pub const BACKUP: &[(Menu, Level)] = &[(Menu::Settings, Level::Edit), (Menu::Admins, Level::Edit)];
 
 pub const SESSION_COOKIE: &str = "steppe_session";
 pub const CSRF_COOKIE: &str = "steppe_csrf";

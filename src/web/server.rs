@@ -111,11 +111,20 @@ impl Application {
             clock.clone(),
             config.tz.clone(),
         );
+        let backup_stop = Arc::new(tokio::sync::Notify::new());
+        tokio::spawn(crate::backup::schedule(
+            store.clone(),
+            config.data_dir.clone(),
+            clock.clone(),
+            backup_stop.clone(),
+        ));
         let app = Arc::new(App {
             store,
             secrets,
             enforcer,
             notifier,
+            data_dir: config.data_dir.clone(),
+            backup_stop,
             dashboard: Default::default(),
             clock,
             limiter: Default::default(),
@@ -232,6 +241,7 @@ impl Application {
         }
         self.app.enforcer.shutdown().await;
         self.app.notifier.shutdown().await;
+        self.app.backup_stop.notify_one();
         self.timekeeper.abort();
         let _ = self.timekeeper.await;
         let (now, store) = (self.app.clock.now(), self.app.store.clone());

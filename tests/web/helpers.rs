@@ -297,6 +297,39 @@ impl Browser {
         self.finish(r)
     }
 
+    /// Posts a form (with the CSRF token, or empty with only the bearer token when there is no
+    /// session) and returns the status, headers and body bytes: for downloads.
+    pub fn post_for_bytes(
+        &mut self,
+        path: &str,
+        fields: &[(&str, &str)],
+    ) -> (u16, Vec<(String, String)>, Vec<u8>) {
+        let req = self.with_auth(self.agent.post(format!("{}{path}", self.base)));
+        let r = if self.bearer.is_some() {
+            req.send_empty()
+        } else {
+            self.ensure_csrf();
+            let csrf = self.csrf.clone().unwrap_or_default();
+            let mut all: Vec<(&str, &str)> = vec![("_csrf", csrf.as_str())];
+            all.extend_from_slice(fields);
+            let req = self.with_auth(self.agent.post(format!("{}{path}", self.base)));
+            req.send_form(all.iter().copied())
+        };
+        let mut r = r.expect("HTTP request failed");
+        let headers = r
+            .headers()
+            .iter()
+            .map(|(k, v)| (k.as_str().to_string(), v.to_str().unwrap_or("").to_string()))
+            .collect();
+        let body = r
+            .body_mut()
+            .with_config()
+            .limit(1 << 30)
+            .read_to_vec()
+            .unwrap();
+        (r.status().as_u16(), headers, body)
+    }
+
     pub fn send_json(&mut self, method: &str, path: &str, body: &serde_json::Value) -> Page {
         let url = format!("{}{path}", self.base);
         let r = match method {

@@ -2,6 +2,7 @@
 
 mod api;
 mod authz;
+mod backup;
 mod billing;
 mod browser;
 mod cli;
@@ -13,6 +14,7 @@ mod helpers;
 mod hostile;
 mod i18n;
 mod messages;
+mod migrate;
 mod network;
 mod pages;
 mod portal;

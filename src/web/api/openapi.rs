@@ -253,6 +253,13 @@ pub fn spec() -> Value {
                     "type": "object", "required": ["text"], "additionalProperties": false,
                     "properties": { "text": { "type": "string" }, "sms": { "type": "boolean" } } })))
             },
+            "/backup": { "post": {
+                "summary": "A consistent backup of the whole installation (database, secret.key), taken while the server runs; restore it with `steppe restore FILE`. Needs edit rights on both Settings and Admins; audited",
+                "responses": {
+                    "200": { "description": "The backup file", "content": { "application/octet-stream": { "schema": { "type": "string", "format": "binary" } } } },
+                    "403": { "description": "Not allowed" }
+                }
+            } },
             "/audit": { "get": {
                 "summary": "Audit log, newest first (100 per page)",
                 "parameters": [

@@ -219,7 +219,17 @@ fn draft_of(r: &Router) -> RouterDraft {
 }
 
 pub async fn new_form(cx: Arc<Ctx>, _req: Req) -> Out {
+    // The first router of an installation in a RouterOS container is the container's gateway
+    // (the router's end of the veth): offer it. Later routers are other devices.
+    let first = cx.app.store.read_async(|r| r.count::<Router>()).await? == 0;
+    let host = match first {
+        true => crate::network::gateway::default_gateway()
+            .map(|ip| ip.to_string())
+            .unwrap_or_default(),
+        false => String::new(),
+    };
     let d = RouterDraft {
+        host,
         port: "8728".into(),
         login_method: "auto".into(),
         hotspot_server: "all".into(),

@@ -1,4 +1,4 @@
-//! The Settings menu: company, logo, currency, time zone, default language.
+//! The Settings menu: company, logo, currency, time zone, default language, backups.
 
 use crate::access::{Level, Menu};
 use crate::banner::{self, ImageChange};
@@ -9,7 +9,7 @@ use crate::validate::Problems;
 use crate::web::ctx::Ctx;
 use crate::web::http::{self, Req};
 use crate::web::layout::{self, checkbox, csrf, input, page, select};
-use crate::web::router::Out;
+use crate::web::router::{Out, WebError};
 use hyper::StatusCode;
 use maud::{Markup, html};
 use std::sync::Arc;
@@ -58,7 +58,32 @@ fn form_page(
                 (layout::textarea(cx, p, "sms_gateway_body", Msg::GatewayBody, &d.sms_gateway_body))
                 p.muted { (cx.t(Msg::GatewayHelp)) }
             }
+            fieldset {
+                legend { (cx.t(Msg::Backup)) }
+                (input(cx, p, "backup_every_hours", Msg::BackupEveryHours, "number", &d.backup_every_hours, false))
+                (input(cx, p, "backup_keep", Msg::BackupKeep, "number", &d.backup_keep, false))
+                p.muted { (cx.t(Msg::BackupScheduleHelp)) }
+            }
                 @if can_edit { button type="submit" { (cx.t(Msg::Save)) } }
+            }
+            @if crate::web::router::BACKUP.iter().all(|(m, l)| cx.can(*m, *l)) {
+                section #backup {
+                    h2 { (cx.t(Msg::Backup)) }
+                    p.muted { (cx.t(Msg::BackupHelp)) }
+                    form method="post" action="/settings/backup" {
+                        (csrf(cx))
+                        button type="submit" { (cx.t(Msg::DownloadBackup)) }
+                    }
+                    @let on_disk = crate::backup::list(&cx.app.data_dir.join(crate::backup::DIR));
+                    @if !on_disk.is_empty() {
+                        h3 { (cx.t(Msg::LastBackups)) }
+                        ul {
+                            @for (t, _) in on_disk.iter().rev() {
+                                li { (cx.datetime(*t)) }
+                            }
+                        }
+                    }
+                }
             }
         },
     )
@@ -78,6 +103,8 @@ pub async fn show(cx: Arc<Ctx>, req: Req) -> Out {
         sms_router_id: s.sms_router_id.map(|i| i.to_string()).unwrap_or_default(),
         sms_gateway_url: s.sms_gateway_url.clone(),
         sms_gateway_body: s.sms_gateway_body.clone(),
+        backup_every_hours: s.backup_every_hours.to_string(),
+        backup_keep: s.backup_keep.to_string(),
     };
     Ok(http::html(
         StatusCode::OK,
@@ -105,6 +132,8 @@ pub async fn save(cx: Arc<Ctx>, req: Req) -> Out {
         sms_router_id: f.get("sms_router_id").into(),
         sms_gateway_url: f.get("sms_gateway_url").into(),
         sms_gateway_body: f.get("sms_gateway_body").into(),
+        backup_every_hours: f.get("backup_every_hours").into(),
+        backup_keep: f.get("backup_keep").into(),
     };
     let mut p = Problems::default();
     let logo = match f.file("logo") {
@@ -138,4 +167,67 @@ async fn router_options(cx: &Ctx) -> Result<Vec<(String, String)>, crate::web::r
     let mut out = vec![(String::new(), cx.t(Msg::EachOwnRouter).to_string())];
     out.extend(routers.into_iter().map(|r| (r.id.to_string(), r.name)));
     Ok(out)
+}
+
+/// A consistent backup of the running installation, streamed as a download (page button and
+/// `POST /api/v1/backup`). It is written to a temporary file in the data directory first, since
+/// a read snapshot cannot be held open across a slow client, then streamed from the unlinked
+/// file; the download is audited.
+pub async fn backup(cx: Arc<Ctx>, _req: Req) -> Out {
+    use hyper::body::Bytes;
+    use std::io::Read;
+    let (store, dir) = (cx.app.store.clone(), cx.app.data_dir.clone());
+    let tmp = dir.join(format!(
+        ".download-{}.tmp",
+        crate::access::secret::new_token("")
+    ));
+    let made = tokio::task::spawn_blocking(move || {
+        let info = crate::backup::create(&store, &dir, &tmp);
+        let file = info.and_then(|info| {
+            std::fs::File::open(&tmp)
+                .map(|f| (info, f))
+                .map_err(|e| format!("opening {}: {e}", tmp.display()))
+        });
+        // Unlinked at once: the open handle keeps the bytes readable, and nothing is left behind
+        // if the client goes away or the process stops.
+        let _ = std::fs::remove_file(&tmp);
+        file
+    })
+    .await
+    .map_err(|e| WebError::Internal(format!("backup task failed: {e}")))?
+    .map_err(WebError::Internal)?;
+    let (info, mut file) = made;
+    let (actor, now) = (cx.actor(), cx.now);
+    let summary = format!("rows: {}; schema: {}", info.rows, info.schema);
+    cx.app
+        .store
+        .write_async(move |w| {
+            crate::audit::record(w, now, &actor, "backup", "database", "backup", summary)
+        })
+        .await?;
+    let (tx, rx) = tokio::sync::mpsc::channel::<Bytes>(4);
+    tokio::task::spawn_blocking(move || {
+        let mut buf = vec![0u8; 64 * 1024];
+        loop {
+            match file.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => {
+                    if tx.blocking_send(Bytes::copy_from_slice(&buf[..n])).is_err() {
+                        break;
+                    }
+                }
+                Err(e) => {
+                    // The headers are sent: the client gets a cut file (restore refuses it).
+                    tracing::error!(error = %e, "reading backup for download");
+                    break;
+                }
+            }
+        }
+    });
+    let name = crate::backup::file_name(cx.now);
+    Ok(http::attachment(
+        "application/octet-stream",
+        &name,
+        http::Body::Stream(rx),
+    ))
 }

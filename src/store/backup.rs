@@ -1,0 +1,597 @@
+//! Online backup and restore: every table copied from one read snapshot into a fresh file.
+//!
+//! redb has no online backup of its own, but a read transaction is a consistent snapshot that
+//! writers never disturb. Copying every table inside one read transaction therefore gives a file
+//! that is exactly the database at one commit, while the server goes on writing. The backup is
+//! itself a redb file with one extra table, `backup-v1`, holding the files that belong with the
+//! database (above all `secret.key`, without which sealed router passwords cannot be opened) and
+//! what made it. Restore copies the tables back into a fresh `steppe.redb`; the next open migrates
+//! it forward like any older file.
+
+use super::{FILE_NAME, SCHEMA_VERSION, Store, StoreError, tables};
+use redb::{
+    Builder, ConcurrencyMode, ReadTransaction, ReadableDatabase, ReadableTable, TableDefinition,
+    WriteTransaction,
+};
+use sha2::{Digest as _, Sha256};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// `meta:<what>` → text, `file:<name>` → the bytes of a file of the data directory.
+const BACKUP: TableDefinition<&str, &[u8]> = TableDefinition::new("backup-v1");
+
+/// What a backup holds, as reported after writing or inspecting one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BackupInfo {
+    /// Schema of the copied database.
+    pub schema: u64,
+    /// Rows copied, over every table.
+    pub rows: u64,
+    /// Names of the data-directory files carried along.
+    pub files: Vec<String>,
+    /// When it was taken (RFC 3339) and by which Steppe version.
+    pub created_at: String,
+    pub steppe_version: String,
+}
+
+/// Every table's row count and SHA-256 over its keys and values in order: two databases with
+/// equal digests hold the same data.
+pub type Digest = BTreeMap<&'static str, (u64, [u8; 32])>;
+
+/// Data-directory files carried in a backup: (file name, bytes).
+pub type Files = Vec<(String, Vec<u8>)>;
+
+/// The mode every process opening the file uses: one writer (the server, or a CLI command
+/// when no server runs) and any number of read-only handles, so `steppe backup` can read the
+/// database while the server has it open.
+pub(super) fn builder() -> Builder {
+    let mut b = Builder::new();
+    b.set_concurrency_mode(ConcurrencyMode::SingleWriter);
+    b
+}
+
+impl Store {
+    /// Writes a consistent copy of the whole database and `files` to `out` (atomically: a
+    /// partial file is renamed into place only once complete and synced).
+    pub fn backup(
+        &self,
+        out: &Path,
+        files: &[(String, Vec<u8>)],
+    ) -> Result<BackupInfo, StoreError> {
+        self.read(|r| write_backup(&r.tx, out, files))
+    }
+
+    /// Row counts and hashes of every table (for verifying a restore).
+    pub fn digest(&self) -> Result<Digest, StoreError> {
+        self.read(|r| digest(&r.tx))
+    }
+}
+
+/// Backs up the database in `dir` without taking it over: read-only, so it works while a server
+/// has the database open. A file that needs crash recovery cannot be read this way; then, if no
+/// server holds it, the database is opened normally (which recovers it) and backed up from there.
+pub fn backup_dir(
+    dir: &Path,
+    out: &Path,
+    files: &[(String, Vec<u8>)],
+) -> Result<BackupInfo, StoreError> {
+    let path = dir.join(FILE_NAME);
+    if !path.exists() {
+        return Err(StoreError::Db(format!("no database at {}", path.display())));
+    }
+    match builder().open_read_only(&path) {
+        Ok(db) => {
+            let tx = db
+                .begin_read()
+                .map_err(StoreError::db("starting backup snapshot"))?;
+            check_schema(&tx)?;
+            write_backup(&tx, out, files)
+        }
+        Err(redb::DatabaseError::RepairAborted) => Store::open(dir)?.backup(out, files),
+        Err(e) => Err(StoreError::Db(format!("opening {}: {e}", path.display()))),
+    }
+}
+
+/// Row counts and hashes of every table of the database in `dir`, read-only (the file is not
+/// migrated, and a running server may hold it).
+pub fn digest_dir(dir: &Path) -> Result<Digest, StoreError> {
+    let path = dir.join(FILE_NAME);
+    let db = builder()
+        .open_read_only(&path)
+        .map_err(|e| StoreError::Db(format!("opening {}: {e}", path.display())))?;
+    let tx = db.begin_read().map_err(StoreError::db("starting read"))?;
+    digest(&tx)
+}
+
+/// Reads what a backup file holds, checking it opens and carries the tables it claims.
+pub fn inspect(backup: &Path) -> Result<(BackupInfo, Files), StoreError> {
+    let db = builder()
+        .open_read_only(backup)
+        .map_err(|e| StoreError::Db(format!("opening backup {}: {e}", backup.display())))?;
+    let tx = db.begin_read().map_err(StoreError::db("reading backup"))?;
+    read_info(&tx)
+}
+
+/// Restores `backup` into `dir`, which must hold no database. Returns what was restored and the
+/// data-directory files the backup carries, for the caller to write beside the database.
+/// The restored file keeps the backup's schema; `Store::open` migrates it forward.
+pub fn restore(backup: &Path, dir: &Path) -> Result<(BackupInfo, Files), StoreError> {
+    let target = dir.join(FILE_NAME);
+    if target.exists() {
+        return Err(StoreError::Db(format!(
+            "{} already exists; restore only into an empty data directory",
+            target.display()
+        )));
+    }
+    let src = builder()
+        .open_read_only(backup)
+        .map_err(|e| StoreError::Db(format!("opening backup {}: {e}", backup.display())))?;
+    let tx = src.begin_read().map_err(StoreError::db("reading backup"))?;
+    let (info, files) = read_info(&tx)?;
+    check_schema(&tx)?;
+    std::fs::create_dir_all(dir)
+        .map_err(|e| StoreError::Db(format!("creating data directory {}: {e}", dir.display())))?;
+    let partial = partial_path(&target);
+    let _ = std::fs::remove_file(&partial);
+    let rows = {
+        let dst = builder()
+            .create(&partial)
+            .map_err(|e| StoreError::Db(format!("creating {}: {e}", partial.display())))?;
+        let wtx = dst
+            .begin_write()
+            .map_err(StoreError::db("starting restore"))?;
+        let rows = copy_all(&tx, &wtx)?;
+        wtx.commit().map_err(StoreError::db("committing restore"))?;
+        rows
+    };
+    if rows != info.rows {
+        let _ = std::fs::remove_file(&partial);
+        return Err(StoreError::Corrupt(format!(
+            "backup claims {} rows but holds {rows}",
+            info.rows
+        )));
+    }
+    finish(&partial, &target)?;
+    Ok((info, files))
+}
+
+fn partial_path(p: &Path) -> PathBuf {
+    let mut s = p.as_os_str().to_owned();
+    s.push(".partial");
+    PathBuf::from(s)
+}
+
+/// Syncs `partial`, renames it to `target` and syncs the directory, so a crash leaves either
+/// no file or the whole one.
+fn finish(partial: &Path, target: &Path) -> Result<(), StoreError> {
+    let io = |step: &str, p: &Path, e: std::io::Error| {
+        StoreError::Db(format!("{step} {}: {e}", p.display()))
+    };
+    std::fs::File::open(partial)
+        .and_then(|f| f.sync_all())
+        .map_err(|e| io("syncing", partial, e))?;
+    std::fs::rename(partial, target).map_err(|e| io("renaming into", target, e))?;
+    if let Some(parent) = target.parent() {
+        let parent = if parent.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            parent
+        };
+        std::fs::File::open(parent)
+            .and_then(|f| f.sync_all())
+            .map_err(|e| io("syncing", parent, e))?;
+    }
+    Ok(())
+}
+
+fn check_schema(tx: &ReadTransaction) -> Result<(), StoreError> {
+    let meta = tx
+        .open_table(tables::META)
+        .map_err(StoreError::db("opening meta"))?;
+    let found = meta
+        .get("schema_version")
+        .map_err(StoreError::db("reading schema version"))?
+        .map(|v| v.value())
+        .unwrap_or(0);
+    if found > SCHEMA_VERSION {
+        return Err(StoreError::NewerSchema {
+            found,
+            supported: SCHEMA_VERSION,
+        });
+    }
+    Ok(())
+}
+
+fn write_backup(
+    tx: &ReadTransaction,
+    out: &Path,
+    files: &[(String, Vec<u8>)],
+) -> Result<BackupInfo, StoreError> {
+    known_tables_only(tx)?;
+    let partial = partial_path(out);
+    let _ = std::fs::remove_file(&partial);
+    let written = (|| {
+        let dst = builder()
+            .create(&partial)
+            .map_err(|e| StoreError::Db(format!("creating {}: {e}", partial.display())))?;
+        let wtx = dst
+            .begin_write()
+            .map_err(StoreError::db("starting backup file"))?;
+        let rows = copy_all(tx, &wtx)?;
+        let schema = {
+            let meta = tx
+                .open_table(tables::META)
+                .map_err(StoreError::db("opening meta"))?;
+            meta.get("schema_version")
+                .map_err(StoreError::db("reading schema version"))?
+                .map(|v| v.value())
+                .unwrap_or(0)
+        };
+        let info = BackupInfo {
+            schema,
+            rows,
+            files: files.iter().map(|(n, _)| n.clone()).collect(),
+            created_at: jiff::Timestamp::now().to_string(),
+            steppe_version: env!("CARGO_PKG_VERSION").to_string(),
+        };
+        {
+            let mut t = wtx
+                .open_table(BACKUP)
+                .map_err(StoreError::db("opening backup table"))?;
+            let meta = [
+                ("meta:schema", info.schema.to_string()),
+                ("meta:rows", info.rows.to_string()),
+                ("meta:created_at", info.created_at.clone()),
+                ("meta:steppe_version", info.steppe_version.clone()),
+            ];
+            for (k, v) in &meta {
+                t.insert(*k, v.as_bytes())
+                    .map_err(StoreError::db("writing backup table"))?;
+            }
+            for (name, bytes) in files {
+                t.insert(format!("file:{name}").as_str(), bytes.as_slice())
+                    .map_err(StoreError::db("writing backup table"))?;
+            }
+        }
+        wtx.commit().map_err(StoreError::db("committing backup"))?;
+        Ok(info)
+    })();
+    match written {
+        Ok(info) => {
+            finish(&partial, out)?;
+            Ok(info)
+        }
+        Err(e) => {
+            let _ = std::fs::remove_file(&partial);
+            Err(e)
+        }
+    }
+}
+
+fn read_info(tx: &ReadTransaction) -> Result<(BackupInfo, Files), StoreError> {
+    let t = tx
+        .open_table(BACKUP)
+        .map_err(|e| StoreError::Corrupt(format!("not a Steppe backup (no backup table: {e})")))?;
+    let mut meta = BTreeMap::new();
+    let mut files = Vec::new();
+    for row in t.iter().map_err(StoreError::db("reading backup table"))? {
+        let (k, v) = row.map_err(StoreError::db("reading backup table"))?;
+        let (k, v) = (k.value().to_string(), v.value().to_vec());
+        if let Some(name) = k.strip_prefix("file:") {
+            files.push((name.to_string(), v));
+        } else if let Some(what) = k.strip_prefix("meta:") {
+            meta.insert(what.to_string(), String::from_utf8_lossy(&v).into_owned());
+        }
+    }
+    let num = |k: &str| -> Result<u64, StoreError> {
+        meta.get(k)
+            .and_then(|v| v.parse().ok())
+            .ok_or_else(|| StoreError::Corrupt(format!("backup lacks its {k}")))
+    };
+    let info = BackupInfo {
+        schema: num("schema")?,
+        rows: num("rows")?,
+        files: files.iter().map(|(n, _)| n.clone()).collect(),
+        created_at: meta.get("created_at").cloned().unwrap_or_default(),
+        steppe_version: meta.get("steppe_version").cloned().unwrap_or_default(),
+    };
+    Ok((info, files))
+}
+
+/// Refuses to back up a file holding a table this build does not list: copying only the known
+/// ones would silently drop data.
+fn known_tables_only(tx: &ReadTransaction) -> Result<(), StoreError> {
+    let mut known: Vec<&str> = Vec::new();
+    macro_rules! names {
+        ($($t:ident),* $(,)?) => { $(known.push(tables::$t.name());)* };
+    }
+    tables::for_each_table!(names);
+    use redb::TableHandle;
+    for t in tx.list_tables().map_err(StoreError::db("listing tables"))? {
+        if !known.contains(&t.name()) {
+            return Err(StoreError::Db(format!(
+                "table {:?} is unknown to this build; not backing up a partial copy",
+                t.name()
+            )));
+        }
+    }
+    if tx
+        .list_multimap_tables()
+        .map_err(StoreError::db("listing tables"))?
+        .next()
+        .is_some()
+    {
+        return Err(StoreError::Db("unexpected multimap table".into()));
+    }
+    Ok(())
+}
+
+/// Copies every known table present in `src` into `dst`; returns the number of rows.
+fn copy_all(src: &ReadTransaction, dst: &WriteTransaction) -> Result<u64, StoreError> {
+    let mut rows = 0;
+    macro_rules! copy {
+        ($($t:ident),* $(,)?) => { $(rows += copy_table(tables::$t, src, dst)?;)* };
+    }
+    tables::for_each_table!(copy);
+    Ok(rows)
+}
+
+fn copy_table<K: redb::Key + 'static, V: redb::Value + 'static>(
+    def: TableDefinition<K, V>,
+    src: &ReadTransaction,
+    dst: &WriteTransaction,
+) -> Result<u64, StoreError> {
+    use redb::TableHandle;
+    let from = match src.open_table(def) {
+        Ok(t) => t,
+        // An older schema lacks tables added since; the next open creates them.
+        Err(redb::TableError::TableDoesNotExist(_)) => return Ok(0),
+        Err(e) => return Err(StoreError::Db(format!("opening {}: {e}", def.name()))),
+    };
+    let mut to = dst
+        .open_table(def)
+        .map_err(|e| StoreError::Db(format!("creating {}: {e}", def.name())))?;
+    let mut n = 0;
+    for row in from
+        .iter()
+        .map_err(|e| StoreError::Db(format!("scanning {}: {e}", def.name())))?
+    {
+        let (k, v) = row.map_err(|e| StoreError::Db(format!("reading {}: {e}", def.name())))?;
+        to.insert(k.value(), v.value())
+            .map_err(|e| StoreError::Db(format!("writing {}: {e}", def.name())))?;
+        n += 1;
+    }
+    Ok(n)
+}
+
+fn digest(tx: &ReadTransaction) -> Result<Digest, StoreError> {
+    let mut out = Digest::new();
+    macro_rules! each {
+        ($($t:ident),* $(,)?) => { $({
+            let (rows, hash) = digest_table(tables::$t, tx)?;
+            out.insert(redb::TableHandle::name(&tables::$t), (rows, hash));
+        })* };
+    }
+    tables::for_each_table!(each);
+    Ok(out)
+}
+
+fn digest_table<K: redb::Key + 'static, V: redb::Value + 'static>(
+    def: TableDefinition<'static, K, V>,
+    tx: &ReadTransaction,
+) -> Result<(u64, [u8; 32]), StoreError> {
+    let mut h = Sha256::new();
+    let t = match tx.open_table(def) {
+        Ok(t) => t,
+        // A file of an older schema: the table is as good as empty.
+        Err(redb::TableError::TableDoesNotExist(_)) => return Ok((0, h.finalize().into())),
+        Err(e) => return Err(StoreError::Db(format!("opening table: {e}"))),
+    };
+    let mut n = 0u64;
+    for row in t.iter().map_err(StoreError::db("scanning table"))? {
+        let (k, v) = row.map_err(StoreError::db("reading row"))?;
+        let (k, v) = (k.value(), v.value());
+        let (kb, vb) = (K::as_bytes(&k), V::as_bytes(&v));
+        let (kb, vb): (&[u8], &[u8]) = (kb.as_ref(), vb.as_ref());
+        h.update((kb.len() as u64).to_le_bytes());
+        h.update(kb);
+        h.update((vb.len() as u64).to_le_bytes());
+        h.update(vb);
+        n += 1;
+    }
+    Ok((n, h.finalize().into()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{Index, Kind, Reader, Record, Set};
+    use super::*;
+    use serde::{Deserialize, Serialize};
+
+    #[derive(Serialize, Deserialize, Debug, PartialEq)]
+    struct Thing {
+        name: String,
+    }
+    impl Record for Thing {
+        const KIND: Kind = Kind::Banners;
+    }
+
+    /// One transaction: a record, its index entry, its set entry and a blob.
+    fn add(store: &Store, i: u64) {
+        store
+            .write(|w| {
+                let id = w.next_id(Kind::Banners)?;
+                w.put(
+                    id,
+                    &Thing {
+                        name: format!("thing {i}"),
+                    },
+                )?;
+                w.index_put(Index::PlanName, &format!("t{id}"), id)?;
+                w.set_add(Set::CustomersByPlan, 7, id)?;
+                w.blob_put(
+                    &format!("b{id}"),
+                    &[u8::try_from(i % 256).unwrap_or(0); 100],
+                )?;
+                Ok::<_, StoreError>(())
+            })
+            .unwrap();
+    }
+
+    fn key() -> Vec<(String, Vec<u8>)> {
+        vec![("secret.key".into(), vec![42; 32])]
+    }
+
+    #[test]
+    fn restore_gives_identical_tables_and_the_files() {
+        let (a, out, b) = (
+            tempfile::tempdir().unwrap(),
+            tempfile::tempdir().unwrap(),
+            tempfile::tempdir().unwrap(),
+        );
+        let store = Store::open(a.path()).unwrap();
+        for i in 0..50 {
+            add(&store, i);
+        }
+        store.write(|w| w.remove::<Thing>(3).map(|_| ())).unwrap();
+        let file = out.path().join("x.steppe-backup");
+        let info = store.backup(&file, &key()).unwrap();
+        assert_eq!(info.schema, SCHEMA_VERSION);
+        assert_eq!(info.files, ["secret.key"]);
+        assert!(!partial_path(&file).exists());
+
+        let (inspected, files) = inspect(&file).unwrap();
+        assert_eq!(inspected, info);
+        assert_eq!(files, key());
+
+        let (restored_info, files) = restore(&file, b.path()).unwrap();
+        assert_eq!(restored_info, info);
+        assert_eq!(files, key());
+        let restored = Store::open(b.path()).unwrap();
+        let (da, db) = (store.digest().unwrap(), restored.digest().unwrap());
+        assert_eq!(da, db, "every table must be identical");
+        assert_eq!(da.len(), 40, "digest covers every table");
+        assert_eq!(da["banners-v1"].0, 49);
+        assert_eq!(info.rows, da.values().map(|(n, _)| n).sum::<u64>());
+        // A second restore into the same directory is refused and changes nothing.
+        let err = restore(&file, b.path()).unwrap_err();
+        assert!(err.to_string().contains("already exists"), "{err}");
+        assert_eq!(restored.digest().unwrap(), db);
+        // Ids continue where the original left off.
+        assert_eq!(restored.write(|w| w.next_id(Kind::Banners)).unwrap(), 51);
+    }
+
+    #[test]
+    fn a_backup_taken_during_writes_is_one_commit() {
+        let (a, out) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        let store = Store::open(a.path()).unwrap();
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let writer = {
+            let (store, stop) = (store.clone(), stop.clone());
+            std::thread::spawn(move || {
+                let mut i = 0;
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    add(&store, i);
+                    i += 1;
+                }
+                i
+            })
+        };
+        let mut seen = Vec::new();
+        for n in 0..8 {
+            let file = out.path().join(format!("{n}.steppe-backup"));
+            // Half through the open store, half through a second read-only handle, as
+            // `steppe backup` does beside a running server.
+            if n % 2 == 0 {
+                store.backup(&file, &key()).unwrap();
+            } else {
+                backup_dir(a.path(), &file, &key()).unwrap();
+            }
+            let dir = tempfile::tempdir().unwrap();
+            restore(&file, dir.path()).unwrap();
+            let r = Store::open(dir.path()).unwrap();
+            let (records, members) = r
+                .read(|r| {
+                    Ok::<_, StoreError>((
+                        r.count::<Thing>()?,
+                        r.set_members(Set::CustomersByPlan, 7)?.len() as u64,
+                    ))
+                })
+                .unwrap();
+            assert_eq!(
+                records, members,
+                "record and set entry come from one commit"
+            );
+            let next = r.write(|w| w.next_id(Kind::Banners)).unwrap();
+            assert_eq!(next, records + 1, "the id counter matches the records");
+            seen.push(records);
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        let written = writer.join().unwrap();
+        assert!(written > 0);
+        assert!(
+            seen.windows(2).all(|w| w[0] <= w[1]) && seen.last() > seen.first(),
+            "backups must see the writes progress: {seen:?}"
+        );
+    }
+
+    #[test]
+    fn backups_of_a_newer_schema_are_not_restored() {
+        let (a, out, b) = (
+            tempfile::tempdir().unwrap(),
+            tempfile::tempdir().unwrap(),
+            tempfile::tempdir().unwrap(),
+        );
+        let store = Store::open(a.path()).unwrap();
+        store
+            .write(|w| {
+                let mut m = w.tx.open_table(tables::META).map_err(StoreError::db("m"))?;
+                m.insert("schema_version", SCHEMA_VERSION + 1)
+                    .map_err(StoreError::db("m"))?;
+                Ok::<_, StoreError>(())
+            })
+            .unwrap();
+        let file = out.path().join("new.steppe-backup");
+        store.backup(&file, &[]).unwrap();
+        let err = restore(&file, b.path()).unwrap_err();
+        assert!(err.to_string().contains("newer Steppe"), "{err}");
+        assert!(!b.path().join(FILE_NAME).exists());
+    }
+
+    #[test]
+    fn an_unknown_table_stops_the_backup() {
+        let (a, out) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        let store = Store::open(a.path()).unwrap();
+        store
+            .write(|w| {
+                let t: TableDefinition<u64, u64> = TableDefinition::new("from-the-future-v1");
+                w.tx.open_table(t).map_err(StoreError::db("t"))?;
+                Ok::<_, StoreError>(())
+            })
+            .unwrap();
+        let file = out.path().join("x.steppe-backup");
+        let err = store.backup(&file, &[]).unwrap_err();
+        assert!(err.to_string().contains("from-the-future-v1"), "{err}");
+        assert!(!file.exists() && !partial_path(&file).exists());
+    }
+
+    #[test]
+    fn a_cut_backup_is_refused() {
+        let (a, out, b) = (
+            tempfile::tempdir().unwrap(),
+            tempfile::tempdir().unwrap(),
+            tempfile::tempdir().unwrap(),
+        );
+        let store = Store::open(a.path()).unwrap();
+        for i in 0..200 {
+            add(&store, i);
+        }
+        let file = out.path().join("x.steppe-backup");
+        store.backup(&file, &key()).unwrap();
+        let bytes = std::fs::read(&file).unwrap();
+        std::fs::write(&file, &bytes[..bytes.len() / 2]).unwrap();
+        assert!(restore(&file, b.path()).is_err());
+        assert!(!b.path().join(FILE_NAME).exists());
+    }
+}
