@@ -695,6 +695,11 @@ pub(super) async fn run(
                         }
                         if let Some(e) = report.errors.first() {
                             keeper.error(&ctx, e.clone());
+                        } else if was_full {
+                            // A clean full pass proves the router in step: the error is past
+                            // (the command log keeps it).
+                            keeper.now.last_error.clear();
+                            keeper.now.last_error_at = None;
                         }
                         if was_full || work.customers.len() > ctx.config.targeted_limit {
                             next_full = Instant::now() + ctx.config.full_interval;

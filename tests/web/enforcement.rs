@@ -373,3 +373,38 @@ fn payment_reversal_and_extension_drive_the_router() {
         disabled(&s.sim, "/ip/hotspot/user", "saraa") == Some(false)
     });
 }
+
+/// What went wrong on a router is on its page: a command that traps shows the router's own
+/// words (and the failed command in the log); when the router works again the page says so.
+#[test]
+fn a_router_fault_is_shown_on_its_page_and_clears() {
+    let s = start_sim("7.16");
+    let (app, mut web) = TestApp::with_admin();
+    let mut api = api_client(&app, &web.create_token("faults"));
+    let router = api.send_json("POST", "/api/v1/routers", &json!({
+        "name": "Sim", "host": "127.0.0.1", "port": s.sim.addr().port(), "username": "api", "password": "router-pw",
+        "login_method": "plain", "hotspot_server": "all"
+    })).json()["id"].as_u64().unwrap();
+    let plan = api.send_json("POST", "/api/v1/plans", &json!({ "name": "Home", "kind": "hotspot", "price": 3_500_000, "duration_days": 30, "download": "10M", "upload": "2M" })).json()["id"].as_u64().unwrap();
+    eventually(10, "online", || {
+        api.get(&format!("/api/v1/routers/{router}")).json()["status"] == "online"
+    });
+    s.sim
+        .trap_commands("/ip/hotspot/user/add", "failure: simulated flash full");
+    let c = api.send_json("POST", "/api/v1/customers", &json!({ "kind": "individual", "name": "Nomin", "login": "nomin", "password": "pw5", "router_id": router, "plan_id": plan, "status": "active", "expires_at": "2099-01-01T00:00:00Z" }));
+    assert_eq!(c.status, 201);
+    eventually(10, "the router's words on its page", || {
+        web.get(&format!("/routers/{router}?lang=en"))
+            .body
+            .contains("simulated flash full")
+    });
+    s.sim.clear_traps();
+    let r = web.post_form(&format!("/routers/{router}/sync"), &[]);
+    assert!(r.status == 303, "{}", r.status);
+    eventually(10, "the customer on the router after the fault", || {
+        disabled(&s.sim, "/ip/hotspot/user", "nomin") == Some(false)
+    });
+    eventually(10, "the error gone from the router's state", || {
+        api.get(&format!("/api/v1/routers/{router}")).json()["last_error"] == ""
+    });
+}

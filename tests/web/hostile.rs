@@ -421,3 +421,176 @@ fn every_documented_response_matches_the_openapi_document() {
         problems.join("\n")
     );
 }
+
+/// The POST forms of a page: (action, multipart, fields with their rendered values).
+fn forms(html: &str) -> Vec<(String, bool, Vec<(String, String)>)> {
+    let attr = |tag: &str, name: &str| -> Option<String> {
+        let at = tag.find(&format!(" {name}=\""))? + name.len() + 3;
+        let end = tag[at..].find('"')?;
+        Some(tag[at..at + end].replace("&amp;", "&"))
+    };
+    let mut out = Vec::new();
+    let mut rest = html;
+    while let Some(start) = rest.find("<form") {
+        let body = &rest[start..];
+        let end = body.find("</form>").unwrap_or(body.len());
+        let form = &body[..end];
+        rest = &body[end.min(body.len())..];
+        let open = &form[..form.find('>').unwrap_or(form.len())];
+        if attr(open, "method").as_deref() != Some("post") {
+            continue;
+        }
+        let Some(action) = attr(open, "action") else {
+            continue;
+        };
+        let multipart = open.contains("multipart/form-data");
+        let mut fields = Vec::new();
+        for (i, _) in form.match_indices('<') {
+            let tag = &form[i..i + form[i..].find('>').unwrap_or(0)];
+            let is_field = ["<input", "<textarea", "<select"]
+                .iter()
+                .any(|t| tag.starts_with(t));
+            if !is_field || tag.contains("type=\"file\"") || tag.contains("type=\"submit\"") {
+                continue;
+            }
+            if let Some(n) = attr(tag, "name").filter(|n| n != "_csrf") {
+                fields.push((n, attr(tag, "value").unwrap_or_default()));
+            }
+        }
+        out.push((action, multipart, fields));
+    }
+    out
+}
+
+/// Every POST form the admin pages render, each field in turn set to hostile values: never a
+/// 5xx, never an unescaped script in the answer, and nothing written when refused.
+#[test]
+fn every_form_field_refuses_hostile_values_without_a_5xx() {
+    let mut f = fixture();
+    let c = f.api.send_json(
+        "POST",
+        "/api/v1/customers",
+        &customer(f.router, f.plan, "formy", "2099-01-01T00:00:00Z"),
+    );
+    assert_eq!(c.status, 201);
+    let target = f.api.send_json(
+        "POST",
+        "/api/v1/admins",
+        &json!({ "username": "target", "full_name": "Target", "role_id": "viewer", "password": "target password 1" }),
+    );
+    let target = target.json()["id"].as_u64().unwrap();
+    let bank = json!({ "bank": "Khan Bank", "number": "5000123456", "holder": "TopNET LLC" });
+    assert_eq!(
+        f.api
+            .send_json("POST", "/api/v1/bank-accounts", &bank)
+            .status,
+        201
+    );
+    let mut portal = crate::portal::logged_in(&f.app, "formy", "pw-123");
+    portal.post_form(
+        "/portal/feedback",
+        &[("category", "inquiry"), ("text", "Which plan?")],
+    );
+    // Forms whose purpose is to end this test's own session, or to delete what it fuzzes.
+    let skip = |action: &str| {
+        action == "/logout"
+            || action.contains("/revoke")
+            || action.ends_with("/delete")
+            || action == "/account/password"
+            || action == "/admins/1/password"
+    };
+    let values = [
+        "\u{0}\u{1}\u{7}",
+        SCRIPT,
+        "../../../../etc/passwd",
+        "-1",
+        "-99999999999999999999",
+        "1e308",
+        "99999999999999999999",
+    ];
+    let big = "x".repeat(20_000);
+    let mut tried = 0;
+    let pages: Vec<String> = table()
+        .iter()
+        .filter(|r| {
+            r.method == "GET" && !r.is_api() && matches!(r.guard, Guard::Menu(..) | Guard::LoggedIn)
+        })
+        .filter(|r| !r.pattern.ends_with(".csv") && !r.pattern.starts_with("/reports"))
+        .map(|r| concrete_for(r.pattern, target))
+        .collect();
+    let mut seen = std::collections::HashSet::new();
+    for page in pages {
+        let p = f.web.get(&format!(
+            "{page}{}lang=en",
+            if page.contains('?') { '&' } else { '?' }
+        ));
+        if p.status != 200 {
+            continue;
+        }
+        for (action, multipart, fields) in forms(&p.body) {
+            let action = action.split('?').next().unwrap_or("").to_string();
+            if skip(&action) || !seen.insert(action.clone()) {
+                continue;
+            }
+            for i in 0..fields.len() {
+                for v in values.iter().copied().chain([big.as_str()]) {
+                    let mut sent: Vec<(&str, &str)> = fields
+                        .iter()
+                        .map(|(k, v)| (k.as_str(), v.as_str()))
+                        .collect();
+                    sent[i].1 = v;
+                    let before = changes(&mut f.api);
+                    let r = if multipart {
+                        f.web.post_multipart(&action, &sent, &[])
+                    } else {
+                        f.web.post_form(&action, &sent)
+                    };
+                    tried += 1;
+                    assert!(
+                        r.status < 500,
+                        "POST {action} {}={v:.40}: {}",
+                        sent[i].0,
+                        r.status
+                    );
+                    assert!(
+                        !r.body.contains(SCRIPT),
+                        "POST {action} {} echoes a script unescaped",
+                        sent[i].0
+                    );
+                    if r.status >= 400 && r.status != 403 {
+                        assert_eq!(
+                            changes(&mut f.api),
+                            before,
+                            "POST {action} {}={v:.40}: refused with {} but written",
+                            sent[i].0,
+                            r.status
+                        );
+                    }
+                    // The page may have moved the token on (a new session, a re-rendered form).
+                    f.web.get(&page);
+                }
+            }
+        }
+    }
+    assert!(seen.len() > 15, "only {} forms found: {seen:?}", seen.len());
+    assert!(tried > 300, "only {tried} hostile form posts");
+    // The session survived it all, and every list renders escaped.
+    for path in [
+        "/customers",
+        "/plans",
+        "/routers",
+        "/admins",
+        "/roles",
+        "/bank-accounts",
+        "/banners",
+        "/feedback",
+        "/messages",
+    ] {
+        let p = f.web.get(path);
+        assert_eq!(p.status, 200, "{path}");
+        assert!(
+            !p.body.contains(SCRIPT),
+            "{path} renders a script unescaped"
+        );
+    }
+}
