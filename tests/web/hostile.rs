@@ -422,8 +422,15 @@ fn every_documented_response_matches_the_openapi_document() {
     );
 }
 
-/// The POST forms of a page: (action, multipart, fields with their rendered values).
-fn forms(html: &str) -> Vec<(String, bool, Vec<(String, String)>)> {
+/// A POST form of a page.
+struct PageForm {
+    action: String,
+    multipart: bool,
+    /// Field names with their rendered values.
+    fields: Vec<(String, String)>,
+}
+
+fn forms(html: &str) -> Vec<PageForm> {
     let attr = |tag: &str, name: &str| -> Option<String> {
         let at = tag.find(&format!(" {name}=\""))? + name.len() + 3;
         let end = tag[at..].find('"')?;
@@ -457,7 +464,11 @@ fn forms(html: &str) -> Vec<(String, bool, Vec<(String, String)>)> {
                 fields.push((n, attr(tag, "value").unwrap_or_default()));
             }
         }
-        out.push((action, multipart, fields));
+        out.push(PageForm {
+            action,
+            multipart,
+            fields,
+        });
     }
     out
 }
@@ -527,7 +538,12 @@ fn every_form_field_refuses_hostile_values_without_a_5xx() {
         if p.status != 200 {
             continue;
         }
-        for (action, multipart, fields) in forms(&p.body) {
+        for PageForm {
+            action,
+            multipart,
+            fields,
+        } in forms(&p.body)
+        {
             let action = action.split('?').next().unwrap_or("").to_string();
             if skip(&action) || !seen.insert(action.clone()) {
                 continue;
