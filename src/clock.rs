@@ -133,23 +133,14 @@ impl Clock {
     }
 }
 
-/// The latest time a run of Steppe saw, kept so that the next start never begins earlier.
-#[derive(Debug, Clone, Copy, serde::Serialize, serde::Deserialize)]
-struct HighWater {
-    at: Timestamp,
-}
+const HIGH_WATER: &str = "clock_high_water_us";
 
-impl crate::store::KeyedRecord for HighWater {
-    const KIND: crate::store::KeyedKind = crate::store::KeyedKind::Singletons;
-}
-
-const HIGH_WATER: &str = "clock-high-water";
-
-/// The time the last run of Steppe saw last.
+/// The time the last run of Steppe saw last (kept so that the next start never begins earlier).
 pub fn remembered(
     r: &impl crate::store::Reader,
 ) -> Result<Option<Timestamp>, crate::store::StoreError> {
-    Ok(r.kget::<HighWater>(HIGH_WATER)?.map(|h| h.at))
+    Ok(r.marker(HIGH_WATER)?
+        .and_then(|us| Timestamp::from_microsecond(i64::try_from(us).ok()?).ok()))
 }
 
 /// Keeps `at` as the time this run has reached.
@@ -157,7 +148,7 @@ pub fn remember(
     w: &mut crate::store::Write,
     at: Timestamp,
 ) -> Result<(), crate::store::StoreError> {
-    w.kput(HIGH_WATER, &HighWater { at })
+    w.marker_put(HIGH_WATER, u64::try_from(at.as_microsecond()).unwrap_or(0))
 }
 
 #[cfg(test)]

@@ -278,6 +278,8 @@ struct Shared {
     db: std::sync::RwLock<Option<Database>>,
     /// A write met a disk error: redb refuses writes until the file is opened again.
     broken: std::sync::atomic::AtomicBool,
+    /// Serves reads while broken (the writable handle then refuses them too).
+    fallback: std::sync::Mutex<Option<Arc<redb::ReadOnlyDatabase>>>,
     path: PathBuf,
     /// Bumped after every committed write, so caches of derived figures know when to refresh.
     generation: std::sync::atomic::AtomicU64,
@@ -322,6 +324,7 @@ impl Store {
             shared: Arc::new(Shared {
                 db: std::sync::RwLock::new(Some(db)),
                 broken: Default::default(),
+                fallback: Default::default(),
                 path,
                 generation: Default::default(),
             }),
@@ -356,12 +359,43 @@ impl Store {
             self.reopen()?;
         }
         let guard = self.db()?;
-        let tx = guard
+        let db = guard
             .as_ref()
-            .ok_or_else(|| StoreError::Disk("closed".into()))?
-            .begin_read()
-            .map_err(StoreError::db("starting read"))?;
+            .ok_or_else(|| StoreError::Disk("closed".into()))?;
+        let tx = match db.begin_read().map_err(StoreError::db("starting read")) {
+            Ok(tx) => tx,
+            // After a disk error the writable handle refuses reads too; a read-only handle
+            // beside it still serves the last committed state until the file is reopened.
+            Err(StoreError::Disk(_)) => {
+                self.shared
+                    .broken
+                    .store(true, std::sync::atomic::Ordering::Release);
+                self.read_only()?
+                    .begin_read()
+                    .map_err(StoreError::db("starting read"))?
+            }
+            Err(e) => return Err(e.into()),
+        };
         f(&Read { tx })
+    }
+
+    /// The read-only handle used while the database is broken, opened on first need.
+    fn read_only(&self) -> Result<Arc<redb::ReadOnlyDatabase>, StoreError> {
+        let mut fallback = self
+            .shared
+            .fallback
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        if let Some(db) = fallback.as_ref() {
+            return Ok(db.clone());
+        }
+        let db = Arc::new(
+            backup::builder()
+                .open_read_only(&self.shared.path)
+                .map_err(|e| StoreError::Disk(format!("opening a read-only handle: {e}")))?,
+        );
+        *fallback = Some(db.clone());
+        Ok(db)
     }
 
     /// Runs `f` as one write transaction: committed (durably) if `f` returns `Ok`, otherwise
@@ -437,7 +471,12 @@ impl Store {
         {
             return Ok(());
         }
-        // The old handle must be gone before the file can be locked again.
+        // The old handles must be gone before the file can be locked again.
+        *self
+            .shared
+            .fallback
+            .lock()
+            .unwrap_or_else(|e| e.into_inner()) = None;
         *guard = None;
         let db = open_db(&self.shared.path)?;
         *guard = Some(db);
@@ -603,6 +642,10 @@ pub trait Reader {
 
     /// How many summaries of a kind there are.
     fn summary_count(&self, kind: Summary) -> Result<u64, StoreError>;
+
+    /// A store-wide marker (`meta` table): operational state, not records, so backups and
+    /// comparisons of installations leave it aside.
+    fn marker(&self, key: &str) -> Result<Option<u64>, StoreError>;
 
     /// Revenue buckets for hours in `from..to`: (hour, method, amount, count).
     fn revenue_hours(&self, from: u32, to: u32)
@@ -851,6 +894,16 @@ macro_rules! impl_reader {
                 Ok(v.map(|v| v.value().to_vec()))
             }
 
+            fn marker(&self, key: &str) -> Result<Option<u64>, StoreError> {
+                let t = self
+                    .tx
+                    .open_table(tables::META)
+                    .map_err(StoreError::db("opening meta"))?;
+                Ok(t.get(format!("marker:{key}").as_str())
+                    .map_err(StoreError::db("reading meta"))?
+                    .map(|v| v.value()))
+            }
+
             fn summary_count(&self, kind: Summary) -> Result<u64, StoreError> {
                 let t = self
                     .tx
@@ -923,6 +976,17 @@ impl Write {
         meta.insert(key.as_str(), next + 1)
             .map_err(StoreError::db("writing id counter"))?;
         Ok(next)
+    }
+
+    /// Sets a store-wide marker (see `Reader::marker`).
+    pub fn marker_put(&mut self, key: &str, value: u64) -> Result<(), StoreError> {
+        let mut meta = self
+            .tx
+            .open_table(tables::META)
+            .map_err(StoreError::db("opening meta"))?;
+        meta.insert(format!("marker:{key}").as_str(), value)
+            .map_err(StoreError::db("writing meta"))?;
+        Ok(())
     }
 
     /// Inserts or replaces the record under `id`.

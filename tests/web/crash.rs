@@ -311,7 +311,7 @@ fn a_full_or_read_only_disk_is_a_clear_error_and_recovers() {
     );
     // Reads go on; the refused customer is not half there.
     let listed = api.get("/api/v1/customers?per=1000");
-    assert_eq!(listed.status, 200);
+    assert_eq!(listed.status, 200, "{}", listed.body);
     assert_eq!(listed.json()["total"], acked.len());
     assert!(api.get("/healthz").status == 200);
 

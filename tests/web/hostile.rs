@@ -181,8 +181,8 @@ fn broken_bodies_get_a_clear_4xx_on_every_state_changing_route() {
                 .run(req.body(body.clone()).unwrap())
                 .expect("a response");
             let status = resp.status().as_u16();
-            // DELETE carries no body: it may succeed, but never fail on the server's side.
-            let ok = if r.method == "DELETE" {
+            // Routes that read no body may succeed, but never fail on the server's side.
+            let ok = if r.method == "DELETE" || r.pattern == "/api/v1/backup" {
                 status < 500
             } else {
                 (300..500).contains(&status)
