@@ -11,6 +11,18 @@ use steppe::web::router::{Guard, table};
 
 const SCRIPT: &str = "<script>alert(1)</script>";
 
+/// Each page answers 200 with no script rendered unescaped.
+fn render_escaped(web: &mut Browser, paths: &[&str]) {
+    for path in paths {
+        let p = web.get(path);
+        assert_eq!(p.status, 200, "{path}");
+        assert!(
+            !p.body.contains(SCRIPT),
+            "{path} renders a script unescaped"
+        );
+    }
+}
+
 /// Values a field of this JSON type may be sent, all of them wrong or hostile.
 fn hostile_values(kind: &str) -> Vec<Value> {
     let mut v = vec![
@@ -126,22 +138,18 @@ fn every_api_field_refuses_hostile_values_without_a_5xx_or_a_stray_write() {
     }
     assert!(tried > 500, "only {tried} hostile requests were made");
     // Whatever was accepted renders escaped on every page that shows it.
-    for path in [
-        "/customers",
-        "/plans",
-        "/routers",
-        "/admins",
-        "/roles",
-        "/bank-accounts",
-        "/audit",
-    ] {
-        let p = f.web.get(path);
-        assert_eq!(p.status, 200, "{path}");
-        assert!(
-            !p.body.contains(SCRIPT),
-            "{path} renders a script unescaped"
-        );
-    }
+    render_escaped(
+        &mut f.web,
+        &[
+            "/customers",
+            "/plans",
+            "/routers",
+            "/admins",
+            "/roles",
+            "/bank-accounts",
+            "/audit",
+        ],
+    );
 }
 
 #[test]
@@ -591,22 +599,18 @@ fn every_form_field_refuses_hostile_values_without_a_5xx() {
     assert!(seen.len() > 15, "only {} forms found: {seen:?}", seen.len());
     assert!(tried > 300, "only {tried} hostile form posts");
     // The session survived it all, and every list renders escaped.
-    for path in [
-        "/customers",
-        "/plans",
-        "/routers",
-        "/admins",
-        "/roles",
-        "/bank-accounts",
-        "/banners",
-        "/feedback",
-        "/messages",
-    ] {
-        let p = f.web.get(path);
-        assert_eq!(p.status, 200, "{path}");
-        assert!(
-            !p.body.contains(SCRIPT),
-            "{path} renders a script unescaped"
-        );
-    }
+    render_escaped(
+        &mut f.web,
+        &[
+            "/customers",
+            "/plans",
+            "/routers",
+            "/admins",
+            "/roles",
+            "/bank-accounts",
+            "/banners",
+            "/feedback",
+            "/messages",
+        ],
+    );
 }
