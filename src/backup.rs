@@ -83,23 +83,9 @@ pub fn restore(backup: &Path, data_dir: &Path) -> Result<BackupInfo, String> {
             tracing::warn!(%name, "backup carries an unknown file; skipped");
             continue;
         }
-        write_private(&data_dir.join(&name), &bytes)?;
+        crate::network::secretbox::write_private(&data_dir.join(&name), &bytes)?;
     }
     Ok(info)
-}
-
-fn write_private(path: &Path, bytes: &[u8]) -> Result<(), String> {
-    use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(path)
-        .map_err(|e| format!("creating {}: {e}", path.display()))?;
-    f.write_all(bytes)
-        .and_then(|()| f.sync_all())
-        .map_err(|e| format!("writing {}: {e}", path.display()))
 }
 
 /// The file name of a backup taken at `t`: sorts by time.

@@ -84,7 +84,8 @@ fn unhex(s: &str) -> Option<Vec<u8>> {
         .collect()
 }
 
-fn write_private(path: &Path, bytes: &[u8]) -> Result<(), String> {
+/// Writes a new file only its owner may read (keys, backups), synced before returning.
+pub(crate) fn write_private(path: &Path, bytes: &[u8]) -> Result<(), String> {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
     let mut f = std::fs::OpenOptions::new()

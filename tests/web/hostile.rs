@@ -79,13 +79,14 @@ fn concrete(pattern: &str) -> String {
     concrete_for(pattern, 999_999)
 }
 
-#[test]
-fn every_api_field_refuses_hostile_values_without_a_5xx_or_a_stray_write() {
+/// The fixture with a customer (login `login`, password `pw-123`) and a second admin, whose id
+/// is returned: the one whose password the fuzzing may change, never the acting admin's.
+fn seeded(login: &str) -> (crate::network::Fixture, u64) {
     let mut f = fixture();
     let c = f.api.send_json(
         "POST",
         "/api/v1/customers",
-        &customer(f.router, f.plan, "target", "2099-01-01T00:00:00Z"),
+        &customer(f.router, f.plan, login, "2099-01-01T00:00:00Z"),
     );
     assert_eq!(c.status, 201);
     let target = f.api.send_json(
@@ -95,6 +96,12 @@ fn every_api_field_refuses_hostile_values_without_a_5xx_or_a_stray_write() {
     );
     assert_eq!(target.status, 201, "{}", target.body);
     let target = target.json()["id"].as_u64().unwrap();
+    (f, target)
+}
+
+#[test]
+fn every_api_field_refuses_hostile_values_without_a_5xx_or_a_stray_write() {
+    let (mut f, target) = seeded("target");
     let doc = f.api.get("/api/v1/openapi.json").json();
     let mut tried = 0;
     for (path, item) in doc["paths"].as_object().unwrap() {
@@ -485,19 +492,7 @@ fn forms(html: &str) -> Vec<PageForm> {
 /// 5xx, never an unescaped script in the answer, and nothing written when refused.
 #[test]
 fn every_form_field_refuses_hostile_values_without_a_5xx() {
-    let mut f = fixture();
-    let c = f.api.send_json(
-        "POST",
-        "/api/v1/customers",
-        &customer(f.router, f.plan, "formy", "2099-01-01T00:00:00Z"),
-    );
-    assert_eq!(c.status, 201);
-    let target = f.api.send_json(
-        "POST",
-        "/api/v1/admins",
-        &json!({ "username": "target", "full_name": "Target", "role_id": "viewer", "password": "target password 1" }),
-    );
-    let target = target.json()["id"].as_u64().unwrap();
+    let (mut f, target) = seeded("formy");
     let bank = json!({ "bank": "Khan Bank", "number": "5000123456", "holder": "TopNET LLC" });
     assert_eq!(
         f.api
