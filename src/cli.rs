@@ -170,13 +170,31 @@ pub fn env_time_zone() -> TimeZone {
     TimeZone::try_system().unwrap_or(TimeZone::UTC)
 }
 
+/// `STEPPE_LOG` takes `target=level` directives (`info`, `steppe=debug,hyper=warn`). Target
+/// prefixes are all an operator needs; `EnvFilter`'s span matching would cost a regex engine
+/// (about half a megabyte on the router) for nothing used.
 pub fn init_logging() {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("STEPPE_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_target(false)
+    use tracing_subscriber::layer::SubscriberExt as _;
+    use tracing_subscriber::util::SubscriberInitExt as _;
+    let spec = std::env::var("STEPPE_LOG").unwrap_or_default();
+    let filter = log_filter(&spec).unwrap_or_else(|e| {
+        eprintln!("steppe: ignoring STEPPE_LOG={spec:?}: {e}");
+        log_filter("").expect("the default filter parses")
+    });
+    let _ = tracing_subscriber::registry()
+        .with(tracing_subscriber::fmt::layer().with_target(false))
+        .with(filter)
         .try_init();
+}
+
+/// An empty spec means `info`.
+pub fn log_filter(spec: &str) -> Result<tracing_subscriber::filter::Targets, String> {
+    let spec = if spec.trim().is_empty() {
+        "info"
+    } else {
+        spec.trim()
+    };
+    spec.parse().map_err(|e| format!("{e}"))
 }
 
 pub fn runtime() -> Result<tokio::runtime::Runtime, String> {
@@ -374,5 +392,28 @@ fn healthcheck(listen: &str) -> Result<(), String> {
         Ok(())
     } else {
         Err(format!("healthcheck {addr}: unexpected answer {status:?}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::log_filter;
+    use tracing::Level;
+
+    #[test]
+    fn log_filter_takes_levels_and_target_prefixes() {
+        let default = log_filter("  ").unwrap();
+        assert!(default.would_enable("steppe::web", &Level::INFO));
+        assert!(!default.would_enable("steppe::web", &Level::DEBUG));
+
+        let targeted = log_filter("warn,steppe::enforce=debug").unwrap();
+        assert!(targeted.would_enable("steppe::enforce::reconcile", &Level::DEBUG));
+        assert!(!targeted.would_enable("steppe::web", &Level::INFO));
+        assert!(targeted.would_enable("hyper", &Level::WARN));
+    }
+
+    #[test]
+    fn log_filter_refuses_an_unknown_level() {
+        assert!(log_filter("steppe=loud").is_err());
     }
 }
