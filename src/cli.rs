@@ -174,6 +174,7 @@ pub fn env_time_zone() -> TimeZone {
 /// prefixes are all an operator needs; `EnvFilter`'s span matching would cost a regex engine
 /// (about half a megabyte on the router) for nothing used.
 pub fn init_logging() {
+    use std::io::IsTerminal as _;
     use tracing_subscriber::layer::SubscriberExt as _;
     use tracing_subscriber::util::SubscriberInitExt as _;
     let spec = std::env::var("STEPPE_LOG").unwrap_or_default();
@@ -181,8 +182,14 @@ pub fn init_logging() {
         eprintln!("steppe: ignoring STEPPE_LOG={spec:?}: {e}");
         log_filter("").expect("the default filter parses")
     });
+    // Colour only on a terminal: journald and RouterOS's container log keep escape codes as text.
+    let colour = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let _ = tracing_subscriber::registry()
-        .with(tracing_subscriber::fmt::layer().with_target(false))
+        .with(
+            tracing_subscriber::fmt::layer()
+                .with_target(false)
+                .with_ansi(colour),
+        )
         .with(filter)
         .try_init();
 }
