@@ -194,12 +194,19 @@ pub fn init_logging() {
         .try_init();
 }
 
-/// An empty spec means `info`.
+/// An empty spec means `info`. Spaces around directives and empty ones (`info,`) are dropped:
+/// `Targets` would read ` hyper` as a target that never matches, and an empty directive as
+/// `error`.
 pub fn log_filter(spec: &str) -> Result<tracing_subscriber::filter::Targets, String> {
-    let spec = if spec.trim().is_empty() {
-        "info"
+    let directives: Vec<&str> = spec
+        .split(',')
+        .map(str::trim)
+        .filter(|d| !d.is_empty())
+        .collect();
+    let spec = if directives.is_empty() {
+        "info".to_owned()
     } else {
-        spec.trim()
+        directives.join(",")
     };
     spec.parse().map_err(|e| format!("{e}"))
 }
@@ -417,6 +424,16 @@ mod tests {
         assert!(targeted.would_enable("steppe::enforce::reconcile", &Level::DEBUG));
         assert!(!targeted.would_enable("steppe::web", &Level::INFO));
         assert!(targeted.would_enable("hyper", &Level::WARN));
+    }
+
+    #[test]
+    fn log_filter_ignores_spaces_and_empty_directives() {
+        let spaced = log_filter("steppe=debug, hyper=warn,").unwrap();
+        assert!(spaced.would_enable("hyper::proto", &Level::WARN));
+        assert!(!spaced.would_enable("hyper::proto", &Level::INFO));
+        assert!(spaced.would_enable("steppe", &Level::DEBUG));
+        let trailing = log_filter("info,").unwrap();
+        assert!(trailing.would_enable("steppe", &Level::INFO));
     }
 
     #[test]

@@ -24,12 +24,14 @@ use tokio::sync::Notify;
 #[derive(Debug)]
 struct Inner {
     offset_secs: AtomicI64,
-    /// Microseconds since the epoch that the floor stood at when `started` was taken.
-    anchor_us: AtomicI64,
+    /// Nanoseconds since the epoch that the floor stood at when `started` was taken (an i64
+    /// holds them until 2262). Nanoseconds, as `Timestamp` has: with anything coarser a `now()`
+    /// after a backward jump could fall short of one before it.
+    anchor_ns: AtomicI64,
     started: Instant,
     moved: Notify,
-    /// The last wall − floor difference the watcher saw, in microseconds.
-    last_skew_us: AtomicI64,
+    /// The last wall − floor difference the watcher saw, in nanoseconds.
+    last_skew_ns: AtomicI64,
 }
 
 /// System time plus an adjustable offset (zero in production), never earlier than the floor.
@@ -40,13 +42,16 @@ pub struct Clock {
 
 impl Default for Clock {
     fn default() -> Self {
+        // The monotonic start first: read after it, the wall puts the floor a hair ahead of the
+        // wall rather than behind it, so a backward jump right away cannot step back.
+        let started = Instant::now();
         Clock {
             inner: Arc::new(Inner {
                 offset_secs: AtomicI64::new(0),
-                anchor_us: AtomicI64::new(Timestamp::now().as_microsecond()),
-                started: Instant::now(),
+                anchor_ns: AtomicI64::new(nanos(Timestamp::now())),
+                started,
                 moved: Notify::new(),
-                last_skew_us: AtomicI64::new(0),
+                last_skew_ns: AtomicI64::new(0),
             }),
         }
     }
@@ -63,14 +68,17 @@ impl Clock {
             .unwrap_or_else(|_| Timestamp::now())
     }
 
+    fn elapsed_ns(&self) -> i64 {
+        i64::try_from(self.inner.started.elapsed().as_nanos()).unwrap_or(i64::MAX)
+    }
+
     fn floor(&self) -> Timestamp {
-        let elapsed = i64::try_from(self.inner.started.elapsed().as_micros()).unwrap_or(i64::MAX);
-        let us = self
+        let ns = self
             .inner
-            .anchor_us
+            .anchor_ns
             .load(Ordering::Relaxed)
-            .saturating_add(elapsed);
-        Timestamp::from_microsecond(us).unwrap_or(Timestamp::MAX)
+            .saturating_add(self.elapsed_ns());
+        Timestamp::from_nanosecond(i128::from(ns)).unwrap_or(Timestamp::MAX)
     }
 
     pub fn now(&self) -> Timestamp {
@@ -86,9 +94,8 @@ impl Clock {
 
     /// Never report a time before `t` again (the last time a previous run saw).
     pub fn hold_at_least(&self, t: Timestamp) {
-        let elapsed = i64::try_from(self.inner.started.elapsed().as_micros()).unwrap_or(0);
-        self.inner.anchor_us.fetch_max(
-            t.as_microsecond().saturating_sub(elapsed),
+        self.inner.anchor_ns.fetch_max(
+            nanos(t).saturating_sub(self.elapsed_ns()),
             Ordering::Relaxed,
         );
     }
@@ -103,15 +110,15 @@ impl Clock {
     /// either way is logged and announced. Returns the jump seen, if any.
     pub fn check(&self) -> Option<SignedDuration> {
         let skew = self.wall().duration_since(self.floor());
-        let skew_us = i64::try_from(skew.as_micros()).unwrap_or(i64::MAX);
-        let last = self.inner.last_skew_us.swap(skew_us, Ordering::Relaxed);
+        let skew_ns = i64::try_from(skew.as_nanos()).unwrap_or(i64::MAX);
+        let last = self.inner.last_skew_ns.swap(skew_ns, Ordering::Relaxed);
         if skew < SignedDuration::ZERO && skew > -JUMP {
             // The monotonic clock ran a little ahead of a disciplined wall clock.
-            self.inner.anchor_us.fetch_add(skew_us, Ordering::Relaxed);
-            self.inner.last_skew_us.store(0, Ordering::Relaxed);
+            self.inner.anchor_ns.fetch_add(skew_ns, Ordering::Relaxed);
+            self.inner.last_skew_ns.store(0, Ordering::Relaxed);
             return None;
         }
-        let moved = SignedDuration::from_micros(skew_us.saturating_sub(last));
+        let moved = SignedDuration::from_nanos(skew_ns.saturating_sub(last));
         if moved.abs() < JUMP {
             return None;
         }
@@ -131,6 +138,15 @@ impl Clock {
             self.check();
         }
     }
+}
+
+/// Nanoseconds since the epoch, saturating outside what an i64 holds (before 1677, after 2262).
+fn nanos(t: Timestamp) -> i64 {
+    i64::try_from(t.as_nanosecond()).unwrap_or(if t > Timestamp::UNIX_EPOCH {
+        i64::MAX
+    } else {
+        i64::MIN
+    })
 }
 
 const HIGH_WATER: &str = "clock_high_water_us";
@@ -157,10 +173,16 @@ mod tests {
 
     #[test]
     fn never_goes_back_but_follows_forward_and_returns() {
+        // Right after a reading, even within the same microsecond.
+        for _ in 0..2000 {
+            let c = Clock::default();
+            let t0 = c.now();
+            c.advance(-3600);
+            assert!(c.now() >= t0, "a backward jump is not followed");
+        }
         let c = Clock::default();
         let t0 = c.now();
         c.advance(-3600);
-        assert!(c.now() >= t0, "a backward jump is not followed");
         c.advance(3600 + 86_400);
         assert!(
             c.now() >= t0 + SignedDuration::from_hours(24),
@@ -172,6 +194,18 @@ mod tests {
             back >= t0 && back < t0 + SignedDuration::from_mins(1),
             "returns to the floor"
         );
+    }
+
+    #[test]
+    fn holds_at_least_a_time_with_nanoseconds_at_once() {
+        // Many tries, so some land within the microsecond that `hold_at_least` was called in
+        // (a floor counting microseconds fell short of `later` there).
+        for _ in 0..2000 {
+            let c = Clock::default();
+            let later = Timestamp::now() + SignedDuration::from_nanos(3_600_000_000_999);
+            c.hold_at_least(later);
+            assert!(c.now() >= later);
+        }
     }
 
     #[test]
