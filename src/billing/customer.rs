@@ -254,8 +254,15 @@ pub struct CustomerDraft {
     pub router_id: String,
     pub plan_id: String,
     pub status: String,
-    /// RFC 3339, or `YYYY-MM-DDTHH:MM` (a browser's datetime-local) in the display zone.
+    /// RFC 3339, or `YYYY-MM-DDTHH:MM` (a browser's datetime-local) in the display zone. On an
+    /// update, empty keeps the stored expiry.
     pub expires_at: String,
+    /// On an update, the expiry as the editor was shown it: while `expires_at` still says the
+    /// same, the stored expiry is kept to the nanosecond, even if a payment moved it meanwhile.
+    pub expires_at_seen: String,
+    /// Why the expiry is changed; required when an update changes it (the change is kept in the
+    /// customer's extension history, like an extension).
+    pub expiry_reason: String,
     /// `en`, `mn`, or empty for the installation's default.
     pub lang: String,
 }
@@ -380,15 +387,22 @@ struct Valid {
     expires_at: Timestamp,
 }
 
-/// Checks a draft, including that its login is free on its router (`own` may already hold it).
+/// Checks a draft, including that its login is free on its router (`own`, the customer being
+/// updated, may already hold it) and, on an update that moves the expiry, that a reason is given.
 fn validate(
     w: &Write,
     mut d: CustomerDraft,
     tz: &jiff::tz::TimeZone,
-    own: Option<u64>,
+    own: Option<&Customer>,
 ) -> Result<Valid> {
     let mut p = Problems::default();
     let c = check(w, &mut d, tz, &mut p)?;
+    if let (Some(before), Some(after)) = (own, c.expires_at)
+        && after != before.expires_at
+    {
+        d.expiry_reason = p.text("expiry_reason", &d.expiry_reason, 300, true, false);
+    }
+    let own = own.map(|c| c.id);
     if let Some(r) = &c.router
         && p.get("login").is_none()
         && w.index_get(Index::CustomerLogin, &login_key(r.id, &d.login))?
@@ -485,7 +499,13 @@ pub fn update(
     d: CustomerDraft,
 ) -> Result<(Customer, Touched)> {
     let before = w.get::<Customer>(id)?.ok_or(Error::NotFound)?;
-    let v = validate(w, d, tz, Some(id))?;
+    let mut d = d;
+    let shown = d.expires_at.trim();
+    if shown.is_empty() || (!d.expires_at_seen.is_empty() && shown == d.expires_at_seen.trim()) {
+        d.expires_at = before.expires_at.to_string();
+    }
+    let v = validate(w, d, tz, Some(&before))?;
+    let expiry_reason = v.d.expiry_reason.clone();
     let plan = v.plan.clone();
     let plan_changed = before.plan_id != plan.id;
     if plan_changed {
@@ -501,6 +521,20 @@ pub fn update(
     let mut after = v.onto(before.clone());
     if plan_changed {
         after.next_plan_id = None;
+    }
+    if after.expires_at != before.expires_at {
+        let days = super::ledger::whole_days(after.expires_at.duration_since(before.expires_at));
+        super::ledger::log_extension(
+            w,
+            now,
+            actor,
+            &before,
+            &after,
+            days,
+            true,
+            &expiry_reason,
+            "",
+        )?;
     }
     save(w, now, actor, &before, &after, "update")
 }

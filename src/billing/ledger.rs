@@ -720,23 +720,47 @@ pub fn extend(
     }
     let before = c.clone();
     c.expires_at = settle::extend_from(now, c.expires_at, days * 86_400);
+    let e = log_extension(w, now, actor, &before, &c, days, free, reason, bulk)?;
+    customer::save(w, now, actor, &before, &c, "extend")?;
+    Ok((e, c))
+}
+
+/// Puts a move of `before`'s expiry to `after`'s in the customer's extension history (the caller
+/// saves the customer).
+#[allow(clippy::too_many_arguments)]
+pub fn log_extension(
+    w: &mut Write,
+    now: Timestamp,
+    actor: &Actor,
+    before: &Customer,
+    after: &Customer,
+    days: i64,
+    free: bool,
+    reason: &str,
+    bulk: &str,
+) -> Result<Extension> {
     let id = w.next_id(Kind::Extensions)?;
     let e = Extension {
         id,
-        customer_id,
+        customer_id: before.id,
         days,
         free,
         reason: reason.into(),
         by: actor.username.clone(),
         at: now,
         expires_before: before.expires_at,
-        expires_after: c.expires_at,
+        expires_after: after.expires_at,
         bulk: bulk.into(),
     };
     w.put(id, &e)?;
-    w.set_add(Set::ExtensionsByCustomer, customer_id, id)?;
-    customer::save(w, now, actor, &before, &c, "extend")?;
-    Ok((e, c))
+    w.set_add(Set::ExtensionsByCustomer, before.id, id)?;
+    Ok(e)
+}
+
+/// A change of expiry in days, to the nearest day (negative when it was brought forward).
+pub fn whole_days(d: jiff::SignedDuration) -> i64 {
+    let secs = d.as_secs();
+    (secs + secs.signum() * 43_200) / 86_400
 }
 
 pub fn extensions_of(r: &impl Reader, customer_id: u64) -> Result<Vec<Extension>, StoreError> {

@@ -362,6 +362,169 @@ fn extensions_move_expiry_by_exact_days_with_history() {
     );
 }
 
+fn extensions_of(api: &mut Browser, id: u64) -> Vec<Value> {
+    api.get(&format!("/api/v1/extensions?customer_id={id}"))
+        .json()["items"]
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
+/// The edit form as the page renders it, with `changes` laid over it.
+fn submit_edit(
+    f: &mut Fixture,
+    id: u64,
+    form: &crate::helpers::Page,
+    changes: &[(&str, &str)],
+) -> crate::helpers::Page {
+    let mut fields: Vec<(String, String)> = [
+        "name",
+        "login",
+        "password",
+        "expires_at",
+        "expires_at_seen",
+        "expiry_reason",
+    ]
+    .iter()
+    .map(|n| (n.to_string(), form.input_value(n).unwrap_or_default()))
+    .collect();
+    fields.extend([
+        ("kind".into(), "individual".into()),
+        ("router_id".into(), f.router.to_string()),
+        ("plan_id".into(), f.plan.to_string()),
+        ("status".into(), "active".into()),
+        ("lang".into(), String::new()),
+    ]);
+    for (k, v) in changes {
+        match fields.iter_mut().find(|(n, _)| n == k) {
+            Some(slot) => slot.1 = v.to_string(),
+            None => fields.push((k.to_string(), v.to_string())),
+        }
+    }
+    let refs: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    f.web.post_form(&format!("/customers/{id}"), &refs)
+}
+
+#[test]
+fn an_expiry_changed_in_the_customer_form_needs_a_reason_and_joins_the_extension_history() {
+    let mut f = fixture();
+    // Seconds and nanoseconds that the form's minute-precision field cannot show.
+    let exp = jiff::Timestamp::now()
+        + jiff::SignedDuration::from_nanos(10 * 86_400_000_000_000 + 17_123_456_789);
+    let id = new_customer(&mut f, "edited", exp);
+    let form = f.web.get(&format!("/customers/{id}/edit?lang=en"));
+    let shown = form.input_value("expires_at").unwrap();
+    assert_eq!(
+        form.input_value("expires_at_seen").as_deref(),
+        Some(shown.as_str())
+    );
+
+    // Another field edited: the expiry stays exact and no extension is logged.
+    let saved = submit_edit(&mut f, id, &form, &[("name", "Renamed")]);
+    assert_eq!(saved.status, 303, "{}", saved.body);
+    let c = get(&mut f.api, id);
+    assert_eq!(c["name"], "Renamed");
+    assert_eq!(ts(&c["expires_at"]), exp, "not cut to the minute");
+    assert!(extensions_of(&mut f.api, id).is_empty());
+
+    // A new expiry without a reason: the form says why, nothing changes.
+    let later: jiff::civil::DateTime = shown.parse().unwrap();
+    let later = (later + jiff::Span::new().days(5))
+        .strftime("%Y-%m-%dT%H:%M")
+        .to_string();
+    let refused = submit_edit(&mut f, id, &form, &[("expires_at", &later)]);
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    assert!(refused.body.contains("Required."), "{}", refused.body);
+    assert_eq!(
+        refused.input_value("expires_at").as_deref(),
+        Some(later.as_str())
+    );
+    assert_eq!(
+        refused.input_value("expires_at_seen").as_deref(),
+        Some(shown.as_str()),
+        "still what was first shown"
+    );
+    assert_eq!(ts(&get(&mut f.api, id)["expires_at"]), exp);
+    assert!(extensions_of(&mut f.api, id).is_empty());
+
+    // With a reason: kept in the history with who, how many days and why.
+    let moved = submit_edit(
+        &mut f,
+        id,
+        &form,
+        &[
+            ("expires_at", &later),
+            ("expiry_reason", "agreed on the phone"),
+        ],
+    );
+    assert_eq!(moved.status, 303, "{}", moved.body);
+    let after = ts(&get(&mut f.api, id)["expires_at"]);
+    let hist = extensions_of(&mut f.api, id);
+    assert_eq!(hist.len(), 1);
+    assert_eq!(hist[0]["days"], 5);
+    assert_eq!(hist[0]["free"], true);
+    assert_eq!(hist[0]["by"], "boss");
+    assert_eq!(hist[0]["reason"], "agreed on the phone");
+    assert_eq!(ts(&hist[0]["expires_before"]), exp);
+    assert_eq!(ts(&hist[0]["expires_after"]), after);
+    assert!(
+        f.web
+            .get("/extensions?lang=en")
+            .body
+            .contains("agreed on the phone")
+    );
+
+    // A payment lands while a form is open: saving that form unchanged keeps the time paid for.
+    let open = f.web.get(&format!("/customers/{id}/edit?lang=en"));
+    pay(&mut f.api, id, PRICE);
+    let paid_until = ts(&get(&mut f.api, id)["expires_at"]);
+    assert!(paid_until > after);
+    let saved = submit_edit(&mut f, id, &open, &[("note", "called")]);
+    assert_eq!(saved.status, 303, "{}", saved.body);
+    assert_eq!(ts(&get(&mut f.api, id)["expires_at"]), paid_until);
+    assert_eq!(extensions_of(&mut f.api, id).len(), 1);
+}
+
+#[test]
+fn an_expiry_changed_through_the_api_needs_a_reason_and_joins_the_extension_history() {
+    let mut f = fixture();
+    let exp = jiff::Timestamp::now() + jiff::SignedDuration::from_hours(240);
+    let id = new_customer(&mut f, "patched", exp);
+    let path = format!("/api/v1/customers/{id}");
+
+    let renamed = f
+        .api
+        .send_json("PATCH", &path, &json!({ "name": "Renamed" }));
+    assert_eq!(renamed.status, 200, "{}", renamed.body);
+    assert_eq!(ts(&renamed.json()["expires_at"]), exp);
+
+    let sooner = exp - jiff::SignedDuration::from_hours(72);
+    let refused = f
+        .api
+        .send_json("PATCH", &path, &json!({ "expires_at": sooner.to_string() }));
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    assert!(
+        refused.json()["error"]["fields"]["expiry_reason"].is_string(),
+        "{}",
+        refused.body
+    );
+    assert_eq!(ts(&get(&mut f.api, id)["expires_at"]), exp);
+
+    let ok = f.api.send_json(
+        "PATCH",
+        &path,
+        &json!({ "expires_at": sooner.to_string(), "expiry_reason": "entered wrongly" }),
+    );
+    assert_eq!(ok.status, 200, "{}", ok.body);
+    let hist = extensions_of(&mut f.api, id);
+    assert_eq!(hist.len(), 1);
+    assert_eq!(hist[0]["days"], -3, "brought forward");
+    assert_eq!(hist[0]["reason"], "entered wrongly");
+}
+
 #[test]
 fn bulk_extension_previews_then_extends_exactly_those() {
     let mut f = fixture();

@@ -111,7 +111,7 @@ fn loop_on(version: &str, login_method: &str) {
     let p = api.send_json(
         "PATCH",
         &format!("/api/v1/customers/{id}"),
-        &json!({ "expires_at": expires.to_string() }),
+        &json!({ "expires_at": expires.to_string(), "expiry_reason": "the test expires them" }),
     );
     assert_eq!(p.status, 200);
     eventually(15, "the expired user disabled", || {
@@ -137,12 +137,13 @@ fn loop_on(version: &str, login_method: &str) {
         "expired"
     );
 
-    // Paying (here: moving expiry forward) enables again.
-    api.send_json(
+    // Moving expiry forward enables again.
+    let p = api.send_json(
         "PATCH",
         &format!("/api/v1/customers/{id}"),
-        &json!({ "expires_at": future }),
+        &json!({ "expires_at": future, "expiry_reason": "back in service" }),
     );
+    assert_eq!(p.status, 200);
     eventually(10, "the user enabled again", || {
         disabled(&s.sim, "/ip/hotspot/user", "bat") == Some(false)
     });

@@ -27,6 +27,7 @@ const FIELDS: &[&str] = &[
     "plan_id",
     "status",
     "expires_at",
+    "expiry_reason",
     "lang",
 ];
 
@@ -53,6 +54,7 @@ fn apply(b: &mut Body, d: &mut CustomerDraft) {
     set(&mut d.plan_id, b.integer("plan_id"));
     set(&mut d.status, b.text("status"));
     set(&mut d.expires_at, b.text("expires_at"));
+    set(&mut d.expiry_reason, b.text("expiry_reason"));
     set(&mut d.lang, b.text("lang"));
 }
 
@@ -112,7 +114,9 @@ pub async fn patch(cx: Arc<Ctx>, req: Req) -> Out {
         .ok_or(WebError::NotFound)?;
     let mut b = Body::parse(&req.body, FIELDS)?;
     let mut d = draft_of(&cx, &cur);
-    d.expires_at = cur.expires_at.to_string();
+    // Unless the body sets it, the expiry is the stored one as the write finds it: a payment
+    // landing between this read and the write keeps the time it bought.
+    d.expires_at.clear();
     apply(&mut b, &mut d);
     b.check()?;
     let (actor, now, tz) = (cx.actor(), cx.now, cx.tz.clone());

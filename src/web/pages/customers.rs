@@ -315,6 +315,10 @@ fn form_page(
                 (select(cx, p, "plan_id", Msg::MenuPlans, &plan_opts, &d.plan_id))
                 (select(cx, p, "status", Msg::Status, &statuses, &d.status))
                 (input(cx, p, "expires_at", Msg::ExpiryDate, "datetime-local", &d.expires_at, true))
+                @if existing.is_some() {
+                    input type="hidden" name="expires_at_seen" value=(d.expires_at_seen);
+                    (input(cx, p, "expiry_reason", Msg::ExpiryChangeReason, "text", &d.expiry_reason, false))
+                }
                 (select(cx, p, "lang", Msg::CustomerLanguage, &langs, &d.lang))
                 (textarea(cx, p, "note", Msg::Note, &d.note))
                 button type="submit" { (cx.t(Msg::Save)) } " "
@@ -340,6 +344,8 @@ pub fn draft_from_form(f: &Form) -> CustomerDraft {
         plan_id: f.get("plan_id").into(),
         status: f.get("status").into(),
         expires_at: f.get("expires_at").into(),
+        expires_at_seen: f.get("expires_at_seen").into(),
+        expiry_reason: f.get("expiry_reason").into(),
         lang: f.get("lang").into(),
     }
 }
@@ -371,6 +377,8 @@ pub fn draft_of(cx: &Ctx, c: &Customer) -> CustomerDraft {
         }
         .into(),
         expires_at: local_input(cx, c.expires_at),
+        expires_at_seen: local_input(cx, c.expires_at),
+        expiry_reason: String::new(),
         lang: c.lang.map(|l| l.code().to_string()).unwrap_or_default(),
     }
 }
