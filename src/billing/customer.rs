@@ -498,8 +498,21 @@ pub fn update(
     id: u64,
     d: CustomerDraft,
 ) -> Result<(Customer, Touched)> {
+    update_from(w, now, actor, tz, id, |_| d)
+}
+
+/// An update whose draft is made from the customer as this transaction reads it (a partial
+/// change, such as an API PATCH, laid over the current record).
+pub fn update_from(
+    w: &mut Write,
+    now: Timestamp,
+    actor: &Actor,
+    tz: &jiff::tz::TimeZone,
+    id: u64,
+    draft: impl FnOnce(&Customer) -> CustomerDraft,
+) -> Result<(Customer, Touched)> {
     let before = w.get::<Customer>(id)?.ok_or(Error::NotFound)?;
-    let mut d = d;
+    let mut d = draft(&before);
     let shown = d.expires_at.trim();
     if shown.is_empty() || (!d.expires_at_seen.is_empty() && shown == d.expires_at_seen.trim()) {
         d.expires_at = before.expires_at.to_string();

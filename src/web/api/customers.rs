@@ -106,24 +106,24 @@ pub async fn create(cx: Arc<Ctx>, req: Req) -> Out {
 
 pub async fn patch(cx: Arc<Ctx>, req: Req) -> Out {
     let id = req.id(0).ok_or(WebError::NotFound)?;
-    let cur = cx
-        .app
-        .store
-        .read_async(move |r| r.get::<Customer>(id))
-        .await?
-        .ok_or(WebError::NotFound)?;
     let mut b = Body::parse(&req.body, FIELDS)?;
-    let mut d = draft_of(&cx, &cur);
-    // Unless the body sets it, the expiry is the stored one as the write finds it: a payment
-    // landing between this read and the write keeps the time it bought.
-    d.expires_at.clear();
-    apply(&mut b, &mut d);
+    // The body's own mistakes first; it is applied for real over the customer as the write
+    // transaction reads it, so a payment committed meanwhile (expiry, status, plan) is kept.
+    apply(&mut b, &mut CustomerDraft::default());
     b.check()?;
     let (actor, now, tz) = (cx.actor(), cx.now, cx.tz.clone());
     let (c, touched) = cx
         .app
         .store
-        .write_async(move |w| customer::update(w, now, &actor, &tz, id, d))
+        .write_async(move |w| {
+            customer::update_from(w, now, &actor, &tz, id, |cur| {
+                let mut d = draft_of(&tz, cur);
+                // Unless the body sets it, the expiry stays exactly as stored.
+                d.expires_at.clear();
+                apply(&mut b, &mut d);
+                d
+            })
+        })
         .await?;
     cx.app
         .enforcer

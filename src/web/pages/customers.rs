@@ -350,13 +350,13 @@ pub fn draft_from_form(f: &Form) -> CustomerDraft {
     }
 }
 
-fn local_input(cx: &Ctx, t: jiff::Timestamp) -> String {
-    t.to_zoned_datetime(cx.tz.clone())
+fn local_input(tz: &jiff::tz::TimeZone, t: jiff::Timestamp) -> String {
+    t.to_zoned_datetime(tz.clone())
         .strftime("%Y-%m-%dT%H:%M")
         .to_string()
 }
 
-pub fn draft_of(cx: &Ctx, c: &Customer) -> CustomerDraft {
+pub fn draft_of(tz: &jiff::tz::TimeZone, c: &Customer) -> CustomerDraft {
     CustomerDraft {
         kind: c.kind.id().into(),
         name: c.name.clone(),
@@ -376,8 +376,8 @@ pub fn draft_of(cx: &Ctx, c: &Customer) -> CustomerDraft {
             Status::Disabled => "disabled",
         }
         .into(),
-        expires_at: local_input(cx, c.expires_at),
-        expires_at_seen: local_input(cx, c.expires_at),
+        expires_at: local_input(tz, c.expires_at),
+        expires_at_seen: local_input(tz, c.expires_at),
         expiry_reason: String::new(),
         lang: c.lang.map(|l| l.code().to_string()).unwrap_or_default(),
     }
@@ -397,7 +397,7 @@ pub async fn new_form(cx: Arc<Ctx>, _req: Req) -> Out {
             .find(|p| p.active)
             .map(|p| p.id.to_string())
             .unwrap_or_default(),
-        expires_at: local_input(&cx, cx.now),
+        expires_at: local_input(&cx.tz, cx.now),
         ..Default::default()
     };
     Ok(http::html(
@@ -629,7 +629,7 @@ pub async fn edit_form(cx: Arc<Ctx>, req: Req) -> Out {
         form_page(
             &cx,
             Some(&c),
-            &draft_of(&cx, &c),
+            &draft_of(&cx.tz, &c),
             &routers,
             &plans,
             &Problems::default(),
