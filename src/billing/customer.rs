@@ -75,6 +75,14 @@ impl Shown {
 }
 
 impl Status {
+    pub fn id(self) -> &'static str {
+        match self {
+            Status::Active => "active",
+            Status::Suspended => "suspended",
+            Status::Disabled => "disabled",
+        }
+    }
+
     pub fn parse(s: &str) -> Option<Status> {
         match s {
             // An "expired" customer is an active one whose time has run out.
@@ -257,14 +265,31 @@ pub struct CustomerDraft {
     /// RFC 3339, or `YYYY-MM-DDTHH:MM` (a browser's datetime-local) in the display zone. On an
     /// update, empty keeps the stored expiry.
     pub expires_at: String,
-    /// On an update, the expiry as the editor was shown it: while `expires_at` still says the
-    /// same, the stored expiry is kept to the nanosecond, even if a payment moved it meanwhile.
-    pub expires_at_seen: String,
+    /// On an update from a form, what it showed of the fields a payment can change.
+    pub seen: Seen,
     /// Why the expiry is changed; required when an update changes it (the change is kept in the
     /// customer's extension history, like an extension).
     pub expiry_reason: String,
     /// `en`, `mn`, or empty for the installation's default.
     pub lang: String,
+}
+
+/// What an edit form showed of the fields a payment can change while it is open (empty: not
+/// known). A field still submitted as shown is left as the write transaction finds it, so only
+/// what the editor changed is applied: saving a form opened before a payment keeps the expiry,
+/// status and plan the payment gave (and the expiry to the nanosecond, not the form's minute).
+#[derive(Debug, Clone, Default)]
+pub struct Seen {
+    pub expires_at: String,
+    pub status: String,
+    pub plan_id: String,
+}
+
+/// Puts `current` in `field` when the field is submitted as the form showed it.
+fn keep_unless_changed(field: &mut String, seen: &str, current: String) {
+    if !seen.is_empty() && field.trim() == seen.trim() {
+        *field = current;
+    }
 }
 
 /// RouterOS accepts more, but these survive every menu, codepage and shell.
@@ -513,10 +538,17 @@ pub fn update_from(
 ) -> Result<(Customer, Touched)> {
     let before = w.get::<Customer>(id)?.ok_or(Error::NotFound)?;
     let mut d = draft(&before);
-    let shown = d.expires_at.trim();
-    if shown.is_empty() || (!d.expires_at_seen.is_empty() && shown == d.expires_at_seen.trim()) {
+    if d.expires_at.trim().is_empty() {
         d.expires_at = before.expires_at.to_string();
     }
+    let seen = std::mem::take(&mut d.seen);
+    keep_unless_changed(
+        &mut d.expires_at,
+        &seen.expires_at,
+        before.expires_at.to_string(),
+    );
+    keep_unless_changed(&mut d.status, &seen.status, before.status.id().into());
+    keep_unless_changed(&mut d.plan_id, &seen.plan_id, before.plan_id.to_string());
     let v = validate(w, d, tz, Some(&before))?;
     let expiry_reason = v.d.expiry_reason.clone();
     let plan = v.plan.clone();

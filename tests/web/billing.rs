@@ -382,7 +382,9 @@ fn submit_edit(
         "login",
         "password",
         "expires_at",
-        "expires_at_seen",
+        "seen_expires_at",
+        "seen_status",
+        "seen_plan_id",
         "expiry_reason",
     ]
     .iter()
@@ -418,7 +420,7 @@ fn an_expiry_changed_in_the_customer_form_needs_a_reason_and_joins_the_extension
     let form = f.web.get(&format!("/customers/{id}/edit?lang=en"));
     let shown = form.input_value("expires_at").unwrap();
     assert_eq!(
-        form.input_value("expires_at_seen").as_deref(),
+        form.input_value("seen_expires_at").as_deref(),
         Some(shown.as_str())
     );
 
@@ -443,7 +445,7 @@ fn an_expiry_changed_in_the_customer_form_needs_a_reason_and_joins_the_extension
         Some(later.as_str())
     );
     assert_eq!(
-        refused.input_value("expires_at_seen").as_deref(),
+        refused.input_value("seen_expires_at").as_deref(),
         Some(shown.as_str()),
         "still what was first shown"
     );
@@ -477,15 +479,40 @@ fn an_expiry_changed_in_the_customer_form_needs_a_reason_and_joins_the_extension
             .contains("agreed on the phone")
     );
 
-    // A payment lands while a form is open: saving that form unchanged keeps the time paid for.
+    // A suspended customer pays while a form is open: saving that form (showing "suspended")
+    // keeps the time paid for and the service the payment switched on.
+    assert_eq!(
+        f.web
+            .post_form(&format!("/customers/{id}/suspend"), &[])
+            .status,
+        303
+    );
     let open = f.web.get(&format!("/customers/{id}/edit?lang=en"));
     pay(&mut f.api, id, PRICE);
-    let paid_until = ts(&get(&mut f.api, id)["expires_at"]);
+    let c = get(&mut f.api, id);
+    let paid_until = ts(&c["expires_at"]);
     assert!(paid_until > after);
-    let saved = submit_edit(&mut f, id, &open, &[("note", "called")]);
+    assert_eq!(c["status"], "active");
+    let saved = submit_edit(
+        &mut f,
+        id,
+        &open,
+        &[("status", "suspended"), ("note", "called")],
+    );
     assert_eq!(saved.status, 303, "{}", saved.body);
-    assert_eq!(ts(&get(&mut f.api, id)["expires_at"]), paid_until);
+    let c = get(&mut f.api, id);
+    assert_eq!(ts(&c["expires_at"]), paid_until);
+    assert_eq!(
+        c["status"], "active",
+        "the form's stale status is not applied"
+    );
+    assert_eq!(c["note"], "called");
     assert_eq!(extensions_of(&mut f.api, id).len(), 1);
+    // A status the editor did change is applied.
+    let open = f.web.get(&format!("/customers/{id}/edit?lang=en"));
+    let saved = submit_edit(&mut f, id, &open, &[("status", "disabled")]);
+    assert_eq!(saved.status, 303, "{}", saved.body);
+    assert_eq!(get(&mut f.api, id)["status"], "disabled");
 }
 
 #[test]

@@ -316,7 +316,9 @@ fn form_page(
                 (select(cx, p, "status", Msg::Status, &statuses, &d.status))
                 (input(cx, p, "expires_at", Msg::ExpiryDate, "datetime-local", &d.expires_at, true))
                 @if existing.is_some() {
-                    input type="hidden" name="expires_at_seen" value=(d.expires_at_seen);
+                    input type="hidden" name="seen_expires_at" value=(d.seen.expires_at);
+                    input type="hidden" name="seen_status" value=(d.seen.status);
+                    input type="hidden" name="seen_plan_id" value=(d.seen.plan_id);
                     (input(cx, p, "expiry_reason", Msg::ExpiryChangeReason, "text", &d.expiry_reason, false))
                 }
                 (select(cx, p, "lang", Msg::CustomerLanguage, &langs, &d.lang))
@@ -344,7 +346,11 @@ pub fn draft_from_form(f: &Form) -> CustomerDraft {
         plan_id: f.get("plan_id").into(),
         status: f.get("status").into(),
         expires_at: f.get("expires_at").into(),
-        expires_at_seen: f.get("expires_at_seen").into(),
+        seen: customer::Seen {
+            expires_at: f.get("seen_expires_at").into(),
+            status: f.get("seen_status").into(),
+            plan_id: f.get("seen_plan_id").into(),
+        },
         expiry_reason: f.get("expiry_reason").into(),
         lang: f.get("lang").into(),
     }
@@ -370,14 +376,13 @@ pub fn draft_of(tz: &jiff::tz::TimeZone, c: &Customer) -> CustomerDraft {
         password: c.password.clone(),
         router_id: c.router_id.to_string(),
         plan_id: c.plan_id.to_string(),
-        status: match c.status {
-            Status::Active => "active",
-            Status::Suspended => "suspended",
-            Status::Disabled => "disabled",
-        }
-        .into(),
+        status: c.status.id().into(),
         expires_at: local_input(tz, c.expires_at),
-        expires_at_seen: local_input(tz, c.expires_at),
+        seen: customer::Seen {
+            expires_at: local_input(tz, c.expires_at),
+            status: c.status.id().into(),
+            plan_id: c.plan_id.to_string(),
+        },
         expiry_reason: String::new(),
         lang: c.lang.map(|l| l.code().to_string()).unwrap_or_default(),
     }
