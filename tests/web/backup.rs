@@ -1,7 +1,7 @@
 //! Backup and restore: the Settings download and `steppe backup` while the server runs,
 //! `steppe restore` into a fresh directory, and what the restored installation holds.
 
-use crate::helpers::{Server, TestApp, steppe};
+use crate::helpers::{Server, TestApp, admin_in, api_on, router_and_plan, steppe};
 use crate::network::{customer, fixture};
 use serde_json::json;
 use std::path::Path;
@@ -183,41 +183,10 @@ fn an_offline_backup_restores_every_table_identically() {
 fn cli_backups_while_payments_stream_in_are_each_one_commit() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path().to_str().unwrap();
-    let (ok, _, err) = steppe(
-        &[
-            "admin",
-            "create",
-            "--username",
-            "root",
-            "--role",
-            "super_admin",
-            "--data",
-            d,
-        ],
-        "long enough pw\n",
-    );
-    assert!(ok, "{err}");
-    let (ok, out, err) = steppe(&["admin", "token", "--username", "root", "--data", d], "");
-    assert!(ok, "{err}");
-    let token = out.lines().last().unwrap().to_string();
+    let token = admin_in(dir.path());
     let server = Server::start(dir.path(), &[]);
-    let base = format!("http://{}", server.addr);
-    let mut api = crate::helpers::Browser::new(base.clone(), false);
-    api.bearer = Some(token.clone());
-    let r = api.send_json("POST", "/api/v1/routers", &json!({
-        "name": "Tower A", "host": "127.0.0.1", "port": 1, "tls": false, "username": "api",
-        "password": "Router-Secret-77", "login_method": "plain", "hotspot_server": "all", "note": ""
-    }));
-    assert_eq!(r.status, 201, "{}", r.body);
-    let p = api.send_json("POST", "/api/v1/plans", &json!({
-        "name": "Home 10", "kind": "hotspot", "price": 1000, "duration_days": 30, "duration_hours": 0,
-        "download": "10M", "upload": "2M", "shared_users": 1
-    }));
-    assert_eq!(p.status, 201, "{}", p.body);
-    let (router, plan) = (
-        r.json()["id"].as_u64().unwrap(),
-        p.json()["id"].as_u64().unwrap(),
-    );
+    let mut api = api_on(&server, &token);
+    let (router, plan) = router_and_plan(&mut api, 1);
     let c = api.send_json(
         "POST",
         "/api/v1/customers",
@@ -228,11 +197,7 @@ fn cli_backups_while_payments_stream_in_are_each_one_commit() {
 
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let payer = {
-        let (stop, mut api) = (
-            stop.clone(),
-            crate::helpers::Browser::new(base.clone(), false),
-        );
-        api.bearer = Some(token.clone());
+        let (stop, mut api) = (stop.clone(), api_on(&server, &token));
         std::thread::spawn(move || {
             let mut n = 0;
             // Bounded: at most 2,000 payments or until told to stop.

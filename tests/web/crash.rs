@@ -1,7 +1,7 @@
 //! Crash safety: a server killed with SIGKILL in the middle of a stream of writes loses none
 //! that it acknowledged.
 
-use crate::helpers::{Browser, Server, steppe};
+use crate::helpers::{Browser, Server, admin_in, api_on, router_and_plan};
 use serde_json::json;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -11,41 +11,6 @@ fn data_dir_with_admin() -> (tempfile::TempDir, String) {
     let dir = tempfile::tempdir().unwrap();
     let token = admin_in(dir.path());
     (dir, token)
-}
-
-/// Makes a super admin in `data` with the CLI; returns their API token.
-fn admin_in(data: &std::path::Path) -> String {
-    let d = data.to_str().unwrap();
-    let created = steppe(
-        &[
-            "admin",
-            "create",
-            "--username",
-            "root",
-            "--role",
-            "super_admin",
-            "--data",
-            d,
-        ],
-        "long enough pw\n",
-    );
-    assert!(created.0, "{}", created.2);
-    let (_, out, _) = steppe(&["admin", "token", "--username", "root", "--data", d], "");
-    out.lines().last().unwrap().trim().to_string()
-}
-
-/// An API client for `server` with this token.
-fn api_on(server: &Server, token: &str) -> Browser {
-    let mut api = Browser::new(format!("http://{}", server.addr), false);
-    api.bearer = Some(token.to_string());
-    api
-}
-
-/// A router at `port` (with the simulator's credentials) and a 30-day package of 1000.
-fn router_and_plan(api: &mut Browser, port: u16) -> (u64, u64) {
-    let router = api.send_json("POST", "/api/v1/routers", &json!({ "name": "R", "host": "127.0.0.1", "port": port, "username": "api", "password": "router-pw", "login_method": "plain", "hotspot_server": "all" })).json()["id"].as_u64().unwrap();
-    let plan = api.send_json("POST", "/api/v1/plans", &json!({ "name": "P", "kind": "hotspot", "price": 1000, "duration_days": 30, "download": "1M", "upload": "1M" })).json()["id"].as_u64().unwrap();
-    (router, plan)
 }
 
 /// How many items a list endpoint returns.
@@ -264,25 +229,8 @@ fn a_full_or_read_only_disk_is_a_clear_error_and_recovers() {
     }
     let mnt = Mount::tmpfs(24).expect("root may mount a tmpfs");
     let data = mnt.dir.path().join("data");
+    let token = admin_in(&data);
     let d = data.to_str().unwrap();
-    assert!(
-        steppe(
-            &[
-                "admin",
-                "create",
-                "--username",
-                "root",
-                "--role",
-                "super_admin",
-                "--data",
-                d
-            ],
-            "long enough pw\n"
-        )
-        .0
-    );
-    let (_, out, _) = steppe(&["admin", "token", "--username", "root", "--data", d], "");
-    let token = out.lines().last().unwrap().trim().to_string();
     let server = Server::start(&data, &[]);
     let mut api = api_on(&server, &token);
     let (router, plan) = router_and_plan(&mut api, 1);

@@ -452,3 +452,38 @@ pub fn steppe(args: &[&str], stdin: &str) -> (bool, String, String) {
         String::from_utf8_lossy(&out.stderr).into(),
     )
 }
+
+/// Makes a super admin in `data` with the CLI; returns their API token.
+pub fn admin_in(data: &std::path::Path) -> String {
+    let d = data.to_str().unwrap();
+    let created = steppe(
+        &[
+            "admin",
+            "create",
+            "--username",
+            "root",
+            "--role",
+            "super_admin",
+            "--data",
+            d,
+        ],
+        "long enough pw\n",
+    );
+    assert!(created.0, "{}", created.2);
+    let (_, out, _) = steppe(&["admin", "token", "--username", "root", "--data", d], "");
+    out.lines().last().unwrap().trim().to_string()
+}
+
+/// An API client for `server` with this token.
+pub fn api_on(server: &Server, token: &str) -> Browser {
+    let mut api = Browser::new(format!("http://{}", server.addr), false);
+    api.bearer = Some(token.to_string());
+    api
+}
+
+/// A router at `port` (with the simulator's credentials) and a 30-day package of 1000.
+pub fn router_and_plan(api: &mut Browser, port: u16) -> (u64, u64) {
+    let router = api.send_json("POST", "/api/v1/routers", &serde_json::json!({ "name": "R", "host": "127.0.0.1", "port": port, "username": "api", "password": "router-pw", "login_method": "plain", "hotspot_server": "all" })).json()["id"].as_u64().unwrap();
+    let plan = api.send_json("POST", "/api/v1/plans", &serde_json::json!({ "name": "P", "kind": "hotspot", "price": 1000, "duration_days": 30, "download": "1M", "upload": "1M" })).json()["id"].as_u64().unwrap();
+    (router, plan)
+}
