@@ -275,9 +275,11 @@ pub struct CustomerDraft {
 }
 
 /// What an edit form showed of the fields a payment can change while it is open (empty: not
-/// known). A field still submitted as shown is left as the write transaction finds it, so only
-/// what the editor changed is applied: saving a form opened before a payment keeps the expiry,
-/// status and plan the payment gave (and the expiry to the nanosecond, not the form's minute).
+/// known, as in the API). Against the record the write transaction reads, each field merges
+/// three ways: submitted as shown, the current value is kept (so a payment made meanwhile keeps
+/// what it bought, and the expiry its nanoseconds, not the form's minute); changed by the editor
+/// where nothing else changed it, the editor's value is applied; changed by both, the form comes
+/// back saying so, showing the current value (`rebase`), and a second save applies the editor's.
 #[derive(Debug, Clone, Default)]
 pub struct Seen {
     pub expires_at: String,
@@ -285,10 +287,54 @@ pub struct Seen {
     pub plan_id: String,
 }
 
-/// Puts `current` in `field` when the field is submitted as the form showed it.
-fn keep_unless_changed(field: &mut String, seen: &str, current: String) {
-    if !seen.is_empty() && field.trim() == seen.trim() {
-        *field = current;
+/// An expiry as the edit form shows it: local minutes, as a browser's datetime-local takes it.
+pub fn local_minute(tz: &jiff::tz::TimeZone, t: Timestamp) -> String {
+    t.to_zoned_datetime(tz.clone())
+        .strftime("%Y-%m-%dT%H:%M")
+        .to_string()
+}
+
+/// The form's view of `c`: what `Seen` compares with.
+pub fn seen_of(tz: &jiff::tz::TimeZone, c: &Customer) -> Seen {
+    Seen {
+        expires_at: local_minute(tz, c.expires_at),
+        status: c.status.id().into(),
+        plan_id: c.plan_id.to_string(),
+    }
+}
+
+/// One field of the three-way merge: `Err(now)` when the editor and someone else both changed it.
+fn merge_field(field: &mut String, seen: &str, now_shown: &str, exact: String) -> Result<(), ()> {
+    if seen.is_empty() {
+        return Ok(());
+    }
+    if field.trim() == seen.trim() {
+        *field = exact;
+        Ok(())
+    } else if seen.trim() == now_shown {
+        Ok(())
+    } else {
+        Err(())
+    }
+}
+
+impl CustomerDraft {
+    /// After a refusal: fields the editor left alone show the current value, and `seen` becomes
+    /// the current record, so what the form now says is what a second save applies.
+    pub fn rebase(&mut self, tz: &jiff::tz::TimeZone, current: &Customer) {
+        let now = seen_of(tz, current);
+        for (field, seen, cur) in [
+            (&mut self.expires_at, &self.seen.expires_at, &now.expires_at),
+            (&mut self.status, &self.seen.status, &now.status),
+            (&mut self.plan_id, &self.seen.plan_id, &now.plan_id),
+        ] {
+            if !seen.is_empty() && field.trim() == seen.trim() {
+                field.clone_from(cur);
+            }
+        }
+        if !self.seen.expires_at.is_empty() {
+            self.seen = now;
+        }
     }
 }
 
@@ -538,17 +584,47 @@ pub fn update_from(
 ) -> Result<(Customer, Touched)> {
     let before = w.get::<Customer>(id)?.ok_or(Error::NotFound)?;
     let mut d = draft(&before);
-    if d.expires_at.trim().is_empty() {
-        d.expires_at = before.expires_at.to_string();
-    }
     let seen = std::mem::take(&mut d.seen);
-    keep_unless_changed(
+    let shown = seen_of(tz, &before);
+    let mut p = Problems::default();
+    if merge_field(
         &mut d.expires_at,
         &seen.expires_at,
+        &shown.expires_at,
         before.expires_at.to_string(),
-    );
-    keep_unless_changed(&mut d.status, &seen.status, before.status.id().into());
-    keep_unless_changed(&mut d.plan_id, &seen.plan_id, before.plan_id.to_string());
+    )
+    .is_err()
+    {
+        p.add_arg(
+            "expires_at",
+            Msg::ChangedMeanwhile,
+            shown.expires_at.replace('T', " "),
+        );
+    }
+    if merge_field(
+        &mut d.status,
+        &seen.status,
+        &shown.status,
+        shown.status.clone(),
+    )
+    .is_err()
+    {
+        p.add_arg("status", Msg::ChangedMeanwhile, &shown.status);
+    }
+    if merge_field(
+        &mut d.plan_id,
+        &seen.plan_id,
+        &shown.plan_id,
+        shown.plan_id.clone(),
+    )
+    .is_err()
+    {
+        let name = w
+            .get::<Plan>(before.plan_id)?
+            .map_or(shown.plan_id.clone(), |pl| pl.name);
+        p.add_arg("plan_id", Msg::ChangedMeanwhile, name);
+    }
+    p.check()?;
     let v = validate(w, d, tz, Some(&before))?;
     let expiry_reason = v.d.expiry_reason.clone();
     let plan = v.plan.clone();
@@ -578,7 +654,7 @@ pub fn update_from(
             days,
             true,
             &expiry_reason,
-            "",
+            "customer form",
         )?;
     }
     save(w, now, actor, &before, &after, "update")

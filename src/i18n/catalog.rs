@@ -248,6 +248,7 @@ catalog! {
     Expired => "Expired", "Хугацаа дууссан";
     ExpiringWithin => "Expiring within (days)", "Дуусах хүртэл (хоног)";
     ExpiryDate => "Expiry date", "Дуусах огноо";
+    ChangedMeanwhile => "Changed while you were editing (a payment?); it is now {}. Save again to put yours instead.", "Таныг засварлаж байх хооронд өөрчлөгдсөн (төлбөр орсон байж магадгүй); одоо {} байна. Өөрийнхөөрөө солих бол дахин хадгална уу.";
     ExpiryChangeReason => "Reason, if you change the expiry date (kept in the extension history)", "Дуусах огноог өөрчилбөл шалтгаан (сунгалтын түүхэнд хадгална)";
     Fingerprint => "Certificate fingerprint (SHA-256)", "Гэрчилгээний хурууны хээ (SHA-256)";
     GroupBy => "Group by", "Бүлэглэх";

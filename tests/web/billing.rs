@@ -390,11 +390,14 @@ fn submit_edit(
     .iter()
     .map(|n| (n.to_string(), form.input_value(n).unwrap_or_default()))
     .collect();
+    // The selects as shown, which is what `seen_*` records (a select the editor changes is
+    // among `changes`).
+    let shown = |n: &str| form.input_value(n).unwrap_or_default();
     fields.extend([
         ("kind".into(), "individual".into()),
         ("router_id".into(), f.router.to_string()),
-        ("plan_id".into(), f.plan.to_string()),
-        ("status".into(), "active".into()),
+        ("plan_id".into(), shown("seen_plan_id")),
+        ("status".into(), shown("seen_status")),
         ("lang".into(), String::new()),
     ]);
     for (k, v) in changes {
@@ -439,7 +442,11 @@ fn an_expiry_changed_in_the_customer_form_needs_a_reason_and_joins_the_extension
         .to_string();
     let refused = submit_edit(&mut f, id, &form, &[("expires_at", &later)]);
     assert_eq!(refused.status, 422, "{}", refused.body);
-    assert!(refused.body.contains("Required."), "{}", refused.body);
+    assert!(
+        refused.body.contains("id=\"err-expiry_reason\""),
+        "{}",
+        refused.body
+    );
     assert_eq!(
         refused.input_value("expires_at").as_deref(),
         Some(later.as_str())
@@ -513,6 +520,82 @@ fn an_expiry_changed_in_the_customer_form_needs_a_reason_and_joins_the_extension
     let saved = submit_edit(&mut f, id, &open, &[("status", "disabled")]);
     assert_eq!(saved.status, 303, "{}", saved.body);
     assert_eq!(get(&mut f.api, id)["status"], "disabled");
+}
+
+#[test]
+fn an_edit_that_crosses_a_payment_comes_back_showing_both_then_applies_the_editors_value() {
+    let mut f = fixture();
+    let exp = jiff::Timestamp::now() + jiff::SignedDuration::from_hours(24 * 10);
+    let id = new_customer(&mut f, "crossed", exp);
+    let second = f.api.send_json("POST", "/api/v1/plans", &json!({
+        "name": "Home 20", "kind": "hotspot", "price": 5_000_000, "duration_days": 30, "duration_hours": 0,
+        "download": "20M", "upload": "4M", "shared_users": 1
+    }));
+    assert_eq!(second.status, 201, "{}", second.body);
+    let second = second.json()["id"].as_u64().unwrap();
+
+    // A plan change lands while a form is open: the untouched form keeps it.
+    let open = f.web.get(&format!("/customers/{id}/edit?lang=en"));
+    let moved = f.api.send_json(
+        "PATCH",
+        &format!("/api/v1/customers/{id}"),
+        &json!({ "plan_id": second }),
+    );
+    assert_eq!(moved.status, 200, "{}", moved.body);
+    let saved = submit_edit(&mut f, id, &open, &[("note", "kept the plan")]);
+    assert_eq!(saved.status, 303, "{}", saved.body);
+    assert_eq!(
+        get(&mut f.api, id)["plan_id"],
+        second,
+        "the form's stale plan is not applied"
+    );
+
+    // The editor moves the expiry while a payment moves it too: refused, saying what it is now.
+    let open = f.web.get(&format!("/customers/{id}/edit?lang=en"));
+    let mine: jiff::civil::DateTime = open.input_value("expires_at").unwrap().parse().unwrap();
+    let mine = (mine + jiff::Span::new().days(2))
+        .strftime("%Y-%m-%dT%H:%M")
+        .to_string();
+    pay(&mut f.api, id, 5_000_000);
+    let paid_until = ts(&get(&mut f.api, id)["expires_at"]);
+    let crossed = submit_edit(
+        &mut f,
+        id,
+        &open,
+        &[("expires_at", &mine), ("expiry_reason", "promised")],
+    );
+    assert_eq!(crossed.status, 422, "{}", crossed.body);
+    assert!(
+        crossed.body.contains("Changed while you were editing"),
+        "{}",
+        crossed.body
+    );
+    assert_eq!(
+        ts(&get(&mut f.api, id)["expires_at"]),
+        paid_until,
+        "nothing changed"
+    );
+    // The form now holds the editor's date against the current one; saving it again applies it.
+    assert_eq!(
+        crossed.input_value("expires_at").as_deref(),
+        Some(mine.as_str())
+    );
+    assert_ne!(
+        crossed.input_value("seen_expires_at"),
+        open.input_value("seen_expires_at"),
+        "the form now compares with the paid-for expiry"
+    );
+    let again = submit_edit(
+        &mut f,
+        id,
+        &crossed,
+        &[("expires_at", &mine), ("expiry_reason", "promised")],
+    );
+    assert_eq!(again.status, 303, "{}", again.body);
+    let hist = extensions_of(&mut f.api, id);
+    assert_eq!(hist.len(), 1);
+    assert_eq!(ts(&hist[0]["expires_before"]), paid_until);
+    assert_eq!(hist[0]["reason"], "promised");
 }
 
 #[test]

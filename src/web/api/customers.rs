@@ -118,8 +118,10 @@ pub async fn patch(cx: Arc<Ctx>, req: Req) -> Out {
         .write_async(move |w| {
             customer::update_from(w, now, &actor, &tz, id, |cur| {
                 let mut d = draft_of(&tz, cur);
-                // Unless the body sets it, the expiry stays exactly as stored.
-                d.expires_at.clear();
+                // Unless the body sets it, the expiry stays exactly as stored; a PATCH says
+                // what it changes, so no form-style merge.
+                d.expires_at = cur.expires_at.to_string();
+                d.seen = customer::Seen::default();
                 apply(&mut b, &mut d);
                 d
             })

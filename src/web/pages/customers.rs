@@ -356,12 +356,6 @@ pub fn draft_from_form(f: &Form) -> CustomerDraft {
     }
 }
 
-fn local_input(tz: &jiff::tz::TimeZone, t: jiff::Timestamp) -> String {
-    t.to_zoned_datetime(tz.clone())
-        .strftime("%Y-%m-%dT%H:%M")
-        .to_string()
-}
-
 pub fn draft_of(tz: &jiff::tz::TimeZone, c: &Customer) -> CustomerDraft {
     CustomerDraft {
         kind: c.kind.id().into(),
@@ -377,12 +371,8 @@ pub fn draft_of(tz: &jiff::tz::TimeZone, c: &Customer) -> CustomerDraft {
         router_id: c.router_id.to_string(),
         plan_id: c.plan_id.to_string(),
         status: c.status.id().into(),
-        expires_at: local_input(tz, c.expires_at),
-        seen: customer::Seen {
-            expires_at: local_input(tz, c.expires_at),
-            status: c.status.id().into(),
-            plan_id: c.plan_id.to_string(),
-        },
+        expires_at: customer::local_minute(tz, c.expires_at),
+        seen: customer::seen_of(tz, c),
         expiry_reason: String::new(),
         lang: c.lang.map(|l| l.code().to_string()).unwrap_or_default(),
     }
@@ -402,7 +392,7 @@ pub async fn new_form(cx: Arc<Ctx>, _req: Req) -> Out {
             .find(|p| p.active)
             .map(|p| p.id.to_string())
             .unwrap_or_default(),
-        expires_at: local_input(&cx.tz, cx.now),
+        expires_at: customer::local_minute(&cx.tz, cx.now),
         ..Default::default()
     };
     Ok(http::html(
@@ -661,6 +651,8 @@ pub async fn update(cx: Arc<Ctx>, req: Req) -> Out {
         Err(Error::Invalid(p)) => {
             let existing = load(&cx, id).await?;
             let (routers, plans) = names(&cx).await?;
+            let mut d = d;
+            d.rebase(&cx.tz, &existing);
             Ok(http::html(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 form_page(&cx, Some(&existing), &d, &routers, &plans, &p),
