@@ -611,6 +611,11 @@ fn an_expiry_changed_through_the_api_needs_a_reason_and_joins_the_extension_hist
     assert_eq!(renamed.status, 200, "{}", renamed.body);
     assert_eq!(ts(&renamed.json()["expires_at"]), exp);
 
+    let null = f
+        .api
+        .send_json("PATCH", &path, &json!({ "expires_at": null }));
+    assert_eq!(null.status, 422, "{}", null.body);
+
     let sooner = exp - jiff::SignedDuration::from_hours(72);
     let refused = f
         .api
