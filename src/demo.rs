@@ -38,6 +38,7 @@ pub fn run(listen: String, data: Option<PathBuf>) -> Result<(), String> {
         .await?;
         tokio::spawn(log_customers_in(routers.iter().map(|(_, h)| h.clone()).collect(), app.app().store.clone()));
         let addr = app.local_addr();
+        let serving = app.run_until_stopped();
         let host = if addr.ip().is_unspecified() {
             "127.0.0.1".to_string()
         } else {
@@ -59,7 +60,7 @@ pub fn run(listen: String, data: Option<PathBuf>) -> Result<(), String> {
         }
         println!("  Stop with Ctrl-C.");
         println!();
-        app.run_until_stopped().await
+        serving.await
     })
 }
 

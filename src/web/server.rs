@@ -159,9 +159,12 @@ impl Application {
         self.tls.is_some()
     }
 
-    /// Serves until SIGINT or SIGTERM.
-    pub async fn run_until_stopped(self) -> Result<(), String> {
-        self.run_until(shutdown_signal()).await
+    /// Serves until SIGINT or SIGTERM. The signal handlers are in place when this returns, so
+    /// call it before announcing the address: a stop sent right after start still drains
+    /// instead of killing the process.
+    pub fn run_until_stopped(self) -> impl Future<Output = Result<(), String>> {
+        let stop = shutdown_signal();
+        self.run_until(stop)
     }
 
     /// Serves until `stop` completes, then drains in-flight requests (bounded) and returns.
@@ -368,18 +371,28 @@ fn write_private(path: &std::path::Path, bytes: &[u8]) -> Result<(), String> {
         .map_err(|e| format!("writing {}: {e}", path.display()))
 }
 
-async fn shutdown_signal() {
+/// Registers for SIGTERM and SIGINT now; the future completes on either.
+fn shutdown_signal() -> impl Future<Output = ()> {
     use tokio::signal::unix::{SignalKind, signal};
-    let mut term = match signal(SignalKind::terminate()) {
-        Ok(s) => s,
-        Err(e) => {
-            tracing::warn!(error = %e, "cannot watch SIGTERM; stopping on Ctrl-C only");
-            let _ = tokio::signal::ctrl_c().await;
-            return;
-        }
+    let watch = |kind: SignalKind, name: &str| {
+        signal(kind)
+            .inspect_err(|e| tracing::warn!(error = %e, "cannot watch {name}"))
+            .ok()
     };
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => {},
-        _ = term.recv() => {},
+    let term = watch(SignalKind::terminate(), "SIGTERM");
+    let int = watch(SignalKind::interrupt(), "SIGINT");
+    async move {
+        let next = |s: Option<tokio::signal::unix::Signal>| async move {
+            match s {
+                Some(mut s) => {
+                    s.recv().await;
+                }
+                None => std::future::pending::<()>().await,
+            }
+        };
+        tokio::select! {
+            _ = next(term) => {},
+            _ = next(int) => {},
+        }
     }
 }

@@ -116,17 +116,21 @@ fn usage_errors_are_clear() {
 #[test]
 fn sigterm_stops_the_server_cleanly() {
     let dir = tempfile::tempdir().unwrap();
-    let mut server = Server::start(dir.path(), &[]);
-    let pid = server.child.id().to_string();
-    assert!(
-        std::process::Command::new("kill")
-            .args(["-TERM", &pid])
-            .status()
-            .unwrap()
-            .success()
-    );
-    let status = server.child.wait().unwrap();
-    assert!(status.success(), "exit status {status:?}");
+    // At once after the address is announced, several times: the handler must already be there
+    // (it once was installed just after, and a quick stop killed the process outright).
+    for _ in 0..5 {
+        let mut server = Server::start(dir.path(), &[]);
+        let pid = server.child.id().to_string();
+        assert!(
+            std::process::Command::new("kill")
+                .args(["-TERM", &pid])
+                .status()
+                .unwrap()
+                .success()
+        );
+        let status = server.child.wait().unwrap();
+        assert!(status.success(), "exit status {status:?}");
+    }
     // The database reopens without recovery complaints.
     let server = Server::start(dir.path(), &[]);
     let mut b = Browser::new(format!("http://{}", server.addr), false);
