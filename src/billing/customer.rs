@@ -586,43 +586,48 @@ pub fn update_from(
     let mut d = draft(&before);
     let seen = std::mem::take(&mut d.seen);
     let shown = seen_of(tz, &before);
-    let mut p = Problems::default();
-    if merge_field(
-        &mut d.expires_at,
-        &seen.expires_at,
-        &shown.expires_at,
-        before.expires_at.to_string(),
-    )
-    .is_err()
-    {
-        p.add_arg(
+    let merged = [
+        (
             "expires_at",
-            Msg::ChangedMeanwhile,
-            shown.expires_at.replace('T', " "),
-        );
-    }
-    if merge_field(
-        &mut d.status,
-        &seen.status,
-        &shown.status,
-        shown.status.clone(),
-    )
-    .is_err()
-    {
-        p.add_arg("status", Msg::ChangedMeanwhile, &shown.status);
-    }
-    if merge_field(
-        &mut d.plan_id,
-        &seen.plan_id,
-        &shown.plan_id,
-        shown.plan_id.clone(),
-    )
-    .is_err()
-    {
-        let name = w
-            .get::<Plan>(before.plan_id)?
-            .map_or(shown.plan_id.clone(), |pl| pl.name);
-        p.add_arg("plan_id", Msg::ChangedMeanwhile, name);
+            merge_field(
+                &mut d.expires_at,
+                &seen.expires_at,
+                &shown.expires_at,
+                before.expires_at.to_string(),
+            ),
+        ),
+        (
+            "status",
+            merge_field(
+                &mut d.status,
+                &seen.status,
+                &shown.status,
+                shown.status.clone(),
+            ),
+        ),
+        (
+            "plan_id",
+            merge_field(
+                &mut d.plan_id,
+                &seen.plan_id,
+                &shown.plan_id,
+                shown.plan_id.clone(),
+            ),
+        ),
+    ];
+    let mut p = Problems::default();
+    for (field, m) in merged {
+        if m.is_ok() {
+            continue;
+        }
+        let now = match field {
+            "expires_at" => shown.expires_at.replace('T', " "),
+            "plan_id" => w
+                .get::<Plan>(before.plan_id)?
+                .map_or(shown.plan_id.clone(), |pl| pl.name),
+            _ => shown.status.clone(),
+        };
+        p.add_arg(field, Msg::ChangedMeanwhile, now);
     }
     p.check()?;
     let v = validate(w, d, tz, Some(&before))?;
