@@ -305,17 +305,19 @@ pub fn seen_of(tz: &jiff::tz::TimeZone, c: &Customer) -> Seen {
 
 /// One field of the three-way merge: `Err(now)` when the editor and someone else both changed it.
 fn merge_field(field: &mut String, seen: &str, now_shown: &str, exact: String) -> Result<(), ()> {
-    if seen.is_empty() {
-        return Ok(());
-    }
-    if field.trim() == seen.trim() {
+    if untouched(field, seen) {
         *field = exact;
         Ok(())
-    } else if seen.trim() == now_shown {
+    } else if seen.is_empty() || seen.trim() == now_shown {
         Ok(())
     } else {
         Err(())
     }
+}
+
+/// The field is submitted as the form showed it.
+fn untouched(field: &str, seen: &str) -> bool {
+    !seen.is_empty() && field.trim() == seen.trim()
 }
 
 impl CustomerDraft {
@@ -328,7 +330,7 @@ impl CustomerDraft {
             (&mut self.status, &self.seen.status, &now.status),
             (&mut self.plan_id, &self.seen.plan_id, &now.plan_id),
         ] {
-            if !seen.is_empty() && field.trim() == seen.trim() {
+            if untouched(field, seen) {
                 field.clone_from(cur);
             }
         }

@@ -99,6 +99,20 @@ fn seeded(login: &str) -> (crate::network::Fixture, u64) {
     (f, target)
 }
 
+/// Every page that lists what hostile input may have created.
+const LIST_PAGES: &[&str] = &[
+    "/customers",
+    "/plans",
+    "/routers",
+    "/admins",
+    "/roles",
+    "/bank-accounts",
+    "/banners",
+    "/feedback",
+    "/messages",
+    "/audit",
+];
+
 #[test]
 fn every_api_field_refuses_hostile_values_without_a_5xx_or_a_stray_write() {
     let (mut f, target) = seeded("target");
@@ -145,18 +159,7 @@ fn every_api_field_refuses_hostile_values_without_a_5xx_or_a_stray_write() {
     }
     assert!(tried > 500, "only {tried} hostile requests were made");
     // Whatever was accepted renders escaped on every page that shows it.
-    render_escaped(
-        &mut f.web,
-        &[
-            "/customers",
-            "/plans",
-            "/routers",
-            "/admins",
-            "/roles",
-            "/bank-accounts",
-            "/audit",
-        ],
-    );
+    render_escaped(&mut f.web, LIST_PAGES);
 }
 
 #[test]
@@ -594,18 +597,5 @@ fn every_form_field_refuses_hostile_values_without_a_5xx() {
     assert!(seen.len() > 15, "only {} forms found: {seen:?}", seen.len());
     assert!(tried > 300, "only {tried} hostile form posts");
     // The session survived it all, and every list renders escaped.
-    render_escaped(
-        &mut f.web,
-        &[
-            "/customers",
-            "/plans",
-            "/routers",
-            "/admins",
-            "/roles",
-            "/bank-accounts",
-            "/banners",
-            "/feedback",
-            "/messages",
-        ],
-    );
+    render_escaped(&mut f.web, LIST_PAGES);
 }
