@@ -316,7 +316,7 @@ fn admin_reset(c: &Common) -> Result<(), String> {
     store
         .write(|w| {
             let a = admins::find_by_username(w, username)?.ok_or(Error::NotFound)?;
-            admins::set_password(w, now, &Actor::cli(), a.id, hash, None)
+            admins::set_password(w, now, &Actor::cli(), a.id, hash, None, true)
         })
         .map_err(|e| match e {
             Error::NotFound => format!("no admin named {username:?}"),

@@ -224,12 +224,13 @@ pub fn set_password(
     id: u64,
     password_hash: String,
     keep: Option<&str>,
+    revoke_tokens: bool,
 ) -> Result<()> {
     let mut admin = w.get::<Admin>(id)?.ok_or(Error::NotFound)?;
     admin.password_hash = password_hash;
     w.put(id, &admin)?;
     sessions::end_all_of(w, id, keep)?;
-    if actor.admin_id != Some(id) {
+    if revoke_tokens || actor.admin_id != Some(id) {
         // A reset answers a compromise: the account's API tokens go with the old password.
         w.kretain::<sessions::ApiToken>(|_, t| t.admin_id != id)?;
     }

@@ -5,6 +5,7 @@
 //! audit entry in the same transaction.
 
 pub mod admins;
+pub mod first_run;
 pub mod perm;
 pub mod ratelimit;
 pub mod roles;

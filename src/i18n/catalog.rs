@@ -81,6 +81,14 @@ catalog! {
     SetupTitle => "Welcome to Steppe", "Steppe-д тавтай морил";
     SetupIntro => "Create the first administrator. This account can do everything, including adding other users.", "Эхний администраторыг үүсгэнэ үү. Энэ бүртгэл бусад хэрэглэгч нэмэх зэрэг бүх эрхтэй.";
     SetupCreate => "Create administrator", "Администратор үүсгэх";
+    FailedLogins => "Failed logins", "Амжилтгүй нэвтрэлт";
+    FailedLoginsStanding => "{} failed logins in the last 15 minutes; locked out from {} addresses. Unlocking lets every address try again at once.", "Сүүлийн 15 минутад {} удаа амжилтгүй нэвтэрсэн; {} хаягаас түгжигдсэн. Түгжээг тайлбал бүх хаяг шууд дахин оролдож болно.";
+    Unlock => "Unlock", "Түгжээ тайлах";
+    RevokeTokensToo => "Also revoke my API tokens (anyone who had the old password may have made one)", "Миний API токенуудыг мөн цуцлах (хуучин нууц үгтэй хэн нэгэн үүсгэсэн байж болзошгүй)";
+    Unlocked => "Unlocked: every address may log in again.", "Түгжээ тайлагдлаа: бүх хаягаас дахин нэвтэрч болно.";
+    SetupCode => "Setup code", "Тохиргооны код";
+    SetupCodeHint => "Steppe printed this code in its log when it first started; it is also in the file setup-code in the data directory.", "Steppe анх асахдаа энэ кодыг бүртгэлдээ хэвлэсэн; мөн өгөгдлийн хавтас дахь setup-code файлд бий.";
+    SetupCodeWrong => "This is not the setup code.", "Тохиргооны код буруу байна.";
     SetupDone => "Steppe is already set up. Log in.", "Steppe аль хэдийн тохируулагдсан байна. Нэвтэрнэ үү.";
     LoginTitle => "Log in to Steppe", "Steppe-д нэвтрэх";
     BadCredentials => "Wrong login name or password.", "Нэвтрэх нэр эсвэл нууц үг буруу байна.";

@@ -22,6 +22,11 @@ pub struct App {
     /// The zone from `TZ`/`STEPPE_TZ`, used when settings name none.
     pub env_tz: TimeZone,
     pub started_at: Timestamp,
+    /// Password hashes computed for callers who are not signed in (login, setup): each is
+    /// preceded by the rate limiter's say-so.
+    pub unauthenticated_hashes: std::sync::atomic::AtomicU64,
+    /// The first-run setup code, until the first admin exists.
+    pub setup_code: std::sync::Mutex<Option<String>>,
     /// Seals router API passwords (key file beside the database).
     pub secrets: crate::network::SecretBox,
     /// The per-router reconcilers; every change to desired state wakes them.
@@ -70,6 +75,8 @@ pub struct Ctx {
     pub csrf: String,
     pub via: Via,
     pub ip: String,
+    /// The client's address, for the rate limiters.
+    pub peer: std::net::IpAddr,
     /// The current path with its query, to come back to (language links, login `next`).
     pub here: String,
     /// `here` with `lang=en` / `lang=mn` set, for the language switcher.

@@ -158,6 +158,7 @@ pub fn notice(cx: &Ctx, which: Option<&str>) -> Markup {
         Some("revoked") => Some(Msg::Revoked),
         Some("password") => Some(Msg::PasswordChanged),
         Some("reset") => Some(Msg::PasswordReset),
+        Some("unlocked") => Some(Msg::Unlocked),
         _ => None,
     };
     html! { @if let Some(m) = msg { p.notice role="status" { (cx.t(m)) } } }

@@ -13,4 +13,5 @@ pub mod pages;
 pub mod router;
 pub mod server;
 
+pub use ctx::App;
 pub use server::{Application, Config, Tls};

@@ -159,6 +159,7 @@ pub fn table() -> Vec<Route> {
         GET "/admins/{id}" m(Menu::Admins, View) => pages::admins::edit_form;
         POST "/admins/{id}" m(Menu::Admins, Edit) => pages::admins::update;
         POST "/admins/{id}/password" m(Menu::Admins, Edit) => pages::admins::reset_password;
+        POST "/admins/{id}/unlock" m(Menu::Admins, Edit) => pages::admins::unlock;
 
         GET "/roles" m(Menu::Admins, View) => pages::roles::list;
         GET "/roles/new" m(Menu::Admins, Edit) => pages::roles::new_form;
@@ -349,8 +350,11 @@ pub async fn dispatch(app: Arc<App>, routes: &[Route], mut req: Req) -> Resp {
     let loaded = app
         .store
         .read_async({
-            let token = bearer(&req).or_else(|| req.cookie(SESSION_COOKIE));
-            let is_bearer = bearer(&req).is_some();
+            // A bearer token opens the JSON API only: it cannot reach the account page, where
+            // tokens are made and the password is changed.
+            let bearer_token = bearer(&req).filter(|_| is_api);
+            let is_bearer = bearer_token.is_some();
+            let token = bearer_token.or_else(|| req.cookie(SESSION_COOKIE));
             let portal_token = req.cookie(PORTAL_COOKIE).filter(|_| is_portal);
             move |r| {
                 let settings = settings::load(r)?;
@@ -412,7 +416,7 @@ pub async fn dispatch(app: Arc<App>, routes: &[Route], mut req: Req) -> Resp {
         .or_else(|| customer.as_ref().and_then(|c| c.2.lang))
         .unwrap_or(settings.default_lang);
 
-    let via = if bearer(&req).is_some() {
+    let via = if is_api && bearer(&req).is_some() {
         Via::Api
     } else {
         Via::Web
@@ -500,6 +504,7 @@ pub async fn dispatch(app: Arc<App>, routes: &[Route], mut req: Req) -> Resp {
         csrf,
         via,
         ip: req.ip(),
+        peer: req.peer.ip(),
         lang_links: [
             (Lang::En, req.path_with_lang("en")),
             (Lang::Mn, req.path_with_lang("mn")),

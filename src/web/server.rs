@@ -6,7 +6,7 @@
 use super::ctx::App;
 use super::http::{Form, Req};
 use super::router::{self, Route};
-use crate::access::{roles, sessions};
+use crate::access::{admins, roles, sessions};
 use crate::clock::Clock;
 use crate::store::Store;
 use http_body_util::{BodyExt, Limited};
@@ -90,6 +90,17 @@ impl Application {
                 Ok::<_, crate::store::StoreError>(())
             })
             .map_err(|e| e.to_string())?;
+        let setup_code = if store.read(admins::any_exists).map_err(|e| e.to_string())? {
+            crate::access::first_run::clear(&config.data_dir);
+            None
+        } else {
+            let code = crate::access::first_run::prepare(&config.data_dir)?;
+            tracing::warn!(
+                "first start: open /setup and enter the setup code {code} (also in {})",
+                crate::access::first_run::path(&config.data_dir).display()
+            );
+            Some(code)
+        };
         let tls = match &config.tls {
             Tls::Off => None,
             Tls::Files { cert, key } => Some(acceptor(cert, key)?),
@@ -131,6 +142,8 @@ impl Application {
             portal_limiter: Default::default(),
             env_tz: config.tz.clone(),
             started_at: now,
+            setup_code: std::sync::Mutex::new(setup_code),
+            unauthenticated_hashes: Default::default(),
         });
         Ok(Application {
             listener,

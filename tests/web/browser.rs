@@ -14,6 +14,7 @@ fn first_admin_then_restricted_admin_sees_restricted_menu() {
         "fresh install lands on setup: {}",
         d.url()
     );
+    d.fill("input[name=setup_code]", &app.setup_code().to_lowercase());
     d.fill("input[name=username]", "chief");
     d.fill("input[name=full_name]", "Chief Operator");
     d.fill("input[name=password]", "browser pass 1");

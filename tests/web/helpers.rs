@@ -13,6 +13,8 @@ pub const ADMIN_PW: &str = "correct horse battery";
 
 pub struct TestApp {
     pub addr: SocketAddr,
+    /// The running server's shared state, for what a test can only see from inside.
+    state: Option<std::sync::Arc<steppe::web::App>>,
     pub dir: tempfile::TempDir,
     pub clock: Clock,
     pub tls: bool,
@@ -44,7 +46,7 @@ impl TestApp {
                 .unwrap();
             rt.block_on(async move {
                 let app = Application::build_with_clock(config, c).await.unwrap();
-                tx.send(app.local_addr()).unwrap();
+                tx.send((app.local_addr(), app.app())).unwrap();
                 app.run_until(async {
                     let _ = stop_rx.await;
                 })
@@ -52,15 +54,24 @@ impl TestApp {
                 .unwrap();
             });
         });
-        let addr = rx.recv().unwrap();
+        let (addr, state) = rx.recv().unwrap();
         TestApp {
             addr,
+            state: Some(state),
             dir,
             clock,
             tls: !matches!(tls, Tls::Off),
             stop: Some(stop_tx),
             thread: Some(thread),
         }
+    }
+
+    /// The first-run setup code the server printed and left in its data directory.
+    pub fn setup_code(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("setup-code"))
+            .expect("a fresh installation has a setup code")
+            .trim()
+            .to_string()
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -79,7 +90,13 @@ impl TestApp {
         std::mem::replace(&mut self.dir, dir)
     }
 
+    pub fn state(&self) -> &steppe::web::App {
+        self.state.as_ref().expect("the server is running")
+    }
+
     fn shutdown(&mut self) {
+        // The store closes with its last handle: this one must not outlive the server.
+        self.state = None;
         if let Some(s) = self.stop.take() {
             let _ = s.send(());
         }
@@ -92,9 +109,11 @@ impl TestApp {
     pub fn with_admin() -> (TestApp, Browser) {
         let app = TestApp::start();
         let mut b = app.browser();
+        let code = app.setup_code();
         let r = b.post_form(
             "/setup",
             &[
+                ("setup_code", &code),
                 ("username", ADMIN),
                 ("full_name", "Boss Bold"),
                 ("password", ADMIN_PW),
@@ -486,4 +505,73 @@ pub fn router_and_plan(api: &mut Browser, port: u16) -> (u64, u64) {
     let router = api.send_json("POST", "/api/v1/routers", &serde_json::json!({ "name": "R", "host": "127.0.0.1", "port": port, "username": "api", "password": "router-pw", "login_method": "plain", "hotspot_server": "all" })).json()["id"].as_u64().unwrap();
     let plan = api.send_json("POST", "/api/v1/plans", &serde_json::json!({ "name": "P", "kind": "hotspot", "price": 1000, "duration_days": 30, "download": "1M", "upload": "1M" })).json()["id"].as_u64().unwrap();
     (router, plan)
+}
+
+/// One HTTP/1.1 exchange (`Connection: close`) from a chosen loopback source address, such as
+/// `127.0.0.2`: how the server sees a client on another machine of the LAN.
+pub fn exchange_from(src: &str, addr: SocketAddr, request: &[u8]) -> Page {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let raw = rt.block_on(async {
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket
+            .bind(SocketAddr::new(src.parse().unwrap(), 0))
+            .unwrap();
+        let mut s = socket.connect(addr).await.unwrap();
+        s.write_all(request).await.unwrap();
+        let mut out = Vec::new();
+        let _ = s.read_to_end(&mut out).await;
+        out
+    });
+    parse_response(&raw)
+}
+
+/// A raw HTTP/1.1 response with a `Content-Length` body as a `Page`.
+pub fn parse_response(raw: &[u8]) -> Page {
+    let text = String::from_utf8_lossy(raw);
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let mut lines = head.lines();
+    let status = lines
+        .next()
+        .and_then(|l| l.split(' ').nth(1))
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let headers = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_lowercase(), v.trim().to_string()))
+        .collect();
+    Page {
+        status,
+        body: body.to_string(),
+        headers,
+    }
+}
+
+/// Logs in from `src` as a browser there would (the login page first, for its CSRF cookie and
+/// token); the status of the login POST.
+pub fn login_from(src: &str, addr: SocketAddr, username: &str, password: &str) -> u16 {
+    let get = format!("GET /login HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+    let page = exchange_from(src, addr, get.as_bytes());
+    let cookie = page
+        .headers
+        .iter()
+        .find(|(k, v)| k == "set-cookie" && v.starts_with("steppe_csrf="))
+        .map(|(_, v)| v.split(';').next().unwrap().to_string())
+        .expect("a CSRF cookie");
+    let token = page.input_value("_csrf").expect("a CSRF token");
+    let body = serde_urlencoded::to_string([
+        ("_csrf", token.as_str()),
+        ("username", username),
+        ("password", password),
+        ("next", "/"),
+    ])
+    .unwrap();
+    let post = format!(
+        "POST /login HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nCookie: {cookie}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    exchange_from(src, addr, post.as_bytes()).status
 }

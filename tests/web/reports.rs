@@ -258,7 +258,7 @@ fn reports_agree_with_hand_computed_totals_in_every_format() {
     );
 
     // CSV: BOM, same rows, same sum.
-    let (disp, bytes) = raw(&d, &format!("/reports/revenue?{q}&format=csv"));
+    let (disp, bytes) = raw(&d, &format!("/api/v1/reports/revenue?{q}&format=csv"));
     assert!(disp.contains(".csv"), "{disp}");
     let text = String::from_utf8(bytes).unwrap();
     let text = text.strip_prefix('\u{feff}').expect("BOM");

@@ -1,6 +1,7 @@
 //! Setup, login, logout, lockout, CSRF, password changes and session management.
 
-use crate::helpers::{ADMIN, ADMIN_PW, TestApp};
+use crate::helpers::{ADMIN, ADMIN_PW, TestApp, login_from};
+use std::sync::atomic::Ordering;
 
 #[test]
 fn fresh_install_leads_to_setup_and_setup_happens_once() {
@@ -18,10 +19,29 @@ fn fresh_install_leads_to_setup_and_setup_happens_once() {
     assert_eq!(p.status, 503);
     assert_eq!(p.json()["error"]["code"], "setup_required");
 
+    // Without the setup code printed at first start, nobody becomes super admin.
+    let code = app.setup_code();
+    for wrong in ["", "AAAA-BBBB-CCCC"] {
+        let p = b.post_form(
+            "/setup",
+            &[
+                ("setup_code", wrong),
+                ("username", ADMIN),
+                ("full_name", "Boss"),
+                ("password", ADMIN_PW),
+                ("password2", ADMIN_PW),
+            ],
+        );
+        assert_eq!(p.status, 422, "{wrong:?}");
+        assert!(p.body.contains("id=\"err-setup_code\""), "{}", p.body);
+    }
+    assert_eq!(b.get("/").location(), "/setup");
+
     // Bad input re-renders the form with messages and creates nothing.
     let p = b.post_form(
         "/setup",
         &[
+            ("setup_code", &code),
             ("username", "X!"),
             ("full_name", ""),
             ("password", "short"),
@@ -35,6 +55,7 @@ fn fresh_install_leads_to_setup_and_setup_happens_once() {
     let p = b.post_form(
         "/setup",
         &[
+            ("setup_code", &code.to_lowercase().replace('-', " ")),
             ("username", ADMIN),
             ("full_name", "Boss"),
             ("password", ADMIN_PW),
@@ -111,6 +132,97 @@ fn repeated_failures_lock_the_account_with_a_clear_message() {
     // After the lockout window the right password works again.
     app.clock.advance(16 * 60);
     assert_eq!(b.login(ADMIN, ADMIN_PW).status, 303);
+}
+
+#[test]
+fn a_stranger_guessing_locks_out_only_themselves_and_an_admin_can_unlock() {
+    let (app, mut b) = TestApp::with_admin();
+    b.get("/?lang=en");
+    for _ in 0..5 {
+        assert_eq!(login_from("127.0.0.2", app.addr, ADMIN, "guess guess"), 401);
+    }
+    assert_eq!(
+        login_from("127.0.0.2", app.addr, ADMIN, ADMIN_PW),
+        429,
+        "the guessing address is locked out of this account"
+    );
+    assert_eq!(
+        app.browser().login(ADMIN, ADMIN_PW).status,
+        303,
+        "the admin, from their own address, is not"
+    );
+    assert_eq!(login_from("127.0.0.3", app.addr, ADMIN, ADMIN_PW), 303);
+
+    // The failures are in the audit log; the super admin sees them and can lift the lock.
+    let audit = b.get("/audit");
+    assert!(audit.body.contains("login_failed"), "{}", audit.body);
+    let path = format!("/admins/{}", b.get("/api/v1/me").json()["id"]);
+    for _ in 0..5 {
+        login_from("127.0.0.2", app.addr, ADMIN, "guess guess");
+    }
+    let page = b.get(&path);
+    assert!(page.body.contains("Failed logins"), "{}", page.body);
+    assert_eq!(b.post_form(&format!("{path}/unlock"), &[]).status, 303);
+    assert!(
+        b.get(&format!("{path}?notice=unlocked"))
+            .body
+            .contains("Unlocked")
+    );
+    assert_eq!(login_from("127.0.0.2", app.addr, ADMIN, ADMIN_PW), 303);
+}
+
+#[test]
+fn a_huge_or_mistyped_username_is_neither_kept_nor_logged() {
+    let (app, mut b) = TestApp::with_admin();
+    // A password typed into the username box, and a 1 MiB one.
+    let secret = "my-secret-password-typed-in-the-wrong-box";
+    let huge = "z".repeat(1 << 20);
+    for name in [secret, huge.as_str(), huge.as_str()] {
+        let p = app.browser().login(name, "whatever it is");
+        assert_eq!(p.status, 401);
+    }
+    let audit = b.get("/audit");
+    assert!(audit.body.contains("(unknown username)"), "{}", audit.body);
+    assert!(
+        !audit.body.contains(secret),
+        "the mistyped password is not in the audit log"
+    );
+    assert!(!audit.body.contains("zzzzzzzz"));
+    assert!(audit.body.len() < 200_000, "{} bytes", audit.body.len());
+    assert!(app.state().limiter.keys() < 20);
+}
+
+#[test]
+fn setup_after_setup_hashes_nothing() {
+    let (app, _b) = TestApp::with_admin();
+    let before = app.state().unauthenticated_hashes.load(Ordering::Relaxed);
+    let threads: Vec<_> = (0..20)
+        .map(|_| {
+            let mut c = app.browser();
+            std::thread::spawn(move || {
+                c.post_form(
+                    "/setup",
+                    &[
+                        ("setup_code", "whatever"),
+                        ("username", "late"),
+                        ("full_name", "Late"),
+                        ("password", "a long enough password"),
+                        ("password2", "a long enough password"),
+                    ],
+                )
+                .location()
+                .to_string()
+            })
+        })
+        .collect();
+    for t in threads {
+        assert_eq!(t.join().unwrap(), "/login");
+    }
+    assert_eq!(
+        app.state().unauthenticated_hashes.load(Ordering::Relaxed),
+        before,
+        "no argon2 run for a setup that cannot happen"
+    );
 }
 
 #[test]
@@ -198,4 +310,77 @@ fn changing_the_password_ends_other_sessions() {
     assert_eq!(other.get("/").status, 303, "other sessions end");
     assert_eq!(app.browser().login(ADMIN, ADMIN_PW).status, 401);
     assert_eq!(app.browser().login(ADMIN, "new password 1").status, 303);
+}
+
+#[test]
+fn an_api_token_is_not_the_account() {
+    let (app, mut b) = TestApp::with_admin();
+    let token = b.create_token("integration");
+    let mut t = app.browser();
+    t.bearer = Some(token);
+    let me = t.get("/api/v1/me");
+    assert_eq!(me.status, 200);
+    let id = me.json()["id"].clone();
+
+    // The token reaches no page: not the account page, so it mints no tokens and changes no
+    // password (a form post there without a session is turned away before any handler).
+    assert_eq!(t.get("/account").location(), "/login?next=%2Faccount");
+    let p = t.post_form_raw("/account/tokens", &[("name", "another")]);
+    assert_ne!(p.status, 200);
+    assert!(!p.body.contains("new-token"));
+    let p = t.send_json(
+        "PATCH",
+        &format!("/api/v1/admins/{id}"),
+        &serde_json::json!({ "password": "taken over 123" }),
+    );
+    assert_eq!(p.status, 403, "{}", p.body);
+    assert_eq!(app.browser().login(ADMIN, "taken over 123").status, 401);
+
+    // The current-password check is throttled like a login.
+    for _ in 0..5 {
+        let p = b.post_form(
+            "/account/password",
+            &[
+                ("current", "guess"),
+                ("password", "new password 1"),
+                ("password2", "new password 1"),
+            ],
+        );
+        assert_eq!(p.status, 422);
+    }
+    let p = b.post_form(
+        "/account/password",
+        &[
+            ("current", ADMIN_PW),
+            ("password", "new password 1"),
+            ("password2", "new password 1"),
+        ],
+    );
+    assert_eq!(p.status, 422, "locked: even the right password waits");
+    app.state().limiter.unlock(ADMIN);
+
+    // Changing the password offers to revoke the tokens, ticked by default.
+    let account = b.get("/account");
+    assert!(
+        account
+            .body
+            .contains("name=\"revoke_tokens\" value=\"on\" checked"),
+        "{}",
+        account.body
+    );
+    let p = b.post_form(
+        "/account/password",
+        &[
+            ("current", ADMIN_PW),
+            ("password", "new password 1"),
+            ("password2", "new password 1"),
+            ("revoke_tokens", "on"),
+        ],
+    );
+    assert_eq!(p.status, 303, "{}", p.body);
+    assert_eq!(
+        t.get("/api/v1/me").status,
+        401,
+        "the token went with the old password"
+    );
 }

@@ -10,9 +10,11 @@ fn self_signed_https_serves_and_sets_secure_cookies() {
     assert!(app.dir.path().join("tls-cert.pem").exists());
     let mut b = app.browser();
     assert_eq!(b.get("/healthz").body, "ok");
+    let code = app.setup_code();
     let p = b.post_form(
         "/setup",
         &[
+            ("setup_code", &code),
             ("username", ADMIN),
             ("full_name", "B"),
             ("password", ADMIN_PW),

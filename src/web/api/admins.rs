@@ -114,6 +114,12 @@ pub async fn patch(cx: Arc<Ctx>, req: Req) -> Out {
     let id = req.id(0).ok_or(WebError::NotFound)?;
     let mut b: AdminBody = super::body(&req)?;
     let password = b.password.take();
+    let own = cx.user.as_ref().is_some_and(|u| u.admin.id == id);
+    if password.is_some() && own && cx.via == crate::audit::Via::Api {
+        // An API token is not the account: one's own password changes only on the account
+        // page, with the current password.
+        return Err(WebError::Forbidden);
+    }
     let hash = match password {
         Some(pw) => {
             let mut p = Problems::default();
@@ -147,7 +153,7 @@ pub async fn patch(cx: Arc<Ctx>, req: Req) -> Out {
             });
             let a = admins::update(w, now, &actor, id, d)?;
             if let Some(h) = hash {
-                admins::set_password(w, now, &actor, id, h, None)?;
+                admins::set_password(w, now, &actor, id, h, None, true)?;
             }
             Ok::<_, Error>(a)
         })

@@ -59,6 +59,7 @@ async fn render(
                 (input(cx, pw_problems, "current", Msg::CurrentPassword, "password", "", true))
                 (input(cx, pw_problems, "password", Msg::NewPassword, "password", "", true))
                 (input(cx, pw_problems, "password2", Msg::PasswordConfirm, "password", "", true))
+                (layout::checkbox(cx, "revoke_tokens", Msg::RevokeTokensToo, true))
                 button type="submit" { (cx.t(Msg::ChangePassword)) }
             }
         }
@@ -144,9 +145,21 @@ pub async fn change_password(cx: Arc<Ctx>, req: Req) -> Out {
     if f.get("password") != f.get("password2") {
         p.add("password2", Msg::PasswordsDiffer);
     }
-    if !secret::verify_password_async(f.get("current").into(), u.admin.password_hash.clone()).await
-    {
-        p.add("current", Msg::WrongCurrentPassword);
+    // The current-password check is a password guess like a login's: throttled the same way.
+    let username = u.admin.username.clone();
+    match cx.app.limiter.begin(&username, cx.peer, cx.now) {
+        Err(minutes) => {
+            p.add_arg("current", Msg::LockedOut, minutes);
+        }
+        Ok(delay) => {
+            tokio::time::sleep(delay).await;
+            let current = f.get("current").to_string();
+            if secret::verify_password_async(current, u.admin.password_hash.clone()).await {
+                cx.app.limiter.succeeded(&username, cx.peer, cx.now);
+            } else {
+                p.add("current", Msg::WrongCurrentPassword);
+            }
+        }
     }
     if !p.is_empty() {
         return render(&cx, &p, None, None).await;
@@ -155,9 +168,12 @@ pub async fn change_password(cx: Arc<Ctx>, req: Req) -> Out {
         .await
         .map_err(WebError::Internal)?;
     let (id, keep, actor, now) = (u.admin.id, u.session_key.clone(), cx.actor(), cx.now);
+    let revoke = f.checked("revoke_tokens");
     cx.app
         .store
-        .write_async(move |w| admins::set_password(w, now, &actor, id, hash, keep.as_deref()))
+        .write_async(move |w| {
+            admins::set_password(w, now, &actor, id, hash, keep.as_deref(), revoke)
+        })
         .await?;
     Ok(http::redirect("/account?notice=password"))
 }

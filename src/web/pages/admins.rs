@@ -129,6 +129,17 @@ fn form_page(
                 a.button.secondary href="/admins" { (cx.t(Msg::Back)) }
             }
             @if let Some(a) = admin.filter(|_| can_edit) {
+                @let standing = cx.app.limiter.standing(&a.username, cx.now);
+                @if standing.failures > 0 || standing.locked_networks > 0 {
+                    section {
+                        h2 { (cx.t(Msg::FailedLogins)) }
+                        p { (cx.f(Msg::FailedLoginsStanding, &[&standing.failures, &standing.locked_networks])) }
+                        form method="post" action={ "/admins/" (a.id) "/unlock" } {
+                            (csrf(cx))
+                            button type="submit" { (cx.t(Msg::Unlock)) }
+                        }
+                    }
+                }
                 section {
                     h2 { (cx.t(Msg::ResetPassword)) }
                     form method="post" action={ "/admins/" (a.id) "/password" } {
@@ -300,7 +311,23 @@ pub async fn reset_password(cx: Arc<Ctx>, req: Req) -> Out {
     let (actor, now) = (cx.actor(), cx.now);
     cx.app
         .store
-        .write_async(move |w| admins::set_password(w, now, &actor, id, hash, None))
+        .write_async(move |w| admins::set_password(w, now, &actor, id, hash, None, true))
         .await?;
     Ok(http::redirect(&format!("/admins/{id}?notice=reset")))
+}
+
+/// Lifts the login locks and slowdown on this admin's username (a super admin's way out when
+/// someone has been guessing).
+pub async fn unlock(cx: Arc<Ctx>, req: Req) -> Out {
+    let id = req.id(0).ok_or(WebError::NotFound)?;
+    let (a, _) = load(&cx, id).await?;
+    cx.app.limiter.unlock(&a.username);
+    let (actor, now) = (cx.actor(), cx.now);
+    cx.app
+        .store
+        .write_async(move |w| {
+            crate::audit::record(w, now, &actor, "unlock_login", "admin", id, String::new())
+        })
+        .await?;
+    Ok(http::redirect(&format!("/admins/{id}?notice=unlocked")))
 }

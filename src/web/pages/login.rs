@@ -17,6 +17,9 @@ use hyper::StatusCode;
 use maud::{Markup, html};
 use std::sync::Arc;
 
+/// Setup attempts are throttled per network under a name no account can have.
+const SETUP_KEY: &str = "(setup)";
+
 fn setup_page(cx: &Ctx, p: &Problems, username: &str, full_name: &str) -> Markup {
     bare_page(
         cx,
@@ -26,6 +29,8 @@ fn setup_page(cx: &Ctx, p: &Problems, username: &str, full_name: &str) -> Markup
             (layout::problems_summary(cx, p))
             form method="post" action="/setup" {
                 (csrf(cx))
+                (input(cx, p, "setup_code", Msg::SetupCode, "text", "", true))
+                p.muted { (cx.t(Msg::SetupCodeHint)) }
                 (input(cx, p, "username", Msg::Username, "text", username, true))
                 (input(cx, p, "full_name", Msg::FullName, "text", full_name, true))
                 (input(cx, p, "password", Msg::Password, "password", "", true))
@@ -47,8 +52,41 @@ pub async fn setup_form(cx: Arc<Ctx>, _req: Req) -> Out {
 }
 
 pub async fn setup(cx: Arc<Ctx>, req: Req) -> Out {
+    // Before any hashing: after setup this form is a dead end, not free argon2 for anyone.
+    if cx.app.store.read_async(admins::any_exists).await? {
+        return Ok(http::redirect("/login"));
+    }
     let f = &req.form;
+    if let Err(minutes) = cx.app.limiter.begin(SETUP_KEY, cx.peer, cx.now) {
+        return Ok(http::html(
+            StatusCode::TOO_MANY_REQUESTS,
+            bare_page(
+                &cx,
+                cx.t(Msg::SetupTitle),
+                html! {
+                    p.error role="alert" { (cx.f(Msg::LockedOut, &[&minutes])) }
+                },
+            ),
+        ));
+    }
     let mut p = Problems::default();
+    let expected = cx
+        .app
+        .setup_code
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .clone();
+    let typed = crate::access::first_run::normalize(f.get("setup_code"));
+    let code_ok = expected.is_some_and(|c| {
+        secret::constant_time_eq(&typed, &crate::access::first_run::normalize(&c))
+    });
+    if !code_ok {
+        p.add("setup_code", Msg::SetupCodeWrong);
+        return Ok(http::html(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            setup_page(&cx, &p, f.get("username"), f.get("full_name")),
+        ));
+    }
     p.password("password", f.get("password"));
     if f.get("password") != f.get("password2") {
         p.add("password2", Msg::PasswordsDiffer);
@@ -62,6 +100,9 @@ pub async fn setup(cx: Arc<Ctx>, req: Req) -> Out {
         ..Default::default()
     };
     let hash = if p.is_empty() {
+        cx.app
+            .unauthenticated_hashes
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         secret::hash_password_async(f.get("password").into())
             .await
             .map_err(WebError::Internal)?
@@ -99,7 +140,12 @@ pub async fn setup(cx: Arc<Ctx>, req: Req) -> Out {
         })
         .await;
     match result {
-        Ok(Some(token)) => Ok(logged_in(&req, &token, "/")),
+        Ok(Some(token)) => {
+            cx.app.limiter.succeeded(SETUP_KEY, cx.peer, now);
+            *cx.app.setup_code.lock().unwrap_or_else(|e| e.into_inner()) = None;
+            crate::access::first_run::clear(&cx.app.data_dir);
+            Ok(logged_in(&req, &token, "/"))
+        }
         Ok(None) => Ok(http::redirect("/login")),
         Err(Error::Invalid(p)) => Ok(http::html(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -171,15 +217,20 @@ pub async fn login(cx: Arc<Ctx>, req: Req) -> Out {
         http::html(status, login_page(cx, Some(msg), &username, &next, b))
     };
 
-    if let Err(minutes) = cx.app.limiter.begin(&username, &cx.ip, now) {
-        let b = current_banner(&cx).await?;
-        return Ok(refuse(
-            &cx,
-            StatusCode::TOO_MANY_REQUESTS,
-            cx.f(Msg::LockedOut, &[&minutes]),
-            b,
-        ));
-    }
+    let delay = match cx.app.limiter.begin(&username, cx.peer, now) {
+        Ok(d) => d,
+        Err(minutes) => {
+            let b = current_banner(&cx).await?;
+            return Ok(refuse(
+                &cx,
+                StatusCode::TOO_MANY_REQUESTS,
+                cx.f(Msg::LockedOut, &[&minutes]),
+                b,
+            ));
+        }
+    };
+    // A username under attack from many addresses: held back, never refused.
+    tokio::time::sleep(delay).await;
     let name = username.clone();
     let admin = cx
         .app
@@ -189,9 +240,12 @@ pub async fn login(cx: Arc<Ctx>, req: Req) -> Out {
     let hash = admin
         .as_ref()
         .map_or_else(|| secret::DUMMY_HASH.clone(), |a| a.password_hash.clone());
+    cx.app
+        .unauthenticated_hashes
+        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let ok = secret::verify_password_async(password, hash).await && admin.is_some();
-    let Some(admin) = admin.filter(|_| ok) else {
-        tracing::warn!(username = %username, ip = %cx.ip, "failed login");
+    let Some(admin) = admin.clone().filter(|_| ok) else {
+        record_failed_login(&cx, admin.as_ref()).await?;
         let b = current_banner(&cx).await?;
         return Ok(refuse(
             &cx,
@@ -209,7 +263,7 @@ pub async fn login(cx: Arc<Ctx>, req: Req) -> Out {
             b,
         ));
     }
-    cx.app.limiter.succeeded(&username, &cx.ip, now);
+    cx.app.limiter.succeeded(&username, cx.peer, now);
     let (ip, ua) = (cx.ip.clone(), req.header("user-agent").to_string());
     let token = cx
         .app
@@ -230,6 +284,38 @@ pub async fn login(cx: Arc<Ctx>, req: Req) -> Out {
         })
         .await?;
     Ok(logged_in(&req, &token, &next))
+}
+
+/// A failed login goes to the audit log, naming the account only if there is one: what was
+/// typed into the username box may be a password, and may be of any size. The log line says
+/// no more. The limiter bounds how many of these one network can cause.
+async fn record_failed_login(
+    cx: &Ctx,
+    admin: Option<&crate::access::Admin>,
+) -> Result<(), WebError> {
+    let (id, username) = match admin {
+        Some(a) => (a.id.to_string(), a.username.clone()),
+        None => (String::new(), String::new()),
+    };
+    tracing::warn!(account = %username, known = admin.is_some(), ip = %cx.ip, "failed login");
+    let (now, ip) = (cx.now, cx.ip.clone());
+    cx.app
+        .store
+        .write_async(move |w| {
+            let actor = Actor {
+                admin_id: None,
+                username: if username.is_empty() {
+                    "(unknown username)".into()
+                } else {
+                    username
+                },
+                via: crate::audit::Via::Web,
+                ip: Some(ip),
+            };
+            audit::record(w, now, &actor, "login_failed", "admin", id, String::new())
+        })
+        .await?;
+    Ok(())
 }
 
 fn logged_in(req: &Req, token: &str, next: &str) -> http::Resp {

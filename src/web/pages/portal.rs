@@ -72,12 +72,16 @@ pub async fn login(cx: Arc<Ctx>, req: Req) -> Out {
     );
     let next = only_portal_next(f.get("next")).to_string();
     let now = cx.now;
-    if let Err(minutes) = cx.app.portal_limiter.begin(&login, &cx.ip, now) {
-        return Ok(http::html(
-            StatusCode::TOO_MANY_REQUESTS,
-            login_page(&cx, Some(&cx.f(Msg::LockedOut, &[&minutes])), &login, &next),
-        ));
-    }
+    let delay = match cx.app.portal_limiter.begin(&login, cx.peer, now) {
+        Ok(d) => d,
+        Err(minutes) => {
+            return Ok(http::html(
+                StatusCode::TOO_MANY_REQUESTS,
+                login_page(&cx, Some(&cx.f(Msg::LockedOut, &[&minutes])), &login, &next),
+            ));
+        }
+    };
+    tokio::time::sleep(delay).await;
     let (l, pw) = (login.clone(), password);
     let found = cx
         .app
@@ -87,7 +91,8 @@ pub async fn login(cx: Arc<Ctx>, req: Req) -> Out {
     let customer = match found {
         Ok(c) => c,
         Err(e) => {
-            tracing::warn!(login = %login, ip = %cx.ip, "failed portal login");
+            // What was typed may be a password or of any size: only its length is logged.
+            tracing::warn!(login_chars = login.chars().count(), ip = %cx.ip, "failed portal login");
             let msg = match e {
                 LoginError::Wrong => Msg::BadCredentials,
                 LoginError::Ambiguous => Msg::PortalAmbiguous,
@@ -98,7 +103,7 @@ pub async fn login(cx: Arc<Ctx>, req: Req) -> Out {
             ));
         }
     };
-    cx.app.portal_limiter.succeeded(&login, &cx.ip, now);
+    cx.app.portal_limiter.succeeded(&login, cx.peer, now);
     let ip = cx.ip.clone();
     let token = cx
         .app
