@@ -224,7 +224,7 @@ fn serve(c: Common) -> Result<(), String> {
     init_logging();
     let rt = runtime()?;
     rt.block_on(async {
-        let app = Application::build(Config { listen: c.listen, data_dir: c.data.clone(), tls: c.tls, tz: env_time_zone() }).await?;
+        let app = Application::build(Config { listen: c.listen, data_dir: c.data.clone(), tls: c.tls, tz: env_time_zone(), limits: Default::default() }).await?;
         let (scheme, addr) = (if app.is_tls() { "https" } else { "http" }, app.local_addr());
         let serving = app.run_until_stopped();
         tracing::info!(address = %addr, data = %c.data.display(), "Steppe {} serving on {scheme}://{addr}", env!("CARGO_PKG_VERSION"));

@@ -34,6 +34,7 @@ pub fn run(listen: String, data: Option<PathBuf>) -> Result<(), String> {
             data_dir: dir.clone(),
             tls: Tls::Off,
             tz: crate::cli::env_time_zone(),
+            limits: Default::default(),
         })
         .await?;
         tokio::spawn(log_customers_in(routers.iter().map(|(_, h)| h.clone()).collect(), app.app().store.clone()));

@@ -25,6 +25,8 @@ pub struct App {
     /// Password hashes computed for callers who are not signed in (login, setup): each is
     /// preceded by the rate limiter's say-so.
     pub unauthenticated_hashes: std::sync::atomic::AtomicU64,
+    /// Connection and request-body limits.
+    pub gate: Arc<crate::web::gate::Gate>,
     /// The first-run setup code, until the first admin exists.
     pub setup_code: std::sync::Mutex<Option<String>>,
     /// Seals router API passwords (key file beside the database).

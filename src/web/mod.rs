@@ -6,6 +6,7 @@
 pub mod api;
 pub mod charts;
 pub mod ctx;
+pub mod gate;
 pub mod http;
 pub mod layout;
 mod multipart;
@@ -14,4 +15,5 @@ pub mod router;
 pub mod server;
 
 pub use ctx::App;
+pub use gate::Limits;
 pub use server::{Application, Config, Tls};

@@ -4,12 +4,12 @@
 //! tests start the real server on port 0 and learn the port before it runs.
 
 use super::ctx::App;
+use super::gate::{BodyError, Gate, Limits};
 use super::http::{Form, Req};
 use super::router::{self, Route};
 use crate::access::{admins, roles, sessions};
 use crate::clock::Clock;
 use crate::store::Store;
-use http_body_util::{BodyExt, Limited};
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
@@ -27,8 +27,6 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio_rustls::TlsAcceptor;
 
-/// Bodies above this are refused (the largest legitimate one is a 1 MB image upload).
-const MAX_BODY: usize = 4 * 1024 * 1024;
 /// How long in-flight requests may take to finish after a stop signal.
 const DRAIN: Duration = Duration::from_secs(10);
 
@@ -49,6 +47,7 @@ pub struct Config {
     pub data_dir: PathBuf,
     pub tls: Tls,
     pub tz: TimeZone,
+    pub limits: Limits,
 }
 
 pub struct Application {
@@ -144,6 +143,7 @@ impl Application {
             started_at: now,
             setup_code: std::sync::Mutex::new(setup_code),
             unauthenticated_hashes: Default::default(),
+            gate: Gate::new(config.limits.clone()),
         });
         Ok(Application {
             listener,
@@ -200,24 +200,35 @@ impl Application {
                     }
                 },
             };
+            let Some(admission) = self.app.gate.admit(peer.ip()) else {
+                // Closed at once: the cap is what keeps file descriptors for everyone else.
+                tracing::debug!(%peer, "connection refused: too many open");
+                continue;
+            };
             let _ = stream.set_nodelay(true);
-            let (app, routes) = (self.app.clone(), self.routes.clone());
+            let (app, routes, gate) =
+                (self.app.clone(), self.routes.clone(), self.app.gate.clone());
             let svc = service_fn(move |req: Request<Incoming>| {
-                let (app, routes) = (app.clone(), routes.clone());
+                let (app, routes, gate) = (app.clone(), routes.clone(), gate.clone());
                 async move {
-                    Ok::<_, std::convert::Infallible>(handle(app, &routes, req, peer, secure).await)
+                    Ok::<_, std::convert::Infallible>(
+                        handle(app, &routes, &gate, req, peer, secure).await,
+                    )
                 }
             });
             let builder = {
+                let limits = self.app.gate.limits();
                 let mut b = http1::Builder::new();
                 b.timer(TokioTimer::new())
-                    .header_read_timeout(Duration::from_secs(30));
+                    .header_read_timeout(limits.header_timeout)
+                    .max_buf_size(limits.max_header_bytes.max(8192));
                 b
             };
             match &self.tls {
                 None => {
                     let conn = graceful.watch(builder.serve_connection(TokioIo::new(stream), svc));
                     tokio::spawn(async move {
+                        let _admission = admission;
                         if let Err(e) = conn.await {
                             tracing::debug!(error = %e, "connection ended with an error");
                         }
@@ -227,6 +238,7 @@ impl Application {
                     let acceptor = acceptor.clone();
                     let watcher = graceful.watcher();
                     tokio::spawn(async move {
+                        let _admission = admission;
                         let tls = match tokio::time::timeout(
                             Duration::from_secs(10),
                             acceptor.accept(stream),
@@ -300,20 +312,53 @@ async fn keep_time(store: Store, clock: Clock) {
 async fn handle(
     app: Arc<App>,
     routes: &[Route],
+    gate: &Gate,
     req: Request<Incoming>,
     peer: SocketAddr,
     secure: bool,
 ) -> super::http::Resp {
     let (parts, body) = req.into_parts();
-    let body = match Limited::new(body, MAX_BODY).collect().await {
-        Ok(b) => b.to_bytes(),
-        Err(_) => {
-            return super::http::text(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "request body too large or broken",
+    if parts.version == hyper::Version::HTTP_11 && !parts.headers.contains_key(hyper::header::HOST)
+    {
+        return super::http::text(
+            StatusCode::BAD_REQUEST,
+            "an HTTP/1.1 request needs a Host header",
+        );
+    }
+    let declared = parts
+        .headers
+        .get(hyper::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    // Held until the response is made: the body's bytes count against the shared budget.
+    let held = match gate.read_body(body, declared).await {
+        Ok(b) => b,
+        Err(e) => {
+            let (status, text) = match e {
+                BodyError::TooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "request body too large"),
+                BodyError::Slow => (StatusCode::REQUEST_TIMEOUT, "request body too slow"),
+                BodyError::Busy => (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "too many uploads at once; try again",
+                ),
+                BodyError::Broken => (StatusCode::BAD_REQUEST, "request body broken"),
+            };
+            let mut r = super::http::text(status, text);
+            if e == BodyError::Busy {
+                r.headers_mut().insert(
+                    hyper::header::RETRY_AFTER,
+                    hyper::header::HeaderValue::from_static("5"),
+                );
+            }
+            // The rest of the body is not read: the connection cannot carry another request.
+            r.headers_mut().insert(
+                hyper::header::CONNECTION,
+                hyper::header::HeaderValue::from_static("close"),
             );
+            return r;
         }
     };
+    let body = held.bytes.clone();
     let query = parts
         .uri
         .query()
@@ -333,6 +378,7 @@ async fn handle(
     };
     let path = req.path.clone();
     let resp = router::dispatch(app, routes, req).await;
+    drop(held);
     tracing::debug!(method = %parts.method, %path, status = resp.status().as_u16(), ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX), "request");
     resp
 }

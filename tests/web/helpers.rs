@@ -28,6 +28,10 @@ impl TestApp {
     }
 
     pub fn start_in(dir: tempfile::TempDir, tls: Tls) -> TestApp {
+        Self::start_with(dir, tls, steppe::web::Limits::default())
+    }
+
+    pub fn start_with(dir: tempfile::TempDir, tls: Tls, limits: steppe::web::Limits) -> TestApp {
         let clock = Clock::default();
         let (tx, rx) = mpsc::channel();
         let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
@@ -36,6 +40,7 @@ impl TestApp {
             data_dir: dir.path().to_path_buf(),
             tls: tls.clone(),
             tz: jiff::tz::TimeZone::get("Asia/Ulaanbaatar").unwrap(),
+            limits,
         };
         let c = clock.clone();
         let thread = std::thread::spawn(move || {
@@ -88,6 +93,11 @@ impl TestApp {
         self.shutdown();
         let dir = tempfile::tempdir().unwrap();
         std::mem::replace(&mut self.dir, dir)
+    }
+
+    /// Connections the server holds open from this address.
+    pub fn state_gate_open(&self, ip: &str) -> usize {
+        self.state().gate.open_from(ip.parse().unwrap())
     }
 
     pub fn state(&self) -> &steppe::web::App {

@@ -13,6 +13,7 @@ mod escaping;
 mod helpers;
 mod hostile;
 mod i18n;
+mod limits;
 mod messages;
 mod migrate;
 mod network;
