@@ -123,6 +123,9 @@ pub(crate) struct Ctx {
     pub clock: Clock,
     pub secrets: SecretBox,
     pub config: Arc<EnforceConfig>,
+    /// Where router tasks run: the runtime the enforcer was started in, even when a router is
+    /// added from a request served elsewhere.
+    pub runtime: tokio::runtime::Handle,
 }
 
 struct Handle {
@@ -174,7 +177,7 @@ fn spawn_router(ctx: &Ctx, router_id: u64) -> Handle {
     let mailbox = Arc::new(Mailbox::default());
     let (requests, rx) = mpsc::unbounded_channel();
     let (stop, stop_rx) = watch::channel(false);
-    let join = tokio::spawn(task::run(
+    let join = ctx.runtime.spawn(task::run(
         ctx.clone(),
         router_id,
         mailbox.clone(),
@@ -214,6 +217,7 @@ impl Enforcer {
             clock,
             secrets,
             config: Arc::new(config),
+            runtime: tokio::runtime::Handle::current(),
         };
         let (stop, _) = watch::channel(false);
         let inner = Arc::new(Inner {
@@ -233,7 +237,7 @@ impl Enforcer {
         for id in ids {
             inner.mailbox(id);
         }
-        let scheduler = tokio::spawn(scheduler::run(
+        let scheduler = ctx.runtime.clone().spawn(scheduler::run(
             ctx,
             Arc::downgrade(&inner),
             inner.replan.clone(),

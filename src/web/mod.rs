@@ -6,6 +6,7 @@
 pub mod api;
 pub mod charts;
 pub mod ctx;
+pub mod download;
 pub mod gate;
 pub mod http;
 pub mod layout;

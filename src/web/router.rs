@@ -45,6 +45,8 @@ pub enum WebError {
     BadRequest(String),
     Invalid(Problems),
     Conflict(Msg),
+    /// Too many of a bounded kind of work (downloads) at once: try again shortly (503).
+    Busy,
     /// The data disk is full (507) or read-only (503): nothing was saved.
     Storage(StoreError),
     Internal(String),
@@ -637,6 +639,7 @@ async fn run(
                 WebError::BadRequest(_) => StatusCode::BAD_REQUEST,
                 WebError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
                 WebError::Conflict(_) => StatusCode::CONFLICT,
+                WebError::Busy => StatusCode::SERVICE_UNAVAILABLE,
                 WebError::Storage(StoreError::Full) => StatusCode::INSUFFICIENT_STORAGE,
                 WebError::Storage(_) => StatusCode::SERVICE_UNAVAILABLE,
                 WebError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -676,6 +679,7 @@ fn error_response(cx: &Ctx, is_api: bool, e: WebError, status: StatusCode) -> Re
             WebError::BadRequest(m) => api::error(status, "bad_request", &m),
             WebError::Invalid(p) => api::invalid(&p),
             WebError::Conflict(m) => api::error(status, "conflict", m.en()),
+            WebError::Busy => api::error(status, "busy", Msg::Busy.en()),
             WebError::Storage(StoreError::Full) => {
                 api::error(status, "storage_full", Msg::DiskFull.en())
             }
@@ -693,6 +697,7 @@ fn error_response(cx: &Ctx, is_api: bool, e: WebError, status: StatusCode) -> Re
         WebError::Forbidden => cx.t(Msg::Forbidden).to_string(),
         WebError::BadRequest(_) | WebError::Invalid(_) => cx.t(Msg::BadRequest).to_string(),
         WebError::Conflict(m) => cx.t(*m).to_string(),
+        WebError::Busy => cx.t(Msg::Busy).to_string(),
         WebError::Storage(StoreError::Full) => cx.t(Msg::DiskFull).to_string(),
         WebError::Storage(_) => cx.t(Msg::DiskReadOnly).to_string(),
         WebError::Internal(_) => cx.t(Msg::ServerError).to_string(),

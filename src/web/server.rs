@@ -57,6 +57,37 @@ pub struct Application {
     routes: Arc<Vec<Route>>,
     /// Holds a store handle: stopped before the store is closed.
     timekeeper: tokio::task::JoinHandle<()>,
+    services: Services,
+}
+
+/// The runtime of the background services (enforcer, scheduler, notifier, backups, clock).
+struct Services(Option<tokio::runtime::Runtime>);
+
+impl Services {
+    fn start() -> Result<Services, String> {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .max_blocking_threads(8)
+            .thread_name("steppe-services")
+            .enable_all()
+            .build()
+            .map(|rt| Services(Some(rt)))
+            .map_err(|e| format!("starting the services runtime: {e}"))
+    }
+
+    fn enter(&self) -> Option<tokio::runtime::EnterGuard<'_>> {
+        self.0.as_ref().map(tokio::runtime::Runtime::enter)
+    }
+}
+
+impl Drop for Services {
+    fn drop(&mut self) {
+        // Dropped from inside the serving runtime, where blocking on it is not allowed; its
+        // tasks have been stopped by then.
+        if let Some(rt) = self.0.take() {
+            rt.shutdown_background();
+        }
+    }
 }
 
 impl Application {
@@ -112,22 +143,29 @@ impl Application {
             .await
             .map_err(|e| format!("listening on {}: {e}", config.listen))?;
         let secrets = crate::network::SecretBox::open(&config.data_dir)?;
-        let enforcer =
-            crate::enforce::Enforcer::start(store.clone(), clock.clone(), secrets.clone());
-        let timekeeper = tokio::spawn(keep_time(store.clone(), clock.clone()));
-        let notifier = crate::notify::worker::Notifier::start(
-            store.clone(),
-            secrets.clone(),
-            clock.clone(),
-            config.tz.clone(),
-        );
-        let backup_stop = Arc::new(tokio::sync::Notify::new());
-        tokio::spawn(crate::backup::schedule(
-            store.clone(),
-            config.data_dir.clone(),
-            clock.clone(),
-            backup_stop.clone(),
-        ));
+        let services = Services::start()?;
+        // Everything that keeps routers right and messages going runs on its own threads and
+        // blocking pool: no request, however slow its client, can hold them up.
+        let (enforcer, timekeeper, notifier, backup_stop) = {
+            let _on = services.enter();
+            let enforcer =
+                crate::enforce::Enforcer::start(store.clone(), clock.clone(), secrets.clone());
+            let timekeeper = tokio::spawn(keep_time(store.clone(), clock.clone()));
+            let notifier = crate::notify::worker::Notifier::start(
+                store.clone(),
+                secrets.clone(),
+                clock.clone(),
+                config.tz.clone(),
+            );
+            let backup_stop = Arc::new(tokio::sync::Notify::new());
+            tokio::spawn(crate::backup::schedule(
+                store.clone(),
+                config.data_dir.clone(),
+                clock.clone(),
+                backup_stop.clone(),
+            ));
+            (enforcer, timekeeper, notifier, backup_stop)
+        };
         let app = Arc::new(App {
             store,
             secrets,
@@ -151,6 +189,7 @@ impl Application {
             tls,
             routes: Arc::new(router::table()),
             timekeeper,
+            services,
         })
     }
 
@@ -278,6 +317,7 @@ impl Application {
         }
         // The store closes when the last handle drops; any transaction has committed or not.
         drop(self.app);
+        drop(self.services);
         tracing::info!("stopped");
         Ok(())
     }

@@ -44,8 +44,10 @@ impl TestApp {
         };
         let c = clock.clone();
         let thread = std::thread::spawn(move || {
+            // As `steppe serve` runs it: two workers and a blocking pool of 16.
             let rt = tokio::runtime::Builder::new_multi_thread()
                 .worker_threads(2)
+                .max_blocking_threads(16)
                 .enable_all()
                 .build()
                 .unwrap();

@@ -329,3 +329,89 @@ fn reports_agree_with_hand_computed_totals_in_every_format() {
     );
     let _: Value = json!(null);
 }
+
+/// Exports nobody reads hold neither a thread nor a read snapshot: the server answers and keeps
+/// writing while they sit there (before, 17 unread CSV exports froze every request and the
+/// expiry enforcer).
+#[test]
+fn unread_exports_stall_nothing() {
+    use std::io::Write;
+    let f = fixture();
+    // Enough customers that one CSV is many times what the socket buffers hold.
+    let state = f.app.state();
+    let now = jiff::Timestamp::now();
+    let tz = jiff::tz::TimeZone::get("Asia/Ulaanbaatar").unwrap();
+    for chunk in 0..8 {
+        state
+            .store
+            .write(|w| {
+                for j in 0..5_000 {
+                    let i = chunk * 5_000 + j;
+                    let d = steppe::billing::customer::CustomerDraft {
+                        kind: "individual".into(),
+                        name: format!("Customer number {i:06} with a rather long name for rows"),
+                        phone: format!("99{i:06}"),
+                        login: format!("bulk{i:06}"),
+                        password: "pw-123".into(),
+                        router_id: f.router.to_string(),
+                        plan_id: f.plan.to_string(),
+                        status: "active".into(),
+                        expires_at: "2030-01-01T00:00:00Z".into(),
+                        ..Default::default()
+                    };
+                    steppe::billing::customer::create(
+                        w,
+                        now,
+                        &steppe::audit::Actor::cli(),
+                        &tz,
+                        d,
+                        false,
+                    )?;
+                }
+                Ok::<_, steppe::error::Error>(())
+            })
+            .unwrap();
+    }
+    let token = f.api.bearer.clone().unwrap();
+    let mut unread = Vec::new();
+    for _ in 0..20 {
+        let mut s = std::net::TcpStream::connect(f.app.addr).unwrap();
+        write!(
+            s,
+            "GET /api/v1/reports/customers?format=csv HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer {token}\r\n\r\n",
+            f.app.addr
+        )
+        .unwrap();
+        unread.push(s);
+    }
+    std::thread::sleep(std::time::Duration::from_secs(3));
+    // Every kind of work still goes through: reads, a write, a router sync from the enforcer.
+    let (tx, rx) = std::sync::mpsc::channel();
+    let (base, router) = (f.app.url(""), f.router);
+    std::thread::spawn(move || {
+        let mut api = crate::helpers::Browser::new(base, false);
+        api.bearer = Some(token);
+        let read = api.get("/api/v1/me").status;
+        let write = api
+            .send_json(
+                "POST",
+                "/api/v1/customers",
+                &customer(router, f.plan, "after-exports", "2030-01-01T00:00:00Z"),
+            )
+            .status;
+        let sync = api
+            .send_json(
+                "POST",
+                &format!("/api/v1/routers/{router}/sync"),
+                &json!({}),
+            )
+            .status;
+        let _ = tx.send((read, write, sync));
+    });
+    let (read, write, sync) = rx
+        .recv_timeout(std::time::Duration::from_secs(60))
+        .expect("the server answered while exports sat unread");
+    assert_eq!((read, write), (200, 201));
+    assert!(sync < 500, "sync answered {sync}");
+    drop(unread);
+}

@@ -2,8 +2,9 @@
 //! on-screen table (first rows plus full totals), a print view and CSV / Excel exports.
 //!
 //! The figures come from `crate::reports`; this module only parses filters and renders. Exports
-//! run on the blocking pool: CSV is streamed to the client while the store is read, Excel is
-//! written row by row into a constant-memory workbook and sent when finished.
+//! run on the blocking pool: CSV is written whole into a scratch file (`web::download`) and
+//! streamed from there, Excel is written row by row into a constant-memory workbook and sent
+//! when finished; neither waits on the client while holding a thread or a read snapshot.
 
 use crate::billing::customer::Shown;
 use crate::billing::{CustomerKind, Plan};
@@ -15,6 +16,7 @@ use crate::reports::revenue::{self as rrep, Group, PaymentFilter, RevenueReport}
 use crate::reports::{FIRST_PAGE, ReportError, Sink, csv::CsvSink, xlsx::XlsxSink};
 use crate::store::{Reader, StoreError};
 use crate::web::ctx::Ctx;
+use crate::web::download;
 use crate::web::http::{self, Body, Req};
 use crate::web::layout::page;
 use crate::web::pages::customers::{kind_label, status_label};
@@ -23,6 +25,7 @@ use crate::web::router::{Out, WebError};
 use hyper::StatusCode;
 use hyper::body::Bytes;
 use maud::{DOCTYPE, Markup, html};
+use std::io::Write;
 use std::sync::Arc;
 
 /// Which report to export, with its filters.
@@ -61,33 +64,44 @@ impl Which {
 pub async fn export(cx: &Ctx, which: Which, format: &str) -> Option<Out> {
     let store = cx.app.store.clone();
     let (now, tz, lang) = (cx.now, cx.tz.clone(), cx.lang);
-    let file = format!("{}-{}", which.name(), cx.today());
+    let file_name = format!("{}-{}", which.name(), cx.today());
     match format {
         "csv" => {
             let exponent = cx.settings.currency.exponent;
-            let (tx, rx) = tokio::sync::mpsc::channel::<Bytes>(8);
+            let Some(slot) = download::slot() else {
+                return Some(Err(WebError::Busy));
+            };
+            let dir = cx.app.data_dir.clone();
             let span = tracing::Span::current();
-            tokio::task::spawn_blocking(move || {
+            let made = tokio::task::spawn_blocking(move || {
                 let _g = span.enter();
-                let done = store.read(|r| {
+                let file = download::scratch(&dir).map_err(ReportError::Export)?;
+                let mut out = std::io::BufWriter::new(file);
+                store.read(|r| {
                     let mut sink = CsvSink::new(exponent, |chunk: Vec<u8>| {
-                        tx.blocking_send(Bytes::from(chunk))
-                            .map_err(|_| ReportError::Closed)
+                        out.write_all(&chunk)
+                            .map_err(|e| ReportError::Export(e.to_string()))
                     });
                     which.run(r, now, &tz, lang, &mut sink)?;
                     sink.finish()
-                });
-                match done {
-                    Ok(()) | Err(ReportError::Closed) => {}
-                    // The headers are gone already: the client sees a cut file, the log why.
-                    Err(e) => tracing::error!(error = %e, "CSV export failed"),
-                }
-            });
-            Some(Ok(http::attachment(
-                "text/csv; charset=utf-8",
-                &format!("{file}.csv"),
-                Body::Stream(rx),
-            )))
+                })?;
+                out.into_inner()
+                    .map_err(|e| ReportError::Export(e.error().to_string()))
+            })
+            .await;
+            Some(match made {
+                Ok(Ok(file)) => download::stream(file, slot)
+                    .map(|body| {
+                        http::attachment(
+                            "text/csv; charset=utf-8",
+                            &format!("{file_name}.csv"),
+                            body,
+                        )
+                    })
+                    .map_err(WebError::Internal),
+                Ok(Err(e)) => Err(WebError::Internal(e.to_string())),
+                Err(e) => Err(WebError::Internal(format!("export task failed: {e}"))),
+            })
         }
         "xlsx" => {
             let currency = cx.settings.currency.clone();
@@ -102,7 +116,7 @@ pub async fn export(cx: &Ctx, which: Which, format: &str) -> Option<Out> {
             Some(match made {
                 Ok(Ok(bytes)) => Ok(http::attachment(
                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                    &format!("{file}.xlsx"),
+                    &format!("{file_name}.xlsx"),
                     Body::Full(http_body_util::Full::new(Bytes::from(bytes))),
                 )),
                 Ok(Err(e)) => Err(WebError::Internal(e.to_string())),

@@ -174,8 +174,9 @@ async fn router_options(cx: &Ctx) -> Result<Vec<(String, String)>, crate::web::r
 /// a read snapshot cannot be held open across a slow client, then streamed from the unlinked
 /// file; the download is audited.
 pub async fn backup(cx: Arc<Ctx>, _req: Req) -> Out {
-    use hyper::body::Bytes;
-    use std::io::Read;
+    let Some(slot) = crate::web::download::slot() else {
+        return Err(WebError::Busy);
+    };
     let (store, dir) = (cx.app.store.clone(), cx.app.data_dir.clone());
     let tmp = dir.join(format!(
         ".download-{}.tmp",
@@ -196,7 +197,7 @@ pub async fn backup(cx: Arc<Ctx>, _req: Req) -> Out {
     .await
     .map_err(|e| WebError::Internal(format!("backup task failed: {e}")))?
     .map_err(WebError::Internal)?;
-    let (info, mut file) = made;
+    let (info, file) = made;
     let (actor, now) = (cx.actor(), cx.now);
     let summary = format!("rows: {}; schema: {}", info.rows, info.schema);
     cx.app
@@ -205,29 +206,7 @@ pub async fn backup(cx: Arc<Ctx>, _req: Req) -> Out {
             crate::audit::record(w, now, &actor, "backup", "database", "backup", summary)
         })
         .await?;
-    let (tx, rx) = tokio::sync::mpsc::channel::<Bytes>(4);
-    tokio::task::spawn_blocking(move || {
-        let mut buf = vec![0u8; 64 * 1024];
-        loop {
-            match file.read(&mut buf) {
-                Ok(0) => break,
-                Ok(n) => {
-                    if tx.blocking_send(Bytes::copy_from_slice(&buf[..n])).is_err() {
-                        break;
-                    }
-                }
-                Err(e) => {
-                    // The headers are sent: the client gets a cut file (restore refuses it).
-                    tracing::error!(error = %e, "reading backup for download");
-                    break;
-                }
-            }
-        }
-    });
+    let body = crate::web::download::stream(file, slot).map_err(WebError::Internal)?;
     let name = crate::backup::file_name(cx.now);
-    Ok(http::attachment(
-        "application/octet-stream",
-        &name,
-        http::Body::Stream(rx),
-    ))
+    Ok(http::attachment("application/octet-stream", &name, body))
 }
