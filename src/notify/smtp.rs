@@ -89,10 +89,20 @@ async fn tls(
     cfg: &Smtp,
     tcp: TcpStream,
 ) -> Result<tokio_rustls::client::TlsStream<TcpStream>, String> {
+    connect_tls(&cfg.host, &cfg.ca_pem, tcp).await
+}
+
+/// TLS to `host` trusting the public roots and the PEM certificates in `ca_pem`; shared with the
+/// HTTPS SMS gateway, which is often behind the same private CA as the mail server.
+pub(super) async fn connect_tls(
+    host: &str,
+    ca_pem: &str,
+    tcp: TcpStream,
+) -> Result<tokio_rustls::client::TlsStream<TcpStream>, String> {
     let mut roots = rustls::RootCertStore::empty();
     roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
-    if !cfg.ca_pem.is_empty() {
-        for c in parse_roots(&cfg.ca_pem)? {
+    if !ca_pem.is_empty() {
+        for c in parse_roots(ca_pem)? {
             roots
                 .add(c)
                 .map_err(|e| format!("adding the CA certificate: {e}"))?;
@@ -105,12 +115,12 @@ async fn tls(
     .map_err(|e| format!("TLS setup: {e}"))?
     .with_root_certificates(roots)
     .with_no_client_auth();
-    let name = ServerName::try_from(cfg.host.clone())
-        .map_err(|e| format!("{} is not a server name: {e}", cfg.host))?;
+    let name = ServerName::try_from(host.to_owned())
+        .map_err(|e| format!("{host} is not a server name: {e}"))?;
     tokio_rustls::TlsConnector::from(Arc::new(config))
         .connect(name, tcp)
         .await
-        .map_err(|e| format!("TLS with {}: {e}", cfg.host))
+        .map_err(|e| format!("TLS with {host}: {e}"))
 }
 
 async fn deliver<S: AsyncRead + AsyncWrite + Unpin>(
