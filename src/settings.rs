@@ -174,7 +174,10 @@ pub fn save(
         },
     };
     let sms_gateway_url = p.text("sms_gateway_url", &d.sms_gateway_url, 500, false, false);
-    if !sms_gateway_url.is_empty() && !sms_gateway_url.starts_with("http://") {
+    if !sms_gateway_url.is_empty()
+        && !sms_gateway_url.starts_with("http://")
+        && !sms_gateway_url.starts_with("https://")
+    {
         p.add("sms_gateway_url", Msg::GatewayUrl);
     }
     let sms_gateway_body = p.text("sms_gateway_body", &d.sms_gateway_body, 1000, false, true);

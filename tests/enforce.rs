@@ -19,6 +19,9 @@ use steppe::routeros::{Client, ClientConfig, Command, LoginMethod};
 use steppe::sim::{SimConfig, SimHandle, Simulator};
 use steppe::store::Store;
 
+#[path = "common/flooding_router.rs"]
+mod flooding_router;
+
 const VERSIONS: [&str; 2] = ["6.33", "7.16"];
 const PASSWORD: &str = "api-Pa55w0rd";
 
@@ -852,4 +855,35 @@ async fn router_faults_are_shown_and_recovered_from() {
         e.shutdown().await;
         sim.shutdown();
     }
+}
+
+/// Issue #14: a router flooding its prints is shown as a readable fault on its page instead of
+/// eating the server's memory.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_router_flooding_its_replies_is_shown_as_a_fault() {
+    let w = world();
+    // Values of 4 KiB, so the default 32 MiB limit is reached after a few thousand sentences.
+    let flood = flooding_router::FloodingRouter::start(|p| p.ends_with("/print"), 4096, true).await;
+    let r = w.router("flood", flood.addr, "7.16", PASSWORD);
+    let p = w.plan("Hot", "hotspot", "5M");
+    w.customer(&r, &p, "c1", in_days(30), false);
+    let e = w.enforcer();
+    eventually(30, "the flood shown as the router's fault", || {
+        w.state(r.id).last_error.contains("broken or hostile")
+    })
+    .await;
+    let state = w.state(r.id);
+    assert!(
+        state
+            .last_error
+            .starts_with("the router sent more than 200000 replies or 32 MiB to /"),
+        "{}",
+        state.last_error
+    );
+    assert_ne!(state.status, RouterStatus::Online);
+    assert!(
+        !flood.cancels().is_empty(),
+        "the flooded prints were cancelled"
+    );
+    e.shutdown().await;
 }

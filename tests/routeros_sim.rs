@@ -15,6 +15,9 @@ use steppe::routeros::{
 };
 use steppe::sim::{SimConfig, SimHandle, Simulator};
 
+#[path = "common/flooding_router.rs"]
+mod flooding_router;
+
 const LOCAL: &str = "127.0.0.1:0";
 
 fn local() -> SocketAddr {
@@ -1019,4 +1022,49 @@ async fn a_router_sending_garbage_cannot_crash_or_hang_the_client() {
         outcomes.keys().any(|k| k != "logged in"),
         "garbage was refused"
     );
+}
+
+/// Issue #14: a router answering a print with `!re` sentences without end grew the client's
+/// memory past 2 GB. Past the reply limit the command fails at once, the router is told to
+/// cancel, and the connection keeps serving other commands while the flood is dropped.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_router_flooding_one_command_cannot_exhaust_memory() {
+    let router =
+        flooding_router::FloodingRouter::start(|p| p == "/ip/hotspot/user/print", 100, false).await;
+    let mut c = ClientConfig::new("127.0.0.1", router.addr.port(), "admin", "secret");
+    c.login = LoginMethod::Plain;
+    c.max_reply_items = 1000;
+    c.max_reply_bytes = 1024 * 1024;
+    let client = within(5, Client::connect(&c)).await.expect("logs in");
+
+    let started = Instant::now();
+    let flooded = client
+        .send(Command::new("/ip/hotspot/user/print"))
+        .expect("sent");
+    let tag = flooded.tag();
+    let error = within(5, flooded.reply())
+        .await
+        .expect_err("over the limit");
+    assert!(matches!(error, Error::ReplyTooLarge { .. }), "{error:?}");
+    assert_eq!(
+        error.to_string(),
+        "the router sent more than 1000 replies or 1 MiB to /ip/hotspot/user/print; \
+         it is broken or hostile, the reply was dropped"
+    );
+    assert!(started.elapsed() < Duration::from_secs(2), "promptly");
+
+    // The router ignores the cancel and keeps flooding; other commands still get answers.
+    for _ in 0..3 {
+        within(5, client.command(Command::new("/system/identity/print")))
+            .await
+            .expect("answered beside the flood");
+    }
+    assert!(!client.is_closed());
+    assert_eq!(client.in_flight(), 0, "the flooded command is forgotten");
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !router.cancels().contains(&tag) {
+        assert!(Instant::now() < deadline, "no /cancel for tag {tag}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    client.close();
 }

@@ -416,11 +416,11 @@ catalog! {
     Recipients => "Recipients", "Хүлээн авагч";
     SendNow => "Send", "Илгээх";
     UnsupportedChannel => "Unknown channel; use sms_router, sms_gateway or email.", "Суваг буруу; sms_router, sms_gateway эсвэл email ашиглана уу.";
-    GatewayUrl => "The gateway address must start with http://", "Гарцын хаяг http://-ээр эхлэх ёстой";
+    GatewayUrl => "The gateway address must start with http:// or https://", "Гарцын хаяг http:// эсвэл https://-ээр эхлэх ёстой";
     SmsRouterSetting => "Router that sends SMS", "SMS илгээх төхөөрөмж";
     EachOwnRouter => "each customer's own router", "харилцагч бүрийн өөрийн төхөөрөмж";
     GatewayUrlLabel => "SMS gateway URL", "SMS гарцын хаяг";
-    GatewayBody => "SMS gateway POST body (optional)", "SMS гарцын POST бие (заавал биш)";
+    GatewayBody => "SMS gateway POST body (optional): a form (to={phone}&text={message}), JSON, or text", "SMS гарцын POST бие (заавал биш): форм (to={phone}&text={message}), JSON эсвэл текст";
     GatewayHelp => "Use {phone} and {message}; with a body the gateway gets a POST, otherwise a GET.", "{phone}, {message}-г ашиглана; бие байвал POST, эс бөгөөс GET илгээнэ.";
     Backup => "Backup", "Нөөцлөлт";
     DownloadBackup => "Download a backup", "Нөөц татаж авах";
@@ -475,7 +475,7 @@ catalog! {
     SmtpPasswordKeep => "Password (leave empty to keep)", "Нууц үг (хэвээр үлдээх бол хоосон)";
     SmtpClearPassword => "Remove the stored password", "Хадгалсан нууц үгийг устгах";
     SmtpFrom => "Sender, e.g. Net <billing@net.mn>", "Илгээгч, ж: Net <billing@net.mn>";
-    SmtpCa => "Extra trusted CA certificates (PEM, optional)", "Нэмэлт итгэмжлэгдсэн гэрчилгээ (PEM, заавал биш)";
+    SmtpCa => "Extra trusted CA certificates (PEM, optional; also trusted for an https SMS gateway)", "Нэмэлт итгэмжлэгдсэн гэрчилгээ (PEM, заавал биш; https SMS гарцад мөн итгэнэ)";
     Reminders => "Automatic reminders", "Автомат сануулга";
     RemindDaysBefore => "Days before expiry, e.g. 3, 1 (empty: none)", "Дуусахаас өмнөх хоног, ж: 3, 1 (хоосон бол үгүй)";
     RemindOnExpiry => "When service ends", "Үйлчилгээ дуусахад";

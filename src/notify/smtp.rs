@@ -52,7 +52,7 @@ pub async fn send(
     if cfg.host.is_empty() {
         return Err("e-mail is not configured (Settings → messages)".into());
     }
-    let message = compose(cfg, mail, now);
+    let message = compose(cfg, mail, now)?;
     tokio::time::timeout(TIMEOUT, exchange(cfg, password, mail.to, &message))
         .await
         .map_err(|_| format!("the mail server {} did not answer in time", cfg.host))?
@@ -89,10 +89,20 @@ async fn tls(
     cfg: &Smtp,
     tcp: TcpStream,
 ) -> Result<tokio_rustls::client::TlsStream<TcpStream>, String> {
+    connect_tls(&cfg.host, &cfg.ca_pem, tcp).await
+}
+
+/// TLS to `host` trusting the public roots and the PEM certificates in `ca_pem`; shared with the
+/// HTTPS SMS gateway, which is often behind the same private CA as the mail server.
+pub(super) async fn connect_tls(
+    host: &str,
+    ca_pem: &str,
+    tcp: TcpStream,
+) -> Result<tokio_rustls::client::TlsStream<TcpStream>, String> {
     let mut roots = rustls::RootCertStore::empty();
     roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
-    if !cfg.ca_pem.is_empty() {
-        for c in parse_roots(&cfg.ca_pem)? {
+    if !ca_pem.is_empty() {
+        for c in parse_roots(ca_pem)? {
             roots
                 .add(c)
                 .map_err(|e| format!("adding the CA certificate: {e}"))?;
@@ -105,12 +115,12 @@ async fn tls(
     .map_err(|e| format!("TLS setup: {e}"))?
     .with_root_certificates(roots)
     .with_no_client_auth();
-    let name = ServerName::try_from(cfg.host.clone())
-        .map_err(|e| format!("{} is not a server name: {e}", cfg.host))?;
+    let name = ServerName::try_from(host.to_owned())
+        .map_err(|e| format!("{host} is not a server name: {e}"))?;
     tokio_rustls::TlsConnector::from(Arc::new(config))
         .connect(name, tcp)
         .await
-        .map_err(|e| format!("TLS with {}: {e}", cfg.host))
+        .map_err(|e| format!("TLS with {host}: {e}"))
 }
 
 async fn deliver<S: AsyncRead + AsyncWrite + Unpin>(
@@ -166,9 +176,14 @@ async fn deliver<S: AsyncRead + AsyncWrite + Unpin>(
 }
 
 /// Headers and a base64 UTF-8 body: Cyrillic passes any relay untouched.
-fn compose(cfg: &Smtp, mail: &Mail<'_>, now: jiff::Timestamp) -> String {
-    let subject = if mail.subject.is_ascii() {
-        mail.subject.to_string()
+fn compose(cfg: &Smtp, mail: &Mail<'_>, now: jiff::Timestamp) -> Result<String, String> {
+    let from = header_safe("sender", &cfg.from)?;
+    let to = header_safe("recipient", mail.to)?;
+    // The encoded form below would hide a line break, but a subject holding one is as wrong as
+    // an address holding one, whatever validated it on the way in.
+    let subject = header_safe("subject", mail.subject)?;
+    let subject = if subject.is_ascii() {
+        subject.to_string()
     } else {
         format!(
             "=?UTF-8?B?{}?=",
@@ -191,16 +206,20 @@ fn compose(cfg: &Smtp, mail: &Mail<'_>, now: jiff::Timestamp) -> String {
         lines.push_str(std::str::from_utf8(chunk).unwrap_or_default());
         lines.push_str("\r\n");
     }
-    format!(
-        "From: {}\r\nTo: {}\r\nSubject: {subject}\r\nDate: {date}\r\nMessage-ID: <{id}@{domain}>\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n{lines}",
-        header_safe(&cfg.from),
-        header_safe(mail.to),
-    )
+    Ok(format!(
+        "From: {from}\r\nTo: {to}\r\nSubject: {subject}\r\nDate: {date}\r\nMessage-ID: <{id}@{domain}>\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n{lines}",
+    ))
 }
 
-/// Header values never carry a line break (no header injection through a customer's address).
-fn header_safe(s: &str) -> String {
-    s.chars().filter(|c| !c.is_control()).collect()
+/// A header value, refused if it holds a line break or another control character: that is how
+/// a customer's address or a subject would add headers (`Bcc:`) of its own.
+fn header_safe<'a>(what: &str, s: &'a str) -> Result<&'a str, String> {
+    if s.chars().any(char::is_control) {
+        return Err(format!(
+            "the e-mail {what} holds a line break or control character; not sent"
+        ));
+    }
+    Ok(s)
 }
 
 /// Lines starting with `.` get another, so the body cannot end the DATA phase early.
@@ -314,6 +333,31 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Wire<S> {
 mod tests {
     use super::*;
 
+    /// Issue #14: the subject skipped the guard the addresses go through.
+    #[test]
+    fn a_subject_with_a_line_break_is_refused() {
+        let cfg = Smtp {
+            from: "Net <b@net.mn>".into(),
+            ..Default::default()
+        };
+        for subject in [
+            "Hi\r\nBcc: evil@z.mn",
+            "Hi\nBcc: evil@z.mn",
+            "Сануулга\r\nBcc: e@z.mn",
+        ] {
+            let mail = Mail {
+                to: "x@y.mn",
+                subject,
+                body: "b",
+            };
+            let refused = compose(&cfg, &mail, jiff::Timestamp::UNIX_EPOCH);
+            assert_eq!(
+                refused,
+                Err("the e-mail subject holds a line break or control character; not sent".into())
+            );
+        }
+    }
+
     #[test]
     fn addresses_and_dot_stuffing() {
         assert_eq!(address_of("Steppe Net <billing@net.mn>"), "billing@net.mn");
@@ -327,17 +371,16 @@ mod tests {
             from: "Net <b@net.mn>".into(),
             ..Default::default()
         };
-        let m = compose(
-            &cfg,
-            &Mail {
-                to: "x@y.mn\r\nBcc: evil@z.mn",
-                subject: "Сануулга",
-                body: "Сайн байна уу\n.",
-            },
-            jiff::Timestamp::UNIX_EPOCH,
-        );
+        let mail = |to, subject| Mail {
+            to,
+            subject,
+            body: "Сайн байна уу\n.",
+        };
+        let at = jiff::Timestamp::UNIX_EPOCH;
+        let m = compose(&cfg, &mail("x@y.mn", "Сануулга"), at).unwrap();
         assert!(m.contains("Subject: =?UTF-8?B?"));
-        assert!(!m.contains("\r\nBcc:"), "no header injection: {m}");
+        let refused = compose(&cfg, &mail("x@y.mn\r\nBcc: evil@z.mn", "Hi"), at);
+        assert!(refused.unwrap_err().contains("recipient"));
         let body = m.split("\r\n\r\n").nth(1).unwrap().replace("\r\n", "");
         let decoded = Base64::decode_vec(&body).unwrap();
         assert_eq!(String::from_utf8(decoded).unwrap(), "Сайн байна уу\r\n.");

@@ -1,5 +1,6 @@
 //! CSV exports: UTF-8 with a byte-order mark (so Excel reads Mongolian text), RFC 4180 quoting,
-//! and a guard against formula injection (a cell starting with = + - @ gets a leading ').
+//! and a guard against formula injection (a cell starting with = + - @, a tab or a carriage return
+//! gets a leading ', as OWASP lists them).
 //!
 //! Written in chunks handed to `out` as they fill, so a streamed HTTP body carries the file
 //! while the store is still being read.
@@ -40,7 +41,8 @@ impl<F: FnMut(Vec<u8>) -> Result<(), ReportError>> CsvSink<F> {
     }
 
     fn field(&mut self, s: &str) {
-        let guarded = s.starts_with(['=', '+', '-', '@']);
+        // A spreadsheet skips a leading tab or CR and reads the formula behind it.
+        let guarded = s.starts_with(['=', '+', '-', '@', '\t', '\r']);
         if guarded || s.contains([',', '"', '\n', '\r']) {
             self.buf.push(b'"');
             if guarded {
@@ -181,6 +183,16 @@ mod tests {
             s,
             "\u{feff}a,\"b,c\"\r\n\"'=1+1\",\"say \"\"hi\"\"\",-3500.50,\"'@x\",-3,Бат\r\n"
         );
+        for (cell, written) in [
+            ("\t=1+1", "\"'\t=1+1\""),
+            ("\r=1+1", "\"'\r=1+1\""),
+            ("+1", "\"'+1\""),
+            ("-1", "\"'-1\""),
+            ("a\t=1", "a\t=1"),
+        ] {
+            let s = csv(|s| s.row(&[Cell::text(cell)]).unwrap());
+            assert_eq!(s, format!("\u{feff}{written}\r\n"), "{cell:?}");
+        }
         assert_eq!(major(5, 2), "0.05");
         assert_eq!(major(-5, 2), "-0.05");
         assert_eq!(major(7, 0), "7");

@@ -7,7 +7,7 @@
 //! decision (see [`super::backoff::Backoff`]).
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -43,7 +43,19 @@ pub struct ClientConfig {
     pub max_word_len: usize,
     /// Largest sentence accepted from the router.
     pub max_sentence_len: usize,
+    /// Most `!re` items one command may receive (for a `listen` stream: may wait unread).
+    pub max_reply_items: usize,
+    /// Most bytes, as sent on the wire, one command may receive (for a `listen` stream: may
+    /// wait unread).
+    pub max_reply_bytes: usize,
 }
+
+/// Default for [`ClientConfig::max_reply_items`]: ten times the users of the largest router we
+/// plan for, and a few hundred MB of parsed items at worst.
+pub const DEFAULT_MAX_REPLY_ITEMS: usize = 200_000;
+/// Default for [`ClientConfig::max_reply_bytes`]: 10,000 users printed with every property take
+/// about 5 MiB.
+pub const DEFAULT_MAX_REPLY_BYTES: usize = 32 * 1024 * 1024;
 
 impl ClientConfig {
     /// Plain `api` with auto login and default limits.
@@ -65,6 +77,8 @@ impl ClientConfig {
             command_timeout: Duration::from_secs(30),
             max_word_len: DEFAULT_MAX_WORD_LEN,
             max_sentence_len: DEFAULT_MAX_SENTENCE_LEN,
+            max_reply_items: DEFAULT_MAX_REPLY_ITEMS,
+            max_reply_bytes: DEFAULT_MAX_REPLY_BYTES,
         }
     }
 }
@@ -91,13 +105,47 @@ impl Drop for Inner {
     }
 }
 
-type Route = mpsc::UnboundedSender<Result<Sentence>>;
+/// Where a tag's replies go, and how much of them the limits have counted so far.
+struct Route {
+    tx: mpsc::UnboundedSender<Result<Sentence>>,
+    usage: Arc<Usage>,
+    streaming: bool,
+}
+
+/// `!re` items and wire bytes routed to one tag. A command's reply is kept whole until `!done`,
+/// so its count only grows; a `listen` stream gives back what its reader has taken.
+#[derive(Default)]
+struct Usage {
+    items: AtomicUsize,
+    bytes: AtomicUsize,
+}
+
+impl Usage {
+    fn add(&self, items: usize, bytes: usize) -> (usize, usize) {
+        (
+            self.items.fetch_add(items, Ordering::Relaxed) + items,
+            self.bytes.fetch_add(bytes, Ordering::Relaxed) + bytes,
+        )
+    }
+
+    fn release(&self, items: usize, bytes: usize) {
+        self.items.fetch_sub(items, Ordering::Relaxed);
+        self.bytes.fetch_sub(bytes, Ordering::Relaxed);
+    }
+}
+
+/// The `!re` count and wire size a sentence adds to its command's usage.
+fn weight(sentence: &Sentence) -> (usize, usize) {
+    (usize::from(sentence.head() == b"!re"), sentence.wire_len())
+}
 
 /// State shared by the callers, the reader task and the writer task.
 struct Shared {
     routes: Mutex<Routes>,
     out: mpsc::UnboundedSender<Vec<u8>>,
     next_tag: AtomicU64,
+    max_items: usize,
+    max_bytes: usize,
 }
 
 struct Routes {
@@ -111,15 +159,27 @@ impl Shared {
         self.routes.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    fn register(&self) -> Result<(u64, mpsc::UnboundedReceiver<Result<Sentence>>)> {
+    fn register(self: &Arc<Self>, streaming: bool) -> Result<Pending> {
         let (tx, rx) = mpsc::unbounded_channel();
+        let usage = Arc::new(Usage::default());
         let mut routes = self.routes();
         if routes.closed {
             return Err(Error::ConnectionClosed);
         }
         let tag = self.next_tag.fetch_add(1, Ordering::Relaxed);
-        routes.by_tag.insert(tag, tx);
-        Ok((tag, rx))
+        let route = Route {
+            tx,
+            usage: usage.clone(),
+            streaming,
+        };
+        routes.by_tag.insert(tag, route);
+        Ok(Pending {
+            tag,
+            rx,
+            shared: self.clone(),
+            // A command keeps every item it is given, so only a stream gives its usage back.
+            release: streaming.then_some(usage),
+        })
     }
 
     /// Removes a route; true if the command was still waiting for its `!done`.
@@ -158,17 +218,45 @@ impl Shared {
             return;
         };
         let done = sentence.head() == b"!done";
+        let (items, bytes) = weight(&sentence);
         let mut routes = self.routes();
-        let route = if done {
-            routes.by_tag.remove(&tag)
+        let Some(route) = routes.by_tag.get(&tag) else {
+            drop(routes);
+            tracing::debug!(tag, "reply for a command nobody waits for");
+            return;
+        };
+        // Counted under the lock, so the channel never holds more than the limits allow.
+        let (used_items, used_bytes) = route.usage.add(items, bytes);
+        if used_items > self.max_items || used_bytes > self.max_bytes {
+            let streaming = route.streaming;
+            if let Some(route) = routes.by_tag.remove(&tag) {
+                drop(routes);
+                tracing::warn!(
+                    tag,
+                    items = used_items,
+                    bytes = used_bytes,
+                    "reply over the limit; cancelling the command"
+                );
+                _ = route.tx.send(Err(Error::ReplyTooLarge {
+                    command: String::new(),
+                    max_items: self.max_items,
+                    max_bytes: self.max_bytes,
+                    streaming,
+                }));
+                // Tags are never reused, so whatever still comes for this one is dropped above.
+                self.cancel_untracked(tag);
+            }
+            return;
+        }
+        let tx = if done {
+            routes.by_tag.remove(&tag).map(|r| r.tx)
         } else {
-            routes.by_tag.get(&tag).cloned()
+            Some(route.tx.clone())
         };
         drop(routes);
-        match route {
-            // A closed receiver means the caller gave up; the reply is simply dropped.
-            Some(route) => _ = route.send(Ok(sentence)),
-            None => tracing::debug!(tag, "reply for a command nobody waits for"),
+        // A closed receiver means the caller gave up; the reply is simply dropped.
+        if let Some(tx) = tx {
+            _ = tx.send(Ok(sentence));
         }
     }
 
@@ -179,7 +267,7 @@ impl Shared {
             routes.by_tag.drain().map(|(_, r)| r).collect()
         };
         for route in drained {
-            _ = route.send(Err(error()));
+            _ = route.tx.send(Err(error()));
         }
     }
 }
@@ -235,6 +323,8 @@ impl Client {
             }),
             out,
             next_tag: AtomicU64::new(1),
+            max_items: config.max_reply_items,
+            max_bytes: config.max_reply_bytes,
         });
         let tasks = [
             tokio::spawn(read_loop(reader, decoder, shared.clone())),
@@ -256,13 +346,8 @@ impl Client {
 
     /// Sends a command without waiting; the handle gives its tag (for [`Client::cancel`]) and its reply.
     pub fn send(&self, command: Command) -> Result<InFlight> {
-        let (tag, rx) = self.inner.shared.register()?;
-        let pending = Pending {
-            tag,
-            rx,
-            shared: self.inner.shared.clone(),
-        };
-        self.inner.shared.send(command.words(), Some(tag))?;
+        let pending = self.inner.shared.register(false)?;
+        self.inner.shared.send(command.words(), Some(pending.tag))?;
         Ok(InFlight {
             pending,
             timeout: self.inner.command_timeout,
@@ -272,15 +357,11 @@ impl Client {
 
     /// Starts a streaming command such as `/ip/hotspot/active/listen`; items arrive until cancelled.
     pub fn listen(&self, command: Command) -> Result<Listener> {
-        let (tag, rx) = self.inner.shared.register()?;
-        let pending = Pending {
-            tag,
-            rx,
-            shared: self.inner.shared.clone(),
-        };
-        self.inner.shared.send(command.words(), Some(tag))?;
+        let pending = self.inner.shared.register(true)?;
+        self.inner.shared.send(command.words(), Some(pending.tag))?;
         Ok(Listener {
             pending,
+            path: command.path(),
             trap: None,
             finished: false,
         })
@@ -317,6 +398,8 @@ struct Pending {
     tag: u64,
     rx: mpsc::UnboundedReceiver<Result<Sentence>>,
     shared: Arc<Shared>,
+    /// A stream's usage, given back as its reader takes each sentence.
+    release: Option<Arc<Usage>>,
 }
 
 impl Drop for Pending {
@@ -329,7 +412,16 @@ impl Drop for Pending {
 
 impl Pending {
     async fn recv(&mut self) -> Result<Sentence> {
-        self.rx.recv().await.unwrap_or(Err(Error::ConnectionClosed))
+        let sentence = self
+            .rx
+            .recv()
+            .await
+            .unwrap_or(Err(Error::ConnectionClosed))?;
+        if let Some(usage) = &self.release {
+            let (items, bytes) = weight(&sentence);
+            usage.release(items, bytes);
+        }
+        Ok(sentence)
     }
 }
 
@@ -350,7 +442,7 @@ impl InFlight {
     pub async fn reply(mut self) -> Result<Reply> {
         let limit = self.timeout;
         match tokio::time::timeout(limit, collect(&mut self.pending)).await {
-            Ok(result) => result,
+            Ok(result) => result.map_err(|e| e.for_command(&self.path)),
             Err(_) => Err(Error::Timeout(format!("{} after {limit:?}", self.path))),
         }
     }
@@ -390,6 +482,7 @@ fn trap_error(sentence: &Sentence) -> Error {
 /// The stream of a `listen` command. Dropping it cancels the command on the router.
 pub struct Listener {
     pending: Pending,
+    path: String,
     trap: Option<Error>,
     finished: bool,
 }
@@ -407,7 +500,7 @@ impl Listener {
                 Ok(s) => s,
                 Err(e) => {
                     self.finished = true;
-                    return Some(Err(e));
+                    return Some(Err(e.for_command(&self.path)));
                 }
             };
             match sentence.head() {
@@ -487,5 +580,168 @@ async fn write_loop<W: AsyncWrite + Unpin>(
             return;
         }
         batch.clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use tokio::io::{DuplexStream, ReadHalf, WriteHalf};
+
+    use super::*;
+    use crate::routeros::framed::read_sentence;
+
+    /// The router's end of an in-memory connection.
+    struct Router {
+        reader: ReadHalf<DuplexStream>,
+        writer: WriteHalf<DuplexStream>,
+        decoder: Decoder,
+    }
+
+    impl Router {
+        async fn next(&mut self) -> Sentence {
+            read_sentence(&mut self.reader, &mut self.decoder)
+                .await
+                .expect("the client sends a sentence")
+        }
+
+        /// Sends `count` `!re` sentences for `tag`, each carrying `value`, then `done` if asked.
+        async fn flood(&mut self, tag: &str, count: usize, value: &[u8], done: bool) {
+            let re = encode_sentence(&[
+                b"!re".to_vec(),
+                attribute_word("name", value),
+                tag_word(tag),
+            ])
+            .expect("encodes");
+            let mut bytes = re.repeat(count);
+            if done {
+                bytes
+                    .extend(encode_sentence(&[b"!done".to_vec(), tag_word(tag)]).expect("encodes"));
+            }
+            self.writer.write_all(&bytes).await.expect("client reads");
+        }
+    }
+
+    async fn connect(config: &ClientConfig) -> (Client, Router) {
+        let (ours, theirs) = tokio::io::duplex(1 << 20);
+        let (reader, writer) = tokio::io::split(theirs);
+        let mut router = Router {
+            reader,
+            writer,
+            decoder: Decoder::default(),
+        };
+        let login = tokio::spawn(async move {
+            assert_eq!(router.next().await.head(), b"/login");
+            let done = encode_sentence(&[b"!done"]).expect("encodes");
+            router.writer.write_all(&done).await.expect("client reads");
+            router
+        });
+        let client = Client::over(ours, config).await.expect("logs in");
+        (client, login.await.expect("router side"))
+    }
+
+    fn tag_of(sentence: &Sentence) -> String {
+        lossy(sentence.tag().expect("tagged")).into_owned()
+    }
+
+    /// Issue #14: a router answering one command with endless `!re` grew memory without bound.
+    #[tokio::test]
+    async fn a_reply_at_the_item_limit_passes_and_one_more_fails() {
+        let (client, mut router) = connect(&ClientConfig::new("router", 8728, "u", "p")).await;
+
+        let at_limit = client
+            .send(Command::new("/ip/hotspot/user/print"))
+            .expect("sent");
+        let tag = tag_of(&router.next().await);
+        router
+            .flood(&tag, DEFAULT_MAX_REPLY_ITEMS, b"x", true)
+            .await;
+        let reply = at_limit
+            .reply()
+            .await
+            .expect("exactly the limit is accepted");
+        assert_eq!(reply.items.len(), DEFAULT_MAX_REPLY_ITEMS);
+
+        let over = client
+            .send(Command::new("/ip/hotspot/user/print"))
+            .expect("sent");
+        let tag = tag_of(&router.next().await);
+        router
+            .flood(&tag, DEFAULT_MAX_REPLY_ITEMS + 1, b"x", true)
+            .await;
+        let error = over
+            .reply()
+            .await
+            .expect_err("one item over the limit fails");
+        assert!(matches!(error, Error::ReplyTooLarge { .. }), "{error:?}");
+        assert!(!error.is_connection_lost());
+        assert_eq!(
+            error.to_string(),
+            "the router sent more than 200000 replies or 32 MiB to /ip/hotspot/user/print; \
+             it is broken or hostile, the reply was dropped"
+        );
+        let cancel = router.next().await;
+        assert_eq!(cancel.head(), b"/cancel");
+        assert_eq!(cancel.attribute("tag"), Some(tag.as_bytes()));
+
+        // What still comes for the cancelled tag is dropped; the connection goes on.
+        router.flood(&tag, 10, b"late", true).await;
+        let next = client
+            .send(Command::new("/system/identity/print"))
+            .expect("sent");
+        let next_tag = tag_of(&router.next().await);
+        router.flood(&next_tag, 1, b"r1", true).await;
+        assert_eq!(next.reply().await.expect("answered").items.len(), 1);
+        assert_eq!(client.in_flight(), 0);
+    }
+
+    #[tokio::test]
+    async fn the_byte_limit_counts_the_wire_size() {
+        let mut config = ClientConfig::new("router", 8728, "u", "p");
+        config.max_reply_bytes = 4096;
+        let (client, mut router) = connect(&config).await;
+        let big = client.send(Command::new("/interface/print")).expect("sent");
+        let tag = tag_of(&router.next().await);
+        // Four sentences of about 1 KiB are over 4 KiB once their framing is counted.
+        router.flood(&tag, 4, &[b'v'; 1015], true).await;
+        let error = big.reply().await.expect_err("over the byte limit");
+        assert!(
+            error.to_string().contains("4 KiB to /interface/print"),
+            "{error}"
+        );
+    }
+
+    /// A stream lives for hours, so the limit applies to what waits unread, not the total.
+    #[tokio::test]
+    async fn a_listen_stream_is_bounded_by_what_waits_unread() {
+        let mut config = ClientConfig::new("router", 8728, "u", "p");
+        config.max_reply_items = 10;
+        let (client, mut router) = connect(&config).await;
+        let mut listener = client
+            .listen(Command::new("/ip/hotspot/active/listen"))
+            .expect("sent");
+        let tag = tag_of(&router.next().await);
+        for _ in 0..3 {
+            router.flood(&tag, 10, b"x", false).await;
+            for _ in 0..10 {
+                assert!(matches!(listener.next().await, Some(Ok(_))));
+            }
+        }
+        router.flood(&tag, 11, b"x", false).await;
+        for _ in 0..10 {
+            assert!(matches!(listener.next().await, Some(Ok(_))));
+        }
+        let error = listener
+            .next()
+            .await
+            .expect("an item or the error")
+            .expect_err("eleven unread items are over the limit");
+        assert!(
+            error
+                .to_string()
+                .contains("that /ip/hotspot/active/listen had not read yet"),
+            "{error}"
+        );
+        assert!(listener.next().await.is_none());
+        assert_eq!(router.next().await.head(), b"/cancel");
     }
 }

@@ -75,6 +75,17 @@ pub enum Length {
     Incomplete,
 }
 
+/// How many bytes the length prefix of a word of `len` bytes takes.
+pub fn length_prefix_len(len: usize) -> usize {
+    match len {
+        0..=0x7F => 1,
+        0x80..=0x3FFF => 2,
+        0x4000..=0x1F_FFFF => 3,
+        0x20_0000..=0xFFF_FFFF => 4,
+        _ => 5,
+    }
+}
+
 /// Reads a length prefix from the start of `buf`.
 pub fn decode_length(buf: &[u8]) -> Result<Length, CodecError> {
     let Some(&first) = buf.first() else {
@@ -238,6 +249,15 @@ impl Sentence {
             })
     }
 
+    /// The bytes this sentence takes on the wire, terminating empty word included.
+    pub fn wire_len(&self) -> usize {
+        self.words
+            .iter()
+            .map(|w| length_prefix_len(w.len()) + w.len())
+            .sum::<usize>()
+            + 1
+    }
+
     /// Encodes the sentence for the wire.
     pub fn encode(&self) -> Result<Vec<u8>, CodecError> {
         encode_sentence(&self.words)
@@ -378,6 +398,10 @@ mod tests {
             encode_length(value, &mut out);
             assert_eq!(out, expected, "encoding {value:#X}");
             assert_eq!(
+                length_prefix_len(usize::try_from(value).expect("fits")),
+                expected.len()
+            );
+            assert_eq!(
                 decode_length(&expected),
                 Ok(Length::Complete {
                     len: value,
@@ -390,6 +414,12 @@ mod tests {
                 Ok(Length::Incomplete)
             );
         }
+    }
+
+    #[test]
+    fn wire_len_is_the_encoded_size() {
+        let s = Sentence::new(vec![b"!re".to_vec(), vec![b'x'; 200], b".tag=7".to_vec()]);
+        assert_eq!(s.wire_len(), s.encode().expect("encodes").len());
     }
 
     #[test]

@@ -30,6 +30,17 @@ pub enum Error {
     ConnectionClosed,
     /// The client configuration is unusable (bad CA certificate, host name, fingerprint).
     Config(String),
+    /// One command's reply passed `max_reply_items` or `max_reply_bytes` (for a `listen`
+    /// stream: what was waiting unread); the command was cancelled and the rest of its reply is
+    /// dropped. The connection is still usable.
+    ReplyTooLarge {
+        /// The command path, once the caller has seen the error.
+        command: String,
+        max_items: usize,
+        max_bytes: usize,
+        /// True for a `listen` stream, where the limit is on what waits unread.
+        streaming: bool,
+    },
 }
 
 impl Error {
@@ -50,6 +61,24 @@ impl Error {
             self,
             Error::Fatal(_) | Error::Io { .. } | Error::ConnectionClosed | Error::Protocol(_)
         )
+    }
+
+    /// Names the command in an error raised before the command was known.
+    pub(crate) fn for_command(self, path: &str) -> Error {
+        match self {
+            Error::ReplyTooLarge {
+                command,
+                max_items,
+                max_bytes,
+                streaming,
+            } if command.is_empty() => Error::ReplyTooLarge {
+                command: path.to_owned(),
+                max_items,
+                max_bytes,
+                streaming,
+            },
+            other => other,
+        }
     }
 
     pub(crate) fn io(context: impl Into<String>, source: io::Error) -> Error {
@@ -78,6 +107,47 @@ impl fmt::Display for Error {
             Error::Protocol(what) => write!(f, "protocol error: {what}"),
             Error::ConnectionClosed => write!(f, "connection to the router is closed"),
             Error::Config(what) => write!(f, "invalid router configuration: {what}"),
+            Error::ReplyTooLarge {
+                command,
+                max_items,
+                max_bytes,
+                streaming,
+            } => {
+                let command = if command.is_empty() {
+                    "one command"
+                } else {
+                    command
+                };
+                let size = Size(*max_bytes);
+                if *streaming {
+                    write!(
+                        f,
+                        "the router sent more than {max_items} replies or {size} that {command} \
+                         had not read yet; it is broken or hostile, the stream was stopped"
+                    )
+                } else {
+                    write!(
+                        f,
+                        "the router sent more than {max_items} replies or {size} to {command}; \
+                         it is broken or hostile, the reply was dropped"
+                    )
+                }
+            }
+        }
+    }
+}
+
+/// A byte count as an operator reads it: whole MiB or KiB when it is one.
+struct Size(usize);
+
+impl fmt::Display for Size {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        const KIB: usize = 1024;
+        const MIB: usize = 1024 * KIB;
+        match self.0 {
+            n if n >= MIB && n % MIB == 0 => write!(f, "{} MiB", n / MIB),
+            n if n >= KIB && n % KIB == 0 => write!(f, "{} KiB", n / KIB),
+            n => write!(f, "{n} bytes"),
         }
     }
 }

@@ -13,6 +13,7 @@ pub mod layout;
 mod multipart;
 pub mod pages;
 pub mod router;
+pub mod selfsigned;
 pub mod server;
 
 pub use ctx::App;

@@ -135,7 +135,11 @@ impl Application {
             Tls::Off => None,
             Tls::Files { cert, key } => Some(acceptor(cert, key)?),
             Tls::SelfSigned => {
-                let (cert, key) = self_signed(&config.data_dir)?;
+                let company = store
+                    .read(|r| crate::settings::load(r).map(|s| s.company_name))
+                    .map_err(|e| e.to_string())?;
+                let identity = super::selfsigned::Identity::of_this_host(&company);
+                let (cert, key) = self_signed(&config.data_dir, &identity, clock.now())?;
                 Some(acceptor(&cert, &key)?)
             }
         };
@@ -357,6 +361,25 @@ async fn handle(
     peer: SocketAddr,
     secure: bool,
 ) -> super::http::Resp {
+    let mut resp = respond(app, routes, req, peer, secure).await;
+    // Only over TLS: a browser ignores it on plain HTTP, and sent there it would promise an
+    // HTTPS this installation may not serve.
+    if secure {
+        resp.headers_mut().insert(
+            hyper::header::STRICT_TRANSPORT_SECURITY,
+            hyper::header::HeaderValue::from_static("max-age=31536000"),
+        );
+    }
+    resp
+}
+
+async fn respond(
+    app: Arc<App>,
+    routes: &[Route],
+    req: Request<Incoming>,
+    peer: SocketAddr,
+    secure: bool,
+) -> super::http::Resp {
     let (parts, body) = req.into_parts();
     if parts.version == hyper::Version::HTTP_11 && !parts.headers.contains_key(hyper::header::HOST)
     {
@@ -441,17 +464,25 @@ fn acceptor(cert: &PathBuf, key: &PathBuf) -> Result<TlsAcceptor, String> {
 }
 
 /// The data directory's certificate, made on first use.
-fn self_signed(dir: &std::path::Path) -> Result<(PathBuf, PathBuf), String> {
+fn self_signed(
+    dir: &std::path::Path,
+    identity: &super::selfsigned::Identity,
+    now: jiff::Timestamp,
+) -> Result<(PathBuf, PathBuf), String> {
     let (cert, key) = (dir.join("tls-cert.pem"), dir.join("tls-key.pem"));
     if cert.exists() && key.exists() {
         return Ok((cert, key));
     }
     std::fs::create_dir_all(dir).map_err(|e| format!("creating {}: {e}", dir.display()))?;
-    let names = vec!["steppe.local".to_string(), "localhost".to_string()];
-    let ck = rcgen::generate_simple_self_signed(names)
+    let signing_key =
+        rcgen::KeyPair::generate().map_err(|e| format!("generating the TLS key: {e}"))?;
+    let certificate = identity
+        .params(now)?
+        .self_signed(&signing_key)
         .map_err(|e| format!("generating certificate: {e}"))?;
-    write_private(&key, ck.signing_key.serialize_pem().as_bytes())?;
-    std::fs::write(&cert, ck.cert.pem()).map_err(|e| format!("writing {}: {e}", cert.display()))?;
+    write_private(&key, signing_key.serialize_pem().as_bytes())?;
+    std::fs::write(&cert, certificate.pem())
+        .map_err(|e| format!("writing {}: {e}", cert.display()))?;
     tracing::info!(cert = %cert.display(), "generated a self-signed TLS certificate");
     Ok((cert, key))
 }
