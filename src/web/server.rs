@@ -361,7 +361,7 @@ async fn handle(
     peer: SocketAddr,
     secure: bool,
 ) -> super::http::Resp {
-    let mut resp = respond(app, routes, req, peer, secure).await;
+    let mut resp = respond(app, routes, gate, req, peer, secure).await;
     // Only over TLS: a browser ignores it on plain HTTP, and sent there it would promise an
     // HTTPS this installation may not serve.
     if secure {
@@ -376,6 +376,7 @@ async fn handle(
 async fn respond(
     app: Arc<App>,
     routes: &[Route],
+    gate: &Gate,
     req: Request<Incoming>,
     peer: SocketAddr,
     secure: bool,
