@@ -304,3 +304,64 @@ mod tests {
         assert!(user_key(&huge).len() <= MAX_KEY_CHARS);
     }
 }
+
+/// At most `max` events per key within `window` (e.g. connection tests per admin), bounded in
+/// keys like the login limiter.
+pub struct Quota {
+    max: usize,
+    window: SignedDuration,
+    events: Mutex<HashMap<String, Vec<Timestamp>>>,
+}
+
+impl Quota {
+    pub fn new(max: usize, window: SignedDuration) -> Quota {
+        Quota {
+            max,
+            window,
+            events: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Counts an event for `key` if there is room; `Err(minutes)` to wait otherwise.
+    pub fn take(&self, key: &str, now: Timestamp) -> Result<(), i64> {
+        let mut map = self.events.lock().unwrap_or_else(|e| e.into_inner());
+        let window = self.window;
+        if !map.contains_key(key) && map.len() >= MAX_KEYS {
+            map.retain(|_, v| v.iter().any(|t| now.duration_since(*t) < window));
+            if map.len() >= MAX_KEYS {
+                return Err(window.as_mins().max(1));
+            }
+        }
+        let v = map
+            .entry(key.chars().take(MAX_KEY_CHARS).collect())
+            .or_default();
+        v.retain(|t| now.duration_since(*t) < window);
+        if v.len() >= self.max {
+            let oldest = v.first().copied().unwrap_or(now);
+            let left = window - now.duration_since(oldest);
+            return Err((left.as_secs() + 59) / 60);
+        }
+        v.push(now);
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod quota_tests {
+    use super::*;
+
+    #[test]
+    fn a_quota_refuses_past_its_count_until_the_window_moves() {
+        let q = Quota::new(3, SignedDuration::from_mins(10));
+        let t0: Timestamp = "2026-01-01T00:00:00Z".parse().unwrap();
+        for _ in 0..3 {
+            assert!(q.take("admin 1", t0).is_ok());
+        }
+        assert_eq!(q.take("admin 1", t0), Err(10));
+        assert!(q.take("admin 2", t0).is_ok());
+        assert!(
+            q.take("admin 1", t0 + SignedDuration::from_mins(11))
+                .is_ok()
+        );
+    }
+}

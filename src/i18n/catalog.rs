@@ -84,6 +84,8 @@ catalog! {
     FailedLogins => "Failed logins", "Амжилтгүй нэвтрэлт";
     FailedLoginsStanding => "{} failed logins in the last 15 minutes; locked out from {} addresses. Unlocking lets every address try again at once.", "Сүүлийн 15 минутад {} удаа амжилтгүй нэвтэрсэн; {} хаягаас түгжигдсэн. Түгжээг тайлбал бүх хаяг шууд дахин оролдож болно.";
     Unlock => "Unlock", "Түгжээ тайлах";
+    TooManyTests => "Too many connection tests. Try again in {} minutes.", "Холболтын шалгалт хэт олон удаа хийгдлээ. {} минутын дараа дахин оролдоно уу.";
+    PasswordForNewServer => "Type the password again: the address, port or security changed, and the stored password is never sent anywhere new.", "Нууц үгийг дахин оруулна уу: хаяг, порт эсвэл хамгаалалт өөрчлөгдсөн тул хадгалсан нууц үгийг шинэ газар илгээхгүй.";
     Busy => "Too many downloads are being made at once. Try again in a minute.", "Хэт олон татаж авалт нэгэн зэрэг хийгдэж байна. Нэг минутын дараа дахин оролдоно уу.";
     RevokeTokensToo => "Also revoke my API tokens (anyone who had the old password may have made one)", "Миний API токенуудыг мөн цуцлах (хуучин нууц үгтэй хэн нэгэн үүсгэсэн байж болзошгүй)";
     Unlocked => "Unlocked: every address may log in again.", "Түгжээ тайлагдлаа: бүх хаягаас дахин нэвтэрч болно.";

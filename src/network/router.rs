@@ -267,6 +267,17 @@ pub fn update(
             break;
         }
     }
+    // The stored API password goes only where it was typed for: a new address, port, TLS
+    // setting, pinned certificate or login method could be anyone's listener (and the router
+    // is then handed every customer's service password), so it must be typed again for it.
+    let moved = c.host != before.host
+        || c.port != before.port
+        || d.tls != before.tls
+        || c.tls_fingerprint != before.tls_fingerprint
+        || c.login_method != before.login_method;
+    if moved && d.password.is_empty() {
+        p.add("password", Msg::PasswordForNewServer);
+    }
     p.check()?;
     let after = Router {
         name: c.name,

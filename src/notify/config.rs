@@ -296,6 +296,20 @@ pub fn save(
             mn: template("receipt_mn", &d.receipt_mn),
         },
     };
+    // The stored password goes only where it was typed for: a new server, port, security or
+    // trusted CA could be anyone's listener, so the password must be typed again for it.
+    let moved = host != before.smtp.host
+        || port != before.smtp.port
+        || security != before.smtp.security
+        || ca_pem != before.smtp.ca_pem;
+    if moved
+        && !before.smtp.password_sealed.is_empty()
+        && d.smtp_password.is_empty()
+        && !d.smtp_clear_password
+        && !host.is_empty()
+    {
+        p.add("smtp_password", Msg::PasswordForNewServer);
+    }
     p.check()?;
     let password_sealed = if d.smtp_clear_password {
         String::new()

@@ -25,6 +25,8 @@ pub struct App {
     /// Password hashes computed for callers who are not signed in (login, setup): each is
     /// preceded by the rate limiter's say-so.
     pub unauthenticated_hashes: std::sync::atomic::AtomicU64,
+    /// "Test connection" per admin: it dials out from the appliance, so it is counted.
+    pub probe_quota: crate::access::ratelimit::Quota,
     /// Connection and request-body limits.
     pub gate: Arc<crate::web::gate::Gate>,
     /// The first-run setup code, until the first admin exists.

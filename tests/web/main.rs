@@ -10,6 +10,7 @@ mod crash;
 mod dashboard;
 mod enforcement;
 mod escaping;
+mod hardening;
 mod helpers;
 mod hostile;
 mod i18n;

@@ -634,3 +634,30 @@ fn compose_selects_by_plan_router_status_expiry_and_unpaid() {
         "preview fills placeholders"
     );
 }
+
+#[test]
+fn the_smtp_password_is_not_sent_to_a_new_server_without_being_typed_again() {
+    let smtp = smtp_server("steppe", "mail-pw-1");
+    let crate::network::Fixture {
+        app: _app, mut web, ..
+    } = crate::network::fixture();
+    let fields = message_settings(&smtp, "mail-pw-1");
+    assert_eq!(post_settings(&mut web, &fields).status, 303);
+    // The same server, password left blank: kept.
+    let mut same = fields.clone();
+    same[4].1 = String::new();
+    assert_eq!(post_settings(&mut web, &same).status, 303);
+    // Another host, port or a weaker security with the password left blank: refused.
+    for (i, value) in [(0, "10.9.9.9"), (1, "2525"), (2, "none")] {
+        let mut moved = same.clone();
+        moved[i].1 = value.into();
+        let r = post_settings(&mut web, &moved);
+        assert_eq!(r.status, 422, "{value}: {}", r.body);
+        assert!(r.body.contains("id=\"err-smtp_password\""), "{}", r.body);
+    }
+    // Typed again, the move is saved.
+    let mut retyped = same.clone();
+    retyped[1].1 = "2525".into();
+    retyped[4].1 = "mail-pw-2".into();
+    assert_eq!(post_settings(&mut web, &retyped).status, 303);
+}

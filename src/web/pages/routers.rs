@@ -498,8 +498,28 @@ fn password_of(cx: &Ctx, r: &Router) -> Result<String, WebError> {
 pub async fn test(cx: Arc<Ctx>, req: Req) -> Out {
     let id = req.id(0).ok_or(WebError::NotFound)?;
     let (r, _, _) = load(&cx, id).await?;
-    let pw = password_of(&cx, &r)?;
-    let result = enforce::probe(&r, &pw).await;
+    let who = cx.user.as_ref().map_or(0, |u| u.admin.id).to_string();
+    let result = match cx.app.probe_quota.take(&who, cx.now) {
+        Err(minutes) => Err(cx.f(Msg::TooManyTests, &[&minutes])),
+        Ok(()) => {
+            let pw = password_of(&cx, &r)?;
+            enforce::probe(&r, &pw).await
+        }
+    };
+    let summary = match &result {
+        Ok(p) => format!(
+            "{}:{} answered: {} {}",
+            r.host, r.port, p.identity, p.version
+        ),
+        Err(e) => format!("{}:{} failed: {e}", r.host, r.port),
+    };
+    let (actor, now) = (cx.actor(), cx.now);
+    cx.app
+        .store
+        .write_async(move |w| {
+            crate::audit::record(w, now, &actor, "test_connection", "router", id, summary)
+        })
+        .await?;
     show_page(&cx, id, Some(result), None).await
 }
 
