@@ -19,6 +19,7 @@ pub mod enforce;
 pub mod error;
 pub mod feedback;
 pub mod i18n;
+pub mod idempotency;
 pub mod network;
 pub mod notify;
 pub mod portal;

@@ -232,6 +232,10 @@ pub fn void_bill(
     reason: &str,
 ) -> Result<Bill> {
     let mut b = w.get::<Bill>(id)?.ok_or(Error::NotFound)?;
+    if b.status == BillStatus::Void {
+        // A replayed void form: say so rather than that it cannot be done.
+        return Err(Error::Conflict(Msg::AlreadyVoid));
+    }
     if b.status != BillStatus::Pending || b.paid != 0 {
         return Err(Error::Conflict(Msg::BillNotVoidable));
     }

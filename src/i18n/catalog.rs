@@ -84,6 +84,7 @@ catalog! {
     FailedLogins => "Failed logins", "Амжилтгүй нэвтрэлт";
     FailedLoginsStanding => "{} failed logins in the last 15 minutes; locked out from {} addresses. Unlocking lets every address try again at once.", "Сүүлийн 15 минутад {} удаа амжилтгүй нэвтэрсэн; {} хаягаас түгжигдсэн. Түгжээг тайлбал бүх хаяг шууд дахин оролдож болно.";
     Unlock => "Unlock", "Түгжээ тайлах";
+    AlreadyApplied => "This form was already submitted and applied; nothing was done again.", "Энэ маягтыг өмнө илгээж хэрэгжүүлсэн; дахин юу ч хийгдсэнгүй.";
     TooManyTests => "Too many connection tests. Try again in {} minutes.", "Холболтын шалгалт хэт олон удаа хийгдлээ. {} минутын дараа дахин оролдоно уу.";
     PasswordForNewServer => "Type the password again: the address, port or security changed, and the stored password is never sent anywhere new.", "Нууц үгийг дахин оруулна уу: хаяг, порт эсвэл хамгаалалт өөрчлөгдсөн тул хадгалсан нууц үгийг шинэ газар илгээхгүй.";
     Busy => "Too many downloads are being made at once. Try again in a minute.", "Хэт олон татаж авалт нэгэн зэрэг хийгдэж байна. Нэг минутын дараа дахин оролдоно уу.";
@@ -321,6 +322,7 @@ catalog! {
     ReadUsers => "Read customers from the router", "Төхөөрөмжөөс харилцагчдыг унших";
     Enabled => "Enabled", "Идэвхтэй";
     InvalidAccountNumber => "Digits and letters only.", "Зөвхөн тоо, үсэг.";
+    AlreadyVoid => "This bill was already voided; nothing was done again.", "Энэ нэхэмжлэхийг өмнө хүчингүй болгосон; дахин юу ч хийгдсэнгүй.";
     BillNotVoidable => "Only an unpaid pending bill can be voided.", "Зөвхөн төлөгдөөгүй хүлээгдэж буй нэхэмжлэхийг хүчингүй болгоно.";
     UnknownCustomer => "No such customer.", "Ийм харилцагч алга.";
     PositiveAmount => "The amount must be more than zero.", "Дүн тэгээс их байх ёстой.";

@@ -180,6 +180,7 @@ pub enum Index {
     PlanProfile,
     CustomerLogin,
     PaymentIdempotency,
+    Idempotency,
 }
 
 impl Index {
@@ -191,6 +192,7 @@ impl Index {
             Index::PlanProfile => tables::PLAN_BY_PROFILE,
             Index::CustomerLogin => tables::CUSTOMER_BY_LOGIN,
             Index::PaymentIdempotency => tables::PAYMENT_BY_IDEMPOTENCY,
+            Index::Idempotency => tables::IDEMPOTENCY,
         }
     }
 }

@@ -60,10 +60,12 @@ pub const REMINDERS_SENT: TableDefinition<(u64, u64), ()> =
 pub const ROUTER_BY_NAME: TableDefinition<&str, u64> = TableDefinition::new("router-by-name-v1");
 pub const PLAN_BY_NAME: TableDefinition<&str, u64> = TableDefinition::new("plan-by-name-v1");
 pub const PLAN_BY_PROFILE: TableDefinition<&str, u64> = TableDefinition::new("plan-by-profile-v1");
-/// `router_id/login` → customer id.
 /// Idempotency key → payment id: a retried submission records one payment.
 pub const PAYMENT_BY_IDEMPOTENCY: TableDefinition<&str, u64> =
     TableDefinition::new("payment-by-idempotency-v1");
+/// `scope/key` → id of what a request with that one-time key made (`crate::idempotency`).
+pub const IDEMPOTENCY: TableDefinition<&str, u64> = TableDefinition::new("idempotency-v1");
+/// `router_id/login` → customer id.
 pub const CUSTOMER_BY_LOGIN: TableDefinition<&str, u64> =
     TableDefinition::new("customer-by-login-v1");
 
@@ -152,6 +154,7 @@ macro_rules! for_each_table {
             FEEDBACK_BY_CUSTOMER,
             PORTAL_SESSIONS,
             REMINDERS_SENT,
+            IDEMPOTENCY,
         )
     };
 }

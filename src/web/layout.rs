@@ -159,6 +159,7 @@ pub fn notice(cx: &Ctx, which: Option<&str>) -> Markup {
         Some("password") => Some(Msg::PasswordChanged),
         Some("reset") => Some(Msg::PasswordReset),
         Some("unlocked") => Some(Msg::Unlocked),
+        Some("already") => Some(Msg::AlreadyApplied),
         _ => None,
     };
     html! { @if let Some(m) = msg { p.notice role="status" { (cx.t(m)) } } }

@@ -1,8 +1,6 @@
 //! `/api/v1/payments`, `/api/v1/extensions`, `/api/v1/bills`, `/api/v1/bank-accounts`.
 
 use super::fields::{Body, set};
-use crate::billing::Plan;
-use crate::billing::customer::Customer;
 use crate::billing::ledger::{self, BankAccount, BankAccountDraft, Bill, PaymentDraft};
 use crate::error::Error;
 use crate::store::{Reader, StoreError};
@@ -76,10 +74,12 @@ pub async fn reverse_payment(cx: Arc<Ctx>, req: Req) -> Out {
     let mut b = Body::parse(&req.body, &["reason"])?;
     let reason = b.text("reason").unwrap_or_default();
     b.check()?;
-    let (p, c) = payments::reverse(&cx, id, reason).await?;
+    let (p, c, replayed) =
+        payments::reverse(&cx, id, reason, req.header("idempotency-key")).await?;
     let mut v = serde_json::to_value(&p).unwrap_or_default();
     v["customer"] = crate::web::api::customers::view(&c, cx.now);
-    Ok(http::json(StatusCode::CREATED, &v))
+    v["replayed"] = json!(replayed);
+    Ok(http::json(created_or_replayed(replayed), &v))
 }
 
 pub async fn list_extensions(cx: Arc<Ctx>, req: Req) -> Out {
@@ -102,7 +102,8 @@ pub async fn create_extension(cx: Arc<Ctx>, req: Req) -> Out {
             crate::i18n::Msg::UnknownCustomer,
         ))
     })?;
-    let (e, c) = extensions::extend_one(&cx, id, &days, free, &reason)
+    let key = req.header("idempotency-key");
+    let (e, c, replayed) = extensions::extend_one(&cx, id, &days, free, &reason, key)
         .await
         .map_err(|e| match e {
             Error::NotFound => WebError::Invalid(crate::validate::Problems::one(
@@ -113,7 +114,17 @@ pub async fn create_extension(cx: Arc<Ctx>, req: Req) -> Out {
         })?;
     let mut v = serde_json::to_value(&e).unwrap_or_default();
     v["customer"] = crate::web::api::customers::view(&c, cx.now);
-    Ok(http::json(StatusCode::CREATED, &v))
+    v["replayed"] = json!(replayed);
+    Ok(http::json(created_or_replayed(replayed), &v))
+}
+
+/// 201 for a change made now, 200 for a replayed key that made it before.
+fn created_or_replayed(replayed: bool) -> StatusCode {
+    if replayed {
+        StatusCode::OK
+    } else {
+        StatusCode::CREATED
+    }
 }
 
 pub async fn list_bills(cx: Arc<Ctx>, req: Req) -> Out {
@@ -143,24 +154,12 @@ pub async fn create_bill(cx: Arc<Ctx>, req: Req) -> Out {
         .unwrap_or(0);
     let note = b.text("note").unwrap_or_else(|| "raised by hand".into());
     b.check()?;
-    let (actor, now) = (cx.actor(), cx.now);
-    let bill = cx
-        .app
-        .store
-        .write_async(move |w| {
-            let c = w.get::<Customer>(customer_id)?.ok_or_else(|| {
-                Error::Invalid(crate::validate::Problems::one(
-                    "customer_id",
-                    crate::i18n::Msg::UnknownCustomer,
-                ))
-            })?;
-            let plan = w
-                .get::<Plan>(c.next_plan_id.unwrap_or(c.plan_id))?
-                .ok_or(Error::NotFound)?;
-            Ok::<_, Error>(ledger::raise_bill(w, now, &actor, &c, &plan, &note)?)
-        })
-        .await?;
-    Ok(http::json(StatusCode::CREATED, &bill))
+    let (bill, replayed) =
+        crate::web::pages::bills::raise(&cx, customer_id, note, req.header("idempotency-key"))
+            .await?;
+    let mut v = serde_json::to_value(&bill).unwrap_or_default();
+    v["replayed"] = json!(replayed);
+    Ok(http::json(created_or_replayed(replayed), &v))
 }
 
 pub async fn list_bank_accounts(cx: Arc<Ctx>, _req: Req) -> Out {

@@ -96,26 +96,56 @@ pub async fn create(cx: Arc<Ctx>, req: Req) -> Out {
         .get("customer_id")
         .parse::<u64>()
         .map_err(|_| WebError::BadRequest("customer_id".into()))?;
+    let (bill, _) = raise(
+        &cx,
+        customer_id,
+        "raised by hand".into(),
+        req.form.get("idempotency_key"),
+    )
+    .await?;
+    Ok(http::redirect(&format!("/bills/{}", bill.id)))
+}
+
+/// Raises the next period's bill by hand; with a one-time key, a replay raises nothing and
+/// answers with the bill the key raised (`true` = replayed).
+pub async fn raise(
+    cx: &Ctx,
+    customer_id: u64,
+    note: String,
+    key: &str,
+) -> Result<(ledger::Bill, bool), WebError> {
+    let mut p = crate::validate::Problems::default();
+    let key = crate::idempotency::Key::parse(
+        crate::idempotency::Scope::Bill,
+        key,
+        "idempotency_key",
+        &mut p,
+    );
+    p.check().map_err(WebError::Invalid)?;
     let (actor, now) = (cx.actor(), cx.now);
-    let bill = cx
+    Ok(cx
         .app
         .store
         .write_async(move |w| {
-            let c = w.get::<Customer>(customer_id)?.ok_or(Error::NotFound)?;
+            if let Some(id) = key.as_ref().map(|k| k.used(w)).transpose()?.flatten() {
+                return Ok((w.get::<ledger::Bill>(id)?.ok_or(Error::NotFound)?, true));
+            }
+            let c = w.get::<Customer>(customer_id)?.ok_or_else(|| {
+                Error::Invalid(crate::validate::Problems::one(
+                    "customer_id",
+                    crate::i18n::Msg::UnknownCustomer,
+                ))
+            })?;
             let plan = w
                 .get::<Plan>(c.next_plan_id.unwrap_or(c.plan_id))?
                 .ok_or(Error::NotFound)?;
-            Ok::<_, Error>(ledger::raise_bill(
-                w,
-                now,
-                &actor,
-                &c,
-                &plan,
-                "raised by hand",
-            )?)
+            let bill = ledger::raise_bill(w, now, &actor, &c, &plan, &note)?;
+            if let Some(k) = &key {
+                k.remember(w, bill.id)?;
+            }
+            Ok::<_, Error>((bill, false))
         })
-        .await?;
-    Ok(http::redirect(&format!("/bills/{}", bill.id)))
+        .await?)
 }
 
 pub async fn void(cx: Arc<Ctx>, req: Req) -> Out {

@@ -550,6 +550,7 @@ pub async fn show_with(
                     form method="post" action="/extensions" {
                         (csrf(cx))
                         input type="hidden" name="customer_id" value=(c.id);
+                        input type="hidden" name="idempotency_key" value=(crate::idempotency::new_form_key());
                         label.field { span { (cx.t(Msg::Days)) " *" } input type="number" name="days" min="1" max="3660" required; }
                         label.check { input type="checkbox" name="free" value="on" checked; " " (cx.t(Msg::Free)) }
                         label.field { span { (cx.t(Msg::Reason)) " *" } input type="text" name="reason" required; }
@@ -562,6 +563,7 @@ pub async fn show_with(
                     h2 { (cx.t(Msg::ChangePlan)) }
                     form method="post" action={ "/customers/" (c.id) "/plan" } {
                         (csrf(cx))
+                        input type="hidden" name="idempotency_key" value=(crate::idempotency::new_form_key());
                         select name="plan_id" aria-label=(cx.t(Msg::MenuPlans)) {
                             @for p in plans.iter().filter(|p| p.active) { option value=(p.id) selected[p.id == c.plan_id] { (p.name) } }
                         }
@@ -604,12 +606,39 @@ pub async fn change_plan(cx: Arc<Ctx>, req: Req) -> Out {
         .parse::<u64>()
         .map_err(|_| WebError::BadRequest("plan_id".into()))?;
     let at_renewal = req.form.get("when") == "renewal";
+    let mut p = Problems::default();
+    let key = crate::idempotency::Key::parse(
+        crate::idempotency::Scope::PlanChange,
+        req.form.get("idempotency_key"),
+        "idempotency_key",
+        &mut p,
+    );
+    p.check().map_err(WebError::Invalid)?;
     let (actor, now) = (cx.actor(), cx.now);
-    let (c, touched) = cx
+    let done = cx
         .app
         .store
-        .write_async(move |w| ledger::change_plan(w, now, &actor, id, plan_id, at_renewal))
+        .write_async(move |w| {
+            // A plan change now raises a bill and may move the expiry: once per form.
+            if key
+                .as_ref()
+                .map(|k| k.used(w))
+                .transpose()?
+                .flatten()
+                .is_some()
+            {
+                return Ok(None);
+            }
+            let changed = ledger::change_plan(w, now, &actor, id, plan_id, at_renewal)?;
+            if let Some(k) = &key {
+                k.remember(w, id)?;
+            }
+            Ok::<_, Error>(Some(changed))
+        })
         .await?;
+    let Some((c, touched)) = done else {
+        return Ok(http::redirect(&format!("/customers/{id}?notice=already")));
+    };
     cx.app
         .enforcer
         .customers_changed(&touched, &[c.id], cx.cause());

@@ -6,6 +6,7 @@ use crate::billing::customer::Customer;
 use crate::billing::ledger::{self, Extension};
 use crate::error::Error;
 use crate::i18n::Msg;
+use crate::idempotency::{Key, Scope};
 use crate::network::Router;
 use crate::store::{Reader, StoreError};
 use crate::validate::Problems;
@@ -87,26 +88,43 @@ pub async fn list(cx: Arc<Ctx>, req: Req) -> Out {
     ))
 }
 
+/// One extension; with a one-time key, a replay applies nothing and answers with what the key
+/// made before (`true` = replayed).
 pub async fn extend_one(
     cx: &Ctx,
     customer_id: u64,
     days: &str,
     free: bool,
     reason: &str,
-) -> Result<(Extension, Customer), Error> {
+    key: &str,
+) -> Result<(Extension, Customer, bool), Error> {
     let mut p = Problems::default();
     let (days, reason) = ledger::check_extension(days, reason, &mut p);
+    let key = Key::parse(Scope::Extension, key, "idempotency_key", &mut p);
     p.check()?;
     let (actor, now) = (cx.actor(), cx.now);
-    let (e, c) = cx
+    let (e, c, replayed) = cx
         .app
         .store
-        .write_async(move |w| ledger::extend(w, now, &actor, customer_id, days, free, &reason, ""))
+        .write_async(move |w| {
+            if let Some(id) = key.as_ref().map(|k| k.used(w)).transpose()?.flatten() {
+                let e = w.get::<Extension>(id)?.ok_or(Error::NotFound)?;
+                let c = w.get::<Customer>(e.customer_id)?.ok_or(Error::NotFound)?;
+                return Ok((e, c, true));
+            }
+            let (e, c) = ledger::extend(w, now, &actor, customer_id, days, free, &reason, "")?;
+            if let Some(k) = &key {
+                k.remember(w, e.id)?;
+            }
+            Ok::<_, Error>((e, c, false))
+        })
         .await?;
-    cx.app
-        .enforcer
-        .customers_changed(&[c.router_id], &[c.id], cx.cause());
-    Ok((e, c))
+    if !replayed {
+        cx.app
+            .enforcer
+            .customers_changed(&[c.router_id], &[c.id], cx.cause());
+    }
+    Ok((e, c, replayed))
 }
 
 pub async fn create(cx: Arc<Ctx>, req: Req) -> Out {
@@ -115,12 +133,19 @@ pub async fn create(cx: Arc<Ctx>, req: Req) -> Out {
         .get("customer_id")
         .parse::<u64>()
         .map_err(|_| WebError::BadRequest("customer_id".into()))?;
-    extend_one(&cx, id, f.get("days"), f.checked("free"), f.get("reason")).await?;
-    Ok(http::redirect(&format!("/customers/{id}?notice=extended")))
+    let (_, _, replayed) = extend_one(
+        &cx,
+        id,
+        f.get("days"),
+        f.checked("free"),
+        f.get("reason"),
+        f.get("idempotency_key"),
+    )
+    .await?;
+    let notice = if replayed { "already" } else { "extended" };
+    Ok(http::redirect(&format!("/customers/{id}?notice={notice}")))
 }
 
-/// Bulk extension: GET shows the form and, once a router or plan and days are chosen, the
-/// preview; POST applies it to exactly the previewed customers.
 pub async fn bulk_form(cx: Arc<Ctx>, req: Req) -> Out {
     let q = |k: &str| req.query(k).unwrap_or("").trim().to_string();
     let (router_id, plan_id) = (
@@ -178,6 +203,7 @@ pub async fn bulk_form(cx: Arc<Ctx>, req: Req) -> Out {
                 @for c in &targets { input type="hidden" name="customer_id" value=(c.id); }
                 input type="hidden" name="days" value=(q("days"));
                 input type="hidden" name="reason" value=(q("reason"));
+                input type="hidden" name="idempotency_key" value=(crate::idempotency::new_form_key());
                 input type="hidden" name="label" value=(format!("{}{}", router_id.map(|r| format!("router {r}")).unwrap_or_default(), plan_id.map(|p| format!(" plan {p}")).unwrap_or_default()));
                 label.check { input type="checkbox" name="free" value="on" checked; " " (cx.t(Msg::Free)) }
                 button type="submit" { (cx.t(Msg::ExtendAll)) }
@@ -203,6 +229,12 @@ pub async fn bulk(cx: Arc<Ctx>, req: Req) -> Out {
     if ids.is_empty() {
         p.add("customer_id", Msg::NothingSelected);
     }
+    let key = Key::parse(
+        Scope::BulkExtension,
+        f.get("idempotency_key"),
+        "idempotency_key",
+        &mut p,
+    );
     if !p.is_empty() {
         return Err(WebError::Invalid(p));
     }
@@ -212,20 +244,37 @@ pub async fn bulk(cx: Arc<Ctx>, req: Req) -> Out {
         f.checked("free"),
         f.get("label").chars().take(60).collect::<String>(),
     );
-    let (touched, changed) = cx
+    let done = cx
         .app
         .store
         .write_async(move |w| {
+            if key
+                .as_ref()
+                .map(|k| k.used(w))
+                .transpose()?
+                .flatten()
+                .is_some()
+            {
+                return Ok(None);
+            }
             let mut routers = Vec::new();
+            let mut first = None;
             for id in &ids {
-                let (_, c) = ledger::extend(w, now, &actor, *id, days, free, &reason, &label)?;
+                let (e, c) = ledger::extend(w, now, &actor, *id, days, free, &reason, &label)?;
+                first.get_or_insert(e.id);
                 routers.push(c.router_id);
+            }
+            if let (Some(k), Some(first)) = (&key, first) {
+                k.remember(w, first)?;
             }
             routers.sort_unstable();
             routers.dedup();
-            Ok::<_, Error>((routers, ids))
+            Ok::<_, Error>(Some((routers, ids)))
         })
         .await?;
+    let Some((touched, changed)) = done else {
+        return Ok(http::redirect("/extensions?notice=already"));
+    };
     cx.app
         .enforcer
         .customers_changed(&touched, &changed, cx.cause());

@@ -205,6 +205,7 @@ pub async fn new_form(cx: Arc<Ctx>, req: Req) -> Out {
         @if !targets.is_empty() && !body_text.is_empty() {
             form method="post" action="/messages" {
                 (csrf(&cx))
+                input type="hidden" name="idempotency_key" value=(crate::idempotency::new_form_key());
                 @for c in &targets { input type="hidden" name="customer_id" value=(c.id); }
                 input type="hidden" name="body" value=(body_text);
                 label.field { span { (cx.t(Msg::Subject)) } input type="text" name="subject" maxlength="120"; }
@@ -235,19 +236,49 @@ pub async fn send(cx: Arc<Ctx>, req: Req) -> Out {
         subject: req.form.get("subject").to_string(),
         body: req.form.get("body").to_string(),
     };
-    queue(&cx, compose).await?;
-    Ok(http::redirect("/messages?notice=saved"))
+    let (_, replayed) = queue(&cx, compose, req.form.get("idempotency_key")).await?;
+    let notice = if replayed { "already" } else { "saved" };
+    Ok(http::redirect(&format!("/messages?notice={notice}")))
 }
 
-pub async fn queue(cx: &Ctx, c: Compose) -> Result<Vec<Message>, Error> {
+/// Queues a compose; with a one-time key, a replay queues nothing and answers with the
+/// messages the key queued (`true` = replayed).
+pub async fn queue(cx: &Ctx, c: Compose, key: &str) -> Result<(Vec<Message>, bool), Error> {
+    let mut p = Problems::default();
+    let key = crate::idempotency::Key::parse(
+        crate::idempotency::Scope::Messages,
+        key,
+        "idempotency_key",
+        &mut p,
+    );
+    p.check()?;
     let (actor, now, tz) = (cx.actor(), cx.now, cx.tz.clone());
-    let out = cx
+    let (out, replayed) = cx
         .app
         .store
-        .write_async(move |w| notify::enqueue(w, now, &actor, &tz, &c))
+        .write_async(move |w| {
+            if let Some(k) = &key
+                && let Some(first) = k.used(w)?
+            {
+                let n = k.part("count").used(w)?.unwrap_or(0);
+                let mut then = Vec::new();
+                for id in first..first.saturating_add(n) {
+                    then.extend(w.get::<Message>(id)?);
+                }
+                return Ok((then, true));
+            }
+            let out = notify::enqueue(w, now, &actor, &tz, &c)?;
+            if let (Some(k), Some(first)) = (&key, out.first()) {
+                k.remember(w, first.id)?;
+                k.part("count").remember(w, out.len() as u64)?;
+            }
+            Ok::<_, Error>((out, false))
+        })
         .await?;
-    cx.app.notifier.wake();
-    Ok(out)
+    if !replayed {
+        cx.app.notifier.wake();
+    }
+    Ok((out, replayed))
 }
 
 pub async fn retry(cx: Arc<Ctx>, req: Req) -> Out {
@@ -285,7 +316,7 @@ pub async fn api_send(cx: Arc<Ctx>, req: Req) -> Out {
             }
         }
     }
-    let out = queue(
+    let (out, replayed) = queue(
         &cx,
         Compose {
             customer_ids: b.customer_ids,
@@ -293,11 +324,17 @@ pub async fn api_send(cx: Arc<Ctx>, req: Req) -> Out {
             subject: b.subject,
             body: b.body,
         },
+        req.header("idempotency-key"),
     )
     .await?;
+    let status = if replayed {
+        StatusCode::OK
+    } else {
+        StatusCode::CREATED
+    };
     Ok(http::json(
-        StatusCode::CREATED,
-        &serde_json::json!({ "items": out }),
+        status,
+        &serde_json::json!({ "items": out, "replayed": replayed }),
     ))
 }
 

@@ -233,25 +233,65 @@ pub async fn record(cx: &Ctx, d: PaymentDraft) -> Result<ledger::Recorded, Error
     Ok(rec)
 }
 
-pub async fn reverse(cx: &Ctx, id: u64, reason: String) -> Result<(Payment, Customer), Error> {
+/// Reverses a payment; with a one-time key, a replay reverses nothing and answers with the
+/// reversal the key made (`true` = replayed). Without a key, a second reversal of the same
+/// payment is refused as already reversed.
+pub async fn reverse(
+    cx: &Ctx,
+    id: u64,
+    reason: String,
+    key: &str,
+) -> Result<(Payment, Customer, bool), Error> {
+    let mut p = crate::validate::Problems::default();
+    let key = crate::idempotency::Key::parse(
+        crate::idempotency::Scope::Reversal,
+        key,
+        "idempotency_key",
+        &mut p,
+    );
+    p.check()?;
     let (actor, now) = (cx.actor(), cx.now);
-    let (p, c) = cx
+    let (p, c, replayed) = cx
         .app
         .store
-        .write_async(move |w| ledger::reverse_payment(w, now, &actor, id, &reason))
+        .write_async(move |w| {
+            if let Some(rid) = key.as_ref().map(|k| k.used(w)).transpose()?.flatten() {
+                let p = w.get::<Payment>(rid)?.ok_or(Error::NotFound)?;
+                let c = w.get::<Customer>(p.customer_id)?.ok_or(Error::NotFound)?;
+                return Ok((p, c, true));
+            }
+            let (p, c) = ledger::reverse_payment(w, now, &actor, id, &reason)?;
+            if let Some(k) = &key {
+                k.remember(w, p.id)?;
+            }
+            Ok::<_, Error>((p, c, false))
+        })
         .await?;
-    cx.app.enforcer.customers_changed(
-        &[c.router_id],
-        &[c.id],
-        crate::enforce::Cause::Payment(p.id),
-    );
-    Ok((p, c))
+    if !replayed {
+        cx.app.enforcer.customers_changed(
+            &[c.router_id],
+            &[c.id],
+            crate::enforce::Cause::Payment(p.id),
+        );
+    }
+    Ok((p, c, replayed))
 }
 
 pub async fn reverse_form(cx: Arc<Ctx>, req: Req) -> Out {
     let id = req.id(0).ok_or(WebError::NotFound)?;
-    match reverse(&cx, id, req.form.get("reason").to_string()).await {
-        Ok(_) => Ok(http::redirect(&format!("/payments/{id}?notice=saved"))),
+    let f = &req.form;
+    match reverse(
+        &cx,
+        id,
+        f.get("reason").to_string(),
+        f.get("idempotency_key"),
+    )
+    .await
+    {
+        Ok((_, _, false)) => Ok(http::redirect(&format!("/payments/{id}?notice=saved"))),
+        Ok((_, _, true)) | Err(Error::Conflict(Msg::AlreadyReversed)) => {
+            Ok(http::redirect(&format!("/payments/{id}?notice=already")))
+        }
         Err(Error::Invalid(p)) => receipt_page(&cx, id, &p).await,
         Err(e) => Err(e.into()),
     }
@@ -313,6 +353,7 @@ async fn receipt_page(cx: &Ctx, id: u64, p: &Problems) -> Out {
                 h2 { (cx.t(Msg::ReversePayment)) }
                 (layout::problems_summary(cx, p))
                 form method="post" action={ "/payments/" (payment.id) "/reverse" } {
+                    input type="hidden" name="idempotency_key" value=(crate::idempotency::new_form_key());
                     (csrf(cx))
                     (input(cx, p, "reason", Msg::Reason, "text", "", true))
                     button.danger type="submit" data-confirm=(cx.t(Msg::ReversePayment)) { (cx.t(Msg::ReversePayment)) }
