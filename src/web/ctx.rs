@@ -27,6 +27,9 @@ pub struct App {
     pub unauthenticated_hashes: std::sync::atomic::AtomicU64,
     /// "Test connection" per admin: it dials out from the appliance, so it is counted.
     pub probe_quota: crate::access::ratelimit::Quota,
+    /// Signs the CSRF tokens of anonymous forms; new at every start (an open login form is
+    /// simply loaded again).
+    pub csrf_key: ring::hmac::Key,
     /// Connection and request-body limits.
     pub gate: Arc<crate::web::gate::Gate>,
     /// The first-run setup code, until the first admin exists.
@@ -49,6 +52,14 @@ pub struct App {
             std::sync::Arc<crate::dashboard::Dashboard>,
         )>,
     >,
+}
+
+impl App {
+    /// The token an anonymous form carries for this cookie nonce.
+    pub fn csrf_token(&self, nonce: &str) -> String {
+        let tag = ring::hmac::sign(&self.csrf_key, nonce.as_bytes());
+        crate::access::secret::hex(tag.as_ref())
+    }
 }
 
 /// The signed-in admin.

@@ -315,6 +315,33 @@ pub const BACKUP: &[(Menu, Level)] = &[(Menu::Settings, Level::Edit), (Menu::Adm
 
 pub const SESSION_COOKIE: &str = "steppe_session";
 pub const CSRF_COOKIE: &str = "steppe_csrf";
+/// Under TLS the browser lets only this host set a cookie of this name (no subdomain, no
+/// plain-HTTP page can plant one).
+pub const CSRF_COOKIE_TLS: &str = "__Host-steppe_csrf";
+
+fn csrf_cookie_name(secure: bool) -> &'static str {
+    if secure { CSRF_COOKIE_TLS } else { CSRF_COOKIE }
+}
+
+/// A state-changing request a browser sent from another site (Go's cross-origin protection
+/// rule): `Sec-Fetch-Site` says so, or, from browsers without it, an `Origin` that is not
+/// this host. Requests with neither (API clients, old browsers) pass to the token check.
+fn cross_site(req: &Req) -> bool {
+    match req.header("sec-fetch-site") {
+        "" => {}
+        "same-origin" | "none" => return false,
+        _ => return true,
+    }
+    let origin = req.header("origin");
+    if origin.is_empty() {
+        return false;
+    }
+    let authority = origin
+        .split_once("://")
+        .map_or(origin, |(_, rest)| rest)
+        .trim_end_matches('/');
+    !authority.eq_ignore_ascii_case(req.header("host"))
+}
 pub const LANG_COOKIE: &str = "steppe_lang";
 pub const PORTAL_COOKIE: &str = "steppe_portal";
 
@@ -471,16 +498,25 @@ pub async fn dispatch(app: Arc<App>, routes: &[Route], mut req: Req) -> Resp {
     };
 
     // Anonymous forms use a double-submit cookie; signed-in forms use the session's token.
+    // Anonymous forms (setup, login, portal login) are tied to a random cookie by a token
+    // signed with this process's key: the cookie alone does not give the token. The cookie is
+    // set only by those pages, never on health checks, assets or other cacheable answers.
+    let anonymous_form = found
+        .as_ref()
+        .is_some_and(|(r, _)| r.guard == Guard::Anonymous);
+    let cookie_name = csrf_cookie_name(req.secure);
     let csrf = match (&session, &customer) {
         (_, Some(c)) => c.csrf.clone(),
         (Some(s), None) => s.csrf.clone(),
-        (None, None) => match req.cookie(CSRF_COOKIE).filter(|c| c.len() == 64) {
-            Some(c) => c,
-            None => {
-                let c = secret::new_token("");
-                set_cookies.push(http::cookie(CSRF_COOKIE, &c, None, true, req.secure));
-                c
+        (None, None) => match req.cookie(cookie_name).filter(|c| c.len() == 64) {
+            Some(nonce) => app.csrf_token(&nonce),
+            None if anonymous_form => {
+                let nonce = secret::new_token("");
+                set_cookies.push(http::cookie(cookie_name, &nonce, None, true, req.secure));
+                app.csrf_token(&nonce)
             }
+            // No form on this answer can be submitted: nothing matches this.
+            None => String::new(),
         },
     };
 
@@ -593,11 +629,21 @@ async fn run(
     }
 
     let changes_state = !matches!(req.method, Method::GET | Method::HEAD);
+    if changes_state && cx.via == Via::Web && cross_site(req) {
+        tracing::warn!(path = %req.path, ip = %cx.ip, "cross-site request refused");
+        return if is_api {
+            api::error(StatusCode::FORBIDDEN, "csrf", "cross-site request refused")
+        } else {
+            pages::misc::message_page(&cx, StatusCode::FORBIDDEN, cx.t(Msg::CsrfFailed))
+        };
+    }
     if changes_state {
         if is_api {
             // Bearer requests carry no ambient credentials; a cookie-authenticated API call must
             // prove it came from our pages.
-            if cx.via == Via::Web && !secret::constant_time_eq(req.header("x-csrf-token"), &cx.csrf)
+            if cx.via == Via::Web
+                && (cx.csrf.is_empty()
+                    || !secret::constant_time_eq(req.header("x-csrf-token"), &cx.csrf))
             {
                 return api::error(
                     StatusCode::FORBIDDEN,
@@ -617,7 +663,7 @@ async fn run(
                     );
                 }
             };
-            if !secret::constant_time_eq(req.form.get("_csrf"), &cx.csrf) {
+            if cx.csrf.is_empty() || !secret::constant_time_eq(req.form.get("_csrf"), &cx.csrf) {
                 tracing::warn!(path = %req.path, ip = %cx.ip, "form rejected: CSRF token missing or wrong");
                 return pages::misc::message_page(
                     &cx,

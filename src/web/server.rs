@@ -186,6 +186,10 @@ impl Application {
             setup_code: std::sync::Mutex::new(setup_code),
             unauthenticated_hashes: Default::default(),
             gate: Gate::new(config.limits.clone()),
+            csrf_key: ring::hmac::Key::new(
+                ring::hmac::HMAC_SHA256,
+                &crate::access::secret::random_bytes::<32>(),
+            ),
             probe_quota: crate::access::ratelimit::Quota::new(
                 10,
                 jiff::SignedDuration::from_mins(10),

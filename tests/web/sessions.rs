@@ -384,3 +384,58 @@ fn an_api_token_is_not_the_account() {
         "the token went with the old password"
     );
 }
+
+#[test]
+fn the_csrf_cookie_is_signed_scoped_to_forms_and_cross_site_posts_are_refused() {
+    use crate::helpers::exchange_from;
+    let (app, _b) = TestApp::with_admin();
+    let addr = app.addr;
+    let get = |path: &str| {
+        let req = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+        exchange_from("127.0.0.1", addr, req.as_bytes())
+    };
+    for path in ["/healthz", "/assets/style.css", "/api/v1/openapi.json"] {
+        let p = get(path);
+        assert_eq!(p.status, 200, "{path}");
+        assert!(p.header("set-cookie").is_none(), "{path} sets no cookie");
+    }
+    let page = get("/login");
+    let cookie = page
+        .header("set-cookie")
+        .expect("the login form sets its cookie")
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
+    let nonce = cookie.split_once('=').unwrap().1.to_string();
+    let token = page.input_value("_csrf").unwrap();
+    assert_ne!(
+        token, nonce,
+        "the token is not the cookie: planting a cookie gives no token"
+    );
+
+    let post = |token: &str, extra: &str| {
+        let body = serde_urlencoded::to_string([
+            ("_csrf", token),
+            ("username", ADMIN),
+            ("password", "wrong one"),
+        ])
+        .unwrap();
+        let req = format!(
+            "POST /login HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nCookie: {cookie}\r\n{extra}Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        );
+        exchange_from("127.0.0.1", addr, req.as_bytes()).status
+    };
+    assert_eq!(post(&token, ""), 401, "the signed token passes");
+    assert_eq!(post(&nonce, ""), 403, "the bare cookie value does not");
+    assert_eq!(post(&token, "Sec-Fetch-Site: cross-site\r\n"), 403);
+    assert_eq!(post(&token, "Origin: http://evil.example\r\n"), 403);
+    assert_eq!(
+        post(
+            &token,
+            &format!("Origin: http://{addr}\r\nSec-Fetch-Site: same-origin\r\n")
+        ),
+        401
+    );
+}

@@ -30,6 +30,12 @@ fn self_signed_https_serves_and_sets_secure_cookies() {
         .find(|v| v.starts_with("steppe_session"))
         .unwrap();
     assert!(cookie.contains("; Secure"), "{cookie}");
+    let login = app.browser().get("/login");
+    let csrf_cookie = login.header("set-cookie").unwrap_or("");
+    assert!(
+        csrf_cookie.starts_with("__Host-steppe_csrf=") && csrf_cookie.contains("Path=/"),
+        "under TLS only this host can set the form cookie: {csrf_cookie}"
+    );
     assert_eq!(b.get("/").status, 200);
     // The certificate is kept: a restart reuses it.
     let cert = std::fs::read(app.dir.path().join("tls-cert.pem")).unwrap();
