@@ -16,8 +16,9 @@ const USAGE: &str = "\
 steppe — prepaid billing for MikroTik ISPs
 
 USAGE:
-  steppe serve [--listen ADDR] [--data DIR] [--tls-cert FILE --tls-key FILE | --tls self-signed]
-  steppe demo  [--listen ADDR] [--data DIR]
+  steppe serve [--listen ADDR] [--portal-listen ADDR|off] [--data DIR]
+               [--tls-cert FILE --tls-key FILE | --tls self-signed]
+  steppe demo  [--listen ADDR] [--portal-listen ADDR] [--data DIR]
   steppe admin create --username U --role ROLE [--full-name NAME] [--data DIR]   (password on stdin)
   steppe admin reset-password --username U [--data DIR]                           (password on stdin)
   steppe admin token --username U [--name LABEL] [--data DIR]
@@ -28,7 +29,8 @@ USAGE:
   steppe version
 
 ENVIRONMENT:
-  STEPPE_LISTEN  address to listen on (default 0.0.0.0:8080)
+  STEPPE_LISTEN  address of the admin UI and API (default 0.0.0.0:8080)
+  STEPPE_PORTAL_LISTEN  address of the customers' portal (default 0.0.0.0:8081; off for none)
   STEPPE_DATA    data directory (default ./data)
   STEPPE_TZ, TZ  display time zone when settings name none (e.g. Asia/Ulaanbaatar)
   STEPPE_LOG     log filter (default info)
@@ -47,6 +49,8 @@ pub fn main() -> i32 {
 
 struct Common {
     listen: String,
+    /// `None` when the portal is turned off (`--portal-listen off`).
+    portal_listen: Option<String>,
     data: PathBuf,
     tls: Tls,
     username: Option<String>,
@@ -65,6 +69,9 @@ fn run() -> Result<(), String> {
     let mut words: Vec<String> = Vec::new();
     let mut c = Common {
         listen: std::env::var("STEPPE_LISTEN").unwrap_or_else(|_| "0.0.0.0:8080".into()),
+        portal_listen: portal_listen(
+            &std::env::var("STEPPE_PORTAL_LISTEN").unwrap_or_else(|_| "0.0.0.0:8081".into()),
+        ),
         data: std::env::var_os("STEPPE_DATA")
             .map_or_else(|| PathBuf::from("./data"), PathBuf::from),
         tls: Tls::Off,
@@ -87,6 +94,10 @@ fn run() -> Result<(), String> {
             Long("listen") => {
                 c.listen = parser.value().map_err(err)?.string().map_err(err)?;
                 listen_given = true;
+            }
+            Long("portal-listen") => {
+                c.portal_listen =
+                    portal_listen(&parser.value().map_err(err)?.string().map_err(err)?);
             }
             Long("data") => {
                 c.data = parser.value().map_err(err)?.into();
@@ -139,7 +150,11 @@ fn run() -> Result<(), String> {
     let words: Vec<&str> = words.iter().map(String::as_str).collect();
     match words.as_slice() {
         ["serve"] => serve(c),
-        ["demo"] => crate::demo::run(c.listen, data_given.then_some(c.data)),
+        ["demo"] => crate::demo::run(
+            c.listen,
+            c.portal_listen.unwrap_or_else(|| "0.0.0.0:8081".into()),
+            data_given.then_some(c.data),
+        ),
         ["admin", "create"] => admin_create(&c),
         ["admin", "reset-password"] => admin_reset(&c),
         ["admin", "token"] => admin_token(&c),
@@ -211,6 +226,12 @@ pub fn log_filter(spec: &str) -> Result<tracing_subscriber::filter::Targets, Str
     spec.parse().map_err(|e| format!("{e}"))
 }
 
+/// `off` (or empty) turns the portal listener off.
+fn portal_listen(v: &str) -> Option<String> {
+    let v = v.trim();
+    (!v.is_empty() && !v.eq_ignore_ascii_case("off")).then(|| v.to_string())
+}
+
 pub fn runtime() -> Result<tokio::runtime::Runtime, String> {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -224,10 +245,15 @@ fn serve(c: Common) -> Result<(), String> {
     init_logging();
     let rt = runtime()?;
     rt.block_on(async {
-        let app = Application::build(Config { listen: c.listen, data_dir: c.data.clone(), tls: c.tls, tz: env_time_zone(), limits: Default::default() }).await?;
+        let app = Application::build(Config { listen: c.listen, data_dir: c.data.clone(), tls: c.tls, tz: env_time_zone(), limits: Default::default(), portal_listen: c.portal_listen.clone() }).await?;
         let (scheme, addr) = (if app.is_tls() { "https" } else { "http" }, app.local_addr());
+        let portal = app.portal_addr();
         let serving = app.run_until_stopped();
         tracing::info!(address = %addr, data = %c.data.display(), "Steppe {} serving on {scheme}://{addr}", env!("CARGO_PKG_VERSION"));
+        match portal {
+            Some(p) => tracing::info!("customers' portal on {scheme}://{p}/portal"),
+            None => tracing::info!("customers' portal turned off"),
+        }
         serving.await
     })
 }

@@ -13,7 +13,7 @@ use std::path::PathBuf;
 
 pub const DEMO_USER: &str = "demo";
 
-pub fn run(listen: String, data: Option<PathBuf>) -> Result<(), String> {
+pub fn run(listen: String, portal_listen: String, data: Option<PathBuf>) -> Result<(), String> {
     crate::cli::init_logging();
     let dir = data.unwrap_or_else(|| {
         std::env::temp_dir().join(format!("steppe-demo-{}", std::process::id()))
@@ -35,10 +35,12 @@ pub fn run(listen: String, data: Option<PathBuf>) -> Result<(), String> {
             tls: Tls::Off,
             tz: crate::cli::env_time_zone(),
             limits: Default::default(),
+            portal_listen: Some(portal_listen),
         })
         .await?;
         tokio::spawn(log_customers_in(routers.iter().map(|(_, h)| h.clone()).collect(), app.app().store.clone()));
         let addr = app.local_addr();
+        let portal_port = app.portal_addr().map_or(0, |a| a.port());
         let serving = app.run_until_stopped();
         let host = if addr.ip().is_unspecified() {
             "127.0.0.1".to_string()
@@ -52,8 +54,7 @@ pub fn run(listen: String, data: Option<PathBuf>) -> Result<(), String> {
         );
         println!("  Log in as                  {DEMO_USER} / {password}");
         println!(
-            "  Customer portal            http://{host}:{}/portal (user001 / pw7919)",
-            addr.port()
+            "  Customer portal            http://{host}:{portal_port}/portal (user001 / pw7919)"
         );
         println!("  Demo data lives in         {}", dir.display());
         for (name, r) in &routers {

@@ -69,6 +69,8 @@ pub struct Req {
     pub body: Bytes,
     pub peer: SocketAddr,
     pub secure: bool,
+    /// The listener it came in on.
+    pub side: super::server::Side,
     /// Values of `{…}` segments of the matched route, in order.
     pub params: Vec<String>,
     /// The parsed form of a POST (filled by the dispatcher, which checks its CSRF token).

@@ -6,6 +6,7 @@
 
 use super::ctx::{App, Ctx, PortalUser, User};
 use super::http::{self, Form, Req, Resp};
+use super::server::Side;
 use super::{api, pages};
 use crate::access::{Level, Menu, admins, secret, sessions};
 use crate::audit::Via;
@@ -350,6 +351,20 @@ fn is_portal_path(path: &str) -> bool {
     path == "/portal" || path.starts_with("/portal/")
 }
 
+/// What each listener serves: the portal listener the portal and what its pages load, the
+/// admin listener everything else.
+fn served_on(side: Side, path: &str) -> bool {
+    match side {
+        Side::Admin => !is_portal_path(path),
+        Side::Portal => {
+            is_portal_path(path)
+                || path.starts_with("/assets/")
+                || path.starts_with("/banner-image/")
+                || matches!(path, "/logo" | "/healthz")
+        }
+    }
+}
+
 /// Turns a request into a response: resolve the caller, enforce the route's guard and CSRF,
 /// run the handler, and map its error.
 pub async fn dispatch(app: Arc<App>, routes: &[Route], mut req: Req) -> Resp {
@@ -364,6 +379,12 @@ pub async fn dispatch(app: Arc<App>, routes: &[Route], mut req: Req) -> Resp {
     } else {
         req.method.clone()
     };
+    if !served_on(req.side, &path) {
+        return match req.side {
+            Side::Portal if path == "/" => http::redirect("/portal"),
+            _ => http::text(StatusCode::NOT_FOUND, "not found"),
+        };
+    }
     let mut path_known = false;
     let mut found = None;
     for r in routes {
@@ -704,6 +725,7 @@ fn empty_req(r: &Req) -> Req {
         body: Default::default(),
         peer: r.peer,
         secure: r.secure,
+        side: r.side,
         params: Vec::new(),
         form: Form::default(),
     }

@@ -48,10 +48,22 @@ pub struct Config {
     pub tls: Tls,
     pub tz: TimeZone,
     pub limits: Limits,
+    /// The customers' portal listener; `None` serves no portal.
+    pub portal_listen: Option<String>,
+}
+
+/// Which listener a request came in on: the admin UI and API, or the customers' portal (which
+/// the hotspot's walled garden opens to customers; the admin side can stay firewalled to the
+/// office).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Side {
+    Admin,
+    Portal,
 }
 
 pub struct Application {
     listener: TcpListener,
+    portal: Option<TcpListener>,
     app: Arc<App>,
     tls: Option<TlsAcceptor>,
     routes: Arc<Vec<Route>>,
@@ -146,6 +158,14 @@ impl Application {
         let listener = TcpListener::bind(&config.listen)
             .await
             .map_err(|e| format!("listening on {}: {e}", config.listen))?;
+        let portal = match &config.portal_listen {
+            Some(addr) => Some(
+                TcpListener::bind(addr)
+                    .await
+                    .map_err(|e| format!("listening for the portal on {addr}: {e}"))?,
+            ),
+            None => None,
+        };
         let secrets = crate::network::SecretBox::open(&config.data_dir)?;
         let services = Services::start()?;
         // Everything that keeps routers right and messages going runs on its own threads and
@@ -197,6 +217,7 @@ impl Application {
         });
         Ok(Application {
             listener,
+            portal,
             app,
             tls,
             routes: Arc::new(router::table()),
@@ -209,6 +230,11 @@ impl Application {
         self.listener
             .local_addr()
             .unwrap_or_else(|_| SocketAddr::from(([0, 0, 0, 0], 0)))
+    }
+
+    /// Where the portal listens, if it does.
+    pub fn portal_addr(&self) -> Option<SocketAddr> {
+        self.portal.as_ref().and_then(|l| l.local_addr().ok())
     }
 
     pub fn port(&self) -> u16 {
@@ -238,10 +264,23 @@ impl Application {
         tokio::pin!(stop);
         let mut backoff = Duration::from_millis(5);
         loop {
-            let (stream, peer) = tokio::select! {
+            let portal = async {
+                match &self.portal {
+                    Some(l) => l.accept().await,
+                    None => std::future::pending().await,
+                }
+            };
+            let (accepted, side) = tokio::select! {
                 _ = &mut stop => break,
-                accepted = self.listener.accept() => match accepted {
-                    Ok(a) => { backoff = Duration::from_millis(5); a }
+                a = self.listener.accept() => (a, Side::Admin),
+                a = portal => (a, Side::Portal),
+            };
+            let (stream, peer) = {
+                match accepted {
+                    Ok(a) => {
+                        backoff = Duration::from_millis(5);
+                        a
+                    }
                     Err(e) => {
                         // Typically EMFILE: wait for connections to close instead of spinning.
                         tracing::warn!(error = %e, "accept failed");
@@ -249,7 +288,7 @@ impl Application {
                         backoff = (backoff * 2).min(Duration::from_secs(1));
                         continue;
                     }
-                },
+                }
             };
             let Some(admission) = self.app.gate.admit(peer.ip()) else {
                 // Closed at once: the cap is what keeps file descriptors for everyone else.
@@ -263,7 +302,7 @@ impl Application {
                 let (app, routes, gate) = (app.clone(), routes.clone(), gate.clone());
                 async move {
                     Ok::<_, std::convert::Infallible>(
-                        handle(app, &routes, &gate, req, peer, secure).await,
+                        handle(app, &routes, &gate, req, peer, secure, side).await,
                     )
                 }
             });
@@ -311,6 +350,7 @@ impl Application {
             }
         }
         drop(self.listener);
+        drop(self.portal);
         tracing::info!("stopping: finishing in-flight requests");
         if tokio::time::timeout(DRAIN, graceful.shutdown())
             .await
@@ -368,8 +408,9 @@ async fn handle(
     req: Request<Incoming>,
     peer: SocketAddr,
     secure: bool,
+    side: Side,
 ) -> super::http::Resp {
-    let mut resp = respond(app, routes, gate, req, peer, secure).await;
+    let mut resp = respond(app, routes, gate, req, peer, secure, side).await;
     // Only over TLS: a browser ignores it on plain HTTP, and sent there it would promise an
     // HTTPS this installation may not serve.
     if secure {
@@ -388,6 +429,7 @@ async fn respond(
     req: Request<Incoming>,
     peer: SocketAddr,
     secure: bool,
+    side: Side,
 ) -> super::http::Resp {
     let (parts, body) = req.into_parts();
     if parts.version == hyper::Version::HTTP_11 && !parts.headers.contains_key(hyper::header::HOST)
@@ -445,6 +487,7 @@ async fn respond(
         body,
         peer,
         secure,
+        side,
         params: Vec::new(),
         form: Form::default(),
     };

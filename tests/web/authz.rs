@@ -141,12 +141,18 @@ fn every_menu_route_enforces_none_view_edit() {
 fn without_a_session_every_private_route_is_closed() {
     let (app, _boss) = TestApp::with_admin();
     let mut anon = app.browser();
+    let mut anon_phone = app.portal_browser();
     for r in table() {
         if matches!(r.guard, Guard::Public | Guard::Anonymous) {
             continue;
         }
         let path = concrete(r.pattern, 1);
-        let p = request(&mut anon, r.method.as_str(), &path);
+        let b = if matches!(r.guard, Guard::Portal) {
+            &mut anon_phone
+        } else {
+            &mut anon
+        };
+        let p = request(b, r.method.as_str(), &path);
         if r.pattern.starts_with("/api/") {
             assert_eq!(p.status, 401, "{} {path}", r.method);
             assert_eq!(p.json()["error"]["code"], "unauthorized");

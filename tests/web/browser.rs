@@ -210,7 +210,7 @@ fn a_customer_complains_from_a_phone_and_sees_the_reply() {
 
     let phone = Driver::start();
     phone.set_window(390, 844);
-    phone.goto(&f.app.url("/portal?lang=en"));
+    phone.goto(&f.app.portal_url("/portal?lang=en"));
     phone.wait_for_text("Log in with the user name and password");
     phone.fill("input[name=login]", "phone1");
     phone.fill("input[name=password]", "pw-123");

@@ -142,17 +142,30 @@ fn demo_prints_its_address_and_login_and_serves_sample_data() {
     use std::io::BufRead;
     let dir = tempfile::tempdir().unwrap();
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_steppe"))
-        .args(["demo", "--listen", "127.0.0.1:0", "--data"])
+        .args([
+            "demo",
+            "--listen",
+            "127.0.0.1:0",
+            "--portal-listen",
+            "127.0.0.1:0",
+            "--data",
+        ])
         .arg(dir.path().join("demo"))
         .stdout(std::process::Stdio::piped())
         .spawn()
         .unwrap();
     let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
-    let (mut url, mut login) = (None, None);
-    while url.is_none() || login.is_none() {
+    let (mut url, mut login, mut portal) = (None, None, None);
+    while url.is_none() || login.is_none() || portal.is_none() {
         let line = lines.next().expect("demo exited early").unwrap();
         if let Some(u) = line.split("running at").nth(1) {
             url = Some(u.trim().trim_end_matches('/').to_string());
+        }
+        if let Some(u) = line.split("Customer portal").nth(1) {
+            portal = u
+                .split_whitespace()
+                .next()
+                .map(|u| u.trim_end_matches("/portal").to_string());
         }
         if let Some(l) = line.split("Log in as").nth(1) {
             login = Some(l.trim().to_string());
@@ -175,7 +188,7 @@ fn demo_prints_its_address_and_login_and_serves_sample_data() {
         "sample feedback"
     );
     // The portal login the demo prints works.
-    let mut customer = Browser::new(url, false);
+    let mut customer = Browser::new(portal.unwrap(), false);
     customer.get("/portal/login");
     let p = customer.post_form(
         "/portal/login",

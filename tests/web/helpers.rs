@@ -13,6 +13,8 @@ pub const ADMIN_PW: &str = "correct horse battery";
 
 pub struct TestApp {
     pub addr: SocketAddr,
+    /// The customers' portal listener.
+    pub portal_addr: SocketAddr,
     /// The running server's shared state, for what a test can only see from inside.
     state: Option<std::sync::Arc<steppe::web::App>>,
     pub dir: tempfile::TempDir,
@@ -41,6 +43,7 @@ impl TestApp {
             tls: tls.clone(),
             tz: jiff::tz::TimeZone::get("Asia/Ulaanbaatar").unwrap(),
             limits,
+            portal_listen: Some("127.0.0.1:0".into()),
         };
         let c = clock.clone();
         let thread = std::thread::spawn(move || {
@@ -53,7 +56,8 @@ impl TestApp {
                 .unwrap();
             rt.block_on(async move {
                 let app = Application::build_with_clock(config, c).await.unwrap();
-                tx.send((app.local_addr(), app.app())).unwrap();
+                tx.send((app.local_addr(), app.portal_addr().unwrap(), app.app()))
+                    .unwrap();
                 app.run_until(async {
                     let _ = stop_rx.await;
                 })
@@ -61,9 +65,10 @@ impl TestApp {
                 .unwrap();
             });
         });
-        let (addr, state) = rx.recv().unwrap();
+        let (addr, portal_addr, state) = rx.recv().unwrap();
         TestApp {
             addr,
+            portal_addr,
             state: Some(state),
             dir,
             clock,
@@ -88,6 +93,16 @@ impl TestApp {
 
     pub fn browser(&self) -> Browser {
         Browser::new(self.url(""), self.tls)
+    }
+
+    pub fn portal_url(&self, path: &str) -> String {
+        let scheme = if self.tls { "https" } else { "http" };
+        format!("{scheme}://{}{path}", self.portal_addr)
+    }
+
+    /// A phone on the hotspot: it reaches the portal listener.
+    pub fn portal_browser(&self) -> Browser {
+        Browser::new(self.portal_url(""), self.tls)
     }
 
     /// Stops the server gracefully and hands back the data directory.
@@ -417,7 +432,14 @@ impl Server {
     pub fn start(data: &std::path::Path, extra: &[&str]) -> Server {
         use std::io::BufRead;
         let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_steppe"))
-            .args(["serve", "--listen", "127.0.0.1:0", "--data"])
+            .args([
+                "serve",
+                "--listen",
+                "127.0.0.1:0",
+                "--portal-listen",
+                "127.0.0.1:0",
+                "--data",
+            ])
             .arg(data)
             .args(extra)
             .env("STEPPE_LOG", "info")

@@ -227,7 +227,11 @@ fn expired_sessions_portal_sessions_and_forged_csrf_open_nothing() {
     let mut f = fixture();
     let c = customer(f.router, f.plan, "porter", "2099-01-01T00:00:00Z");
     assert_eq!(f.api.send_json("POST", "/api/v1/customers", &c).status, 201);
-    let mut portal = crate::portal::logged_in(&f.app, "porter", "pw-123");
+    let phone = crate::portal::logged_in(&f.app, "porter", "pw-123");
+    // The same cookies and token, sent to the admin listener as a browser would.
+    let mut portal = f.app.browser();
+    portal.cookies = phone.cookies.clone();
+    portal.csrf = phone.csrf.clone();
     let mut stale = f.app.browser();
     stale.login(crate::helpers::ADMIN, crate::helpers::ADMIN_PW);
     let before = changes(&mut f.api);

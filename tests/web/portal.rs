@@ -8,7 +8,7 @@ use serde_json::json;
 
 /// A browser logged in to the portal as this customer, holding the portal's CSRF token.
 pub fn logged_in(app: &TestApp, login: &str, password: &str) -> Browser {
-    let mut b = app.browser();
+    let mut b = app.portal_browser();
     b.get("/portal/login");
     let p = b.post_form(
         "/portal/login",
@@ -52,7 +52,7 @@ fn a_customer_sees_their_service_and_feedback_goes_both_ways() {
     );
 
     // A wrong password is refused with a message, and sets no portal cookie.
-    let mut anon = f.app.browser();
+    let mut anon = f.app.portal_browser();
     anon.get("/portal/login?lang=en");
     let bad = anon.post_form(
         "/portal/login",
@@ -219,9 +219,12 @@ fn a_customer_can_never_reach_another_customers_data() {
         assert!(p.status == 404, "guessing ids: {id} gave {}", p.status);
     }
 
-    // A portal session opens no admin page or API, and an admin session is no portal login.
+    // A portal session opens no admin page or API (the browser sends its cookies to the admin
+    // port too), and an admin session is no portal login.
+    let mut alpha_at_admin = f.app.browser();
+    alpha_at_admin.cookies = alpha.cookies.clone();
     for path in ["/", "/customers", "/feedback", "/settings"] {
-        let p = alpha.get(path);
+        let p = alpha_at_admin.get(path);
         assert!(
             p.location().starts_with("/login"),
             "{path}: {} {}",
@@ -229,8 +232,28 @@ fn a_customer_can_never_reach_another_customers_data() {
             p.location()
         );
     }
-    assert_eq!(alpha.get("/api/v1/customers").status, 401);
-    assert!(f.web.get("/portal").location().starts_with("/portal/login"));
+    assert_eq!(alpha_at_admin.get("/api/v1/customers").status, 401);
+    // The portal listener serves none of the admin side at all.
+    for path in [
+        "/customers",
+        "/login",
+        "/setup",
+        "/api/v1/customers",
+        "/api/v1/openapi.json",
+    ] {
+        assert_eq!(alpha.get(path).status, 404, "{path} on the portal listener");
+    }
+    assert_eq!(alpha.get("/").location(), "/portal");
+    // Nor does the admin listener serve the portal.
+    assert_eq!(f.web.get("/portal").status, 404);
+    let mut boss_at_portal = f.app.portal_browser();
+    boss_at_portal.cookies = f.web.cookies.clone();
+    assert!(
+        boss_at_portal
+            .get("/portal")
+            .location()
+            .starts_with("/portal/login")
+    );
 
     // A forged or missing CSRF token changes nothing.
     let forged = alpha.post_form_raw(
@@ -265,7 +288,7 @@ fn a_customer_can_never_reach_another_customers_data() {
 fn portal_logins_are_rate_limited() {
     let mut f = fixture();
     new_customer(&mut f, "gamma", "Gamma", "en");
-    let mut b = f.app.browser();
+    let mut b = f.app.portal_browser();
     b.get("/portal/login");
     for _ in 0..steppe::access::ratelimit::MAX_FAILURES {
         let p = b.post_form(
