@@ -138,6 +138,7 @@ catalog! {
     InvalidAddress => "An IP address or pool name.", "IP хаяг эсвэл pool-ийн нэр.";
     InvalidLogin => "1–64 characters: Latin letters, digits, dot, @, dash or underscore.", "1–64 тэмдэгт: латин үсэг, тоо, цэг, @, зураас эсвэл доогуур зураас.";
     InvalidRouterPassword => "At most 64 characters, without spaces.", "Хамгийн ихдээ 64 тэмдэгт, зайгүй.";
+    ServicePasswordTooShort => "Too short: a service password needs at least {} characters.", "Хэт богино: үйлчилгээний нууц үг хамгийн багадаа {} тэмдэгттэй байна.";
     UnknownRouter => "No such router.", "Ийм төхөөрөмж алга.";
     UnknownPlan => "No such service package.", "Ийм үйлчилгээний багц алга.";
     RouterLacksKind => "This router does not serve this package's kind (hotspot or PPPoE).", "Энэ төхөөрөмж энэ багцын төрлийг (hotspot эсвэл PPPoE) үйлчилдэггүй.";

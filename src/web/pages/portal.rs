@@ -82,11 +82,11 @@ pub async fn login(cx: Arc<Ctx>, req: Req) -> Out {
         }
     };
     tokio::time::sleep(delay).await;
-    let (l, pw) = (login.clone(), password);
+    let (l, pw, secrets) = (login.clone(), password, cx.app.secrets.clone());
     let found = cx
         .app
         .store
-        .read_async(move |r| portal::authenticate(r, &l, &pw))
+        .read_async(move |r| portal::authenticate(r, &secrets, &l, &pw))
         .await?;
     let customer = match found {
         Ok(c) => c,
