@@ -100,7 +100,7 @@ fn seed(
                         expires_at: (now + SignedDuration::from_hours(24 * 30)).to_string(),
                         ..CustomerDraft::default()
                     };
-                    customer::create(w, now, &actor, &jiff::tz::TimeZone::UTC, d, false)?;
+                    customer::create(w, now, &actor, secrets, &jiff::tz::TimeZone::UTC, d, false)?;
                 }
                 Ok::<_, steppe::error::Error>(())
             })?;
@@ -138,7 +138,7 @@ async fn one_router() -> Res<()> {
     let rss_before = rss_mib();
     let clock = Clock::default();
     let started = Instant::now();
-    let e = Enforcer::start_with(store.clone(), clock.clone(), secrets, config());
+    let e = Enforcer::start_with(store.clone(), clock.clone(), secrets.clone(), config());
     let first = e.sync_and_wait(ids[0], Cause::Sync).await?;
     // The first full sync (on connect) did the work; the waited one found nothing left.
     let initial = started.elapsed();
@@ -167,6 +167,7 @@ async fn one_router() -> Res<()> {
     let d = store.read(|r| {
         steppe::enforce::desired::compute(
             r,
+            &secrets,
             ids[0],
             steppe::enforce::desired::Scope::Full,
             Timestamp::now(),

@@ -444,7 +444,7 @@ fn storm() {
                         .to_string(),
                         ..Default::default()
                     };
-                    customer::create(w, now, &actor, &jiff::tz::TimeZone::UTC, d, false)?;
+                    customer::create(w, now, &actor, &secrets, &jiff::tz::TimeZone::UTC, d, false)?;
                 }
             }
             Ok::<_, steppe::error::Error>(())

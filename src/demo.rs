@@ -38,7 +38,7 @@ pub fn run(listen: String, portal_listen: String, data: Option<PathBuf>) -> Resu
             portal_listen: Some(portal_listen),
         })
         .await?;
-        tokio::spawn(log_customers_in(routers.iter().map(|(_, h)| h.clone()).collect(), app.app().store.clone()));
+        tokio::spawn(log_customers_in(routers.iter().map(|(_, h)| h.clone()).collect(), app.app().store.clone(), app.app().secrets.clone()));
         let addr = app.local_addr();
         let portal_port = app.portal_addr().map_or(0, |a| a.port());
         let serving = app.run_until_stopped();
@@ -88,7 +88,11 @@ async fn start_routers() -> Result<Vec<(&'static str, crate::sim::SimHandle)>, S
 
 /// Once the reconcilers have provisioned the simulated routers, "logs in" some entitled
 /// customers so active sessions (and kicking them) can be seen.
-async fn log_customers_in(routers: Vec<crate::sim::SimHandle>, store: crate::store::Store) {
+async fn log_customers_in(
+    routers: Vec<crate::sim::SimHandle>,
+    store: crate::store::Store,
+    secrets: crate::network::SecretBox,
+) {
     tokio::time::sleep(std::time::Duration::from_secs(3)).await;
     let now = crate::clock::Clock::default().now();
     let Ok(customers) = store
@@ -109,8 +113,11 @@ async fn log_customers_in(routers: Vec<crate::sim::SimHandle>, store: crate::sto
         };
         let address = format!("10.5.50.{}", 10 + i % 200);
         let mac = format!("02:00:00:00:{:02X}:{:02X}", (i >> 8) & 0xff, i & 0xff);
-        let _ = h.hotspot_login(&c.login, &c.password, &address, &mac);
-        let _ = h.ppp_login(&c.login, &c.password, &mac, &address);
+        let Some(password) = c.password(&secrets) else {
+            continue;
+        };
+        let _ = h.hotspot_login(&c.login, &password, &address, &mac);
+        let _ = h.ppp_login(&c.login, &password, &mac, &address);
     }
 }
 
@@ -333,7 +340,7 @@ fn seed_network(
             expires_at: (now + jiff::SignedDuration::from_hours(hours)).to_string(),
             ..Default::default()
         };
-        customer::create(w, now, actor, &jiff::tz::TimeZone::UTC, d, false)?;
+        customer::create(w, now, actor, secrets, &jiff::tz::TimeZone::UTC, d, false)?;
     }
     use crate::billing::ledger::{self, BankAccountDraft, PaymentDraft};
     use crate::store::Reader;

@@ -13,6 +13,9 @@ pub enum Error {
     NotFound,
     /// The request is well-formed but not allowed in the current state.
     Conflict(Msg),
+    /// A limit on how much one may do in a while was reached; nothing was changed. The problems
+    /// say which, for the form that sent it.
+    TooMany(Problems),
     /// The store failed.
     Store(StoreError),
     /// Anything else unexpected; the text goes to the log only.
@@ -43,6 +46,7 @@ impl std::fmt::Display for Error {
             }
             Error::NotFound => write!(f, "not found"),
             Error::Conflict(m) => write!(f, "{}", m.en()),
+            Error::TooMany(p) => write!(f, "limit reached: {}", Error::Invalid(p.clone())),
             Error::Store(e) => write!(f, "{e}"),
             Error::Internal(e) => write!(f, "internal error: {e}"),
         }

@@ -4,7 +4,7 @@
 
 use crate::access::secret::{constant_time_eq, new_token, token_key};
 use crate::billing::customer::Customer;
-use crate::network::Router;
+use crate::network::{Router, SecretBox};
 use crate::store::{Index, KeyedKind, KeyedRecord, Reader, StoreError, Write};
 use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
@@ -41,10 +41,12 @@ pub enum LoginError {
     Ambiguous,
 }
 
-/// The customer whose service login and password these are. Customers' service passwords are
-/// kept in clear because the router needs them; the comparison is constant-time all the same.
+/// The customer whose service login and password these are. Service passwords are sealed, not
+/// hashed, because the router needs them in clear; each candidate (one per router at most) is
+/// opened and compared in constant time.
 pub fn authenticate(
     r: &impl Reader,
+    secrets: &SecretBox,
     login: &str,
     password: &str,
 ) -> Result<Result<Customer, LoginError>, StoreError> {
@@ -58,7 +60,8 @@ pub fn authenticate(
         if let Some(id) = r.index_get(Index::CustomerLogin, &key)?
             && let Some(c) = r.get::<Customer>(id)?
             && !c.archived
-            && constant_time_eq(&c.password, password)
+            && c.password(secrets)
+                .is_some_and(|pw| constant_time_eq(&pw, password))
         {
             found.push(c);
         }

@@ -129,6 +129,7 @@ impl World {
                     w,
                     self.clock.now(),
                     &Actor::cli(),
+                    &self.secrets,
                     &jiff::tz::TimeZone::UTC,
                     d,
                     adopt,

@@ -103,7 +103,7 @@ pub fn seed(dir: &std::path::Path, router_port: u16) -> DataSet {
                         .to_string(),
                         ..Default::default()
                     };
-                    customer::create(w, now, &actor, &tz, d, false)?;
+                    customer::create(w, now, &actor, &secrets, &tz, d, false)?;
                 }
                 Ok::<_, steppe::error::Error>(())
             })

@@ -7,7 +7,7 @@ use super::plan::{Plan, ServiceKind};
 use crate::audit::{self, Actor};
 use crate::error::{Error, Result};
 use crate::i18n::Msg;
-use crate::network::Router;
+use crate::network::{Router, SecretBox};
 use crate::store::{Index, Kind, Reader, Record, Set, StoreError, Summary, Write};
 use crate::validate::Problems;
 use jiff::Timestamp;
@@ -114,7 +114,10 @@ pub struct Customer {
     pub note: String,
     /// The hotspot user / PPP secret name on the router.
     pub login: String,
-    pub password: String,
+    /// The service password, sealed by `SecretBox`: the router needs it in clear, but a copy of
+    /// the database without `secret.key` must not give away every customer's account.
+    #[serde(default)]
+    pub password_sealed: String,
     pub router_id: u64,
     pub plan_id: u64,
     pub status: Status,
@@ -162,7 +165,17 @@ impl Customer {
     pub fn marker(&self) -> String {
         marker(self.id)
     }
+
+    /// The service password in clear; `None` if it was sealed under another key.
+    pub fn password(&self, secrets: &SecretBox) -> Option<String> {
+        secrets.open_sealed(&self.password_sealed)
+    }
 }
+
+/// The shortest service password accepted. Hotspot vouchers and 4-digit PINs are short by
+/// nature, so this is far below an admin password's minimum; it refuses one to three characters,
+/// which a scan of the router's hotspot login page (not throttled by Steppe) finds in minutes.
+pub const MIN_SERVICE_PASSWORD: usize = 4;
 
 pub const MARKER_PREFIX: &str = "steppe:";
 
@@ -452,6 +465,7 @@ fn check(
 /// A draft that passed every check, ready to be laid over a customer record.
 struct Valid {
     d: CustomerDraft,
+    password_sealed: String,
     kind: CustomerKind,
     lang: Option<crate::i18n::Lang>,
     status: Status,
@@ -464,12 +478,31 @@ struct Valid {
 /// updated, may already hold it) and, on an update that moves the expiry, that a reason is given.
 fn validate(
     w: &Write,
+    secrets: &SecretBox,
     mut d: CustomerDraft,
     tz: &jiff::tz::TimeZone,
     own: Option<&Customer>,
+    imported: bool,
 ) -> Result<Valid> {
     let mut p = Problems::default();
     let c = check(w, &mut d, tz, &mut p)?;
+    // Unchanged, the stored password stays sealed as it is (no new ciphertext, no portal
+    // logout); a short one from before the minimum stays usable until it is changed, and so does
+    // one imported from a router, which the customer already uses there.
+    let kept = own
+        .filter(|o| o.password(secrets).is_some_and(|pw| pw == d.password))
+        .map(|o| o.password_sealed.clone());
+    if kept.is_none()
+        && !imported
+        && p.get("password").is_none()
+        && d.password.chars().count() < MIN_SERVICE_PASSWORD
+    {
+        p.add_arg(
+            "password",
+            Msg::ServicePasswordTooShort,
+            MIN_SERVICE_PASSWORD,
+        );
+    }
     if let (Some(before), Some(after)) = (own, c.expires_at)
         && after != before.expires_at
     {
@@ -487,8 +520,10 @@ fn validate(
     let (Some(router), Some(plan), Some(expires_at)) = (c.router, c.plan, c.expires_at) else {
         return Err(Error::Internal("customer check without problems".into()));
     };
+    let password_sealed = kept.unwrap_or_else(|| secrets.seal(&d.password));
     Ok(Valid {
         d,
+        password_sealed,
         kind: c.kind,
         lang: c.lang,
         status: c.status,
@@ -512,7 +547,7 @@ impl Valid {
             address: d.address,
             note: d.note,
             login: d.login,
-            password: d.password,
+            password_sealed: self.password_sealed,
             router_id: self.router_id,
             plan_id: self.plan.id,
             status: self.status,
@@ -531,11 +566,12 @@ pub fn create(
     w: &mut Write,
     now: Timestamp,
     actor: &Actor,
+    secrets: &SecretBox,
     tz: &jiff::tz::TimeZone,
     d: CustomerDraft,
     adopt: bool,
 ) -> Result<Customer> {
-    let v = validate(w, d, tz, None)?;
+    let v = validate(w, secrets, d, tz, None, adopt)?;
     let plan = v.plan.clone();
     let id = w.next_id(Kind::Customers)?;
     let customer = v.onto(Customer {
@@ -567,11 +603,12 @@ pub fn update(
     w: &mut Write,
     now: Timestamp,
     actor: &Actor,
+    secrets: &SecretBox,
     tz: &jiff::tz::TimeZone,
     id: u64,
     d: CustomerDraft,
 ) -> Result<(Customer, Touched)> {
-    update_from(w, now, actor, tz, id, |_| d)
+    update_from(w, now, actor, secrets, tz, id, |_| d)
 }
 
 /// An update whose draft is made from the customer as this transaction reads it (a partial
@@ -580,6 +617,7 @@ pub fn update_from(
     w: &mut Write,
     now: Timestamp,
     actor: &Actor,
+    secrets: &SecretBox,
     tz: &jiff::tz::TimeZone,
     id: u64,
     draft: impl FnOnce(&Customer) -> CustomerDraft,
@@ -632,7 +670,7 @@ pub fn update_from(
         p.add_arg(field, Msg::ChangedMeanwhile, now);
     }
     p.check()?;
-    let v = validate(w, d, tz, Some(&before))?;
+    let v = validate(w, secrets, d, tz, Some(&before), false)?;
     let expiry_reason = v.d.expiry_reason.clone();
     let plan = v.plan.clone();
     let plan_changed = before.plan_id != plan.id;
@@ -679,18 +717,19 @@ pub fn save(
     w.put(after.id, after)?;
     reindex(w, Some(before), Some(after))?;
     // A new service password or a new login locks out whoever knew the old one, portal included.
-    if before.password != after.password || before.login != after.login || after.archived {
+    let password_changed = before.password_sealed != after.password_sealed;
+    if password_changed || before.login != after.login || after.archived {
         crate::portal::end_all_of(w, after.id)?;
     }
-    audit::record(
-        w,
-        now,
-        actor,
-        action,
-        "customer",
-        after.id,
-        audit::changes(&view(before), &view(after)),
-    )?;
+    let mut summary = audit::changes(&view(before), &view(after));
+    if password_changed {
+        summary.push_str(if summary.is_empty() {
+            "password changed"
+        } else {
+            "; password changed"
+        });
+    }
+    audit::record(w, now, actor, action, "customer", after.id, summary)?;
     let mut touched = vec![after.router_id];
     if before.router_id != after.router_id {
         touched.push(before.router_id);
@@ -754,11 +793,11 @@ pub fn delete_or_archive(
     Ok((true, vec![before.router_id]))
 }
 
-/// The audit view: everything except the router password.
+/// The audit view: everything except the service password, sealed or not.
 pub fn view(c: &Customer) -> serde_json::Value {
     let mut v = serde_json::to_value(c).unwrap_or_default();
     if let Some(o) = v.as_object_mut() {
-        o.remove("password");
+        o.remove("password_sealed");
     }
     v
 }

@@ -310,14 +310,14 @@ mod tests {
             phone: "+976 9911".into(),
             email: "a@b.mn".into(),
             reg_no: "5012345".into(),
-            password: "secret".into(),
+            password_sealed: "5ea1ed".into(),
             ..Default::default()
         };
         let back = decode(7, &encode(&c)).unwrap();
         assert_eq!(
             back,
             Customer {
-                password: String::new(),
+                password_sealed: String::new(),
                 ..c
             }
         );

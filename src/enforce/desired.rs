@@ -5,7 +5,7 @@
 
 use crate::billing::customer::{self, Customer};
 use crate::billing::{Plan, ServiceKind};
-use crate::network::Router;
+use crate::network::{Router, SecretBox};
 use crate::store::{Reader, StoreError};
 use jiff::Timestamp;
 use std::collections::{BTreeMap, BTreeSet};
@@ -95,6 +95,7 @@ pub fn serves(router: &Router, kind: ServiceKind) -> bool {
 /// The desired state of `router_id` at `now`; `None` if the router no longer exists.
 pub fn compute(
     r: &impl Reader,
+    secrets: &SecretBox,
     router_id: u64,
     scope: Scope,
     now: Timestamp,
@@ -141,6 +142,15 @@ pub fn compute(
             ));
             continue;
         }
+        // Refusing the whole reconcile is the safe answer: leaving the customer out would remove
+        // their entry, and an empty password would lock them out.
+        let password = c.password(secrets).ok_or_else(|| {
+            StoreError::Corrupt(format!(
+                "customer {} ({}): the service password cannot be unsealed (was secret.key \
+                 replaced?); enter it again",
+                c.id, c.login
+            ))
+        })?;
         used_plans.insert(plan.id);
         users.insert(
             c.id,
@@ -148,7 +158,7 @@ pub fn compute(
                 customer_id: c.id,
                 kind: plan.kind,
                 login: c.login.clone(),
-                password: c.password.clone(),
+                password,
                 profile: plan.profile.clone(),
                 enabled: c.entitled(now),
                 adopt: c.adopt,

@@ -491,9 +491,10 @@ async fn reconcile(
     } else {
         Scope::Customers(work.customers.keys().copied().collect::<BTreeSet<u64>>())
     };
+    let secrets = ctx.secrets.clone();
     let desired = ctx
         .store
-        .read_async(move |r| desired::compute(r, router_id, scope, now))
+        .read_async(move |r| desired::compute(r, &secrets, router_id, scope, now))
         .await?
         .ok_or(Failure::Gone)?;
     let actual = read_actual(client, &desired).await?;

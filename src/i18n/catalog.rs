@@ -141,6 +141,10 @@ catalog! {
     InvalidAddress => "An IP address or pool name.", "IP хаяг эсвэл pool-ийн нэр.";
     InvalidLogin => "1–64 characters: Latin letters, digits, dot, @, dash or underscore.", "1–64 тэмдэгт: латин үсэг, тоо, цэг, @, зураас эсвэл доогуур зураас.";
     InvalidRouterPassword => "At most 64 characters, without spaces.", "Хамгийн ихдээ 64 тэмдэгт, зайгүй.";
+    FeedbackThreadsPerHour => "You have sent {} new requests in the last hour. Please wait a while before sending another; we will answer the ones you sent.", "Та сүүлийн нэг цагт {} шинэ хүсэлт илгээсэн байна. Дахин илгээхийн өмнө түр хүлээнэ үү; илгээсэн хүсэлтэд тань хариу өгнө.";
+    FeedbackMessagesPerHour => "You have sent {} messages in the last hour. Please wait a while before sending more.", "Та сүүлийн нэг цагт {} мессеж илгээсэн байна. Дахин илгээхийн өмнө түр хүлээнэ үү.";
+    FeedbackTooManyOpen => "You have {} requests still open. Please add to one of them, or wait until some are resolved.", "Танд шийдвэрлэгдээгүй {} хүсэлт байна. Аль нэгэнд нь нэмж бичих эсвэл заримыг нь шийдвэрлэх хүртэл хүлээнэ үү.";
+    ServicePasswordTooShort => "Too short: a service password needs at least {} characters.", "Хэт богино: үйлчилгээний нууц үг хамгийн багадаа {} тэмдэгттэй байна.";
     UnknownRouter => "No such router.", "Ийм төхөөрөмж алга.";
     UnknownPlan => "No such service package.", "Ийм үйлчилгээний багц алга.";
     RouterLacksKind => "This router does not serve this package's kind (hotspot or PPPoE).", "Энэ төхөөрөмж энэ багцын төрлийг (hotspot эсвэл PPPoE) үйлчилдэггүй.";

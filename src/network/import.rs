@@ -2,7 +2,7 @@
 //! profiles, preview them as plans and customers, and commit them in one transaction. Nothing on
 //! the router is changed by the import itself; the reconciler then adopts the entries.
 
-use super::Router;
+use super::{Router, SecretBox};
 use crate::audit::Actor;
 use crate::billing::customer::{self, CustomerDraft, parse_marker};
 use crate::billing::plan::{self, PlanDraft, ServiceKind, parse_rate};
@@ -286,10 +286,12 @@ pub struct ImportDefaults {
 }
 
 /// Creates the plans and customers of a preview in one transaction; returns (plans, customers).
+#[allow(clippy::too_many_arguments)]
 pub fn commit(
     w: &mut Write,
     now: Timestamp,
     actor: &Actor,
+    secrets: &SecretBox,
     tz: &jiff::tz::TimeZone,
     router: &Router,
     preview: &ImportPreview,
@@ -372,7 +374,7 @@ pub fn commit(
             expires_at: expires_at.to_string(),
             ..Default::default()
         };
-        customer::create(w, now, actor, tz, d, true)?;
+        customer::create(w, now, actor, secrets, tz, d, true)?;
         customers_created += 1;
     }
     Ok((plans_created, customers_created))

@@ -134,6 +134,7 @@ pub fn restore(backup: &Path, dir: &Path) -> Result<(BackupInfo, Files), StoreEr
     let partial = partial_path(&target);
     let _ = std::fs::remove_file(&partial);
     let rows = {
+        super::private_file(&partial)?;
         let dst = builder()
             .create(&partial)
             .map_err(|e| StoreError::Db(format!("creating {}: {e}", partial.display())))?;
@@ -153,6 +154,33 @@ pub fn restore(backup: &Path, dir: &Path) -> Result<(BackupInfo, Files), StoreEr
     }
     finish(&partial, &target)?;
     Ok((info, files))
+}
+
+/// Replaces the file at `path` by a fresh copy of what `db` holds now: only live pages, so data
+/// a migration removed is gone from the disk file too, not merely unreferenced.
+pub(super) fn rewrite(db: redb::Database, path: &Path) -> Result<(), StoreError> {
+    let partial = partial_path(path);
+    let _ = std::fs::remove_file(&partial);
+    let copied = (|| {
+        let tx = db
+            .begin_read()
+            .map_err(StoreError::db("starting rewrite"))?;
+        super::private_file(&partial)?;
+        let dst = builder()
+            .create(&partial)
+            .map_err(|e| StoreError::Db(format!("creating {}: {e}", partial.display())))?;
+        let wtx = dst
+            .begin_write()
+            .map_err(StoreError::db("starting rewrite"))?;
+        copy_all(&tx, &wtx)?;
+        wtx.commit().map_err(StoreError::db("committing rewrite"))
+    })();
+    drop(db);
+    if let Err(e) = copied {
+        let _ = std::fs::remove_file(&partial);
+        return Err(e);
+    }
+    finish(&partial, path)
 }
 
 fn partial_path(p: &Path) -> PathBuf {
@@ -211,6 +239,8 @@ fn write_backup(
     let partial = partial_path(out);
     let _ = std::fs::remove_file(&partial);
     let written = (|| {
+        // Private from the first byte: it holds what the database holds, and `secret.key`.
+        super::private_file(&partial)?;
         let dst = builder()
             .create(&partial)
             .map_err(|e| StoreError::Db(format!("creating {}: {e}", partial.display())))?;

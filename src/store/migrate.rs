@@ -2,15 +2,26 @@
 
 use super::{StoreError, tables};
 use redb::{ReadableTable, WriteTransaction};
+use std::path::Path;
 
 /// The schema this build writes. Bump it and add a step to `migrate` when stored data changes
 /// shape in a way serde defaults cannot absorb.
-pub const SCHEMA_VERSION: u64 = 2;
+pub const SCHEMA_VERSION: u64 = 3;
 
 const KEY: &str = "schema_version";
 
-/// Brings the file to `SCHEMA_VERSION`, or refuses a file from a newer build.
-pub fn run(tx: &WriteTransaction) -> Result<u64, StoreError> {
+/// What opening the file did to it.
+pub struct Migrated {
+    pub version: u64,
+    /// Secrets were removed from records: the pages that held them are free but not wiped, so
+    /// the file must be rewritten before it can be said not to hold them.
+    pub rewrite: bool,
+}
+
+/// Brings the file to `SCHEMA_VERSION`, or refuses a file from a newer build. `dir` is the data
+/// directory, whose `secret.key` seals what a step moves out of clear text.
+pub fn run(tx: &WriteTransaction, dir: &Path) -> Result<Migrated, StoreError> {
+    let mut rewrite = false;
     let mut meta = tx
         .open_table(tables::META)
         .map_err(StoreError::db("opening meta"))?;
@@ -21,7 +32,10 @@ pub fn run(tx: &WriteTransaction) -> Result<u64, StoreError> {
     let Some(mut version) = found else {
         meta.insert(KEY, SCHEMA_VERSION)
             .map_err(StoreError::db("writing schema version"))?;
-        return Ok(SCHEMA_VERSION);
+        return Ok(Migrated {
+            version: SCHEMA_VERSION,
+            rewrite,
+        });
     };
     if version > SCHEMA_VERSION {
         return Err(StoreError::NewerSchema {
@@ -36,6 +50,9 @@ pub fn run(tx: &WriteTransaction) -> Result<u64, StoreError> {
             index_payments_by_day(tx)?;
             index_revenue_and_pending_bills(tx)?;
         }
+        if version == 2 {
+            rewrite |= seal_customer_passwords(tx, dir)?;
+        }
         version += 1;
         tracing::info!(version, "migrated database schema");
     }
@@ -44,7 +61,43 @@ pub fn run(tx: &WriteTransaction) -> Result<u64, StoreError> {
         .map_err(StoreError::db("opening meta"))?;
     meta.insert(KEY, version)
         .map_err(StoreError::db("writing schema version"))?;
-    Ok(version)
+    Ok(Migrated { version, rewrite })
+}
+
+/// 2 → 3: customers' service passwords move from `password` (clear) to `password_sealed`.
+/// Returns whether any clear password was found.
+fn seal_customer_passwords(tx: &WriteTransaction, dir: &Path) -> Result<bool, StoreError> {
+    let mut customers = tx
+        .open_table(tables::CUSTOMERS)
+        .map_err(StoreError::db("opening customers"))?;
+    let mut clear = Vec::new();
+    for row in customers
+        .iter()
+        .map_err(StoreError::db("scanning customers"))?
+    {
+        let (id, v) = row.map_err(StoreError::db("reading customer"))?;
+        let record: serde_json::Value = super::codec::decode("customers", v.value())?;
+        if record.get("password").is_some() {
+            clear.push((id.value(), record));
+        }
+    }
+    if clear.is_empty() {
+        return Ok(false);
+    }
+    // Opened only when there is something to seal, so a fresh or already sealed file never
+    // makes the store create a key of its own.
+    let secrets = crate::network::SecretBox::open(dir).map_err(StoreError::Db)?;
+    for (id, mut record) in clear {
+        if let Some(o) = record.as_object_mut() {
+            let password = o.remove("password");
+            let password = password.as_ref().and_then(|p| p.as_str()).unwrap_or("");
+            o.insert("password_sealed".into(), secrets.seal(password).into());
+        }
+        customers
+            .insert(id, super::codec::encode(&record)?.as_slice())
+            .map_err(StoreError::db("writing customer"))?;
+    }
+    Ok(true)
 }
 
 /// 1 → 2: fills `payments-by-day-v1` from the payments already stored.

@@ -290,7 +290,42 @@ struct Shared {
 /// Room a write needs before a broken database is reopened.
 const PROBE_BYTES: usize = 1 << 20;
 
+/// Makes `path` a file only its owner can read before redb opens it: it holds admins' password
+/// hashes, sessions and every customer's details. A missing file is created empty with mode
+/// 0600 (redb initializes an empty file); an existing one from an older build, created 0644,
+/// is narrowed.
+pub(crate) fn private_file(path: &Path) -> Result<(), StoreError> {
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+    {
+        Ok(_) => return Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+        Err(e) if e.kind() == std::io::ErrorKind::StorageFull => return Err(StoreError::Full),
+        Err(e) if e.kind() == std::io::ErrorKind::ReadOnlyFilesystem => {
+            return Err(StoreError::ReadOnly);
+        }
+        Err(e) => return Err(StoreError::Db(format!("creating {}: {e}", path.display()))),
+    }
+    let mode = std::fs::metadata(path)
+        .map_err(|e| StoreError::Db(format!("reading {}: {e}", path.display())))?
+        .permissions()
+        .mode();
+    if mode & 0o077 != 0
+        && let Err(e) =
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode & 0o700))
+    {
+        // A read-only mount or someone else's file: redb's own open says what matters.
+        tracing::warn!(path = %path.display(), error = %e, "cannot make the database private");
+    }
+    Ok(())
+}
+
 fn open_db(path: &Path) -> Result<Database, StoreError> {
+    private_file(path)?;
     let db = backup::builder().create(path).map_err(|e| match e {
         redb::DatabaseError::DatabaseAlreadyOpen => StoreError::Locked(path.to_path_buf()),
         redb::DatabaseError::Storage(redb::StorageError::Io(io))
@@ -306,10 +341,19 @@ fn open_db(path: &Path) -> Result<Database, StoreError> {
         e => StoreError::Db(format!("opening {}: {e}", path.display())),
     })?;
     let tx = db.begin_write().map_err(StoreError::db("starting setup"))?;
-    let version = migrate::run(&tx)?;
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let migrated = migrate::run(&tx, dir)?;
     tables::create_all(&tx).map_err(StoreError::db("creating tables"))?;
     tx.commit().map_err(StoreError::db("committing setup"))?;
-    tracing::debug!(path = %path.display(), version, "store opened");
+    if migrated.rewrite {
+        backup::rewrite(db, path)?;
+        tracing::info!(path = %path.display(), "database rewritten without the clear passwords");
+        return open_db(path);
+    }
+    tracing::debug!(path = %path.display(), version = migrated.version, "store opened");
     Ok(db)
 }
 
@@ -1243,6 +1287,28 @@ mod tests {
         assert_eq!(n, 0);
         let id = store.write(|w| w.next_id(Kind::Banners)).unwrap();
         assert_eq!(id, 1, "the aborted transaction must not consume an id");
+    }
+
+    /// Issue #14: redb created `steppe.redb` (and backups) 0644, readable by every local user.
+    #[test]
+    fn the_database_and_its_backups_are_private() {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        assert_eq!(mode(store.path()), 0o600);
+        let out = dir.path().join("copy.steppe-backup");
+        store.backup(&out, &[]).unwrap();
+        assert_eq!(mode(&out), 0o600, "a backup is as secret as the database");
+        let path = store.path().to_path_buf();
+        drop(store);
+        // A file left 0644 by an older build is narrowed when opened.
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        drop(Store::open(dir.path()).unwrap());
+        assert_eq!(mode(&path), 0o600);
+        let restored = tempfile::tempdir().unwrap();
+        restore(&out, restored.path()).unwrap();
+        assert_eq!(mode(&restored.path().join(FILE_NAME)), 0o600);
     }
 
     #[test]

@@ -56,7 +56,7 @@ pub enum WebError {
 impl From<Error> for WebError {
     fn from(e: Error) -> Self {
         match e {
-            Error::Invalid(p) => WebError::Invalid(p),
+            Error::Invalid(p) | Error::TooMany(p) => WebError::Invalid(p),
             Error::NotFound => WebError::NotFound,
             Error::Conflict(m) => WebError::Conflict(m),
             Error::Store(e) => e.into(),

@@ -102,7 +102,7 @@ fn sigkill_mid_payments_leaves_no_half_applied_payment() {
     let expired = (jiff::Timestamp::now() - jiff::SignedDuration::from_hours(24)).to_string();
     let ids: Vec<u64> = (0..400)
         .map(|i| {
-            let c = json!({ "kind": "individual", "name": format!("C{i}"), "login": format!("c{i}"), "password": "pw", "router_id": router, "plan_id": plan, "status": "active", "expires_at": expired });
+            let c = json!({ "kind": "individual", "name": format!("C{i}"), "login": format!("c{i}"), "password": "pw-0", "router_id": router, "plan_id": plan, "status": "active", "expires_at": expired });
             api.send_json("POST", "/api/v1/customers", &c).json()["id"].as_u64().unwrap()
         })
         .collect();
@@ -234,7 +234,7 @@ fn a_full_or_read_only_disk_is_a_clear_error_and_recovers() {
     let server = Server::start(&data, &[]);
     let mut api = api_on(&server, &token);
     let (router, plan) = router_and_plan(&mut api, 1);
-    let customer = |i: usize| json!({ "kind": "individual", "name": format!("C{i}"), "note": "x".repeat(900), "login": format!("c{i}"), "password": "pw", "router_id": router, "plan_id": plan, "status": "active", "expires_at": "2099-01-01T00:00:00Z" });
+    let customer = |i: usize| json!({ "kind": "individual", "name": format!("C{i}"), "note": "x".repeat(900), "login": format!("c{i}"), "password": "pw-0", "router_id": router, "plan_id": plan, "status": "active", "expires_at": "2099-01-01T00:00:00Z" });
 
     let mut acked = Vec::new();
     let mut i = 0;
@@ -345,7 +345,7 @@ fn sigkill_at_random_moments_during_payments_and_extensions() {
     let expired = (jiff::Timestamp::now() - jiff::SignedDuration::from_hours(24)).to_string();
     let base_expiry: jiff::Timestamp = "2030-01-01T00:00:00Z".parse().unwrap();
     let make = |api: &mut Browser, login: String, exp: &str| {
-        let c = json!({ "kind": "individual", "name": login, "login": login, "password": "pw", "router_id": router, "plan_id": plan, "status": "active", "expires_at": exp });
+        let c = json!({ "kind": "individual", "name": login, "login": login, "password": "pw-0", "router_id": router, "plan_id": plan, "status": "active", "expires_at": exp });
         api.send_json("POST", "/api/v1/customers", &c).json()["id"]
             .as_u64()
             .unwrap()

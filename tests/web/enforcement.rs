@@ -58,10 +58,10 @@ fn loop_on(version: &str, login_method: &str) {
     let plan = api.send_json("POST", "/api/v1/plans", &json!({ "name": "Home", "kind": "hotspot", "price": 1000, "duration_days": 30, "download": "10M", "upload": "2M", "shared_users": 1 })).json()["id"].as_u64().unwrap();
     let ppp_plan = api.send_json("POST", "/api/v1/plans", &json!({ "name": "Office", "kind": "pppoe", "price": 5000, "duration_days": 30, "download": "50M", "upload": "10M", "remote_address": "pool1" })).json()["id"].as_u64().unwrap();
     let future = (jiff::Timestamp::now() + jiff::SignedDuration::from_hours(24)).to_string();
-    let c = api.send_json("POST", "/api/v1/customers", &json!({ "kind": "individual", "name": "Bat", "login": "bat", "password": "pw1", "router_id": router, "plan_id": plan, "status": "active", "expires_at": future }));
+    let c = api.send_json("POST", "/api/v1/customers", &json!({ "kind": "individual", "name": "Bat", "login": "bat", "password": "pw-01", "router_id": router, "plan_id": plan, "status": "active", "expires_at": future }));
     assert_eq!(c.status, 201, "{}", c.body);
     let id = c.json()["id"].as_u64().unwrap();
-    let o = api.send_json("POST", "/api/v1/customers", &json!({ "kind": "organization", "name": "Talst LLC", "login": "talst", "password": "pw2", "router_id": router, "plan_id": ppp_plan, "status": "active", "expires_at": future }));
+    let o = api.send_json("POST", "/api/v1/customers", &json!({ "kind": "organization", "name": "Talst LLC", "login": "talst", "password": "pw-02", "router_id": router, "plan_id": ppp_plan, "status": "active", "expires_at": future }));
     assert_eq!(o.status, 201, "{}", o.body);
 
     eventually(10, "the hotspot user, enabled", || {
@@ -105,7 +105,7 @@ fn loop_on(version: &str, login_method: &str) {
 
     // Expiry: disabled and kicked within seconds of expires_at.
     s.sim
-        .hotspot_login("bat", "pw1", "10.5.50.2", "02:00:00:00:00:01")
+        .hotspot_login("bat", "pw-01", "10.5.50.2", "02:00:00:00:00:01")
         .expect("customer can log in");
     let expires = jiff::Timestamp::now() + jiff::SignedDuration::from_secs(2);
     let p = api.send_json(
@@ -128,7 +128,7 @@ fn loop_on(version: &str, login_method: &str) {
     assert!(late.as_secs_f64() < 10.0, "expiry took {late:?}");
     assert!(
         s.sim
-            .hotspot_login("bat", "pw1", "10.5.50.2", "02:00:00:00:00:01")
+            .hotspot_login("bat", "pw-01", "10.5.50.2", "02:00:00:00:00:01")
             .is_err(),
         "a disabled user cannot log in again"
     );
@@ -164,7 +164,7 @@ fn loop_on(version: &str, login_method: &str) {
         "the command log names the admin who caused it"
     );
     assert!(
-        !log.body.contains("pw1") && !log.body.contains("router-pw"),
+        !log.body.contains("pw-01") && !log.body.contains("router-pw"),
         "no secrets in the command log"
     );
     drop(s);
@@ -312,7 +312,7 @@ fn payment_reversal_and_extension_drive_the_router() {
     })).json()["id"].as_u64().unwrap();
     let plan = api.send_json("POST", "/api/v1/plans", &json!({ "name": "Home", "kind": "hotspot", "price": 3_500_000, "duration_days": 30, "download": "10M", "upload": "2M" })).json()["id"].as_u64().unwrap();
     let expired = jiff::Timestamp::now() - jiff::SignedDuration::from_hours(5);
-    let id = api.send_json("POST", "/api/v1/customers", &json!({ "kind": "individual", "name": "Saraa", "login": "saraa", "password": "pw5", "router_id": router, "plan_id": plan, "status": "active", "expires_at": expired.to_string() })).json()["id"].as_u64().unwrap();
+    let id = api.send_json("POST", "/api/v1/customers", &json!({ "kind": "individual", "name": "Saraa", "login": "saraa", "password": "pw-05", "router_id": router, "plan_id": plan, "status": "active", "expires_at": expired.to_string() })).json()["id"].as_u64().unwrap();
     eventually(10, "the expired user on the router, disabled", || {
         disabled(&s.sim, "/ip/hotspot/user", "saraa") == Some(true)
     });
@@ -392,7 +392,7 @@ fn a_router_fault_is_shown_on_its_page_and_clears() {
     });
     s.sim
         .trap_commands("/ip/hotspot/user/add", "failure: simulated flash full");
-    let c = api.send_json("POST", "/api/v1/customers", &json!({ "kind": "individual", "name": "Nomin", "login": "nomin", "password": "pw5", "router_id": router, "plan_id": plan, "status": "active", "expires_at": "2099-01-01T00:00:00Z" }));
+    let c = api.send_json("POST", "/api/v1/customers", &json!({ "kind": "individual", "name": "Nomin", "login": "nomin", "password": "pw-05", "router_id": router, "plan_id": plan, "status": "active", "expires_at": "2099-01-01T00:00:00Z" }));
     assert_eq!(c.status, 201);
     eventually(10, "the router's words on its page", || {
         web.get(&format!("/routers/{router}?lang=en"))

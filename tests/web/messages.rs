@@ -75,7 +75,7 @@ fn sms_through_the_router_with_placeholders() {
     let mut api = api_client(&app, &web.create_token("sms"));
     let router = api.send_json("POST", "/api/v1/routers", &json!({ "name": "LTE", "host": "127.0.0.1", "port": s.sim.addr().port(), "username": "api", "password": "router-pw", "login_method": "plain", "hotspot_server": "all" })).json()["id"].as_u64().unwrap();
     let plan = api.send_json("POST", "/api/v1/plans", &json!({ "name": "Home", "kind": "hotspot", "price": 3_500_000, "duration_days": 30, "download": "10M", "upload": "2M" })).json()["id"].as_u64().unwrap();
-    let c = api.send_json("POST", "/api/v1/customers", &json!({ "kind": "individual", "name": "Bat", "phone": "+97699112233", "login": "bat", "password": "pw", "router_id": router, "plan_id": plan, "status": "active", "expires_at": "2099-01-01T00:00:00Z" }));
+    let c = api.send_json("POST", "/api/v1/customers", &json!({ "kind": "individual", "name": "Bat", "phone": "+97699112233", "login": "bat", "password": "pw-0", "router_id": router, "plan_id": plan, "status": "active", "expires_at": "2099-01-01T00:00:00Z" }));
     let id = c.json()["id"].as_u64().unwrap();
     let r = api.send_json("POST", "/api/v1/messages", &json!({ "customer_ids": [id], "channels": ["sms_router"], "body": "{name}: please pay {amount_due} for {plan}" }));
     assert_eq!(r.status, 201, "{}", r.body);

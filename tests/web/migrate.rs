@@ -1,5 +1,6 @@
 //! An installation written by the schema-1 build opens with this one: migrated forward in place
-//! on open, every record kept byte for byte, the indexes schema 2 added filled from the records.
+//! on open, every record kept byte for byte, the indexes schema 2 added filled from the records,
+//! and (schema 3) the customers' clear service passwords sealed and gone from the file.
 //!
 //! The fixture in `tests/fixtures/schema-1/` is what `steppe demo` of commit 4848335 (the last
 //! schema-1 build) left behind: 36 customers, payments, bills, two routers with sealed passwords,
@@ -12,6 +13,21 @@ use steppe::store::{Reader, Set, Store, StoreError};
 
 const FIXTURE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/schema-1");
 
+/// (login, clear password) of every customer, as the schema-1 JSON rows spell them.
+fn clear_passwords(db: &[u8]) -> Vec<(String, String)> {
+    let text = String::from_utf8_lossy(db);
+    let mut out = Vec::new();
+    for part in text.split("\"login\":\"").skip(1) {
+        let Some((login, rest)) = part.split_once("\",\"password\":\"") else {
+            continue;
+        };
+        if let Some((password, _)) = rest.split_once('"') {
+            out.push((login.to_owned(), password.to_owned()));
+        }
+    }
+    out
+}
+
 fn copy_fixture() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     for f in ["steppe.redb", "secret.key"] {
@@ -23,6 +39,9 @@ fn copy_fixture() -> tempfile::TempDir {
 #[test]
 fn a_schema_1_installation_migrates_forward_with_its_data_intact() {
     let dir = copy_fixture();
+    let db_path = dir.path().join("steppe.redb");
+    let clear = clear_passwords(&std::fs::read(&db_path).unwrap());
+    assert_eq!(clear.len(), 36, "{clear:?}");
     let before = steppe::store::digest_dir(dir.path()).unwrap();
     let store = Store::open(dir.path()).unwrap();
     assert_eq!(
@@ -30,6 +49,27 @@ fn a_schema_1_installation_migrates_forward_with_its_data_intact() {
         steppe::store::SCHEMA_VERSION
     );
     let after = store.digest().unwrap();
+    // Not one clear password is left in the file, not even in pages the migration freed: redb
+    // does not wipe them, so only the rewrite that follows the migration gets rid of them.
+    let db = std::fs::read(&db_path).unwrap();
+    assert!(
+        clear_passwords(&db).is_empty(),
+        "a clear password row is left"
+    );
+    for (_, password) in &clear {
+        let quoted = format!("\"{password}\"");
+        assert!(
+            !db.windows(quoted.len()).any(|w| w == quoted.as_bytes()),
+            "{password} is still in the file"
+        );
+    }
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(&db_path).unwrap().permissions().mode();
+    assert_eq!(
+        mode & 0o777,
+        0o600,
+        "the 0644 file was made private: {mode:o}"
+    );
     drop(store);
     // Schema 2 added these (filled from the records) and bumped the version in meta; every other
     // table is untouched, byte for byte.
@@ -43,6 +83,9 @@ fn a_schema_1_installation_migrates_forward_with_its_data_intact() {
         if added.contains(table) {
             assert!(*rows > 0, "{table} was filled");
             assert_eq!(before[table].0, 0, "{table} is new in schema 2");
+        } else if *table == "customers-v1" {
+            assert_eq!(before[table].0, *rows, "every customer kept");
+            assert_ne!(before[table].1, *hash, "schema 3 sealed the passwords");
         } else if *table != "meta-v1" {
             assert_eq!(
                 before[table],
@@ -105,6 +148,7 @@ fn a_schema_1_installation_migrates_forward_with_its_data_intact() {
     // The sealed router passwords still open with the installation's key.
     let routers: Vec<Router> = store.read(|r| r.list()).unwrap();
     assert_eq!(routers.len(), 2);
+    let customers: Vec<steppe::billing::Customer> = store.read(|r| r.list()).unwrap();
     drop(store);
     let secrets = SecretBox::open(dir.path()).unwrap();
     for r in &routers {
@@ -113,6 +157,11 @@ fn a_schema_1_installation_migrates_forward_with_its_data_intact() {
             "{}",
             r.name
         );
+    }
+    // The customers' passwords are sealed under the same key.
+    for (login, password) in &clear {
+        let c = customers.iter().find(|c| &c.login == login).unwrap();
+        assert_eq!(c.password(&secrets).as_deref(), Some(password.as_str()));
     }
 
     // And the migrated installation serves its reports.
@@ -144,4 +193,7 @@ fn a_schema_1_installation_migrates_forward_with_its_data_intact() {
         let p = b.get(page);
         assert_eq!(p.status, 200, "{page}: {}", p.body);
     }
+    // An old clear password still logs its customer in to the portal.
+    let (login, password) = &clear[0];
+    crate::portal::logged_in(&app, login, password);
 }

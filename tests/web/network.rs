@@ -155,7 +155,7 @@ fn bad_input_is_refused_with_clear_messages_and_changes_nothing() {
             ("kind", "individual"),
             ("name", "Dup"),
             ("login", "bat"),
-            ("password", "x1"),
+            ("password", "x1-pw"),
             ("router_id", &f.router.to_string()),
             ("plan_id", &f.plan.to_string()),
             ("status", "active"),
@@ -228,6 +228,109 @@ fn router_passwords_are_sealed_at_rest_and_never_returned() {
             .any(|e| e["summary"] == "password changed")
     );
     assert!(!audit.to_string().contains("Another-Secret-1"));
+}
+
+/// Issue #14: customers' service passwords lay in clear in `steppe.redb`, a file anyone on the
+/// host could read (0644); a one-character password was accepted; a password change left an
+/// empty audit summary.
+#[test]
+fn customer_passwords_are_sealed_at_rest_and_short_ones_refused() {
+    let mut f = fixture();
+    let db_path = f.app.dir.path().join("steppe.redb");
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(&db_path).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600, "database mode {mode:o}");
+    let holds = |needle: &str| {
+        let db = std::fs::read(&db_path).unwrap();
+        db.windows(needle.len()).any(|w| w == needle.as_bytes())
+    };
+
+    for short in ["x", "abc"] {
+        let mut c = customer(f.router, f.plan, "shorty", "2030-01-01T00:00:00Z");
+        c["password"] = json!(short);
+        let r = f.api.send_json("POST", "/api/v1/customers", &c);
+        assert_eq!(r.status, 422, "{short:?}: {}", r.body);
+        let msg = r.json()["error"]["fields"]["password"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        assert!(msg.contains("at least 4 characters"), "{msg}");
+    }
+    assert_eq!(count(&mut f.api, "/api/v1/customers"), 0);
+    let form = f.web.post_form(
+        "/customers",
+        &[
+            ("kind", "individual"),
+            ("name", "Short"),
+            ("login", "short"),
+            ("password", "1"),
+            ("router_id", &f.router.to_string()),
+            ("plan_id", &f.plan.to_string()),
+            ("status", "active"),
+            ("expires_at", "2030-01-01T10:00"),
+            ("lang", "mn"),
+        ],
+    );
+    assert_eq!(form.status, 422);
+    // The installation's default language here is Mongolian.
+    assert!(
+        form.body.contains("хамгийн багадаа 4 тэмдэгттэй"),
+        "{}",
+        form.body
+    );
+
+    let mut c = customer(f.router, f.plan, "bat", "2030-01-01T00:00:00Z");
+    c["password"] = json!("Voucher-4471");
+    let r = f.api.send_json("POST", "/api/v1/customers", &c);
+    assert_eq!(r.status, 201, "{}", r.body);
+    let id = r.json()["id"].as_u64().unwrap();
+    assert!(
+        !r.body.contains("Voucher-4471") && !r.body.contains("password"),
+        "{}",
+        r.body
+    );
+    assert!(
+        !holds("Voucher-4471"),
+        "the database holds the password in clear"
+    );
+    // The operator still sees it on the edit form, to tell the customer.
+    let edit = f.web.get(&format!("/customers/{id}/edit"));
+    assert_eq!(
+        edit.input_value("password").as_deref(),
+        Some("Voucher-4471")
+    );
+
+    // Saving the form unchanged keeps the sealed value: no audit line about the password.
+    let p = f.api.send_json(
+        "PATCH",
+        &format!("/api/v1/customers/{id}"),
+        &json!({ "note": "n" }),
+    );
+    assert_eq!(p.status, 200, "{}", p.body);
+    let p = f.api.send_json(
+        "PATCH",
+        &format!("/api/v1/customers/{id}"),
+        &json!({ "password": "Voucher-9902" }),
+    );
+    assert_eq!(p.status, 200, "{}", p.body);
+    assert!(!holds("Voucher-9902"));
+    let audit = f.api.get("/api/v1/audit?entity=customer").json();
+    let summaries: Vec<&str> = audit["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["summary"].as_str())
+        .collect();
+    assert_eq!(
+        summaries
+            .iter()
+            .filter(|s| s.contains("password changed"))
+            .count(),
+        1,
+        "{summaries:?}"
+    );
+    assert!(summaries.contains(&"password changed"), "{summaries:?}");
+    assert!(!audit.to_string().contains("Voucher-"), "{audit}");
 }
 
 #[test]

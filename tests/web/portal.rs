@@ -360,3 +360,124 @@ fn a_reply_can_also_go_by_sms_through_the_router() {
             .contains("Маргааш ирнэ")
     );
 }
+
+fn feedback_of(f: &mut Fixture, customer: u64) -> usize {
+    let all = f
+        .api
+        .get(&format!("/api/v1/feedback?customer_id={customer}"))
+        .json();
+    all["items"].as_array().unwrap().len()
+}
+
+/// Issue #14: one portal customer posted 300 feedback threads in 0.7 s. Past the hourly limits a
+/// post is refused with a message in the customer's language (429) and nothing is stored.
+#[test]
+fn feedback_is_limited_per_customer_and_hour() {
+    let mut f = fixture();
+    let bat = new_customer(&mut f, "bat", "Bat Erdene", "mn");
+    let mut me = logged_in(&f.app, "bat", "pw-123");
+    let mut first = String::new();
+    for i in 0..5 {
+        let sent = me.post_form(
+            "/portal/feedback",
+            &[("category", "request"), ("text", &format!("Request {i}"))],
+        );
+        assert_eq!(sent.status, 303, "{}", sent.body);
+        if first.is_empty() {
+            first = sent.location().split('?').next().unwrap().to_string();
+        }
+    }
+    let extra = me.post_form(
+        "/portal/feedback",
+        &[("category", "request"), ("text", "Request 5")],
+    );
+    assert_eq!(extra.status, 429, "{}", extra.body);
+    assert!(
+        extra
+            .body
+            .contains("Та сүүлийн нэг цагт 5 шинэ хүсэлт илгээсэн байна"),
+        "{}",
+        extra.body
+    );
+    assert!(
+        extra.body.contains("Request 5"),
+        "the text is kept to send later"
+    );
+    assert_eq!(
+        feedback_of(&mut f, bat),
+        5,
+        "the refused thread is not stored"
+    );
+
+    // Follow-ups count with the threads: 20 messages an hour in all.
+    for i in 0..15 {
+        let r = me.post_form(&first, &[("text", &format!("More {i}"))]);
+        assert_eq!(r.status, 303, "follow-up {i}: {}", r.body);
+    }
+    let extra = me.post_form(&first, &[("text", "One more")]);
+    assert_eq!(extra.status, 429, "{}", extra.body);
+    assert!(
+        extra
+            .body
+            .contains("Та сүүлийн нэг цагт 20 мессеж илгээсэн байна"),
+        "{}",
+        extra.body
+    );
+    let id: u64 = first.rsplit('/').next().unwrap().parse().unwrap();
+    let all = f
+        .api
+        .get(&format!("/api/v1/feedback?customer_id={bat}"))
+        .json();
+    let thread = all["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["id"] == id)
+        .unwrap();
+    assert_eq!(thread["replies"].as_array().unwrap().len(), 15, "{thread}");
+
+    // Another customer is not held back by Bat's posts.
+    new_customer(&mut f, "saraa", "Saraa", "en");
+    let mut other = logged_in(&f.app, "saraa", "pw-123");
+    let r = other.post_form(
+        "/portal/feedback",
+        &[("category", "inquiry"), ("text", "Hello")],
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+}
+
+/// The limit is counted inside the write transaction: posts racing each other never get past it.
+#[test]
+fn concurrent_feedback_posts_never_exceed_the_limit() {
+    let mut f = fixture();
+    let bat = new_customer(&mut f, "bat", "Bat Erdene", "en");
+    let me = logged_in(&f.app, "bat", "pw-123");
+    let statuses: Vec<u16> = std::thread::scope(|s| {
+        let posts: Vec<_> = (0..16)
+            .map(|i| {
+                let mut b = f.app.browser();
+                b.cookies.clone_from(&me.cookies);
+                b.csrf.clone_from(&me.csrf);
+                s.spawn(move || {
+                    b.post_form(
+                        "/portal/feedback",
+                        &[("category", "complaint"), ("text", &format!("Flood {i}"))],
+                    )
+                    .status
+                })
+            })
+            .collect();
+        posts.into_iter().map(|p| p.join().unwrap()).collect()
+    });
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 303).count(),
+        5,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 429).count(),
+        11,
+        "{statuses:?}"
+    );
+    assert_eq!(feedback_of(&mut f, bat), 5);
+}

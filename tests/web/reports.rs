@@ -363,6 +363,7 @@ fn unread_exports_stall_nothing() {
                         w,
                         now,
                         &steppe::audit::Actor::cli(),
+                        &state.secrets,
                         &tz,
                         d,
                         false,

@@ -31,7 +31,7 @@ const FIELDS: &[&str] = &[
     "lang",
 ];
 
-/// The API view: the shown status (with expiry applied) and no router password.
+/// The API view: the shown status (with expiry applied) and no service password.
 pub fn view(c: &Customer, now: Timestamp) -> Value {
     let mut v = customer::view(c);
     v["status"] = json!(c.shown(now).id());
@@ -92,11 +92,11 @@ pub async fn create(cx: Arc<Ctx>, req: Req) -> Out {
     };
     apply(&mut b, &mut d);
     b.check()?;
-    let (actor, now, tz) = (cx.actor(), cx.now, cx.tz.clone());
+    let (actor, now, tz, secrets) = (cx.actor(), cx.now, cx.tz.clone(), cx.app.secrets.clone());
     let c = cx
         .app
         .store
-        .write_async(move |w| customer::create(w, now, &actor, &tz, d, false))
+        .write_async(move |w| customer::create(w, now, &actor, &secrets, &tz, d, false))
         .await?;
     cx.app
         .enforcer
@@ -111,13 +111,13 @@ pub async fn patch(cx: Arc<Ctx>, req: Req) -> Out {
     // transaction reads it, so a payment committed meanwhile (expiry, status, plan) is kept.
     apply(&mut b, &mut CustomerDraft::default());
     b.check()?;
-    let (actor, now, tz) = (cx.actor(), cx.now, cx.tz.clone());
+    let (actor, now, tz, secrets) = (cx.actor(), cx.now, cx.tz.clone(), cx.app.secrets.clone());
     let (c, touched) = cx
         .app
         .store
         .write_async(move |w| {
-            customer::update_from(w, now, &actor, &tz, id, |cur| {
-                let mut d = draft_of(&tz, cur);
+            customer::update_from(w, now, &actor, &secrets, &tz, id, |cur| {
+                let mut d = draft_of(&tz, &secrets, cur);
                 // Unless the body sets it, the expiry stays exactly as stored; a PATCH says
                 // what it changes, so no form-style merge.
                 d.expires_at = cur.expires_at.to_string();

@@ -356,7 +356,11 @@ pub fn draft_from_form(f: &Form) -> CustomerDraft {
     }
 }
 
-pub fn draft_of(tz: &jiff::tz::TimeZone, c: &Customer) -> CustomerDraft {
+pub fn draft_of(
+    tz: &jiff::tz::TimeZone,
+    secrets: &crate::network::SecretBox,
+    c: &Customer,
+) -> CustomerDraft {
     CustomerDraft {
         kind: c.kind.id().into(),
         name: c.name.clone(),
@@ -367,7 +371,9 @@ pub fn draft_of(tz: &jiff::tz::TimeZone, c: &Customer) -> CustomerDraft {
         address: c.address.clone(),
         note: c.note.clone(),
         login: c.login.clone(),
-        password: c.password.clone(),
+        // Shown so the operator can tell it to the customer; a key that no longer opens it
+        // leaves the field empty, to be entered again.
+        password: c.password(secrets).unwrap_or_default(),
         router_id: c.router_id.to_string(),
         plan_id: c.plan_id.to_string(),
         status: c.status.id().into(),
@@ -404,10 +410,11 @@ pub async fn new_form(cx: Arc<Ctx>, _req: Req) -> Out {
 pub async fn create(cx: Arc<Ctx>, req: Req) -> Out {
     let d = draft_from_form(&req.form);
     let (actor, now, tz, draft) = (cx.actor(), cx.now, cx.tz.clone(), d.clone());
+    let secrets = cx.app.secrets.clone();
     match cx
         .app
         .store
-        .write_async(move |w| customer::create(w, now, &actor, &tz, draft, false))
+        .write_async(move |w| customer::create(w, now, &actor, &secrets, &tz, draft, false))
         .await
     {
         Ok(c) => {
@@ -653,7 +660,7 @@ pub async fn edit_form(cx: Arc<Ctx>, req: Req) -> Out {
         form_page(
             &cx,
             Some(&c),
-            &draft_of(&cx.tz, &c),
+            &draft_of(&cx.tz, &cx.app.secrets, &c),
             &routers,
             &plans,
             &Problems::default(),
@@ -665,10 +672,11 @@ pub async fn update(cx: Arc<Ctx>, req: Req) -> Out {
     let id = req.id(0).ok_or(WebError::NotFound)?;
     let d = draft_from_form(&req.form);
     let (actor, now, tz, draft) = (cx.actor(), cx.now, cx.tz.clone(), d.clone());
+    let secrets = cx.app.secrets.clone();
     match cx
         .app
         .store
-        .write_async(move |w| customer::update(w, now, &actor, &tz, id, draft))
+        .write_async(move |w| customer::update(w, now, &actor, &secrets, &tz, id, draft))
         .await
     {
         Ok((c, touched)) => {

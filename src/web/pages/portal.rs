@@ -82,11 +82,11 @@ pub async fn login(cx: Arc<Ctx>, req: Req) -> Out {
         }
     };
     tokio::time::sleep(delay).await;
-    let (l, pw) = (login.clone(), password);
+    let (l, pw, secrets) = (login.clone(), password, cx.app.secrets.clone());
     let found = cx
         .app
         .store
-        .read_async(move |r| portal::authenticate(r, &l, &pw))
+        .read_async(move |r| portal::authenticate(r, &secrets, &l, &pw))
         .await?;
     let customer = match found {
         Ok(c) => c,
@@ -300,15 +300,38 @@ pub async fn submit_feedback(cx: Arc<Ctx>, req: Req) -> Out {
             f.id
         ))),
         Err(Error::Invalid(p)) => {
-            let o = load(&cx, &c).await?;
-            let body = overview(&cx, &c, &o, feedback_form(&cx, &p, &category, &text));
-            Ok(http::html(
+            refused(
+                &cx,
+                &c,
+                &p,
+                &category,
+                &text,
                 StatusCode::UNPROCESSABLE_ENTITY,
-                portal_page(&cx, cx.t(Msg::PortalTitle), body),
-            ))
+            )
+            .await
+        }
+        Err(Error::TooMany(p)) => {
+            refused(&cx, &c, &p, &category, &text, StatusCode::TOO_MANY_REQUESTS).await
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// The portal home again, with the feedback form saying why it was not sent.
+async fn refused(
+    cx: &Ctx,
+    c: &Customer,
+    p: &Problems,
+    category: &str,
+    text: &str,
+    status: StatusCode,
+) -> Out {
+    let o = load(cx, c).await?;
+    let body = overview(cx, c, &o, feedback_form(cx, p, category, text));
+    Ok(http::html(
+        status,
+        portal_page(cx, cx.t(Msg::PortalTitle), body),
+    ))
 }
 
 pub fn thread(cx: &Ctx, f: &Feedback, for_customer: bool) -> Markup {
@@ -392,6 +415,11 @@ pub async fn follow_up(cx: Arc<Ctx>, req: Req) -> Out {
     match result {
         Ok(_) => Ok(http::redirect(&format!("/portal/feedback/{id}"))),
         Err(Error::Invalid(p)) => show_thread(&cx, id, &p, &text, false).await,
+        Err(Error::TooMany(p)) => {
+            let mut page = show_thread(&cx, id, &p, &text, false).await?;
+            *page.status_mut() = StatusCode::TOO_MANY_REQUESTS;
+            Ok(page)
+        }
         Err(e) => Err(e.into()),
     }
 }

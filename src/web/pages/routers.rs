@@ -660,10 +660,13 @@ pub async fn import_commit(cx: Arc<Ctx>, req: Req) -> Out {
         ));
     }
     let (actor, now, tz, router) = (cx.actor(), cx.now, cx.tz.clone(), r.clone());
+    let secrets = cx.app.secrets.clone();
     let result = cx
         .app
         .store
-        .write_async(move |w| import::commit(w, now, &actor, &tz, &router, &preview, &defaults))
+        .write_async(move |w| {
+            import::commit(w, now, &actor, &secrets, &tz, &router, &preview, &defaults)
+        })
         .await;
     match result {
         Ok(_) => {
