@@ -273,7 +273,9 @@ pub fn update(
     let moved = c.host != before.host
         || c.port != before.port
         || d.tls != before.tls
-        || c.tls_fingerprint != before.tls_fingerprint
+        // A first pin only narrows who is trusted (api-ssl without one is refused, so the
+        // password was never sent); replacing a pin could name anyone's certificate.
+        || (!before.tls_fingerprint.is_empty() && c.tls_fingerprint != before.tls_fingerprint)
         || c.login_method != before.login_method;
     if moved && d.password.is_empty() {
         p.add("password", Msg::PasswordForNewServer);

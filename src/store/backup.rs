@@ -502,7 +502,7 @@ mod tests {
         assert_eq!(da, db, "every table must be identical");
         assert_eq!(
             da.len(),
-            44,
+            45,
             "digest covers every table (all declared in tables.rs)"
         );
         assert_eq!(da["banners-v1"].0, 49);

@@ -455,7 +455,7 @@ fn concurrent_feedback_posts_never_exceed_the_limit() {
     let statuses: Vec<u16> = std::thread::scope(|s| {
         let posts: Vec<_> = (0..16)
             .map(|i| {
-                let mut b = f.app.browser();
+                let mut b = f.app.portal_browser();
                 b.cookies.clone_from(&me.cookies);
                 b.csrf.clone_from(&me.csrf);
                 s.spawn(move || {
