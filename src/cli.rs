@@ -16,7 +16,7 @@ const USAGE: &str = "\
 steppe — prepaid billing for MikroTik ISPs
 
 USAGE:
-  steppe serve [--listen ADDR] [--portal-listen ADDR|off] [--data DIR]
+  steppe serve [--listen ADDR] [--portal-listen ADDR|off] [--allow-host NAME]… [--data DIR]
                [--tls-cert FILE --tls-key FILE | --tls self-signed]
   steppe demo  [--listen ADDR] [--portal-listen ADDR] [--data DIR]
   steppe admin create --username U --role ROLE [--full-name NAME] [--data DIR]   (password on stdin)
@@ -31,6 +31,8 @@ USAGE:
 ENVIRONMENT:
   STEPPE_LISTEN  address of the admin UI and API (default 0.0.0.0:8080)
   STEPPE_PORTAL_LISTEN  address of the customers' portal (default 0.0.0.0:8081; off for none)
+  STEPPE_ALLOWED_HOSTS  host names the admin UI answers to besides this machine's own and any
+                 IP address (comma-separated, e.g. billing.example.mn)
   STEPPE_DATA    data directory (default ./data)
   STEPPE_TZ, TZ  display time zone when settings name none (e.g. Asia/Ulaanbaatar)
   STEPPE_LOG     log filter (default info)
@@ -51,6 +53,8 @@ struct Common {
     listen: String,
     /// `None` when the portal is turned off (`--portal-listen off`).
     portal_listen: Option<String>,
+    /// `--allow-host` (repeatable) and `STEPPE_ALLOWED_HOSTS` (comma-separated).
+    allowed_hosts: Vec<String>,
     data: PathBuf,
     tls: Tls,
     username: Option<String>,
@@ -72,6 +76,12 @@ fn run() -> Result<(), String> {
         portal_listen: portal_listen(
             &std::env::var("STEPPE_PORTAL_LISTEN").unwrap_or_else(|_| "0.0.0.0:8081".into()),
         ),
+        allowed_hosts: std::env::var("STEPPE_ALLOWED_HOSTS")
+            .unwrap_or_default()
+            .split(',')
+            .map(|h| h.trim().to_string())
+            .filter(|h| !h.is_empty())
+            .collect(),
         data: std::env::var_os("STEPPE_DATA")
             .map_or_else(|| PathBuf::from("./data"), PathBuf::from),
         tls: Tls::Off,
@@ -94,6 +104,10 @@ fn run() -> Result<(), String> {
             Long("listen") => {
                 c.listen = parser.value().map_err(err)?.string().map_err(err)?;
                 listen_given = true;
+            }
+            Long("allow-host") => {
+                c.allowed_hosts
+                    .push(parser.value().map_err(err)?.string().map_err(err)?);
             }
             Long("portal-listen") => {
                 c.portal_listen =
@@ -245,7 +259,7 @@ fn serve(c: Common) -> Result<(), String> {
     init_logging();
     let rt = runtime()?;
     rt.block_on(async {
-        let app = Application::build(Config { listen: c.listen, data_dir: c.data.clone(), tls: c.tls, tz: env_time_zone(), limits: Default::default(), portal_listen: c.portal_listen.clone() }).await?;
+        let app = Application::build(Config { listen: c.listen, data_dir: c.data.clone(), tls: c.tls, tz: env_time_zone(), limits: Default::default(), portal_listen: c.portal_listen.clone(), allowed_hosts: c.allowed_hosts.clone() }).await?;
         let (scheme, addr) = (if app.is_tls() { "https" } else { "http" }, app.local_addr());
         let portal = app.portal_addr();
         let serving = app.run_until_stopped();

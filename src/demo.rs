@@ -36,6 +36,7 @@ pub fn run(listen: String, portal_listen: String, data: Option<PathBuf>) -> Resu
             tz: crate::cli::env_time_zone(),
             limits: Default::default(),
             portal_listen: Some(portal_listen),
+            allowed_hosts: Vec::new(),
         })
         .await?;
         tokio::spawn(log_customers_in(routers.iter().map(|(_, h)| h.clone()).collect(), app.app().store.clone(), app.app().secrets.clone()));

@@ -30,6 +30,8 @@ pub struct App {
     /// Signs the CSRF tokens of anonymous forms; new at every start (an open login form is
     /// simply loaded again).
     pub csrf_key: ring::hmac::Key,
+    /// Host names the admin listener answers to (IP addresses always).
+    pub host_names: Vec<String>,
     /// Connection and request-body limits.
     pub gate: Arc<crate::web::gate::Gate>,
     /// The first-run setup code, until the first admin exists.

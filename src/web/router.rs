@@ -602,7 +602,12 @@ async fn run(
     req.params = params;
 
     // Before the first admin exists, every page leads to setup.
-    if !any_admin && route.guard != Guard::Public && route.pattern != "/setup" {
+    // (The portal has no setup to lead to: its listener does not serve `/setup`.)
+    if !any_admin
+        && route.guard != Guard::Public
+        && route.pattern != "/setup"
+        && !is_portal_path(route.pattern)
+    {
         return if is_api {
             api::error(
                 StatusCode::SERVICE_UNAVAILABLE,

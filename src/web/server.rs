@@ -50,6 +50,9 @@ pub struct Config {
     pub limits: Limits,
     /// The customers' portal listener; `None` serves no portal.
     pub portal_listen: Option<String>,
+    /// Host names the admin listener answers to besides this machine's own (any IP address
+    /// is always answered: DNS rebinding needs a name).
+    pub allowed_hosts: Vec<String>,
 }
 
 /// Which listener a request came in on: the admin UI and API, or the customers' portal (which
@@ -206,6 +209,7 @@ impl Application {
             setup_code: std::sync::Mutex::new(setup_code),
             unauthenticated_hashes: Default::default(),
             gate: Gate::new(config.limits.clone()),
+            host_names: allowed_names(&config.allowed_hosts),
             csrf_key: ring::hmac::Key::new(
                 ring::hmac::HMAC_SHA256,
                 &crate::access::secret::random_bytes::<32>(),
@@ -439,6 +443,15 @@ async fn respond(
             "an HTTP/1.1 request needs a Host header",
         );
     }
+    if side == Side::Admin
+        && let Some(name) = unknown_host(&app.host_names, &parts.headers)
+    {
+        tracing::warn!(%peer, host = %name, "request for a host name this server does not answer to");
+        return super::http::text(
+            StatusCode::MISDIRECTED_REQUEST,
+            "Steppe does not answer to this host name; add it with --allow-host NAME or STEPPE_ALLOWED_HOSTS",
+        );
+    }
     let declared = parts
         .headers
         .get(hyper::header::CONTENT_LENGTH)
@@ -496,6 +509,49 @@ async fn respond(
     drop(held);
     tracing::debug!(method = %parts.method, %path, status = resp.status().as_u16(), ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX), "request");
     resp
+}
+
+/// This machine's names (`localhost`, `steppe.local`, its host name and `<host name>.local`)
+/// and the configured ones, lowercased.
+fn allowed_names(extra: &[String]) -> Vec<String> {
+    let mut names = super::selfsigned::Identity::of_this_host("").names;
+    let local: Vec<String> = names
+        .iter()
+        .filter(|n| !n.contains('.') && *n != "localhost")
+        .map(|n| format!("{n}.local"))
+        .collect();
+    names.extend(local);
+    names.extend(
+        extra
+            .iter()
+            .map(|n| n.trim().trim_end_matches('.').to_ascii_lowercase())
+            .filter(|n| !n.is_empty()),
+    );
+    names
+}
+
+/// The `Host` header's name if it is neither an IP address nor one of `names`: a browser
+/// sent here by a rebound DNS name (an attacker's page reaching the LAN through the victim's
+/// browser) is turned away before any handler, even the unauthenticated ones.
+fn unknown_host(names: &[String], headers: &hyper::HeaderMap) -> Option<String> {
+    let host = headers.get(hyper::header::HOST)?.to_str().unwrap_or("");
+    let name = if let Some(rest) = host.strip_prefix('[') {
+        // An IPv6 literal, `[::1]:8080`.
+        return rest
+            .split(']')
+            .next()
+            .and_then(|a| a.parse::<std::net::Ipv6Addr>().ok())
+            .is_none()
+            .then(|| host.to_string());
+    } else {
+        host.rsplit_once(':').map_or(host, |(n, _)| n)
+    };
+    if name.parse::<std::net::IpAddr>().is_ok() {
+        return None;
+    }
+    let name = name.trim_end_matches('.').to_ascii_lowercase();
+    let known = names.contains(&name) || name.ends_with(".localhost");
+    (!known).then(|| host.chars().take(100).collect())
 }
 
 fn acceptor(cert: &PathBuf, key: &PathBuf) -> Result<TlsAcceptor, String> {

@@ -44,6 +44,7 @@ impl TestApp {
             tz: jiff::tz::TimeZone::get("Asia/Ulaanbaatar").unwrap(),
             limits,
             portal_listen: Some("127.0.0.1:0".into()),
+            allowed_hosts: vec!["billing.topnet.mn".into()],
         };
         let c = clock.clone();
         let thread = std::thread::spawn(move || {

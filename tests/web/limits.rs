@@ -143,3 +143,34 @@ fn requests_without_host_or_with_huge_headers_are_refused() {
     let p = exchange_from("127.0.0.1", addr, declared.as_bytes());
     assert_eq!(p.status, 413);
 }
+
+/// DNS rebinding: a page on another site whose name is made to resolve to Steppe reaches it
+/// with its own name in `Host`, and is turned away; addresses and this machine's names pass.
+#[test]
+fn only_known_host_names_reach_the_admin_side() {
+    let app = TestApp::start();
+    let (addr, port) = (app.addr, app.addr.port());
+    let with_host = |host: &str| {
+        let req = format!("GET /healthz HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n");
+        exchange_from("127.0.0.1", addr, req.as_bytes()).status
+    };
+    assert_eq!(with_host(&format!("rebind.attacker.example:{port}")), 421);
+    assert_eq!(with_host("rebind.attacker.example"), 421);
+    for ok in [
+        format!("127.0.0.1:{port}"),
+        format!("localhost:{port}"),
+        format!("[::1]:{port}"),
+        "192.168.88.1:8080".to_string(),
+        format!("BILLING.topnet.mn:{port}"),
+        "steppe.local".to_string(),
+    ] {
+        assert_eq!(with_host(&ok), 200, "{ok}");
+    }
+    // The portal listener is reached by whatever name the hotspot gives it.
+    let req =
+        format!("GET /portal/login HTTP/1.1\r\nHost: wifi.example\r\nConnection: close\r\n\r\n");
+    assert_eq!(
+        exchange_from("127.0.0.1", app.portal_addr, req.as_bytes()).status,
+        200
+    );
+}
