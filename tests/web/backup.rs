@@ -15,12 +15,15 @@ fn digest(dir: &Path) -> Digest {
 
 /// Tables a running server writes on its own (sessions touched, the backup's audit entry and
 /// its id counter) are left out when comparing against a backup taken while it ran.
+/// The tables that hold the business, not what goes on around it: the audit and sessions, and
+/// the router states, which the enforcer rewrites on its own at each reconnect attempt to the
+/// test's unreachable router (between a backup and the stop, under load).
 fn business(d: &Digest) -> Digest {
     d.iter()
         .filter(|(t, _)| {
             !matches!(
                 **t,
-                "audit-v1" | "sessions-v1" | "api-tokens-v1" | "meta-v1"
+                "audit-v1" | "sessions-v1" | "api-tokens-v1" | "meta-v1" | "router-states-v1"
             )
         })
         .map(|(k, v)| (*k, *v))

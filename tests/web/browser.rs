@@ -81,6 +81,8 @@ fn router_plan_customer_then_enabled_on_the_router_page() {
     d.fill("input[name=username]", "api");
     d.fill("input[name=password]", "router-pw");
     d.select("select[name=login_method]", "plain");
+    // Plain API is an explicit choice: the form offers api-ssl first.
+    d.click("input[name=tls]");
     d.click("form[action='/routers'] button[type=submit]");
     d.wait_for_text("Saved.");
 

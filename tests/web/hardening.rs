@@ -84,3 +84,15 @@ fn test_connection_is_counted_and_audited() {
     assert!(audit.body.contains("test_connection"), "{}", audit.body);
     assert!(audit.body.contains("127.0.0.1:1 failed"), "{}", audit.body);
 }
+
+#[test]
+fn a_new_router_defaults_to_api_ssl_and_plain_api_is_flagged() {
+    let mut f = fixture();
+    f.web.get("/?lang=en");
+    let form = f.web.get("/routers/new").body;
+    assert!(form.contains("name=\"tls\" value=\"on\" checked"), "{form}");
+    assert!(form.contains("value=\"8729\""), "{form}");
+    // The fixture's router is on plain API: its page says what that costs.
+    let page = f.web.get(&format!("/routers/{}", f.router)).body;
+    assert!(page.contains("cross the network unencrypted"), "{page}");
+}

@@ -168,7 +168,7 @@ fn only_known_host_names_reach_the_admin_side() {
     }
     // The portal listener is reached by whatever name the hotspot gives it.
     let req =
-        format!("GET /portal/login HTTP/1.1\r\nHost: wifi.example\r\nConnection: close\r\n\r\n");
+        "GET /portal/login HTTP/1.1\r\nHost: wifi.example\r\nConnection: close\r\n\r\n".to_string();
     assert_eq!(
         exchange_from("127.0.0.1", app.portal_addr, req.as_bytes()).status,
         200

@@ -166,6 +166,7 @@ fn form_page(cx: &Ctx, existing: Option<&Router>, d: &RouterDraft, p: &Problems)
                 (input(cx, p, "host", Msg::IpAddress, "text", &d.host, true))
                 (input(cx, p, "port", Msg::Port, "number", &d.port, false))
                 (checkbox(cx, "tls", Msg::ApiSsl, d.tls))
+                p.muted { (cx.t(Msg::ApiSslHelp)) }
                 (input(cx, p, "tls_fingerprint", Msg::Fingerprint, "text", &d.tls_fingerprint, false))
                 (input(cx, p, "username", Msg::ApiUser, "text", &d.username, true))
                 label.field {
@@ -228,9 +229,12 @@ pub async fn new_form(cx: Arc<Ctx>, _req: Req) -> Out {
             .unwrap_or_default(),
         false => String::new(),
     };
+    // api-ssl by default: plain API carries the router's password and, in every sync, each
+    // customer's service password in clear across the network.
     let d = RouterDraft {
         host,
-        port: "8728".into(),
+        port: "8729".into(),
+        tls: true,
         login_method: "auto".into(),
         hotspot_server: "all".into(),
         ..Default::default()
@@ -417,6 +421,7 @@ async fn show_page_with(
     let can_edit = cx.can(Menu::Routers, Level::Edit);
     let body = html! {
         (layout::notice(cx, notice))
+        @if !r.tls { p.error role="alert" { (cx.t(Msg::PlainApiWarning)) } }
         @if notice == Some("sync") { p.notice { (cx.t(Msg::SyncStarted)) } }
         (layout::toolbar(cx, html! {
             @if can_edit {
