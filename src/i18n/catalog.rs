@@ -84,6 +84,7 @@ catalog! {
     FailedLogins => "Failed logins", "Амжилтгүй нэвтрэлт";
     FailedLoginsStanding => "{} failed logins in the last 15 minutes; locked out from {} addresses. Unlocking lets every address try again at once.", "Сүүлийн 15 минутад {} удаа амжилтгүй нэвтэрсэн; {} хаягаас түгжигдсэн. Түгжээг тайлбал бүх хаяг шууд дахин оролдож болно.";
     Unlock => "Unlock", "Түгжээ тайлах";
+    UnlockPortal => "Unlock portal login", "Порталын нэвтрэлтийн түгжээ тайлах";
     ApiSslHelp => "Recommended. Without TLS (plain API, port 8728) the router's password and every customer's password cross the network unencrypted. The router needs a certificate for api-ssl (see the README); Test connection shows its fingerprint to pin.", "Зөвлөмж. TLS-гүй (энгийн API, 8728 порт) бол чиглүүлэгчийн нууц үг болон бүх харилцагчийн нууц үг сүлжээгээр шифрлэгдэлгүй дамжина. api-ssl-д чиглүүлэгч гэрчилгээтэй байх шаардлагатай (README-г үзнэ үү); «Холболт шалгах» нь бэхлэх хурууны хээг харуулна.";
     PlainApiWarning => "This router is reached over plain API: its password and the customers' passwords cross the network unencrypted. Switch it to api-ssl.", "Энэ чиглүүлэгчтэй энгийн API-аар холбогдож байна: түүний нууц үг болон харилцагчдын нууц үг сүлжээгээр шифрлэгдэлгүй дамжина. api-ssl руу шилжүүлнэ үү.";
     AlreadyApplied => "This form was already submitted and applied; nothing was done again.", "Энэ маягтыг өмнө илгээж хэрэгжүүлсэн; дахин юу ч хийгдсэнгүй.";

@@ -12,7 +12,6 @@ use std::io::{Seek, Write};
 use std::path::Path;
 use std::sync::LazyLock;
 use std::time::Duration;
-use tokio::io::AsyncReadExt;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 /// Downloads being made or sent at once; each holds a file in the data directory.
@@ -54,12 +53,28 @@ pub fn stream(mut file: std::fs::File, slot: OwnedSemaphorePermit) -> Result<Bod
     file.rewind()
         .map_err(|e| format!("rewinding download: {e}"))?;
     let (tx, rx) = tokio::sync::mpsc::channel::<Bytes>(2);
-    let mut file = tokio::fs::File::from_std(file);
     tokio::spawn(async move {
         let _slot = slot;
-        let mut buf = vec![0u8; CHUNK];
+        let mut file = Some(file);
         loop {
-            let n = match file.read(&mut buf).await {
+            // One short read at a time on the blocking pool: never a wait on the client there.
+            let Some(f) = file.take() else { break };
+            let read = tokio::task::spawn_blocking(move || {
+                use std::io::Read;
+                let mut f = f;
+                let mut buf = vec![0u8; CHUNK];
+                let n = f.read(&mut buf);
+                (f, buf, n)
+            })
+            .await;
+            let (f, mut buf, n) = match read {
+                Ok(r) => r,
+                Err(e) => {
+                    tracing::error!(error = %e, "reading a download back");
+                    break;
+                }
+            };
+            let n = match n {
                 Ok(0) => break,
                 Ok(n) => n,
                 Err(e) => {
@@ -68,8 +83,9 @@ pub fn stream(mut file: std::fs::File, slot: OwnedSemaphorePermit) -> Result<Bod
                     break;
                 }
             };
-            let chunk = Bytes::copy_from_slice(&buf[..n]);
-            match tokio::time::timeout(SEND_DEADLINE, tx.send(chunk)).await {
+            file = Some(f);
+            buf.truncate(n);
+            match tokio::time::timeout(SEND_DEADLINE, tx.send(Bytes::from(buf))).await {
                 Ok(Ok(())) => {}
                 Ok(Err(_)) => break,
                 Err(_) => {

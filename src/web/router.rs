@@ -215,6 +215,7 @@ pub fn table() -> Vec<Route> {
         POST "/customers/{id}/resume" m(Menu::Customers, Edit) => pages::customers::resume;
         POST "/customers/{id}/disable" m(Menu::Customers, Edit) => pages::customers::disable;
         POST "/customers/{id}/kick" m(Menu::Customers, Edit) => pages::customers::kick;
+        POST "/customers/{id}/portal-unlock" m(Menu::Customers, Edit) => pages::customers::portal_unlock;
         POST "/customers/{id}/delete" m(Menu::Customers, Edit) => pages::customers::delete;
         POST "/customers/{id}/plan" m(Menu::Customers, Edit) => pages::customers::change_plan;
 

@@ -317,6 +317,24 @@ fn portal_logins_are_rate_limited() {
             .status,
         303
     );
+    // An operator with Customers edit lifts the lock from the customer's page.
+    let gamma = f.api.get("/api/v1/customers?q=gamma").json()["items"][0]["id"]
+        .as_u64()
+        .unwrap();
+    let page = boss.get(&format!("/customers/{gamma}")).body;
+    let unlock = format!("/customers/{gamma}/portal-unlock");
+    assert!(page.contains(&unlock), "{page}");
+    assert_eq!(boss.post_form(&unlock, &[]).status, 303);
+    let p = b.post_form(
+        "/portal/login",
+        &[
+            ("login", "gamma"),
+            ("password", "pw-123"),
+            ("next", "/portal"),
+        ],
+    );
+    assert_eq!(p.status, 303, "unlocked");
+    assert!(f.web.get("/audit").body.contains("login_failed"));
 }
 
 #[test]

@@ -520,6 +520,10 @@ pub async fn show_with(
                     _ => { (action("resume", Msg::Resume, "secondary")) }
                 }
                 (action("kick", Msg::Kick, "secondary"))
+                @let standing = cx.app.portal_limiter.standing(&c.login, now);
+                @if standing.failures > 0 || standing.locked_networks > 0 {
+                    (action("portal-unlock", Msg::UnlockPortal, "secondary"))
+                }
                 @if cx.can(Menu::Audit, Level::View) { a.button.secondary href={ "/audit?entity=customer&entity_id=" (c.id) } { (cx.t(Msg::Activity)) } }
             }))
         } @else { (layout::toolbar(cx, html! {})) }
@@ -723,6 +727,29 @@ pub async fn resume(cx: Arc<Ctx>, req: Req) -> Out {
 
 pub async fn disable(cx: Arc<Ctx>, req: Req) -> Out {
     set_status(cx, req, Status::Disabled).await
+}
+
+/// Lifts the portal-login locks and slowdown on this customer's login.
+pub async fn portal_unlock(cx: Arc<Ctx>, req: Req) -> Out {
+    let id = req.id(0).ok_or(WebError::NotFound)?;
+    let c = load(&cx, id).await?;
+    cx.app.portal_limiter.unlock(&c.login);
+    let (actor, now) = (cx.actor(), cx.now);
+    cx.app
+        .store
+        .write_async(move |w| {
+            crate::audit::record(
+                w,
+                now,
+                &actor,
+                "unlock_login",
+                "customer",
+                id,
+                String::new(),
+            )
+        })
+        .await?;
+    Ok(http::redirect(&format!("/customers/{id}?notice=unlocked")))
 }
 
 pub async fn kick(cx: Arc<Ctx>, req: Req) -> Out {

@@ -93,6 +93,28 @@ pub async fn login(cx: Arc<Ctx>, req: Req) -> Out {
         Err(e) => {
             // What was typed may be a password or of any size: only its length is logged.
             tracing::warn!(login_chars = login.chars().count(), ip = %cx.ip, "failed portal login");
+            // In the audit log too, without what was typed; the limiter bounds how many.
+            let (now, ip) = (cx.now, cx.ip.clone());
+            cx.app
+                .store
+                .write_async(move |w| {
+                    let actor = crate::audit::Actor {
+                        admin_id: None,
+                        username: "(portal)".into(),
+                        via: crate::audit::Via::Web,
+                        ip: Some(ip),
+                    };
+                    crate::audit::record(
+                        w,
+                        now,
+                        &actor,
+                        "login_failed",
+                        "portal",
+                        "",
+                        String::new(),
+                    )
+                })
+                .await?;
             let msg = match e {
                 LoginError::Wrong => Msg::BadCredentials,
                 LoginError::Ambiguous => Msg::PortalAmbiguous,
