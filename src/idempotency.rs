@@ -77,6 +77,11 @@ impl Key {
     }
 }
 
+/// What `key` made before, if one was given and it was used.
+pub fn made_before(key: Option<&Key>, r: &impl Reader) -> Result<Option<u64>, StoreError> {
+    key.map(|k| k.used(r)).transpose().map(Option::flatten)
+}
+
 /// A fresh key for a form: submitting the page twice applies once.
 pub fn new_form_key() -> String {
     crate::access::secret::new_token("")

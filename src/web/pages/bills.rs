@@ -127,7 +127,7 @@ pub async fn raise(
         .app
         .store
         .write_async(move |w| {
-            if let Some(id) = key.as_ref().map(|k| k.used(w)).transpose()?.flatten() {
+            if let Some(id) = crate::idempotency::made_before(key.as_ref(), w)? {
                 return Ok((w.get::<ledger::Bill>(id)?.ok_or(Error::NotFound)?, true));
             }
             let c = w.get::<Customer>(customer_id)?.ok_or_else(|| {

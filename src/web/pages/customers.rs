@@ -631,13 +631,7 @@ pub async fn change_plan(cx: Arc<Ctx>, req: Req) -> Out {
         .store
         .write_async(move |w| {
             // A plan change now raises a bill and may move the expiry: once per form.
-            if key
-                .as_ref()
-                .map(|k| k.used(w))
-                .transpose()?
-                .flatten()
-                .is_some()
-            {
+            if crate::idempotency::made_before(key.as_ref(), w)?.is_some() {
                 return Ok(None);
             }
             let changed = ledger::change_plan(w, now, &actor, id, plan_id, at_renewal)?;

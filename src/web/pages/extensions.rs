@@ -107,7 +107,7 @@ pub async fn extend_one(
         .app
         .store
         .write_async(move |w| {
-            if let Some(id) = key.as_ref().map(|k| k.used(w)).transpose()?.flatten() {
+            if let Some(id) = crate::idempotency::made_before(key.as_ref(), w)? {
                 let e = w.get::<Extension>(id)?.ok_or(Error::NotFound)?;
                 let c = w.get::<Customer>(e.customer_id)?.ok_or(Error::NotFound)?;
                 return Ok((e, c, true));
@@ -248,13 +248,7 @@ pub async fn bulk(cx: Arc<Ctx>, req: Req) -> Out {
         .app
         .store
         .write_async(move |w| {
-            if key
-                .as_ref()
-                .map(|k| k.used(w))
-                .transpose()?
-                .flatten()
-                .is_some()
-            {
+            if crate::idempotency::made_before(key.as_ref(), w)?.is_some() {
                 return Ok(None);
             }
             let mut routers = Vec::new();

@@ -255,7 +255,7 @@ pub async fn reverse(
         .app
         .store
         .write_async(move |w| {
-            if let Some(rid) = key.as_ref().map(|k| k.used(w)).transpose()?.flatten() {
+            if let Some(rid) = crate::idempotency::made_before(key.as_ref(), w)? {
                 let p = w.get::<Payment>(rid)?.ok_or(Error::NotFound)?;
                 let c = w.get::<Customer>(p.customer_id)?.ok_or(Error::NotFound)?;
                 return Ok((p, c, true));
