@@ -243,6 +243,21 @@ fn import_from_a_router_in_service_round_trips() {
         &[("price", "3000000"), ("duration_days", "30")],
     );
     assert_eq!(done.status, 303, "{}", done.body);
+    // Submitted again (Back, then the button): nothing is imported twice.
+    let again = web.post_form(
+        &format!("/routers/{router}/import"),
+        &[("price", "3000000"), ("duration_days", "30")],
+    );
+    assert!(again.status < 500, "{} {}", again.status, again.body);
+    assert_eq!(api.get("/api/v1/customers").json()["total"], 2);
+    assert_eq!(
+        api.get("/api/v1/plans").json()["items"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1,
+        "no package twice"
+    );
 
     let customers = api.get("/api/v1/customers?sort=login").json();
     assert_eq!(
