@@ -133,18 +133,7 @@ pub fn restore(backup: &Path, dir: &Path) -> Result<(BackupInfo, Files), StoreEr
         .map_err(|e| StoreError::Db(format!("creating data directory {}: {e}", dir.display())))?;
     let partial = partial_path(&target);
     let _ = std::fs::remove_file(&partial);
-    let rows = {
-        super::private_file(&partial)?;
-        let dst = builder()
-            .create(&partial)
-            .map_err(|e| StoreError::Db(format!("creating {}: {e}", partial.display())))?;
-        let wtx = dst
-            .begin_write()
-            .map_err(StoreError::db("starting restore"))?;
-        let rows = copy_all(&tx, &wtx)?;
-        wtx.commit().map_err(StoreError::db("committing restore"))?;
-        rows
-    };
+    let rows = copy_into(&tx, &partial, "restore")?;
     if rows != info.rows {
         let _ = std::fs::remove_file(&partial);
         return Err(StoreError::Corrupt(format!(
@@ -156,6 +145,26 @@ pub fn restore(backup: &Path, dir: &Path) -> Result<(BackupInfo, Files), StoreEr
     Ok((info, files))
 }
 
+/// Every table of `tx` into a new owner-only database at `partial`, in one committed
+/// transaction; the rows copied. `what` names the step in errors.
+fn copy_into(
+    tx: &redb::ReadTransaction,
+    partial: &Path,
+    what: &'static str,
+) -> Result<u64, StoreError> {
+    super::private_file(partial)?;
+    let dst = builder()
+        .create(partial)
+        .map_err(|e| StoreError::Db(format!("creating {}: {e}", partial.display())))?;
+    let wtx = dst
+        .begin_write()
+        .map_err(|e| StoreError::Db(format!("starting {what}: {e}")))?;
+    let rows = copy_all(tx, &wtx)?;
+    wtx.commit()
+        .map_err(|e| StoreError::Db(format!("committing {what}: {e}")))?;
+    Ok(rows)
+}
+
 /// Replaces the file at `path` by a fresh copy of what `db` holds now: only live pages, so data
 /// a migration removed is gone from the disk file too, not merely unreferenced.
 pub(super) fn rewrite(db: redb::Database, path: &Path) -> Result<(), StoreError> {
@@ -165,15 +174,7 @@ pub(super) fn rewrite(db: redb::Database, path: &Path) -> Result<(), StoreError>
         let tx = db
             .begin_read()
             .map_err(StoreError::db("starting rewrite"))?;
-        super::private_file(&partial)?;
-        let dst = builder()
-            .create(&partial)
-            .map_err(|e| StoreError::Db(format!("creating {}: {e}", partial.display())))?;
-        let wtx = dst
-            .begin_write()
-            .map_err(StoreError::db("starting rewrite"))?;
-        copy_all(&tx, &wtx)?;
-        wtx.commit().map_err(StoreError::db("committing rewrite"))
+        copy_into(&tx, &partial, "rewrite").map(|_| ())
     })();
     drop(db);
     if let Err(e) = copied {
