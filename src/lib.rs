@@ -7,6 +7,7 @@
 #![recursion_limit = "512"]
 
 pub mod access;
+pub mod app;
 pub mod audit;
 pub mod backup;
 pub mod banner;

@@ -4,24 +4,20 @@
 use crate::access::ratelimit::LoginLimiter;
 use crate::access::{Admin, Level, Menu, Permissions};
 use crate::audit::{Actor, Via};
-use crate::clock::Clock;
+use crate::app::Core;
 use crate::i18n::{Lang, Msg, format};
 use crate::settings::Settings;
-use crate::store::Store;
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use std::sync::Arc;
 
-/// What every handler can reach.
+/// What every handler can reach: the core (store, clock, services) and what only the web side
+/// needs.
 pub struct App {
-    pub store: Store,
-    pub clock: Clock,
+    pub core: Arc<Core>,
     pub limiter: LoginLimiter,
     /// Portal logins are throttled apart from admin logins.
     pub portal_limiter: LoginLimiter,
-    /// The zone from `TZ`/`STEPPE_TZ`, used when settings name none.
-    pub env_tz: TimeZone,
-    pub started_at: Timestamp,
     /// Password hashes computed for callers who are not signed in (login, setup): each is
     /// preceded by the rate limiter's say-so.
     pub unauthenticated_hashes: std::sync::atomic::AtomicU64,
@@ -36,16 +32,6 @@ pub struct App {
     pub gate: Arc<crate::web::gate::Gate>,
     /// The first-run setup code, until the first admin exists.
     pub setup_code: std::sync::Mutex<Option<String>>,
-    /// Seals router API passwords (key file beside the database).
-    pub secrets: crate::network::SecretBox,
-    /// The per-router reconcilers; every change to desired state wakes them.
-    pub enforcer: crate::enforce::Enforcer,
-    /// The message sender; woken when something is queued.
-    pub notifier: crate::notify::worker::Notifier,
-    /// The data directory (backups carry its key file; scheduled ones go under it).
-    pub data_dir: std::path::PathBuf,
-    /// Stops the scheduled-backup task at shutdown.
-    pub backup_stop: Arc<tokio::sync::Notify>,
     /// The last dashboard figures with the (store generation, minute, zone) they were made for.
     #[allow(clippy::type_complexity)]
     pub dashboard: std::sync::Mutex<
@@ -54,6 +40,15 @@ pub struct App {
             std::sync::Arc<crate::dashboard::Dashboard>,
         )>,
     >,
+}
+
+/// A handler reaches the store and the services as `cx.app.store`; they belong to the core the
+/// web side shares with the CLI.
+impl std::ops::Deref for App {
+    type Target = Core;
+    fn deref(&self) -> &Core {
+        &self.core
+    }
 }
 
 impl App {

@@ -7,9 +7,8 @@ use super::ctx::App;
 use super::gate::{BodyError, Gate, Limits};
 use super::http::{Form, Req};
 use super::router::{self, Route};
-use crate::access::{admins, roles, sessions};
+use crate::access::admins;
 use crate::clock::Clock;
-use crate::store::Store;
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
@@ -70,39 +69,7 @@ pub struct Application {
     app: Arc<App>,
     tls: Option<TlsAcceptor>,
     routes: Arc<Vec<Route>>,
-    /// Holds a store handle: stopped before the store is closed.
-    timekeeper: tokio::task::JoinHandle<()>,
-    services: Services,
-}
-
-/// The runtime of the background services (enforcer, scheduler, notifier, backups, clock).
-struct Services(Option<tokio::runtime::Runtime>);
-
-impl Services {
-    fn start() -> Result<Services, String> {
-        tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .max_blocking_threads(8)
-            .thread_name("steppe-services")
-            .enable_all()
-            .build()
-            .map(|rt| Services(Some(rt)))
-            .map_err(|e| format!("starting the services runtime: {e}"))
-    }
-
-    fn enter(&self) -> Option<tokio::runtime::EnterGuard<'_>> {
-        self.0.as_ref().map(tokio::runtime::Runtime::enter)
-    }
-}
-
-impl Drop for Services {
-    fn drop(&mut self) {
-        // Dropped from inside the serving runtime, where blocking on it is not allowed; its
-        // tasks have been stopped by then.
-        if let Some(rt) = self.0.take() {
-            rt.shutdown_background();
-        }
-    }
+    steppe: crate::app::Steppe,
 }
 
 impl Application {
@@ -112,29 +79,8 @@ impl Application {
     }
 
     pub async fn build_with_clock(config: Config, clock: Clock) -> Result<Application, String> {
-        let store = Store::open(&config.data_dir).map_err(|e| e.to_string())?;
-        // Time never starts before what the last run saw (a board without a real-time clock
-        // may boot in 1970 or at its last shutdown).
-        if let Some(seen) = store
-            .read(crate::clock::remembered)
-            .map_err(|e| e.to_string())?
-        {
-            if seen > clock.now() {
-                tracing::warn!(%seen, "the system clock is behind the last time seen; holding at that");
-            }
-            clock.hold_at_least(seen);
-        }
-        let now = clock.now();
-        store
-            .write(|w| {
-                crate::clock::remember(w, now)?;
-                roles::ensure_builtin(w)?;
-                crate::billing::summary::ensure(w)?;
-                crate::billing::summary::ensure_ledger(w)?;
-                sessions::purge_expired(w, now)?;
-                Ok::<_, crate::store::StoreError>(())
-            })
-            .map_err(|e| e.to_string())?;
+        let steppe = crate::app::Steppe::start(&config.data_dir, config.tz.clone(), clock)?;
+        let (store, clock) = (steppe.core.store.clone(), steppe.core.clock.clone());
         let setup_code = if store.read(admins::any_exists).map_err(|e| e.to_string())? {
             crate::access::first_run::clear(&config.data_dir);
             None
@@ -169,43 +115,11 @@ impl Application {
             ),
             None => None,
         };
-        let secrets = crate::network::SecretBox::open(&config.data_dir)?;
-        let services = Services::start()?;
-        // Everything that keeps routers right and messages going runs on its own threads and
-        // blocking pool: no request, however slow its client, can hold them up.
-        let (enforcer, timekeeper, notifier, backup_stop) = {
-            let _on = services.enter();
-            let enforcer =
-                crate::enforce::Enforcer::start(store.clone(), clock.clone(), secrets.clone());
-            let timekeeper = tokio::spawn(keep_time(store.clone(), clock.clone()));
-            let notifier = crate::notify::worker::Notifier::start(
-                store.clone(),
-                secrets.clone(),
-                clock.clone(),
-                config.tz.clone(),
-            );
-            let backup_stop = Arc::new(tokio::sync::Notify::new());
-            tokio::spawn(crate::backup::schedule(
-                store.clone(),
-                config.data_dir.clone(),
-                clock.clone(),
-                backup_stop.clone(),
-            ));
-            (enforcer, timekeeper, notifier, backup_stop)
-        };
         let app = Arc::new(App {
-            store,
-            secrets,
-            enforcer,
-            notifier,
-            data_dir: config.data_dir.clone(),
-            backup_stop,
+            core: steppe.core.clone(),
             dashboard: Default::default(),
-            clock,
             limiter: Default::default(),
             portal_limiter: Default::default(),
-            env_tz: config.tz.clone(),
-            started_at: now,
             setup_code: std::sync::Mutex::new(setup_code),
             unauthenticated_hashes: Default::default(),
             gate: Gate::new(config.limits.clone()),
@@ -225,8 +139,7 @@ impl Application {
             app,
             tls,
             routes: Arc::new(router::table()),
-            timekeeper,
-            services,
+            steppe,
         })
     }
 
@@ -362,46 +275,10 @@ impl Application {
         {
             tracing::warn!("some requests did not finish within {DRAIN:?}");
         }
-        self.app.enforcer.shutdown().await;
-        self.app.notifier.shutdown().await;
-        self.app.backup_stop.notify_one();
-        self.timekeeper.abort();
-        let _ = self.timekeeper.await;
-        let (now, store) = (self.app.clock.now(), self.app.store.clone());
-        if let Err(e) = store.write(|w| crate::clock::remember(w, now)) {
-            tracing::warn!(error = %e, "remembering the time at shutdown");
-        }
-        // The store closes when the last handle drops; any transaction has committed or not.
         drop(self.app);
-        drop(self.services);
+        self.steppe.stop().await;
         tracing::info!("stopped");
         Ok(())
-    }
-}
-
-/// Watches the system clock for jumps and, every ten minutes, records how far time has come, so
-/// a restart on a clock set back resumes from there.
-async fn keep_time(store: Store, clock: Clock) {
-    // Aborting this task drops the watcher with it.
-    struct AbortOnDrop(tokio::task::JoinHandle<()>);
-    impl Drop for AbortOnDrop {
-        fn drop(&mut self) {
-            self.0.abort();
-        }
-    }
-    let _watch = AbortOnDrop(tokio::spawn(clock.clone().watch()));
-    let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
-    tick.tick().await;
-    loop {
-        tick.tick().await;
-        let now = clock.now();
-        if store
-            .write_async(move |w| crate::clock::remember(w, now))
-            .await
-            .is_err()
-        {
-            break;
-        }
     }
 }
 
