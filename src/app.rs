@@ -53,7 +53,9 @@ impl Steppe {
             clock.hold_at_least(seen);
         }
         let now = clock.now();
-        store.write(|w| housekeeping(w, now)).map_err(|e| e.to_string())?;
+        store
+            .write(|w| housekeeping(w, now))
+            .map_err(|e| e.to_string())?;
         let secrets = SecretBox::open(data_dir)?;
         let services = Services::start()?;
         // Everything that keeps routers right and messages going runs on its own threads and

@@ -343,7 +343,7 @@ fn seed_network(
         };
         customer::create(w, now, actor, secrets, &jiff::tz::TimeZone::UTC, d, false)?;
     }
-    use crate::billing::ledger::{self, BankAccountDraft, PaymentDraft};
+    use crate::billing::ledger::{self, BankAccountDraft, NewPayment};
     use crate::store::Reader;
     for (bank, number) in [
         ("Хаан банк", "5000 1234 56"),
@@ -366,23 +366,20 @@ fn seed_network(
             .get::<crate::billing::Customer>(i)?
             .and_then(|c| w.get::<crate::billing::Plan>(c.plan_id).ok().flatten())
             .map_or(0, |p| p.price);
-        let d = PaymentDraft {
-            customer_id: i.to_string(),
-            amount: price.to_string(),
-            method: if i % 8 == 1 {
-                "cash".into()
-            } else {
-                "bank_transfer".into()
-            },
-            bank_account_id: if i % 8 == 1 {
-                String::new()
-            } else {
-                "1".into()
-            },
-            reference: format!("demo {i}"),
-            ..Default::default()
+        let Ok(amount) = crate::model::Money::payment(price) else {
+            continue;
         };
-        ledger::record_payment(w, now, actor, &jiff::tz::TimeZone::UTC, &d, &methods, false)?;
+        let cash = i % 8 == 1;
+        let d = NewPayment {
+            customer: crate::model::CustomerId::new(i),
+            amount,
+            method: if cash { "cash" } else { "bank_transfer" }.into(),
+            bank_account: (!cash).then(|| crate::model::BankAccountId::new(1)),
+            reference: format!("demo {i}"),
+            received_at: None,
+            key: None,
+        };
+        ledger::record_payment(w, now, actor, &d, &methods, false)?;
     }
     ledger::extend(w, now, actor, 3, 7, true, "Туршилтын 7 хоног", "")?;
     // Feedback from the portal, one already answered; reminders by the routers' modems.

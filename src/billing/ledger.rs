@@ -10,6 +10,7 @@ use super::settle::{self, Account, Allocation, OpenBill};
 use crate::audit::{self, Actor};
 use crate::error::{Error, Result};
 use crate::i18n::Msg;
+use crate::model::{BankAccountId, CustomerId, Money};
 use crate::store::Summary;
 use crate::store::{Index, Kind, Reader, Record, Set, StoreError, Write, payment_day};
 use crate::validate::Problems;
@@ -302,18 +303,19 @@ impl Payment {
     }
 }
 
-/// A payment as submitted.
-#[derive(Debug, Clone, Default)]
-pub struct PaymentDraft {
-    pub customer_id: String,
-    pub amount: String,
+/// A payment parsed at the edge: every field already of its type.
+#[derive(Debug, Clone)]
+pub struct NewPayment {
+    pub customer: CustomerId,
+    pub amount: Money,
+    /// Checked against the installation's payment methods in the transaction.
     pub method: String,
-    pub bank_account_id: String,
+    pub bank_account: Option<BankAccountId>,
     pub reference: String,
-    /// Empty: now.
-    pub received_at: String,
+    /// `None`: now.
+    pub received_at: Option<Timestamp>,
     /// Double submission guard: the same key records one payment.
-    pub idempotency_key: String,
+    pub key: Option<String>,
 }
 
 pub struct Recorded {
@@ -399,13 +401,11 @@ pub fn record_payment(
     w: &mut Write,
     now: Timestamp,
     actor: &Actor,
-    tz: &jiff::tz::TimeZone,
-    d: &PaymentDraft,
+    d: &NewPayment,
     methods: &[String],
     partial_activation: bool,
 ) -> Result<Recorded> {
-    let key = d.idempotency_key.trim();
-    if !key.is_empty()
+    if let Some(key) = &d.key
         && let Some(id) = w.index_get(Index::PaymentIdempotency, key)?
     {
         let payment = w.get::<Payment>(id)?.ok_or(Error::NotFound)?;
@@ -419,41 +419,17 @@ pub fn record_payment(
         });
     }
     let mut p = Problems::default();
-    let customer = d
-        .customer_id
-        .trim()
-        .parse::<u64>()
-        .ok()
-        .map(|id| w.get::<Customer>(id))
-        .transpose()?
-        .flatten();
+    let customer = w.get::<Customer>(d.customer.get())?;
     if customer.is_none() {
         p.add("customer_id", Msg::UnknownCustomer);
     }
-    let amount = match d.amount.trim().parse::<i64>() {
-        Ok(a) if a > 0 && a <= 1_000_000_000_000 => Some(a),
-        Ok(_) => {
-            p.add("amount", Msg::PositiveAmount);
-            None
-        }
-        Err(_) => {
-            p.add("amount", Msg::InvalidNumber);
-            None
-        }
-    };
     let method = d.method.trim().to_string();
     if !methods.contains(&method) {
         p.add("method", Msg::InvalidChoice);
     }
-    let bank_account_id = match d.bank_account_id.trim() {
-        "" => None,
-        s => match s
-            .parse::<u64>()
-            .ok()
-            .map(|id| w.get::<BankAccount>(id))
-            .transpose()?
-            .flatten()
-        {
+    let bank_account_id = match d.bank_account {
+        None => None,
+        Some(id) => match w.get::<BankAccount>(id.get())? {
             Some(b) => Some(b.id),
             None => {
                 p.add("bank_account_id", Msg::InvalidChoice);
@@ -461,22 +437,12 @@ pub fn record_payment(
             }
         },
     };
-    let reference = p.text("reference", &d.reference, 120, false, false);
-    let received_at = if d.received_at.trim().is_empty() {
-        Some(now)
-    } else {
-        customer::parse_time(&d.received_at, tz)
-    };
-    if received_at.is_none() {
-        p.add("received_at", Msg::InvalidDateTime);
-    }
-    if key.len() > 100 {
-        p.add_arg("idempotency_key", Msg::TooLong, 100);
-    }
     p.check()?;
-    let (Some(mut c), Some(amount), Some(received_at)) = (customer, amount, received_at) else {
+    let Some(mut c) = customer else {
         return Err(Error::Internal("payment check without problems".into()));
     };
+    let (amount, reference) = (d.amount.minor(), d.reference.clone());
+    let received_at = d.received_at.unwrap_or(now);
     if c.archived {
         return Err(Error::Conflict(Msg::CustomerArchived));
     }
@@ -528,7 +494,7 @@ pub fn record_payment(
     w.revenue_add(hour_of(received_at), &payment.method, amount, 1)?;
     w.revenue_plan_add(hour_of(received_at), payment.plan_id, amount)?;
     w.set_add(Set::PaymentsByDay, payment_day(received_at), id)?;
-    if !key.is_empty() {
+    if let Some(key) = &d.key {
         w.index_put(Index::PaymentIdempotency, key, id)?;
     }
     audit::record(

@@ -409,6 +409,47 @@ pub fn list(r: &impl Reader) -> Result<Vec<Plan>, StoreError> {
     r.list::<Plan>()
 }
 
+impl PlanDraft {
+    /// The package as its edit form and a PATCH start from.
+    pub fn of(p: &Plan) -> PlanDraft {
+        let b = p.burst.clone();
+        PlanDraft {
+            name: p.name.clone(),
+            kind: p.kind.id().into(),
+            price: p.price.to_string(),
+            duration_days: p.duration_days.to_string(),
+            duration_hours: p.duration_hours.to_string(),
+            download: p.download.clone(),
+            upload: p.upload.clone(),
+            burst_download: b
+                .as_ref()
+                .map(|b| b.download_rate.clone())
+                .unwrap_or_default(),
+            burst_upload: b
+                .as_ref()
+                .map(|b| b.upload_rate.clone())
+                .unwrap_or_default(),
+            burst_threshold_download: b
+                .as_ref()
+                .map(|b| b.download_threshold.clone())
+                .unwrap_or_default(),
+            burst_threshold_upload: b
+                .as_ref()
+                .map(|b| b.upload_threshold.clone())
+                .unwrap_or_default(),
+            burst_time: b
+                .as_ref()
+                .map(|b| b.time_secs.to_string())
+                .unwrap_or_default(),
+            shared_users: p.shared_users.to_string(),
+            local_address: p.local_address.clone(),
+            remote_address: p.remote_address.clone(),
+            active: p.active,
+            description: p.description.clone(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

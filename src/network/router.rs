@@ -415,3 +415,22 @@ impl KeyedRecord for RouterState {
 pub fn state(r: &impl Reader, id: u64) -> Result<RouterState, StoreError> {
     Ok(r.kget::<RouterState>(&id.to_string())?.unwrap_or_default())
 }
+
+impl RouterDraft {
+    /// The router as its edit form and a PATCH start from (no password: kept unless retyped).
+    pub fn of(r: &Router) -> RouterDraft {
+        RouterDraft {
+            name: r.name.clone(),
+            host: r.host.clone(),
+            port: r.port.to_string(),
+            tls: r.tls,
+            tls_fingerprint: r.tls_fingerprint.clone(),
+            username: r.username.clone(),
+            password: String::new(),
+            login_method: r.login_method.id().into(),
+            hotspot_server: r.hotspot_server.clone(),
+            pppoe: r.pppoe,
+            note: r.note.clone(),
+        }
+    }
+}

@@ -3,8 +3,8 @@
 
 use crate::access::ratelimit::LoginLimiter;
 use crate::access::{Admin, Level, Menu, Permissions};
-use crate::audit::{Actor, Via};
 use crate::app::Core;
+use crate::audit::{Actor, Via};
 use crate::i18n::{Lang, Msg, format};
 use crate::settings::Settings;
 use jiff::Timestamp;
@@ -136,6 +136,15 @@ impl Ctx {
 
     pub fn money(&self, minor: i64) -> String {
         format::money(self.lang, minor, &self.settings.currency)
+    }
+
+    /// Who acts for the use cases in `ops`: this request's admin, now, in the display zone.
+    pub fn by(&self) -> crate::ops::By {
+        crate::ops::By {
+            actor: self.actor(),
+            now: self.now,
+            tz: self.tz.clone(),
+        }
     }
 
     /// The admin cause recorded in router command logs.

@@ -2,10 +2,11 @@
 
 use super::fields::{Body, set};
 use crate::billing::customer::{self, Customer, CustomerDraft};
+use crate::ops;
 use crate::store::Reader;
 use crate::web::ctx::Ctx;
 use crate::web::http::{self, Req};
-use crate::web::pages::customers::{draft_of, query_from};
+use crate::web::pages::customers::query_from;
 use crate::web::router::{Out, WebError};
 use hyper::StatusCode;
 use jiff::Timestamp;
@@ -92,16 +93,8 @@ pub async fn create(cx: Arc<Ctx>, req: Req) -> Out {
     };
     apply(&mut b, &mut d);
     b.check()?;
-    let (actor, now, tz, secrets) = (cx.actor(), cx.now, cx.tz.clone(), cx.app.secrets.clone());
-    let c = cx
-        .app
-        .store
-        .write_async(move |w| customer::create(w, now, &actor, &secrets, &tz, d, false))
-        .await?;
-    cx.app
-        .enforcer
-        .customers_changed(&[c.router_id], &[c.id], cx.cause());
-    Ok(http::json(StatusCode::CREATED, &view(&c, now)))
+    let c = ops::customers::create(&cx.app, &cx.by(), d).await?;
+    Ok(http::json(StatusCode::CREATED, &view(&c, cx.now)))
 }
 
 pub async fn patch(cx: Arc<Ctx>, req: Req) -> Out {
@@ -111,42 +104,23 @@ pub async fn patch(cx: Arc<Ctx>, req: Req) -> Out {
     // transaction reads it, so a payment committed meanwhile (expiry, status, plan) is kept.
     apply(&mut b, &mut CustomerDraft::default());
     b.check()?;
-    let (actor, now, tz, secrets) = (cx.actor(), cx.now, cx.tz.clone(), cx.app.secrets.clone());
-    let (c, touched) = cx
-        .app
-        .store
-        .write_async(move |w| {
-            customer::update_from(w, now, &actor, &secrets, &tz, id, |cur| {
-                let mut d = draft_of(&tz, &secrets, cur);
-                // Unless the body sets it, the expiry stays exactly as stored; a PATCH says
-                // what it changes, so no form-style merge.
-                d.expires_at = cur.expires_at.to_string();
-                d.seen = customer::Seen::default();
-                apply(&mut b, &mut d);
-                d
-            })
-        })
-        .await?;
-    cx.app
-        .enforcer
-        .customers_changed(&touched, &[id], cx.cause());
-    Ok(http::json(StatusCode::OK, &view(&c, now)))
+    let (tz, secrets) = (cx.tz.clone(), cx.app.secrets.clone());
+    let c = ops::customers::update(&cx.app, &cx.by(), id, move |cur| {
+        let mut d = CustomerDraft::of(&tz, &secrets, cur);
+        // Unless the body sets it, the expiry stays exactly as stored; a PATCH says what it
+        // changes, so no form-style merge.
+        d.expires_at = cur.expires_at.to_string();
+        d.seen = customer::Seen::default();
+        apply(&mut b, &mut d);
+        d
+    })
+    .await?;
+    Ok(http::json(StatusCode::OK, &view(&c, cx.now)))
 }
 
 pub async fn delete(cx: Arc<Ctx>, req: Req) -> Out {
     let id = req.id(0).ok_or(WebError::NotFound)?;
-    let (actor, now) = (cx.actor(), cx.now);
-    let (deleted, touched) = cx
-        .app
-        .store
-        .write_async(move |w| {
-            let history = crate::billing::ledger::has_history(w, id)?;
-            customer::delete_or_archive(w, now, &actor, id, history)
-        })
-        .await?;
-    cx.app
-        .enforcer
-        .customers_changed(&touched, &[id], cx.cause());
+    let deleted = ops::customers::remove(&cx.app, &cx.by(), id).await?;
     Ok(http::json(
         StatusCode::OK,
         &json!({ "id": id, "deleted": deleted, "archived": !deleted }),

@@ -1,8 +1,10 @@
 //! `/api/v1/payments`, `/api/v1/extensions`, `/api/v1/bills`, `/api/v1/bank-accounts`.
 
 use super::fields::{Body, set};
-use crate::billing::ledger::{self, BankAccount, BankAccountDraft, Bill, PaymentDraft};
+use crate::billing::ledger::{self, BankAccount, BankAccountDraft, Bill};
 use crate::error::Error;
+use crate::model::Money;
+use crate::ops::{self, payments::PaymentFields};
 use crate::store::{Reader, StoreError};
 use crate::web::ctx::Ctx;
 use crate::web::http::{self, Req};
@@ -46,27 +48,30 @@ pub async fn create_payment(cx: Arc<Ctx>, req: Req) -> Out {
             "received_at",
         ],
     )?;
-    let mut d = PaymentDraft {
-        idempotency_key: req.header("idempotency-key").to_string(),
-        ..Default::default()
-    };
-    set(&mut d.customer_id, b.integer("customer_id"));
-    set(&mut d.amount, b.integer("amount"));
-    set(&mut d.method, b.text("method"));
-    set(&mut d.bank_account_id, b.integer("bank_account_id"));
-    set(&mut d.reference, b.text("reference"));
-    set(&mut d.received_at, b.text("received_at"));
+    let (customer_id, amount, method, bank_account_id, reference, received_at) = (
+        b.integer("customer_id").unwrap_or_default(),
+        b.integer("amount").unwrap_or_default(),
+        b.text("method").unwrap_or_default(),
+        b.integer("bank_account_id").unwrap_or_default(),
+        b.text("reference").unwrap_or_default(),
+        b.text("received_at").unwrap_or_default(),
+    );
     b.check()?;
-    let rec = payments::record(&cx, d).await?;
-    let status = if rec.replayed {
-        StatusCode::OK
-    } else {
-        StatusCode::CREATED
-    };
+    let new = PaymentFields {
+        customer_id: &customer_id,
+        amount: Money::parse_minor(&amount),
+        method: &method,
+        bank_account_id: &bank_account_id,
+        reference: &reference,
+        received_at: &received_at,
+        idempotency_key: req.header("idempotency-key"),
+    }
+    .parse(&cx.tz)?;
+    let rec = ops::payments::record(&cx.app, &cx.by(), new).await?;
     let mut v = serde_json::to_value(&rec.payment).unwrap_or_default();
     v["customer"] = crate::web::api::customers::view(&rec.customer, cx.now);
     v["replayed"] = json!(rec.replayed);
-    Ok(http::json(status, &v))
+    Ok(http::json(created_or_replayed(rec.replayed), &v))
 }
 
 pub async fn reverse_payment(cx: Arc<Ctx>, req: Req) -> Out {
@@ -74,12 +79,12 @@ pub async fn reverse_payment(cx: Arc<Ctx>, req: Req) -> Out {
     let mut b = Body::parse(&req.body, &["reason"])?;
     let reason = b.text("reason").unwrap_or_default();
     b.check()?;
-    let (p, c, replayed) =
-        payments::reverse(&cx, id, reason, req.header("idempotency-key")).await?;
-    let mut v = serde_json::to_value(&p).unwrap_or_default();
-    v["customer"] = crate::web::api::customers::view(&c, cx.now);
-    v["replayed"] = json!(replayed);
-    Ok(http::json(created_or_replayed(replayed), &v))
+    let r = ops::payments::reverse(&cx.app, &cx.by(), id, reason, req.header("idempotency-key"))
+        .await?;
+    let mut v = serde_json::to_value(&r.reversal).unwrap_or_default();
+    v["customer"] = crate::web::api::customers::view(&r.customer, cx.now);
+    v["replayed"] = json!(r.replayed);
+    Ok(http::json(created_or_replayed(r.replayed), &v))
 }
 
 pub async fn list_extensions(cx: Arc<Ctx>, req: Req) -> Out {
@@ -103,7 +108,7 @@ pub async fn create_extension(cx: Arc<Ctx>, req: Req) -> Out {
         ))
     })?;
     let key = req.header("idempotency-key");
-    let (e, c, replayed) = extensions::extend_one(&cx, id, &days, free, &reason, key)
+    let done = ops::extensions::extend_one(&cx.app, &cx.by(), id, &days, free, &reason, key)
         .await
         .map_err(|e| match e {
             Error::NotFound => WebError::Invalid(crate::validate::Problems::one(
@@ -112,10 +117,10 @@ pub async fn create_extension(cx: Arc<Ctx>, req: Req) -> Out {
             )),
             e => e.into(),
         })?;
-    let mut v = serde_json::to_value(&e).unwrap_or_default();
-    v["customer"] = crate::web::api::customers::view(&c, cx.now);
-    v["replayed"] = json!(replayed);
-    Ok(http::json(created_or_replayed(replayed), &v))
+    let mut v = serde_json::to_value(&done.extension).unwrap_or_default();
+    v["customer"] = crate::web::api::customers::view(&done.customer, cx.now);
+    v["replayed"] = json!(done.replayed);
+    Ok(http::json(created_or_replayed(done.replayed), &v))
 }
 
 /// 201 for a change made now, 200 for a replayed key that made it before.
@@ -154,9 +159,14 @@ pub async fn create_bill(cx: Arc<Ctx>, req: Req) -> Out {
         .unwrap_or(0);
     let note = b.text("note").unwrap_or_else(|| "raised by hand".into());
     b.check()?;
-    let (bill, replayed) =
-        crate::web::pages::bills::raise(&cx, customer_id, note, req.header("idempotency-key"))
-            .await?;
+    let (bill, replayed) = ops::bills::raise(
+        &cx.app,
+        &cx.by(),
+        customer_id,
+        note,
+        req.header("idempotency-key"),
+    )
+    .await?;
     let mut v = serde_json::to_value(&bill).unwrap_or_default();
     v["replayed"] = json!(replayed);
     Ok(http::json(created_or_replayed(replayed), &v))

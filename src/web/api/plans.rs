@@ -2,10 +2,10 @@
 
 use super::fields::{Body, set};
 use crate::billing::plan::{self, Plan, PlanDraft};
+use crate::ops;
 use crate::store::Reader;
 use crate::web::ctx::Ctx;
 use crate::web::http::{self, Req};
-use crate::web::pages::plans::draft_of;
 use crate::web::router::{Out, WebError};
 use hyper::StatusCode;
 use serde_json::json;
@@ -84,44 +84,27 @@ pub async fn create(cx: Arc<Ctx>, req: Req) -> Out {
     };
     apply(&mut b, &mut d);
     b.check()?;
-    let (actor, now) = (cx.actor(), cx.now);
-    let p = cx
-        .app
-        .store
-        .write_async(move |w| plan::create(w, now, &actor, &d))
-        .await?;
-    cx.app.enforcer.plans_changed(cx.cause());
+    let p = ops::plans::create(&cx.app, &cx.by(), d).await?;
     Ok(http::json(StatusCode::CREATED, &p))
 }
 
 pub async fn patch(cx: Arc<Ctx>, req: Req) -> Out {
     let id = req.id(0).ok_or(WebError::NotFound)?;
-    let cur = cx
-        .app
-        .store
-        .read_async(move |r| r.get::<Plan>(id))
-        .await?
-        .ok_or(WebError::NotFound)?;
     let mut b = Body::parse(&req.body, FIELDS)?;
-    let mut d = draft_of(&cur);
-    apply(&mut b, &mut d);
+    // The body's own mistakes first; then it is laid over the package as the write reads it.
+    apply(&mut b, &mut PlanDraft::default());
     b.check()?;
-    let (actor, now) = (cx.actor(), cx.now);
-    let p = cx
-        .app
-        .store
-        .write_async(move |w| plan::update(w, now, &actor, id, &d))
-        .await?;
-    cx.app.enforcer.plans_changed(cx.cause());
+    let p = ops::plans::update(&cx.app, &cx.by(), id, move |cur| {
+        let mut d = PlanDraft::of(cur);
+        apply(&mut b, &mut d);
+        d
+    })
+    .await?;
     Ok(http::json(StatusCode::OK, &p))
 }
 
 pub async fn delete(cx: Arc<Ctx>, req: Req) -> Out {
     let id = req.id(0).ok_or(WebError::NotFound)?;
-    let (actor, now) = (cx.actor(), cx.now);
-    cx.app
-        .store
-        .write_async(move |w| plan::delete(w, now, &actor, id))
-        .await?;
+    ops::plans::delete(&cx.app, &cx.by(), id).await?;
     Ok(http::json(StatusCode::OK, &json!({ "deleted": id })))
 }

@@ -88,13 +88,7 @@ pub async fn create(cx: Arc<Ctx>, req: Req) -> Out {
     };
     apply(&mut b, &mut d);
     b.check()?;
-    let (actor, now, secrets) = (cx.actor(), cx.now, cx.app.secrets.clone());
-    let r = cx
-        .app
-        .store
-        .write_async(move |w| router::create(w, now, &actor, &secrets, &d))
-        .await?;
-    cx.app.enforcer.router_saved(r.id);
+    let r = crate::ops::routers::create(&cx.app, &cx.by(), d).await?;
     Ok(http::json(
         StatusCode::CREATED,
         &view(&r, &RouterState::default()),
@@ -103,42 +97,23 @@ pub async fn create(cx: Arc<Ctx>, req: Req) -> Out {
 
 pub async fn patch(cx: Arc<Ctx>, req: Req) -> Out {
     let id = req.id(0).ok_or(WebError::NotFound)?;
-    let (cur, _) = load(&cx, id).await?;
     let mut b = Body::parse(&req.body, FIELDS)?;
-    let mut d = RouterDraft {
-        name: cur.name.clone(),
-        host: cur.host.clone(),
-        port: cur.port.to_string(),
-        tls: cur.tls,
-        tls_fingerprint: cur.tls_fingerprint.clone(),
-        username: cur.username.clone(),
-        password: String::new(),
-        login_method: cur.login_method.id().into(),
-        hotspot_server: cur.hotspot_server.clone(),
-        pppoe: cur.pppoe,
-        note: cur.note.clone(),
-    };
-    apply(&mut b, &mut d);
+    // The body's own mistakes first; then it is laid over the router as the write reads it.
+    apply(&mut b, &mut RouterDraft::default());
     b.check()?;
-    let (actor, now, secrets) = (cx.actor(), cx.now, cx.app.secrets.clone());
-    let r = cx
-        .app
-        .store
-        .write_async(move |w| router::update(w, now, &actor, &secrets, id, &d))
-        .await?;
-    cx.app.enforcer.router_saved(id);
+    let r = crate::ops::routers::update(&cx.app, &cx.by(), id, move |cur| {
+        let mut d = RouterDraft::of(cur);
+        apply(&mut b, &mut d);
+        d
+    })
+    .await?;
     let (_, st) = load(&cx, id).await?;
     Ok(http::json(StatusCode::OK, &view(&r, &st)))
 }
 
 pub async fn delete(cx: Arc<Ctx>, req: Req) -> Out {
     let id = req.id(0).ok_or(WebError::NotFound)?;
-    let (actor, now) = (cx.actor(), cx.now);
-    cx.app
-        .store
-        .write_async(move |w| router::delete(w, now, &actor, id))
-        .await?;
-    cx.app.enforcer.router_deleted(id);
+    crate::ops::routers::delete(&cx.app, &cx.by(), id).await?;
     Ok(http::json(StatusCode::OK, &json!({ "deleted": id })))
 }
 

@@ -2,8 +2,7 @@
 
 use crate::billing::Plan;
 use crate::billing::customer::Customer;
-use crate::billing::ledger::{self, BankAccount, Bill, BillStatus};
-use crate::error::Error;
+use crate::billing::ledger::{BankAccount, Bill, BillStatus};
 use crate::i18n::Msg;
 use crate::store::{Reader, StoreError};
 use crate::web::ctx::Ctx;
@@ -96,8 +95,9 @@ pub async fn create(cx: Arc<Ctx>, req: Req) -> Out {
         .get("customer_id")
         .parse::<u64>()
         .map_err(|_| WebError::BadRequest("customer_id".into()))?;
-    let (bill, _) = raise(
-        &cx,
+    let (bill, _) = crate::ops::bills::raise(
+        &cx.app,
+        &cx.by(),
         customer_id,
         "raised by hand".into(),
         req.form.get("idempotency_key"),
@@ -106,55 +106,10 @@ pub async fn create(cx: Arc<Ctx>, req: Req) -> Out {
     Ok(http::redirect(&format!("/bills/{}", bill.id)))
 }
 
-/// Raises the next period's bill by hand; with a one-time key, a replay raises nothing and
-/// answers with the bill the key raised (`true` = replayed).
-pub async fn raise(
-    cx: &Ctx,
-    customer_id: u64,
-    note: String,
-    key: &str,
-) -> Result<(ledger::Bill, bool), WebError> {
-    let mut p = crate::validate::Problems::default();
-    let key = crate::idempotency::Key::parse(
-        crate::idempotency::Scope::Bill,
-        key,
-        "idempotency_key",
-        &mut p,
-    );
-    p.check().map_err(WebError::Invalid)?;
-    let (actor, now) = (cx.actor(), cx.now);
-    Ok(cx
-        .app
-        .store
-        .write_async(move |w| {
-            if let Some(id) = crate::idempotency::made_before(key.as_ref(), w)? {
-                return Ok((w.get::<ledger::Bill>(id)?.ok_or(Error::NotFound)?, true));
-            }
-            let c = w.get::<Customer>(customer_id)?.ok_or_else(|| {
-                Error::Invalid(crate::validate::Problems::one(
-                    "customer_id",
-                    crate::i18n::Msg::UnknownCustomer,
-                ))
-            })?;
-            let plan = w
-                .get::<Plan>(c.next_plan_id.unwrap_or(c.plan_id))?
-                .ok_or(Error::NotFound)?;
-            let bill = ledger::raise_bill(w, now, &actor, &c, &plan, &note)?;
-            if let Some(k) = &key {
-                k.remember(w, bill.id)?;
-            }
-            Ok::<_, Error>((bill, false))
-        })
-        .await?)
-}
-
 pub async fn void(cx: Arc<Ctx>, req: Req) -> Out {
     let id = req.id(0).ok_or(WebError::NotFound)?;
-    let (actor, now, reason) = (cx.actor(), cx.now, req.form.get("reason").to_string());
-    cx.app
-        .store
-        .write_async(move |w| ledger::void_bill(w, now, &actor, id, &reason))
-        .await?;
+    let reason = req.form.get("reason").to_string();
+    crate::ops::bills::void(&cx.app, &cx.by(), id, reason).await?;
     Ok(http::redirect(&format!("/bills/{id}")))
 }
 

@@ -4,16 +4,18 @@
 use crate::access::{Level, Menu};
 use crate::billing::Plan;
 use crate::billing::customer::{self, Customer, CustomerDraft, CustomerKind, Shown, Status};
-use crate::billing::ledger::{self, BankAccount, BillStatus, PaymentDraft};
+use crate::billing::ledger::{self, BankAccount, BillStatus};
 use crate::billing::query::{CustomerQuery, SortBy};
 use crate::error::Error;
 use crate::i18n::{Lang, Msg};
 use crate::network::Router;
+use crate::ops;
 use crate::store::{Reader, StoreError};
 use crate::validate::Problems;
 use crate::web::ctx::Ctx;
 use crate::web::http::{self, Form, Req};
 use crate::web::layout::{self, csrf, input, page, select, textarea};
+use crate::web::pages::payments::PaymentForm;
 use crate::web::router::{Out, WebError};
 use hyper::StatusCode;
 use maud::{Markup, html};
@@ -356,34 +358,6 @@ pub fn draft_from_form(f: &Form) -> CustomerDraft {
     }
 }
 
-pub fn draft_of(
-    tz: &jiff::tz::TimeZone,
-    secrets: &crate::network::SecretBox,
-    c: &Customer,
-) -> CustomerDraft {
-    CustomerDraft {
-        kind: c.kind.id().into(),
-        name: c.name.clone(),
-        reg_no: c.reg_no.clone(),
-        contact_person: c.contact_person.clone(),
-        phone: c.phone.clone(),
-        email: c.email.clone(),
-        address: c.address.clone(),
-        note: c.note.clone(),
-        login: c.login.clone(),
-        // Shown so the operator can tell it to the customer; a key that no longer opens it
-        // leaves the field empty, to be entered again.
-        password: c.password(secrets).unwrap_or_default(),
-        router_id: c.router_id.to_string(),
-        plan_id: c.plan_id.to_string(),
-        status: c.status.id().into(),
-        expires_at: customer::local_minute(tz, c.expires_at),
-        seen: customer::seen_of(tz, c),
-        expiry_reason: String::new(),
-        lang: c.lang.map(|l| l.code().to_string()).unwrap_or_default(),
-    }
-}
-
 pub async fn new_form(cx: Arc<Ctx>, _req: Req) -> Out {
     let (routers, plans) = names(&cx).await?;
     let d = CustomerDraft {
@@ -409,20 +383,8 @@ pub async fn new_form(cx: Arc<Ctx>, _req: Req) -> Out {
 
 pub async fn create(cx: Arc<Ctx>, req: Req) -> Out {
     let d = draft_from_form(&req.form);
-    let (actor, now, tz, draft) = (cx.actor(), cx.now, cx.tz.clone(), d.clone());
-    let secrets = cx.app.secrets.clone();
-    match cx
-        .app
-        .store
-        .write_async(move |w| customer::create(w, now, &actor, &secrets, &tz, draft, false))
-        .await
-    {
-        Ok(c) => {
-            cx.app
-                .enforcer
-                .customers_changed(&[c.router_id], &[c.id], cx.cause());
-            Ok(http::redirect(&format!("/customers/{}?notice=saved", c.id)))
-        }
+    match ops::customers::create(&cx.app, &cx.by(), d.clone()).await {
+        Ok(c) => Ok(http::redirect(&format!("/customers/{}?notice=saved", c.id))),
         Err(Error::Invalid(p)) => {
             let (routers, plans) = names(&cx).await?;
             Ok(http::html(
@@ -452,7 +414,7 @@ pub async fn show_with(
     cx: &Ctx,
     id: u64,
     notice: Option<&str>,
-    payment: Option<(PaymentDraft, Problems)>,
+    payment: Option<(PaymentForm, Problems)>,
 ) -> Out {
     let c = load(cx, id).await?;
     let (rid, pid) = (c.router_id, c.plan_id);
@@ -485,7 +447,7 @@ pub async fn show_with(
     let names: HashMap<u64, String> = [(c.id, c.name.clone())].into_iter().collect();
     let plan_name: HashMap<u64, &str> = plans.iter().map(|p| (p.id, p.name.as_str())).collect();
     let (pay_draft, pay_problems) = payment.unwrap_or_else(|| {
-        let d = PaymentDraft {
+        let d = PaymentForm {
             amount: crate::i18n::format::major_input(
                 bills
                     .iter()
@@ -617,36 +579,18 @@ pub async fn change_plan(cx: Arc<Ctx>, req: Req) -> Out {
         .parse::<u64>()
         .map_err(|_| WebError::BadRequest("plan_id".into()))?;
     let at_renewal = req.form.get("when") == "renewal";
-    let mut p = Problems::default();
-    let key = crate::idempotency::Key::parse(
-        crate::idempotency::Scope::PlanChange,
+    let changed = ops::customers::change_plan(
+        &cx.app,
+        &cx.by(),
+        id,
+        plan_id,
+        at_renewal,
         req.form.get("idempotency_key"),
-        "idempotency_key",
-        &mut p,
-    );
-    p.check().map_err(WebError::Invalid)?;
-    let (actor, now) = (cx.actor(), cx.now);
-    let done = cx
-        .app
-        .store
-        .write_async(move |w| {
-            // A plan change now raises a bill and may move the expiry: once per form.
-            if crate::idempotency::made_before(key.as_ref(), w)?.is_some() {
-                return Ok(None);
-            }
-            let changed = ledger::change_plan(w, now, &actor, id, plan_id, at_renewal)?;
-            if let Some(k) = &key {
-                k.remember(w, id)?;
-            }
-            Ok::<_, Error>(Some(changed))
-        })
-        .await?;
-    let Some((c, touched)) = done else {
+    )
+    .await?;
+    if changed.is_none() {
         return Ok(http::redirect(&format!("/customers/{id}?notice=already")));
-    };
-    cx.app
-        .enforcer
-        .customers_changed(&touched, &[c.id], cx.cause());
+    }
     Ok(http::redirect(&format!("/customers/{id}?notice=saved")))
 }
 
@@ -658,7 +602,7 @@ pub async fn edit_form(cx: Arc<Ctx>, req: Req) -> Out {
         form_page(
             &cx,
             Some(&c),
-            &draft_of(&cx.tz, &cx.app.secrets, &c),
+            &CustomerDraft::of(&cx.tz, &cx.app.secrets, &c),
             &routers,
             &plans,
             &Problems::default(),
@@ -669,20 +613,9 @@ pub async fn edit_form(cx: Arc<Ctx>, req: Req) -> Out {
 pub async fn update(cx: Arc<Ctx>, req: Req) -> Out {
     let id = req.id(0).ok_or(WebError::NotFound)?;
     let d = draft_from_form(&req.form);
-    let (actor, now, tz, draft) = (cx.actor(), cx.now, cx.tz.clone(), d.clone());
-    let secrets = cx.app.secrets.clone();
-    match cx
-        .app
-        .store
-        .write_async(move |w| customer::update(w, now, &actor, &secrets, &tz, id, draft))
-        .await
-    {
-        Ok((c, touched)) => {
-            cx.app
-                .enforcer
-                .customers_changed(&touched, &[c.id], cx.cause());
-            Ok(http::redirect(&format!("/customers/{id}?notice=saved")))
-        }
+    let draft = d.clone();
+    match ops::customers::update(&cx.app, &cx.by(), id, move |_| draft).await {
+        Ok(_) => Ok(http::redirect(&format!("/customers/{id}?notice=saved"))),
         Err(Error::Invalid(p)) => {
             let existing = load(&cx, id).await?;
             let (routers, plans) = names(&cx).await?;
@@ -699,15 +632,7 @@ pub async fn update(cx: Arc<Ctx>, req: Req) -> Out {
 
 async fn set_status(cx: Arc<Ctx>, req: Req, status: Status) -> Out {
     let id = req.id(0).ok_or(WebError::NotFound)?;
-    let (actor, now) = (cx.actor(), cx.now);
-    let (c, touched) = cx
-        .app
-        .store
-        .write_async(move |w| customer::set_status(w, now, &actor, id, status))
-        .await?;
-    cx.app
-        .enforcer
-        .customers_changed(&touched, &[c.id], cx.cause());
+    ops::customers::set_status(&cx.app, &cx.by(), id, status).await?;
     Ok(http::redirect(&format!("/customers/{id}?notice=saved")))
 }
 
@@ -760,19 +685,7 @@ pub async fn kick(cx: Arc<Ctx>, req: Req) -> Out {
 
 pub async fn delete(cx: Arc<Ctx>, req: Req) -> Out {
     let id = req.id(0).ok_or(WebError::NotFound)?;
-    let (actor, now) = (cx.actor(), cx.now);
-    // Financial history (payments, bills) arrives with billing; until then nothing blocks a delete.
-    let (deleted, touched) = cx
-        .app
-        .store
-        .write_async(move |w| {
-            let history = crate::billing::ledger::has_history(w, id)?;
-            customer::delete_or_archive(w, now, &actor, id, history)
-        })
-        .await?;
-    cx.app
-        .enforcer
-        .customers_changed(&touched, &[id], cx.cause());
+    let deleted = ops::customers::remove(&cx.app, &cx.by(), id).await?;
     Ok(http::redirect(if deleted {
         "/customers?notice=deleted"
     } else {

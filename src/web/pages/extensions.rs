@@ -4,9 +4,7 @@
 use crate::billing::Plan;
 use crate::billing::customer::Customer;
 use crate::billing::ledger::{self, Extension};
-use crate::error::Error;
 use crate::i18n::Msg;
-use crate::idempotency::{Key, Scope};
 use crate::network::Router;
 use crate::store::{Reader, StoreError};
 use crate::validate::Problems;
@@ -88,53 +86,15 @@ pub async fn list(cx: Arc<Ctx>, req: Req) -> Out {
     ))
 }
 
-/// One extension; with a one-time key, a replay applies nothing and answers with what the key
-/// made before (`true` = replayed).
-pub async fn extend_one(
-    cx: &Ctx,
-    customer_id: u64,
-    days: &str,
-    free: bool,
-    reason: &str,
-    key: &str,
-) -> Result<(Extension, Customer, bool), Error> {
-    let mut p = Problems::default();
-    let (days, reason) = ledger::check_extension(days, reason, &mut p);
-    let key = Key::parse(Scope::Extension, key, "idempotency_key", &mut p);
-    p.check()?;
-    let (actor, now) = (cx.actor(), cx.now);
-    let (e, c, replayed) = cx
-        .app
-        .store
-        .write_async(move |w| {
-            if let Some(id) = crate::idempotency::made_before(key.as_ref(), w)? {
-                let e = w.get::<Extension>(id)?.ok_or(Error::NotFound)?;
-                let c = w.get::<Customer>(e.customer_id)?.ok_or(Error::NotFound)?;
-                return Ok((e, c, true));
-            }
-            let (e, c) = ledger::extend(w, now, &actor, customer_id, days, free, &reason, "")?;
-            if let Some(k) = &key {
-                k.remember(w, e.id)?;
-            }
-            Ok::<_, Error>((e, c, false))
-        })
-        .await?;
-    if !replayed {
-        cx.app
-            .enforcer
-            .customers_changed(&[c.router_id], &[c.id], cx.cause());
-    }
-    Ok((e, c, replayed))
-}
-
 pub async fn create(cx: Arc<Ctx>, req: Req) -> Out {
     let f = &req.form;
     let id = f
         .get("customer_id")
         .parse::<u64>()
         .map_err(|_| WebError::BadRequest("customer_id".into()))?;
-    let (_, _, replayed) = extend_one(
-        &cx,
+    let done = crate::ops::extensions::extend_one(
+        &cx.app,
+        &cx.by(),
         id,
         f.get("days"),
         f.checked("free"),
@@ -142,7 +102,7 @@ pub async fn create(cx: Arc<Ctx>, req: Req) -> Out {
         f.get("idempotency_key"),
     )
     .await?;
-    let notice = if replayed { "already" } else { "extended" };
+    let notice = if done.replayed { "already" } else { "extended" };
     Ok(http::redirect(&format!("/customers/{id}?notice={notice}")))
 }
 
@@ -224,53 +184,21 @@ pub async fn bulk(cx: Arc<Ctx>, req: Req) -> Out {
         .filter(|(k, _)| k == "customer_id")
         .filter_map(|(_, v)| v.parse().ok())
         .collect();
-    let mut p = Problems::default();
-    let (days, reason) = ledger::check_extension(f.get("days"), f.get("reason"), &mut p);
-    if ids.is_empty() {
-        p.add("customer_id", Msg::NothingSelected);
-    }
-    let key = Key::parse(
-        Scope::BulkExtension,
-        f.get("idempotency_key"),
-        "idempotency_key",
-        &mut p,
-    );
-    if !p.is_empty() {
-        return Err(WebError::Invalid(p));
-    }
-    let (actor, now, free, label) = (
-        cx.actor(),
-        cx.now,
-        f.checked("free"),
-        f.get("label").chars().take(60).collect::<String>(),
-    );
-    let done = cx
-        .app
-        .store
-        .write_async(move |w| {
-            if crate::idempotency::made_before(key.as_ref(), w)?.is_some() {
-                return Ok(None);
-            }
-            let mut routers = Vec::new();
-            let mut first = None;
-            for id in &ids {
-                let (e, c) = ledger::extend(w, now, &actor, *id, days, free, &reason, &label)?;
-                first.get_or_insert(e.id);
-                routers.push(c.router_id);
-            }
-            if let (Some(k), Some(first)) = (&key, first) {
-                k.remember(w, first)?;
-            }
-            routers.sort_unstable();
-            routers.dedup();
-            Ok::<_, Error>(Some((routers, ids)))
-        })
-        .await?;
-    let Some((touched, changed)) = done else {
+    let done = crate::ops::extensions::extend_many(
+        &cx.app,
+        &cx.by(),
+        crate::ops::extensions::Bulk {
+            customer_ids: ids,
+            days: f.get("days"),
+            reason: f.get("reason"),
+            free: f.checked("free"),
+            label: f.get("label"),
+            idempotency_key: f.get("idempotency_key"),
+        },
+    )
+    .await?;
+    if !done {
         return Ok(http::redirect("/extensions?notice=already"));
-    };
-    cx.app
-        .enforcer
-        .customers_changed(&touched, &changed, cx.cause());
+    }
     Ok(http::redirect("/extensions?notice=saved"))
 }

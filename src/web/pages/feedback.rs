@@ -149,16 +149,7 @@ pub async fn show(cx: Arc<Ctx>, req: Req) -> Out {
 }
 
 async fn do_reply(cx: &Ctx, id: u64, text: String, sms: bool) -> Result<Feedback, Error> {
-    let (actor, now, tz) = (cx.actor(), cx.now, cx.tz.clone());
-    let (f, sent) = cx
-        .app
-        .store
-        .write_async(move |w| feedback::reply(w, now, &actor, &tz, id, &text, sms))
-        .await?;
-    if !sent.is_empty() {
-        cx.app.notifier.wake();
-    }
-    Ok(f)
+    crate::ops::messages::reply(&cx.app, &cx.by(), id, text, sms).await
 }
 
 pub async fn reply(cx: Arc<Ctx>, req: Req) -> Out {

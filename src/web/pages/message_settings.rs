@@ -115,19 +115,8 @@ pub async fn save(cx: Arc<Ctx>, req: Req) -> Out {
         receipt_en: f.get("receipt_en").into(),
         receipt_mn: f.get("receipt_mn").into(),
     };
-    let (actor, now, secrets) = (cx.actor(), cx.now, cx.app.secrets.clone());
-    let draft = d.clone();
-    let result = cx
-        .app
-        .store
-        .write_async(move |w| config::save(w, now, &actor, &draft, |pw| secrets.seal(pw)))
-        .await;
-    match result {
-        Ok(_) => {
-            // New reminder rules may make something due now.
-            cx.app.notifier.wake();
-            Ok(http::redirect("/settings/messages?notice=saved"))
-        }
+    match crate::ops::messages::save_settings(&cx.app, &cx.by(), d.clone()).await {
+        Ok(_) => Ok(http::redirect("/settings/messages?notice=saved")),
         Err(Error::Invalid(p)) => {
             let set = cx
                 .app

@@ -6,7 +6,6 @@ use crate::billing::Plan;
 use crate::billing::customer::{Customer, Shown};
 use crate::billing::ledger::BankAccount;
 use crate::billing::query::CustomerQuery;
-use crate::error::Error;
 use crate::i18n::Msg;
 use crate::network::Router;
 use crate::notify::{self, Channel, Compose, Message, Status};
@@ -236,59 +235,16 @@ pub async fn send(cx: Arc<Ctx>, req: Req) -> Out {
         subject: req.form.get("subject").to_string(),
         body: req.form.get("body").to_string(),
     };
-    let (_, replayed) = queue(&cx, compose, req.form.get("idempotency_key")).await?;
+    let (_, replayed) =
+        crate::ops::messages::queue(&cx.app, &cx.by(), compose, req.form.get("idempotency_key"))
+            .await?;
     let notice = if replayed { "already" } else { "saved" };
     Ok(http::redirect(&format!("/messages?notice={notice}")))
 }
 
-/// Queues a compose; with a one-time key, a replay queues nothing and answers with the
-/// messages the key queued (`true` = replayed).
-pub async fn queue(cx: &Ctx, c: Compose, key: &str) -> Result<(Vec<Message>, bool), Error> {
-    let mut p = Problems::default();
-    let key = crate::idempotency::Key::parse(
-        crate::idempotency::Scope::Messages,
-        key,
-        "idempotency_key",
-        &mut p,
-    );
-    p.check()?;
-    let (actor, now, tz) = (cx.actor(), cx.now, cx.tz.clone());
-    let (out, replayed) = cx
-        .app
-        .store
-        .write_async(move |w| {
-            if let Some(k) = &key
-                && let Some(first) = k.used(w)?
-            {
-                let n = k.part("count").used(w)?.unwrap_or(0);
-                let mut then = Vec::new();
-                for id in first..first.saturating_add(n) {
-                    then.extend(w.get::<Message>(id)?);
-                }
-                return Ok((then, true));
-            }
-            let out = notify::enqueue(w, now, &actor, &tz, &c)?;
-            if let (Some(k), Some(first)) = (&key, out.first()) {
-                k.remember(w, first.id)?;
-                k.part("count").remember(w, out.len() as u64)?;
-            }
-            Ok::<_, Error>((out, false))
-        })
-        .await?;
-    if !replayed {
-        cx.app.notifier.wake();
-    }
-    Ok((out, replayed))
-}
-
 pub async fn retry(cx: Arc<Ctx>, req: Req) -> Out {
     let id = req.id(0).ok_or(WebError::NotFound)?;
-    let (actor, now) = (cx.actor(), cx.now);
-    cx.app
-        .store
-        .write_async(move |w| notify::retry(w, now, &actor, id))
-        .await?;
-    cx.app.notifier.wake();
+    crate::ops::messages::retry(&cx.app, &cx.by(), id).await?;
     Ok(http::redirect("/messages?notice=saved"))
 }
 
@@ -316,8 +272,9 @@ pub async fn api_send(cx: Arc<Ctx>, req: Req) -> Out {
             }
         }
     }
-    let (out, replayed) = queue(
-        &cx,
+    let (out, replayed) = crate::ops::messages::queue(
+        &cx.app,
+        &cx.by(),
         Compose {
             customer_ids: b.customer_ids,
             channels,

@@ -3,11 +3,13 @@
 
 use crate::access::{Level, Menu};
 use crate::billing::customer::Customer;
-use crate::billing::ledger::{self, BankAccount, Payment, PaymentDraft};
+use crate::billing::ledger::{self, BankAccount, Payment};
 use crate::billing::{CustomerKind, Plan};
 use crate::error::Error;
 use crate::i18n::Msg;
+use crate::model::Money;
 use crate::network::Router;
+use crate::ops::{self, payments::PaymentFields};
 use crate::store::{Reader, StoreError};
 use crate::validate::Problems;
 use crate::web::ctx::Ctx;
@@ -146,7 +148,7 @@ pub async fn list(cx: Arc<Ctx>, req: Req) -> Out {
 pub fn form(
     cx: &Ctx,
     c: &Customer,
-    d: &PaymentDraft,
+    d: &PaymentForm,
     accounts: &[BankAccount],
     p: &Problems,
 ) -> Markup {
@@ -178,118 +180,76 @@ pub fn form(
     }
 }
 
+/// The payment form as typed, to show again with its problems.
+#[derive(Debug, Clone, Default)]
+pub struct PaymentForm {
+    pub customer_id: String,
+    /// Major units, as typed at the counter.
+    pub amount: String,
+    pub method: String,
+    pub bank_account_id: String,
+    pub reference: String,
+    pub received_at: String,
+    pub idempotency_key: String,
+}
+
+impl PaymentForm {
+    fn parse(&self, cx: &Ctx) -> Result<ledger::NewPayment, Error> {
+        PaymentFields {
+            customer_id: &self.customer_id,
+            amount: Money::parse_major(&self.amount, cx.settings.currency.exponent),
+            method: &self.method,
+            bank_account_id: &self.bank_account_id,
+            reference: &self.reference,
+            received_at: &self.received_at,
+            idempotency_key: &self.idempotency_key,
+        }
+        .parse(&cx.tz)
+    }
+}
+
 pub async fn create(cx: Arc<Ctx>, req: Req) -> Out {
     let f = &req.form;
-    let exponent = cx.settings.currency.exponent;
-    let d = PaymentDraft {
+    let typed = PaymentForm {
         customer_id: f.get("customer_id").into(),
-        // Typed in major units at the counter; stored in minor units.
-        amount: crate::i18n::format::parse_major(f.get("amount"), exponent)
-            .map_or_else(|| f.get("amount").to_string(), |v| v.to_string()),
+        amount: f.get("amount").into(),
         method: f.get("method").into(),
         bank_account_id: f.get("bank_account_id").into(),
         reference: f.get("reference").into(),
         received_at: f.get("received_at").into(),
         idempotency_key: f.get("idempotency_key").into(),
     };
-    match record(&cx, d.clone()).await {
+    let recorded = match typed.parse(&cx) {
+        Ok(new) => ops::payments::record(&cx.app, &cx.by(), new).await,
+        Err(e) => Err(e),
+    };
+    match recorded {
         Ok(rec) => Ok(http::redirect(&format!(
             "/customers/{}?notice=paid&payment={}",
             rec.customer.id, rec.payment.id
         ))),
         Err(Error::Invalid(p)) => {
-            let id = d.customer_id.parse::<u64>().unwrap_or(0);
-            let shown = PaymentDraft {
-                amount: f.get("amount").to_string(),
-                ..d
-            };
-            crate::web::pages::customers::show_with(&cx, id, None, Some((shown, p))).await
+            let id = typed.customer_id.parse::<u64>().unwrap_or(0);
+            crate::web::pages::customers::show_with(&cx, id, None, Some((typed, p))).await
         }
         Err(e) => Err(e.into()),
     }
 }
 
-/// Records a payment and wakes the customer's router.
-pub async fn record(cx: &Ctx, d: PaymentDraft) -> Result<ledger::Recorded, Error> {
-    let (actor, now, tz) = (cx.actor(), cx.now, cx.tz.clone());
-    let (methods, partial) = (
-        cx.settings.payment_methods.clone(),
-        cx.settings.allow_partial_activation,
-    );
-    let rec = cx
-        .app
-        .store
-        .write_async(move |w| ledger::record_payment(w, now, &actor, &tz, &d, &methods, partial))
-        .await?;
-    if !rec.replayed {
-        cx.app.enforcer.customers_changed(
-            &[rec.customer.router_id],
-            &[rec.customer.id],
-            crate::enforce::Cause::Payment(rec.payment.id),
-        );
-        // A receipt may be owed.
-        cx.app.notifier.wake();
-    }
-    Ok(rec)
-}
-
-/// Reverses a payment; with a one-time key, a replay reverses nothing and answers with the
-/// reversal the key made (`true` = replayed). Without a key, a second reversal of the same
-/// payment is refused as already reversed.
-pub async fn reverse(
-    cx: &Ctx,
-    id: u64,
-    reason: String,
-    key: &str,
-) -> Result<(Payment, Customer, bool), Error> {
-    let mut p = crate::validate::Problems::default();
-    let key = crate::idempotency::Key::parse(
-        crate::idempotency::Scope::Reversal,
-        key,
-        "idempotency_key",
-        &mut p,
-    );
-    p.check()?;
-    let (actor, now) = (cx.actor(), cx.now);
-    let (p, c, replayed) = cx
-        .app
-        .store
-        .write_async(move |w| {
-            if let Some(rid) = crate::idempotency::made_before(key.as_ref(), w)? {
-                let p = w.get::<Payment>(rid)?.ok_or(Error::NotFound)?;
-                let c = w.get::<Customer>(p.customer_id)?.ok_or(Error::NotFound)?;
-                return Ok((p, c, true));
-            }
-            let (p, c) = ledger::reverse_payment(w, now, &actor, id, &reason)?;
-            if let Some(k) = &key {
-                k.remember(w, p.id)?;
-            }
-            Ok::<_, Error>((p, c, false))
-        })
-        .await?;
-    if !replayed {
-        cx.app.enforcer.customers_changed(
-            &[c.router_id],
-            &[c.id],
-            crate::enforce::Cause::Payment(p.id),
-        );
-    }
-    Ok((p, c, replayed))
-}
-
 pub async fn reverse_form(cx: Arc<Ctx>, req: Req) -> Out {
     let id = req.id(0).ok_or(WebError::NotFound)?;
     let f = &req.form;
-    match reverse(
-        &cx,
+    match ops::payments::reverse(
+        &cx.app,
+        &cx.by(),
         id,
         f.get("reason").to_string(),
         f.get("idempotency_key"),
     )
     .await
     {
-        Ok((_, _, false)) => Ok(http::redirect(&format!("/payments/{id}?notice=saved"))),
-        Ok((_, _, true)) | Err(Error::Conflict(Msg::AlreadyReversed)) => {
+        Ok(r) if !r.replayed => Ok(http::redirect(&format!("/payments/{id}?notice=saved"))),
+        Ok(_) | Err(Error::Conflict(Msg::AlreadyReversed)) => {
             Ok(http::redirect(&format!("/payments/{id}?notice=already")))
         }
         Err(Error::Invalid(p)) => receipt_page(&cx, id, &p).await,

@@ -165,44 +165,6 @@ pub fn draft_from_form(f: &Form, exponent: u8) -> PlanDraft {
     }
 }
 
-pub fn draft_of(p: &Plan) -> PlanDraft {
-    let b = p.burst.clone();
-    PlanDraft {
-        name: p.name.clone(),
-        kind: p.kind.id().into(),
-        price: p.price.to_string(),
-        duration_days: p.duration_days.to_string(),
-        duration_hours: p.duration_hours.to_string(),
-        download: p.download.clone(),
-        upload: p.upload.clone(),
-        burst_download: b
-            .as_ref()
-            .map(|b| b.download_rate.clone())
-            .unwrap_or_default(),
-        burst_upload: b
-            .as_ref()
-            .map(|b| b.upload_rate.clone())
-            .unwrap_or_default(),
-        burst_threshold_download: b
-            .as_ref()
-            .map(|b| b.download_threshold.clone())
-            .unwrap_or_default(),
-        burst_threshold_upload: b
-            .as_ref()
-            .map(|b| b.upload_threshold.clone())
-            .unwrap_or_default(),
-        burst_time: b
-            .as_ref()
-            .map(|b| b.time_secs.to_string())
-            .unwrap_or_default(),
-        shared_users: p.shared_users.to_string(),
-        local_address: p.local_address.clone(),
-        remote_address: p.remote_address.clone(),
-        active: p.active,
-        description: p.description.clone(),
-    }
-}
-
 pub async fn new_form(cx: Arc<Ctx>, _req: Req) -> Out {
     let d = PlanDraft {
         kind: "hotspot".into(),
@@ -219,17 +181,8 @@ pub async fn new_form(cx: Arc<Ctx>, _req: Req) -> Out {
 
 pub async fn create(cx: Arc<Ctx>, req: Req) -> Out {
     let d = draft_from_form(&req.form, cx.settings.currency.exponent);
-    let (actor, now, draft) = (cx.actor(), cx.now, d.clone());
-    match cx
-        .app
-        .store
-        .write_async(move |w| plan::create(w, now, &actor, &draft))
-        .await
-    {
-        Ok(_) => {
-            cx.app.enforcer.plans_changed(cx.cause());
-            Ok(http::redirect("/plans?notice=saved"))
-        }
+    match crate::ops::plans::create(&cx.app, &cx.by(), d.clone()).await {
+        Ok(_) => Ok(http::redirect("/plans?notice=saved")),
         Err(Error::Invalid(p)) => Ok(http::html(
             StatusCode::UNPROCESSABLE_ENTITY,
             form_page(&cx, None, &d, &p),
@@ -250,24 +203,16 @@ pub async fn edit_form(cx: Arc<Ctx>, req: Req) -> Out {
     let p = load(&cx, req.id(0).ok_or(WebError::NotFound)?).await?;
     Ok(http::html(
         StatusCode::OK,
-        form_page(&cx, Some(&p), &draft_of(&p), &Problems::default()),
+        form_page(&cx, Some(&p), &PlanDraft::of(&p), &Problems::default()),
     ))
 }
 
 pub async fn update(cx: Arc<Ctx>, req: Req) -> Out {
     let id = req.id(0).ok_or(WebError::NotFound)?;
     let d = draft_from_form(&req.form, cx.settings.currency.exponent);
-    let (actor, now, draft) = (cx.actor(), cx.now, d.clone());
-    match cx
-        .app
-        .store
-        .write_async(move |w| plan::update(w, now, &actor, id, &draft))
-        .await
-    {
-        Ok(_) => {
-            cx.app.enforcer.plans_changed(cx.cause());
-            Ok(http::redirect("/plans?notice=saved"))
-        }
+    let draft = d.clone();
+    match crate::ops::plans::update(&cx.app, &cx.by(), id, move |_| draft).await {
+        Ok(_) => Ok(http::redirect("/plans?notice=saved")),
         Err(Error::Invalid(p)) => {
             let existing = load(&cx, id).await?;
             Ok(http::html(
@@ -281,10 +226,6 @@ pub async fn update(cx: Arc<Ctx>, req: Req) -> Out {
 
 pub async fn delete(cx: Arc<Ctx>, req: Req) -> Out {
     let id = req.id(0).ok_or(WebError::NotFound)?;
-    let (actor, now) = (cx.actor(), cx.now);
-    cx.app
-        .store
-        .write_async(move |w| plan::delete(w, now, &actor, id))
-        .await?;
+    crate::ops::plans::delete(&cx.app, &cx.by(), id).await?;
     Ok(http::redirect("/plans?notice=deleted"))
 }

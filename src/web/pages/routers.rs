@@ -203,22 +203,6 @@ pub fn draft_from_form(f: &Form) -> RouterDraft {
     }
 }
 
-fn draft_of(r: &Router) -> RouterDraft {
-    RouterDraft {
-        name: r.name.clone(),
-        host: r.host.clone(),
-        port: r.port.to_string(),
-        tls: r.tls,
-        tls_fingerprint: r.tls_fingerprint.clone(),
-        username: r.username.clone(),
-        password: String::new(),
-        login_method: r.login_method.id().into(),
-        hotspot_server: r.hotspot_server.clone(),
-        pppoe: r.pppoe,
-        note: r.note.clone(),
-    }
-}
-
 pub async fn new_form(cx: Arc<Ctx>, _req: Req) -> Out {
     // The first router of an installation in a RouterOS container is the container's gateway
     // (the router's end of the veth): offer it. Later routers are other devices.
@@ -247,17 +231,8 @@ pub async fn new_form(cx: Arc<Ctx>, _req: Req) -> Out {
 
 pub async fn create(cx: Arc<Ctx>, req: Req) -> Out {
     let d = draft_from_form(&req.form);
-    let (actor, now, secrets, draft) = (cx.actor(), cx.now, cx.app.secrets.clone(), d.clone());
-    match cx
-        .app
-        .store
-        .write_async(move |w| router::create(w, now, &actor, &secrets, &draft))
-        .await
-    {
-        Ok(r) => {
-            cx.app.enforcer.router_saved(r.id);
-            Ok(http::redirect(&format!("/routers/{}?notice=saved", r.id)))
-        }
+    match crate::ops::routers::create(&cx.app, &cx.by(), d.clone()).await {
+        Ok(r) => Ok(http::redirect(&format!("/routers/{}?notice=saved", r.id))),
         Err(Error::Invalid(p)) => Ok(http::html(
             StatusCode::UNPROCESSABLE_ENTITY,
             form_page(&cx, None, &d, &p),
@@ -285,24 +260,16 @@ pub async fn edit_form(cx: Arc<Ctx>, req: Req) -> Out {
     let (r, _, _) = load(&cx, req.id(0).ok_or(WebError::NotFound)?).await?;
     Ok(http::html(
         StatusCode::OK,
-        form_page(&cx, Some(&r), &draft_of(&r), &Problems::default()),
+        form_page(&cx, Some(&r), &RouterDraft::of(&r), &Problems::default()),
     ))
 }
 
 pub async fn update(cx: Arc<Ctx>, req: Req) -> Out {
     let id = req.id(0).ok_or(WebError::NotFound)?;
     let d = draft_from_form(&req.form);
-    let (actor, now, secrets, draft) = (cx.actor(), cx.now, cx.app.secrets.clone(), d.clone());
-    match cx
-        .app
-        .store
-        .write_async(move |w| router::update(w, now, &actor, &secrets, id, &draft))
-        .await
-    {
-        Ok(_) => {
-            cx.app.enforcer.router_saved(id);
-            Ok(http::redirect(&format!("/routers/{id}?notice=saved")))
-        }
+    let draft = d.clone();
+    match crate::ops::routers::update(&cx.app, &cx.by(), id, move |_| draft).await {
+        Ok(_) => Ok(http::redirect(&format!("/routers/{id}?notice=saved"))),
         Err(Error::Invalid(p)) => {
             let (r, _, _) = load(&cx, id).await?;
             Ok(http::html(
@@ -316,12 +283,7 @@ pub async fn update(cx: Arc<Ctx>, req: Req) -> Out {
 
 pub async fn delete(cx: Arc<Ctx>, req: Req) -> Out {
     let id = req.id(0).ok_or(WebError::NotFound)?;
-    let (actor, now) = (cx.actor(), cx.now);
-    cx.app
-        .store
-        .write_async(move |w| router::delete(w, now, &actor, id))
-        .await?;
-    cx.app.enforcer.router_deleted(id);
+    crate::ops::routers::delete(&cx.app, &cx.by(), id).await?;
     Ok(http::redirect("/routers?notice=deleted"))
 }
 
@@ -664,22 +626,8 @@ pub async fn import_commit(cx: Arc<Ctx>, req: Req) -> Out {
             import_page(&cx, &r, &preview, &defaults, &p),
         ));
     }
-    let (actor, now, tz, router) = (cx.actor(), cx.now, cx.tz.clone(), r.clone());
-    let secrets = cx.app.secrets.clone();
-    let result = cx
-        .app
-        .store
-        .write_async(move |w| {
-            import::commit(w, now, &actor, &secrets, &tz, &router, &preview, &defaults)
-        })
-        .await;
-    match result {
-        Ok(_) => {
-            cx.app.enforcer.sync_now(id, cx.cause());
-            Ok(http::redirect(&format!(
-                "/customers?router_id={id}&notice=imported"
-            )))
-        }
-        Err(e) => Err(e.into()),
-    }
+    crate::ops::routers::import(&cx.app, &cx.by(), r.clone(), preview, defaults).await?;
+    Ok(http::redirect(&format!(
+        "/customers?router_id={id}&notice=imported"
+    )))
 }

@@ -1,0 +1,9 @@
+//! Validated values the domain is handed: parsed once at the edge (a form, the JSON API, the
+//! CLI), so a use case cannot be given nonsense. Fields are private; `parse` or a checked
+//! constructor is the only way in.
+
+mod ids;
+mod money;
+
+pub use ids::{BankAccountId, CustomerId, PlanId, RouterId};
+pub use money::Money;

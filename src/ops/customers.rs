@@ -1,0 +1,87 @@
+//! Customers: create, edit, suspend / resume / disable, remove, change package.
+
+use super::{By, commit};
+use crate::app::Core;
+use crate::billing::customer::{self, CustomerDraft, Status};
+use crate::billing::{Customer, ledger};
+use crate::error::Error;
+use crate::idempotency::{Key, Scope};
+use crate::validate::Problems;
+
+/// Creates a customer and bills their first period.
+pub async fn create(core: &Core, by: &By, d: CustomerDraft) -> Result<Customer, Error> {
+    let (by_, secrets) = (by.clone(), core.secrets.clone());
+    commit(core, by, move |w, fx| {
+        let c = customer::create(w, by_.now, &by_.actor, &secrets, &by_.tz, d, false)?;
+        fx.customer(&[c.router_id], c.id);
+        Ok(c)
+    })
+    .await
+}
+
+/// Edits a customer; `draft` is made from the customer as the write transaction reads it (an
+/// edit form's fields with what it showed, or an API PATCH laid over the current record).
+pub async fn update<F>(core: &Core, by: &By, id: u64, draft: F) -> Result<Customer, Error>
+where
+    F: FnOnce(&Customer) -> CustomerDraft + Send + 'static,
+{
+    let (by_, secrets) = (by.clone(), core.secrets.clone());
+    commit(core, by, move |w, fx| {
+        let (c, touched) =
+            customer::update_from(w, by_.now, &by_.actor, &secrets, &by_.tz, id, draft)?;
+        fx.customer(&touched, c.id);
+        Ok(c)
+    })
+    .await
+}
+
+/// Suspend, resume or disable.
+pub async fn set_status(core: &Core, by: &By, id: u64, status: Status) -> Result<Customer, Error> {
+    let by_ = by.clone();
+    commit(core, by, move |w, fx| {
+        let (c, touched) = customer::set_status(w, by_.now, &by_.actor, id, status)?;
+        fx.customer(&touched, c.id);
+        Ok(c)
+    })
+    .await
+}
+
+/// Removes a customer: deleted without financial history, archived with it. `true` = deleted.
+pub async fn remove(core: &Core, by: &By, id: u64) -> Result<bool, Error> {
+    let by_ = by.clone();
+    commit(core, by, move |w, fx| {
+        let history = ledger::has_history(w, id)?;
+        let (deleted, touched) = customer::delete_or_archive(w, by_.now, &by_.actor, id, history)?;
+        fx.customer(&touched, id);
+        Ok(deleted)
+    })
+    .await
+}
+
+/// Moves a customer to another package now (the open bill follows it) or at renewal. With a
+/// one-time key, once per form: `None` when the key had done it before.
+pub async fn change_plan(
+    core: &Core,
+    by: &By,
+    id: u64,
+    plan_id: u64,
+    at_renewal: bool,
+    key: &str,
+) -> Result<Option<Customer>, Error> {
+    let mut p = Problems::default();
+    let key = Key::parse(Scope::PlanChange, key, "idempotency_key", &mut p);
+    p.check()?;
+    let by_ = by.clone();
+    commit(core, by, move |w, fx| {
+        if crate::idempotency::made_before(key.as_ref(), w)?.is_some() {
+            return Ok(None);
+        }
+        let (c, touched) = ledger::change_plan(w, by_.now, &by_.actor, id, plan_id, at_renewal)?;
+        if let Some(k) = &key {
+            k.remember(w, id)?;
+        }
+        fx.customer(&touched, c.id);
+        Ok(Some(c))
+    })
+    .await
+}

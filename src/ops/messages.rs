@@ -1,0 +1,90 @@
+//! Messages to customers: compose, retry, replies to feedback, the sender's settings.
+
+use super::{By, commit};
+use crate::app::Core;
+use crate::error::Error;
+use crate::feedback::{self, Feedback};
+use crate::idempotency::{Key, Scope};
+use crate::notify::config::{self, MessageSettings, MessageSettingsDraft};
+use crate::notify::{self, Compose, Message};
+use crate::store::Reader;
+use crate::validate::Problems;
+
+/// Queues a compose; with a one-time key, a replay queues nothing and answers with the
+/// messages the key queued (`true` = replayed).
+pub async fn queue(
+    core: &Core,
+    by: &By,
+    c: Compose,
+    key: &str,
+) -> Result<(Vec<Message>, bool), Error> {
+    let mut p = Problems::default();
+    let key = Key::parse(Scope::Messages, key, "idempotency_key", &mut p);
+    p.check()?;
+    let by_ = by.clone();
+    commit(core, by, move |w, fx| {
+        if let Some(k) = &key
+            && let Some(first) = k.used(w)?
+        {
+            let n = k.part("count").used(w)?.unwrap_or(0);
+            let mut then = Vec::new();
+            for id in first..first.saturating_add(n) {
+                then.extend(w.get::<Message>(id)?);
+            }
+            return Ok((then, true));
+        }
+        let out = notify::enqueue(w, by_.now, &by_.actor, &by_.tz, &c)?;
+        if let (Some(k), Some(first)) = (&key, out.first()) {
+            k.remember(w, first.id)?;
+            k.part("count").remember(w, out.len() as u64)?;
+        }
+        fx.notify();
+        Ok((out, false))
+    })
+    .await
+}
+
+/// Sends a failed message again.
+pub async fn retry(core: &Core, by: &By, id: u64) -> Result<Message, Error> {
+    let by_ = by.clone();
+    commit(core, by, move |w, fx| {
+        let m = notify::retry(w, by_.now, &by_.actor, id)?;
+        fx.notify();
+        Ok(m)
+    })
+    .await
+}
+
+/// An operator's reply in a feedback thread, also queued as SMS when asked.
+pub async fn reply(
+    core: &Core,
+    by: &By,
+    id: u64,
+    text: String,
+    by_sms: bool,
+) -> Result<Feedback, Error> {
+    let by_ = by.clone();
+    commit(core, by, move |w, fx| {
+        let (f, sent) = feedback::reply(w, by_.now, &by_.actor, &by_.tz, id, &text, by_sms)?;
+        if !sent.is_empty() {
+            fx.notify();
+        }
+        Ok(f)
+    })
+    .await
+}
+
+/// New reminder rules or a new server may make something due now.
+pub async fn save_settings(
+    core: &Core,
+    by: &By,
+    d: MessageSettingsDraft,
+) -> Result<MessageSettings, Error> {
+    let (by_, secrets) = (by.clone(), core.secrets.clone());
+    commit(core, by, move |w, fx| {
+        let s = config::save(w, by_.now, &by_.actor, &d, |pw| secrets.seal(pw))?;
+        fx.notify();
+        Ok(s)
+    })
+    .await
+}

@@ -1,0 +1,43 @@
+//! Service packages. A change reaches every router's profiles.
+
+use super::{By, commit};
+use crate::app::Core;
+use crate::billing::Plan;
+use crate::billing::plan::{self, PlanDraft};
+use crate::error::Error;
+use crate::store::Reader;
+
+pub async fn create(core: &Core, by: &By, d: PlanDraft) -> Result<Plan, Error> {
+    let by_ = by.clone();
+    commit(core, by, move |w, fx| {
+        let p = plan::create(w, by_.now, &by_.actor, &d)?;
+        fx.plans();
+        Ok(p)
+    })
+    .await
+}
+
+/// `draft` is made from the package as the write transaction reads it, so a partial change
+/// (an API PATCH) cannot undo an edit that committed meanwhile.
+pub async fn update<F>(core: &Core, by: &By, id: u64, draft: F) -> Result<Plan, Error>
+where
+    F: FnOnce(&Plan) -> PlanDraft + Send + 'static,
+{
+    let by_ = by.clone();
+    commit(core, by, move |w, fx| {
+        let cur = w.get::<Plan>(id)?.ok_or(Error::NotFound)?;
+        let p = plan::update(w, by_.now, &by_.actor, id, &draft(&cur))?;
+        fx.plans();
+        Ok(p)
+    })
+    .await
+}
+
+/// Deletes a package nobody is on (one in use is refused); routers keep its profile.
+pub async fn delete(core: &Core, by: &By, id: u64) -> Result<(), Error> {
+    let by_ = by.clone();
+    commit(core, by, move |w, _| {
+        plan::delete(w, by_.now, &by_.actor, id)
+    })
+    .await
+}

@@ -1,0 +1,65 @@
+//! Registered routers. Saving one reconnects its reconciler with the new settings.
+
+use super::{By, commit};
+use crate::app::Core;
+use crate::error::Error;
+use crate::network::Router;
+use crate::network::import::{self, ImportDefaults, ImportPreview};
+use crate::network::router::{self, RouterDraft};
+use crate::store::Reader;
+
+pub async fn create(core: &Core, by: &By, d: RouterDraft) -> Result<Router, Error> {
+    let (by_, secrets) = (by.clone(), core.secrets.clone());
+    commit(core, by, move |w, fx| {
+        let r = router::create(w, by_.now, &by_.actor, &secrets, &d)?;
+        fx.router_saved(r.id);
+        Ok(r)
+    })
+    .await
+}
+
+/// `draft` is made from the router as the write transaction reads it.
+pub async fn update<F>(core: &Core, by: &By, id: u64, draft: F) -> Result<Router, Error>
+where
+    F: FnOnce(&Router) -> RouterDraft + Send + 'static,
+{
+    let (by_, secrets) = (by.clone(), core.secrets.clone());
+    commit(core, by, move |w, fx| {
+        let cur = w.get::<Router>(id)?.ok_or(Error::NotFound)?;
+        let r = router::update(w, by_.now, &by_.actor, &secrets, id, &draft(&cur))?;
+        fx.router_saved(id);
+        Ok(r)
+    })
+    .await
+}
+
+/// Deletes a router no customer is on; its reconciler stops.
+pub async fn delete(core: &Core, by: &By, id: u64) -> Result<(), Error> {
+    let by_ = by.clone();
+    commit(core, by, move |w, fx| {
+        router::delete(w, by_.now, &by_.actor, id)?;
+        fx.router_deleted(id);
+        Ok(())
+    })
+    .await
+}
+
+/// Takes a router in service over: its profiles become packages and its users customers, in
+/// one transaction; then the router reconciles in full. Returns (packages, customers) created.
+pub async fn import(
+    core: &Core,
+    by: &By,
+    router: Router,
+    preview: ImportPreview,
+    defaults: ImportDefaults,
+) -> Result<(usize, usize), Error> {
+    let (by_, secrets) = (by.clone(), core.secrets.clone());
+    commit(core, by, move |w, fx| {
+        let made = import::commit(
+            w, by_.now, &by_.actor, &secrets, &by_.tz, &router, &preview, &defaults,
+        )?;
+        fx.sync(router.id);
+        Ok(made)
+    })
+    .await
+}
