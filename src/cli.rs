@@ -1,10 +1,8 @@
 //! The command line: `serve`, `demo`, `admin …`, `backup`, `restore`, `healthcheck`. Parsing
 //! only; the work happens in the modules it calls.
 
-use crate::access::admins::{self, AdminDraft};
-use crate::access::{Grants, secret, sessions};
-use crate::audit::Actor;
-use crate::error::Error;
+use crate::access::secret;
+use crate::control::Request;
 use crate::store::Store;
 use crate::web::{Application, Config, Tls};
 use jiff::tz::TimeZone;
@@ -261,6 +259,8 @@ fn serve(c: Common) -> Result<(), String> {
     rt.block_on(async {
         let app = Application::build(Config { listen: c.listen, data_dir: c.data.clone(), tls: c.tls, tz: env_time_zone(), limits: Default::default(), portal_listen: c.portal_listen.clone(), allowed_hosts: c.allowed_hosts.clone() }).await?;
         let (scheme, addr) = (if app.is_tls() { "https" } else { "http" }, app.local_addr());
+        // The CLI beside the running server (`steppe admin …`), closed with it.
+        let _control = crate::control::listen(&c.data, app.app().store.clone(), app.app().clock.clone())?;
         let portal = app.portal_addr();
         let serving = app.run_until_stopped();
         tracing::info!(address = %addr, data = %c.data.display(), "Steppe {} serving on {scheme}://{addr}", env!("CARGO_PKG_VERSION"));
@@ -323,65 +323,45 @@ fn admin_create(c: &Common) -> Result<(), String> {
     let username = need(&c.username, "--username")?.to_string();
     let role = need(&c.role, "--role")?.to_string();
     let password = read_password()?;
-    let hash = secret::hash_password(&password)?;
-    let store = open_store(c)?;
-    let now = crate::clock::Clock::default().now();
-    let draft = AdminDraft {
-        full_name: c.full_name.clone().unwrap_or_else(|| username.clone()),
-        username,
-        active: true,
-        role_id: role,
-        overrides: Grants::default(),
-        ..Default::default()
-    };
-    let a = store
-        .write(|w| {
-            crate::access::roles::ensure_builtin(w)?;
-            admins::create(w, now, &Actor::cli(), draft, hash)
-        })
-        .map_err(|e| e.to_string())?;
-    println!(
-        "created admin {} (id {}) with role {}",
-        a.username, a.id, a.role_id
-    );
-    Ok(())
+    admin(
+        c,
+        Request::CreateAdmin {
+            full_name: c.full_name.clone().unwrap_or_else(|| username.clone()),
+            username,
+            role,
+            password_hash: secret::hash_password(&password)?,
+        },
+    )
 }
 
 fn admin_reset(c: &Common) -> Result<(), String> {
-    let username = need(&c.username, "--username")?;
+    let username = need(&c.username, "--username")?.to_string();
     let password = read_password()?;
-    let hash = secret::hash_password(&password)?;
-    let store = open_store(c)?;
-    let now = crate::clock::Clock::default().now();
-    store
-        .write(|w| {
-            let a = admins::find_by_username(w, username)?.ok_or(Error::NotFound)?;
-            admins::set_password(w, now, &Actor::cli(), a.id, hash, None, true)
-        })
-        .map_err(|e| match e {
-            Error::NotFound => format!("no admin named {username:?}"),
-            e => e.to_string(),
-        })?;
-    println!("password reset for {username}; their sessions were ended");
-    Ok(())
+    admin(
+        c,
+        Request::ResetPassword {
+            username,
+            password_hash: secret::hash_password(&password)?,
+        },
+    )
 }
 
 fn admin_token(c: &Common) -> Result<(), String> {
-    let username = need(&c.username, "--username")?;
+    let username = need(&c.username, "--username")?.to_string();
     let label = c.name.clone().unwrap_or_else(|| "command line".into());
-    let store = open_store(c)?;
-    let now = crate::clock::Clock::default().now();
-    let token = store
-        .write(|w| {
-            let a = admins::find_by_username(w, username)?.ok_or(Error::NotFound)?;
-            sessions::create_token(w, now, &Actor::cli(), a.id, &label)
-        })
-        .map_err(|e| match e {
-            Error::NotFound => format!("no admin named {username:?}"),
-            e => e.to_string(),
-        })?;
-    println!("API token for {username} ({label}); it is shown only once:");
-    println!("{token}");
+    admin(c, Request::Token { username, label })
+}
+
+/// Through the running server when one holds the data directory, else straight on the file.
+fn admin(c: &Common, req: Request) -> Result<(), String> {
+    let text = match crate::control::ask(&c.data, &req) {
+        Some(answer) => answer?,
+        None => {
+            let store = open_store(c)?;
+            crate::control::perform(&store, crate::clock::Clock::default().now(), req)?
+        }
+    };
+    println!("{text}");
     Ok(())
 }
 

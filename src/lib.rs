@@ -14,6 +14,7 @@ pub mod banner;
 pub mod billing;
 pub mod cli;
 pub mod clock;
+pub mod control;
 pub mod dashboard;
 pub mod demo;
 pub mod enforce;

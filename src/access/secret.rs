@@ -19,6 +19,11 @@ pub fn hash_password(password: &str) -> Result<String, String> {
 }
 
 /// True iff `password` matches the stored PHC string.
+/// A well-formed argon2id PHC string (as `hash_password` makes).
+pub fn is_phc(s: &str) -> bool {
+    PasswordHash::new(s).is_ok_and(|h| h.algorithm.as_str() == "argon2id")
+}
+
 pub fn verify_password(password: &str, phc: &str) -> bool {
     PasswordHash::new(phc).is_ok_and(|h| {
         Argon2::default()

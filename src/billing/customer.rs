@@ -599,18 +599,6 @@ pub fn create(
     Ok(customer)
 }
 
-pub fn update(
-    w: &mut Write,
-    now: Timestamp,
-    actor: &Actor,
-    secrets: &SecretBox,
-    tz: &jiff::tz::TimeZone,
-    id: u64,
-    d: CustomerDraft,
-) -> Result<(Customer, Touched)> {
-    update_from(w, now, actor, secrets, tz, id, |_| d)
-}
-
 /// An update whose draft is made from the customer as this transaction reads it (a partial
 /// change, such as an API PATCH, laid over the current record).
 pub fn update_from(
@@ -705,6 +693,14 @@ pub fn update_from(
     save(w, now, actor, &before, &after, "update")
 }
 
+/// Whoever knew the old login or service password is locked out by the new one, portal
+/// included; so is everyone once the customer is archived.
+pub fn locks_out_portal(before: &Customer, after: &Customer) -> bool {
+    before.password_sealed != after.password_sealed
+        || before.login != after.login
+        || (after.archived && !before.archived)
+}
+
 /// Writes a changed customer with its indexes and audit entry.
 pub fn save(
     w: &mut Write,
@@ -716,11 +712,7 @@ pub fn save(
 ) -> Result<(Customer, Touched)> {
     w.put(after.id, after)?;
     reindex(w, Some(before), Some(after))?;
-    // A new service password or a new login locks out whoever knew the old one, portal included.
     let password_changed = before.password_sealed != after.password_sealed;
-    if password_changed || before.login != after.login || after.archived {
-        crate::portal::end_all_of(w, after.id)?;
-    }
     let mut summary = audit::changes(&view(before), &view(after));
     if password_changed {
         summary.push_str(if summary.is_empty() {
@@ -780,7 +772,6 @@ pub fn delete_or_archive(
     }
     w.remove::<Customer>(id)?;
     reindex(w, Some(&before), None)?;
-    crate::portal::end_all_of(w, id)?;
     audit::record(
         w,
         now,

@@ -6,6 +6,7 @@ use crate::billing::customer::{self, CustomerDraft, Status};
 use crate::billing::{Customer, ledger};
 use crate::error::Error;
 use crate::idempotency::{Key, Scope};
+use crate::store::Reader;
 use crate::validate::Problems;
 
 /// Creates a customer and bills their first period.
@@ -27,8 +28,12 @@ where
 {
     let (by_, secrets) = (by.clone(), core.secrets.clone());
     commit(core, by, move |w, fx| {
+        let before = w.get::<Customer>(id)?.ok_or(Error::NotFound)?;
         let (c, touched) =
             customer::update_from(w, by_.now, &by_.actor, &secrets, &by_.tz, id, draft)?;
+        if customer::locks_out_portal(&before, &c) {
+            crate::portal::end_all_of(w, id)?;
+        }
         fx.customer(&touched, c.id);
         Ok(c)
     })
@@ -52,6 +57,8 @@ pub async fn remove(core: &Core, by: &By, id: u64) -> Result<bool, Error> {
     commit(core, by, move |w, fx| {
         let history = ledger::has_history(w, id)?;
         let (deleted, touched) = customer::delete_or_archive(w, by_.now, &by_.actor, id, history)?;
+        // Deleted or archived, nobody signs in to the portal as this customer any more.
+        crate::portal::end_all_of(w, id)?;
         fx.customer(&touched, id);
         Ok(deleted)
     })

@@ -97,10 +97,103 @@ fn admin_commands_create_reset_and_issue_tokens() {
     assert_eq!(web.login("root", "long enough pw").status, 401);
     assert_eq!(web.login("root", "another password").status, 303);
 
-    // While the server runs, the CLI refuses to touch the database and says why.
-    let (ok, _, err) = steppe(&["admin", "token", "--username", "root", "--data", d], "");
-    assert!(!ok && err.contains("in use"), "{err}");
+    // While the server runs, the CLI goes through it (billing need not stop for a token).
+    let (ok, out, err) = steppe(
+        &[
+            "admin",
+            "token",
+            "--username",
+            "root",
+            "--data",
+            d,
+            "--name",
+            "beside",
+        ],
+        "",
+    );
+    assert!(ok, "{err}");
+    assert!(
+        out.contains("API token for root (beside); it is shown only once:"),
+        "{out}"
+    );
+    api.bearer = Some(out.lines().last().unwrap().trim().to_string());
+    assert_eq!(api.get("/api/v1/me").json()["username"], "root");
+    let (ok, out, err) = steppe(
+        &[
+            "admin",
+            "create",
+            "--username",
+            "night",
+            "--role",
+            "cashier",
+            "--data",
+            d,
+        ],
+        "night shift pw\n",
+    );
+    assert!(ok && out.contains("created admin night"), "{out}{err}");
+    assert_eq!(web.login("night", "night shift pw").status, 303);
+    let (ok, _, err) = steppe(&["admin", "token", "--username", "nobody", "--data", d], "");
+    assert!(!ok && err.contains("no admin named \"nobody\""), "{err}");
+    let audit = web.get("/audit").body;
+    assert!(
+        audit.contains("night"),
+        "the server's audit log has the CLI's entries"
+    );
     server.kill();
+}
+
+#[test]
+fn the_control_socket_is_private_and_refuses_what_is_not_a_request() {
+    use std::io::{Read, Write};
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().to_str().unwrap();
+    let (ok, _, err) = steppe(
+        &[
+            "admin",
+            "create",
+            "--username",
+            "root",
+            "--role",
+            "super_admin",
+            "--data",
+            d,
+        ],
+        "long enough pw\n",
+    );
+    assert!(ok, "{err}");
+    let server = Server::start(dir.path(), &[]);
+    let sock = dir.path().join("control.sock");
+    let mode = std::fs::metadata(&sock).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600, "owner-only");
+    let ask = |bytes: &[u8]| {
+        let mut s = std::os::unix::net::UnixStream::connect(&sock).unwrap();
+        s.set_read_timeout(Some(std::time::Duration::from_secs(20)))
+            .unwrap();
+        let _ = s.write_all(bytes);
+        let mut out = String::new();
+        let _ = s.read_to_string(&mut out);
+        out
+    };
+    // Not JSON, an unknown operation, a password that is not a hash: answered, nothing changed.
+    assert!(ask(b"hello\n").contains("\"ok\":false"));
+    assert!(ask(b"{\"op\":\"drop_all\"}\n").contains("\"ok\":false"));
+    let clear = br#"{"op":"reset_password","username":"root","password_hash":"hunter22"}"#;
+    let answer = ask(&[clear.as_slice(), b"\n"].concat());
+    assert!(answer.contains("not an argon2id password hash"), "{answer}");
+    // A request past 16 KiB is cut off without an answer.
+    assert_eq!(ask(&vec![b'x'; 64 * 1024]), "");
+    let mut web = Browser::new(format!("http://{}", server.addr), false);
+    assert_eq!(
+        web.login("root", "long enough pw").status,
+        303,
+        "password unchanged"
+    );
+    server.kill();
+    // A server killed outright leaves its socket behind; the CLI then works on the file.
+    let (ok, out, err) = steppe(&["admin", "token", "--username", "root", "--data", d], "");
+    assert!(ok && out.contains("API token for root"), "{out}{err}");
 }
 
 #[test]
