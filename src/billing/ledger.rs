@@ -11,7 +11,9 @@ use crate::audit::{self, Actor};
 use crate::error::{Error, Result};
 use crate::i18n::Msg;
 use crate::store::Summary;
-use crate::store::{Index, Kind, Reader, Record, Set, StoreError, Write, payment_day};
+use super::revenue::{self, payment_day};
+use super::pending;
+use crate::store::{Index, Kind, Reader, Record, Set, StoreError, Write};
 use crate::validate::Problems;
 use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
@@ -525,8 +527,7 @@ pub fn record_payment(
         &super::summary::encode_payment(&payment),
     )?;
     w.set_add(Set::PaymentsByCustomer, c.id, id)?;
-    w.revenue_add(hour_of(received_at), &payment.method, amount, 1)?;
-    w.revenue_plan_add(hour_of(received_at), payment.plan_id, amount)?;
+    revenue::add(w, received_at, &payment.method, payment.plan_id, amount)?;
     w.set_add(Set::PaymentsByDay, payment_day(received_at), id)?;
     if !key.is_empty() {
         w.index_put(Index::PaymentIdempotency, key, id)?;
@@ -636,8 +637,7 @@ pub fn reverse_payment(
         rid,
         &super::summary::encode_payment(&reversal),
     )?;
-    w.revenue_add(hour_of(now), &reversal.method, reversal.amount, 1)?;
-    w.revenue_plan_add(hour_of(now), reversal.plan_id, reversal.amount)?;
+    revenue::add(w, now, &reversal.method, reversal.plan_id, reversal.amount)?;
     w.set_add(Set::PaymentsByCustomer, c.id, rid)?;
     w.set_add(Set::PaymentsByDay, payment_day(now), rid)?;
     audit::record(
@@ -857,11 +857,10 @@ pub fn change_plan(
 fn store_bill(w: &mut Write, b: &Bill) -> Result<(), StoreError> {
     w.put(b.id, b)?;
     w.summary_put(Summary::Bills, b.id, &super::summary::encode_bill(b))?;
-    let due = u64::try_from(b.due.as_second()).unwrap_or(0);
     if b.status == BillStatus::Pending {
-        w.pending_bill_put(due, b.id, b.amount - b.paid)
+        pending::put(w, b.due, b.id, b.amount - b.paid)
     } else {
-        w.pending_bill_remove(due, b.id)
+        pending::remove(w, b.due, b.id)
     }
 }
 
@@ -888,7 +887,7 @@ pub fn void_untouched(
 /// Pending bills, earliest due first, at most `limit`.
 pub fn pending_bills(r: &impl Reader, limit: usize) -> Result<Vec<Bill>, StoreError> {
     let mut ids = Vec::new();
-    r.pending_bills(|_, id, _| {
+    pending::scan(r, |_, id, _| {
         ids.push(id);
         ids.len() < limit
     })?;
@@ -905,7 +904,7 @@ pub fn pending_bills(r: &impl Reader, limit: usize) -> Result<Vec<Bill>, StoreEr
 pub fn pending_totals(r: &impl Reader, now: Timestamp) -> Result<(i64, i64), StoreError> {
     let cutoff = u64::try_from(now.as_second()).unwrap_or(0);
     let (mut total, mut overdue) = (0, 0);
-    r.pending_bills(|due, _, owed| {
+    pending::scan(r, |due, _, owed| {
         total += owed;
         if due < cutoff {
             overdue += owed;
@@ -913,11 +912,6 @@ pub fn pending_totals(r: &impl Reader, now: Timestamp) -> Result<(i64, i64), Sto
         true
     })?;
     Ok((total, overdue))
-}
-
-/// The revenue bucket of a moment: whole UTC hours since the epoch.
-pub fn hour_of(t: Timestamp) -> u32 {
-    u32::try_from(t.as_second().max(0) / 3600).unwrap_or(u32::MAX)
 }
 
 /// The duration of `days` whole days.

@@ -8,7 +8,9 @@
 //! what made it. Restore copies the tables back into a fresh `steppe.redb`; the next open migrates
 //! it forward like any older file.
 
-use super::{FILE_NAME, SCHEMA_VERSION, Store, StoreError, tables};
+use super::catalogue::{self, META};
+use super::declare::Visit;
+use super::{FILE_NAME, SCHEMA_VERSION, Store, StoreError};
 use redb::{
     Builder, ConcurrencyMode, ReadTransaction, ReadableDatabase, ReadableTable, TableDefinition,
     WriteTransaction,
@@ -215,7 +217,7 @@ fn finish(partial: &Path, target: &Path) -> Result<(), StoreError> {
 
 fn check_schema(tx: &ReadTransaction) -> Result<(), StoreError> {
     let meta = tx
-        .open_table(tables::META)
+        .open_table(META)
         .map_err(StoreError::db("opening meta"))?;
     let found = meta
         .get("schema_version")
@@ -251,7 +253,7 @@ fn write_backup(
         let rows = copy_all(tx, &wtx)?;
         let schema = {
             let meta = tx
-                .open_table(tables::META)
+                .open_table(META)
                 .map_err(StoreError::db("opening meta"))?;
             meta.get("schema_version")
                 .map_err(StoreError::db("reading schema version"))?
@@ -332,14 +334,23 @@ fn read_info(tx: &ReadTransaction) -> Result<(BackupInfo, Files), StoreError> {
 /// Refuses to back up a file holding a table this build does not list: copying only the known
 /// ones would silently drop data.
 fn known_tables_only(tx: &ReadTransaction) -> Result<(), StoreError> {
-    let mut known: Vec<&str> = Vec::new();
-    macro_rules! names {
-        ($($t:ident),* $(,)?) => { $(known.push(tables::$t.name());)* };
+    struct Names(Vec<String>);
+    impl Visit for Names {
+        fn visit<K: redb::Key + 'static, V: redb::Value + 'static>(
+            &mut self,
+            name: &'static str,
+            _def: TableDefinition<'static, K, V>,
+        ) -> Result<(), StoreError> {
+            self.0.push(name.to_owned());
+            Ok(())
+        }
     }
-    tables::for_each_table!(names);
+    let mut known = Names(Vec::new());
+    catalogue::each(&mut known)?;
+    let known = known.0;
     use redb::TableHandle;
     for t in tx.list_tables().map_err(StoreError::db("listing tables"))? {
-        if !known.contains(&t.name()) {
+        if !known.iter().any(|k| k == t.name()) {
             return Err(StoreError::Db(format!(
                 "table {:?} is unknown to this build; not backing up a partial copy",
                 t.name()
@@ -359,12 +370,24 @@ fn known_tables_only(tx: &ReadTransaction) -> Result<(), StoreError> {
 
 /// Copies every known table present in `src` into `dst`; returns the number of rows.
 fn copy_all(src: &ReadTransaction, dst: &WriteTransaction) -> Result<u64, StoreError> {
-    let mut rows = 0;
-    macro_rules! copy {
-        ($($t:ident),* $(,)?) => { $(rows += copy_table(tables::$t, src, dst)?;)* };
+    struct Copy<'a> {
+        src: &'a ReadTransaction,
+        dst: &'a WriteTransaction,
+        rows: u64,
     }
-    tables::for_each_table!(copy);
-    Ok(rows)
+    impl Visit for Copy<'_> {
+        fn visit<K: redb::Key + 'static, V: redb::Value + 'static>(
+            &mut self,
+            _name: &'static str,
+            def: TableDefinition<'static, K, V>,
+        ) -> Result<(), StoreError> {
+            self.rows += copy_table(def, self.src, self.dst)?;
+            Ok(())
+        }
+    }
+    let mut copy = Copy { src, dst, rows: 0 };
+    catalogue::each(&mut copy)?;
+    Ok(copy.rows)
 }
 
 fn copy_table<K: redb::Key + 'static, V: redb::Value + 'static>(
@@ -396,15 +419,27 @@ fn copy_table<K: redb::Key + 'static, V: redb::Value + 'static>(
 }
 
 fn digest(tx: &ReadTransaction) -> Result<Digest, StoreError> {
-    let mut out = Digest::new();
-    macro_rules! each {
-        ($($t:ident),* $(,)?) => { $({
-            let (rows, hash) = digest_table(tables::$t, tx)?;
-            out.insert(redb::TableHandle::name(&tables::$t), (rows, hash));
-        })* };
+    struct Hash<'a> {
+        tx: &'a ReadTransaction,
+        out: Digest,
     }
-    tables::for_each_table!(each);
-    Ok(out)
+    impl Visit for Hash<'_> {
+        fn visit<K: redb::Key + 'static, V: redb::Value + 'static>(
+            &mut self,
+            name: &'static str,
+            def: TableDefinition<'static, K, V>,
+        ) -> Result<(), StoreError> {
+            let (rows, hash) = digest_table(def, self.tx)?;
+            self.out.insert(name, (rows, hash));
+            Ok(())
+        }
+    }
+    let mut hash = Hash {
+        tx,
+        out: Digest::new(),
+    };
+    catalogue::each(&mut hash)?;
+    Ok(hash.out)
 }
 
 fn digest_table<K: redb::Key + 'static, V: redb::Value + 'static>(
@@ -581,7 +616,7 @@ mod tests {
         let store = Store::open(a.path()).unwrap();
         store
             .write(|w| {
-                let mut m = w.tx.open_table(tables::META).map_err(StoreError::db("m"))?;
+                let mut m = w.tx.open_table(catalogue::META).map_err(StoreError::db("m"))?;
                 m.insert("schema_version", SCHEMA_VERSION + 1)
                     .map_err(StoreError::db("m"))?;
                 Ok::<_, StoreError>(())
