@@ -28,3 +28,45 @@ pub fn scan(
 ) -> Result<(), StoreError> {
     r.table_scan(PENDING_BILLS, .., |(due, id), owed| f(due, id, owed))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::Store;
+
+    fn due(s: i64) -> Timestamp {
+        Timestamp::from_second(s).unwrap()
+    }
+
+    #[test]
+    fn pending_bills_come_earliest_due_first_with_what_they_still_owe() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        store
+            .write(|w| {
+                put(w, due(300), 1, 1000)?;
+                put(w, due(100), 2, 500)?;
+                put(w, due(100), 3, 700)?;
+                put(w, due(300), 1, 400)?; // part paid
+                put(w, due(200), 4, 50)?;
+                remove(w, due(200), 4) // paid or voided
+            })
+            .unwrap();
+        let mut all = Vec::new();
+        let mut first = Vec::new();
+        store
+            .read(|r| {
+                scan(r, |d, id, owed| {
+                    all.push((d, id, owed));
+                    true
+                })?;
+                scan(r, |d, id, owed| {
+                    first.push((d, id, owed));
+                    false
+                })
+            })
+            .unwrap();
+        assert_eq!(all, [(100, 2, 500), (100, 3, 700), (300, 1, 400)]);
+        assert_eq!(first, [(100, 2, 500)]);
+    }
+}

@@ -62,3 +62,49 @@ pub fn by_plan(
     })?;
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::Store;
+
+    fn at(hour: i64) -> Timestamp {
+        Timestamp::from_second(hour * 3600 + 59).unwrap()
+    }
+
+    #[test]
+    fn payments_and_reversals_add_up_per_hour_method_and_package() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        store
+            .write(|w| {
+                add(w, at(10), "cash", 1, 500)?;
+                add(w, at(10), "cash", 2, 300)?;
+                add(w, at(10), "bank", 1, 200)?;
+                add(w, at(11), "cash", 1, -500)?;
+                add(w, at(12), "cash", 1, 999)
+            })
+            .unwrap();
+        let (methods, plans) = store
+            .read(|r| Ok::<_, StoreError>((by_method(r, 10, 12)?, by_plan(r, 10, 12)?)))
+            .unwrap();
+        assert_eq!(
+            methods,
+            [
+                (10, "bank".to_string(), 200, 1),
+                (10, "cash".to_string(), 800, 2),
+                (11, "cash".to_string(), -500, 1),
+            ],
+            "hour 12 lies outside 10..12"
+        );
+        assert_eq!(plans, [(10, 1, 700, 2), (10, 2, 300, 1), (11, 1, -500, 1)]);
+    }
+
+    #[test]
+    fn hours_and_days_are_utc_and_clamp_before_1970() {
+        assert_eq!(hour_of(at(7)), 7);
+        assert_eq!(hour_of(Timestamp::from_second(-1).unwrap()), 0);
+        assert_eq!(payment_day(Timestamp::from_second(86_400 * 3 + 5).unwrap()), 3);
+        assert_eq!(payment_day(Timestamp::from_second(-1).unwrap()), 0);
+    }
+}

@@ -105,25 +105,26 @@ tables! {
 mod tests {
     use super::*;
 
-    struct Names(Vec<String>);
-    impl Visit for Names {
-        fn visit<K: redb::Key + 'static, V: redb::Value + 'static>(
-            &mut self,
-            name: &'static str,
-            _def: TableDefinition<'static, K, V>,
-        ) -> Result<(), StoreError> {
-            self.0.push(name.to_owned());
-            Ok(())
-        }
-    }
-
     /// The declaration generates the names; files on disk hold these exact ones, so none may
     /// change, vanish or be declared twice (two roles sharing one table).
     #[test]
     fn every_table_keeps_its_on_disk_name_once() {
-        let mut names = Names(Vec::new());
-        each(&mut names).unwrap();
-        let mut names = names.0;
+        struct Count(usize);
+        impl Visit for Count {
+            fn visit<K: redb::Key + 'static, V: redb::Value + 'static>(
+                &mut self,
+                name: &'static str,
+                _def: TableDefinition<'static, K, V>,
+            ) -> Result<(), StoreError> {
+                assert_eq!(NAMES[self.0], name, "each visits the tables NAMES lists");
+                self.0 += 1;
+                Ok(())
+            }
+        }
+        let mut count = Count(0);
+        each(&mut count).unwrap();
+        assert_eq!(count.0, NAMES.len());
+        let mut names = NAMES.to_vec();
         names.sort_unstable();
         let mut want = vec![
             "meta-v1",

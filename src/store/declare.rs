@@ -116,6 +116,11 @@ macro_rules! tables {
 
         $( $(#[$odoc])* pub const $oconst: Table<$ok, $ov> = Table::new($odisk); )*
 
+        /// The on-disk name of every table, in declaration order.
+        pub(super) const NAMES: &[&str] = &[
+            $( $sdisk, )* $( $rdisk, )* $( $( $disk, )* )* $( $odisk, )*
+        ];
+
         /// Visits every table, in declaration order.
         pub(super) fn each(v: &mut impl Visit) -> Result<(), StoreError> {
             $( v.visit($sdisk, $sconst)?; )*
