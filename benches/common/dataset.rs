@@ -8,9 +8,9 @@ use steppe::billing::CustomerKind;
 use steppe::billing::customer::{self, CustomerDraft};
 use steppe::billing::ledger::{Extension, Payment};
 use steppe::billing::plan::{self, PlanDraft};
+use steppe::billing::revenue::payment_day;
 use steppe::network::SecretBox;
 use steppe::network::router::{self, RouterDraft};
-use steppe::billing::revenue::payment_day;
 use steppe::store::{Kind, Set, Store};
 
 pub const CUSTOMERS: u32 = 50_000;

@@ -5,14 +5,14 @@
 //! the customer's new expiry and its audit entry, and returns the routers to wake.
 
 use super::customer::{self, Customer};
+use super::pending;
 use super::plan::Plan;
+use super::revenue::{self, payment_day};
 use super::settle::{self, Account, Allocation, OpenBill};
 use crate::audit::{self, Actor};
 use crate::error::{Error, Result};
 use crate::i18n::Msg;
 use crate::store::Summary;
-use super::revenue::{self, payment_day};
-use super::pending;
 use crate::store::{Index, Kind, Reader, Record, Set, StoreError, Write};
 use crate::validate::Problems;
 use jiff::{SignedDuration, Timestamp};

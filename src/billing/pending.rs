@@ -22,10 +22,7 @@ pub fn remove(w: &mut Write, due: Timestamp, bill_id: u64) -> Result<(), StoreEr
 
 /// Visits pending bills (due second, bill id, amount owed), earliest due first, until `f`
 /// returns false.
-pub fn scan(
-    r: &impl Reader,
-    mut f: impl FnMut(u64, u64, i64) -> bool,
-) -> Result<(), StoreError> {
+pub fn scan(r: &impl Reader, mut f: impl FnMut(u64, u64, i64) -> bool) -> Result<(), StoreError> {
     r.table_scan(PENDING_BILLS, .., |(due, id), owed| f(due, id, owed))
 }
 

@@ -27,8 +27,14 @@ pub fn add(
     amount: i64,
 ) -> Result<(), StoreError> {
     let hour = hour_of(at);
-    let (a, c) = w.table_get(REVENUE_BY_HOUR, (hour, method))?.unwrap_or((0, 0));
-    w.table_put(REVENUE_BY_HOUR, (hour, method), (a + amount, c.saturating_add(1)))?;
+    let (a, c) = w
+        .table_get(REVENUE_BY_HOUR, (hour, method))?
+        .unwrap_or((0, 0));
+    w.table_put(
+        REVENUE_BY_HOUR,
+        (hour, method),
+        (a + amount, c.saturating_add(1)),
+    )?;
     let (a, c) = w
         .table_get(REVENUE_BY_HOUR_PLAN, (hour, plan_id))?
         .unwrap_or((0, 0));
@@ -42,10 +48,14 @@ pub fn by_method(
     to: u32,
 ) -> Result<Vec<(u32, String, i64, u64)>, StoreError> {
     let mut out = Vec::new();
-    r.table_scan(REVENUE_BY_HOUR, (from, "")..(to, ""), |(hour, method), (amount, count)| {
-        out.push((hour, method.to_string(), amount, count));
-        true
-    })?;
+    r.table_scan(
+        REVENUE_BY_HOUR,
+        (from, "")..(to, ""),
+        |(hour, method), (amount, count)| {
+            out.push((hour, method.to_string(), amount, count));
+            true
+        },
+    )?;
     Ok(out)
 }
 
@@ -56,10 +66,14 @@ pub fn by_plan(
     to: u32,
 ) -> Result<Vec<(u32, u64, i64, u64)>, StoreError> {
     let mut out = Vec::new();
-    r.table_scan(REVENUE_BY_HOUR_PLAN, (from, 0)..(to, 0), |(hour, plan), (amount, count)| {
-        out.push((hour, plan, amount, count));
-        true
-    })?;
+    r.table_scan(
+        REVENUE_BY_HOUR_PLAN,
+        (from, 0)..(to, 0),
+        |(hour, plan), (amount, count)| {
+            out.push((hour, plan, amount, count));
+            true
+        },
+    )?;
     Ok(out)
 }
 
@@ -104,7 +118,10 @@ mod tests {
     fn hours_and_days_are_utc_and_clamp_before_1970() {
         assert_eq!(hour_of(at(7)), 7);
         assert_eq!(hour_of(Timestamp::from_second(-1).unwrap()), 0);
-        assert_eq!(payment_day(Timestamp::from_second(86_400 * 3 + 5).unwrap()), 3);
+        assert_eq!(
+            payment_day(Timestamp::from_second(86_400 * 3 + 5).unwrap()),
+            3
+        );
         assert_eq!(payment_day(Timestamp::from_second(-1).unwrap()), 0);
     }
 }

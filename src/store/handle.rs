@@ -101,7 +101,6 @@ fn open_db(path: &Path) -> Result<Database, StoreError> {
     Ok(db)
 }
 
-
 /// Creates every table, so read transactions never meet a missing one.
 struct CreateAll<'a>(&'a redb::WriteTransaction);
 

@@ -100,7 +100,9 @@ mod tests {
             let store = Store::open(dir.path()).unwrap();
             store
                 .write(|w| {
-                    let mut m = w.tx.open_table(catalogue::META).map_err(StoreError::db("m"))?;
+                    let mut m =
+                        w.tx.open_table(catalogue::META)
+                            .map_err(StoreError::db("m"))?;
                     m.insert("schema_version", SCHEMA_VERSION + 1)
                         .map_err(StoreError::db("m"))?;
                     Ok::<_, StoreError>(())

@@ -146,7 +146,9 @@ fn backups_of_a_newer_schema_are_not_restored() {
     let store = Store::open(a.path()).unwrap();
     store
         .write(|w| {
-            let mut m = w.tx.open_table(catalogue::META).map_err(StoreError::db("m"))?;
+            let mut m =
+                w.tx.open_table(catalogue::META)
+                    .map_err(StoreError::db("m"))?;
             m.insert("schema_version", SCHEMA_VERSION + 1)
                 .map_err(StoreError::db("m"))?;
             Ok::<_, StoreError>(())
