@@ -8,6 +8,7 @@
 use crate::billing::Plan;
 use crate::billing::customer::{Customer, Shown};
 use crate::billing::ledger::{self, Bill};
+use crate::billing::revenue;
 use crate::network::router::{self, Router, RouterStatus};
 use crate::store::{Reader, StoreError};
 use jiff::civil::Date;
@@ -206,10 +207,10 @@ pub fn compute(
         true
     })?;
 
-    let first_hour = bounds.first().map_or(0, |b| ledger::hour_of(b.0));
-    let last_hour = bounds.last().map_or(0, |b| ledger::hour_of(b.1));
+    let first_hour = bounds.first().map_or(0, |b| revenue::hour_of(b.0));
+    let last_hour = bounds.last().map_or(0, |b| revenue::hour_of(b.1));
     let mut revenue_by_method = BTreeMap::new();
-    for (hour, method, amount, _) in r.revenue_hours(first_hour, last_hour)? {
+    for (hour, method, amount, _) in revenue::by_method(r, first_hour, last_hour)? {
         let at = Timestamp::from_second(i64::from(hour) * 3600).unwrap_or(Timestamp::UNIX_EPOCH);
         if let Some(m) = month_of(at) {
             months[m].revenue += amount;

@@ -8,9 +8,10 @@ use steppe::billing::CustomerKind;
 use steppe::billing::customer::{self, CustomerDraft};
 use steppe::billing::ledger::{Extension, Payment};
 use steppe::billing::plan::{self, PlanDraft};
+use steppe::billing::revenue::payment_day;
 use steppe::network::SecretBox;
 use steppe::network::router::{self, RouterDraft};
-use steppe::store::{Kind, Set, Store, payment_day};
+use steppe::store::{Kind, Set, Store};
 
 pub const CUSTOMERS: u32 = 50_000;
 pub const ROUTERS: u32 = 20;
@@ -151,17 +152,7 @@ pub fn seed(dir: &std::path::Path, router_port: u16) -> DataSet {
                         id,
                         &steppe::billing::summary::encode_payment(&p),
                     )?;
-                    w.revenue_plan_add(
-                        steppe::billing::ledger::hour_of(received_at),
-                        p.plan_id,
-                        p.amount,
-                    )?;
-                    w.revenue_add(
-                        steppe::billing::ledger::hour_of(received_at),
-                        &p.method,
-                        p.amount,
-                        1,
-                    )?;
+                    steppe::billing::revenue::add(w, received_at, &p.method, p.plan_id, p.amount)?;
                     w.set_add(Set::PaymentsByCustomer, p.customer_id, id)?;
                     w.set_add(Set::PaymentsByDay, payment_day(received_at), id)?;
                 }

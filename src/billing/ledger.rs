@@ -5,14 +5,16 @@
 //! the customer's new expiry and its audit entry, and returns the routers to wake.
 
 use super::customer::{self, Customer};
+use super::pending;
 use super::plan::Plan;
+use super::revenue::{self, payment_day};
 use super::settle::{self, Account, Allocation, OpenBill};
 use crate::audit::{self, Actor};
 use crate::error::{Error, Result};
 use crate::i18n::Msg;
 use crate::model::{BankAccountId, CustomerId, Money};
 use crate::store::Summary;
-use crate::store::{Index, Kind, Reader, Record, Set, StoreError, Write, payment_day};
+use crate::store::{Index, Kind, Reader, Record, Set, StoreError, Write};
 use crate::validate::Problems;
 use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
@@ -491,8 +493,7 @@ pub fn record_payment(
         &super::summary::encode_payment(&payment),
     )?;
     w.set_add(Set::PaymentsByCustomer, c.id, id)?;
-    w.revenue_add(hour_of(received_at), &payment.method, amount, 1)?;
-    w.revenue_plan_add(hour_of(received_at), payment.plan_id, amount)?;
+    revenue::add(w, received_at, &payment.method, payment.plan_id, amount)?;
     w.set_add(Set::PaymentsByDay, payment_day(received_at), id)?;
     if let Some(key) = &d.key {
         w.index_put(Index::PaymentIdempotency, key, id)?;
@@ -602,8 +603,7 @@ pub fn reverse_payment(
         rid,
         &super::summary::encode_payment(&reversal),
     )?;
-    w.revenue_add(hour_of(now), &reversal.method, reversal.amount, 1)?;
-    w.revenue_plan_add(hour_of(now), reversal.plan_id, reversal.amount)?;
+    revenue::add(w, now, &reversal.method, reversal.plan_id, reversal.amount)?;
     w.set_add(Set::PaymentsByCustomer, c.id, rid)?;
     w.set_add(Set::PaymentsByDay, payment_day(now), rid)?;
     audit::record(
@@ -823,11 +823,10 @@ pub fn change_plan(
 fn store_bill(w: &mut Write, b: &Bill) -> Result<(), StoreError> {
     w.put(b.id, b)?;
     w.summary_put(Summary::Bills, b.id, &super::summary::encode_bill(b))?;
-    let due = u64::try_from(b.due.as_second()).unwrap_or(0);
     if b.status == BillStatus::Pending {
-        w.pending_bill_put(due, b.id, b.amount - b.paid)
+        pending::put(w, b.due, b.id, b.amount - b.paid)
     } else {
-        w.pending_bill_remove(due, b.id)
+        pending::remove(w, b.due, b.id)
     }
 }
 
@@ -854,7 +853,7 @@ pub fn void_untouched(
 /// Pending bills, earliest due first, at most `limit`.
 pub fn pending_bills(r: &impl Reader, limit: usize) -> Result<Vec<Bill>, StoreError> {
     let mut ids = Vec::new();
-    r.pending_bills(|_, id, _| {
+    pending::scan(r, |_, id, _| {
         ids.push(id);
         ids.len() < limit
     })?;
@@ -871,7 +870,7 @@ pub fn pending_bills(r: &impl Reader, limit: usize) -> Result<Vec<Bill>, StoreEr
 pub fn pending_totals(r: &impl Reader, now: Timestamp) -> Result<(i64, i64), StoreError> {
     let cutoff = u64::try_from(now.as_second()).unwrap_or(0);
     let (mut total, mut overdue) = (0, 0);
-    r.pending_bills(|due, _, owed| {
+    pending::scan(r, |due, _, owed| {
         total += owed;
         if due < cutoff {
             overdue += owed;
@@ -879,11 +878,6 @@ pub fn pending_totals(r: &impl Reader, now: Timestamp) -> Result<(i64, i64), Sto
         true
     })?;
     Ok((total, overdue))
-}
-
-/// The revenue bucket of a moment: whole UTC hours since the epoch.
-pub fn hour_of(t: Timestamp) -> u32 {
-    u32::try_from(t.as_second().max(0) / 3600).unwrap_or(u32::MAX)
 }
 
 /// The duration of `days` whole days.

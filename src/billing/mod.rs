@@ -4,8 +4,10 @@
 
 pub mod customer;
 pub mod ledger;
+pub mod pending;
 pub mod plan;
 pub mod query;
+pub mod revenue;
 pub mod settle;
 pub mod summary;
 
@@ -20,8 +22,10 @@ mod tests {
         for (name, src) in [
             ("customer.rs", include_str!("customer.rs")),
             ("ledger.rs", include_str!("ledger.rs")),
+            ("pending.rs", include_str!("pending.rs")),
             ("plan.rs", include_str!("plan.rs")),
             ("query.rs", include_str!("query.rs")),
+            ("revenue.rs", include_str!("revenue.rs")),
             ("settle.rs", include_str!("settle.rs")),
         ] {
             let code: String = src

@@ -156,11 +156,11 @@ fn plan_rows(
     // costs a few thousand buckets, not every payment. Days are cut in the display zone.
     let hour = |d: Option<jiff::civil::Date>| {
         d.and_then(|d| super::start_of(d, tz))
-            .map(crate::billing::ledger::hour_of)
+            .map(crate::billing::revenue::hour_of)
     };
     let lo = hour(from).unwrap_or(0);
     let hi = hour(to.and_then(|d| d.tomorrow().ok())).unwrap_or(u32::MAX);
-    for (_, plan, amount, count) in r.revenue_plan_hours(lo, hi)? {
+    for (_, plan, amount, count) in crate::billing::revenue::by_plan(r, lo, hi)? {
         if let Some(&i) = at.get(&plan) {
             rows[i].payments += count;
             rows[i].revenue += amount;

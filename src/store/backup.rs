@@ -8,7 +8,9 @@
 //! what made it. Restore copies the tables back into a fresh `steppe.redb`; the next open migrates
 //! it forward like any older file.
 
-use super::{FILE_NAME, SCHEMA_VERSION, Store, StoreError, tables};
+use super::catalogue::{self, META};
+use super::declare::Visit;
+use super::{FILE_NAME, SCHEMA_VERSION, Store, StoreError};
 use redb::{
     Builder, ConcurrencyMode, ReadTransaction, ReadableDatabase, ReadableTable, TableDefinition,
     WriteTransaction,
@@ -215,7 +217,7 @@ fn finish(partial: &Path, target: &Path) -> Result<(), StoreError> {
 
 fn check_schema(tx: &ReadTransaction) -> Result<(), StoreError> {
     let meta = tx
-        .open_table(tables::META)
+        .open_table(META)
         .map_err(StoreError::db("opening meta"))?;
     let found = meta
         .get("schema_version")
@@ -251,7 +253,7 @@ fn write_backup(
         let rows = copy_all(tx, &wtx)?;
         let schema = {
             let meta = tx
-                .open_table(tables::META)
+                .open_table(META)
                 .map_err(StoreError::db("opening meta"))?;
             meta.get("schema_version")
                 .map_err(StoreError::db("reading schema version"))?
@@ -332,14 +334,9 @@ fn read_info(tx: &ReadTransaction) -> Result<(BackupInfo, Files), StoreError> {
 /// Refuses to back up a file holding a table this build does not list: copying only the known
 /// ones would silently drop data.
 fn known_tables_only(tx: &ReadTransaction) -> Result<(), StoreError> {
-    let mut known: Vec<&str> = Vec::new();
-    macro_rules! names {
-        ($($t:ident),* $(,)?) => { $(known.push(tables::$t.name());)* };
-    }
-    tables::for_each_table!(names);
     use redb::TableHandle;
     for t in tx.list_tables().map_err(StoreError::db("listing tables"))? {
-        if !known.contains(&t.name()) {
+        if !catalogue::NAMES.contains(&t.name()) {
             return Err(StoreError::Db(format!(
                 "table {:?} is unknown to this build; not backing up a partial copy",
                 t.name()
@@ -359,12 +356,24 @@ fn known_tables_only(tx: &ReadTransaction) -> Result<(), StoreError> {
 
 /// Copies every known table present in `src` into `dst`; returns the number of rows.
 fn copy_all(src: &ReadTransaction, dst: &WriteTransaction) -> Result<u64, StoreError> {
-    let mut rows = 0;
-    macro_rules! copy {
-        ($($t:ident),* $(,)?) => { $(rows += copy_table(tables::$t, src, dst)?;)* };
+    struct Copy<'a> {
+        src: &'a ReadTransaction,
+        dst: &'a WriteTransaction,
+        rows: u64,
     }
-    tables::for_each_table!(copy);
-    Ok(rows)
+    impl Visit for Copy<'_> {
+        fn visit<K: redb::Key + 'static, V: redb::Value + 'static>(
+            &mut self,
+            _name: &'static str,
+            def: TableDefinition<'static, K, V>,
+        ) -> Result<(), StoreError> {
+            self.rows += copy_table(def, self.src, self.dst)?;
+            Ok(())
+        }
+    }
+    let mut copy = Copy { src, dst, rows: 0 };
+    catalogue::each(&mut copy)?;
+    Ok(copy.rows)
 }
 
 fn copy_table<K: redb::Key + 'static, V: redb::Value + 'static>(
@@ -396,15 +405,27 @@ fn copy_table<K: redb::Key + 'static, V: redb::Value + 'static>(
 }
 
 fn digest(tx: &ReadTransaction) -> Result<Digest, StoreError> {
-    let mut out = Digest::new();
-    macro_rules! each {
-        ($($t:ident),* $(,)?) => { $({
-            let (rows, hash) = digest_table(tables::$t, tx)?;
-            out.insert(redb::TableHandle::name(&tables::$t), (rows, hash));
-        })* };
+    struct Hash<'a> {
+        tx: &'a ReadTransaction,
+        out: Digest,
     }
-    tables::for_each_table!(each);
-    Ok(out)
+    impl Visit for Hash<'_> {
+        fn visit<K: redb::Key + 'static, V: redb::Value + 'static>(
+            &mut self,
+            name: &'static str,
+            def: TableDefinition<'static, K, V>,
+        ) -> Result<(), StoreError> {
+            let (rows, hash) = digest_table(def, self.tx)?;
+            self.out.insert(name, (rows, hash));
+            Ok(())
+        }
+    }
+    let mut hash = Hash {
+        tx,
+        out: Digest::new(),
+    };
+    catalogue::each(&mut hash)?;
+    Ok(hash.out)
 }
 
 fn digest_table<K: redb::Key + 'static, V: redb::Value + 'static>(
@@ -434,199 +455,4 @@ fn digest_table<K: redb::Key + 'static, V: redb::Value + 'static>(
 }
 
 #[cfg(test)]
-mod tests {
-    use super::super::{Index, Kind, Reader, Record, Set};
-    use super::*;
-    use serde::{Deserialize, Serialize};
-
-    #[derive(Serialize, Deserialize, Debug, PartialEq)]
-    struct Thing {
-        name: String,
-    }
-    impl Record for Thing {
-        const KIND: Kind = Kind::Banners;
-    }
-
-    /// One transaction: a record, its index entry, its set entry and a blob.
-    fn add(store: &Store, i: u64) {
-        store
-            .write(|w| {
-                let id = w.next_id(Kind::Banners)?;
-                w.put(
-                    id,
-                    &Thing {
-                        name: format!("thing {i}"),
-                    },
-                )?;
-                w.index_put(Index::PlanName, &format!("t{id}"), id)?;
-                w.set_add(Set::CustomersByPlan, 7, id)?;
-                w.blob_put(
-                    &format!("b{id}"),
-                    &[u8::try_from(i % 256).unwrap_or(0); 100],
-                )?;
-                Ok::<_, StoreError>(())
-            })
-            .unwrap();
-    }
-
-    fn key() -> Vec<(String, Vec<u8>)> {
-        vec![("secret.key".into(), vec![42; 32])]
-    }
-
-    #[test]
-    fn restore_gives_identical_tables_and_the_files() {
-        let (a, out, b) = (
-            tempfile::tempdir().unwrap(),
-            tempfile::tempdir().unwrap(),
-            tempfile::tempdir().unwrap(),
-        );
-        let store = Store::open(a.path()).unwrap();
-        for i in 0..50 {
-            add(&store, i);
-        }
-        store.write(|w| w.remove::<Thing>(3).map(|_| ())).unwrap();
-        let file = out.path().join("x.steppe-backup");
-        let info = store.backup(&file, &key()).unwrap();
-        assert_eq!(info.schema, SCHEMA_VERSION);
-        assert_eq!(info.files, ["secret.key"]);
-        assert!(!partial_path(&file).exists());
-
-        let (inspected, files) = inspect(&file).unwrap();
-        assert_eq!(inspected, info);
-        assert_eq!(files, key());
-
-        let (restored_info, files) = restore(&file, b.path()).unwrap();
-        assert_eq!(restored_info, info);
-        assert_eq!(files, key());
-        let restored = Store::open(b.path()).unwrap();
-        let (da, db) = (store.digest().unwrap(), restored.digest().unwrap());
-        assert_eq!(da, db, "every table must be identical");
-        assert_eq!(
-            da.len(),
-            45,
-            "digest covers every table (all declared in tables.rs)"
-        );
-        assert_eq!(da["banners-v1"].0, 49);
-        assert_eq!(info.rows, da.values().map(|(n, _)| n).sum::<u64>());
-        // A second restore into the same directory is refused and changes nothing.
-        let err = restore(&file, b.path()).unwrap_err();
-        assert!(err.to_string().contains("already exists"), "{err}");
-        assert_eq!(restored.digest().unwrap(), db);
-        // Ids continue where the original left off.
-        assert_eq!(restored.write(|w| w.next_id(Kind::Banners)).unwrap(), 51);
-    }
-
-    #[test]
-    fn a_backup_taken_during_writes_is_one_commit() {
-        let (a, out) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-        let store = Store::open(a.path()).unwrap();
-        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-        let writer = {
-            let (store, stop) = (store.clone(), stop.clone());
-            std::thread::spawn(move || {
-                let mut i = 0;
-                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
-                    add(&store, i);
-                    i += 1;
-                }
-                i
-            })
-        };
-        let mut seen = Vec::new();
-        for n in 0..8 {
-            let file = out.path().join(format!("{n}.steppe-backup"));
-            // Half through the open store, half through a second read-only handle, as
-            // `steppe backup` does beside a running server.
-            if n % 2 == 0 {
-                store.backup(&file, &key()).unwrap();
-            } else {
-                backup_dir(a.path(), &file, &key()).unwrap();
-            }
-            let dir = tempfile::tempdir().unwrap();
-            restore(&file, dir.path()).unwrap();
-            let r = Store::open(dir.path()).unwrap();
-            let (records, members) = r
-                .read(|r| {
-                    Ok::<_, StoreError>((
-                        r.count::<Thing>()?,
-                        r.set_members(Set::CustomersByPlan, 7)?.len() as u64,
-                    ))
-                })
-                .unwrap();
-            assert_eq!(
-                records, members,
-                "record and set entry come from one commit"
-            );
-            let next = r.write(|w| w.next_id(Kind::Banners)).unwrap();
-            assert_eq!(next, records + 1, "the id counter matches the records");
-            seen.push(records);
-            std::thread::sleep(std::time::Duration::from_millis(20));
-        }
-        stop.store(true, std::sync::atomic::Ordering::Relaxed);
-        let written = writer.join().unwrap();
-        assert!(written > 0);
-        assert!(
-            seen.windows(2).all(|w| w[0] <= w[1]) && seen.last() > seen.first(),
-            "backups must see the writes progress: {seen:?}"
-        );
-    }
-
-    #[test]
-    fn backups_of_a_newer_schema_are_not_restored() {
-        let (a, out, b) = (
-            tempfile::tempdir().unwrap(),
-            tempfile::tempdir().unwrap(),
-            tempfile::tempdir().unwrap(),
-        );
-        let store = Store::open(a.path()).unwrap();
-        store
-            .write(|w| {
-                let mut m = w.tx.open_table(tables::META).map_err(StoreError::db("m"))?;
-                m.insert("schema_version", SCHEMA_VERSION + 1)
-                    .map_err(StoreError::db("m"))?;
-                Ok::<_, StoreError>(())
-            })
-            .unwrap();
-        let file = out.path().join("new.steppe-backup");
-        store.backup(&file, &[]).unwrap();
-        let err = restore(&file, b.path()).unwrap_err();
-        assert!(err.to_string().contains("newer Steppe"), "{err}");
-        assert!(!b.path().join(FILE_NAME).exists());
-    }
-
-    #[test]
-    fn an_unknown_table_stops_the_backup() {
-        let (a, out) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-        let store = Store::open(a.path()).unwrap();
-        store
-            .write(|w| {
-                let t: TableDefinition<u64, u64> = TableDefinition::new("from-the-future-v1");
-                w.tx.open_table(t).map_err(StoreError::db("t"))?;
-                Ok::<_, StoreError>(())
-            })
-            .unwrap();
-        let file = out.path().join("x.steppe-backup");
-        let err = store.backup(&file, &[]).unwrap_err();
-        assert!(err.to_string().contains("from-the-future-v1"), "{err}");
-        assert!(!file.exists() && !partial_path(&file).exists());
-    }
-
-    #[test]
-    fn a_cut_backup_is_refused() {
-        let (a, out, b) = (
-            tempfile::tempdir().unwrap(),
-            tempfile::tempdir().unwrap(),
-            tempfile::tempdir().unwrap(),
-        );
-        let store = Store::open(a.path()).unwrap();
-        for i in 0..200 {
-            add(&store, i);
-        }
-        let file = out.path().join("x.steppe-backup");
-        store.backup(&file, &key()).unwrap();
-        let bytes = std::fs::read(&file).unwrap();
-        std::fs::write(&file, &bytes[..bytes.len() / 2]).unwrap();
-        assert!(restore(&file, b.path()).is_err());
-        assert!(!b.path().join(FILE_NAME).exists());
-    }
-}
+mod tests;

@@ -1,6 +1,7 @@
 //! Schema versioning: forward migrations, run in the same transaction that opens the file.
 
-use super::{StoreError, tables};
+use super::catalogue::{self, META};
+use super::{Kind, Set, StoreError};
 use redb::{ReadableTable, WriteTransaction};
 use std::path::Path;
 
@@ -23,7 +24,7 @@ pub struct Migrated {
 pub fn run(tx: &WriteTransaction, dir: &Path) -> Result<Migrated, StoreError> {
     let mut rewrite = false;
     let mut meta = tx
-        .open_table(tables::META)
+        .open_table(META)
         .map_err(StoreError::db("opening meta"))?;
     let found = meta
         .get(KEY)
@@ -57,7 +58,7 @@ pub fn run(tx: &WriteTransaction, dir: &Path) -> Result<Migrated, StoreError> {
         tracing::info!(version, "migrated database schema");
     }
     let mut meta = tx
-        .open_table(tables::META)
+        .open_table(META)
         .map_err(StoreError::db("opening meta"))?;
     meta.insert(KEY, version)
         .map_err(StoreError::db("writing schema version"))?;
@@ -68,7 +69,7 @@ pub fn run(tx: &WriteTransaction, dir: &Path) -> Result<Migrated, StoreError> {
 /// Returns whether any clear password was found.
 fn seal_customer_passwords(tx: &WriteTransaction, dir: &Path) -> Result<bool, StoreError> {
     let mut customers = tx
-        .open_table(tables::CUSTOMERS)
+        .open_table(Kind::Customers.table())
         .map_err(StoreError::db("opening customers"))?;
     let mut clear = Vec::new();
     for row in customers
@@ -100,6 +101,12 @@ fn seal_customer_passwords(tx: &WriteTransaction, dir: &Path) -> Result<bool, St
     Ok(true)
 }
 
+/// The group of a payment in `payments-by-day-v1`: whole UTC days since 1970 (0 before). A
+/// step is frozen with the rule of its day, so it keeps its own copy of the one billing uses.
+fn utc_day(t: jiff::Timestamp) -> u64 {
+    u64::try_from(t.as_second().div_euclid(86_400)).unwrap_or(0)
+}
+
 /// 1 → 2: fills `payments-by-day-v1` from the payments already stored.
 fn index_payments_by_day(tx: &WriteTransaction) -> Result<(), StoreError> {
     #[derive(serde::Deserialize)]
@@ -107,10 +114,10 @@ fn index_payments_by_day(tx: &WriteTransaction) -> Result<(), StoreError> {
         received_at: jiff::Timestamp,
     }
     let payments = tx
-        .open_table(tables::PAYMENTS)
+        .open_table(Kind::Payments.table())
         .map_err(StoreError::db("opening payments"))?;
     let mut by_day = tx
-        .open_table(tables::PAYMENTS_BY_DAY)
+        .open_table(Set::PaymentsByDay.table())
         .map_err(StoreError::db("opening payments by day"))?;
     for row in payments
         .iter()
@@ -119,7 +126,7 @@ fn index_payments_by_day(tx: &WriteTransaction) -> Result<(), StoreError> {
         let (id, v) = row.map_err(StoreError::db("reading payment"))?;
         let r: Received = super::codec::decode("payments", v.value())?;
         by_day
-            .insert((super::payment_day(r.received_at), id.value()), ())
+            .insert((utc_day(r.received_at), id.value()), ())
             .map_err(StoreError::db("writing payments by day"))?;
     }
     Ok(())
@@ -142,13 +149,13 @@ fn index_revenue_and_pending_bills(tx: &WriteTransaction) -> Result<(), StoreErr
         paid: i64,
     }
     let payments = tx
-        .open_table(tables::PAYMENTS)
+        .open_table(Kind::Payments.table())
         .map_err(StoreError::db("opening payments"))?;
     let mut by_plan = tx
-        .open_table(tables::REVENUE_BY_HOUR_PLAN)
+        .open_table(catalogue::REVENUE_BY_HOUR_PLAN.def())
         .map_err(StoreError::db("opening revenue"))?;
     let mut revenue = tx
-        .open_table(tables::REVENUE_BY_HOUR)
+        .open_table(catalogue::REVENUE_BY_HOUR.def())
         .map_err(StoreError::db("opening revenue"))?;
     for row in payments
         .iter()
@@ -175,10 +182,10 @@ fn index_revenue_and_pending_bills(tx: &WriteTransaction) -> Result<(), StoreErr
             .map_err(StoreError::db("writing revenue"))?;
     }
     let bills = tx
-        .open_table(tables::BILLS)
+        .open_table(Kind::Bills.table())
         .map_err(StoreError::db("opening bills"))?;
     let mut pending = tx
-        .open_table(tables::PENDING_BILLS)
+        .open_table(catalogue::PENDING_BILLS.def())
         .map_err(StoreError::db("opening pending bills"))?;
     for row in bills.iter().map_err(StoreError::db("scanning bills"))? {
         let (id, v) = row.map_err(StoreError::db("reading bill"))?;

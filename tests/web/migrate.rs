@@ -100,7 +100,7 @@ fn a_schema_1_installation_migrates_forward_with_its_data_intact() {
     let (payments, bills, customers, pending, by_day, revenue, by_plan) = store
         .read(|r| {
             let mut pending = Vec::new();
-            r.pending_bills(|due, id, owed| {
+            steppe::billing::pending::scan(r, |due, id, owed| {
                 pending.push((due, id, owed));
                 true
             })?;
@@ -110,8 +110,8 @@ fn a_schema_1_installation_migrates_forward_with_its_data_intact() {
                 r.count::<steppe::billing::Customer>()?,
                 pending,
                 r.set_all(Set::PaymentsByDay, usize::MAX)?,
-                r.revenue_hours(0, u32::MAX)?,
-                r.revenue_plan_hours(0, u32::MAX)?,
+                steppe::billing::revenue::by_method(r, 0, u32::MAX)?,
+                steppe::billing::revenue::by_plan(r, 0, u32::MAX)?,
             ))
         })
         .unwrap();
@@ -121,7 +121,7 @@ fn a_schema_1_installation_migrates_forward_with_its_data_intact() {
     // PaymentsByDay holds exactly one entry per payment, under its UTC day.
     let mut want: Vec<(u64, u64)> = payments
         .iter()
-        .map(|p| (steppe::store::payment_day(p.received_at), p.id))
+        .map(|p| (steppe::billing::revenue::payment_day(p.received_at), p.id))
         .collect();
     want.sort();
     assert_eq!(by_day, want);
