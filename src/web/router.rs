@@ -44,13 +44,33 @@ pub enum WebError {
     NotFound,
     Forbidden,
     BadRequest(String),
+    /// The path exists, but not for this method (405, with `Allow`).
+    MethodNotAllowed,
     Invalid(Problems),
+    /// Query parameters of an API request that are unknown or do not parse (422, each named).
+    BadQuery(Vec<BadParam>),
     Conflict(Msg),
     /// Too many of a bounded kind of work (downloads) at once: try again shortly (503).
     Busy,
     /// The data disk is full (507) or read-only (503): nothing was saved.
     Storage(StoreError),
     Internal(String),
+}
+
+/// One query parameter refused, with why in words the caller's language can render.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BadParam {
+    pub name: String,
+    pub msg: Msg,
+    pub args: Vec<String>,
+}
+
+impl BadParam {
+    pub fn text(&self, lang: Lang) -> String {
+        let args: Vec<&dyn std::fmt::Display> =
+            self.args.iter().map(|a| a as &dyn std::fmt::Display).collect();
+        lang.f(self.msg, &args)
+    }
 }
 
 impl From<Error> for WebError {
@@ -260,7 +280,7 @@ pub fn table() -> Vec<Route> {
         PATCH "/api/v1/roles/{id}" m(Menu::Admins, Edit) => api::roles::patch;
         DELETE "/api/v1/roles/{id}" m(Menu::Admins, Edit) => api::roles::delete;
         GET "/api/v1/audit" m(Menu::Audit, View) => api::admins::audit;
-        GET "/api/v1/dashboard" m(Menu::Dashboard, View) => pages::home::api;
+        GET "/api/v1/dashboard" m(Menu::Dashboard, View) => api::dashboard::get;
         GET "/api/v1/routers" m(Menu::Routers, View) => api::routers::list;
         POST "/api/v1/routers" m(Menu::Routers, Edit) => api::routers::create;
         GET "/api/v1/routers/{id}" m(Menu::Routers, View) => api::routers::get;
@@ -286,10 +306,10 @@ pub fn table() -> Vec<Route> {
         POST "/api/v1/extensions" m(Menu::Extensions, Edit) => api::money::create_extension;
         GET "/api/v1/bills" m(Menu::Payments, View) => api::money::list_bills;
         POST "/api/v1/bills" m(Menu::Payments, Edit) => api::money::create_bill;
-        GET "/api/v1/messages" m(Menu::Messages, View) => pages::messages::api_list;
-        POST "/api/v1/messages" m(Menu::Messages, Edit) => pages::messages::api_send;
-        GET "/api/v1/feedback" m(Menu::Messages, View) => pages::feedback::api_list;
-        POST "/api/v1/feedback/{id}/reply" m(Menu::Messages, Edit) => pages::feedback::api_reply;
+        GET "/api/v1/messages" m(Menu::Messages, View) => api::messages::list;
+        POST "/api/v1/messages" m(Menu::Messages, Edit) => api::messages::send;
+        GET "/api/v1/feedback" m(Menu::Messages, View) => api::feedback::list;
+        POST "/api/v1/feedback/{id}/reply" m(Menu::Messages, Edit) => api::feedback::reply;
         GET "/api/v1/bank-accounts" m(Menu::BankAccounts, View) => api::money::list_bank_accounts;
         POST "/api/v1/bank-accounts" m(Menu::BankAccounts, Edit) => api::money::create_bank_account;
 
@@ -386,11 +406,12 @@ pub async fn dispatch(app: Arc<App>, routes: &[Route], mut req: Req) -> Resp {
             _ => http::text(StatusCode::NOT_FOUND, "not found"),
         };
     }
-    let mut path_known = false;
+    // The methods this path answers to, for a 405's `Allow`.
+    let mut allowed: Vec<&Method> = Vec::new();
     let mut found = None;
     for r in routes {
         if let Some(params) = r.matches(&path) {
-            path_known = true;
+            allowed.push(&r.method);
             if r.method == method {
                 found = Some((r, params));
                 break;
@@ -573,7 +594,8 @@ pub async fn dispatch(app: Arc<App>, routes: &[Route], mut req: Req) -> Resp {
         settings,
     };
 
-    let mut resp = run(cx, &mut req, found, path_known, any_admin, is_api).await;
+    let allow = allow_header(&allowed);
+    let mut resp = run(cx, &mut req, found, allow, any_admin, is_api).await;
     for c in set_cookies {
         http::add_cookie(&mut resp, &c);
     }
@@ -584,18 +606,22 @@ async fn run(
     cx: Ctx,
     req: &mut Req,
     found: Option<(&Route, Vec<String>)>,
-    path_known: bool,
+    allow: Option<String>,
     any_admin: bool,
     is_api: bool,
 ) -> Resp {
     let Some((route, params)) = found else {
-        return if path_known {
-            error_response(
+        return if let Some(allow) = allow {
+            let mut r = error_response(
                 &cx,
                 is_api,
-                WebError::BadRequest("method not allowed".into()),
+                WebError::MethodNotAllowed,
                 StatusCode::METHOD_NOT_ALLOWED,
-            )
+            );
+            if let Ok(v) = hyper::header::HeaderValue::from_str(&allow) {
+                r.headers_mut().insert(hyper::header::ALLOW, v);
+            }
+            r
         } else {
             error_response(&cx, is_api, WebError::NotFound, StatusCode::NOT_FOUND)
         };
@@ -710,7 +736,8 @@ async fn run(
                 WebError::NotFound => StatusCode::NOT_FOUND,
                 WebError::Forbidden => StatusCode::FORBIDDEN,
                 WebError::BadRequest(_) => StatusCode::BAD_REQUEST,
-                WebError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+                WebError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+                WebError::Invalid(_) | WebError::BadQuery(_) => StatusCode::UNPROCESSABLE_ENTITY,
                 WebError::Conflict(_) => StatusCode::CONFLICT,
                 WebError::Busy => StatusCode::SERVICE_UNAVAILABLE,
                 WebError::Storage(StoreError::Full) => StatusCode::INSUFFICIENT_STORAGE,
@@ -720,6 +747,21 @@ async fn run(
             error_response(&cx, is_api, e, status)
         }
     }
+}
+
+/// `Allow` for a path known under other methods (HEAD goes with GET); `None` for an unknown path.
+fn allow_header(methods: &[&Method]) -> Option<String> {
+    if methods.is_empty() {
+        return None;
+    }
+    let mut names: Vec<&str> = Vec::new();
+    for m in methods {
+        names.push(m.as_str());
+        if **m == Method::GET {
+            names.push("HEAD");
+        }
+    }
+    Some(names.join(", "))
 }
 
 fn empty_req(r: &Req) -> Req {
@@ -751,7 +793,13 @@ fn error_response(cx: &Ctx, is_api: bool, e: WebError, status: StatusCode) -> Re
                 api::error(status, "forbidden", "your access level does not allow this")
             }
             WebError::BadRequest(m) => api::error(status, "bad_request", &m),
+            WebError::MethodNotAllowed => api::error(
+                status,
+                "method_not_allowed",
+                "this path does not take this method; see Allow",
+            ),
             WebError::Invalid(p) => api::invalid(&p),
+            WebError::BadQuery(bad) => api::bad_query(&bad, cx.lang),
             WebError::Conflict(m) => api::error(status, "conflict", m.en()),
             WebError::Busy => api::error(status, "busy", Msg::Busy.en()),
             WebError::Storage(StoreError::Full) => {
@@ -769,7 +817,12 @@ fn error_response(cx: &Ctx, is_api: bool, e: WebError, status: StatusCode) -> Re
     let text = match &e {
         WebError::NotFound => cx.t(Msg::NotFound).to_string(),
         WebError::Forbidden => cx.t(Msg::Forbidden).to_string(),
-        WebError::BadRequest(_) | WebError::Invalid(_) => cx.t(Msg::BadRequest).to_string(),
+        WebError::BadRequest(_)
+        | WebError::MethodNotAllowed
+        | WebError::Invalid(_)
+        | WebError::BadQuery(_) => {
+            cx.t(Msg::BadRequest).to_string()
+        }
         WebError::Conflict(m) => cx.t(*m).to_string(),
         WebError::Busy => cx.t(Msg::Busy).to_string(),
         WebError::Storage(StoreError::Full) => cx.t(Msg::DiskFull).to_string(),

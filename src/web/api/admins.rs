@@ -7,7 +7,6 @@ use crate::store::Reader;
 use crate::validate::Problems;
 use crate::web::ctx::Ctx;
 use crate::web::http::{self, Req};
-use crate::web::pages::audit as audit_page;
 use crate::web::router::{Out, WebError};
 use hyper::StatusCode;
 use serde::Deserialize;
@@ -25,7 +24,8 @@ pub async fn me(cx: Arc<Ctx>, _req: Req) -> Out {
     Ok(http::json(StatusCode::OK, &v))
 }
 
-pub async fn list(cx: Arc<Ctx>, _req: Req) -> Out {
+pub async fn list(cx: Arc<Ctx>, req: Req) -> Out {
+    super::query::none(&req)?;
     let admins = cx.app.store.read_async(|r| r.list::<Admin>()).await?;
     let items: Vec<_> = admins.iter().map(Admin::view).collect();
     Ok(http::json(StatusCode::OK, &json!({ "items": items })))
@@ -162,6 +162,11 @@ pub async fn patch(cx: Arc<Ctx>, req: Req) -> Out {
 }
 
 pub async fn audit(cx: Arc<Ctx>, req: Req) -> Out {
-    let entries = audit_page::query(&cx, audit_page::Filter::from_query(&req)).await?;
+    let (f, tz) = (super::query::audit(&req)?, cx.tz.clone());
+    let entries = cx
+        .app
+        .store
+        .read_async(move |r| crate::audit::list(r, &f, &tz))
+        .await?;
     Ok(http::json(StatusCode::OK, &json!({ "items": entries })))
 }

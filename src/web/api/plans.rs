@@ -59,7 +59,8 @@ fn apply(b: &mut Body, d: &mut PlanDraft) {
     set(&mut d.description, b.text("description"));
 }
 
-pub async fn list(cx: Arc<Ctx>, _req: Req) -> Out {
+pub async fn list(cx: Arc<Ctx>, req: Req) -> Out {
+    super::query::none(&req)?;
     let items = cx.app.store.read_async(plan::list).await?;
     Ok(http::json(StatusCode::OK, &json!({ "items": items })))
 }

@@ -12,7 +12,8 @@ use serde::Deserialize;
 use serde_json::json;
 use std::sync::Arc;
 
-pub async fn list(cx: Arc<Ctx>, _req: Req) -> Out {
+pub async fn list(cx: Arc<Ctx>, req: Req) -> Out {
+    super::query::none(&req)?;
     let items = cx.app.store.read_async(roles::list).await?;
     Ok(http::json(StatusCode::OK, &json!({ "items": items })))
 }

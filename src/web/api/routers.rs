@@ -50,7 +50,8 @@ fn apply(b: &mut Body, d: &mut RouterDraft) {
     set(&mut d.note, b.text("note"));
 }
 
-pub async fn list(cx: Arc<Ctx>, _req: Req) -> Out {
+pub async fn list(cx: Arc<Ctx>, req: Req) -> Out {
+    super::query::none(&req)?;
     let items = cx
         .app
         .store

@@ -761,7 +761,7 @@ pub async fn kick(cx: Arc<Ctx>, req: Req) -> Out {
 pub async fn delete(cx: Arc<Ctx>, req: Req) -> Out {
     let id = req.id(0).ok_or(WebError::NotFound)?;
     let (actor, now) = (cx.actor(), cx.now);
-    // Financial history (payments, bills) arrives with billing; until then nothing blocks a delete.
+    // Nothing financial is deleted: a customer with payments or bills is archived instead.
     let (deleted, touched) = cx
         .app
         .store

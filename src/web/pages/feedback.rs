@@ -148,7 +148,7 @@ pub async fn show(cx: Arc<Ctx>, req: Req) -> Out {
     show_page(&cx, id, &Problems::default(), "").await
 }
 
-async fn do_reply(cx: &Ctx, id: u64, text: String, sms: bool) -> Result<Feedback, Error> {
+pub async fn do_reply(cx: &Ctx, id: u64, text: String, sms: bool) -> Result<Feedback, Error> {
     let (actor, now, tz) = (cx.actor(), cx.now, cx.tz.clone());
     let (f, sent) = cx
         .app
@@ -188,48 +188,4 @@ pub async fn update(cx: Arc<Ctx>, req: Req) -> Out {
         Err(Error::Invalid(p)) => show_page(&cx, id, &p, "").await,
         Err(e) => Err(e.into()),
     }
-}
-
-/// `GET /api/v1/feedback?status=&customer_id=`.
-pub async fn api_list(cx: Arc<Ctx>, req: Req) -> Out {
-    let status = match req.query("status") {
-        None | Some("") => None,
-        Some(s) => Some(
-            Status::parse(s)
-                .ok_or_else(|| WebError::Invalid(Problems::one("status", Msg::InvalidChoice)))?,
-        ),
-    };
-    let customer = req.query("customer_id").and_then(|s| s.parse::<u64>().ok());
-    let items = cx
-        .app
-        .store
-        .read_async(move |r| match customer {
-            Some(c) => Ok::<_, StoreError>(
-                feedback::of_customer(r, c)?
-                    .into_iter()
-                    .filter(|f| status.is_none_or(|s| s == f.status))
-                    .collect::<Vec<_>>(),
-            ),
-            None => feedback::inbox(r, status, 1000),
-        })
-        .await?;
-    Ok(http::json(
-        StatusCode::OK,
-        &serde_json::json!({ "items": items }),
-    ))
-}
-
-/// `POST /api/v1/feedback/{id}/reply {text, sms?}`.
-pub async fn api_reply(cx: Arc<Ctx>, req: Req) -> Out {
-    #[derive(serde::Deserialize)]
-    #[serde(deny_unknown_fields)]
-    struct Body {
-        text: String,
-        #[serde(default)]
-        sms: bool,
-    }
-    let id = req.id(0).ok_or(WebError::NotFound)?;
-    let b: Body = crate::web::api::body(&req)?;
-    let f = do_reply(&cx, id, b.text, b.sms).await?;
-    Ok(http::json(StatusCode::OK, &f))
 }
