@@ -79,4 +79,3 @@ pub async fn export(cx: &Ctx, which: Which, format: &str) -> Option<Out> {
         _ => None,
     }
 }
-

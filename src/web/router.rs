@@ -67,8 +67,11 @@ pub struct BadParam {
 
 impl BadParam {
     pub fn text(&self, lang: Lang) -> String {
-        let args: Vec<&dyn std::fmt::Display> =
-            self.args.iter().map(|a| a as &dyn std::fmt::Display).collect();
+        let args: Vec<&dyn std::fmt::Display> = self
+            .args
+            .iter()
+            .map(|a| a as &dyn std::fmt::Display)
+            .collect();
         lang.f(self.msg, &args)
     }
 }
@@ -820,9 +823,7 @@ fn error_response(cx: &Ctx, is_api: bool, e: WebError, status: StatusCode) -> Re
         WebError::BadRequest(_)
         | WebError::MethodNotAllowed
         | WebError::Invalid(_)
-        | WebError::BadQuery(_) => {
-            cx.t(Msg::BadRequest).to_string()
-        }
+        | WebError::BadQuery(_) => cx.t(Msg::BadRequest).to_string(),
         WebError::Conflict(m) => cx.t(*m).to_string(),
         WebError::Busy => cx.t(Msg::Busy).to_string(),
         WebError::Storage(StoreError::Full) => cx.t(Msg::DiskFull).to_string(),

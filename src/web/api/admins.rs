@@ -13,7 +13,8 @@ use serde::Deserialize;
 use serde_json::json;
 use std::sync::Arc;
 
-pub async fn me(cx: Arc<Ctx>, _req: Req) -> Out {
+pub async fn me(cx: Arc<Ctx>, req: Req) -> Out {
+    super::query::none(&req)?;
     let u = cx.user.as_ref().ok_or(WebError::Forbidden)?;
     let perms: serde_json::Map<String, serde_json::Value> = Menu::ALL
         .iter()

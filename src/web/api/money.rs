@@ -1,13 +1,13 @@
 //! `/api/v1/payments`, `/api/v1/extensions`, `/api/v1/bills`, `/api/v1/bank-accounts`.
 
 use super::fields::{Body, set};
+use super::query;
 use crate::billing::ledger::{self, BankAccount, BankAccountDraft, Bill, PaymentDraft};
 use crate::error::Error;
 use crate::store::{Reader, StoreError};
 use crate::web::ctx::Ctx;
 use crate::web::http::{self, Req};
 use crate::web::pages::{extensions, payments};
-use super::query;
 use crate::web::router::{Out, WebError};
 use hyper::StatusCode;
 use serde_json::json;

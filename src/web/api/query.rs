@@ -156,8 +156,17 @@ pub fn customers(req: &Req) -> Result<CustomerQuery, WebError> {
     let mut q = Query::new(
         req,
         &[
-            "q", "kind", "plan_id", "router_id", "status", "expiring", "archived", "sort", "desc",
-            "page", "per",
+            "q",
+            "kind",
+            "plan_id",
+            "router_id",
+            "status",
+            "expiring",
+            "archived",
+            "sort",
+            "desc",
+            "page",
+            "per",
         ],
     );
     let sorts: Vec<(&str, SortBy)> = [
