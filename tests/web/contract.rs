@@ -271,6 +271,7 @@ fn a_filter_that_does_not_parse_is_a_422_naming_it() {
         ("/api/v1/messages?customer_id=x", "customer_id"),
         ("/api/v1/feedback?status=open", "status"),
         ("/api/v1/audit?before=latest", "before"),
+        ("/api/v1/plans?lang=klingon", "lang"),
     ];
     for (url, param) in cases {
         refused(&mut f.api, &mut seen, url, param);

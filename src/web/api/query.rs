@@ -46,6 +46,12 @@ impl<'r> Query<'r> {
                 q.refuse(name, Msg::UnknownParameter, Vec::new());
             }
         }
+        // The dispatcher passes over a language it does not know; a program is told.
+        if q.raw("lang")
+            .is_some_and(|l| crate::i18n::Lang::parse(l).is_none())
+        {
+            q.refuse("lang".into(), Msg::InvalidChoice, Vec::new());
+        }
         q
     }
 
