@@ -3,7 +3,7 @@
 
 use crate::dashboard::{self, Dashboard};
 use crate::web::ctx::Ctx;
-use crate::web::router::WebError;
+use crate::web::error::WebError;
 use std::sync::Arc;
 
 /// How far ahead "expiring soon" looks.

@@ -8,8 +8,8 @@
 use crate::reports::{ReportError, Which, csv::CsvSink, xlsx::XlsxSink};
 use crate::web::ctx::Ctx;
 use crate::web::download;
+use crate::web::error::{Out, WebError};
 use crate::web::http::{self, Body};
-use crate::web::router::{Out, WebError};
 use hyper::body::Bytes;
 use std::io::Write;
 

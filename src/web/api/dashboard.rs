@@ -2,8 +2,8 @@
 
 use crate::web::ctx::Ctx;
 use crate::web::dashboard::figures;
+use crate::web::error::Out;
 use crate::web::http::{self, Req};
-use crate::web::router::Out;
 use hyper::StatusCode;
 use std::sync::Arc;
 

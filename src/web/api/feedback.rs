@@ -4,9 +4,9 @@ use super::query;
 use crate::feedback;
 use crate::store::StoreError;
 use crate::web::ctx::Ctx;
+use crate::web::error::{Out, WebError};
 use crate::web::http::{self, Req};
 use crate::web::pages::feedback::do_reply;
-use crate::web::router::{Out, WebError};
 use hyper::StatusCode;
 use std::sync::Arc;
 

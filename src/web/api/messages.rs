@@ -6,9 +6,9 @@ use crate::notify::{self, Channel, Compose, Message};
 use crate::store::Reader;
 use crate::validate::Problems;
 use crate::web::ctx::Ctx;
+use crate::web::error::{Out, WebError};
 use crate::web::http::{self, Req};
 use crate::web::pages::messages::queue;
-use crate::web::router::{Out, WebError};
 use hyper::StatusCode;
 use std::sync::Arc;
 

@@ -16,8 +16,8 @@ pub mod reports;
 pub mod roles;
 pub mod routers;
 
+use super::error::{BadParam, WebError};
 use super::http::{self, Req, Resp};
-use super::router::{BadParam, WebError};
 use crate::i18n::{Lang, Msg};
 use crate::validate::Problems;
 use hyper::StatusCode;

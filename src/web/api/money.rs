@@ -6,9 +6,9 @@ use crate::billing::ledger::{self, BankAccount, BankAccountDraft, Bill, PaymentD
 use crate::error::Error;
 use crate::store::{Reader, StoreError};
 use crate::web::ctx::Ctx;
+use crate::web::error::{Out, WebError};
 use crate::web::http::{self, Req};
 use crate::web::pages::{extensions, payments};
-use crate::web::router::{Out, WebError};
 use hyper::StatusCode;
 use serde_json::json;
 use std::sync::Arc;

@@ -7,9 +7,9 @@ use crate::reports::plans as prep;
 use crate::reports::revenue as rrep;
 use crate::reports::{FIRST_PAGE, Which};
 use crate::web::ctx::Ctx;
+use crate::web::error::Out;
 use crate::web::export::export;
 use crate::web::http::{self, Req};
-use crate::web::router::Out;
 use hyper::StatusCode;
 use std::sync::Arc;
 

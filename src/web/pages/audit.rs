@@ -3,9 +3,9 @@
 use crate::audit::{self, Filter, PAGE_SIZE};
 use crate::i18n::Msg;
 use crate::web::ctx::Ctx;
+use crate::web::error::Out;
 use crate::web::http::{self, Req};
 use crate::web::layout::page;
-use crate::web::router::Out;
 use hyper::StatusCode;
 use maud::html;
 use std::sync::Arc;

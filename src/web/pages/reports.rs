@@ -14,12 +14,12 @@ use crate::reports::revenue::{self as rrep, Group, PaymentFilter, RevenueReport}
 use crate::reports::{FIRST_PAGE, Which};
 use crate::store::{Reader, StoreError};
 use crate::web::ctx::Ctx;
+use crate::web::error::{Out, WebError};
 use crate::web::export::export;
 use crate::web::http::{self, Req};
 use crate::web::layout::page;
 use crate::web::pages::customers::{kind_label, status_label};
 use crate::web::pages::payments::method_label;
-use crate::web::router::{Out, WebError};
 use hyper::StatusCode;
 use maud::{DOCTYPE, Markup, html};
 use std::sync::Arc;
