@@ -143,3 +143,49 @@ mod tests {
         assert_eq!(s, "b: \"x\" → \"y\"; c: true → ∅; d: ∅ → 2");
     }
 }
+
+/// How many entries one page of the log holds (the page and `GET /api/v1/audit`).
+pub const PAGE_SIZE: usize = 100;
+
+/// Which entries to list; the audit page and the API build it from their own query strings.
+#[derive(Debug, Default, Clone)]
+pub struct Filter {
+    /// Part of the actor's username, lowercase.
+    pub who: String,
+    /// The entity kind exactly, lowercase.
+    pub entity: String,
+    /// Exact record id within `entity`.
+    pub entity_id: String,
+    pub from: Option<jiff::civil::Date>,
+    pub to: Option<jiff::civil::Date>,
+    /// Only entries with an id below this (paging newest → oldest).
+    pub before: Option<u64>,
+}
+
+impl Filter {
+    fn keep(&self, e: &AuditEntry, tz: &jiff::tz::TimeZone) -> bool {
+        let day = e.at.to_zoned_datetime(tz.clone()).date();
+        (self.who.is_empty() || e.actor.username.to_lowercase().contains(&self.who))
+            && (self.entity.is_empty() || e.entity == self.entity)
+            && (self.entity_id.is_empty() || e.entity_id == self.entity_id)
+            && self.from.is_none_or(|f| day >= f)
+            && self.to.is_none_or(|t| day <= t)
+            && self.before.is_none_or(|b| e.id < b)
+    }
+}
+
+/// One page of matching entries, newest first; days are cut in `tz`.
+pub fn list(
+    r: &impl crate::store::Reader,
+    f: &Filter,
+    tz: &jiff::tz::TimeZone,
+) -> Result<Vec<AuditEntry>, StoreError> {
+    let mut out = Vec::new();
+    r.scan::<AuditEntry>(true, |e| {
+        if f.keep(&e, tz) {
+            out.push(e);
+        }
+        out.len() < PAGE_SIZE
+    })?;
+    Ok(out)
+}

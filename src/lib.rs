@@ -3,9 +3,6 @@
 //! One process serves the admin web UI and JSON API from an embedded redb file. See
 //! `ARCHITECTURE.md` for the map.
 
-// The OpenAPI document is one large `json!` literal.
-#![recursion_limit = "512"]
-
 pub mod access;
 pub mod app;
 pub mod audit;

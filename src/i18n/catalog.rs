@@ -122,6 +122,9 @@ catalog! {
     InvalidTimeZone => "Unknown time zone (e.g. Asia/Ulaanbaatar).", "Цагийн бүс буруу (жишээ нь Asia/Ulaanbaatar).";
     InvalidDate => "Use the form YYYY-MM-DD.", "ОООО-СС-ӨӨ хэлбэрээр оруулна уу.";
     InvalidNumber => "Not a valid number.", "Тоо буруу байна.";
+    NumberRange => "A whole number from {} to {}.", "{}-ээс {} хүртэлх бүхэл тоо.";
+    UnknownParameter => "Not a parameter of this request.", "Энэ хүсэлтэд ийм параметр байхгүй.";
+    InvalidParameters => "Some query parameters are invalid.", "Хүсэлтийн зарим параметр буруу байна.";
     EndBeforeStart => "The end date is before the start date.", "Дуусах огноо эхлэх огнооноос өмнө байна.";
     ImageTooLarge => "The image is larger than {} KB.", "Зураг {} KB-аас том байна.";
     ImageType => "Use a PNG, JPEG, GIF or WebP image.", "PNG, JPEG, GIF эсвэл WebP зураг ашиглана уу.";

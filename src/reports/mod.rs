@@ -10,7 +10,10 @@ pub mod csv;
 pub mod customers;
 pub mod plans;
 pub mod revenue;
+mod which;
 pub mod xlsx;
+
+pub use which::Which;
 
 use crate::store::StoreError;
 use jiff::Timestamp;

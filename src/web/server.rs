@@ -4,6 +4,7 @@
 //! tests start the real server on port 0 and learn the port before it runs.
 
 use super::ctx::App;
+use super::dispatch;
 use super::gate::{BodyError, Gate, Limits};
 use super::http::{Form, Req};
 use super::router::{self, Route};
@@ -382,7 +383,7 @@ async fn respond(
         form: Form::default(),
     };
     let path = req.path.clone();
-    let resp = router::dispatch(app, routes, req).await;
+    let resp = dispatch::dispatch(app, routes, req).await;
     drop(held);
     tracing::debug!(method = %parts.method, %path, status = resp.status().as_u16(), ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX), "request");
     resp

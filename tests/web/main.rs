@@ -6,6 +6,7 @@ mod backup;
 mod billing;
 mod browser;
 mod cli;
+mod contract;
 mod crash;
 mod dashboard;
 mod enforcement;

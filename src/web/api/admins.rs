@@ -6,15 +6,15 @@ use crate::error::Error;
 use crate::store::Reader;
 use crate::validate::Problems;
 use crate::web::ctx::Ctx;
+use crate::web::error::{Out, WebError};
 use crate::web::http::{self, Req};
-use crate::web::pages::audit as audit_page;
-use crate::web::router::{Out, WebError};
 use hyper::StatusCode;
 use serde::Deserialize;
 use serde_json::json;
 use std::sync::Arc;
 
-pub async fn me(cx: Arc<Ctx>, _req: Req) -> Out {
+pub async fn me(cx: Arc<Ctx>, req: Req) -> Out {
+    super::query::none(&req)?;
     let u = cx.user.as_ref().ok_or(WebError::Forbidden)?;
     let perms: serde_json::Map<String, serde_json::Value> = Menu::ALL
         .iter()
@@ -25,7 +25,8 @@ pub async fn me(cx: Arc<Ctx>, _req: Req) -> Out {
     Ok(http::json(StatusCode::OK, &v))
 }
 
-pub async fn list(cx: Arc<Ctx>, _req: Req) -> Out {
+pub async fn list(cx: Arc<Ctx>, req: Req) -> Out {
+    super::query::none(&req)?;
     let admins = cx.app.store.read_async(|r| r.list::<Admin>()).await?;
     let items: Vec<_> = admins.iter().map(Admin::view).collect();
     Ok(http::json(StatusCode::OK, &json!({ "items": items })))
@@ -162,6 +163,11 @@ pub async fn patch(cx: Arc<Ctx>, req: Req) -> Out {
 }
 
 pub async fn audit(cx: Arc<Ctx>, req: Req) -> Out {
-    let entries = audit_page::query(&cx, audit_page::Filter::from_query(&req)).await?;
+    let (f, tz) = (super::query::audit(&req)?, cx.tz.clone());
+    let entries = cx
+        .app
+        .store
+        .read_async(move |r| crate::audit::list(r, &f, &tz))
+        .await?;
     Ok(http::json(StatusCode::OK, &json!({ "items": entries })))
 }

@@ -5,9 +5,8 @@ use crate::billing::customer::{self, Customer, CustomerDraft};
 use crate::ops;
 use crate::store::Reader;
 use crate::web::ctx::Ctx;
+use crate::web::error::{Out, WebError};
 use crate::web::http::{self, Req};
-use crate::web::pages::customers::query_from;
-use crate::web::router::{Out, WebError};
 use hyper::StatusCode;
 use jiff::Timestamp;
 use serde_json::{Value, json};
@@ -60,10 +59,7 @@ fn apply(b: &mut Body, d: &mut CustomerDraft) {
 }
 
 pub async fn list(cx: Arc<Ctx>, req: Req) -> Out {
-    let mut q = query_from(&req);
-    if let Some(per) = req.query("per").and_then(|p| p.parse::<usize>().ok()) {
-        q.per = per.min(1000);
-    }
+    let q = super::query::customers(&req)?;
     let now = cx.now;
     let page = cx.app.store.read_async(move |r| q.run(r, now)).await?;
     let items: Vec<Value> = page.items.iter().map(|c| view(c, now)).collect();

@@ -3,7 +3,7 @@
 
 use crate::i18n::Msg;
 use crate::validate::Problems;
-use crate::web::router::WebError;
+use crate::web::error::WebError;
 use serde_json::{Map, Value};
 
 pub struct Body {

@@ -4,17 +4,21 @@
 
 pub mod admins;
 pub mod customers;
+pub mod dashboard;
+pub mod feedback;
 mod fields;
+pub mod messages;
 pub mod money;
 pub mod openapi;
 pub mod plans;
+mod query;
 pub mod reports;
 pub mod roles;
 pub mod routers;
 
+use super::error::{BadParam, WebError};
 use super::http::{self, Req, Resp};
-use super::router::WebError;
-use crate::i18n::Lang;
+use crate::i18n::{Lang, Msg};
 use crate::validate::Problems;
 use hyper::StatusCode;
 use serde::de::DeserializeOwned;
@@ -35,6 +39,19 @@ pub fn invalid(p: &Problems) -> Resp {
     http::json(
         StatusCode::UNPROCESSABLE_ENTITY,
         &json!({ "error": { "code": "invalid", "message": "some fields are invalid", "fields": fields } }),
+    )
+}
+
+/// Refused query parameters, in the shape of field problems (`fields` keyed by parameter), in
+/// the caller's language.
+pub fn bad_query(bad: &[BadParam], lang: Lang) -> Resp {
+    let fields: serde_json::Map<String, serde_json::Value> = bad
+        .iter()
+        .map(|b| (b.name.clone(), json!(b.text(lang))))
+        .collect();
+    http::json(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        &json!({ "error": { "code": "invalid", "message": lang.t(Msg::InvalidParameters), "fields": fields } }),
     )
 }
 

@@ -1,21 +1,21 @@
 //! `/api/v1/payments`, `/api/v1/extensions`, `/api/v1/bills`, `/api/v1/bank-accounts`.
 
 use super::fields::{Body, set};
+use super::query;
 use crate::billing::ledger::{self, BankAccount, BankAccountDraft, Bill};
 use crate::error::Error;
 use crate::model::Money;
 use crate::ops::{self, payments::PaymentFields};
 use crate::store::{Reader, StoreError};
 use crate::web::ctx::Ctx;
+use crate::web::error::{Out, WebError};
 use crate::web::http::{self, Req};
-use crate::web::pages::{extensions, payments};
-use crate::web::router::{Out, WebError};
 use hyper::StatusCode;
 use serde_json::json;
 use std::sync::Arc;
 
 pub async fn list_payments(cx: Arc<Ctx>, req: Req) -> Out {
-    let f = payments::PaymentFilter::from_query(&req);
+    let f = query::payments(&req)?;
     let tz = cx.tz.clone();
     let items = cx.app.store.read_async(move |r| f.run(r, &tz, 0)).await?;
     let total: i64 = items.iter().map(|p| p.amount).sum();
@@ -88,7 +88,7 @@ pub async fn reverse_payment(cx: Arc<Ctx>, req: Req) -> Out {
 }
 
 pub async fn list_extensions(cx: Arc<Ctx>, req: Req) -> Out {
-    let f = extensions::ExtensionFilter::from_query(&req);
+    let f = query::extensions(&req)?;
     let tz = cx.tz.clone();
     let items = cx.app.store.read_async(move |r| f.run(r, &tz)).await?;
     Ok(http::json(StatusCode::OK, &json!({ "items": items })))
@@ -133,8 +133,7 @@ fn created_or_replayed(replayed: bool) -> StatusCode {
 }
 
 pub async fn list_bills(cx: Arc<Ctx>, req: Req) -> Out {
-    let customer = req.query("customer_id").and_then(|s| s.parse::<u64>().ok());
-    let status = req.query("status").unwrap_or("").to_string();
+    let (customer, status) = query::bills(&req)?;
     let items = cx
         .app
         .store
@@ -143,7 +142,7 @@ pub async fn list_bills(cx: Arc<Ctx>, req: Req) -> Out {
                 Some(c) => ledger::bills_of(r, c)?,
                 None => r.list::<Bill>()?,
             };
-            bills.retain(|b| status.is_empty() || b.status.id() == status);
+            bills.retain(|b| status.is_none_or(|s| s == b.status));
             bills.sort_by_key(|b| (b.due, b.id));
             Ok::<_, StoreError>(bills)
         })
@@ -172,7 +171,8 @@ pub async fn create_bill(cx: Arc<Ctx>, req: Req) -> Out {
     Ok(http::json(created_or_replayed(replayed), &v))
 }
 
-pub async fn list_bank_accounts(cx: Arc<Ctx>, _req: Req) -> Out {
+pub async fn list_bank_accounts(cx: Arc<Ctx>, req: Req) -> Out {
+    query::none(&req)?;
     let items = cx.app.store.read_async(|r| r.list::<BankAccount>()).await?;
     Ok(http::json(StatusCode::OK, &json!({ "items": items })))
 }

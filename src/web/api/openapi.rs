@@ -6,8 +6,8 @@
 //! binary (240 KB of arm64 code against 42 KB of text).
 
 use crate::web::ctx::Ctx;
+use crate::web::error::Out;
 use crate::web::http::{self, Req};
-use crate::web::router::Out;
 use hyper::StatusCode;
 use hyper::header::{self, HeaderValue};
 use std::sync::Arc;

@@ -5,8 +5,8 @@ use crate::billing::plan::{self, Plan, PlanDraft};
 use crate::ops;
 use crate::store::Reader;
 use crate::web::ctx::Ctx;
+use crate::web::error::{Out, WebError};
 use crate::web::http::{self, Req};
-use crate::web::router::{Out, WebError};
 use hyper::StatusCode;
 use serde_json::json;
 use std::sync::Arc;
@@ -59,7 +59,8 @@ fn apply(b: &mut Body, d: &mut PlanDraft) {
     set(&mut d.description, b.text("description"));
 }
 
-pub async fn list(cx: Arc<Ctx>, _req: Req) -> Out {
+pub async fn list(cx: Arc<Ctx>, req: Req) -> Out {
+    super::query::none(&req)?;
     let items = cx.app.store.read_async(plan::list).await?;
     Ok(http::json(StatusCode::OK, &json!({ "items": items })))
 }

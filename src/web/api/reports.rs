@@ -1,30 +1,30 @@
 //! `/api/v1/reports/*`: the Reports menu for programs. JSON carries `rows` (the first 200) and
 //! `totals` (every matching row); `format=csv|xlsx` returns the same export as the pages.
 
-use crate::reports::FIRST_PAGE;
-use crate::reports::customers::{self as crep, CustomerFilter};
-use crate::reports::plans::{self as prep, ExtensionFilter};
-use crate::reports::revenue::{self as rrep, Group, PaymentFilter};
+use super::query::{self, Format};
+use crate::reports::customers as crep;
+use crate::reports::plans as prep;
+use crate::reports::revenue as rrep;
+use crate::reports::{FIRST_PAGE, Which};
 use crate::web::ctx::Ctx;
+use crate::web::error::Out;
+use crate::web::export::export;
 use crate::web::http::{self, Req};
-use crate::web::pages::reports::{Which, export};
-use crate::web::router::{Out, WebError};
 use hyper::StatusCode;
 use std::sync::Arc;
 
-fn format(req: &Req) -> Result<&str, WebError> {
-    match req.query("format").unwrap_or("json") {
-        f @ ("json" | "csv" | "xlsx" | "") => Ok(f),
-        _ => Err(WebError::BadRequest(
-            "format must be json, csv or xlsx".into(),
-        )),
+/// The export's name for a download format; JSON is answered here instead.
+fn download(f: Format) -> &'static str {
+    match f {
+        Format::Json => "json",
+        Format::Csv => "csv",
+        Format::Xlsx => "xlsx",
     }
 }
 
 pub async fn revenue(cx: Arc<Ctx>, req: Req) -> Out {
-    let f = PaymentFilter::from_query(&req);
-    let group = Group::parse(req.query("group").unwrap_or(""));
-    if let Some(out) = export(&cx, Which::Revenue(f.clone(), group), format(&req)?).await {
+    let (f, group, fmt) = query::revenue(&req)?;
+    if let Some(out) = export(&cx, Which::Revenue(f.clone(), group), download(fmt)).await {
         return out;
     }
     let tz = cx.tz.clone();
@@ -37,8 +37,8 @@ pub async fn revenue(cx: Arc<Ctx>, req: Req) -> Out {
 }
 
 pub async fn customers(cx: Arc<Ctx>, req: Req) -> Out {
-    let f = CustomerFilter::from_query(&req);
-    if let Some(out) = export(&cx, Which::Customers(f.clone()), format(&req)?).await {
+    let (f, fmt) = query::customer_report(&req)?;
+    if let Some(out) = export(&cx, Which::Customers(f.clone()), download(fmt)).await {
         return out;
     }
     let now = cx.now;
@@ -51,8 +51,8 @@ pub async fn customers(cx: Arc<Ctx>, req: Req) -> Out {
 }
 
 pub async fn plans(cx: Arc<Ctx>, req: Req) -> Out {
-    let f = ExtensionFilter::from_query(&req);
-    if let Some(out) = export(&cx, Which::Plans(f.clone()), format(&req)?).await {
+    let (f, fmt) = query::plan_report(&req)?;
+    if let Some(out) = export(&cx, Which::Plans(f.clone()), download(fmt)).await {
         return out;
     }
     let (now, tz) = (cx.now, cx.tz.clone());

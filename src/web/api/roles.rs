@@ -5,14 +5,15 @@ use crate::access::{Grants, Role};
 use crate::error::Error;
 use crate::store::Reader;
 use crate::web::ctx::Ctx;
+use crate::web::error::{Out, WebError};
 use crate::web::http::{self, Req};
-use crate::web::router::{Out, WebError};
 use hyper::StatusCode;
 use serde::Deserialize;
 use serde_json::json;
 use std::sync::Arc;
 
-pub async fn list(cx: Arc<Ctx>, _req: Req) -> Out {
+pub async fn list(cx: Arc<Ctx>, req: Req) -> Out {
+    super::query::none(&req)?;
     let items = cx.app.store.read_async(roles::list).await?;
     Ok(http::json(StatusCode::OK, &json!({ "items": items })))
 }

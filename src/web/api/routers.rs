@@ -4,8 +4,8 @@ use super::fields::{Body, set};
 use crate::network::router::{self, Router, RouterDraft, RouterState};
 use crate::store::{Reader, StoreError};
 use crate::web::ctx::Ctx;
+use crate::web::error::{Out, WebError};
 use crate::web::http::{self, Req};
-use crate::web::router::{Out, WebError};
 use hyper::StatusCode;
 use serde_json::{Value, json};
 use std::sync::Arc;
@@ -50,7 +50,8 @@ fn apply(b: &mut Body, d: &mut RouterDraft) {
     set(&mut d.note, b.text("note"));
 }
 
-pub async fn list(cx: Arc<Ctx>, _req: Req) -> Out {
+pub async fn list(cx: Arc<Ctx>, req: Req) -> Out {
+    super::query::none(&req)?;
     let items = cx
         .app
         .store

@@ -8,11 +8,11 @@ use crate::store::Reader;
 use crate::store::StoreError;
 use crate::validate::Problems;
 use crate::web::ctx::Ctx;
+use crate::web::error::{Out, WebError};
 use crate::web::http::{self, Form, Req};
 use crate::web::layout::{
     self, checkbox, csrf, input, level_label, menu_label, page, select, textarea,
 };
-use crate::web::router::{Out, WebError};
 use hyper::StatusCode;
 use maud::{Markup, html};
 use std::sync::Arc;

@@ -1,76 +1,35 @@
 //! The audit log viewer: newest first, filtered by who, what and when; read-only by design.
 
-use crate::audit::AuditEntry;
+use crate::audit::{self, Filter, PAGE_SIZE};
 use crate::i18n::Msg;
-use crate::store::Reader;
 use crate::web::ctx::Ctx;
+use crate::web::error::Out;
 use crate::web::http::{self, Req};
 use crate::web::layout::page;
-use crate::web::router::Out;
 use hyper::StatusCode;
-use jiff::civil::Date;
 use maud::html;
 use std::sync::Arc;
 
-pub const PAGE_SIZE: usize = 100;
-
-/// Filters shared by the page and `GET /api/v1/audit`.
-#[derive(Debug, Default, Clone)]
-pub struct Filter {
-    pub who: String,
-    pub entity: String,
-    /// Exact record id within `entity`.
-    pub entity_id: String,
-    pub from: Option<Date>,
-    pub to: Option<Date>,
-    /// Only entries with an id below this (paging newest → oldest).
-    pub before: Option<u64>,
-}
-
-impl Filter {
-    pub fn from_query(req: &Req) -> Filter {
-        Filter {
-            who: req.query("who").unwrap_or("").trim().to_lowercase(),
-            entity: req.query("entity").unwrap_or("").trim().to_lowercase(),
-            entity_id: req.query("entity_id").unwrap_or("").trim().to_string(),
-            from: req.query("from").and_then(|s| s.parse().ok()),
-            to: req.query("to").and_then(|s| s.parse().ok()),
-            before: req.query("before").and_then(|s| s.parse().ok()),
-        }
+/// The page's filters from its form: lenient, a value that does not parse is left out (the
+/// API refuses it instead, see `api::query`).
+fn filter_from(req: &Req) -> Filter {
+    Filter {
+        who: req.query("who").unwrap_or("").trim().to_lowercase(),
+        entity: req.query("entity").unwrap_or("").trim().to_lowercase(),
+        entity_id: req.query("entity_id").unwrap_or("").trim().to_string(),
+        from: req.query("from").and_then(|s| s.parse().ok()),
+        to: req.query("to").and_then(|s| s.parse().ok()),
+        before: req.query("before").and_then(|s| s.parse().ok()),
     }
-
-    fn keep(&self, e: &AuditEntry, tz: &jiff::tz::TimeZone) -> bool {
-        let day = e.at.to_zoned_datetime(tz.clone()).date();
-        (self.who.is_empty() || e.actor.username.to_lowercase().contains(&self.who))
-            && (self.entity.is_empty() || e.entity == self.entity)
-            && (self.entity_id.is_empty() || e.entity_id == self.entity_id)
-            && self.from.is_none_or(|f| day >= f)
-            && self.to.is_none_or(|t| day <= t)
-            && self.before.is_none_or(|b| e.id < b)
-    }
-}
-
-/// One page of matching entries, newest first.
-pub async fn query(cx: &Ctx, f: Filter) -> Result<Vec<AuditEntry>, crate::store::StoreError> {
-    let tz = cx.tz.clone();
-    cx.app
-        .store
-        .read_async(move |r| {
-            let mut out = Vec::new();
-            r.scan::<AuditEntry>(true, |e| {
-                if f.keep(&e, &tz) {
-                    out.push(e);
-                }
-                out.len() < PAGE_SIZE
-            })?;
-            Ok(out)
-        })
-        .await
 }
 
 pub async fn list(cx: Arc<Ctx>, req: Req) -> Out {
-    let f = Filter::from_query(&req);
-    let entries = query(&cx, f.clone()).await?;
+    let (f, tz) = (filter_from(&req), cx.tz.clone());
+    let entries = cx
+        .app
+        .store
+        .read_async(move |r| audit::list(r, &f, &tz))
+        .await?;
     let older = (entries.len() == PAGE_SIZE)
         .then(|| entries.last().map(|e| e.id))
         .flatten();

@@ -9,10 +9,10 @@ use crate::i18n::Msg;
 use crate::store::{Reader, StoreError};
 use crate::validate::Problems;
 use crate::web::ctx::Ctx;
+use crate::web::error::{Out, WebError};
 use crate::web::http::{self, Req};
 use crate::web::layout::{self, csrf, page};
 use crate::web::pages::portal::thread;
-use crate::web::router::{Out, WebError};
 use hyper::StatusCode;
 use maud::html;
 use std::collections::HashMap;
@@ -179,48 +179,4 @@ pub async fn update(cx: Arc<Ctx>, req: Req) -> Out {
         Err(Error::Invalid(p)) => show_page(&cx, id, &p, "").await,
         Err(e) => Err(e.into()),
     }
-}
-
-/// `GET /api/v1/feedback?status=&customer_id=`.
-pub async fn api_list(cx: Arc<Ctx>, req: Req) -> Out {
-    let status = match req.query("status") {
-        None | Some("") => None,
-        Some(s) => Some(
-            Status::parse(s)
-                .ok_or_else(|| WebError::Invalid(Problems::one("status", Msg::InvalidChoice)))?,
-        ),
-    };
-    let customer = req.query("customer_id").and_then(|s| s.parse::<u64>().ok());
-    let items = cx
-        .app
-        .store
-        .read_async(move |r| match customer {
-            Some(c) => Ok::<_, StoreError>(
-                feedback::of_customer(r, c)?
-                    .into_iter()
-                    .filter(|f| status.is_none_or(|s| s == f.status))
-                    .collect::<Vec<_>>(),
-            ),
-            None => feedback::inbox(r, status, 1000),
-        })
-        .await?;
-    Ok(http::json(
-        StatusCode::OK,
-        &serde_json::json!({ "items": items }),
-    ))
-}
-
-/// `POST /api/v1/feedback/{id}/reply {text, sms?}`.
-pub async fn api_reply(cx: Arc<Ctx>, req: Req) -> Out {
-    #[derive(serde::Deserialize)]
-    #[serde(deny_unknown_fields)]
-    struct Body {
-        text: String,
-        #[serde(default)]
-        sms: bool,
-    }
-    let id = req.id(0).ok_or(WebError::NotFound)?;
-    let b: Body = crate::web::api::body(&req)?;
-    let f = do_reply(&cx, id, b.text, b.sms).await?;
-    Ok(http::json(StatusCode::OK, &f))
 }

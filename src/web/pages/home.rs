@@ -1,47 +1,17 @@
 //! The dashboard: the business at a glance, as charts and short lists that link to the records.
 
 use crate::access::{Level, Menu};
-use crate::dashboard::{self, CustomerRef, Dashboard};
+use crate::dashboard::CustomerRef;
 use crate::i18n::Msg;
 use crate::web::charts;
 use crate::web::ctx::Ctx;
+use crate::web::dashboard::figures;
+use crate::web::error::Out;
 use crate::web::http::{self, Req};
 use crate::web::layout::{level_label, menu_label, page};
-use crate::web::router::{Out, WebError};
 use hyper::StatusCode;
 use maud::{Markup, html};
 use std::sync::Arc;
-
-/// How far ahead "expiring soon" looks.
-pub const SOON_DAYS: u32 = 7;
-
-/// The figures, recomputed only when the store changed or the minute turned.
-pub async fn figures(cx: &Ctx) -> Result<Arc<Dashboard>, WebError> {
-    let key = (
-        cx.app.store.generation(),
-        cx.now.as_second() / 60,
-        cx.tz.iana_name().unwrap_or("").to_string(),
-    );
-    if let Some((k, d)) = cx
-        .app
-        .dashboard
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .as_ref()
-        && *k == key
-    {
-        return Ok(d.clone());
-    }
-    let (now, tz) = (cx.now, cx.tz.clone());
-    let d = Arc::new(
-        cx.app
-            .store
-            .read_async(move |r| dashboard::compute(r, now, &tz, SOON_DAYS))
-            .await?,
-    );
-    *cx.app.dashboard.lock().unwrap_or_else(|e| e.into_inner()) = Some((key, d.clone()));
-    Ok(d)
-}
 
 fn people(cx: &Ctx, title: &str, list: &[CustomerRef]) -> Markup {
     html! {
@@ -131,9 +101,4 @@ pub async fn home(cx: Arc<Ctx>, _req: Req) -> Out {
         StatusCode::OK,
         page(&cx, cx.t(Msg::MenuDashboard), body),
     ))
-}
-
-pub async fn api(cx: Arc<Ctx>, _req: Req) -> Out {
-    let d = figures(&cx).await?;
-    Ok(http::json(StatusCode::OK, &*d))
 }

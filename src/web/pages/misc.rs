@@ -3,9 +3,9 @@
 use crate::settings::{self, LOGO_KEY};
 use crate::store::Reader;
 use crate::web::ctx::Ctx;
+use crate::web::error::{Out, WebError};
 use crate::web::http::{self, Req, Resp};
 use crate::web::layout;
-use crate::web::router::{Out, WebError};
 use hyper::StatusCode;
 use hyper::header::{CACHE_CONTROL, HeaderValue};
 use maud::html;

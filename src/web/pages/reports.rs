@@ -1,131 +1,28 @@
 //! The Reports menu: revenue, customers and service packages, each with a filter form, an
 //! on-screen table (first rows plus full totals), a print view and CSV / Excel exports.
 //!
-//! The figures come from `crate::reports`; this module only parses filters and renders. Exports
-//! run on the blocking pool: CSV is written whole into a scratch file (`web::download`) and
-//! streamed from there, Excel is written row by row into a constant-memory workbook and sent
-//! when finished; neither waits on the client while holding a thread or a read snapshot.
+//! The figures come from `crate::reports`; this module only parses filters and renders. The
+//! downloads are `web::export`, shared with the API.
 
 use crate::billing::customer::Shown;
 use crate::billing::{CustomerKind, Plan};
-use crate::i18n::{Lang, Msg};
+use crate::i18n::Msg;
 use crate::network::Router;
 use crate::reports::customers::{self as crep, CustomerFilter, CustomerReport};
 use crate::reports::plans::{self as prep, ExtensionFilter, PlansReport};
 use crate::reports::revenue::{self as rrep, Group, PaymentFilter, RevenueReport};
-use crate::reports::{FIRST_PAGE, ReportError, Sink, csv::CsvSink, xlsx::XlsxSink};
+use crate::reports::{FIRST_PAGE, Which};
 use crate::store::{Reader, StoreError};
 use crate::web::ctx::Ctx;
-use crate::web::download;
-use crate::web::http::{self, Body, Req};
+use crate::web::error::{Out, WebError};
+use crate::web::export::export;
+use crate::web::http::{self, Req};
 use crate::web::layout::page;
 use crate::web::pages::customers::{kind_label, status_label};
 use crate::web::pages::payments::method_label;
-use crate::web::router::{Out, WebError};
 use hyper::StatusCode;
-use hyper::body::Bytes;
 use maud::{DOCTYPE, Markup, html};
-use std::io::Write;
 use std::sync::Arc;
-
-/// Which report to export, with its filters.
-pub enum Which {
-    Revenue(PaymentFilter, Group),
-    Customers(CustomerFilter),
-    Plans(ExtensionFilter),
-}
-
-impl Which {
-    fn name(&self) -> &'static str {
-        match self {
-            Which::Revenue(..) => "revenue",
-            Which::Customers(_) => "customers",
-            Which::Plans(_) => "plans",
-        }
-    }
-
-    fn run(
-        &self,
-        r: &impl Reader,
-        now: jiff::Timestamp,
-        tz: &jiff::tz::TimeZone,
-        lang: Lang,
-        sink: &mut impl Sink,
-    ) -> Result<(), ReportError> {
-        match self {
-            Which::Revenue(f, g) => rrep::export(r, f, *g, tz, lang, sink).map(|_| ()),
-            Which::Customers(f) => crep::export(r, f, now, tz, lang, sink).map(|_| ()),
-            Which::Plans(f) => prep::export(r, f, now, tz, lang, sink).map(|_| ()),
-        }
-    }
-}
-
-/// `?format=csv|xlsx` as a download; `None` for any other format.
-pub async fn export(cx: &Ctx, which: Which, format: &str) -> Option<Out> {
-    let store = cx.app.store.clone();
-    let (now, tz, lang) = (cx.now, cx.tz.clone(), cx.lang);
-    let file_name = format!("{}-{}", which.name(), cx.today());
-    match format {
-        "csv" => {
-            let exponent = cx.settings.currency.exponent;
-            let Some(slot) = download::slot() else {
-                return Some(Err(WebError::Busy));
-            };
-            let dir = cx.app.data_dir.clone();
-            let span = tracing::Span::current();
-            let made = tokio::task::spawn_blocking(move || {
-                let _g = span.enter();
-                let file = download::scratch(&dir).map_err(ReportError::Export)?;
-                let mut out = std::io::BufWriter::new(file);
-                store.read(|r| {
-                    let mut sink = CsvSink::new(exponent, |chunk: Vec<u8>| {
-                        out.write_all(&chunk)
-                            .map_err(|e| ReportError::Export(e.to_string()))
-                    });
-                    which.run(r, now, &tz, lang, &mut sink)?;
-                    sink.finish()
-                })?;
-                out.into_inner()
-                    .map_err(|e| ReportError::Export(e.error().to_string()))
-            })
-            .await;
-            Some(match made {
-                Ok(Ok(file)) => download::stream(file, slot)
-                    .map(|body| {
-                        http::attachment(
-                            "text/csv; charset=utf-8",
-                            &format!("{file_name}.csv"),
-                            body,
-                        )
-                    })
-                    .map_err(WebError::Internal),
-                Ok(Err(e)) => Err(WebError::Internal(e.to_string())),
-                Err(e) => Err(WebError::Internal(format!("export task failed: {e}"))),
-            })
-        }
-        "xlsx" => {
-            let currency = cx.settings.currency.clone();
-            let span = tracing::Span::current();
-            let made = tokio::task::spawn_blocking(move || {
-                let _g = span.enter();
-                let mut sink = XlsxSink::new(&currency)?;
-                store.read(|r| which.run(r, now, &tz, lang, &mut sink))?;
-                sink.finish()
-            })
-            .await;
-            Some(match made {
-                Ok(Ok(bytes)) => Ok(http::attachment(
-                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                    &format!("{file_name}.xlsx"),
-                    Body::Full(http_body_util::Full::new(Bytes::from(bytes))),
-                )),
-                Ok(Err(e)) => Err(WebError::Internal(e.to_string())),
-                Err(e) => Err(WebError::Internal(format!("export task failed: {e}"))),
-            })
-        }
-        _ => None,
-    }
-}
 
 async fn choices(cx: &Ctx) -> Result<(Vec<Plan>, Vec<Router>), WebError> {
     Ok(cx

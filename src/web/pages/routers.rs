@@ -11,9 +11,9 @@ use crate::network::router::{self, LoginMethodId, Router, RouterDraft, RouterSta
 use crate::store::{Reader, StoreError};
 use crate::validate::Problems;
 use crate::web::ctx::Ctx;
+use crate::web::error::{Out, WebError};
 use crate::web::http::{self, Form, Req};
 use crate::web::layout::{self, checkbox, csrf, input, page, select, textarea};
-use crate::web::router::{Out, WebError};
 use hyper::StatusCode;
 use maud::{Markup, html};
 use std::sync::Arc;

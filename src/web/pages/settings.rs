@@ -7,9 +7,9 @@ use crate::i18n::{Lang, Msg};
 use crate::settings::{self, SettingsDraft};
 use crate::validate::Problems;
 use crate::web::ctx::Ctx;
+use crate::web::error::{Out, WebError};
 use crate::web::http::{self, Req};
 use crate::web::layout::{self, checkbox, csrf, input, page, select};
-use crate::web::router::{Out, WebError};
 use hyper::StatusCode;
 use maud::{Markup, html};
 use std::sync::Arc;
@@ -158,7 +158,7 @@ pub async fn save(cx: Arc<Ctx>, req: Req) -> Out {
     }
 }
 
-async fn router_options(cx: &Ctx) -> Result<Vec<(String, String)>, crate::web::router::WebError> {
+async fn router_options(cx: &Ctx) -> Result<Vec<(String, String)>, crate::web::error::WebError> {
     let routers = cx
         .app
         .store
