@@ -14,6 +14,7 @@ pub mod billing;
 pub mod cli;
 pub mod clock;
 pub mod dashboard;
+#[cfg(feature = "sim")]
 pub mod demo;
 pub mod enforce;
 pub mod error;
@@ -26,6 +27,7 @@ pub mod portal;
 pub mod reports;
 pub mod routeros;
 pub mod settings;
+#[cfg(feature = "sim")]
 pub mod sim;
 pub mod store;
 pub mod validate;
