@@ -162,11 +162,7 @@ fn run() -> Result<(), String> {
     let words: Vec<&str> = words.iter().map(String::as_str).collect();
     match words.as_slice() {
         ["serve"] => serve(c),
-        ["demo"] => crate::demo::run(
-            c.listen,
-            c.portal_listen.unwrap_or_else(|| "0.0.0.0:8081".into()),
-            data_given.then_some(c.data),
-        ),
+        ["demo"] => demo(c, data_given),
         ["admin", "create"] => admin_create(&c),
         ["admin", "reset-password"] => admin_reset(&c),
         ["admin", "token"] => admin_token(&c),
@@ -272,7 +268,34 @@ fn serve(c: Common) -> Result<(), String> {
     })
 }
 
+#[cfg(feature = "sim")]
+fn demo(c: Common, data_given: bool) -> Result<(), String> {
+    crate::demo::run(
+        c.listen,
+        c.portal_listen.unwrap_or_else(|| "0.0.0.0:8081".into()),
+        data_given.then_some(c.data),
+    )
+}
+
+/// Router builds leave the simulator out to stay within the size budget; say so rather than
+/// call the command unknown.
+#[cfg(not(feature = "sim"))]
+const NO_SIMULATOR: &str = "this build has no simulator: `steppe demo` and `steppe sim` are left \
+out of router builds (built without the `sim` feature); run them from a default build \
+(cargo build --release)";
+
+#[cfg(not(feature = "sim"))]
+fn demo(_: Common, _: bool) -> Result<(), String> {
+    Err(NO_SIMULATOR.into())
+}
+
+#[cfg(not(feature = "sim"))]
+fn sim(_: Common, _: bool) -> Result<(), String> {
+    Err(NO_SIMULATOR.into())
+}
+
 /// A standalone simulated router; listens on the API port of loopback unless told otherwise.
+#[cfg(feature = "sim")]
 fn sim(c: Common, listen_given: bool) -> Result<(), String> {
     init_logging();
     let listen = if listen_given {

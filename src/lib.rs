@@ -13,6 +13,7 @@ pub mod cli;
 pub mod clock;
 pub mod control;
 pub mod dashboard;
+#[cfg(feature = "sim")]
 pub mod demo;
 pub mod enforce;
 pub mod error;
@@ -27,6 +28,7 @@ pub mod portal;
 pub mod reports;
 pub mod routeros;
 pub mod settings;
+#[cfg(feature = "sim")]
 pub mod sim;
 pub mod store;
 pub mod validate;

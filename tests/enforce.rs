@@ -4,7 +4,7 @@
 //! passwords, kicks, the command log and restarts.
 
 use std::net::SocketAddr;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use jiff::{SignedDuration, Timestamp};
 use steppe::audit::Actor;
@@ -19,8 +19,12 @@ use steppe::routeros::{Client, ClientConfig, Command, LoginMethod};
 use steppe::sim::{SimConfig, SimHandle, Simulator};
 use steppe::store::Store;
 
+#[path = "common/eventually.rs"]
+mod eventually;
 #[path = "common/flooding_router.rs"]
 mod flooding_router;
+
+use eventually::eventually_async as eventually;
 
 const VERSIONS: [&str; 2] = ["6.33", "7.16"];
 const PASSWORD: &str = "api-Pa55w0rd";
@@ -187,19 +191,6 @@ async fn sim_at(version: &str, addr: SocketAddr) -> SimHandle {
 
 async fn sim(version: &str) -> SimHandle {
     sim_at(version, "127.0.0.1:0".parse().expect("address")).await
-}
-
-/// Polls `check` until it holds; fails with `what` after `secs`.
-async fn eventually(secs: u64, what: &str, mut check: impl FnMut() -> bool) -> Duration {
-    let started = Instant::now();
-    while !check() {
-        assert!(
-            started.elapsed() < Duration::from_secs(secs),
-            "not within {secs} s: {what}"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    started.elapsed()
 }
 
 fn prop(sim: &SimHandle, menu: &str, name: &str, p: &str) -> Option<String> {

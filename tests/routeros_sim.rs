@@ -1,5 +1,6 @@
 //! The RouterOS client against the simulator over real sockets: login forms per version, TLS
-//! trust, every typed helper, pipelining, cancellation, and failures that must not hang.
+//! trust, every typed helper, pipelining, cancellation, and failures that must not hang;
+//! `common_clients` replays what other RouterOS client libraries send.
 
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
@@ -15,6 +16,8 @@ use steppe::routeros::{
 };
 use steppe::sim::{SimConfig, SimHandle, Simulator};
 
+#[path = "routeros_sim/common_clients.rs"]
+mod common_clients;
 #[path = "common/flooding_router.rs"]
 mod flooding_router;
 

@@ -13,7 +13,9 @@ pub mod apply;
 pub mod desired;
 pub mod diff;
 pub mod log;
+mod mailbox;
 mod probe;
+mod reconcile;
 mod scheduler;
 mod task;
 
@@ -25,11 +27,12 @@ use crate::billing::plan::Plan;
 use crate::clock::Clock;
 use crate::network::SecretBox;
 use crate::store::{Reader, Store};
+use mailbox::Mailbox;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::Duration;
-use task::{Mailbox, Request};
+use task::Request;
 use tokio::sync::{Notify, mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
 

@@ -31,9 +31,6 @@ pub struct MenuSpec {
     pub sessions: bool,
 }
 
-/// Properties printed as booleans (`true/false` on v7, `yes/no` on v6).
-pub const BOOL_FIELDS: &[&str] = &["disabled", "running", "dynamic", "blocked", "radius"];
-
 const SUCH_ENTRY: &str = "failure: already have such entry";
 
 pub const HOTSPOT_USER: &str = "/ip/hotspot/user";
@@ -46,6 +43,9 @@ pub const PPP_ACTIVE: &str = "/ppp/active";
 pub const QUEUE_SIMPLE: &str = "/queue/simple";
 pub const ADDRESS_LIST: &str = "/ip/firewall/address-list";
 pub const INTERFACE: &str = "/interface";
+pub const IP_ADDRESS: &str = "/ip/address";
+pub const HOTSPOT_HOST: &str = "/ip/hotspot/host";
+pub const PACKAGE: &str = "/system/package";
 
 pub static MENUS: &[MenuSpec] = &[
     MenuSpec {
@@ -310,6 +310,54 @@ pub static MENUS: &[MenuSpec] = &[
         can_remove: false,
         sessions: false,
     },
+    MenuSpec {
+        path: IP_ADDRESS,
+        fields: &["address", "network", "interface", "comment", "disabled"],
+        required: &["address", "interface"],
+        defaults: &[("disabled", "false")],
+        readonly: &[("invalid", "false"), ("dynamic", "false")],
+        unique: &["address", "interface"],
+        unique_message: "failure: already have such address",
+        refs: &[Ref {
+            field: "interface",
+            menu: INTERFACE,
+            also: &[],
+        }],
+        can_add: true,
+        can_set: true,
+        can_remove: true,
+        sessions: false,
+    },
+    // Devices the hotspot has seen; the router adds them, an operator can only remove one (which
+    // logs it out).
+    MenuSpec {
+        path: HOTSPOT_HOST,
+        fields: &[],
+        required: &[],
+        defaults: &[],
+        readonly: &[],
+        unique: &[],
+        unique_message: SUCH_ENTRY,
+        refs: &[],
+        can_add: false,
+        can_set: false,
+        can_remove: true,
+        sessions: true,
+    },
+    MenuSpec {
+        path: PACKAGE,
+        fields: &[],
+        required: &[],
+        defaults: &[],
+        readonly: &[],
+        unique: &[],
+        unique_message: SUCH_ENTRY,
+        refs: &[],
+        can_add: false,
+        can_set: false,
+        can_remove: false,
+        sessions: false,
+    },
 ];
 
 /// The rules of the menu at `path`.
@@ -317,8 +365,78 @@ pub fn spec(path: &str) -> Option<&'static MenuSpec> {
     MENUS.iter().find(|m| m.path == path)
 }
 
-/// What a fresh router holds, in creation order: (menu, properties).
-pub fn factory_items() -> Vec<(&'static str, Vec<(&'static str, &'static str)>)> {
+/// The packages a router of this generation ships with: 6.x a bundle and its parts (as an
+/// RB951 lists them), 7.x one `routeros` package plus the wireless driver of an hAP ax².
+fn packages(v7: bool) -> &'static [&'static str] {
+    if v7 {
+        &["routeros", "wifi-qcom"]
+    } else {
+        &[
+            "routeros-mipsbe",
+            "system",
+            "ipv6",
+            "wireless",
+            "hotspot",
+            "dhcp",
+            "mpls",
+            "routing",
+            "ppp",
+            "security",
+            "advanced-tools",
+        ]
+    }
+}
+
+/// What a fresh router holds, in creation order: (menu, properties). `version` is the RouterOS
+/// version text the packages report.
+pub fn factory_items(version: &str, v7: bool) -> Vec<(&'static str, Vec<(&'static str, String)>)> {
+    let owned = |props: Vec<(&'static str, &'static str)>| {
+        props
+            .into_iter()
+            .map(|(n, v)| (n, v.to_owned()))
+            .collect::<Vec<_>>()
+    };
+    let mut items: Vec<(&'static str, Vec<(&'static str, String)>)> = fixed_items()
+        .into_iter()
+        .map(|(menu, props)| (menu, owned(props)))
+        .collect();
+    // The default configuration's LAN address.
+    items.push((
+        IP_ADDRESS,
+        owned(vec![
+            ("address", "192.168.88.1/24"),
+            ("network", "192.168.88.0"),
+            ("interface", "bridge"),
+            ("actual-interface", "bridge"),
+            ("comment", "defconf"),
+            ("disabled", "false"),
+            ("invalid", "false"),
+            ("dynamic", "false"),
+        ]),
+    ));
+    // 6.x prints dates as `nov/06/2015`, 7.10 and later as ISO dates.
+    let build_time = if v7 {
+        "2024-09-20 13:00:27"
+    } else {
+        "nov/06/2015 12:28:52"
+    };
+    for name in packages(v7) {
+        items.push((
+            PACKAGE,
+            vec![
+                ("name", (*name).to_owned()),
+                ("version", version.to_owned()),
+                ("build-time", build_time.to_owned()),
+                ("scheduled", String::new()),
+                ("disabled", "false".to_owned()),
+            ],
+        ));
+    }
+    items
+}
+
+/// The items every version starts with.
+fn fixed_items() -> Vec<(&'static str, Vec<(&'static str, &'static str)>)> {
     let mut items = Vec::new();
     for i in ["ether1", "ether2", "ether3", "ether4", "ether5"] {
         let running = if i == "ether1" { "true" } else { "false" };

@@ -2,6 +2,8 @@
 //! same codec as the client. Tests, benchmarks and the demo run against it instead of a router;
 //! its handle lets a test log customers in, read what was configured, and inject faults.
 
+pub mod boolean;
+pub mod clock;
 mod conn;
 pub mod menus;
 pub mod query;

@@ -1,5 +1,8 @@
 //! The print query language (`?name=x`, `?<name=x`, `?#|!`…), evaluated exactly as ROUTEROS.md §4
-//! describes, so client-side query builders are tested against the real semantics.
+//! describes, so client-side query builders are tested against the real semantics. Booleans
+//! compare by truth value, whichever spelling the query and the item use.
+
+use super::boolean;
 
 /// A parsed query word.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -77,7 +80,9 @@ pub fn matches<'a>(
         match parse(word) {
             Query::Has(n) => stack.0.push(get(&n).is_some()),
             Query::Lacks(n) => stack.0.push(get(&n).is_none()),
-            Query::Equals(n, v) => stack.0.push(get(&n) == Some(v.as_str())),
+            Query::Equals(n, v) => stack
+                .0
+                .push(get(&n).is_some_and(|x| boolean::equal(&n, x, &v))),
             Query::Less(n, v) => stack
                 .0
                 .push(get(&n).is_some_and(|x| compare(x, &v).is_lt())),

@@ -7,13 +7,17 @@ use std::collections::HashMap;
 use std::fmt;
 use std::time::Instant;
 
-use tokio::sync::mpsc;
+mod listeners;
+mod logins;
+mod system;
 
-use super::menus::{self, BOOL_FIELDS, MenuSpec};
+use super::boolean;
+use super::clock::Clock;
+use super::menus::{self, MenuSpec};
 use super::query;
 use super::version::Version;
-use crate::routeros::codec::{attribute_word, encode_sentence, tag_word};
-use crate::routeros::value::{format_clock, format_duration, parse_bool};
+use crate::routeros::codec::attribute_word;
+use crate::routeros::value::{format_clock, format_duration};
 
 /// The words of one reply sentence, without its tag.
 pub type Words = Vec<Vec<u8>>;
@@ -108,14 +112,6 @@ impl fmt::Display for SimError {
 
 impl std::error::Error for SimError {}
 
-/// A running `listen` command.
-struct Listener {
-    conn: u64,
-    tag: Vec<u8>,
-    menu: String,
-    out: mpsc::UnboundedSender<Vec<u8>>,
-}
-
 /// Everything the router holds.
 pub struct RouterState {
     version: Version,
@@ -123,11 +119,40 @@ pub struct RouterState {
     tables: HashMap<&'static str, Vec<Record>>,
     next_id: u32,
     identity: String,
+    clock: Clock,
     booted: Instant,
     sms: Vec<Sms>,
-    listeners: Vec<Listener>,
+    listeners: Vec<listeners::Listener>,
     /// Unique keys per menu, so duplicate checks stay O(1) with 10,000s of users.
     keys: HashMap<&'static str, HashMap<Vec<String>, u32>>,
+}
+
+/// Properties the router computes from others: an address's network (unless given) and the
+/// interface it is actually on.
+fn derive(spec: &MenuSpec, record: &mut Record, given: &[(String, String)]) -> Result<(), String> {
+    if spec.path != menus::IP_ADDRESS {
+        return Ok(());
+    }
+    if let Some(interface) = record.get("interface").map(str::to_owned) {
+        record.set("actual-interface", &interface);
+    }
+    let network = record
+        .get("address")
+        .and_then(network_of)
+        .ok_or("invalid value for argument address")?;
+    if !given.iter().any(|(n, _)| n == "network") {
+        record.set("network", &network);
+    }
+    Ok(())
+}
+
+/// `10.5.50.1/24` → `10.5.50.0`; an address without a prefix is a /32.
+fn network_of(address: &str) -> Option<String> {
+    let (ip, prefix) = address.split_once('/').unwrap_or((address, "32"));
+    let ip: std::net::Ipv4Addr = ip.parse().ok()?;
+    let prefix: u32 = prefix.parse().ok().filter(|p| *p <= 32)?;
+    let mask = u32::MAX.checked_shl(32 - prefix).unwrap_or(0);
+    Some(std::net::Ipv4Addr::from(u32::from(ip) & mask).to_string())
 }
 
 /// The values of a menu's unique properties, if the record has them all.
@@ -182,6 +207,7 @@ impl RouterState {
             tables: HashMap::new(),
             next_id: 1,
             identity: "MikroTik".to_owned(),
+            clock: Clock::default(),
             booted: Instant::now(),
             sms: Vec::new(),
             listeners: Vec::new(),
@@ -190,13 +216,11 @@ impl RouterState {
         for spec in menus::MENUS {
             state.tables.insert(spec.path, Vec::new());
         }
-        for (menu, props) in menus::factory_items() {
+        let v7 = state.version.at_least(&[7]);
+        for (menu, props) in menus::factory_items(version, v7) {
             state.insert(
                 menu,
-                props
-                    .into_iter()
-                    .map(|(n, v)| (n.to_owned(), v.to_owned()))
-                    .collect(),
+                props.into_iter().map(|(n, v)| (n.to_owned(), v)).collect(),
             );
         }
         state
@@ -221,81 +245,13 @@ impl RouterState {
     /// Applies one command and returns its reply sentences (ending with `!done`).
     pub fn execute(&mut self, req: &Request) -> Vec<Words> {
         let (menu, verb) = req.path.rsplit_once('/').unwrap_or(("", req.path.as_str()));
-        match (menu, verb) {
-            ("/system/identity", "print" | "getall") => {
-                vec![
-                    vec![
-                        b"!re".to_vec(),
-                        attribute_word("name", self.identity.as_bytes()),
-                    ],
-                    done(),
-                ]
-            }
-            ("/system/identity", "set") => match req.attr("name") {
-                Some(name) => {
-                    name.clone_into(&mut self.identity);
-                    vec![done()]
-                }
-                None => vec![done()],
-            },
-            ("/system/resource", "print" | "getall") => {
-                let words = std::iter::once(b"!re".to_vec())
-                    .chain(
-                        self.resource()
-                            .iter()
-                            .map(|(n, v)| attribute_word(n, v.as_bytes())),
-                    )
-                    .collect();
-                vec![words, done()]
-            }
-            ("/tool/sms", "send") => self.send_sms(req),
-            (menu, verb) => match menus::spec(menu) {
-                Some(spec) => self.table_command(spec, verb, req),
-                None => no_such_command(),
-            },
+        if let Some(reply) = self.system_command(menu, verb, req) {
+            return reply;
         }
-    }
-
-    fn resource(&self) -> Vec<(&'static str, String)> {
-        let v7 = self.version.at_least(&[7]);
-        vec![
-            ("uptime", self.format_uptime(self.booted)),
-            ("version", format!("{} (stable)", self.version_text)),
-            ("build-time", "2024-10-01 10:00:00".to_owned()),
-            ("free-memory", "219283456".to_owned()),
-            ("total-memory", "268435456".to_owned()),
-            (
-                "cpu",
-                if v7 { "ARM64" } else { "MIPS 24Kc V7.4" }.to_owned(),
-            ),
-            ("cpu-count", if v7 { "4" } else { "1" }.to_owned()),
-            ("cpu-load", "3".to_owned()),
-            ("free-hdd-space", "4096000".to_owned()),
-            ("total-hdd-space", "16777216".to_owned()),
-            (
-                "architecture-name",
-                if v7 { "arm64" } else { "mipsbe" }.to_owned(),
-            ),
-            (
-                "board-name",
-                if v7 { "hAP ax2" } else { "RB951Ui-2HnD" }.to_owned(),
-            ),
-            ("platform", "MikroTik".to_owned()),
-        ]
-    }
-
-    fn send_sms(&mut self, req: &Request) -> Vec<Words> {
-        for required in ["phone-number", "message"] {
-            if req.attr(required).is_none() {
-                return trap(format!("missing value(s) of argument(s) {required}"));
-            }
+        match menus::spec(menu) {
+            Some(spec) => self.table_command(spec, verb, req),
+            None => no_such_command(),
         }
-        self.sms.push(Sms {
-            port: req.attr("port").unwrap_or("lte1").to_owned(),
-            phone: req.attr("phone-number").unwrap_or_default().to_owned(),
-            message: req.attr("message").unwrap_or_default().to_owned(),
-        });
-        vec![done()]
     }
 
     fn format_uptime(&self, since: Instant) -> String {
@@ -307,23 +263,12 @@ impl RouterState {
         }
     }
 
-    fn render_bool(&self, value: &str) -> String {
-        let on = parse_bool(value).unwrap_or(false);
-        match (self.version.at_least(&[7]), on) {
-            (true, true) => "true",
-            (true, false) => "false",
-            (false, true) => "yes",
-            (false, false) => "no",
-        }
-        .to_owned()
-    }
-
     /// The properties of a record as print shows them: `.id` first, version-specific spellings.
     fn view(&self, spec: &MenuSpec, record: &Record) -> Vec<(String, String)> {
         let mut props = vec![(".id".to_owned(), format!("*{:X}", record.id))];
         for (name, value) in &record.props {
-            let value = if BOOL_FIELDS.contains(&name.as_str()) {
-                self.render_bool(value)
+            let value = if boolean::is_bool(name) {
+                boolean::printed(&self.version, value).to_owned()
             } else {
                 value.clone()
             };
@@ -347,6 +292,7 @@ impl RouterState {
                     .push(("disabled".to_owned(), (verb == "disable").to_string()));
                 self.set(spec, &req)
             }
+            "unset" if spec.can_set => self.unset(spec, req),
             "remove" if spec.can_remove => self.remove(spec, req),
             _ => no_such_command(),
         }
@@ -404,10 +350,9 @@ impl RouterState {
             if !spec.fields.contains(&name.as_str()) {
                 return Err("unknown parameter".to_owned());
             }
-            let value = if BOOL_FIELDS.contains(&name.as_str()) {
-                parse_bool(value)
+            let value = if boolean::is_bool(name) {
+                boolean::stored(value)
                     .ok_or_else(|| format!("input does not match any value of {name}"))?
-                    .to_string()
             } else {
                 value.clone()
             };
@@ -475,11 +420,14 @@ impl RouterState {
                 .iter()
                 .map(|(n, v)| ((*n).to_owned(), (*v).to_owned())),
         );
-        let candidate = Record {
+        let mut candidate = Record {
             id: 0,
             props,
             started: Instant::now(),
         };
+        if let Err(message) = derive(spec, &mut candidate, &attrs) {
+            return trap(message);
+        }
         if self.is_duplicate(spec, &candidate) {
             return trap(spec.unique_message);
         }
@@ -525,11 +473,54 @@ impl RouterState {
             for (name, value) in &attrs {
                 record.set(name, value);
             }
+            if let Err(message) = derive(spec, &mut record, &attrs) {
+                return trap(message);
+            }
             if self.is_duplicate(spec, &record) {
                 return trap(spec.unique_message);
             }
             updated.push((p, record));
         }
+        self.replace(spec, updated);
+        vec![done()]
+    }
+
+    /// `unset =value-name=…`: the property goes back to its default, or away if it has none.
+    fn unset(&mut self, spec: &'static MenuSpec, req: &Request) -> Vec<Words> {
+        let positions = match self.resolve(spec, req) {
+            Ok(p) => p,
+            Err(reply) => return reply,
+        };
+        let Some(name) = req.attr("value-name") else {
+            return trap("missing value(s) of argument(s) value-name");
+        };
+        if !spec.fields.contains(&name) {
+            return trap("unknown parameter");
+        }
+        // What a router answers here is not documented; the simulator refuses, so a client never
+        // comes to depend on an item without its name.
+        if spec.required.contains(&name) {
+            return trap(format!("failure: {name} can not be unset"));
+        }
+        let default = spec.defaults.iter().find(|(n, _)| *n == name);
+        let mut updated = Vec::new();
+        for &p in &positions {
+            let mut record = self.records(spec)[p].clone();
+            match default {
+                Some((_, value)) => record.set(name, value),
+                None => record.props.retain(|(n, _)| n != name),
+            }
+            if self.is_duplicate(spec, &record) {
+                return trap(spec.unique_message);
+            }
+            updated.push((p, record));
+        }
+        self.replace(spec, updated);
+        vec![done()]
+    }
+
+    /// Stores changed records (at their positions), keeping the unique index and listeners told.
+    fn replace(&mut self, spec: &'static MenuSpec, updated: Vec<(usize, Record)>) {
         for (p, record) in updated {
             let id = record.id;
             let old = self.records(spec)[p].clone();
@@ -539,7 +530,6 @@ impl RouterState {
             }
             self.notify(spec.path, id, false);
         }
-        vec![done()]
     }
 
     fn remove(&mut self, spec: &'static MenuSpec, req: &Request) -> Vec<Words> {
@@ -547,84 +537,29 @@ impl RouterState {
             Ok(p) => p,
             Err(reply) => return reply,
         };
-        let Some(table) = self.tables.get_mut(spec.path) else {
-            return no_such_command();
-        };
-        let ids: Vec<u32> = positions.iter().map(|&p| table[p].id).collect();
-        let removed: Vec<Record> = positions.iter().map(|&p| table[p].clone()).collect();
-        table.retain(|r| !ids.contains(&r.id));
-        for record in &removed {
-            self.reindex(spec, Some(record), None);
-        }
-        for id in ids {
-            self.notify(spec.path, id, true);
-        }
+        let records = self.records(spec);
+        let ids: Vec<u32> = positions.iter().map(|&p| records[p].id).collect();
+        let removed = self.remove_ids(spec, &ids);
+        self.after_remove(spec, &removed);
         vec![done()]
     }
 
-    /// Registers a `listen` on `menu`; `false` if the menu does not exist.
-    pub fn listen(
-        &mut self,
-        conn: u64,
-        tag: Vec<u8>,
-        menu: &str,
-        out: mpsc::UnboundedSender<Vec<u8>>,
-    ) -> bool {
-        if menus::spec(menu).is_none() {
-            return false;
-        }
-        self.listeners.push(Listener {
-            conn,
-            tag,
-            menu: menu.to_owned(),
-            out,
-        });
-        true
-    }
-
-    /// Stops the `listen` with this tag on a connection; true if there was one.
-    pub fn unlisten(&mut self, conn: u64, tag: &[u8]) -> bool {
-        let before = self.listeners.len();
-        self.listeners.retain(|l| !(l.conn == conn && l.tag == tag));
-        before != self.listeners.len()
-    }
-
-    /// Stops every `listen` of a connection, returning their tags.
-    pub fn unlisten_all(&mut self, conn: u64) -> Vec<Vec<u8>> {
-        let (gone, kept) = std::mem::take(&mut self.listeners)
+    /// Removes the items with these ids; returns what was removed.
+    fn remove_ids(&mut self, spec: &'static MenuSpec, ids: &[u32]) -> Vec<Record> {
+        let Some(table) = self.tables.get_mut(spec.path) else {
+            return Vec::new();
+        };
+        let (removed, kept): (Vec<Record>, Vec<Record>) = std::mem::take(table)
             .into_iter()
-            .partition(|l: &Listener| l.conn == conn);
-        self.listeners = kept;
-        gone.into_iter().map(|l| l.tag).collect()
-    }
-
-    fn notify(&mut self, menu: &str, id: u32, dead: bool) {
-        if !self.listeners.iter().any(|l| l.menu == menu) {
-            return;
+            .partition(|r| ids.contains(&r.id));
+        *table = kept;
+        for record in &removed {
+            self.reindex(spec, Some(record), None);
         }
-        let Some(spec) = menus::spec(menu) else {
-            return;
-        };
-        let props = if dead {
-            vec![
-                (".id".to_owned(), format!("*{id:X}")),
-                (".dead".to_owned(), "yes".to_owned()),
-            ]
-        } else {
-            match self.records(spec).iter().find(|r| r.id == id) {
-                Some(record) => self.view(spec, record),
-                None => return,
-            }
-        };
-        for l in self.listeners.iter().filter(|l| l.menu == menu) {
-            let mut words = vec![b"!re".to_vec()];
-            words.extend(props.iter().map(|(n, v)| attribute_word(n, v.as_bytes())));
-            words.push(tag_word(&String::from_utf8_lossy(&l.tag)));
-            if let Ok(bytes) = encode_sentence(&words) {
-                // A closed connection cleans up its listeners itself.
-                _ = l.out.send(bytes);
-            }
+        for record in &removed {
+            self.notify(spec.path, record.id, true);
         }
+        removed
     }
 
     /// The items of a menu as print shows them (for tests).
@@ -651,226 +586,7 @@ impl RouterState {
     pub fn sms(&self) -> &[Sms] {
         &self.sms
     }
-
-    fn find_user(&self, menu: &str, name: &str, password: &str) -> Result<Record, SimError> {
-        let record = self
-            .tables
-            .get(menu)
-            .and_then(|t| t.iter().find(|r| r.get("name") == Some(name)))
-            .ok_or_else(|| SimError::UnknownUser(name.to_owned()))?;
-        if record.get("disabled").and_then(parse_bool).unwrap_or(false) {
-            return Err(SimError::Disabled(name.to_owned()));
-        }
-        if record.get("password").unwrap_or("") != password {
-            return Err(SimError::WrongPassword(name.to_owned()));
-        }
-        Ok(record.clone())
-    }
-
-    /// A customer logs in to the hotspot; returns the id of the new active session.
-    pub fn hotspot_login(
-        &mut self,
-        user: &str,
-        password: &str,
-        address: &str,
-        mac: &str,
-    ) -> Result<String, SimError> {
-        let record = self.find_user(menus::HOTSPOT_USER, user, password)?;
-        let server = match record.get("server") {
-            Some("all") | None => "hotspot1".to_owned(),
-            Some(s) => s.to_owned(),
-        };
-        let props = vec![
-            ("server".to_owned(), server),
-            ("user".to_owned(), user.to_owned()),
-            ("address".to_owned(), address.to_owned()),
-            ("mac-address".to_owned(), mac.to_owned()),
-            ("login-by".to_owned(), "http-chap".to_owned()),
-            ("bytes-in".to_owned(), "0".to_owned()),
-            ("bytes-out".to_owned(), "0".to_owned()),
-        ];
-        Ok(format!("*{:X}", self.insert(menus::HOTSPOT_ACTIVE, props)))
-    }
-
-    /// A customer dials in over PPP; returns the id of the new active connection.
-    pub fn ppp_login(
-        &mut self,
-        name: &str,
-        password: &str,
-        caller_id: &str,
-        address: &str,
-    ) -> Result<String, SimError> {
-        let record = self.find_user(menus::PPP_SECRET, name, password)?;
-        let service = match record.get("service") {
-            Some("any") | None => "pppoe".to_owned(),
-            Some(s) => s.to_owned(),
-        };
-        let props = vec![
-            ("name".to_owned(), name.to_owned()),
-            ("service".to_owned(), service),
-            ("caller-id".to_owned(), caller_id.to_owned()),
-            ("address".to_owned(), address.to_owned()),
-            ("encoding".to_owned(), String::new()),
-            ("session-id".to_owned(), format!("0x{:X}", self.next_id)),
-            ("radius".to_owned(), "false".to_owned()),
-        ];
-        Ok(format!("*{:X}", self.insert(menus::PPP_ACTIVE, props)))
-    }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn req(path: &str, attrs: &[(&str, &str)], queries: &[&str]) -> Request {
-        Request {
-            path: path.to_owned(),
-            attrs: attrs
-                .iter()
-                .map(|(n, v)| ((*n).to_owned(), (*v).to_owned()))
-                .collect(),
-            queries: queries.iter().map(|q| (*q).to_owned()).collect(),
-        }
-    }
-
-    fn text(replies: &[Words]) -> Vec<String> {
-        replies
-            .iter()
-            .map(|s| {
-                s.iter()
-                    .map(|w| String::from_utf8_lossy(w).into_owned())
-                    .collect::<Vec<_>>()
-                    .join(" ")
-            })
-            .collect()
-    }
-
-    #[test]
-    fn add_returns_sequential_hex_ids_and_enforces_rules() {
-        let mut s = RouterState::new("7.16");
-        let first = text(&s.execute(&req("/ip/hotspot/user/add", &[("name", "a")], &[])));
-        let second = text(&s.execute(&req("/ip/hotspot/user/add", &[("name", "b")], &[])));
-        let n1 = first[0]
-            .strip_prefix("!done =ret=*")
-            .map(|h| u32::from_str_radix(h, 16));
-        let n2 = second[0]
-            .strip_prefix("!done =ret=*")
-            .map(|h| u32::from_str_radix(h, 16));
-        assert!(
-            matches!((n1, n2), (Some(Ok(a)), Some(Ok(b))) if b == a + 1),
-            "{first:?} {second:?}"
-        );
-        let dup = text(&s.execute(&req("/ip/hotspot/user/add", &[("name", "a")], &[])));
-        assert_eq!(
-            dup,
-            [
-                "!trap =message=failure: already have user with this name for this server",
-                "!done"
-            ]
-        );
-        let bad = text(&s.execute(&req(
-            "/ip/hotspot/user/add",
-            &[("name", "c"), ("profile", "gold")],
-            &[],
-        )));
-        assert_eq!(
-            bad[0],
-            "!trap =message=input does not match any value of profile"
-        );
-        let unknown = text(&s.execute(&req(
-            "/ip/hotspot/user/add",
-            &[("name", "c"), ("colour", "red")],
-            &[],
-        )));
-        assert_eq!(unknown[0], "!trap =message=unknown parameter");
-    }
-
-    #[test]
-    fn removing_or_renaming_frees_a_unique_name() {
-        let mut s = RouterState::new("7.16");
-        s.execute(&req("/ppp/secret/add", &[("name", "a")], &[]));
-        s.execute(&req(
-            "/ppp/secret/set",
-            &[("numbers", "a"), ("name", "b")],
-            &[],
-        ));
-        let again = text(&s.execute(&req("/ppp/secret/add", &[("name", "a")], &[])));
-        assert!(again[0].starts_with("!done =ret=*"), "{again:?}");
-        let taken = text(&s.execute(&req("/ppp/secret/add", &[("name", "b")], &[])));
-        assert_eq!(
-            taken[0],
-            "!trap =message=failure: secret with the same name already exists"
-        );
-        s.execute(&req("/ppp/secret/remove", &[("numbers", "b")], &[]));
-        let freed = text(&s.execute(&req("/ppp/secret/add", &[("name", "b")], &[])));
-        assert!(freed[0].starts_with("!done =ret=*"), "{freed:?}");
-    }
-
-    #[test]
-    fn print_filters_and_counts() {
-        let mut s = RouterState::new("7.16");
-        let count = text(&s.execute(&req(
-            "/interface/print",
-            &[("count-only", "")],
-            &["type=ether"],
-        )));
-        assert_eq!(count, ["!done =ret=5"]);
-        s.execute(&req(
-            "/interface/disable",
-            &[("numbers", "ether2,ether3")],
-            &[],
-        ));
-        let disabled = text(&s.execute(&req(
-            "/interface/print",
-            &[(".proplist", "name")],
-            &["disabled=true"],
-        )));
-        assert_eq!(disabled, ["!re =name=ether2", "!re =name=ether3", "!done"]);
-        let none = text(&s.execute(&req("/interface/print", &[], &["type=vlan"])));
-        assert_eq!(none, ["!done"], "7.16 sends no !empty");
-        let mut new = RouterState::new("7.18");
-        assert_eq!(
-            text(&new.execute(&req("/interface/print", &[], &["type=vlan"]))),
-            ["!empty", "!done"]
-        );
-    }
-
-    #[test]
-    fn version_6_prints_yes_no() {
-        let mut s = RouterState::new("6.33");
-        let out = text(&s.execute(&req(
-            "/interface/print",
-            &[(".proplist", "name,disabled")],
-            &["name=ether1"],
-        )));
-        assert_eq!(out, ["!re =name=ether1 =disabled=no", "!done"]);
-    }
-
-    #[test]
-    fn customer_login_rules() {
-        let mut s = RouterState::new("7.16");
-        s.execute(&req(
-            "/ip/hotspot/user/add",
-            &[("name", "u"), ("password", "p")],
-            &[],
-        ));
-        assert_eq!(
-            s.hotspot_login("u", "bad", "10.5.50.2", "AA:BB:CC:DD:EE:FF"),
-            Err(SimError::WrongPassword("u".into()))
-        );
-        assert_eq!(
-            s.hotspot_login("x", "p", "10.5.50.2", "AA:BB:CC:DD:EE:FF"),
-            Err(SimError::UnknownUser("x".into()))
-        );
-        assert!(
-            s.hotspot_login("u", "p", "10.5.50.2", "AA:BB:CC:DD:EE:FF")
-                .is_ok()
-        );
-        s.execute(&req("/ip/hotspot/user/disable", &[("numbers", "u")], &[]));
-        assert_eq!(
-            s.hotspot_login("u", "p", "10.5.50.3", "AA:BB:CC:DD:EE:01"),
-            Err(SimError::Disabled("u".into()))
-        );
-        assert_eq!(s.items("/ip/hotspot/active").len(), 1);
-    }
-}
+mod tests;

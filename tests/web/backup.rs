@@ -2,7 +2,7 @@
 //! `steppe restore` into a fresh directory, and what the restored installation holds.
 
 use crate::helpers::{Server, TestApp, admin_in, api_on, router_and_plan, steppe};
-use crate::network::{customer, fixture};
+use crate::helpers::{customer, fixture};
 use serde_json::json;
 use std::path::Path;
 use steppe::billing::ledger::Payment;

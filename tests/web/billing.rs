@@ -1,7 +1,6 @@
 //! Payments, bills, reversals, extensions and plan changes through the API and the forms.
 
-use crate::helpers::Browser;
-use crate::network::{Fixture, customer, fixture};
+use crate::helpers::{Browser, Fixture, customer, fixture};
 use serde_json::{Value, json};
 
 const PRICE: i64 = 3_500_000;
@@ -11,13 +10,7 @@ fn ts(v: &Value) -> jiff::Timestamp {
 }
 
 fn new_customer(f: &mut Fixture, login: &str, expires: jiff::Timestamp) -> u64 {
-    let c = f.api.send_json(
-        "POST",
-        "/api/v1/customers",
-        &customer(f.router, f.plan, login, &expires.to_string()),
-    );
-    assert_eq!(c.status, 201, "{}", c.body);
-    c.json()["id"].as_u64().unwrap()
+    f.new_customer(&customer(f.router, f.plan, login, &expires.to_string()))
 }
 
 fn pay(api: &mut Browser, id: u64, amount: i64) -> Value {

@@ -69,7 +69,7 @@ fn first_admin_then_restricted_admin_sees_restricted_menu() {
 /// customer enabled on the router's page, read live from the router.
 #[test]
 fn router_plan_customer_then_enabled_on_the_router_page() {
-    let s = crate::enforcement::start_sim("7.16");
+    let s = crate::helpers::start_sim("7.16");
     let (app, _b) = TestApp::with_admin();
     let d = Driver::start();
     d.login_as_boss(&app.url("/login?lang=en"));
@@ -102,7 +102,7 @@ fn router_plan_customer_then_enabled_on_the_router_page() {
     d.click("form[action='/customers'] button[type=submit]");
     d.wait_for_text("Saved.");
 
-    crate::enforcement::eventually(15, "the customer on the router", || {
+    crate::helpers::eventually(15, "the customer on the router", || {
         s.sim.find("/ip/hotspot/user", "bbat").is_some()
     });
     d.goto(&app.url("/routers/1?live=1"));
@@ -114,18 +114,18 @@ fn router_plan_customer_then_enabled_on_the_router_page() {
 /// At the counter: open an expired customer, record the payment, see them active.
 #[test]
 fn record_a_payment_for_an_expired_customer_from_their_page() {
-    let crate::network::Fixture {
+    let crate::helpers::Fixture {
         app,
         mut api,
         router,
         plan,
         ..
-    } = crate::network::fixture();
+    } = crate::helpers::fixture();
     let expired = (jiff::Timestamp::now() - jiff::SignedDuration::from_hours(30)).to_string();
     let c = api.send_json(
         "POST",
         "/api/v1/customers",
-        &crate::network::customer(router, plan, "counter", &expired),
+        &crate::helpers::customer(router, plan, "counter", &expired),
     );
     let id = c.json()["id"].as_u64().unwrap();
     let d = Driver::start();
@@ -153,18 +153,18 @@ fn record_a_payment_for_an_expired_customer_from_their_page() {
 /// The revenue report's Excel and CSV exports download in a real browser.
 #[test]
 fn reports_download_as_excel_and_csv() {
-    let crate::network::Fixture {
+    let crate::helpers::Fixture {
         app,
         mut api,
         router,
         plan,
         ..
-    } = crate::network::fixture();
+    } = crate::helpers::fixture();
     let id = api
         .send_json(
             "POST",
             "/api/v1/customers",
-            &crate::network::customer(router, plan, "dl", "2099-01-01T00:00:00Z"),
+            &crate::helpers::customer(router, plan, "dl", "2099-01-01T00:00:00Z"),
         )
         .json()["id"]
         .as_u64()
@@ -191,7 +191,7 @@ fn reports_download_as_excel_and_csv() {
     let whole = |ext: &str, min: u64| {
         found(ext).is_some_and(|p| std::fs::metadata(p).is_ok_and(|m| m.len() >= min))
     };
-    crate::enforcement::eventually(20, "both downloads", || {
+    crate::helpers::eventually(20, "both downloads", || {
         whole("xlsx", 1_000) && whole("csv", 20)
     });
     let xlsx = std::fs::read(found("xlsx").unwrap()).unwrap();
@@ -204,8 +204,8 @@ fn reports_download_as_excel_and_csv() {
 /// second browser; the customer sees the reply.
 #[test]
 fn a_customer_complains_from_a_phone_and_sees_the_reply() {
-    let mut f = crate::network::fixture();
-    let mut c = crate::network::customer(f.router, f.plan, "phone1", "2099-01-01T00:00:00Z");
+    let mut f = crate::helpers::fixture();
+    let mut c = crate::helpers::customer(f.router, f.plan, "phone1", "2099-01-01T00:00:00Z");
     c["name"] = serde_json::json!("Tsetseg");
     c["lang"] = serde_json::json!("en");
     assert_eq!(f.api.send_json("POST", "/api/v1/customers", &c).status, 201);

@@ -4,8 +4,8 @@
 //! is a 405 with `Allow`.
 
 use crate::helpers::Browser;
+use crate::helpers::{customer, fixture};
 use crate::hostile::concrete_for;
-use crate::network::{customer, fixture};
 use serde_json::{Value, json};
 
 /// The document's `$ref` to a schema, followed.

@@ -337,7 +337,7 @@ fn sigkill_at_random_moments_during_payments_and_extensions() {
         rng ^= rng << 17;
         rng % n
     };
-    let sim = crate::enforcement::start_sim("7.16");
+    let sim = crate::helpers::start_sim("7.16");
     let (dir, token) = data_dir_with_admin();
     let server = Server::start(dir.path(), &[]);
     let mut api = api_on(&server, &token);
@@ -477,7 +477,7 @@ fn sigkill_at_random_moments_during_payments_and_extensions() {
         extensions = total;
 
         // The router holds every customer enabled exactly when entitled.
-        crate::enforcement::eventually(20, "the router converged after the restart", || {
+        crate::helpers::eventually(20, "the router converged after the restart", || {
             payers.iter().enumerate().all(|(i, id)| {
                 sim.sim
                     .find("/ip/hotspot/user", &format!("p{i}"))

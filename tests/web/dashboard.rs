@@ -1,6 +1,6 @@
 //! The dashboard's figures from a known data set, and its charts on the page.
 
-use crate::network::{customer, fixture};
+use crate::helpers::{customer, fixture};
 use jiff::{SignedDuration, Timestamp};
 use serde_json::json;
 

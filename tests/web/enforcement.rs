@@ -1,44 +1,9 @@
 //! The whole loop through the real server: API writes → reconciler → simulated router, on a
 //! RouterOS 6.33 and a 7.16 simulator.
 
-use crate::helpers::{TestApp, api_client};
+use crate::helpers::{TestApp, api_client, eventually, start_sim};
 use serde_json::json;
-use std::time::{Duration, Instant};
-use steppe::sim::{SimConfig, SimHandle, Simulator};
-
-pub struct SimRouter {
-    /// Keeps the simulator's runtime alive for the test.
-    pub _rt: tokio::runtime::Runtime,
-    pub sim: SimHandle,
-}
-
-pub fn start_sim(version: &str) -> SimRouter {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .unwrap();
-    let mut cfg = SimConfig::new(version);
-    cfg.user = "api".into();
-    cfg.password = "router-pw".into();
-    let sim = rt
-        .block_on(Simulator::start(cfg, "127.0.0.1:0".parse().unwrap()))
-        .unwrap();
-    SimRouter { _rt: rt, sim }
-}
-
-/// Polls until `f` holds, or fails after `secs` with `what`.
-pub fn eventually(secs: u64, what: &str, mut f: impl FnMut() -> bool) -> Duration {
-    let start = Instant::now();
-    while !f() {
-        assert!(
-            start.elapsed() < Duration::from_secs(secs),
-            "timed out waiting for {what}"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    start.elapsed()
-}
+use steppe::sim::SimHandle;
 
 fn disabled(sim: &SimHandle, menu: &str, login: &str) -> Option<bool> {
     sim.find(menu, login)

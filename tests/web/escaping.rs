@@ -98,13 +98,13 @@ fn script_in_every_text_field_is_escaped() {
 
 #[test]
 fn script_in_network_records_is_escaped() {
-    let crate::network::Fixture {
+    let crate::helpers::Fixture {
         app: _app,
         mut web,
         mut api,
         router,
         plan,
-    } = crate::network::fixture();
+    } = crate::helpers::fixture();
     let evil = serde_json::json!(EVIL);
     api.send_json(
         "PATCH",
@@ -116,7 +116,7 @@ fn script_in_network_records_is_escaped() {
         &format!("/api/v1/plans/{plan}"),
         &serde_json::json!({ "description": evil, "name": "Plan <b>x</b>" }),
     );
-    let mut c = crate::network::customer(router, plan, "evil", "2030-01-01T00:00:00Z");
+    let mut c = crate::helpers::customer(router, plan, "evil", "2030-01-01T00:00:00Z");
     c["name"] = evil.clone();
     c["address"] = evil.clone();
     c["note"] = evil.clone();

@@ -1,6 +1,6 @@
 //! Attacks an insider with some rights could try, each reproduced and refused.
 
-use crate::network::fixture;
+use crate::helpers::fixture;
 use serde_json::json;
 use std::time::Duration;
 

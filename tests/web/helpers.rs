@@ -1,5 +1,13 @@
 //! Shared test helpers: start the real server on port 0 with a temporary data directory, and a
-//! small cookie-keeping HTTP client that behaves like a browser without JavaScript.
+//! small cookie-keeping HTTP client that behaves like a browser without JavaScript; the common
+//! fixture (`fixture.rs`) and waiting for what the server does in the background.
+
+#[path = "../common/eventually.rs"]
+mod eventually;
+mod fixture;
+
+pub use eventually::eventually;
+pub use fixture::{Fixture, customer, fixture, start_sim};
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;

@@ -6,7 +6,7 @@
 
 use crate::contract::{Documented, resolve};
 use crate::helpers::{Browser, api_client};
-use crate::network::{customer, fixture};
+use crate::helpers::{customer, fixture};
 use serde_json::{Value, json};
 use steppe::web::router::{Guard, table};
 
@@ -72,7 +72,7 @@ fn concrete(pattern: &str) -> String {
 
 /// The fixture with a customer (login `login`, password `pw-123`) and a second admin, whose id
 /// is returned: the one whose password the fuzzing may change, never the acting admin's.
-pub fn seeded(login: &str) -> (crate::network::Fixture, u64) {
+pub fn seeded(login: &str) -> (crate::helpers::Fixture, u64) {
     let mut f = fixture();
     let c = f.api.send_json(
         "POST",

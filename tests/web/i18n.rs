@@ -27,14 +27,14 @@ fn pages(portal: bool) -> Vec<String> {
 
 #[test]
 fn every_page_renders_in_both_languages() {
-    let crate::network::Fixture {
+    let crate::helpers::Fixture {
         app: _app,
         web: mut b,
         mut api,
         router,
         plan,
-    } = crate::network::fixture();
-    let c = crate::network::customer(router, plan, "x", "2030-01-01T00:00:00Z");
+    } = crate::helpers::fixture();
+    let c = crate::helpers::customer(router, plan, "x", "2030-01-01T00:00:00Z");
     assert_eq!(api.send_json("POST", "/api/v1/customers", &c).status, 201);
     let bank =
         serde_json::json!({ "bank": "Khan Bank", "number": "5000123456", "holder": "TopNET LLC" });

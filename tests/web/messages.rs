@@ -1,8 +1,7 @@
 //! Messages: SMS through a (simulated) router's modem and through an HTTP gateway stub,
 //! placeholders, retries after a failing channel, and the queue surviving a restart.
 
-use crate::enforcement::{eventually, start_sim};
-use crate::helpers::{TestApp, api_client};
+use crate::helpers::{TestApp, api_client, eventually, start_sim};
 use serde_json::json;
 use std::io::{Read, Write};
 use std::net::TcpListener;
@@ -103,19 +102,19 @@ fn sms_through_the_router_with_placeholders() {
 fn gateway_failures_are_retried_and_the_queue_survives_a_restart() {
     let g = gateway();
     g.status.store(500, Ordering::SeqCst);
-    let crate::network::Fixture {
+    let crate::helpers::Fixture {
         app,
         mut web,
         mut api,
         router,
         plan,
-    } = crate::network::fixture();
+    } = crate::helpers::fixture();
     use_gateway(&mut web, &g, "en");
     let id = api
         .send_json(
             "POST",
             "/api/v1/customers",
-            &crate::network::customer(router, plan, "gw", "2099-01-01T00:00:00Z"),
+            &crate::helpers::customer(router, plan, "gw", "2099-01-01T00:00:00Z"),
         )
         .json()["id"]
         .as_u64()
@@ -352,13 +351,13 @@ fn post_settings(
 #[test]
 fn email_goes_out_over_smtp_with_starttls_in_the_customers_language() {
     let smtp = smtp_server("steppe", "mail-pw-1");
-    let crate::network::Fixture {
+    let crate::helpers::Fixture {
         app: _app,
         mut web,
         mut api,
         router,
         plan,
-    } = crate::network::fixture();
+    } = crate::helpers::fixture();
     // A wrong sender is refused and nothing is saved.
     let mut bad = message_settings(&smtp, "mail-pw-1");
     bad[5].1 = "not an address".into();
@@ -370,7 +369,7 @@ fn email_goes_out_over_smtp_with_starttls_in_the_customers_language() {
     // The password is sealed, not stored in clear, and the form never shows it.
     assert!(!web.get("/settings/messages").body.contains("mail-pw-1"));
 
-    let mut c = crate::network::customer(router, plan, "email1", "2099-01-01T00:00:00Z");
+    let mut c = crate::helpers::customer(router, plan, "email1", "2099-01-01T00:00:00Z");
     c["email"] = json!("bat@example.mn");
     c["lang"] = json!("mn");
     let id = api.send_json("POST", "/api/v1/customers", &c).json()["id"]
@@ -435,7 +434,7 @@ fn email_goes_out_over_smtp_with_starttls_in_the_customers_language() {
         "{failed}"
     );
     // A customer without an e-mail address gets no e-mail.
-    let none = crate::network::customer(router, plan, "noemail", "2099-01-01T00:00:00Z");
+    let none = crate::helpers::customer(router, plan, "noemail", "2099-01-01T00:00:00Z");
     let nid = api.send_json("POST", "/api/v1/customers", &none).json()["id"]
         .as_u64()
         .unwrap();
@@ -469,13 +468,13 @@ fn gateway_text(line: &str) -> String {
 #[test]
 fn reminders_fire_before_and_on_expiry_and_receipts_follow_payments() {
     let g = gateway();
-    let crate::network::Fixture {
+    let crate::helpers::Fixture {
         app,
         mut web,
         mut api,
         router,
         plan,
-    } = crate::network::fixture();
+    } = crate::helpers::fixture();
     use_gateway(&mut web, &g, "mn");
     let d = steppe::notify::config::MessageSettingsDraft::of(&Default::default());
     let fields = [
@@ -509,11 +508,11 @@ fn reminders_fire_before_and_on_expiry_and_receipts_follow_payments() {
 
     // Two customers ending in five days, one reading English and one Mongolian (the default).
     let ends = (app.clock.now() + jiff::SignedDuration::from_hours(5 * 24)).to_string();
-    let mut en = crate::network::customer(router, plan, "en1", &ends);
+    let mut en = crate::helpers::customer(router, plan, "en1", &ends);
     en["name"] = json!("Anna");
     en["phone"] = json!("11111111");
     en["lang"] = json!("en");
-    let mut mn = crate::network::customer(router, plan, "mn1", &ends);
+    let mut mn = crate::helpers::customer(router, plan, "mn1", &ends);
     mn["name"] = json!("Bold");
     mn["phone"] = json!("22222222");
     let en_id = api.send_json("POST", "/api/v1/customers", &en).json()["id"]
@@ -585,13 +584,13 @@ fn reminders_fire_before_and_on_expiry_and_receipts_follow_payments() {
 
 #[test]
 fn compose_selects_by_plan_router_status_expiry_and_unpaid() {
-    let crate::network::Fixture {
+    let crate::helpers::Fixture {
         app: _app,
         mut web,
         mut api,
         router,
         plan,
-    } = crate::network::fixture();
+    } = crate::helpers::fixture();
     let other_plan = api.send_json("POST", "/api/v1/plans", &json!({ "name": "Biz 50", "kind": "hotspot", "price": 9_000_000, "duration_days": 30, "download": "50M", "upload": "10M" })).json()["id"].as_u64().unwrap();
     let soon = (jiff::Timestamp::now() + jiff::SignedDuration::from_hours(48)).to_string();
     let past = (jiff::Timestamp::now() - jiff::SignedDuration::from_hours(48)).to_string();
@@ -603,7 +602,7 @@ fn compose_selects_by_plan_router_status_expiry_and_unpaid() {
         let r = api.send_json(
             "POST",
             "/api/v1/customers",
-            &crate::network::customer(router, p, login, exp),
+            &crate::helpers::customer(router, p, login, exp),
         );
         assert_eq!(r.status, 201, "{}", r.body);
     }
@@ -638,9 +637,9 @@ fn compose_selects_by_plan_router_status_expiry_and_unpaid() {
 #[test]
 fn the_smtp_password_is_not_sent_to_a_new_server_without_being_typed_again() {
     let smtp = smtp_server("steppe", "mail-pw-1");
-    let crate::network::Fixture {
+    let crate::helpers::Fixture {
         app: _app, mut web, ..
-    } = crate::network::fixture();
+    } = crate::helpers::fixture();
     let fields = message_settings(&smtp, "mail-pw-1");
     assert_eq!(post_settings(&mut web, &fields).status, 303);
     // The same server, password left blank: kept.

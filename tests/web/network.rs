@@ -1,47 +1,8 @@
 //! Routers, service packages and customers through the API and the forms: validation, search,
 //! secrets at rest. (Enforcement on routers is tested in tests/enforce.rs.)
 
-use crate::helpers::{Browser, TestApp, api_client};
+use crate::helpers::{Browser, customer, fixture};
 use serde_json::{Value, json};
-
-pub struct Fixture {
-    pub app: TestApp,
-    pub web: Browser,
-    pub api: Browser,
-    pub router: u64,
-    pub plan: u64,
-}
-
-/// A server with one router (pointing at a closed port), one hotspot plan, and API access.
-pub fn fixture() -> Fixture {
-    let (app, mut web) = TestApp::with_admin();
-    let mut api = api_client(&app, &web.create_token("net"));
-    let r = api.send_json("POST", "/api/v1/routers", &json!({
-        "name": "Tower A", "host": "127.0.0.1", "port": 1, "tls": false, "username": "api",
-        "password": "Router-Secret-77", "login_method": "plain", "hotspot_server": "all", "note": "north"
-    }));
-    assert_eq!(r.status, 201, "{}", r.body);
-    let p = api.send_json("POST", "/api/v1/plans", &json!({
-        "name": "Home 10", "kind": "hotspot", "price": 3_500_000, "duration_days": 30, "duration_hours": 0,
-        "download": "10M", "upload": "2M", "shared_users": 1
-    }));
-    assert_eq!(p.status, 201, "{}", p.body);
-    Fixture {
-        router: r.json()["id"].as_u64().unwrap(),
-        plan: p.json()["id"].as_u64().unwrap(),
-        app,
-        web,
-        api,
-    }
-}
-
-pub fn customer(router: u64, plan: u64, login: &str, expires_at: &str) -> Value {
-    json!({
-        "kind": "individual", "name": format!("Customer {login}"), "phone": "99112233", "email": "",
-        "login": login, "password": "pw-123", "router_id": router, "plan_id": plan,
-        "status": "active", "expires_at": expires_at
-    })
-}
 
 fn count(api: &mut Browser, path: &str) -> usize {
     api.get(path).json()["items"].as_array().unwrap().len()

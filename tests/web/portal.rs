@@ -2,8 +2,7 @@
 //! service, bills, payments and bank accounts, the feedback round trip with the admin inbox, and
 //! that one customer can never reach another's data nor an admin's pages.
 
-use crate::helpers::{Browser, TestApp};
-use crate::network::{Fixture, customer, fixture};
+use crate::helpers::{Browser, Fixture, TestApp, customer, fixture};
 use serde_json::json;
 
 /// A browser logged in to the portal as this customer, holding the portal's CSRF token.
@@ -29,9 +28,7 @@ fn new_customer(f: &mut Fixture, login: &str, name: &str, lang: &str) -> u64 {
     let mut c = customer(f.router, f.plan, login, "2099-01-01T00:00:00Z");
     c["name"] = json!(name);
     c["lang"] = json!(lang);
-    let r = f.api.send_json("POST", "/api/v1/customers", &c);
-    assert_eq!(r.status, 201, "{}", r.body);
-    r.json()["id"].as_u64().unwrap()
+    f.new_customer(&c)
 }
 
 #[test]
@@ -339,7 +336,7 @@ fn portal_logins_are_rate_limited() {
 
 #[test]
 fn a_reply_can_also_go_by_sms_through_the_router() {
-    let s = crate::enforcement::start_sim("7.16");
+    let s = crate::helpers::start_sim("7.16");
     let (app, mut web) = TestApp::with_admin();
     let mut api = crate::helpers::api_client(&app, &web.create_token("sms"));
     let router = api.send_json("POST", "/api/v1/routers", &json!({ "name": "LTE", "host": "127.0.0.1", "port": s.sim.addr().port(), "username": "api", "password": "router-pw", "login_method": "plain", "hotspot_server": "all" })).json()["id"].as_u64().unwrap();
@@ -366,7 +363,7 @@ fn a_reply_can_also_go_by_sms_through_the_router() {
         &json!({ "text": "Маргааш ирнэ", "sms": true }),
     );
     assert_eq!(r.status, 200, "{}", r.body);
-    crate::enforcement::eventually(10, "the reply by SMS", || {
+    crate::helpers::eventually(10, "the reply by SMS", || {
         s.sim
             .sms_sent()
             .iter()

@@ -2,7 +2,7 @@
 //! compared with hand-computed totals; the Excel and CSV files read back and compared with the
 //! JSON; print view and both languages render.
 
-use crate::network::{Fixture, customer, fixture};
+use crate::helpers::{Fixture, customer, fixture};
 use serde_json::{Value, json};
 
 const HOME: i64 = 3_500_000;

@@ -1,0 +1,241 @@
+//! One pass over a router: read what it holds (every print pipelined), compare with what the
+//! store says, apply the difference and log it; and kicking one customer's sessions on request.
+
+use super::apply::{self, LogBuf};
+use super::desired::{self, Desired, Scope};
+use super::diff::{
+    self, Actual, Entry, ProfileEntry, Session, active_menu, profile_menu, profile_props,
+    session_user_prop, user_menu, user_props,
+};
+use super::log;
+use super::mailbox::Work;
+use super::task::Failure;
+use super::{Cause, Ctx};
+use crate::billing::ServiceKind;
+use crate::billing::customer::marker;
+use crate::routeros::{Client, Command, Error, InFlight, Item};
+use std::collections::BTreeSet;
+
+fn print(menu: &str, props: &[&str], queries: &[String]) -> Command {
+    let mut c = Command::new(&format!("{menu}/print")).proplist(props);
+    for q in queries {
+        c = c.query(q);
+    }
+    c
+}
+
+/// What a print reply is for.
+enum Read {
+    Users(ServiceKind),
+    Profiles(ServiceKind),
+    Sessions(ServiceKind),
+}
+
+/// Reads the needed part of the router, every print in flight at once.
+async fn read_actual(client: &Client, desired: &Desired) -> Result<Actual, Error> {
+    let mut sent: Vec<(Read, InFlight)> = Vec::new();
+    let full = desired.scope == Scope::Full;
+    for kind in ServiceKind::ALL {
+        if !desired.serves(kind) {
+            continue;
+        }
+        let users = user_menu(kind);
+        let profiles = profile_menu(kind);
+        if full {
+            sent.push((
+                Read::Users(kind),
+                client.send(print(users, user_props(kind), &[]))?,
+            ));
+            sent.push((
+                Read::Profiles(kind),
+                client.send(print(profiles, profile_props(kind), &[]))?,
+            ));
+            let sessions = print(active_menu(kind), &[".id", session_user_prop(kind)], &[]);
+            sent.push((Read::Sessions(kind), client.send(sessions)?));
+            continue;
+        }
+        let Scope::Customers(ids) = &desired.scope else {
+            continue;
+        };
+        for id in ids {
+            let q = [format!("comment={}", marker(*id))];
+            sent.push((
+                Read::Users(kind),
+                client.send(print(users, user_props(kind), &q))?,
+            ));
+        }
+        for (_, login) in desired.logins.iter().filter(|(k, _)| *k == kind) {
+            let q = [format!("name={login}")];
+            sent.push((
+                Read::Users(kind),
+                client.send(print(users, user_props(kind), &q))?,
+            ));
+        }
+        for p in desired.profiles.iter().filter(|p| p.kind == kind) {
+            let q = [format!("name={}", p.name)];
+            sent.push((
+                Read::Profiles(kind),
+                client.send(print(profiles, profile_props(kind), &q))?,
+            ));
+        }
+    }
+    let mut actual = Actual::default();
+    if full {
+        actual.sessions = Some(std::collections::HashMap::new());
+    }
+    for (what, f) in sent {
+        let reply = f.reply().await?;
+        match what {
+            Read::Users(kind) => actual
+                .users
+                .entry(kind)
+                .or_default()
+                .extend(reply.items.iter().filter_map(|i| Entry::parse(kind, i))),
+            Read::Profiles(kind) => actual
+                .profiles
+                .entry(kind)
+                .or_default()
+                .extend(reply.items.iter().filter_map(ProfileEntry::parse)),
+            Read::Sessions(kind) => {
+                let prop = session_user_prop(kind);
+                let list = reply.items.iter().filter_map(|i: &Item| {
+                    Some(Session {
+                        id: i.id()?,
+                        user: i.get(prop)?.to_owned(),
+                    })
+                });
+                if let Some(s) = actual.sessions.as_mut() {
+                    s.entry(kind).or_default().extend(list);
+                }
+            }
+        }
+    }
+    Ok(actual)
+}
+
+/// The result of one reconcile.
+pub(super) struct Report {
+    pub(super) needs_full: bool,
+    pub(super) commands: usize,
+    pub(super) failed: usize,
+    pub(super) lines: Vec<log::Line>,
+    pub(super) errors: Vec<String>,
+    /// Full reconcile only: (managed users, sessions).
+    pub(super) counts: Option<(u64, u64)>,
+}
+
+pub(super) async fn reconcile(
+    ctx: &Ctx,
+    client: &Client,
+    router_id: u64,
+    work: &Work,
+    known: &mut BTreeSet<String>,
+) -> Result<Report, Failure> {
+    let now = ctx.clock.now();
+    let scope = if work.full.is_some() || work.customers.len() > ctx.config.targeted_limit {
+        Scope::Full
+    } else {
+        Scope::Customers(work.customers.keys().copied().collect::<BTreeSet<u64>>())
+    };
+    let secrets = ctx.secrets.clone();
+    let desired = ctx
+        .store
+        .read_async(move |r| desired::compute(r, &secrets, router_id, scope, now))
+        .await?
+        .ok_or(Failure::Gone)?;
+    let actual = read_actual(client, &desired).await?;
+    let changes = diff::diff(&desired, &actual);
+    let mut buf = LogBuf::default();
+    let cause = |c: Option<u64>| work.cause_of(c);
+    // A problem that persists is logged once, not on every reconcile.
+    let found: Vec<(&str, &String)> = desired
+        .problems
+        .iter()
+        .map(|p| ("(store)", p))
+        .chain(changes.collisions.iter().map(|c| ("(collision)", c)))
+        .collect();
+    for (what, text) in &found {
+        if !known.contains(*text) {
+            buf.note(now, (*what).into(), (*text).clone(), work.cause_of(None));
+        }
+    }
+    if desired.scope == Scope::Full {
+        known.clear();
+    }
+    known.extend(found.into_iter().map(|(_, t)| t.clone()));
+    let applied = apply::apply(client, &changes, &cause, now, &mut buf).await;
+    let (lines, errors) = buf.finish(now);
+    let applied = match applied {
+        Ok(a) => a,
+        Err(e) => {
+            // Keep the log of what did happen before the connection broke.
+            flush_lines(ctx, router_id, lines).await;
+            return Err(Failure::Router(e));
+        }
+    };
+    let counts = changes
+        .sessions_after
+        .map(|s| (changes.managed.saturating_sub(applied.failed_adds), s));
+    tracing::debug!(
+        router_id,
+        commands = changes.len(),
+        failed = applied.failed,
+        kicked = applied.kicked,
+        "reconciled"
+    );
+    Ok(Report {
+        needs_full: changes.needs_full,
+        commands: changes.len(),
+        failed: applied.failed,
+        lines,
+        errors,
+        counts,
+    })
+}
+
+pub(super) async fn flush_lines(ctx: &Ctx, router_id: u64, lines: Vec<log::Line>) {
+    if lines.is_empty() {
+        return;
+    }
+    if let Err(e) = ctx
+        .store
+        .write_async(move |w| log::append(w, router_id, lines))
+        .await
+    {
+        tracing::error!(router_id, error = %e, "writing the router log");
+    }
+}
+
+/// Ends a customer's sessions on request (`Enforcer::kick`).
+pub(super) async fn kick(
+    ctx: &Ctx,
+    client: &Client,
+    login: &str,
+    customer_id: u64,
+    kind: Option<ServiceKind>,
+    cause: &Cause,
+    buf: &mut LogBuf,
+) -> Result<usize, Error> {
+    let kinds: Vec<ServiceKind> = kind.map_or_else(|| ServiceKind::ALL.to_vec(), |k| vec![k]);
+    let logins: Vec<(ServiceKind, String, Option<u64>)> = kinds
+        .into_iter()
+        .map(|k| (k, login.to_owned(), Some(customer_id)))
+        .collect();
+    let ops = apply::lookup_sessions(client, &logins).await?;
+    let now = ctx.clock.now();
+    if ops.is_empty() {
+        buf.info(
+            now,
+            format!("kick {login}: no active session"),
+            cause.clone(),
+        );
+        return Ok(0);
+    }
+    let oks = apply::phase(client, &ops, &|_| cause.clone(), now, buf).await?;
+    Ok(ops
+        .iter()
+        .zip(oks)
+        .filter(|(_, ok)| *ok)
+        .map(|(op, _)| apply::id_count(&op.command))
+        .sum())
+}
