@@ -61,7 +61,7 @@ fn main() {
                         name: format!("Customer {i:05}"),
                         phone: format!("99{i:06}"),
                         login: format!("u{i:05}"),
-                        password: "pw".into(),
+                        password: "pass".into(),
                         router_id: routers[(i % ROUTERS) as usize].to_string(),
                         plan_id: plan_id.to_string(),
                         status: "active".into(),

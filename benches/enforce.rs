@@ -93,7 +93,7 @@ fn seed(
                         kind: "individual".into(),
                         name: format!("c{n}-{i}"),
                         login: format!("u{n}x{i}"),
-                        password: format!("p{i}"),
+                        password: format!("pass{i}"),
                         router_id: r.id.to_string(),
                         plan_id: plan.id.to_string(),
                         status: "active".into(),

@@ -435,7 +435,7 @@ fn storm() {
                         kind: "individual".into(),
                         name: format!("Storm {r} {i}"),
                         login: format!("s{r}-{i}"),
-                        password: "pw".into(),
+                        password: "pass".into(),
                         router_id: router.id.to_string(),
                         plan_id: p.id.to_string(),
                         status: "active".into(),

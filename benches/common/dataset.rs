@@ -95,7 +95,7 @@ pub fn seed(dir: &std::path::Path, router_port: u16) -> DataSet {
                         },
                         phone: format!("99{i:06}"),
                         login: format!("u{i:05}"),
-                        password: "pw".into(),
+                        password: "pass".into(),
                         router_id: routers[(i % ROUTERS) as usize].to_string(),
                         plan_id: plans[(i % 2) as usize].to_string(),
                         status: "active".into(),
