@@ -336,6 +336,9 @@ fn load_open_bills(w: &Write, customer_id: u64) -> Result<Vec<Bill>, StoreError>
     Ok(bills)
 }
 
+/// The most periods one payment may pay for: a daily package a year ahead.
+pub const MAX_RENEWALS: usize = 366;
+
 /// Puts the customer's credit on their open bills; each bill completed raises the next period's
 /// bill, which more credit may settle too. Returns the allocations.
 fn settle_customer(
@@ -346,6 +349,7 @@ fn settle_customer(
     partial: bool,
 ) -> Result<Vec<Allocation>> {
     let mut all = Vec::new();
+    let mut renewals = 0;
     loop {
         let mut bills = load_open_bills(w, c.id)?;
         if bills.is_empty() {
@@ -390,6 +394,14 @@ fn settle_customer(
         if !load_open_bills(w, c.id)?.is_empty() {
             // Bills already open (raised by hand, reopened by a reversal) are settled first.
             continue;
+        }
+        renewals += 1;
+        if renewals > MAX_RENEWALS {
+            // A typo with extra zeros would otherwise raise bills for centuries in one
+            // transaction, holding every other write.
+            let mut p = Problems::default();
+            p.add_arg("amount", Msg::TooManyPeriods, MAX_RENEWALS);
+            return Err(Error::Invalid(p));
         }
         let next_plan = c.next_plan_id.take().unwrap_or(c.plan_id);
         let plan = w.get::<Plan>(next_plan)?.ok_or(Error::NotFound)?;

@@ -335,6 +335,7 @@ catalog! {
     AlreadyVoid => "This bill was already voided; nothing was done again.", "Энэ нэхэмжлэхийг өмнө хүчингүй болгосон; дахин юу ч хийгдсэнгүй.";
     BillNotVoidable => "Only an unpaid pending bill can be voided.", "Зөвхөн төлөгдөөгүй хүлээгдэж буй нэхэмжлэхийг хүчингүй болгоно.";
     UnknownCustomer => "No such customer.", "Ийм харилцагч алга.";
+    TooManyPeriods => "This amount would pay for more than {} periods of the package at once. Check the amount.", "Энэ дүн багцын {}-аас олон хугацааг нэг дор төлөхөөр байна. Дүнгээ шалгана уу.";
     PositiveAmount => "The amount must be more than zero.", "Дүн тэгээс их байх ёстой.";
     AlreadyReversed => "This payment has already been reversed.", "Энэ төлбөрийг аль хэдийн буцаасан.";
     InvalidDays => "A whole number of days from 1 to 3660.", "1-ээс 3660 хүртэлх бүхэл хоног.";

@@ -1006,3 +1006,38 @@ fn api_posts_with_one_idempotency_key_apply_once() {
         .len();
     assert_eq!(queued, m1["items"].as_array().unwrap().len(), "queued once");
 }
+
+#[test]
+fn an_amount_paying_for_centuries_is_refused_at_once_and_changes_nothing() {
+    let mut f = fixture();
+    let expires = jiff::Timestamp::now() + jiff::SignedDuration::from_hours(24);
+    let id = new_customer(&mut f, "zeros", expires);
+    let before = get(&mut f.api, id);
+    let started = std::time::Instant::now();
+    // PRICE with five extra zeros: a hundred thousand periods. It once raised bill after bill in one
+    // transaction, holding every other write for minutes.
+    let r = f.api.send_json(
+        "POST",
+        "/api/v1/payments",
+        &json!({ "customer_id": id, "amount": PRICE * 100_000, "method": "cash" }),
+    );
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert!(
+        r.body.contains("amount") && r.body.contains("366"),
+        "{}",
+        r.body
+    );
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(30),
+        "answered without walking every period"
+    );
+    assert_eq!(get(&mut f.api, id), before, "the customer is as before");
+    let payments = f
+        .api
+        .get(&format!("/api/v1/payments?customer_id={id}"))
+        .json();
+    assert_eq!(payments["items"].as_array().unwrap().len(), 0);
+    // A year ahead of a 30-day package is still one payment.
+    let p = pay(&mut f.api, id, PRICE * 12);
+    assert_eq!(p["amount"], PRICE * 12);
+}
