@@ -16,7 +16,7 @@ pub mod plan;
 pub mod query;
 pub mod revenue;
 pub mod settle;
-pub mod summary;
+pub use crate::model::summary;
 
 pub use customer::{Customer, CustomerKind, Status};
 pub use plan::{Plan, ServiceKind};

@@ -4,102 +4,10 @@
 use crate::audit::{self, Actor};
 use crate::error::{Error, Result};
 use crate::i18n::Msg;
-use crate::store::{Index, Kind, Reader, Record, StoreError, Write};
+pub use crate::model::plan::*;
+use crate::store::{Index, Kind, Reader, StoreError, Write};
 use crate::validate::Problems;
-use jiff::{SignedDuration, Timestamp};
-use serde::{Deserialize, Serialize};
-
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default,
-)]
-#[serde(rename_all = "lowercase")]
-pub enum ServiceKind {
-    #[default]
-    Hotspot,
-    Pppoe,
-}
-
-impl ServiceKind {
-    pub const ALL: [ServiceKind; 2] = [ServiceKind::Hotspot, ServiceKind::Pppoe];
-    pub fn id(self) -> &'static str {
-        match self {
-            ServiceKind::Hotspot => "hotspot",
-            ServiceKind::Pppoe => "pppoe",
-        }
-    }
-    pub fn parse(s: &str) -> Option<ServiceKind> {
-        ServiceKind::ALL.into_iter().find(|k| k.id() == s)
-    }
-}
-
-/// Optional burst: the client may exceed its rate up to `*_rate` while its average over `time`
-/// seconds stays below `*_threshold`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Burst {
-    pub download_rate: String,
-    pub upload_rate: String,
-    pub download_threshold: String,
-    pub upload_threshold: String,
-    pub time_secs: u32,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Plan {
-    pub id: u64,
-    pub name: String,
-    pub kind: ServiceKind,
-    /// Integer minor units of the configured currency.
-    pub price: i64,
-    pub duration_days: u32,
-    #[serde(default)]
-    pub duration_hours: u32,
-    /// RouterOS rates: `5M`, `512k`.
-    pub download: String,
-    pub upload: String,
-    #[serde(default)]
-    pub burst: Option<Burst>,
-    pub shared_users: u32,
-    /// PPPoE only: local address and remote address or pool name.
-    #[serde(default)]
-    pub local_address: String,
-    #[serde(default)]
-    pub remote_address: String,
-    /// The profile name on the routers; fixed at creation so renaming a plan moves nobody.
-    pub profile: String,
-    pub active: bool,
-    #[serde(default)]
-    pub description: String,
-    pub created_at: Timestamp,
-}
-
-impl Record for Plan {
-    const KIND: Kind = Kind::Plans;
-}
-
-impl Plan {
-    /// `rx/tx` from the router's view: upload first, then download (and burst parts).
-    pub fn rate_limit(&self) -> String {
-        let mut s = format!("{}/{}", self.upload, self.download);
-        if let Some(b) = &self.burst {
-            s.push_str(&format!(
-                " {}/{} {}/{} {}/{}",
-                b.upload_rate,
-                b.download_rate,
-                b.upload_threshold,
-                b.download_threshold,
-                b.time_secs,
-                b.time_secs
-            ));
-        }
-        s
-    }
-
-    pub fn duration(&self) -> SignedDuration {
-        SignedDuration::from_hours(
-            i64::from(self.duration_days) * 24 + i64::from(self.duration_hours),
-        )
-    }
-}
+use jiff::Timestamp;
 
 /// Parses a RouterOS rate (`512k`, `5M`, `1G`, `64000`) into bits per second.
 pub fn parse_rate(s: &str) -> Option<u64> {
@@ -343,7 +251,7 @@ pub fn update(
         p.add("name", Msg::NameTaken);
     }
     if plan.as_ref().is_some_and(|pl| pl.kind != before.kind)
-        && (crate::billing::customer::count_on_plan(w, id)? > 0 || referenced(w, id)?)
+        && (crate::model::customer::count_on_plan(w, id)? > 0 || referenced(w, id)?)
     {
         p.add("kind", Msg::KindInUse);
     }
@@ -371,7 +279,7 @@ pub fn update(
 /// Deletes a plan nobody is on; otherwise it can only be deactivated.
 pub fn delete(w: &mut Write, now: Timestamp, actor: &Actor, id: u64) -> Result<()> {
     let plan = w.get::<Plan>(id)?.ok_or(Error::NotFound)?;
-    if crate::billing::customer::count_on_plan(w, id)? > 0 {
+    if crate::model::customer::count_on_plan(w, id)? > 0 {
         return Err(Error::Conflict(Msg::PlanInUse));
     }
     if referenced(w, id)? {
@@ -478,7 +386,7 @@ mod tests {
         };
         let plan = check(&d, &mut Problems::default()).unwrap();
         assert_eq!(plan.rate_limit(), "2M/10M");
-        assert_eq!(plan.duration(), SignedDuration::from_hours(720));
+        assert_eq!(plan.duration(), jiff::SignedDuration::from_hours(720));
         d.burst_download = "20M".into();
         d.burst_upload = "4M".into();
         d.burst_threshold_download = "8M".into();

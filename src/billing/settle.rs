@@ -5,7 +5,6 @@
 //! float. Every function is deterministic in its inputs (including `now`).
 
 use jiff::{SignedDuration, Timestamp};
-use serde::{Deserialize, Serialize};
 
 /// The part of a customer that payments change.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,17 +35,7 @@ impl OpenBill {
     }
 }
 
-/// One slice of credit put on one bill, with the service time it granted.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Allocation {
-    pub bill_id: u64,
-    pub amount: i64,
-    pub extended_secs: i64,
-    pub expires_before: Timestamp,
-    pub expires_after: Timestamp,
-    /// This allocation completed the bill.
-    pub completed: bool,
-}
+pub use crate::model::ledger::Allocation;
 
 /// Service runs on from the later of now and the current expiry: paying early never loses
 /// days, paying late never back-dates.

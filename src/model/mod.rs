@@ -8,8 +8,12 @@
     clippy::lossy_float_literal
 )]
 
+pub mod customer;
 mod ids;
+pub mod ledger;
 mod money;
+pub mod plan;
+pub mod summary;
 
 pub use ids::{BankAccountId, CustomerId, PlanId, RouterId};
 pub use money::Money;

@@ -87,7 +87,7 @@ fn seal_customer_passwords(tx: &WriteTransaction, dir: &Path) -> Result<bool, St
     }
     // Opened only when there is something to seal, so a fresh or already sealed file never
     // makes the store create a key of its own.
-    let secrets = crate::network::SecretBox::open(dir).map_err(StoreError::Db)?;
+    let secrets = crate::network::secretbox::SecretBox::open(dir).map_err(StoreError::Db)?;
     for (id, mut record) in clear {
         if let Some(o) = record.as_object_mut() {
             let password = o.remove("password");

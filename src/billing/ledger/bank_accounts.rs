@@ -3,26 +3,10 @@
 use crate::audit::{self, Actor};
 use crate::error::{Error, Result};
 use crate::i18n::Msg;
-use crate::store::{Kind, Reader, Record, Write};
+pub use crate::model::ledger::*;
+use crate::store::{Kind, Reader, Write};
 use crate::validate::Problems;
 use jiff::Timestamp;
-use serde::{Deserialize, Serialize};
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct BankAccount {
-    pub id: u64,
-    pub bank: String,
-    pub number: String,
-    pub holder: String,
-    pub currency: String,
-    #[serde(default)]
-    pub note: String,
-    pub active: bool,
-}
-
-impl Record for BankAccount {
-    const KIND: Kind = Kind::BankAccounts;
-}
 
 #[derive(Debug, Clone, Default)]
 pub struct BankAccountDraft {

@@ -2,60 +2,16 @@
 //! never deleted. Pending bills are kept in `pending` for the dashboard.
 
 use crate::audit::{self, Actor};
-use crate::billing::customer::Customer;
 use crate::billing::pending;
-use crate::billing::plan::Plan;
 use crate::billing::settle::OpenBill;
 use crate::error::{Error, Result};
 use crate::i18n::Msg;
+use crate::model::customer::Customer;
+pub use crate::model::ledger::*;
+use crate::model::plan::Plan;
 use crate::store::Summary;
-use crate::store::{Kind, Reader, Record, Set, StoreError, Write};
+use crate::store::{Kind, Reader, Set, StoreError, Write};
 use jiff::Timestamp;
-use serde::{Deserialize, Serialize};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum BillStatus {
-    Pending,
-    Paid,
-    Void,
-}
-
-impl BillStatus {
-    pub fn id(self) -> &'static str {
-        match self {
-            BillStatus::Pending => "pending",
-            BillStatus::Paid => "paid",
-            BillStatus::Void => "void",
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Bill {
-    pub id: u64,
-    pub customer_id: u64,
-    pub plan_id: u64,
-    pub amount: i64,
-    pub paid: i64,
-    pub period_start: Timestamp,
-    pub period_end: Timestamp,
-    pub due: Timestamp,
-    pub status: BillStatus,
-    /// Service seconds the bill buys, fixed when raised.
-    pub duration_secs: i64,
-    /// Seconds already granted (partial activation).
-    #[serde(default)]
-    pub extended_secs: i64,
-    pub created_at: Timestamp,
-    pub created_by: String,
-    #[serde(default)]
-    pub note: String,
-}
-
-impl Record for Bill {
-    const KIND: Kind = Kind::Bills;
-}
 
 impl Bill {
     pub(super) fn open(&self) -> OpenBill {

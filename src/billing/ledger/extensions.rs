@@ -1,34 +1,14 @@
 //! The extension history: every move of a customer's expiry that no payment made.
 
 use crate::audit::Actor;
-use crate::billing::customer::{self, Customer};
 use crate::billing::settle::{self};
 use crate::error::{Error, Result};
 use crate::i18n::Msg;
-use crate::store::{Kind, Reader, Record, Set, StoreError, Write};
+use crate::model::customer::{self, Customer};
+pub use crate::model::ledger::*;
+use crate::store::{Kind, Reader, Set, StoreError, Write};
 use crate::validate::Problems;
 use jiff::{SignedDuration, Timestamp};
-use serde::{Deserialize, Serialize};
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Extension {
-    pub id: u64,
-    pub customer_id: u64,
-    pub days: i64,
-    pub free: bool,
-    pub reason: String,
-    pub by: String,
-    pub at: Timestamp,
-    pub expires_before: Timestamp,
-    pub expires_after: Timestamp,
-    /// Set when made as part of a bulk extension (router or plan wide).
-    #[serde(default)]
-    pub bulk: String,
-}
-
-impl Record for Extension {
-    const KIND: Kind = Kind::Extensions;
-}
 
 pub fn check_extension(days: &str, reason: &str, p: &mut Problems) -> (i64, String) {
     let days = match days.trim().parse::<i64>() {

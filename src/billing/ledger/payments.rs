@@ -4,67 +4,18 @@
 use super::bank_accounts::BankAccount;
 use super::bills::{Bill, BillStatus, bills_of, load_open_bills, raise_bill, store_bill};
 use crate::audit::{self, Actor};
-use crate::billing::customer::{self, Customer};
-use crate::billing::plan::Plan;
 use crate::billing::revenue::{self, payment_day};
 use crate::billing::settle::{self, Account, Allocation, OpenBill};
 use crate::error::{Error, Result};
 use crate::i18n::Msg;
+use crate::model::customer::{self, Customer};
+pub use crate::model::ledger::*;
+use crate::model::plan::Plan;
 use crate::model::{BankAccountId, CustomerId, Money};
 use crate::store::Summary;
-use crate::store::{Index, Kind, Reader, Record, Set, StoreError, Write};
+use crate::store::{Index, Kind, Reader, Set, StoreError, Write};
 use crate::validate::Problems;
 use jiff::Timestamp;
-use serde::{Deserialize, Serialize};
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Payment {
-    pub id: u64,
-    pub customer_id: u64,
-    /// Minor units; negative for a reversal entry.
-    pub amount: i64,
-    pub method: String,
-    #[serde(default)]
-    pub bank_account_id: Option<u64>,
-    #[serde(default)]
-    pub reference: String,
-    pub received_at: Timestamp,
-    pub recorded_at: Timestamp,
-    pub recorded_by: String,
-    pub allocations: Vec<Allocation>,
-    /// Set on a payment that has been reversed: the reversal entry's id.
-    #[serde(default)]
-    pub reversed_by: Option<u64>,
-    /// Set on a reversal entry: the payment it reverses.
-    #[serde(default)]
-    pub reversal_of: Option<u64>,
-    #[serde(default)]
-    pub reason: String,
-    /// Customer's plan and router when recorded, for reports that must not change later.
-    pub plan_id: u64,
-    pub router_id: u64,
-    pub customer_kind: crate::billing::CustomerKind,
-    /// What the payment changed besides expiry and credit, so a reversal can put it back.
-    #[serde(default)]
-    pub before: Option<PaymentBefore>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PaymentBefore {
-    pub status: customer::Status,
-    pub plan_id: u64,
-    pub next_plan_id: Option<u64>,
-}
-
-impl Record for Payment {
-    const KIND: Kind = Kind::Payments;
-}
-
-impl Payment {
-    pub fn extended_secs(&self) -> i64 {
-        self.allocations.iter().map(|a| a.extended_secs).sum()
-    }
-}
 
 /// A payment parsed at the edge: every field already of its type.
 #[derive(Debug, Clone)]

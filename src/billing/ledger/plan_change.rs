@@ -2,10 +2,10 @@
 
 use super::bills::{raise_bill, void_untouched};
 use crate::audit::Actor;
-use crate::billing::customer::{self, Customer};
-use crate::billing::plan::Plan;
 use crate::error::{Error, Result};
 use crate::i18n::Msg;
+use crate::model::customer::{self, Customer};
+use crate::model::plan::Plan;
 use crate::store::{Reader, Write};
 use crate::validate::Problems;
 use jiff::Timestamp;
