@@ -4,7 +4,6 @@
 use crate::access::{Level, Menu};
 use crate::billing::Plan;
 use crate::billing::customer::{self, Customer, CustomerDraft, CustomerKind, Shown, Status};
-use crate::billing::ledger::{self, BankAccount, BillStatus};
 use crate::billing::query::{CustomerQuery, SortBy};
 use crate::error::Error;
 use crate::i18n::{Lang, Msg};
@@ -16,11 +15,13 @@ use crate::web::ctx::Ctx;
 use crate::web::error::{Out, WebError};
 use crate::web::http::{self, Form, Req};
 use crate::web::layout::{self, csrf, input, page, select, textarea};
-use crate::web::pages::payments::PaymentForm;
 use hyper::StatusCode;
 use maud::{Markup, html};
 use std::collections::HashMap;
 use std::sync::Arc;
+
+mod show;
+pub use show::{show, show_with};
 
 pub const PER_PAGE: usize = 50;
 
@@ -402,173 +403,6 @@ async fn load(cx: &Ctx, id: u64) -> Result<Customer, WebError> {
         .read_async(move |r| r.get::<Customer>(id))
         .await?
         .ok_or(WebError::NotFound)
-}
-
-pub async fn show(cx: Arc<Ctx>, req: Req) -> Out {
-    let id = req.id(0).ok_or(WebError::NotFound)?;
-    show_with(&cx, id, req.query("notice"), None).await
-}
-
-/// The customer page; `payment` carries a rejected payment form to show again.
-pub async fn show_with(
-    cx: &Ctx,
-    id: u64,
-    notice: Option<&str>,
-    payment: Option<(PaymentForm, Problems)>,
-) -> Out {
-    let c = load(cx, id).await?;
-    let (rid, pid) = (c.router_id, c.plan_id);
-    let (router, plan, plans, payments, bills, extensions, accounts) = cx
-        .app
-        .store
-        .read_async(move |r| {
-            Ok::<_, StoreError>((
-                r.get::<Router>(rid)?,
-                r.get::<Plan>(pid)?,
-                r.list::<Plan>()?,
-                ledger::payments_of(r, id)?,
-                ledger::bills_of(r, id)?,
-                ledger::extensions_of(r, id)?,
-                r.list::<BankAccount>()?,
-            ))
-        })
-        .await?;
-    let can_edit = cx.can(Menu::Customers, Level::Edit);
-    let can_pay = cx.can(Menu::Payments, Level::Edit);
-    let can_extend = cx.can(Menu::Extensions, Level::Edit);
-    let now = cx.now;
-    let action = |path: &str, label: Msg, class: &str| {
-        html! {
-            form.inline method="post" action={ "/customers/" (c.id) "/" (path) } {
-                (csrf(cx)) button class=(class) type="submit" { (cx.t(label)) }
-            }
-        }
-    };
-    let names: HashMap<u64, String> = [(c.id, c.name.clone())].into_iter().collect();
-    let plan_name: HashMap<u64, &str> = plans.iter().map(|p| (p.id, p.name.as_str())).collect();
-    let (pay_draft, pay_problems) = payment.unwrap_or_else(|| {
-        let d = PaymentForm {
-            amount: crate::i18n::format::major_input(
-                bills
-                    .iter()
-                    .filter(|b| b.status == BillStatus::Pending)
-                    .map(|b| b.amount - b.paid)
-                    .next()
-                    .or(plan.as_ref().map(|p| p.price))
-                    .unwrap_or(0),
-                cx.settings.currency.exponent,
-            ),
-            method: cx
-                .settings
-                .payment_methods
-                .first()
-                .cloned()
-                .unwrap_or_default(),
-            idempotency_key: crate::web::pages::payments::new_key(),
-            ..Default::default()
-        };
-        (d, Problems::default())
-    });
-    let body = html! {
-        (layout::notice(cx, notice))
-        @if notice == Some("paid") { p.notice { (cx.t(Msg::PaymentRecorded)) } }
-        @if notice == Some("extended") { p.notice { (cx.t(Msg::Extended)) } }
-        @if notice == Some("kicked") { p.notice { (cx.t(Msg::Kicked)) } }
-        @if can_edit {
-            (layout::toolbar(cx, html! {
-                a.button href={ "/customers/" (c.id) "/edit" } { (cx.t(Msg::Edit)) }
-                @match c.status {
-                    Status::Active => { (action("suspend", Msg::Suspend, "secondary")) (action("disable", Msg::Disable, "secondary")) }
-                    _ => { (action("resume", Msg::Resume, "secondary")) }
-                }
-                (action("kick", Msg::Kick, "secondary"))
-                @let standing = cx.app.portal_limiter.standing(&c.login, now);
-                @if standing.failures > 0 || standing.locked_networks > 0 {
-                    (action("portal-unlock", Msg::UnlockPortal, "secondary"))
-                }
-                @if cx.can(Menu::Audit, Level::View) { a.button.secondary href={ "/audit?entity=customer&entity_id=" (c.id) } { (cx.t(Msg::Activity)) } }
-            }))
-        } @else { (layout::toolbar(cx, html! {})) }
-        div.table-wrap { table.kv { tbody {
-            tr { th { (cx.t(Msg::Status)) } td { (status_label(cx, c.shown(now))) @if c.archived { " " span.badge { (cx.t(Msg::Archived)) } } } }
-            tr { th { (cx.t(Msg::ExpiryDate)) } td id="expires" { (cx.datetime(c.expires_at)) } }
-            tr { th { (cx.t(Msg::Credit)) } td { (cx.money(c.credit)) } }
-            tr { th { (cx.t(Msg::Kind)) } td { (kind_label(cx, c.kind)) } }
-            @if c.kind == CustomerKind::Organization {
-                tr { th { (cx.t(Msg::RegNo)) } td { (c.reg_no) } }
-                tr { th { (cx.t(Msg::ContactPerson)) } td { (c.contact_person) } }
-            }
-            tr { th { (cx.t(Msg::Phone)) } td { (c.phone) } }
-            tr { th { (cx.t(Msg::Email)) } td { (c.email) } }
-            tr { th { (cx.t(Msg::Address)) } td { (c.address) } }
-            tr { th { (cx.t(Msg::Username)) } td { code { (c.login) } } }
-            tr { th { (cx.t(Msg::MenuPlans)) } td { @match &plan {
-                Some(p) => { a href={ "/plans/" (p.id) } { (p.name) } " — " (crate::web::pages::plans::kind_label(cx, p.kind)) ", ↓" (p.download) " ↑" (p.upload) ", " (cx.money(p.price)) },
-                None => "?",
-            } @if let Some(next) = c.next_plan_id { " → " (plan_name.get(&next).copied().unwrap_or("?")) " (" (cx.t(Msg::AtRenewal)) ")" } } }
-            tr { th { (cx.t(Msg::MenuRouters)) } td { @match &router {
-                Some(r) => a href={ "/routers/" (r.id) } { (r.name) },
-                None => "?",
-            } } }
-            tr { th { (cx.t(Msg::CreatedDate)) } td { (cx.datetime(c.created_at)) " " (c.created_by) } }
-            tr { th { (cx.t(Msg::Note)) } td { (c.note) } }
-        } } }
-        div.cards.no-print {
-            @if can_pay && !c.archived {
-                section.card { h2 { (cx.t(Msg::RecordPayment)) } (crate::web::pages::payments::form(cx, &c, &pay_draft, &accounts, &pay_problems)) }
-            }
-            @if can_extend && !c.archived {
-                section.card {
-                    h2 { (cx.t(Msg::ExtendByDays)) }
-                    form method="post" action="/extensions" {
-                        (csrf(cx))
-                        input type="hidden" name="customer_id" value=(c.id);
-                        input type="hidden" name="idempotency_key" value=(crate::idempotency::new_form_key());
-                        label.field { span { (cx.t(Msg::Days)) " *" } input type="number" name="days" min="1" max="3660" required; }
-                        label.check { input type="checkbox" name="free" value="on" checked; " " (cx.t(Msg::Free)) }
-                        label.field { span { (cx.t(Msg::Reason)) " *" } input type="text" name="reason" required; }
-                        button type="submit" { (cx.t(Msg::Extend)) }
-                    }
-                }
-            }
-            @if can_edit && !c.archived {
-                section.card {
-                    h2 { (cx.t(Msg::ChangePlan)) }
-                    form method="post" action={ "/customers/" (c.id) "/plan" } {
-                        (csrf(cx))
-                        input type="hidden" name="idempotency_key" value=(crate::idempotency::new_form_key());
-                        select name="plan_id" aria-label=(cx.t(Msg::MenuPlans)) {
-                            @for p in plans.iter().filter(|p| p.active) { option value=(p.id) selected[p.id == c.plan_id] { (p.name) } }
-                        }
-                        label.check { input type="radio" name="when" value="now" checked; " " (cx.t(Msg::Now)) }
-                        label.check { input type="radio" name="when" value="renewal"; " " (cx.t(Msg::AtRenewal)) }
-                        button type="submit" { (cx.t(Msg::ChangePlan)) }
-                    }
-                }
-            }
-        }
-        h2 { (cx.t(Msg::PaymentHistory)) }
-        @if payments.is_empty() { p.muted { (cx.t(Msg::NothingYet)) } } @else {
-            @let newest: Vec<_> = payments.iter().rev().cloned().collect();
-            (crate::web::pages::payments::payments_table(cx, &newest, &names))
-        }
-        h2 { (cx.t(Msg::Bills)) }
-        @if bills.is_empty() { p.muted { (cx.t(Msg::NothingYet)) } } @else { (crate::web::pages::bills::bills_table(cx, &bills, &names)) }
-        h2 { (cx.t(Msg::ExtensionHistory)) }
-        @if extensions.is_empty() { p.muted { (cx.t(Msg::NothingYet)) } } @else { (crate::web::pages::extensions::extensions_table(cx, &extensions, &names)) }
-        @if can_edit {
-            form.no-print method="post" action={ "/customers/" (c.id) "/delete" } {
-                (csrf(cx))
-                button.danger type="submit" data-confirm=(cx.t(Msg::ConfirmDelete)) { (cx.t(Msg::Delete)) }
-            }
-        }
-    };
-    let status = if pay_problems.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
-    Ok(http::html(status, page(cx, &c.name, body)))
 }
 
 pub async fn change_plan(cx: Arc<Ctx>, req: Req) -> Out {
