@@ -324,12 +324,6 @@ pub fn delete(w: &mut Write, now: Timestamp, actor: &Actor, id: u64) -> Result<(
     }
     w.remove::<Router>(id)?;
     w.index_remove(Index::RouterName, &name_key(&r.name))?;
-    // A deleted router cannot go on sending everyone's SMS.
-    let mut settings = crate::settings::load(w)?;
-    if settings.sms_router_id == Some(id) {
-        settings.sms_router_id = None;
-        w.kput("settings", &settings)?;
-    }
     w.kremove::<RouterState>(&id.to_string())?;
     audit::record(
         w,

@@ -38,6 +38,12 @@ pub async fn delete(core: &Core, by: &By, id: u64) -> Result<(), Error> {
     let by_ = by.clone();
     commit(core, by, move |w, fx| {
         router::delete(w, by_.now, &by_.actor, id)?;
+        // A deleted router cannot go on sending everyone's SMS.
+        let mut settings = crate::settings::load(w)?;
+        if settings.sms_router_id == Some(id) {
+            settings.sms_router_id = None;
+            w.kput("settings", &settings)?;
+        }
         fx.router_deleted(id);
         Ok(())
     })

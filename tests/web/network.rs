@@ -1,7 +1,7 @@
 //! Routers, service packages and customers through the API and the forms: validation, search,
 //! secrets at rest. (Enforcement on routers is tested in tests/enforce.rs.)
 
-use crate::helpers::{Browser, customer, fixture};
+use crate::helpers::{Browser, Fixture, customer, fixture};
 use serde_json::{Value, json};
 
 fn count(api: &mut Browser, path: &str) -> usize {
@@ -455,4 +455,51 @@ fn routers_list_and_export_show_the_seed_columns() {
     let t = f.web.post_form(&format!("/routers/{}/test", f.router), &[]);
     assert_eq!(t.status, 200);
     assert!(t.body.contains("class=\"error\""), "{}", t.body);
+}
+
+#[test]
+fn deleting_the_sms_router_stops_sending_through_it() {
+    let mut f = fixture();
+    let spare = f.api.send_json(
+        "POST",
+        "/api/v1/routers",
+        &serde_json::json!({ "name": "modem", "host": "127.0.0.1", "port": 1, "tls": false, "username": "api", "password": "pw", "pppoe": true }),
+    );
+    assert_eq!(spare.status, 201, "{}", spare.body);
+    let spare = spare.json()["id"].as_u64().unwrap();
+    let s = f.web.post_multipart(
+        "/settings",
+        &[
+            ("company_name", "Net"),
+            ("currency_code", "MNT"),
+            ("currency_symbol", "₮"),
+            ("currency_exponent", "2"),
+            ("time_zone", ""),
+            ("default_lang", "en"),
+            ("payment_methods", "cash"),
+            ("sms_router_id", &spare.to_string()),
+        ],
+        &[],
+    );
+    assert_eq!(s.status, 303, "{}", s.body);
+    let sms_router = |f: &Fixture| {
+        f.app
+            .state()
+            .store
+            .read(steppe::settings::load)
+            .unwrap()
+            .sms_router_id
+    };
+    assert_eq!(sms_router(&f), Some(spare));
+    let d = f.api.send_json(
+        "DELETE",
+        &format!("/api/v1/routers/{spare}"),
+        &serde_json::json!({}),
+    );
+    assert_eq!(d.status, 200, "{}", d.body);
+    assert_eq!(
+        sms_router(&f),
+        None,
+        "the setting goes with the router, in its transaction"
+    );
 }
