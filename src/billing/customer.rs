@@ -37,79 +37,11 @@ pub struct CustomerDraft {
     /// RFC 3339, or `YYYY-MM-DDTHH:MM` (a browser's datetime-local) in the display zone. On an
     /// update, empty keeps the stored expiry.
     pub expires_at: String,
-    /// On an update from a form, what it showed of the fields a payment can change.
-    pub seen: Seen,
     /// Why the expiry is changed; required when an update changes it (the change is kept in the
     /// customer's extension history, like an extension).
     pub expiry_reason: String,
     /// `en`, `mn`, or empty for the installation's default.
     pub lang: String,
-}
-
-/// What an edit form showed of the fields a payment can change while it is open (empty: not
-/// known, as in the API). Against the record the write transaction reads, each field merges
-/// three ways: submitted as shown, the current value is kept (so a payment made meanwhile keeps
-/// what it bought, and the expiry its nanoseconds, not the form's minute); changed by the editor
-/// where nothing else changed it, the editor's value is applied; changed by both, the form comes
-/// back saying so, showing the current value (`rebase`), and a second save applies the editor's.
-#[derive(Debug, Clone, Default)]
-pub struct Seen {
-    pub expires_at: String,
-    pub status: String,
-    pub plan_id: String,
-}
-
-/// An expiry as the edit form shows it: local minutes, as a browser's datetime-local takes it.
-pub fn local_minute(tz: &jiff::tz::TimeZone, t: Timestamp) -> String {
-    t.to_zoned_datetime(tz.clone())
-        .strftime("%Y-%m-%dT%H:%M")
-        .to_string()
-}
-
-/// The form's view of `c`: what `Seen` compares with.
-pub fn seen_of(tz: &jiff::tz::TimeZone, c: &Customer) -> Seen {
-    Seen {
-        expires_at: local_minute(tz, c.expires_at),
-        status: c.status.id().into(),
-        plan_id: c.plan_id.to_string(),
-    }
-}
-
-/// One field of the three-way merge: `Err(now)` when the editor and someone else both changed it.
-fn merge_field(field: &mut String, seen: &str, now_shown: &str, exact: String) -> Result<(), ()> {
-    if untouched(field, seen) {
-        *field = exact;
-        Ok(())
-    } else if seen.is_empty() || seen.trim() == now_shown {
-        Ok(())
-    } else {
-        Err(())
-    }
-}
-
-/// The field is submitted as the form showed it.
-fn untouched(field: &str, seen: &str) -> bool {
-    !seen.is_empty() && field.trim() == seen.trim()
-}
-
-impl CustomerDraft {
-    /// After a refusal: fields the editor left alone show the current value, and `seen` becomes
-    /// the current record, so what the form now says is what a second save applies.
-    pub fn rebase(&mut self, tz: &jiff::tz::TimeZone, current: &Customer) {
-        let now = seen_of(tz, current);
-        for (field, seen, cur) in [
-            (&mut self.expires_at, &self.seen.expires_at, &now.expires_at),
-            (&mut self.status, &self.seen.status, &now.status),
-            (&mut self.plan_id, &self.seen.plan_id, &now.plan_id),
-        ] {
-            if untouched(field, seen) {
-                field.clone_from(cur);
-            }
-        }
-        if !self.seen.expires_at.is_empty() {
-            self.seen = now;
-        }
-    }
 }
 
 /// RouterOS accepts more, but these survive every menu, codepage and shell.
@@ -355,8 +287,8 @@ pub fn create(
     Ok(customer)
 }
 
-/// An update whose draft is made from the customer as this transaction reads it (a partial
-/// change, such as an API PATCH, laid over the current record).
+/// An update whose draft is made from the customer as this transaction reads it: a partial
+/// change (an API PATCH) laid over the current record, or an edit form merged with it.
 pub fn update_from(
     w: &mut Write,
     now: Timestamp,
@@ -364,56 +296,10 @@ pub fn update_from(
     secrets: &SecretBox,
     tz: &jiff::tz::TimeZone,
     id: u64,
-    draft: impl FnOnce(&Customer) -> CustomerDraft,
+    draft: impl FnOnce(&Write, &Customer) -> Result<CustomerDraft>,
 ) -> Result<(Customer, Touched)> {
     let before = w.get::<Customer>(id)?.ok_or(Error::NotFound)?;
-    let mut d = draft(&before);
-    let seen = std::mem::take(&mut d.seen);
-    let shown = seen_of(tz, &before);
-    let merged = [
-        (
-            "expires_at",
-            merge_field(
-                &mut d.expires_at,
-                &seen.expires_at,
-                &shown.expires_at,
-                before.expires_at.to_string(),
-            ),
-        ),
-        (
-            "status",
-            merge_field(
-                &mut d.status,
-                &seen.status,
-                &shown.status,
-                shown.status.clone(),
-            ),
-        ),
-        (
-            "plan_id",
-            merge_field(
-                &mut d.plan_id,
-                &seen.plan_id,
-                &shown.plan_id,
-                shown.plan_id.clone(),
-            ),
-        ),
-    ];
-    let mut p = Problems::default();
-    for (field, m) in merged {
-        if m.is_ok() {
-            continue;
-        }
-        let now = match field {
-            "expires_at" => shown.expires_at.replace('T', " "),
-            "plan_id" => w
-                .get::<Plan>(before.plan_id)?
-                .map_or(shown.plan_id.clone(), |pl| pl.name),
-            _ => shown.status.clone(),
-        };
-        p.add_arg(field, Msg::ChangedMeanwhile, now);
-    }
-    p.check()?;
+    let d = draft(w, &before)?;
     let v = validate(w, secrets, d, tz, Some(&before), false)?;
     let expiry_reason = v.d.expiry_reason.clone();
     let plan = v.plan.clone();
@@ -506,7 +392,7 @@ pub fn delete_or_archive(
 
 impl CustomerDraft {
     /// The customer as its edit form and a PATCH start from.
-    pub fn of(tz: &jiff::tz::TimeZone, secrets: &SecretBox, c: &Customer) -> CustomerDraft {
+    pub fn of(secrets: &SecretBox, c: &Customer) -> CustomerDraft {
         CustomerDraft {
             kind: c.kind.id().into(),
             name: c.name.clone(),
@@ -523,8 +409,8 @@ impl CustomerDraft {
             router_id: c.router_id.to_string(),
             plan_id: c.plan_id.to_string(),
             status: c.status.id().into(),
-            expires_at: local_minute(tz, c.expires_at),
-            seen: seen_of(tz, c),
+            // Exact: a PATCH that does not set it keeps it to the nanosecond.
+            expires_at: c.expires_at.to_string(),
             expiry_reason: String::new(),
             lang: c.lang.map(|l| l.code().to_string()).unwrap_or_default(),
         }

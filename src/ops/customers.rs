@@ -21,10 +21,10 @@ pub async fn create(core: &Core, by: &By, d: CustomerDraft) -> Result<Customer, 
 }
 
 /// Edits a customer; `draft` is made from the customer as the write transaction reads it (an
-/// edit form's fields with what it showed, or an API PATCH laid over the current record).
+/// edit form merged with it, or an API PATCH laid over it).
 pub async fn update<F>(core: &Core, by: &By, id: u64, draft: F) -> Result<Customer, Error>
 where
-    F: FnOnce(&Customer) -> CustomerDraft + Send + 'static,
+    F: FnOnce(&crate::store::Write, &Customer) -> Result<CustomerDraft, Error> + Send + 'static,
 {
     let (by_, secrets) = (by.clone(), core.secrets.clone());
     commit(core, by, move |w, fx| {

@@ -100,15 +100,13 @@ pub async fn patch(cx: Arc<Ctx>, req: Req) -> Out {
     // transaction reads it, so a payment committed meanwhile (expiry, status, plan) is kept.
     apply(&mut b, &mut CustomerDraft::default());
     b.check()?;
-    let (tz, secrets) = (cx.tz.clone(), cx.app.secrets.clone());
-    let c = ops::customers::update(&cx.app, &cx.by(), id, move |cur| {
-        let mut d = CustomerDraft::of(&tz, &secrets, cur);
+    let secrets = cx.app.secrets.clone();
+    let c = ops::customers::update(&cx.app, &cx.by(), id, move |_, cur| {
         // Unless the body sets it, the expiry stays exactly as stored; a PATCH says what it
         // changes, so no form-style merge.
-        d.expires_at = cur.expires_at.to_string();
-        d.seen = customer::Seen::default();
+        let mut d = CustomerDraft::of(&secrets, cur);
         apply(&mut b, &mut d);
-        d
+        Ok(d)
     })
     .await?;
     Ok(http::json(StatusCode::OK, &view(&c, cx.now)))

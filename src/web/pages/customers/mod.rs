@@ -3,7 +3,7 @@
 
 use crate::access::{Level, Menu};
 use crate::billing::Plan;
-use crate::billing::customer::{self, Customer, CustomerDraft, CustomerKind, Shown, Status};
+use crate::billing::customer::{Customer, CustomerDraft, CustomerKind, Shown, Status};
 use crate::billing::query::{CustomerQuery, SortBy};
 use crate::error::Error;
 use crate::i18n::{Lang, Msg};
@@ -20,6 +20,7 @@ use maud::{Markup, html};
 use std::collections::HashMap;
 use std::sync::Arc;
 
+mod merge;
 mod show;
 pub use show::{show, show_with};
 
@@ -251,6 +252,7 @@ fn form_page(
     cx: &Ctx,
     existing: Option<&Customer>,
     d: &CustomerDraft,
+    seen: &merge::Seen,
     routers: &[Router],
     plans: &[Plan],
     p: &Problems,
@@ -319,9 +321,9 @@ fn form_page(
                 (select(cx, p, "status", Msg::Status, &statuses, &d.status))
                 (input(cx, p, "expires_at", Msg::ExpiryDate, "datetime-local", &d.expires_at, true))
                 @if existing.is_some() {
-                    input type="hidden" name="seen_expires_at" value=(d.seen.expires_at);
-                    input type="hidden" name="seen_status" value=(d.seen.status);
-                    input type="hidden" name="seen_plan_id" value=(d.seen.plan_id);
+                    input type="hidden" name="seen_expires_at" value=(seen.expires_at);
+                    input type="hidden" name="seen_status" value=(seen.status);
+                    input type="hidden" name="seen_plan_id" value=(seen.plan_id);
                     (input(cx, p, "expiry_reason", Msg::ExpiryChangeReason, "text", &d.expiry_reason, false))
                 }
                 (select(cx, p, "lang", Msg::CustomerLanguage, &langs, &d.lang))
@@ -349,11 +351,6 @@ pub fn draft_from_form(f: &Form) -> CustomerDraft {
         plan_id: f.get("plan_id").into(),
         status: f.get("status").into(),
         expires_at: f.get("expires_at").into(),
-        seen: customer::Seen {
-            expires_at: f.get("seen_expires_at").into(),
-            status: f.get("seen_status").into(),
-            plan_id: f.get("seen_plan_id").into(),
-        },
         expiry_reason: f.get("expiry_reason").into(),
         lang: f.get("lang").into(),
     }
@@ -373,12 +370,20 @@ pub async fn new_form(cx: Arc<Ctx>, _req: Req) -> Out {
             .find(|p| p.active)
             .map(|p| p.id.to_string())
             .unwrap_or_default(),
-        expires_at: customer::local_minute(&cx.tz, cx.now),
+        expires_at: merge::local_minute(&cx.tz, cx.now),
         ..Default::default()
     };
     Ok(http::html(
         StatusCode::OK,
-        form_page(&cx, None, &d, &routers, &plans, &Problems::default()),
+        form_page(
+            &cx,
+            None,
+            &d,
+            &merge::Seen::default(),
+            &routers,
+            &plans,
+            &Problems::default(),
+        ),
     ))
 }
 
@@ -390,7 +395,7 @@ pub async fn create(cx: Arc<Ctx>, req: Req) -> Out {
             let (routers, plans) = names(&cx).await?;
             Ok(http::html(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                form_page(&cx, None, &d, &routers, &plans, &p),
+                form_page(&cx, None, &d, &merge::Seen::default(), &routers, &plans, &p),
             ))
         }
         Err(e) => Err(e.into()),
@@ -431,12 +436,14 @@ pub async fn change_plan(cx: Arc<Ctx>, req: Req) -> Out {
 pub async fn edit_form(cx: Arc<Ctx>, req: Req) -> Out {
     let c = load(&cx, req.id(0).ok_or(WebError::NotFound)?).await?;
     let (routers, plans) = names(&cx).await?;
+    let (d, seen) = merge::edit_draft(&cx.tz, &cx.app.secrets, &c);
     Ok(http::html(
         StatusCode::OK,
         form_page(
             &cx,
             Some(&c),
-            &CustomerDraft::of(&cx.tz, &cx.app.secrets, &c),
+            &d,
+            &seen,
             &routers,
             &plans,
             &Problems::default(),
@@ -446,18 +453,23 @@ pub async fn edit_form(cx: Arc<Ctx>, req: Req) -> Out {
 
 pub async fn update(cx: Arc<Ctx>, req: Req) -> Out {
     let id = req.id(0).ok_or(WebError::NotFound)?;
-    let d = draft_from_form(&req.form);
-    let draft = d.clone();
-    match ops::customers::update(&cx.app, &cx.by(), id, move |_| draft).await {
+    let (d, seen) = (
+        draft_from_form(&req.form),
+        merge::Seen::from_form(&req.form),
+    );
+    let (draft, shown, tz) = (d.clone(), seen.clone(), cx.tz.clone());
+    let merged =
+        move |w: &crate::store::Write, cur: &Customer| merge::merge(w, &tz, cur, draft, &shown);
+    match ops::customers::update(&cx.app, &cx.by(), id, merged).await {
         Ok(_) => Ok(http::redirect(&format!("/customers/{id}?notice=saved"))),
         Err(Error::Invalid(p)) => {
             let existing = load(&cx, id).await?;
             let (routers, plans) = names(&cx).await?;
-            let mut d = d;
-            d.rebase(&cx.tz, &existing);
+            let (mut d, mut seen) = (d, seen);
+            merge::rebase(&mut d, &mut seen, &cx.tz, &existing);
             Ok(http::html(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                form_page(&cx, Some(&existing), &d, &routers, &plans, &p),
+                form_page(&cx, Some(&existing), &d, &seen, &routers, &plans, &p),
             ))
         }
         Err(e) => Err(e.into()),
