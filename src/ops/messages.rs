@@ -88,3 +88,18 @@ pub async fn save_settings(
     })
     .await
 }
+
+/// A feedback thread's status and who handles it.
+pub async fn update_feedback(
+    core: &Core,
+    by: &By,
+    id: u64,
+    status: String,
+    assigned_to: String,
+) -> Result<Feedback, Error> {
+    let by_ = by.clone();
+    commit(core, by, move |w, _| {
+        feedback::update(w, by_.now, &by_.actor, id, &status, &assigned_to)
+    })
+    .await
+}

@@ -7,10 +7,12 @@
 //! Pages, the JSON API and the CLI all call these; none of them writes to the store for a change
 //! that grants service or money on its own.
 
+pub mod access;
 pub mod admins;
 pub mod bills;
 pub mod customers;
 pub mod extensions;
+pub mod installation;
 pub mod messages;
 pub mod payments;
 pub mod plans;

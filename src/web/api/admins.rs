@@ -1,8 +1,8 @@
 //! `/api/v1/me`, `/api/v1/admins`, `/api/v1/audit`.
 
-use crate::access::admins::{self, AdminDraft};
+use crate::access::admins::AdminDraft;
 use crate::access::{Admin, Grants, Menu, secret};
-use crate::error::Error;
+use crate::ops;
 use crate::store::Reader;
 use crate::validate::Problems;
 use crate::web::ctx::Ctx;
@@ -102,12 +102,7 @@ pub async fn create(cx: Arc<Ctx>, req: Req) -> Out {
     let hash = secret::hash_password_async(password)
         .await
         .map_err(WebError::Internal)?;
-    let (actor, now) = (cx.actor(), cx.now);
-    let a = cx
-        .app
-        .store
-        .write_async(move |w| admins::create(w, now, &actor, d, hash))
-        .await?;
+    let a = ops::access::add_admin(&cx.app, &cx.by(), d, hash, Problems::default()).await?;
     Ok(http::json(StatusCode::CREATED, &a.view()))
 }
 
@@ -136,29 +131,19 @@ pub async fn patch(cx: Arc<Ctx>, req: Req) -> Out {
         }
         None => None,
     };
-    let (actor, now) = (cx.actor(), cx.now);
-    let a = cx
-        .app
-        .store
-        .write_async(move |w| {
-            let cur = w.get::<Admin>(id)?.ok_or(Error::NotFound)?;
-            let d = b.apply(AdminDraft {
-                username: cur.username.clone(),
-                full_name: cur.full_name.clone(),
-                phone: cur.phone.clone(),
-                email: cur.email.clone(),
-                active: cur.active,
-                note: cur.note.clone(),
-                role_id: cur.role_id.clone(),
-                overrides: cur.overrides.clone(),
-            });
-            let a = admins::update(w, now, &actor, id, d)?;
-            if let Some(h) = hash {
-                admins::set_password(w, now, &actor, id, h, None, true)?;
-            }
-            Ok::<_, Error>(a)
+    let edit = move |cur: &Admin| {
+        b.apply(AdminDraft {
+            username: cur.username.clone(),
+            full_name: cur.full_name.clone(),
+            phone: cur.phone.clone(),
+            email: cur.email.clone(),
+            active: cur.active,
+            note: cur.note.clone(),
+            role_id: cur.role_id.clone(),
+            overrides: cur.overrides.clone(),
         })
-        .await?;
+    };
+    let a = ops::access::edit_admin(&cx.app, &cx.by(), id, edit, hash).await?;
     Ok(http::json(StatusCode::OK, &a.view()))
 }
 

@@ -196,11 +196,6 @@ pub async fn create_bank_account(cx: Arc<Ctx>, req: Req) -> Out {
         d.active = a;
     }
     b.check()?;
-    let (actor, now) = (cx.actor(), cx.now);
-    let a = cx
-        .app
-        .store
-        .write_async(move |w| ledger::save_bank_account(w, now, &actor, None, &d))
-        .await?;
+    let a = ops::installation::save_bank_account(&cx.app, &cx.by(), None, d).await?;
     Ok(http::json(StatusCode::CREATED, &a))
 }

@@ -2,7 +2,7 @@
 
 use crate::access::roles::{self, RoleDraft};
 use crate::access::{Grants, Role};
-use crate::error::Error;
+use crate::ops;
 use crate::store::Reader;
 use crate::web::ctx::Ctx;
 use crate::web::error::{Out, WebError};
@@ -46,42 +46,25 @@ pub async fn create(cx: Arc<Ctx>, req: Req) -> Out {
         description: b.description.unwrap_or_default(),
         grants: b.grants.unwrap_or_default(),
     };
-    let (actor, now) = (cx.actor(), cx.now);
-    let r = cx
-        .app
-        .store
-        .write_async(move |w| roles::create(w, now, &actor, &id, d))
-        .await?;
+    let r = ops::access::add_role(&cx.app, &cx.by(), id, d).await?;
     Ok(http::json(StatusCode::CREATED, &r))
 }
 
 pub async fn patch(cx: Arc<Ctx>, req: Req) -> Out {
     let id = req.param(0).to_string();
     let b: RoleBody = super::body(&req)?;
-    let (actor, now) = (cx.actor(), cx.now);
-    let r = cx
-        .app
-        .store
-        .write_async(move |w| {
-            let cur = w.kget::<Role>(&id)?.ok_or(Error::NotFound)?;
-            let d = RoleDraft {
-                name: b.name.unwrap_or(cur.name),
-                description: b.description.unwrap_or(cur.description),
-                grants: b.grants.unwrap_or(cur.grants),
-            };
-            roles::update(w, now, &actor, &id, d)
-        })
-        .await?;
+    let edit = move |cur: &Role| RoleDraft {
+        name: b.name.unwrap_or_else(|| cur.name.clone()),
+        description: b.description.unwrap_or_else(|| cur.description.clone()),
+        grants: b.grants.unwrap_or_else(|| cur.grants.clone()),
+    };
+    let r = ops::access::edit_role(&cx.app, &cx.by(), id, edit).await?;
     Ok(http::json(StatusCode::OK, &r))
 }
 
 pub async fn delete(cx: Arc<Ctx>, req: Req) -> Out {
     let id = req.param(0).to_string();
-    let (actor, now) = (cx.actor(), cx.now);
-    cx.app
-        .store
-        .write_async(move |w| roles::delete(w, now, &actor, &id))
-        .await?;
+    ops::access::delete_role(&cx.app, &cx.by(), id.clone()).await?;
     Ok(http::json(
         StatusCode::OK,
         &json!({ "deleted": req.param(0) }),

@@ -1,7 +1,7 @@
 //! The signed-in admin's own account: language, password, sessions and API tokens.
 
+use crate::access::secret;
 use crate::access::sessions::{self, ApiToken, Session};
-use crate::access::{admins, secret};
 use crate::error::Error;
 use crate::i18n::{Lang, Msg};
 use crate::store::StoreError;
@@ -168,14 +168,12 @@ pub async fn change_password(cx: Arc<Ctx>, req: Req) -> Out {
     let hash = secret::hash_password_async(f.get("password").into())
         .await
         .map_err(WebError::Internal)?;
-    let (id, keep, actor, now) = (u.admin.id, u.session_key.clone(), cx.actor(), cx.now);
-    let revoke = f.checked("revoke_tokens");
-    cx.app
-        .store
-        .write_async(move |w| {
-            admins::set_password(w, now, &actor, id, hash, keep.as_deref(), revoke)
-        })
-        .await?;
+    let (id, keep, revoke) = (
+        u.admin.id,
+        u.session_key.clone(),
+        f.checked("revoke_tokens"),
+    );
+    crate::ops::access::set_password(&cx.app, &cx.by(), id, hash, keep, revoke).await?;
     Ok(http::redirect("/account?notice=password"))
 }
 
@@ -183,11 +181,7 @@ pub async fn set_language(cx: Arc<Ctx>, req: Req) -> Out {
     let u = user(&cx)?;
     let lang = Lang::parse(req.form.get("lang"))
         .ok_or_else(|| WebError::BadRequest("unknown language".into()))?;
-    let (id, actor, now) = (u.admin.id, cx.actor(), cx.now);
-    cx.app
-        .store
-        .write_async(move |w| admins::set_language(w, now, &actor, id, lang))
-        .await?;
+    crate::ops::access::set_language(&cx.app, &cx.by(), u.admin.id, lang).await?;
     let mut r = http::redirect("/account?notice=saved");
     http::add_cookie(
         &mut r,
@@ -204,10 +198,7 @@ pub async fn set_language(cx: Arc<Ctx>, req: Req) -> Out {
 
 pub async fn revoke_session(cx: Arc<Ctx>, req: Req) -> Out {
     let u = user(&cx)?;
-    let (id, actor, now, public) = (u.admin.id, cx.actor(), cx.now, req.param(0).to_string());
-    cx.app
-        .store
-        .write_async(move |w| sessions::revoke(w, now, &actor, id, &public))
+    crate::ops::access::end_session(&cx.app, &cx.by(), u.admin.id, req.param(0).to_string())
         .await?;
     Ok(http::redirect("/account?notice=revoked"))
 }
@@ -219,21 +210,13 @@ pub async fn create_token(cx: Arc<Ctx>, req: Req) -> Out {
     if !p.is_empty() {
         return Err(WebError::Invalid(p));
     }
-    let (id, actor, now) = (u.admin.id, cx.actor(), cx.now);
-    let token = cx
-        .app
-        .store
-        .write_async(move |w| sessions::create_token(w, now, &actor, id, &name))
-        .await?;
+    let token = crate::ops::access::issue_token(&cx.app, &cx.by(), u.admin.id, name).await?;
     render(&cx, &Problems::default(), Some(token), None).await
 }
 
 pub async fn revoke_token(cx: Arc<Ctx>, req: Req) -> Out {
     let u = user(&cx)?;
-    let (id, actor, now, public) = (u.admin.id, cx.actor(), cx.now, req.param(0).to_string());
-    cx.app
-        .store
-        .write_async(move |w| sessions::revoke_token(w, now, &actor, id, &public))
+    crate::ops::access::revoke_token(&cx.app, &cx.by(), u.admin.id, req.param(0).to_string())
         .await
         .map_err(|e: Error| WebError::from(e))?;
     Ok(http::redirect("/account?notice=revoked"))

@@ -1,6 +1,6 @@
 //! The user (admin) manager: list, add, edit with per-menu overrides, reset password.
 
-use crate::access::admins::{self, AdminDraft};
+use crate::access::admins::AdminDraft;
 use crate::access::{Admin, Grants, Level, Menu, Role, roles, secret};
 use crate::error::Error;
 use crate::i18n::Msg;
@@ -216,20 +216,7 @@ pub async fn create(cx: Arc<Ctx>, req: Req) -> Out {
     } else {
         String::new()
     };
-    let (actor, now, draft) = (cx.actor(), cx.now, d.clone());
-    let result = cx
-        .app
-        .store
-        .write_async(move |w| match admins::create(w, now, &actor, draft, hash) {
-            Ok(a) if p.is_empty() => Ok(a),
-            Ok(_) => Err(Error::Invalid(p)),
-            Err(Error::Invalid(mut more)) => {
-                more.0.extend(p.0);
-                Err(Error::Invalid(more))
-            }
-            Err(e) => Err(e),
-        })
-        .await;
+    let result = crate::ops::access::add_admin(&cx.app, &cx.by(), d.clone(), hash, p).await;
     match result {
         Ok(a) => Ok(http::redirect(&format!("/admins/{}?notice=saved", a.id))),
         Err(Error::Invalid(p)) => {
@@ -270,13 +257,8 @@ pub async fn edit_form(cx: Arc<Ctx>, req: Req) -> Out {
 pub async fn update(cx: Arc<Ctx>, req: Req) -> Out {
     let id = req.id(0).ok_or(WebError::NotFound)?;
     let d = draft_from_form(&req.form);
-    let (actor, now, draft) = (cx.actor(), cx.now, d.clone());
-    match cx
-        .app
-        .store
-        .write_async(move |w| admins::update(w, now, &actor, id, draft))
-        .await
-    {
+    let draft = d.clone();
+    match crate::ops::access::edit_admin(&cx.app, &cx.by(), id, move |_| draft, None).await {
         Ok(_) => Ok(http::redirect(&format!("/admins/{id}?notice=saved"))),
         Err(e @ (Error::Invalid(_) | Error::Conflict(_))) => {
             let p = match e {
@@ -308,11 +290,7 @@ pub async fn reset_password(cx: Arc<Ctx>, req: Req) -> Out {
     let hash = secret::hash_password_async(req.form.get("new_password").into())
         .await
         .map_err(WebError::Internal)?;
-    let (actor, now) = (cx.actor(), cx.now);
-    cx.app
-        .store
-        .write_async(move |w| admins::set_password(w, now, &actor, id, hash, None, true))
-        .await?;
+    crate::ops::access::set_password(&cx.app, &cx.by(), id, hash, None, true).await?;
     Ok(http::redirect(&format!("/admins/{id}?notice=reset")))
 }
 

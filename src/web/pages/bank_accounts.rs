@@ -1,7 +1,7 @@
 //! Bank account information: where customers pay; shown on bills and receipts.
 
 use crate::access::{Level, Menu};
-use crate::billing::ledger::{self, BankAccount, BankAccountDraft};
+use crate::billing::ledger::{BankAccount, BankAccountDraft};
 use crate::error::Error;
 use crate::i18n::Msg;
 use crate::store::Reader;
@@ -108,13 +108,7 @@ pub async fn edit_form(cx: Arc<Ctx>, req: Req) -> Out {
 
 async fn save(cx: Arc<Ctx>, req: Req, id: Option<u64>) -> Out {
     let d = draft(&req.form);
-    let (actor, now, dd) = (cx.actor(), cx.now, d.clone());
-    match cx
-        .app
-        .store
-        .write_async(move |w| ledger::save_bank_account(w, now, &actor, id, &dd))
-        .await
-    {
+    match crate::ops::installation::save_bank_account(&cx.app, &cx.by(), id, d.clone()).await {
         Ok(_) => Ok(http::redirect("/bank-accounts?notice=saved")),
         Err(Error::Invalid(p)) => Ok(http::html(
             StatusCode::UNPROCESSABLE_ENTITY,

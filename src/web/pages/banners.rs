@@ -129,13 +129,7 @@ async fn save(cx: Arc<Ctx>, req: Req, id: Option<u64>) -> Out {
         None if f.checked("remove_image") => ImageChange::Remove,
         None => ImageChange::Keep,
     };
-    let (actor, now, draft) = (cx.actor(), cx.now, d.clone());
-    match cx
-        .app
-        .store
-        .write_async(move |w| banner::save(w, now, &actor, id, &draft, image, p))
-        .await
-    {
+    match crate::ops::installation::save_banner(&cx.app, &cx.by(), id, d.clone(), image, p).await {
         Ok(_) => Ok(http::redirect("/banners?notice=saved")),
         Err(Error::Invalid(p)) => {
             let existing = match id {
@@ -188,11 +182,7 @@ pub async fn edit_form(cx: Arc<Ctx>, req: Req) -> Out {
 
 pub async fn delete(cx: Arc<Ctx>, req: Req) -> Out {
     let id = req.id(0).ok_or(WebError::NotFound)?;
-    let (actor, now) = (cx.actor(), cx.now);
-    cx.app
-        .store
-        .write_async(move |w| banner::delete(w, now, &actor, id))
-        .await?;
+    crate::ops::installation::delete_banner(&cx.app, &cx.by(), id).await?;
     Ok(http::redirect("/banners?notice=deleted"))
 }
 

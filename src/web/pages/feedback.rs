@@ -168,12 +168,8 @@ pub async fn update(cx: Arc<Ctx>, req: Req) -> Out {
         req.form.get("status").to_string(),
         req.form.get("assigned_to").to_string(),
     );
-    let (actor, now) = (cx.actor(), cx.now);
-    let result = cx
-        .app
-        .store
-        .write_async(move |w| feedback::update(w, now, &actor, id, &status, &assigned))
-        .await;
+    let result =
+        crate::ops::messages::update_feedback(&cx.app, &cx.by(), id, status, assigned).await;
     match result {
         Ok(_) => Ok(http::redirect(&format!("/feedback/{id}"))),
         Err(Error::Invalid(p)) => show_page(&cx, id, &p, "").await,

@@ -129,13 +129,7 @@ pub async fn new_form(cx: Arc<Ctx>, _req: Req) -> Out {
 pub async fn create(cx: Arc<Ctx>, req: Req) -> Out {
     let d = draft_from_form(&req.form);
     let id = req.form.get("id").trim().to_string();
-    let (actor, now, draft, rid) = (cx.actor(), cx.now, d.clone(), id.clone());
-    match cx
-        .app
-        .store
-        .write_async(move |w| roles::create(w, now, &actor, &rid, draft))
-        .await
-    {
+    match crate::ops::access::add_role(&cx.app, &cx.by(), id.clone(), d.clone()).await {
         Ok(r) => Ok(http::redirect(&format!("/roles/{}", r.id))),
         Err(Error::Invalid(p)) => Ok(http::html(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -170,13 +164,8 @@ pub async fn edit_form(cx: Arc<Ctx>, req: Req) -> Out {
 pub async fn update(cx: Arc<Ctx>, req: Req) -> Out {
     let role = load(&cx, req.param(0)).await?;
     let d = draft_from_form(&req.form);
-    let (actor, now, draft, id) = (cx.actor(), cx.now, d.clone(), role.id.clone());
-    match cx
-        .app
-        .store
-        .write_async(move |w| roles::update(w, now, &actor, &id, draft))
-        .await
-    {
+    let draft = d.clone();
+    match crate::ops::access::edit_role(&cx.app, &cx.by(), role.id.clone(), move |_| draft).await {
         Ok(_) => Ok(http::redirect("/roles?notice=saved")),
         Err(Error::Invalid(p)) => Ok(http::html(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -191,10 +180,6 @@ pub async fn update(cx: Arc<Ctx>, req: Req) -> Out {
 }
 
 pub async fn delete(cx: Arc<Ctx>, req: Req) -> Out {
-    let (actor, now, id) = (cx.actor(), cx.now, req.param(0).to_string());
-    cx.app
-        .store
-        .write_async(move |w| roles::delete(w, now, &actor, &id))
-        .await?;
+    crate::ops::access::delete_role(&cx.app, &cx.by(), req.param(0).to_string()).await?;
     Ok(http::redirect("/roles?notice=deleted"))
 }

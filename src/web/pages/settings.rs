@@ -4,7 +4,7 @@ use crate::access::{Level, Menu};
 use crate::banner::{self, ImageChange};
 use crate::error::Error;
 use crate::i18n::{Lang, Msg};
-use crate::settings::{self, SettingsDraft};
+use crate::settings::SettingsDraft;
 use crate::validate::Problems;
 use crate::web::ctx::Ctx;
 use crate::web::error::{Out, WebError};
@@ -142,13 +142,7 @@ pub async fn save(cx: Arc<Ctx>, req: Req) -> Out {
         None if f.checked("remove_logo") => ImageChange::Remove,
         None => ImageChange::Keep,
     };
-    let (actor, now, draft) = (cx.actor(), cx.now, d.clone());
-    match cx
-        .app
-        .store
-        .write_async(move |w| settings::save(w, now, &actor, &draft, logo, p))
-        .await
-    {
+    match crate::ops::installation::save_settings(&cx.app, &cx.by(), d.clone(), logo, p).await {
         Ok(_) => Ok(http::redirect("/settings?notice=saved")),
         Err(Error::Invalid(p)) => Ok(http::html(
             StatusCode::UNPROCESSABLE_ENTITY,
