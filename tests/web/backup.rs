@@ -60,6 +60,19 @@ fn the_settings_download_restores_the_same_installation() {
         &json!({ "customer_id": id, "amount": 3_500_000, "method": "cash" }),
     );
     assert_eq!(p.status, 201, "{}", p.body);
+    // The message worker looks at each payment once (the receipt watermark, a singleton): wait
+    // for it, so it does not write between the backup and the stop and tell the two apart.
+    let store = f.app.state().store.clone();
+    crate::helpers::eventually(20, "the message worker caught up with the payment", || {
+        let cfg = store.read(steppe::notify::config::load).unwrap().reminders;
+        store
+            .read(|r| steppe::notify::reminders::owed(r, jiff::Timestamp::now(), &cfg))
+            .unwrap()
+            .watermark
+            .is_none()
+    });
+    // The stop below must be able to close the store.
+    drop(store);
 
     let page = f.web.get("/settings");
     assert!(
