@@ -70,7 +70,7 @@ fn main() {
                         .to_string(),
                         ..Default::default()
                     };
-                    customer::create(w, now, &actor, &secrets, &tz, d, false)?;
+                    customer::create(w, now, &actor, &secrets, d.parse(&tz), false)?;
                 }
                 Ok::<_, steppe::error::Error>(())
             })

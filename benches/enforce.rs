@@ -100,7 +100,14 @@ fn seed(
                         expires_at: (now + SignedDuration::from_hours(24 * 30)).to_string(),
                         ..CustomerDraft::default()
                     };
-                    customer::create(w, now, &actor, secrets, &jiff::tz::TimeZone::UTC, d, false)?;
+                    customer::create(
+                        w,
+                        now,
+                        &actor,
+                        secrets,
+                        d.parse(&jiff::tz::TimeZone::UTC),
+                        false,
+                    )?;
                 }
                 Ok::<_, steppe::error::Error>(())
             })?;

@@ -444,7 +444,14 @@ fn storm() {
                         .to_string(),
                         ..Default::default()
                     };
-                    customer::create(w, now, &actor, &secrets, &jiff::tz::TimeZone::UTC, d, false)?;
+                    customer::create(
+                        w,
+                        now,
+                        &actor,
+                        &secrets,
+                        d.parse(&jiff::tz::TimeZone::UTC),
+                        false,
+                    )?;
                 }
             }
             Ok::<_, steppe::error::Error>(())

@@ -341,7 +341,14 @@ fn seed_network(
             expires_at: (now + jiff::SignedDuration::from_hours(hours)).to_string(),
             ..Default::default()
         };
-        customer::create(w, now, actor, secrets, &jiff::tz::TimeZone::UTC, d, false)?;
+        customer::create(
+            w,
+            now,
+            actor,
+            secrets,
+            d.parse(&jiff::tz::TimeZone::UTC),
+            false,
+        )?;
     }
     use crate::billing::ledger::{self, BankAccountDraft, NewPayment};
     use crate::store::Reader;

@@ -134,8 +134,7 @@ impl World {
                     self.clock.now(),
                     &Actor::cli(),
                     &self.secrets,
-                    &jiff::tz::TimeZone::UTC,
-                    d,
+                    d.parse(&jiff::tz::TimeZone::UTC),
                     adopt,
                 )
             })

@@ -104,7 +104,7 @@ pub fn seed(dir: &std::path::Path, router_port: u16) -> DataSet {
                         .to_string(),
                         ..Default::default()
                     };
-                    customer::create(w, now, &actor, &secrets, &tz, d, false)?;
+                    customer::create(w, now, &actor, &secrets, d.parse(&tz), false)?;
                 }
                 Ok::<_, steppe::error::Error>(())
             })

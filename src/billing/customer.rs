@@ -8,6 +8,7 @@ use crate::audit::{self, Actor};
 use crate::error::{Error, Result};
 use crate::i18n::Msg;
 pub use crate::model::customer::*;
+use crate::model::{PlanId, RouterId};
 use crate::network::{Router, SecretBox};
 use crate::store::{Index, Kind, Reader, StoreError, Write};
 use crate::validate::Problems;
@@ -60,60 +61,113 @@ pub fn parse_time(s: &str, tz: &jiff::tz::TimeZone) -> Option<Timestamp> {
     dt.to_zoned_datetime(tz.clone()).ok().map(|z| z.timestamp())
 }
 
-struct Checked {
-    kind: CustomerKind,
-    lang: Option<crate::i18n::Lang>,
-    status: Status,
-    router: Option<Router>,
-    plan: Option<Plan>,
-    expires_at: Option<Timestamp>,
+/// A customer's fields parsed at the edge, each of its type. The problems found while parsing
+/// travel with it, so a form shows them together with those only the store can tell (a login
+/// taken, a router that does not exist).
+#[derive(Debug, Clone)]
+pub struct CustomerInput {
+    pub kind: CustomerKind,
+    pub name: String,
+    pub reg_no: String,
+    pub contact_person: String,
+    pub phone: String,
+    pub email: String,
+    pub address: String,
+    pub note: String,
+    pub login: String,
+    pub password: String,
+    pub router: Option<RouterId>,
+    pub plan: Option<PlanId>,
+    pub status: Status,
+    pub expires_at: Option<Timestamp>,
+    /// Checked only when an update moves the expiry.
+    pub expiry_reason: String,
+    pub lang: Option<crate::i18n::Lang>,
+    pub parsed: Problems,
 }
 
+impl CustomerDraft {
+    /// Every field to its type; local times are read in `tz`.
+    pub fn parse(self, tz: &jiff::tz::TimeZone) -> CustomerInput {
+        let d = self;
+        let mut p = Problems::default();
+        let kind = CustomerKind::parse(d.kind.trim()).unwrap_or_else(|| {
+            p.add("kind", Msg::InvalidChoice);
+            CustomerKind::Individual
+        });
+        let name = p.text("name", &d.name, 120, true, false);
+        let reg_no = p.text("reg_no", &d.reg_no, 40, false, false);
+        let contact_person = p.text("contact_person", &d.contact_person, 120, false, false);
+        let phone = p.phone("phone", &d.phone);
+        let email = p.email("email", &d.email);
+        let address = p.text("address", &d.address, 300, false, true);
+        let note = p.text("note", &d.note, 1000, false, true);
+        let login = d.login.trim().to_string();
+        if !valid_login(&login) {
+            p.add("login", Msg::InvalidLogin);
+        }
+        if d.password.is_empty() {
+            p.add("password", Msg::Required);
+        } else if d.password.chars().count() > 64
+            || d.password.chars().any(|c| c.is_control() || c == ' ')
+        {
+            p.add("password", Msg::InvalidRouterPassword);
+        }
+        let status = Status::parse(d.status.trim()).unwrap_or_else(|| {
+            p.add("status", Msg::InvalidChoice);
+            Status::Active
+        });
+        let expires_at = parse_time(&d.expires_at, tz);
+        if expires_at.is_none() {
+            p.add("expires_at", Msg::InvalidDateTime);
+        }
+        let lang = match d.lang.trim() {
+            "" => None,
+            l => crate::i18n::Lang::parse(l).or_else(|| {
+                p.add("lang", Msg::InvalidChoice);
+                None
+            }),
+        };
+        CustomerInput {
+            kind,
+            name,
+            reg_no,
+            contact_person,
+            phone,
+            email,
+            address,
+            note,
+            login,
+            password: d.password,
+            router: RouterId::parse(&d.router_id),
+            plan: PlanId::parse(&d.plan_id),
+            status,
+            expires_at,
+            expiry_reason: d.expiry_reason,
+            lang,
+            parsed: p,
+        }
+    }
+}
+
+/// What only the store can tell: the router and package exist, and the router serves the
+/// package's kind.
 fn check(
     w: &Write,
-    d: &mut CustomerDraft,
-    tz: &jiff::tz::TimeZone,
+    d: &CustomerInput,
     p: &mut Problems,
-) -> Result<Checked, StoreError> {
-    let kind = CustomerKind::parse(d.kind.trim()).unwrap_or_else(|| {
-        p.add("kind", Msg::InvalidChoice);
-        CustomerKind::Individual
-    });
-    d.name = p.text("name", &d.name, 120, true, false);
-    d.reg_no = p.text("reg_no", &d.reg_no, 40, false, false);
-    d.contact_person = p.text("contact_person", &d.contact_person, 120, false, false);
-    d.phone = p.phone("phone", &d.phone);
-    d.email = p.email("email", &d.email);
-    d.address = p.text("address", &d.address, 300, false, true);
-    d.note = p.text("note", &d.note, 1000, false, true);
-    d.login = d.login.trim().to_string();
-    if !valid_login(&d.login) {
-        p.add("login", Msg::InvalidLogin);
-    }
-    if d.password.is_empty() {
-        p.add("password", Msg::Required);
-    } else if d.password.chars().count() > 64
-        || d.password.chars().any(|c| c.is_control() || c == ' ')
-    {
-        p.add("password", Msg::InvalidRouterPassword);
-    }
+) -> Result<(Option<Router>, Option<Plan>), StoreError> {
     let router = d
-        .router_id
-        .trim()
-        .parse::<u64>()
-        .ok()
-        .map(|id| w.get::<Router>(id))
+        .router
+        .map(|id| w.get::<Router>(id.get()))
         .transpose()?
         .flatten();
     if router.is_none() {
         p.add("router_id", Msg::UnknownRouter);
     }
     let plan = d
-        .plan_id
-        .trim()
-        .parse::<u64>()
-        .ok()
-        .map(|id| w.get::<Plan>(id))
+        .plan
+        .map(|id| w.get::<Plan>(id.get()))
         .transpose()?
         .flatten();
     if plan.is_none() {
@@ -128,38 +182,13 @@ fn check(
             p.add("plan_id", Msg::RouterLacksKind);
         }
     }
-    let status = Status::parse(d.status.trim()).unwrap_or_else(|| {
-        p.add("status", Msg::InvalidChoice);
-        Status::Active
-    });
-    let expires_at = parse_time(&d.expires_at, tz);
-    if expires_at.is_none() {
-        p.add("expires_at", Msg::InvalidDateTime);
-    }
-    let lang = match d.lang.trim() {
-        "" => None,
-        l => crate::i18n::Lang::parse(l).or_else(|| {
-            p.add("lang", Msg::InvalidChoice);
-            None
-        }),
-    };
-    Ok(Checked {
-        kind,
-        lang,
-        status,
-        router,
-        plan,
-        expires_at,
-    })
+    Ok((router, plan))
 }
 
 /// A draft that passed every check, ready to be laid over a customer record.
 struct Valid {
-    d: CustomerDraft,
+    d: CustomerInput,
     password_sealed: String,
-    kind: CustomerKind,
-    lang: Option<crate::i18n::Lang>,
-    status: Status,
     router_id: u64,
     plan: Plan,
     expires_at: Timestamp,
@@ -170,13 +199,13 @@ struct Valid {
 fn validate(
     w: &Write,
     secrets: &SecretBox,
-    mut d: CustomerDraft,
-    tz: &jiff::tz::TimeZone,
+    mut d: CustomerInput,
     own: Option<&Customer>,
     imported: bool,
 ) -> Result<Valid> {
-    let mut p = Problems::default();
-    let c = check(w, &mut d, tz, &mut p)?;
+    let mut p = std::mem::take(&mut d.parsed);
+    // In field order, as the form shows them.
+    let (router, plan) = check(w, &d, &mut p)?;
     // Unchanged, the stored password stays sealed as it is (no new ciphertext, no portal
     // logout); a short one from before the minimum stays usable until it is changed, and so does
     // one imported from a router, which the customer already uses there.
@@ -194,13 +223,13 @@ fn validate(
             MIN_SERVICE_PASSWORD,
         );
     }
-    if let (Some(before), Some(after)) = (own, c.expires_at)
+    if let (Some(before), Some(after)) = (own, d.expires_at)
         && after != before.expires_at
     {
         d.expiry_reason = p.text("expiry_reason", &d.expiry_reason, 300, true, false);
     }
     let own = own.map(|c| c.id);
-    if let Some(r) = &c.router
+    if let Some(r) = &router
         && p.get("login").is_none()
         && w.index_get(Index::CustomerLogin, &login_key(r.id, &d.login))?
             .is_some_and(|holder| Some(holder) != own)
@@ -208,16 +237,13 @@ fn validate(
         p.add("login", Msg::LoginTaken);
     }
     p.check()?;
-    let (Some(router), Some(plan), Some(expires_at)) = (c.router, c.plan, c.expires_at) else {
+    let (Some(router), Some(plan), Some(expires_at)) = (router, plan, d.expires_at) else {
         return Err(Error::Internal("customer check without problems".into()));
     };
     let password_sealed = kept.unwrap_or_else(|| secrets.seal(&d.password));
     Ok(Valid {
         d,
         password_sealed,
-        kind: c.kind,
-        lang: c.lang,
-        status: c.status,
         router_id: router.id,
         plan,
         expires_at,
@@ -229,7 +255,7 @@ impl Valid {
     fn onto(self, base: Customer) -> Customer {
         let d = self.d;
         Customer {
-            kind: self.kind,
+            kind: d.kind,
             name: d.name,
             reg_no: d.reg_no,
             contact_person: d.contact_person,
@@ -241,9 +267,9 @@ impl Valid {
             password_sealed: self.password_sealed,
             router_id: self.router_id,
             plan_id: self.plan.id,
-            status: self.status,
+            status: d.status,
             expires_at: self.expires_at,
-            lang: self.lang,
+            lang: d.lang,
             ..base
         }
     }
@@ -255,11 +281,10 @@ pub fn create(
     now: Timestamp,
     actor: &Actor,
     secrets: &SecretBox,
-    tz: &jiff::tz::TimeZone,
-    d: CustomerDraft,
+    d: CustomerInput,
     adopt: bool,
 ) -> Result<Customer> {
-    let v = validate(w, secrets, d, tz, None, adopt)?;
+    let v = validate(w, secrets, d, None, adopt)?;
     let plan = v.plan.clone();
     let id = w.next_id(Kind::Customers)?;
     let customer = v.onto(Customer {
@@ -294,13 +319,12 @@ pub fn update_from(
     now: Timestamp,
     actor: &Actor,
     secrets: &SecretBox,
-    tz: &jiff::tz::TimeZone,
     id: u64,
-    draft: impl FnOnce(&Write, &Customer) -> Result<CustomerDraft>,
+    draft: impl FnOnce(&Write, &Customer) -> Result<CustomerInput>,
 ) -> Result<(Customer, Touched)> {
     let before = w.get::<Customer>(id)?.ok_or(Error::NotFound)?;
     let d = draft(w, &before)?;
-    let v = validate(w, secrets, d, tz, Some(&before), false)?;
+    let v = validate(w, secrets, d, Some(&before), false)?;
     let expiry_reason = v.d.expiry_reason.clone();
     let plan = v.plan.clone();
     let plan_changed = before.plan_id != plan.id;
@@ -428,6 +452,58 @@ mod tests {
         assert_eq!(parse_marker("steppe:x"), None);
         assert_eq!(parse_marker("steppe:007"), None);
         assert_eq!(parse_marker("steppe:+7"), None);
+    }
+
+    #[test]
+    fn a_draft_parses_to_typed_fields_or_names_each_bad_one() {
+        let tz = jiff::tz::TimeZone::UTC;
+        let good = CustomerDraft {
+            kind: "organization".into(),
+            name: " Steppe LLC ".into(),
+            login: "steppe.llc".into(),
+            password: "secret1".into(),
+            router_id: "3".into(),
+            plan_id: "7".into(),
+            status: "suspended".into(),
+            expires_at: "2030-01-02T03:04".into(),
+            lang: "mn".into(),
+            ..Default::default()
+        }
+        .parse(&tz);
+        assert!(good.parsed.is_empty(), "{:?}", good.parsed);
+        assert_eq!(good.kind, CustomerKind::Organization);
+        assert_eq!(good.name, "Steppe LLC");
+        assert_eq!(good.router, Some(RouterId::new(3)));
+        assert_eq!(good.plan, Some(PlanId::new(7)));
+        assert_eq!(good.status, Status::Suspended);
+        assert_eq!(good.lang, Some(crate::i18n::Lang::Mn));
+        assert_eq!(
+            good.expires_at,
+            Some("2030-01-02T03:04:00Z".parse().unwrap())
+        );
+        let bad = CustomerDraft {
+            kind: "company".into(),
+            login: "has space".into(),
+            router_id: "-1".into(),
+            plan_id: "abc".into(),
+            status: "gone".into(),
+            expires_at: "2026-13-45".into(),
+            lang: "fr".into(),
+            ..Default::default()
+        }
+        .parse(&tz);
+        for field in [
+            "kind",
+            "name",
+            "login",
+            "password",
+            "status",
+            "expires_at",
+            "lang",
+        ] {
+            assert!(bad.parsed.get(field).is_some(), "{field} is named");
+        }
+        assert_eq!((bad.router, bad.plan), (None, None));
     }
 
     #[test]

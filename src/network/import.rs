@@ -374,7 +374,7 @@ pub fn commit(
             expires_at: expires_at.to_string(),
             ..Default::default()
         };
-        customer::create(w, now, actor, secrets, tz, d, true)?;
+        customer::create(w, now, actor, secrets, d.parse(tz), true)?;
         customers_created += 1;
     }
     Ok((plans_created, customers_created))

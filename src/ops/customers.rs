@@ -2,7 +2,7 @@
 
 use super::{By, commit};
 use crate::app::Core;
-use crate::billing::customer::{self, CustomerDraft, Status};
+use crate::billing::customer::{self, CustomerInput, Status};
 use crate::billing::{Customer, ledger};
 use crate::error::Error;
 use crate::idempotency::{Key, Scope};
@@ -10,10 +10,10 @@ use crate::store::Reader;
 use crate::validate::Problems;
 
 /// Creates a customer and bills their first period.
-pub async fn create(core: &Core, by: &By, d: CustomerDraft) -> Result<Customer, Error> {
+pub async fn create(core: &Core, by: &By, d: CustomerInput) -> Result<Customer, Error> {
     let (by_, secrets) = (by.clone(), core.secrets.clone());
     commit(core, by, move |w, fx| {
-        let c = customer::create(w, by_.now, &by_.actor, &secrets, &by_.tz, d, false)?;
+        let c = customer::create(w, by_.now, &by_.actor, &secrets, d, false)?;
         fx.customer(&[c.router_id], c.id);
         Ok(c)
     })
@@ -24,13 +24,12 @@ pub async fn create(core: &Core, by: &By, d: CustomerDraft) -> Result<Customer, 
 /// edit form merged with it, or an API PATCH laid over it).
 pub async fn update<F>(core: &Core, by: &By, id: u64, draft: F) -> Result<Customer, Error>
 where
-    F: FnOnce(&crate::store::Write, &Customer) -> Result<CustomerDraft, Error> + Send + 'static,
+    F: FnOnce(&crate::store::Write, &Customer) -> Result<CustomerInput, Error> + Send + 'static,
 {
     let (by_, secrets) = (by.clone(), core.secrets.clone());
     commit(core, by, move |w, fx| {
         let before = w.get::<Customer>(id)?.ok_or(Error::NotFound)?;
-        let (c, touched) =
-            customer::update_from(w, by_.now, &by_.actor, &secrets, &by_.tz, id, draft)?;
+        let (c, touched) = customer::update_from(w, by_.now, &by_.actor, &secrets, id, draft)?;
         if customer::locks_out_portal(&before, &c) {
             crate::portal::end_all_of(w, id)?;
         }

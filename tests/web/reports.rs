@@ -364,8 +364,7 @@ fn unread_exports_stall_nothing() {
                         now,
                         &steppe::audit::Actor::cli(),
                         &state.secrets,
-                        &tz,
-                        d,
+                        d.parse(&tz),
                         false,
                     )?;
                 }

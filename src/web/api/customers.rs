@@ -89,7 +89,7 @@ pub async fn create(cx: Arc<Ctx>, req: Req) -> Out {
     };
     apply(&mut b, &mut d);
     b.check()?;
-    let c = ops::customers::create(&cx.app, &cx.by(), d).await?;
+    let c = ops::customers::create(&cx.app, &cx.by(), d.parse(&cx.tz)).await?;
     Ok(http::json(StatusCode::CREATED, &view(&c, cx.now)))
 }
 
@@ -100,13 +100,13 @@ pub async fn patch(cx: Arc<Ctx>, req: Req) -> Out {
     // transaction reads it, so a payment committed meanwhile (expiry, status, plan) is kept.
     apply(&mut b, &mut CustomerDraft::default());
     b.check()?;
-    let secrets = cx.app.secrets.clone();
+    let (tz, secrets) = (cx.tz.clone(), cx.app.secrets.clone());
     let c = ops::customers::update(&cx.app, &cx.by(), id, move |_, cur| {
         // Unless the body sets it, the expiry stays exactly as stored; a PATCH says what it
         // changes, so no form-style merge.
         let mut d = CustomerDraft::of(&secrets, cur);
         apply(&mut b, &mut d);
-        Ok(d)
+        Ok(d.parse(&tz))
     })
     .await?;
     Ok(http::json(StatusCode::OK, &view(&c, cx.now)))

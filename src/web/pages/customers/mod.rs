@@ -389,7 +389,7 @@ pub async fn new_form(cx: Arc<Ctx>, _req: Req) -> Out {
 
 pub async fn create(cx: Arc<Ctx>, req: Req) -> Out {
     let d = draft_from_form(&req.form);
-    match ops::customers::create(&cx.app, &cx.by(), d.clone()).await {
+    match ops::customers::create(&cx.app, &cx.by(), d.clone().parse(&cx.tz)).await {
         Ok(c) => Ok(http::redirect(&format!("/customers/{}?notice=saved", c.id))),
         Err(Error::Invalid(p)) => {
             let (routers, plans) = names(&cx).await?;
@@ -458,8 +458,9 @@ pub async fn update(cx: Arc<Ctx>, req: Req) -> Out {
         merge::Seen::from_form(&req.form),
     );
     let (draft, shown, tz) = (d.clone(), seen.clone(), cx.tz.clone());
-    let merged =
-        move |w: &crate::store::Write, cur: &Customer| merge::merge(w, &tz, cur, draft, &shown);
+    let merged = move |w: &crate::store::Write, cur: &Customer| {
+        merge::merge(w, &tz, cur, draft, &shown).map(|d| d.parse(&tz))
+    };
     match ops::customers::update(&cx.app, &cx.by(), id, merged).await {
         Ok(_) => Ok(http::redirect(&format!("/customers/{id}?notice=saved"))),
         Err(Error::Invalid(p)) => {
