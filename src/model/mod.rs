@@ -11,9 +11,11 @@
 pub mod customer;
 mod ids;
 pub mod ledger;
+mod login;
 mod money;
 pub mod plan;
 pub mod summary;
 
 pub use ids::{BankAccountId, CustomerId, PlanId, RouterId};
+pub use login::Login;
 pub use money::Money;
