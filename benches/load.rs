@@ -28,10 +28,11 @@ struct Conn {
     r: BufReader<TcpStream>,
 }
 
-/// The body is read (to keep the connection in step) and dropped.
+/// The body is read (to keep the connection in step); only the login reads it.
 struct Reply {
     status: u16,
     headers: Vec<(String, String)>,
+    body: Vec<u8>,
 }
 
 impl Conn {
@@ -64,7 +65,8 @@ impl Conn {
         body: &[u8],
     ) -> Option<Reply> {
         let mut req = format!(
-            "{method} {path} HTTP/1.1\r\nHost: bench\r\nContent-Length: {}\r\n",
+            "{method} {path} HTTP/1.1\r\nHost: {}\r\nContent-Length: {}\r\n",
+            self.addr,
             body.len()
         );
         for (k, v) in headers {
@@ -109,8 +111,11 @@ impl Conn {
                 body.extend_from_slice(&chunk[..n]);
             }
         }
-        drop(body);
-        Some(Reply { status, headers })
+        Some(Reply {
+            status,
+            headers,
+            body,
+        })
     }
 }
 
@@ -137,7 +142,15 @@ fn rss_mib(pid: u32) -> f64 {
 
 fn serve(data: &std::path::Path) -> (Child, SocketAddr) {
     let mut child = Command::new(STEPPE)
-        .args(["serve", "--listen", "127.0.0.1:0", "--data"])
+        // No portal listener: its default port (8081) may be taken on a shared machine.
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--portal-listen",
+            "off",
+            "--data",
+        ])
         .arg(data)
         .env(
             "STEPPE_LOG",
@@ -205,13 +218,20 @@ fn admin(data: &std::path::Path) -> String {
 fn login(addr: SocketAddr) -> String {
     let mut c = Conn::new(addr);
     let page = c.send("GET", "/login", &[], b"");
-    let csrf = cookie(&page, "steppe_csrf").expect("csrf cookie");
+    let nonce = cookie(&page, "steppe_csrf").expect("csrf cookie");
+    // The form's token is signed from the cookie, not the cookie itself.
+    let html = String::from_utf8_lossy(&page.body);
+    let csrf = html
+        .split("name=\"_csrf\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("csrf token in the login form");
     let form = format!("_csrf={csrf}&username=bench&password=bench+password+1&next=%2F");
     let r = c.send(
         "POST",
         "/login",
         &[
-            ("Cookie", &format!("steppe_csrf={csrf}")),
+            ("Cookie", &format!("steppe_csrf={nonce}")),
             ("Content-Type", "application/x-www-form-urlencoded"),
         ],
         form.as_bytes(),
