@@ -60,7 +60,7 @@ impl Steppe {
         let services = Services::start()?;
         // Everything that keeps routers right and messages going runs on its own threads and
         // blocking pool: no request, however slow its client, can hold them up.
-        let _on = services.enter();
+        let entered = services.enter();
         let enforcer = Enforcer::start(store.clone(), clock.clone(), secrets.clone());
         let timekeeper = tokio::spawn(keep_time(store.clone(), clock.clone()));
         let notifier = Notifier::start(
@@ -76,7 +76,7 @@ impl Steppe {
             clock.clone(),
             backup_stop.clone(),
         ));
-        drop(_on);
+        drop(entered);
         let core = Arc::new(Core {
             store,
             clock,

@@ -17,7 +17,7 @@ use crate::ops::{self, By};
 use crate::store::Store;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
-use std::io::{BufRead, BufReader, Write as _};
+use std::io::{BufRead, BufReader, Read as _, Write as _};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -140,7 +140,8 @@ fn exchange(mut stream: std::os::unix::net::UnixStream, req: &Request) -> Result
     line.push(b'\n');
     stream.write_all(&line).map_err(talk)?;
     let mut answer = String::new();
-    BufReader::new(stream.take_limit())
+    // A reply is one line of a few hundred bytes; a stuck peer cannot grow it.
+    BufReader::new(stream.take(MAX_REQUEST))
         .read_line(&mut answer)
         .map_err(talk)?;
     let reply: Reply = serde_json::from_str(&answer)
@@ -151,14 +152,6 @@ fn exchange(mut stream: std::os::unix::net::UnixStream, req: &Request) -> Result
         Err(reply.text)
     }
 }
-
-trait TakeLimit: Sized + std::io::Read {
-    /// A reply is one line of a few hundred bytes; a stuck peer cannot grow it.
-    fn take_limit(self) -> std::io::Take<Self> {
-        self.take(MAX_REQUEST)
-    }
-}
-impl<R: std::io::Read> TakeLimit for R {}
 
 /// The listening socket of a running server; removed when dropped.
 pub struct Control {

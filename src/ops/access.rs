@@ -22,9 +22,8 @@ pub async fn add_admin(
     hash: String,
     earlier: Problems,
 ) -> Result<Admin, Error> {
-    let by_ = by.clone();
-    commit(core, by, move |w, _| {
-        match admins::create(w, by_.now, &by_.actor, draft, hash) {
+    commit(core, by, move |w, _, by| {
+        match admins::create(w, by.now, &by.actor, draft, hash) {
             Ok(a) if earlier.is_empty() => Ok(a),
             Ok(_) => Err(Error::Invalid(earlier)),
             Err(Error::Invalid(mut more)) => {
@@ -49,12 +48,11 @@ pub async fn edit_admin<F>(
 where
     F: FnOnce(&Admin) -> AdminDraft + Send + 'static,
 {
-    let by_ = by.clone();
-    commit(core, by, move |w, _| {
+    commit(core, by, move |w, _, by| {
         let cur = w.get::<Admin>(id)?.ok_or(Error::NotFound)?;
-        let a = admins::update(w, by_.now, &by_.actor, id, draft(&cur))?;
+        let a = admins::update(w, by.now, &by.actor, id, draft(&cur))?;
         if let Some(h) = new_hash {
-            admins::set_password(w, by_.now, &by_.actor, id, h, None, true)?;
+            admins::set_password(w, by.now, &by.actor, id, h, None, true)?;
         }
         Ok(a)
     })
@@ -71,50 +69,44 @@ pub async fn set_password(
     keep: Option<String>,
     revoke: bool,
 ) -> Result<(), Error> {
-    let by_ = by.clone();
-    commit(core, by, move |w, _| {
-        admins::set_password(w, by_.now, &by_.actor, id, hash, keep.as_deref(), revoke)
+    commit(core, by, move |w, _, by| {
+        admins::set_password(w, by.now, &by.actor, id, hash, keep.as_deref(), revoke)
     })
     .await
 }
 
 pub async fn set_language(core: &Core, by: &By, id: u64, lang: Lang) -> Result<(), Error> {
-    let by_ = by.clone();
-    commit(core, by, move |w, _| {
-        admins::set_language(w, by_.now, &by_.actor, id, lang)
+    commit(core, by, move |w, _, by| {
+        admins::set_language(w, by.now, &by.actor, id, lang)
     })
     .await
 }
 
 pub async fn end_session(core: &Core, by: &By, admin: u64, public: String) -> Result<(), Error> {
-    let by_ = by.clone();
-    commit(core, by, move |w, _| {
-        sessions::revoke(w, by_.now, &by_.actor, admin, &public)
+    commit(core, by, move |w, _, by| {
+        sessions::revoke(w, by.now, &by.actor, admin, &public)
     })
     .await
 }
 
 /// An API token for `admin`, shown once and stored only hashed.
 pub async fn issue_token(core: &Core, by: &By, admin: u64, name: String) -> Result<String, Error> {
-    let by_ = by.clone();
-    commit(core, by, move |w, _| {
-        sessions::create_token(w, by_.now, &by_.actor, admin, &name)
+    commit(core, by, move |w, _, by| {
+        sessions::create_token(w, by.now, &by.actor, admin, &name)
     })
     .await
 }
 
 pub async fn revoke_token(core: &Core, by: &By, admin: u64, public: String) -> Result<(), Error> {
-    let by_ = by.clone();
-    commit(core, by, move |w, _| {
-        sessions::revoke_token(w, by_.now, &by_.actor, admin, &public)
+    commit(core, by, move |w, _, by| {
+        sessions::revoke_token(w, by.now, &by.actor, admin, &public)
     })
     .await
 }
 
 pub async fn add_role(core: &Core, by: &By, id: String, draft: RoleDraft) -> Result<Role, Error> {
-    let by_ = by.clone();
-    commit(core, by, move |w, _| {
-        roles::create(w, by_.now, &by_.actor, &id, draft)
+    commit(core, by, move |w, _, by| {
+        roles::create(w, by.now, &by.actor, &id, draft)
     })
     .await
 }
@@ -124,19 +116,17 @@ pub async fn edit_role<F>(core: &Core, by: &By, id: String, draft: F) -> Result<
 where
     F: FnOnce(&Role) -> RoleDraft + Send + 'static,
 {
-    let by_ = by.clone();
-    commit(core, by, move |w: &mut Write, _| {
+    commit(core, by, move |w: &mut Write, _, by| {
         let cur = w.kget::<Role>(&id)?.ok_or(Error::NotFound)?;
-        roles::update(w, by_.now, &by_.actor, &id, draft(&cur))
+        roles::update(w, by.now, &by.actor, &id, draft(&cur))
     })
     .await
 }
 
 /// Deletes a role no admin holds (built-in roles stay).
 pub async fn delete_role(core: &Core, by: &By, id: String) -> Result<(), Error> {
-    let by_ = by.clone();
-    commit(core, by, move |w, _| {
-        roles::delete(w, by_.now, &by_.actor, &id)
+    commit(core, by, move |w, _, by| {
+        roles::delete(w, by.now, &by.actor, &id)
     })
     .await
 }

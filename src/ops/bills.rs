@@ -22,8 +22,7 @@ pub async fn raise(
     let mut p = Problems::default();
     let key = Key::parse(Scope::Bill, key, "idempotency_key", &mut p);
     p.check()?;
-    let by_ = by.clone();
-    commit(core, by, move |w, _| {
+    commit(core, by, move |w, _, by| {
         if let Some(id) = crate::idempotency::made_before(key.as_ref(), w)? {
             return Ok((w.get::<Bill>(id)?.ok_or(Error::NotFound)?, true));
         }
@@ -33,7 +32,7 @@ pub async fn raise(
         let plan = w
             .get::<Plan>(c.next_plan_id.unwrap_or(c.plan_id))?
             .ok_or(Error::NotFound)?;
-        let bill = ledger::raise_bill(w, by_.now, &by_.actor, &c, &plan, &note)?;
+        let bill = ledger::raise_bill(w, by.now, &by.actor, &c, &plan, &note)?;
         if let Some(k) = &key {
             k.remember(w, bill.id)?;
         }
@@ -44,9 +43,8 @@ pub async fn raise(
 
 /// Voids an open bill (never deleted: it stays in the history, marked void).
 pub async fn void(core: &Core, by: &By, bill_id: u64, reason: String) -> Result<Bill, Error> {
-    let by_ = by.clone();
-    commit(core, by, move |w, _| {
-        ledger::void_bill(w, by_.now, &by_.actor, bill_id, &reason)
+    commit(core, by, move |w, _, by| {
+        ledger::void_bill(w, by.now, &by.actor, bill_id, &reason)
     })
     .await
 }

@@ -11,9 +11,9 @@ use crate::validate::Problems;
 
 /// Creates a customer and bills their first period.
 pub async fn create(core: &Core, by: &By, d: CustomerInput) -> Result<Customer, Error> {
-    let (by_, secrets) = (by.clone(), core.secrets.clone());
-    commit(core, by, move |w, fx| {
-        let c = customer::create(w, by_.now, &by_.actor, &secrets, d, false)?;
+    let secrets = core.secrets.clone();
+    commit(core, by, move |w, fx, by| {
+        let c = customer::create(w, by.now, &by.actor, &secrets, d, false)?;
         fx.customer(&[c.router_id], c.id);
         Ok(c)
     })
@@ -26,10 +26,10 @@ pub async fn update<F>(core: &Core, by: &By, id: u64, draft: F) -> Result<Custom
 where
     F: FnOnce(&crate::store::Write, &Customer) -> Result<CustomerInput, Error> + Send + 'static,
 {
-    let (by_, secrets) = (by.clone(), core.secrets.clone());
-    commit(core, by, move |w, fx| {
+    let secrets = core.secrets.clone();
+    commit(core, by, move |w, fx, by| {
         let before = w.get::<Customer>(id)?.ok_or(Error::NotFound)?;
-        let (c, touched) = customer::update_from(w, by_.now, &by_.actor, &secrets, id, draft)?;
+        let (c, touched) = customer::update_from(w, by.now, &by.actor, &secrets, id, draft)?;
         if customer::locks_out_portal(&before, &c) {
             crate::portal::end_all_of(w, id)?;
         }
@@ -41,9 +41,8 @@ where
 
 /// Suspend, resume or disable.
 pub async fn set_status(core: &Core, by: &By, id: u64, status: Status) -> Result<Customer, Error> {
-    let by_ = by.clone();
-    commit(core, by, move |w, fx| {
-        let (c, touched) = customer::set_status(w, by_.now, &by_.actor, id, status)?;
+    commit(core, by, move |w, fx, by| {
+        let (c, touched) = customer::set_status(w, by.now, &by.actor, id, status)?;
         fx.customer(&touched, c.id);
         Ok(c)
     })
@@ -52,10 +51,9 @@ pub async fn set_status(core: &Core, by: &By, id: u64, status: Status) -> Result
 
 /// Removes a customer: deleted without financial history, archived with it. `true` = deleted.
 pub async fn remove(core: &Core, by: &By, id: u64) -> Result<bool, Error> {
-    let by_ = by.clone();
-    commit(core, by, move |w, fx| {
+    commit(core, by, move |w, fx, by| {
         let history = ledger::has_history(w, id)?;
-        let (deleted, touched) = customer::delete_or_archive(w, by_.now, &by_.actor, id, history)?;
+        let (deleted, touched) = customer::delete_or_archive(w, by.now, &by.actor, id, history)?;
         // Deleted or archived, nobody signs in to the portal as this customer any more.
         crate::portal::end_all_of(w, id)?;
         fx.customer(&touched, id);
@@ -77,12 +75,11 @@ pub async fn change_plan(
     let mut p = Problems::default();
     let key = Key::parse(Scope::PlanChange, key, "idempotency_key", &mut p);
     p.check()?;
-    let by_ = by.clone();
-    commit(core, by, move |w, fx| {
+    commit(core, by, move |w, fx, by| {
         if crate::idempotency::made_before(key.as_ref(), w)?.is_some() {
             return Ok(None);
         }
-        let (c, touched) = ledger::change_plan(w, by_.now, &by_.actor, id, plan_id, at_renewal)?;
+        let (c, touched) = ledger::change_plan(w, by.now, &by.actor, id, plan_id, at_renewal)?;
         if let Some(k) = &key {
             k.remember(w, id)?;
         }

@@ -32,8 +32,7 @@ pub async fn extend_one(
     let (days, reason) = ledger::check_extension(days, reason, &mut p);
     let key = Key::parse(Scope::Extension, key, "idempotency_key", &mut p);
     p.check()?;
-    let by_ = by.clone();
-    commit(core, by, move |w, fx| {
+    commit(core, by, move |w, fx, by| {
         if let Some(id) = crate::idempotency::made_before(key.as_ref(), w)? {
             let extension = w.get::<Extension>(id)?.ok_or(Error::NotFound)?;
             let customer = w
@@ -46,7 +45,7 @@ pub async fn extend_one(
             });
         }
         let (extension, customer) =
-            ledger::extend(w, by_.now, &by_.actor, customer_id, days, free, &reason, "")?;
+            ledger::extend(w, by.now, &by.actor, customer_id, days, free, &reason, "")?;
         if let Some(k) = &key {
             k.remember(w, extension.id)?;
         }
@@ -85,15 +84,15 @@ pub async fn extend_many(core: &Core, by: &By, b: Bulk<'_>) -> Result<bool, Erro
         &mut p,
     );
     p.check()?;
-    let (by_, ids, free) = (by.clone(), b.customer_ids, b.free);
+    let (ids, free) = (b.customer_ids, b.free);
     let label: String = b.label.chars().take(60).collect();
-    commit(core, by, move |w, fx| {
+    commit(core, by, move |w, fx, by| {
         if crate::idempotency::made_before(key.as_ref(), w)?.is_some() {
             return Ok(false);
         }
         let mut first = None;
         for id in ids {
-            let (e, c) = ledger::extend(w, by_.now, &by_.actor, id, days, free, &reason, &label)?;
+            let (e, c) = ledger::extend(w, by.now, &by.actor, id, days, free, &reason, &label)?;
             first.get_or_insert(e.id);
             fx.customer(&[c.router_id], c.id);
         }

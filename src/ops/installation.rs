@@ -16,9 +16,8 @@ pub async fn save_settings(
     logo: ImageChange,
     earlier: Problems,
 ) -> Result<Settings, Error> {
-    let by_ = by.clone();
-    commit(core, by, move |w, _| {
-        settings::save(w, by_.now, &by_.actor, &draft, logo, earlier)
+    commit(core, by, move |w, _, by| {
+        settings::save(w, by.now, &by.actor, &draft, logo, earlier)
     })
     .await
 }
@@ -32,17 +31,15 @@ pub async fn save_banner(
     image: ImageChange,
     earlier: Problems,
 ) -> Result<Banner, Error> {
-    let by_ = by.clone();
-    commit(core, by, move |w, _| {
-        banner::save(w, by_.now, &by_.actor, id, &draft, image, earlier)
+    commit(core, by, move |w, _, by| {
+        banner::save(w, by.now, &by.actor, id, &draft, image, earlier)
     })
     .await
 }
 
 pub async fn delete_banner(core: &Core, by: &By, id: u64) -> Result<(), Error> {
-    let by_ = by.clone();
-    commit(core, by, move |w, _| {
-        banner::delete(w, by_.now, &by_.actor, id)
+    commit(core, by, move |w, _, by| {
+        banner::delete(w, by.now, &by.actor, id)
     })
     .await
 }
@@ -54,9 +51,8 @@ pub async fn save_bank_account(
     id: Option<u64>,
     draft: BankAccountDraft,
 ) -> Result<BankAccount, Error> {
-    let by_ = by.clone();
-    commit(core, by, move |w, _| {
-        ledger::save_bank_account(w, by_.now, &by_.actor, id, &draft)
+    commit(core, by, move |w, _, by| {
+        ledger::save_bank_account(w, by.now, &by.actor, id, &draft)
     })
     .await
 }

@@ -21,8 +21,7 @@ pub async fn queue(
     let mut p = Problems::default();
     let key = Key::parse(Scope::Messages, key, "idempotency_key", &mut p);
     p.check()?;
-    let by_ = by.clone();
-    commit(core, by, move |w, fx| {
+    commit(core, by, move |w, fx, by| {
         if let Some(k) = &key
             && let Some(first) = k.used(w)?
         {
@@ -33,7 +32,7 @@ pub async fn queue(
             }
             return Ok((then, true));
         }
-        let out = notify::enqueue(w, by_.now, &by_.actor, &by_.tz, &c)?;
+        let out = notify::enqueue(w, by.now, &by.actor, &by.tz, &c)?;
         if let (Some(k), Some(first)) = (&key, out.first()) {
             k.remember(w, first.id)?;
             k.part("count").remember(w, out.len() as u64)?;
@@ -46,9 +45,8 @@ pub async fn queue(
 
 /// Sends a failed message again.
 pub async fn retry(core: &Core, by: &By, id: u64) -> Result<Message, Error> {
-    let by_ = by.clone();
-    commit(core, by, move |w, fx| {
-        let m = notify::retry(w, by_.now, &by_.actor, id)?;
+    commit(core, by, move |w, fx, by| {
+        let m = notify::retry(w, by.now, &by.actor, id)?;
         fx.notify();
         Ok(m)
     })
@@ -63,9 +61,8 @@ pub async fn reply(
     text: String,
     by_sms: bool,
 ) -> Result<Feedback, Error> {
-    let by_ = by.clone();
-    commit(core, by, move |w, fx| {
-        let (f, sent) = feedback::reply(w, by_.now, &by_.actor, &by_.tz, id, &text, by_sms)?;
+    commit(core, by, move |w, fx, by| {
+        let (f, sent) = feedback::reply(w, by.now, &by.actor, &by.tz, id, &text, by_sms)?;
         if !sent.is_empty() {
             fx.notify();
         }
@@ -80,9 +77,9 @@ pub async fn save_settings(
     by: &By,
     d: MessageSettingsDraft,
 ) -> Result<MessageSettings, Error> {
-    let (by_, secrets) = (by.clone(), core.secrets.clone());
-    commit(core, by, move |w, fx| {
-        let s = config::save(w, by_.now, &by_.actor, &d, |pw| secrets.seal(pw))?;
+    let secrets = core.secrets.clone();
+    commit(core, by, move |w, fx, by| {
+        let s = config::save(w, by.now, &by.actor, &d, |pw| secrets.seal(pw))?;
         fx.notify();
         Ok(s)
     })
@@ -97,9 +94,8 @@ pub async fn update_feedback(
     status: String,
     assigned_to: String,
 ) -> Result<Feedback, Error> {
-    let by_ = by.clone();
-    commit(core, by, move |w, _| {
-        feedback::update(w, by_.now, &by_.actor, id, &status, &assigned_to)
+    commit(core, by, move |w, _, by| {
+        feedback::update(w, by.now, &by.actor, id, &status, &assigned_to)
     })
     .await
 }

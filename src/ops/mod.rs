@@ -115,18 +115,19 @@ impl Effects {
     }
 }
 
-/// Runs `change` in one write transaction on the blocking pool; once it has committed, applies
-/// the effects it recorded. A change that fails commits nothing and wakes nothing.
+/// Runs `change` in one write transaction on the blocking pool, handed who acts; once it has
+/// committed, applies the effects it recorded. A change that fails commits nothing and wakes nothing.
 pub async fn commit<T, F>(core: &Core, by: &By, change: F) -> Result<T, Error>
 where
-    F: FnOnce(&mut Write, &mut Effects) -> Result<T, Error> + Send + 'static,
+    F: FnOnce(&mut Write, &mut Effects, &By) -> Result<T, Error> + Send + 'static,
     T: Send + 'static,
 {
+    let who = by.clone();
     let (out, fx) = core
         .store
         .write_async(move |w| {
             let mut fx = Effects::default();
-            let out = change(w, &mut fx)?;
+            let out = change(w, &mut fx, &who)?;
             Ok::<_, Error>((out, fx))
         })
         .await?;

@@ -74,13 +74,12 @@ impl PaymentFields<'_> {
 /// Records a payment under the installation's payment methods and activation rule; the
 /// customer's router reconciles (cause: this payment) and a receipt may be owed.
 pub async fn record(core: &Core, by: &By, payment: NewPayment) -> Result<Recorded, Error> {
-    let by_ = by.clone();
-    commit(core, by, move |w, fx| {
+    commit(core, by, move |w, fx, by| {
         let settings = crate::settings::load(w)?;
         let rec = ledger::record_payment(
             w,
-            by_.now,
-            &by_.actor,
+            by.now,
+            &by.actor,
             &payment,
             &settings.payment_methods,
             settings.allow_partial_activation,
@@ -115,8 +114,7 @@ pub async fn reverse(
     let mut p = Problems::default();
     let key = Key::parse(Scope::Reversal, key, "idempotency_key", &mut p);
     p.check()?;
-    let by_ = by.clone();
-    commit(core, by, move |w, fx| {
+    commit(core, by, move |w, fx, by| {
         if let Some(rid) = crate::idempotency::made_before(key.as_ref(), w)? {
             let reversal = w.get::<Payment>(rid)?.ok_or(Error::NotFound)?;
             let customer = w
@@ -129,7 +127,7 @@ pub async fn reverse(
             });
         }
         let (reversal, customer) =
-            ledger::reverse_payment(w, by_.now, &by_.actor, payment_id, &reason)?;
+            ledger::reverse_payment(w, by.now, &by.actor, payment_id, &reason)?;
         if let Some(k) = &key {
             k.remember(w, reversal.id)?;
         }

@@ -8,9 +8,8 @@ use crate::error::Error;
 use crate::store::Reader;
 
 pub async fn create(core: &Core, by: &By, d: PlanDraft) -> Result<Plan, Error> {
-    let by_ = by.clone();
-    commit(core, by, move |w, fx| {
-        let p = plan::create(w, by_.now, &by_.actor, &d)?;
+    commit(core, by, move |w, fx, by| {
+        let p = plan::create(w, by.now, &by.actor, &d)?;
         fx.plans();
         Ok(p)
     })
@@ -23,10 +22,9 @@ pub async fn update<F>(core: &Core, by: &By, id: u64, draft: F) -> Result<Plan, 
 where
     F: FnOnce(&Plan) -> PlanDraft + Send + 'static,
 {
-    let by_ = by.clone();
-    commit(core, by, move |w, fx| {
+    commit(core, by, move |w, fx, by| {
         let cur = w.get::<Plan>(id)?.ok_or(Error::NotFound)?;
-        let p = plan::update(w, by_.now, &by_.actor, id, &draft(&cur))?;
+        let p = plan::update(w, by.now, &by.actor, id, &draft(&cur))?;
         fx.plans();
         Ok(p)
     })
@@ -35,9 +33,8 @@ where
 
 /// Deletes a package nobody is on (one in use is refused); routers keep its profile.
 pub async fn delete(core: &Core, by: &By, id: u64) -> Result<(), Error> {
-    let by_ = by.clone();
-    commit(core, by, move |w, _| {
-        plan::delete(w, by_.now, &by_.actor, id)
+    commit(core, by, move |w, _, by| {
+        plan::delete(w, by.now, &by.actor, id)
     })
     .await
 }

@@ -9,9 +9,9 @@ use crate::network::router::{self, RouterDraft};
 use crate::store::Reader;
 
 pub async fn create(core: &Core, by: &By, d: RouterDraft) -> Result<Router, Error> {
-    let (by_, secrets) = (by.clone(), core.secrets.clone());
-    commit(core, by, move |w, fx| {
-        let r = router::create(w, by_.now, &by_.actor, &secrets, &d)?;
+    let secrets = core.secrets.clone();
+    commit(core, by, move |w, fx, by| {
+        let r = router::create(w, by.now, &by.actor, &secrets, &d)?;
         fx.router_saved(r.id);
         Ok(r)
     })
@@ -23,10 +23,10 @@ pub async fn update<F>(core: &Core, by: &By, id: u64, draft: F) -> Result<Router
 where
     F: FnOnce(&Router) -> RouterDraft + Send + 'static,
 {
-    let (by_, secrets) = (by.clone(), core.secrets.clone());
-    commit(core, by, move |w, fx| {
+    let secrets = core.secrets.clone();
+    commit(core, by, move |w, fx, by| {
         let cur = w.get::<Router>(id)?.ok_or(Error::NotFound)?;
-        let r = router::update(w, by_.now, &by_.actor, &secrets, id, &draft(&cur))?;
+        let r = router::update(w, by.now, &by.actor, &secrets, id, &draft(&cur))?;
         fx.router_saved(id);
         Ok(r)
     })
@@ -35,9 +35,8 @@ where
 
 /// Deletes a router no customer is on; its reconciler stops.
 pub async fn delete(core: &Core, by: &By, id: u64) -> Result<(), Error> {
-    let by_ = by.clone();
-    commit(core, by, move |w, fx| {
-        router::delete(w, by_.now, &by_.actor, id)?;
+    commit(core, by, move |w, fx, by| {
+        router::delete(w, by.now, &by.actor, id)?;
         // A deleted router cannot go on sending everyone's SMS.
         let mut settings = crate::settings::load(w)?;
         if settings.sms_router_id == Some(id) {
@@ -59,10 +58,10 @@ pub async fn import(
     preview: ImportPreview,
     defaults: ImportDefaults,
 ) -> Result<(usize, usize), Error> {
-    let (by_, secrets) = (by.clone(), core.secrets.clone());
-    commit(core, by, move |w, fx| {
+    let secrets = core.secrets.clone();
+    commit(core, by, move |w, fx, by| {
         let made = import::commit(
-            w, by_.now, &by_.actor, &secrets, &by_.tz, &router, &preview, &defaults,
+            w, by.now, &by.actor, &secrets, &by.tz, &router, &preview, &defaults,
         )?;
         fx.sync(router.id);
         Ok(made)

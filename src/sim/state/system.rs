@@ -68,13 +68,13 @@ impl RouterState {
             let current = self.version_text.as_str();
             (
                 "C52iG-5HaxD2HaxD",
-                "HFB09AXXXXX",
+                "HFB09A4C7E2",
                 "ipq6000",
                 "7.10",
                 current,
             )
         } else {
-            ("951Ui-2HnD", "5A6B05XXXXXX", "ar9344", "3.19", "3.24")
+            ("951Ui-2HnD", "5A6B05D1E3F2", "ar9344", "3.19", "3.24")
         };
         props.extend([
             ("model", model.to_owned()),
