@@ -43,12 +43,20 @@ pub type Digest = BTreeMap<&'static str, (u64, [u8; 32])>;
 /// Data-directory files carried in a backup: (file name, bytes).
 pub type Files = Vec<(String, Vec<u8>)>;
 
+/// How much of the file a handle keeps in memory. redb's default is 1 GiB, which the cache
+/// fills in proportion to what is read: one year's revenue export took a process to 424 MiB
+/// RSS, on a router with 256 MiB. Pages beyond this are read again from the kernel's page
+/// cache, which the system can reclaim; at 16 MiB the reports and the server under load were
+/// as fast as with 1 GiB (docs/benchmarks.md, "The database cache").
+pub const CACHE_BYTES: usize = 16 << 20;
+
 /// The mode every process opening the file uses: one writer (the server, or a CLI command
 /// when no server runs) and any number of read-only handles, so `steppe backup` can read the
 /// database while the server has it open.
 pub(super) fn builder() -> Builder {
     let mut b = Builder::new();
     b.set_concurrency_mode(ConcurrencyMode::SingleWriter);
+    b.set_cache_size(CACHE_BYTES);
     b
 }
 

@@ -16,7 +16,7 @@ mod migrate;
 mod reader;
 mod writer;
 
-pub use backup::{BackupInfo, Digest, backup_dir, digest_dir, inspect, restore};
+pub use backup::{BackupInfo, CACHE_BYTES, Digest, backup_dir, digest_dir, inspect, restore};
 pub use catalogue::{Index, KeyedKind, Kind, Set, Summary};
 pub use declare::{Plain, Table};
 pub use error::StoreError;
