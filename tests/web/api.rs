@@ -153,6 +153,48 @@ fn admins_and_roles_crud_with_json_errors() {
     );
 }
 
+/// Stored gzipped: sent as it is where gzip is accepted, inflated where not, the same document.
+#[test]
+fn openapi_is_gzipped_for_clients_that_accept_it_and_text_for_the_rest() {
+    use std::io::Read;
+    let app = TestApp::start();
+    let url = app.url("/api/v1/openapi.json");
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let get = |encoding: Option<&str>| {
+        let mut req = agent.get(&url);
+        if let Some(e) = encoding {
+            req = req.header("Accept-Encoding", e);
+        }
+        let mut r = req.call().expect("openapi.json");
+        assert_eq!(r.status(), 200);
+        let coding = r
+            .headers()
+            .get("content-encoding")
+            .map(|v| v.to_str().unwrap().to_string());
+        let vary = r.headers().get("vary").map(|v| v.to_str().unwrap().to_string());
+        assert_eq!(vary.as_deref(), Some("accept-encoding"));
+        let body = r.body_mut().read_to_vec().expect("body");
+        (coding, body)
+    };
+    let (coding, plain) = get(None);
+    assert_eq!(coding, None, "no Accept-Encoding (plain curl): text");
+    let text: serde_json::Value = serde_json::from_slice(&plain).expect("JSON");
+    assert_eq!(get(Some("identity")), (None, plain.clone()));
+    assert_eq!(get(Some("gzip;q=0, br")), (None, plain.clone()));
+    let (coding, gz) = get(Some("br, gzip"));
+    assert_eq!(coding.as_deref(), Some("gzip"));
+    assert!(gz.len() * 4 < plain.len(), "{} bytes gzipped", gz.len());
+    let mut inflated = Vec::new();
+    flate2::read::GzDecoder::new(&gz[..])
+        .read_to_end(&mut inflated)
+        .expect("gzip");
+    assert_eq!(inflated, plain);
+    assert_eq!(text["openapi"], "3.1.0");
+}
+
 #[test]
 fn openapi_lists_exactly_the_api_routes() {
     let (app, _b) = TestApp::with_admin();
