@@ -174,7 +174,10 @@ fn openapi_is_gzipped_for_clients_that_accept_it_and_text_for_the_rest() {
             .headers()
             .get("content-encoding")
             .map(|v| v.to_str().unwrap().to_string());
-        let vary = r.headers().get("vary").map(|v| v.to_str().unwrap().to_string());
+        let vary = r
+            .headers()
+            .get("vary")
+            .map(|v| v.to_str().unwrap().to_string());
         assert_eq!(vary.as_deref(), Some("accept-encoding"));
         let body = r.body_mut().read_to_vec().expect("body");
         (coding, body)
