@@ -11,6 +11,7 @@ use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Duration;
 
 /// What every use case reaches: the store, the clock and the services woken after a commit.
 pub struct Core {
@@ -27,6 +28,10 @@ pub struct Core {
     /// The zone from `TZ`/`STEPPE_TZ`, used when settings name none.
     pub env_tz: TimeZone,
     pub started_at: Timestamp,
+    /// Wakes the QPay invoice checker.
+    pub selfpay: crate::selfpay::Checker,
+    /// The QPay client for the current merchant settings.
+    pub selfpay_clients: crate::ops::selfpay::Clients,
 }
 
 /// A running installation: the core and the runtime its services run on.
@@ -36,6 +41,8 @@ pub struct Steppe {
     /// Holds a store handle: stopped before the store is closed.
     timekeeper: tokio::task::JoinHandle<()>,
     backup_stop: Arc<tokio::sync::Notify>,
+    checker: tokio::task::JoinHandle<()>,
+    checker_stop: Arc<tokio::sync::Notify>,
 }
 
 impl Steppe {
@@ -76,7 +83,6 @@ impl Steppe {
             clock.clone(),
             backup_stop.clone(),
         ));
-        drop(entered);
         let core = Arc::new(Core {
             store,
             clock,
@@ -86,12 +92,22 @@ impl Steppe {
             data_dir: data_dir.to_path_buf(),
             env_tz,
             started_at: now,
+            selfpay: Default::default(),
+            selfpay_clients: Default::default(),
         });
+        let checker_stop = Arc::new(tokio::sync::Notify::new());
+        let checker = tokio::spawn(crate::ops::selfpay::checker(
+            core.clone(),
+            checker_stop.clone(),
+        ));
+        drop(entered);
         Ok(Steppe {
             core,
             services,
             timekeeper,
             backup_stop,
+            checker,
+            checker_stop,
         })
     }
 
@@ -101,6 +117,17 @@ impl Steppe {
         self.core.enforcer.shutdown().await;
         self.core.notifier.shutdown().await;
         self.backup_stop.notify_one();
+        // It holds the core: ended before the core's last handle is dropped. A check waiting on
+        // a slow QPay is cut off (its transaction, if it began, commits whole or not at all).
+        self.checker_stop.notify_one();
+        let mut checker = self.checker;
+        if tokio::time::timeout(Duration::from_secs(2), &mut checker)
+            .await
+            .is_err()
+        {
+            checker.abort();
+            let _ = checker.await;
+        }
         self.timekeeper.abort();
         let _ = self.timekeeper.await;
         let now = self.core.clock.now();

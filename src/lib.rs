@@ -25,8 +25,10 @@ pub mod network;
 pub mod notify;
 pub mod ops;
 pub mod portal;
+pub mod qpay;
 pub mod reports;
 pub mod routeros;
+pub mod selfpay;
 pub mod settings;
 #[cfg(feature = "sim")]
 pub mod sim;

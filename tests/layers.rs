@@ -10,6 +10,7 @@ use std::path::Path;
 const LAYERS: &[(&str, u8)] = &[
     // Foundations: no business knowledge.
     ("routeros", 0),
+    ("qpay", 0),
     ("sim", 0),
     ("i18n", 0),
     ("validate", 0),
@@ -34,6 +35,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("dashboard", 3),
     ("backup", 3),
     ("enforce", 3),
+    ("selfpay", 3),
     // The composition root and the use cases.
     ("app", 4),
     ("ops", 4),

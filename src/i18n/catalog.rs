@@ -531,4 +531,24 @@ catalog! {
     Update => "Update", "Шинэчлэх";
     DiskFull => "The data disk is full, so nothing was saved. Free some space on it and try again.", "Өгөгдлийн диск дүүрсэн тул юу ч хадгалагдсангүй. Зай чөлөөлөөд дахин оролдоно уу.";
     DiskReadOnly => "The data disk cannot be written, so nothing was saved. Check the disk and try again.", "Өгөгдлийн диск рүү бичих боломжгүй тул юу ч хадгалагдсангүй. Дискээ шалгаад дахин оролдоно уу.";
+
+    // Self-pay with QPay (issue #16).
+    InvalidWebAddress => "A web address starting with https:// (or http://), without spaces.", "https:// (эсвэл http://)-ээр эхэлсэн, зайгүй вэб хаяг.";
+    MinutesBetween => "Between {} minutes.", "{} минутын хооронд.";
+    InvalidSecret => "At most 200 characters, without control characters.", "Хамгийн ихдээ 200 тэмдэгт, удирдлагын тэмдэгтгүй.";
+    QPayOff => "Paying by QPay is not set up here. Pay into the bank accounts below, or at the counter.", "QPay-ээр төлөх тохиргоо хийгдээгүй байна. Доорх дансанд эсвэл касст төлнө үү.";
+    PayRenew => "Pay / renew", "Төлөх / сунгах";
+    OtherPackage => "Another package", "Өөр багц";
+    PayWithQPay => "Pay with QPay", "QPay-ээр төлөх";
+    NothingToPay => "There is nothing to pay for this package.", "Энэ багцад төлөх зүйл алга.";
+    BackToPortal => "Back to my page", "Миний хуудас руу буцах";
+    ScanToPay => "Scan with your bank app to pay", "Банкны аппаараа уншуулж төлнө үү";
+    PayBefore => "Pay before", "Төлөх хугацаа";
+    OrOpenYourBankApp => "Or open your bank app:", "Эсвэл банкны аппаа нээнэ үү:";
+    WaitingForPayment => "Waiting for the payment; this page updates itself.", "Төлбөрийг хүлээж байна; энэ хуудас өөрөө шинэчлэгдэнэ.";
+    CheckAgain => "Check again", "Дахин шалгах";
+    PaidYouAreOnline => "Paid — you are online.", "Төлөгдлөө — та интернэтэд холбогдсон.";
+    QPayUnavailable => "QPay cannot be reached right now. Pay into a bank account below, or try again in a few minutes.", "QPay-д одоогоор холбогдох боломжгүй байна. Доорх дансанд төлөх эсвэл хэдэн минутын дараа дахин оролдоно уу.";
+    InvoiceEnded => "This invoice has ended unpaid.", "Энэ нэхэмжлэх төлөгдөлгүй дууссан.";
+    ShowPrice => "Show the price", "Үнийг харах";
 }

@@ -10,6 +10,7 @@
 
 pub mod customer;
 mod ids;
+pub mod invoice;
 pub mod ledger;
 mod login;
 mod money;

@@ -17,6 +17,7 @@ pub mod messages;
 pub mod payments;
 pub mod plans;
 pub mod routers;
+pub mod selfpay;
 
 use crate::app::Core;
 use crate::audit::Actor;
@@ -52,6 +53,7 @@ pub struct Effects {
     deleted: Vec<u64>,
     synced: Vec<u64>,
     notify: bool,
+    selfpay: bool,
 }
 
 impl Effects {
@@ -89,6 +91,11 @@ impl Effects {
         self.notify = true;
     }
 
+    /// An invoice to check changed (new, watched, called back): the QPay checker looks again.
+    pub fn selfpay(&mut self) {
+        self.selfpay = true;
+    }
+
     fn apply(mut self, core: &Core, by: &By) {
         let cause = self.cause.take().unwrap_or_else(|| by.cause());
         if !self.customers.is_empty() {
@@ -111,6 +118,9 @@ impl Effects {
         }
         if self.notify {
             core.notifier.wake();
+        }
+        if self.selfpay {
+            core.selfpay.wake();
         }
     }
 }

@@ -32,6 +32,8 @@ tables! {
         Messages = "messages-v1" as "messages",
         /// Requests, complaints and inquiries from customers, with the thread of replies.
         Feedback = "feedback-v1" as "feedback",
+        /// QPay invoices customers opened (`model::invoice`).
+        Invoices = "qpay-invoices-v1" as "qpay_invoices",
     }
 
     /// Tables of records keyed by a string: key → JSON.
@@ -89,6 +91,9 @@ tables! {
         /// (expiry second, customer id << 8 | reminder code); see `notify::reminders`. Ordered
         /// by expiry so past ones are pruned by range.
         RemindersSent = "reminders-sent-v1",
+        /// Open QPay invoices by the second they are next checked (`selfpay::poll`).
+        InvoicesDue = "qpay-invoices-due-v1",
+        InvoicesByCustomer = "qpay-invoices-by-customer-v1",
     }
 
     owned {
@@ -172,6 +177,9 @@ mod tests {
             "portal-sessions-v1",
             "reminders-sent-v1",
             "idempotency-v1",
+            "qpay-invoices-v1",
+            "qpay-invoices-due-v1",
+            "qpay-invoices-by-customer-v1",
         ];
         want.sort_unstable();
         assert_eq!(names, want);
@@ -194,6 +202,7 @@ mod tests {
             Kind::Extensions,
             Kind::Messages,
             Kind::Feedback,
+            Kind::Invoices,
         ]
         .map(Kind::name)
         .into();
@@ -212,7 +221,8 @@ mod tests {
                 "payments",
                 "extensions",
                 "messages",
-                "feedback"
+                "feedback",
+                "qpay_invoices"
             ]
         );
     }

@@ -18,6 +18,7 @@ pub mod http;
 pub mod layout;
 mod multipart;
 pub mod pages;
+pub mod qr;
 pub mod router;
 pub mod selfsigned;
 pub mod server;

@@ -17,6 +17,7 @@ pub mod misc;
 pub mod payments;
 pub mod plans;
 pub mod portal;
+pub mod portal_pay;
 pub mod reports;
 pub mod roles;
 pub mod routers;

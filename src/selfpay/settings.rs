@@ -1,0 +1,248 @@
+//! The QPay merchant settings (Settings → QPay): the account Steppe opens invoices under, where
+//! QPay may call back, and how long an invoice stays open. The client secret is sealed under the
+//! installation key like router passwords and never shown again.
+
+use crate::audit::{self, Actor};
+use crate::error::Result;
+use crate::i18n::Msg;
+use crate::store::{KeyedKind, KeyedRecord, Reader, StoreError, Write};
+use crate::validate::Problems;
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+pub const PRODUCTION: &str = "https://merchant.qpay.mn";
+pub const SANDBOX: &str = "https://merchant-sandbox.qpay.mn";
+const KEY: &str = "qpay";
+/// An invoice lives this long unless the operator says otherwise.
+const DEFAULT_MINUTES: u32 = 30;
+const MINUTES: std::ops::RangeInclusive<u32> = 5..=1440;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QPaySettings {
+    pub enabled: bool,
+    pub base_url: String,
+    pub client_id: String,
+    pub secret_sealed: String,
+    pub invoice_code: String,
+    #[serde(default)]
+    pub branch_code: String,
+    /// The portal's public address (`https://pay.example.mn`) for QPay's callback; empty when
+    /// the appliance cannot be reached from the internet: then polling alone confirms.
+    #[serde(default)]
+    pub callback_base: String,
+    pub invoice_minutes: u32,
+    /// Customers may pay for another package than their own (a plan change when paid).
+    #[serde(default)]
+    pub other_plans: bool,
+}
+
+impl Default for QPaySettings {
+    fn default() -> Self {
+        QPaySettings {
+            enabled: false,
+            base_url: PRODUCTION.into(),
+            client_id: String::new(),
+            secret_sealed: String::new(),
+            invoice_code: String::new(),
+            branch_code: String::new(),
+            callback_base: String::new(),
+            invoice_minutes: DEFAULT_MINUTES,
+            other_plans: false,
+        }
+    }
+}
+
+impl KeyedRecord for QPaySettings {
+    const KIND: KeyedKind = KeyedKind::Singletons;
+}
+
+impl QPaySettings {
+    /// Enabled and complete enough to open an invoice.
+    pub fn usable(&self) -> bool {
+        self.enabled
+            && !self.client_id.is_empty()
+            && !self.secret_sealed.is_empty()
+            && !self.invoice_code.is_empty()
+    }
+}
+
+pub fn load(r: &impl Reader) -> std::result::Result<QPaySettings, StoreError> {
+    Ok(r.kget::<QPaySettings>(KEY)?.unwrap_or_default())
+}
+
+/// The form as submitted. An empty `client_secret` keeps the stored one.
+#[derive(Debug, Clone, Default)]
+pub struct QPaySettingsDraft {
+    pub enabled: bool,
+    pub base_url: String,
+    pub client_id: String,
+    pub client_secret: String,
+    pub invoice_code: String,
+    pub branch_code: String,
+    pub callback_base: String,
+    pub invoice_minutes: String,
+    pub other_plans: bool,
+}
+
+impl QPaySettingsDraft {
+    pub fn of(s: &QPaySettings) -> QPaySettingsDraft {
+        QPaySettingsDraft {
+            enabled: s.enabled,
+            base_url: s.base_url.clone(),
+            client_id: s.client_id.clone(),
+            client_secret: String::new(),
+            invoice_code: s.invoice_code.clone(),
+            branch_code: s.branch_code.clone(),
+            callback_base: s.callback_base.clone(),
+            invoice_minutes: s.invoice_minutes.to_string(),
+            other_plans: s.other_plans,
+        }
+    }
+}
+
+/// `http(s)://host[:port][/path]` without query, fragment, user or spaces; `Some` with the
+/// trailing slash removed.
+pub fn web_address(s: &str) -> Option<String> {
+    let s = s.trim().trim_end_matches('/');
+    let rest = s
+        .strip_prefix("https://")
+        .or_else(|| s.strip_prefix("http://"))?;
+    let host = rest.split('/').next()?;
+    let ok_host = !host.is_empty()
+        && host
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-.:[]".contains(&b));
+    let ok_path = rest
+        .bytes()
+        .all(|b| b.is_ascii_graphic() && !b"?#@\\\"'<>".contains(&b));
+    (ok_host && ok_path && s.len() <= 200).then(|| s.to_string())
+}
+
+/// Validates and stores the settings; `seal` turns a new client secret into its sealed form.
+pub fn save(
+    w: &mut Write,
+    now: Timestamp,
+    actor: &Actor,
+    d: &QPaySettingsDraft,
+    seal: impl Fn(&str) -> String,
+) -> Result<QPaySettings> {
+    let before = load(w)?;
+    let mut p = Problems::default();
+    let base_url = match d.base_url.trim() {
+        "" => PRODUCTION.to_string(),
+        v => web_address(v).unwrap_or_else(|| {
+            p.add("base_url", Msg::InvalidWebAddress);
+            String::new()
+        }),
+    };
+    let client_id = p.text("client_id", &d.client_id, 200, false, false);
+    let invoice_code = p.text("invoice_code", &d.invoice_code, 100, false, false);
+    let branch_code = p.text("branch_code", &d.branch_code, 100, false, false);
+    let callback_base = match d.callback_base.trim() {
+        "" => String::new(),
+        v => web_address(v).unwrap_or_else(|| {
+            p.add("callback_base", Msg::InvalidWebAddress);
+            String::new()
+        }),
+    };
+    let invoice_minutes = d
+        .invoice_minutes
+        .trim()
+        .parse::<u32>()
+        .ok()
+        .filter(|m| MINUTES.contains(m))
+        .unwrap_or_else(|| {
+            p.add_arg(
+                "invoice_minutes",
+                Msg::MinutesBetween,
+                format!("{}–{}", MINUTES.start(), MINUTES.end()),
+            );
+            DEFAULT_MINUTES
+        });
+    if d.client_secret.chars().count() > 200 || d.client_secret.chars().any(char::is_control) {
+        p.add("client_secret", Msg::InvalidSecret);
+    }
+    let secret_sealed = if d.client_secret.is_empty() {
+        before.secret_sealed.clone()
+    } else {
+        seal(&d.client_secret)
+    };
+    if d.enabled {
+        for (field, empty) in [
+            ("client_id", client_id.is_empty()),
+            ("client_secret", secret_sealed.is_empty()),
+            ("invoice_code", invoice_code.is_empty()),
+        ] {
+            if empty {
+                p.add(field, Msg::Required);
+            }
+        }
+    }
+    p.check()?;
+    let s = QPaySettings {
+        enabled: d.enabled,
+        base_url,
+        client_id,
+        secret_sealed,
+        invoice_code,
+        branch_code,
+        callback_base,
+        invoice_minutes,
+        other_plans: d.other_plans,
+    };
+    w.kput(KEY, &s)?;
+    let changed = changes(&before, &s);
+    audit::record(w, now, actor, "update", "qpay_settings", "qpay", changed)?;
+    Ok(s)
+}
+
+/// The audit summary: which fields changed, the secret only as "changed".
+fn changes(a: &QPaySettings, b: &QPaySettings) -> String {
+    let mut out = Vec::new();
+    let mut field = |name: &str, x: &dyn std::fmt::Display, y: &dyn std::fmt::Display| {
+        let (x, y) = (x.to_string(), y.to_string());
+        if x != y {
+            out.push(format!("{name}: {x} → {y}"));
+        }
+    };
+    field("enabled", &a.enabled, &b.enabled);
+    field("base_url", &a.base_url, &b.base_url);
+    field("client_id", &a.client_id, &b.client_id);
+    field("invoice_code", &a.invoice_code, &b.invoice_code);
+    field("branch_code", &a.branch_code, &b.branch_code);
+    field("callback_base", &a.callback_base, &b.callback_base);
+    field("invoice_minutes", &a.invoice_minutes, &b.invoice_minutes);
+    field("other_plans", &a.other_plans, &b.other_plans);
+    if a.secret_sealed != b.secret_sealed {
+        out.push("client_secret: changed".into());
+    }
+    out.join("; ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::web_address;
+
+    #[test]
+    fn web_addresses_are_plain_http_urls() {
+        assert_eq!(
+            web_address(" https://merchant.qpay.mn/ ").as_deref(),
+            Some("https://merchant.qpay.mn")
+        );
+        assert_eq!(
+            web_address("http://127.0.0.1:9000/qpay").as_deref(),
+            Some("http://127.0.0.1:9000/qpay")
+        );
+        for bad in [
+            "merchant.qpay.mn",
+            "ftp://x",
+            "https://",
+            "https://a b",
+            "https://x/?q=1",
+            "https://user@x",
+            "javascript:alert(1)",
+        ] {
+            assert_eq!(web_address(bad), None, "{bad}");
+        }
+    }
+}
