@@ -535,6 +535,8 @@ catalog! {
     // Self-pay with QPay (issue #16).
     InvalidWebAddress => "A web address starting with https:// (or http://), without spaces.", "https:// (эсвэл http://)-ээр эхэлсэн, зайгүй вэб хаяг.";
     MinutesBetween => "Between {} minutes.", "{} минутын хооронд.";
+    InvalidHostName => "Host names only (letters, digits, dots and dashes; *.example.mn for a whole domain).", "Зөвхөн хостын нэр (үсэг, тоо, цэг, зураас; бүх домэйнд *.example.mn).";
+    AtMostItems => "At most {}.", "Хамгийн ихдээ {}.";
     InvalidSecret => "At most 200 characters, without control characters.", "Хамгийн ихдээ 200 тэмдэгт, удирдлагын тэмдэгтгүй.";
     QPayOff => "Paying by QPay is not set up here. Pay into the bank accounts below, or at the counter.", "QPay-ээр төлөх тохиргоо хийгдээгүй байна. Доорх дансанд эсвэл касст төлнө үү.";
     PayRenew => "Pay / renew", "Төлөх / сунгах";

@@ -34,6 +34,15 @@ pub struct QPaySettings {
     /// Customers may pay for another package than their own (a plan change when paid).
     #[serde(default)]
     pub other_plans: bool,
+    /// Where a customer's browser on the hotspot or PPPoE network reaches the portal
+    /// (`http://10.5.50.2:8081`): the walled garden lets it through, the PPPoE "please pay"
+    /// redirect points at it, the hotspot login page links to it. Empty: no walled garden.
+    #[serde(default)]
+    pub pay_address: String,
+    /// Host names (bank apps' web pages; `*.bank.mn` allowed) let through the walled garden
+    /// besides QPay's own and the pay address.
+    #[serde(default)]
+    pub garden_hosts: Vec<String>,
 }
 
 impl Default for QPaySettings {
@@ -48,6 +57,8 @@ impl Default for QPaySettings {
             callback_base: String::new(),
             invoice_minutes: DEFAULT_MINUTES,
             other_plans: false,
+            pay_address: String::new(),
+            garden_hosts: Vec::new(),
         }
     }
 }
@@ -82,6 +93,9 @@ pub struct QPaySettingsDraft {
     pub callback_base: String,
     pub invoice_minutes: String,
     pub other_plans: bool,
+    pub pay_address: String,
+    /// One host name per line (or separated by spaces or commas).
+    pub garden_hosts: String,
 }
 
 impl QPaySettingsDraft {
@@ -96,8 +110,31 @@ impl QPaySettingsDraft {
             callback_base: s.callback_base.clone(),
             invoice_minutes: s.invoice_minutes.to_string(),
             other_plans: s.other_plans,
+            pay_address: s.pay_address.clone(),
+            garden_hosts: s.garden_hosts.join("\n"),
         }
     }
+}
+
+/// At most this many extra walled-garden hosts.
+pub const MAX_GARDEN_HOSTS: usize = 32;
+
+/// A host name as a walled-garden `dst-host` takes it: letters, digits, `-` and `.`, with an
+/// optional leading `*.`; lowercased.
+pub fn garden_host(s: &str) -> Option<String> {
+    let s = s.trim().trim_end_matches('.').to_ascii_lowercase();
+    let bare = s.strip_prefix("*.").unwrap_or(&s);
+    let ok = !bare.is_empty()
+        && bare.len() <= 253
+        && bare.split('.').all(|label| {
+            !label.is_empty()
+                && label.len() <= 63
+                && !label.starts_with('-')
+                && label
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        });
+    ok.then_some(s)
 }
 
 /// `http(s)://host[:port][/path]` without query, fragment, user or spaces; `Some` with the
@@ -159,6 +196,35 @@ pub fn save(
             );
             DEFAULT_MINUTES
         });
+    let pay_address = match d.pay_address.trim() {
+        "" => String::new(),
+        v => web_address(v).unwrap_or_else(|| {
+            p.add("pay_address", Msg::InvalidWebAddress);
+            String::new()
+        }),
+    };
+    let mut garden_hosts = Vec::new();
+    for h in d
+        .garden_hosts
+        .split(|c: char| c.is_whitespace() || c == ',')
+        .filter(|h| !h.is_empty())
+    {
+        match garden_host(h) {
+            Some(h) if !garden_hosts.contains(&h) => garden_hosts.push(h),
+            Some(_) => {}
+            None => {
+                p.add("garden_hosts", Msg::InvalidHostName);
+                break;
+            }
+        }
+    }
+    if garden_hosts.len() > MAX_GARDEN_HOSTS {
+        p.add_arg(
+            "garden_hosts",
+            Msg::AtMostItems,
+            MAX_GARDEN_HOSTS.to_string(),
+        );
+    }
     if d.client_secret.chars().count() > 200 || d.client_secret.chars().any(char::is_control) {
         p.add("client_secret", Msg::InvalidSecret);
     }
@@ -189,6 +255,8 @@ pub fn save(
         callback_base,
         invoice_minutes,
         other_plans: d.other_plans,
+        pay_address,
+        garden_hosts,
     };
     w.kput(KEY, &s)?;
     let changed = changes(&before, &s);
@@ -213,6 +281,12 @@ fn changes(a: &QPaySettings, b: &QPaySettings) -> String {
     field("callback_base", &a.callback_base, &b.callback_base);
     field("invoice_minutes", &a.invoice_minutes, &b.invoice_minutes);
     field("other_plans", &a.other_plans, &b.other_plans);
+    field("pay_address", &a.pay_address, &b.pay_address);
+    field(
+        "garden_hosts",
+        &a.garden_hosts.join(" "),
+        &b.garden_hosts.join(" "),
+    );
     if a.secret_sealed != b.secret_sealed {
         out.push("client_secret: changed".into());
     }
