@@ -32,6 +32,8 @@ pub struct Core {
     pub selfpay: crate::selfpay::Checker,
     /// The QPay client for the current merchant settings.
     pub selfpay_clients: crate::ops::selfpay::Clients,
+    /// Who is behind an address, as the routers last said (the anonymous pay page).
+    pub callers: crate::ops::selfpay::Callers,
 }
 
 /// A running installation: the core and the runtime its services run on.
@@ -94,6 +96,7 @@ impl Steppe {
             started_at: now,
             selfpay: Default::default(),
             selfpay_clients: Default::default(),
+            callers: Default::default(),
         });
         let checker_stop = Arc::new(tokio::sync::Notify::new());
         let checker = tokio::spawn(crate::ops::selfpay::checker(

@@ -83,6 +83,16 @@ pub fn load(r: &impl Reader) -> Result<Settings, StoreError> {
 }
 
 impl Settings {
+    /// The methods a payment may carry, for filters: the configured ones and `qpay`, which
+    /// customers paying for themselves use whether or not the counter lists it.
+    pub fn methods_seen(&self) -> Vec<String> {
+        let mut m = self.payment_methods.clone();
+        if !m.iter().any(|x| x == "qpay") {
+            m.push("qpay".into());
+        }
+        m
+    }
+
     /// The display zone: the setting, else `fallback` (from the environment).
     pub fn zone(&self, fallback: &TimeZone) -> TimeZone {
         if self.time_zone.is_empty() {

@@ -82,3 +82,35 @@ pub async fn managed_users(router: &Router, password: &str) -> Result<Vec<LiveUs
     out.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(out)
 }
+
+/// The service login behind a source address: a PPPoE session's remote address, or a hotspot
+/// session's address. `None` when nobody there is known.
+pub async fn caller(
+    router: &Router,
+    password: &str,
+    address: std::net::IpAddr,
+) -> Result<Option<String>, String> {
+    let client = connect(router, password).await?;
+    let wanted = address.to_string();
+    let mut found = None;
+    if router.pppoe {
+        found = Menu::<PppActive>::new(&client)
+            .list()
+            .await
+            .map_err(|e| e.to_string())?
+            .into_iter()
+            .find(|a| a.address.as_deref() == Some(wanted.as_str()))
+            .and_then(|a| a.name);
+    }
+    if found.is_none() && !router.hotspot_server.is_empty() {
+        found = Menu::<HotspotActive>::new(&client)
+            .list()
+            .await
+            .map_err(|e| e.to_string())?
+            .into_iter()
+            .find(|a| a.address.as_deref() == Some(wanted.as_str()))
+            .and_then(|a| a.user);
+    }
+    client.close();
+    Ok(found)
+}

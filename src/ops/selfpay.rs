@@ -24,17 +24,55 @@ const ROUND: usize = 16;
 /// With nothing open, the checker only looks at the store this often (it asks QPay nothing).
 const IDLE: Duration = Duration::from_secs(60);
 
-/// The client for the current settings, kept while they stay the same (its token with it).
+/// The client for the current settings, kept while they stay the same (its token with it), and
+/// how QPay last answered, for the admin's status panel.
 #[derive(Default)]
-pub struct Clients(Mutex<Option<(String, Arc<qpay::QPay>)>>);
+pub struct Clients {
+    client: Mutex<Option<(String, Arc<qpay::QPay>)>>,
+    health: Mutex<Health>,
+}
+
+/// How talking to QPay went lately. Kept in memory: a restart starts with nothing known.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct Health {
+    pub last_ok: Option<jiff::Timestamp>,
+    pub last_error_at: Option<jiff::Timestamp>,
+    pub last_error: String,
+}
+
+impl Health {
+    /// The last thing that happened was a failure.
+    pub fn failing(&self) -> bool {
+        self.last_error_at
+            .is_some_and(|e| self.last_ok.is_none_or(|ok| e > ok))
+    }
+}
 
 impl Clients {
+    pub fn health(&self) -> Health {
+        self.health
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    fn note(&self, now: jiff::Timestamp, outcome: Result<(), &str>) {
+        let mut h = self.health.lock().unwrap_or_else(|e| e.into_inner());
+        match outcome {
+            Ok(()) => h.last_ok = Some(now),
+            Err(e) => {
+                h.last_error_at = Some(now);
+                h.last_error = e.chars().take(300).collect();
+            }
+        }
+    }
+
     fn get(&self, core: &Core, s: &QPaySettings) -> Result<Arc<qpay::QPay>, String> {
         let fingerprint = format!(
             "{}\n{}\n{}\n{}\n{}",
             s.base_url, s.client_id, s.secret_sealed, s.invoice_code, s.branch_code
         );
-        let mut slot = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let mut slot = self.client.lock().unwrap_or_else(|e| e.into_inner());
         if let Some((f, c)) = slot.as_ref()
             && *f == fingerprint
         {
@@ -58,6 +96,24 @@ impl Clients {
         *slot = Some((fingerprint, client.clone()));
         Ok(client)
     }
+}
+
+/// Settings → QPay saved. Every router reconciles in full: the walled garden and the PPPoE
+/// "please pay" rules follow the pay address and the hosts named here.
+pub async fn save_settings(
+    core: &Core,
+    by: &By,
+    d: crate::selfpay::QPaySettingsDraft,
+) -> Result<QPaySettings, Error> {
+    let secrets = core.secrets.clone();
+    let s = commit(core, by, move |w, fx, by| {
+        let s = settings::save(w, by.now, &by.actor, &d, |pw| secrets.seal(pw))?;
+        fx.plans();
+        fx.selfpay();
+        Ok(s)
+    })
+    .await?;
+    Ok(s)
 }
 
 fn system(core: &Core) -> By {
@@ -101,7 +157,10 @@ pub async fn open_invoice(
     .await?;
     let client = match core.selfpay_clients.get(core, &s) {
         Ok(c) => c,
-        Err(e) => return fail(core, &by, invoice.id, &e).await,
+        Err(e) => {
+            core.selfpay_clients.note(by.now, Err(&e));
+            return fail(core, &by, invoice.id, &e).await;
+        }
     };
     for id in replaced {
         // Best effort: an old QR left open at QPay could still be paid, and would then be
@@ -129,7 +188,11 @@ pub async fn open_invoice(
         callback_url,
         due_date: None,
     };
-    match client.create_invoice(&request).await {
+    let created = client.create_invoice(&request).await;
+    let why = created.as_ref().err().map(ToString::to_string);
+    core.selfpay_clients
+        .note(core.clock.now(), why.as_deref().map_or(Ok(()), Err));
+    match created {
         Ok(q) => {
             let links = q
                 .urls
@@ -229,6 +292,10 @@ async fn check_one(core: &Core, s: &QPaySettings, id: u64) -> Result<(), Error> 
             Err(e) => Err(e),
         }
     };
+    core.selfpay_clients.note(
+        core.clock.now(),
+        answer.as_ref().map(|_| ()).map_err(String::as_str),
+    );
     let (paid, error) = match answer {
         Ok(check) => (
             check
@@ -314,5 +381,92 @@ pub async fn checker(core: Arc<Core>, stop: Arc<tokio::sync::Notify>) {
             _ = core.selfpay.woken() => {}
             _ = tokio::time::sleep(wait) => {}
         }
+    }
+}
+
+/// Who is behind a source address on the served networks, as the routers say; asked at most
+/// once per address per `SEEN_FOR` and by a few requests at a time, so the anonymous pay page
+/// cannot make Steppe hammer the routers.
+pub struct Callers {
+    seen: Mutex<std::collections::HashMap<std::net::IpAddr, (jiff::Timestamp, Option<u64>)>>,
+    asking: tokio::sync::Semaphore,
+}
+
+const SEEN_FOR: SignedDuration = SignedDuration::from_secs(60);
+const UNKNOWN_FOR: SignedDuration = SignedDuration::from_secs(10);
+const MAX_SEEN: usize = 4096;
+const ASK_TIMEOUT: Duration = Duration::from_secs(5);
+
+impl Default for Callers {
+    fn default() -> Callers {
+        Callers {
+            seen: Mutex::default(),
+            asking: tokio::sync::Semaphore::new(4),
+        }
+    }
+}
+
+impl Callers {
+    fn cached(&self, ip: std::net::IpAddr, now: jiff::Timestamp) -> Option<Option<u64>> {
+        let seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
+        let (at, who) = seen.get(&ip)?;
+        let fresh = if who.is_some() { SEEN_FOR } else { UNKNOWN_FOR };
+        (now < *at + fresh).then_some(*who)
+    }
+
+    fn remember(&self, ip: std::net::IpAddr, now: jiff::Timestamp, who: Option<u64>) {
+        let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
+        if seen.len() >= MAX_SEEN {
+            seen.retain(|_, (at, _)| now < *at + SEEN_FOR);
+            if seen.len() >= MAX_SEEN {
+                seen.clear();
+            }
+        }
+        seen.insert(ip, (now, who));
+    }
+}
+
+/// The customer whose session (or hotspot host) has this source address on one of the routers.
+pub async fn caller(core: &Core, ip: std::net::IpAddr) -> Result<Option<Customer>, Error> {
+    let now = core.clock.now();
+    let id = match core.callers.cached(ip, now) {
+        Some(who) => who,
+        None => {
+            let Ok(Ok(_permit)) =
+                tokio::time::timeout(ASK_TIMEOUT, core.callers.asking.acquire()).await
+            else {
+                return Ok(None);
+            };
+            let routers = core.store.read_async(crate::network::router::list).await?;
+            let mut found = None;
+            for r in routers {
+                let Some(pw) = core.secrets.open_sealed(&r.password_sealed) else {
+                    continue;
+                };
+                let asked =
+                    tokio::time::timeout(ASK_TIMEOUT, crate::network::live::caller(&r, &pw, ip))
+                        .await;
+                let Ok(Ok(Some(login))) = asked else {
+                    continue;
+                };
+                let key = crate::model::customer::login_key(r.id, &login);
+                found = core
+                    .store
+                    .read_async(move |rd| rd.index_get(crate::store::Index::CustomerLogin, &key))
+                    .await?;
+                if found.is_some() {
+                    break;
+                }
+            }
+            core.callers.remember(ip, now, found);
+            found
+        }
+    };
+    match id {
+        Some(id) => Ok(core
+            .store
+            .read_async(move |r| r.get::<Customer>(id))
+            .await?),
+        None => Ok(None),
     }
 }

@@ -413,6 +413,7 @@ pub fn method_msg(id: &str) -> Option<Msg> {
         "card" => Msg::MethodCard,
         "mobile_money" => Msg::MethodMobile,
         "other" => Msg::MethodOther,
+        "qpay" => Msg::MethodQPay,
         _ => return None,
     })
 }

@@ -50,7 +50,10 @@ pub const PORTAL_COOKIE: &str = "steppe_portal";
 
 /// Portal pages answer to the portal session, never the admin one.
 fn is_portal_path(path: &str) -> bool {
-    path == "/portal" || path.starts_with("/portal/")
+    let under = |p: &str| path == p || path.strip_prefix(p).is_some_and(|r| r.starts_with('/'));
+    // `/pay` is where a customer whose service ended lands (the walled garden and the PPPoE
+    // redirect send them there); `/qpay/callback` is QPay's, reachable from the internet.
+    under("/portal") || under("/pay") || path == "/qpay/callback"
 }
 
 /// What each listener serves: the portal listener the portal and what its pages load, the

@@ -102,6 +102,13 @@ pub fn table() -> Vec<Route> {
         POST "/portal/feedback" Guard::Portal => pages::portal::submit_feedback;
         GET "/portal/feedback/{id}" Guard::Portal => pages::portal::feedback_thread;
         POST "/portal/feedback/{id}" Guard::Portal => pages::portal::follow_up;
+        GET "/portal/pay" Guard::Portal => pages::portal_pay::page;
+        POST "/portal/pay" Guard::Portal => pages::portal_pay::open;
+        GET "/portal/pay/{id}" Guard::Portal => pages::portal_pay::invoice;
+        GET "/pay" Anonymous => pages::pay_here::page;
+        POST "/pay" Anonymous => pages::pay_here::open;
+        GET "/pay/{id}" Anonymous => pages::pay_here::invoice;
+        GET "/qpay/callback" Public => pages::portal_pay::callback;
 
         GET "/" LoggedIn => pages::home::home;
         GET "/account" LoggedIn => pages::account::show;
@@ -195,6 +202,12 @@ pub fn table() -> Vec<Route> {
         POST "/feedback/{id}/reply" m(Menu::Messages, Edit) => pages::feedback::reply;
         POST "/feedback/{id}" m(Menu::Messages, Edit) => pages::feedback::update;
         GET "/settings/messages" m(Menu::Settings, View) => pages::message_settings::show;
+        GET "/settings/qpay" m(Menu::Settings, View) => pages::qpay_settings::show;
+        POST "/settings/qpay" m(Menu::Settings, Edit) => pages::qpay_settings::save;
+        GET "/settings/qpay/login-page" m(Menu::Settings, View) => pages::qpay_settings::login_fragment;
+        GET "/qpay/invoices" m(Menu::Payments, View) => pages::qpay_invoices::list;
+        GET "/api/v1/qpay/invoices" m(Menu::Payments, View) => api::qpay::invoices;
+        GET "/api/v1/qpay/status" m(Menu::Settings, View) => api::qpay::status;
         POST "/settings/messages" m(Menu::Settings, Edit) => pages::message_settings::save;
         GET "/bank-accounts" m(Menu::BankAccounts, View) => pages::bank_accounts::list;
         GET "/bank-accounts/new" m(Menu::BankAccounts, Edit) => pages::bank_accounts::new_form;

@@ -11,6 +11,7 @@ pub mod messages;
 pub mod money;
 pub mod openapi;
 pub mod plans;
+pub mod qpay;
 mod query;
 pub mod reports;
 pub mod roles;

@@ -279,6 +279,20 @@ pub fn feedback(req: &Req) -> Result<(Option<feedback::Status>, Option<u64>), We
     q.done(f)
 }
 
+/// `GET /api/v1/qpay/invoices`: in which state, whose, opened when.
+pub fn qpay_invoices(req: &Req) -> Result<crate::selfpay::invoices::Filter, WebError> {
+    use crate::model::invoice::InvoiceStatus;
+    let mut q = Query::new(req, &["status", "customer_id", "from", "to"]);
+    let statuses = InvoiceStatus::ALL.map(|s| (s.id(), s));
+    let f = crate::selfpay::invoices::Filter {
+        status: q.choice("status", &statuses),
+        customer_id: q.id("customer_id"),
+        from: q.date("from"),
+        to: q.date("to"),
+    };
+    q.done(f)
+}
+
 /// `GET /api/v1/audit`.
 pub fn audit(req: &Req) -> Result<audit::Filter, WebError> {
     let mut q = Query::new(req, &["who", "entity", "entity_id", "from", "to", "before"]);

@@ -22,15 +22,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 pub fn method_label(cx: &Ctx, id: &str) -> String {
-    let m = match id {
-        "cash" => Msg::MethodCash,
-        "bank_transfer" => Msg::MethodBank,
-        "card" => Msg::MethodCard,
-        "mobile_money" => Msg::MethodMobile,
-        "other" => Msg::MethodOther,
-        other => return other.to_string(),
-    };
-    cx.t(m).to_string()
+    crate::reports::revenue::method_text(cx.lang, id)
 }
 
 /// The payments list's filters live with the revenue report, which uses them too.
@@ -115,7 +107,7 @@ pub async fn list(cx: Arc<Ctx>, req: Req) -> Out {
             label.field { span { (cx.t(Msg::To)) } input type="date" name="to" value=(q("to")); }
             label.field { span { (cx.t(Msg::Method)) } select name="method" {
                 option value="" { (cx.t(Msg::All)) }
-                @for m in &cx.settings.payment_methods { option value=(m) selected[q("method") == *m] { (method_label(&cx, m)) } }
+                @for m in &cx.settings.methods_seen() { option value=(m) selected[q("method") == *m] { (method_label(&cx, m)) } }
             } }
             label.field { span { (cx.t(Msg::Kind)) } select name="customer_kind" {
                 option value="" { (cx.t(Msg::All)) }
@@ -135,6 +127,7 @@ pub async fn list(cx: Arc<Ctx>, req: Req) -> Out {
         (layout::toolbar(&cx, html! {
             a.button.secondary href="/bills" { (cx.t(Msg::Bills)) }
             a.button.secondary href="/bank-accounts" { (cx.t(Msg::MenuBankAccounts)) }
+            a.button.secondary href="/qpay/invoices" { (cx.t(Msg::QPayInvoices)) }
         }))
         (payments_table(&cx, &payments, &names))
     };

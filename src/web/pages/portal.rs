@@ -180,6 +180,8 @@ struct Overview {
     payments: Vec<Payment>,
     accounts: Vec<BankAccount>,
     feedback: Vec<Feedback>,
+    /// Paying by QPay is set up: the "Pay / renew" button shows.
+    qpay: bool,
 }
 
 fn category_select(cx: &Ctx, chosen: &str) -> Markup {
@@ -234,6 +236,7 @@ fn overview(cx: &Ctx, c: &Customer, o: &Overview, form: Markup) -> Markup {
                 dt { (cx.t(Msg::DaysLeft)) } dd.days-left { (days_left) }
                 @if due > 0 { dt { (cx.t(Msg::AmountDue)) } dd { strong { (cx.money(due)) } } }
             }
+            @if o.qpay { p { a.button href="/portal/pay" { (cx.t(Msg::PayRenew)) } } }
         }
         @let accounts: Vec<_> = o.accounts.iter().filter(|a| a.active).collect();
         @if !accounts.is_empty() {
@@ -286,6 +289,7 @@ async fn load(cx: &Ctx, c: &Customer) -> Result<Overview, WebError> {
                 payments,
                 accounts: r.list::<BankAccount>()?,
                 feedback: feedback::of_customer(r, id)?,
+                qpay: crate::selfpay::settings::load(r)?.usable(),
             })
         })
         .await?)

@@ -60,21 +60,23 @@ async fn offer(cx: &Ctx, c: &Customer, plan_id: Option<u64>) -> Result<Offer, We
         .await?)
 }
 
-fn bank_accounts(cx: &Ctx, accounts: &[BankAccount], login: &str) -> Markup {
+/// The bank accounts to pay into instead; `reference` is what to write on the transfer (the
+/// pay page by address leaves it out: it shows nothing about the customer).
+pub(super) fn bank_accounts(cx: &Ctx, accounts: &[BankAccount], reference: Option<&str>) -> Markup {
     let active: Vec<_> = accounts.iter().filter(|a| a.active).collect();
     html! {
         @if !active.is_empty() {
             section.card {
                 h2 { (cx.t(Msg::PayInto)) }
                 ul.plain { @for a in active { li { strong { (a.bank) } " " (a.number) br; small.muted { (a.holder) " " (a.currency) } } } }
-                p.muted { (cx.t(Msg::Reference)) ": " (login) }
+                @if let Some(r) = reference { p.muted { (cx.t(Msg::Reference)) ": " (r) } }
             }
         }
     }
 }
 
 /// What paying now buys: the package, the amount and until when.
-fn what_you_get(cx: &Ctx, plan: &str, amount: i64, until: jiff::Timestamp) -> Markup {
+pub(super) fn what_you_get(cx: &Ctx, plan: &str, amount: i64, until: jiff::Timestamp) -> Markup {
     html! {
         dl.facts {
             dt { (cx.t(Msg::MenuPlans)) } dd { (plan) }
@@ -119,7 +121,7 @@ pub async fn page(cx: Arc<Ctx>, req: Req) -> Out {
                 Err(_) => { p.error role="alert" { (cx.t(Msg::NothingToPay)) } }
             }
         }
-        (bank_accounts(&cx, &o.accounts, &c.login))
+        (bank_accounts(&cx, &o.accounts, Some(&c.login)))
         p { a href="/portal" { (cx.t(Msg::BackToPortal)) } }
     };
     Ok(http::html(
@@ -162,8 +164,8 @@ pub async fn invoice(cx: Arc<Ctx>, req: Req) -> Out {
     let plan = plan.map_or_else(|| "—".to_string(), |p| p.name);
     let c = now_customer.unwrap_or(c);
     let body = html! {
-        (show(&cx, &i, &plan, &c))
-        @if matches!(i.status, InvoiceStatus::Failed | InvoiceStatus::Open) { (bank_accounts(&cx, &accounts, &c.login)) }
+        (show(&cx, &i, &plan, c.expires_at, "/portal/pay"))
+        @if matches!(i.status, InvoiceStatus::Failed | InvoiceStatus::Open) { (bank_accounts(&cx, &accounts, Some(&c.login))) }
         p { a href="/portal" { (cx.t(Msg::BackToPortal)) } }
     };
     Ok(http::html(
@@ -172,7 +174,15 @@ pub async fn invoice(cx: Arc<Ctx>, req: Req) -> Out {
     ))
 }
 
-fn show(cx: &Ctx, i: &Invoice, plan: &str, c: &Customer) -> Markup {
+/// The invoice as the customer sees it; `base` is the pay page it belongs to (`/portal/pay` or
+/// `/pay`).
+pub(super) fn show(
+    cx: &Ctx,
+    i: &Invoice,
+    plan: &str,
+    until: jiff::Timestamp,
+    base: &str,
+) -> Markup {
     match i.status {
         InvoiceStatus::Open => html! {
             section.card.pay data-refresh=(REFRESH_SECS) {
@@ -190,13 +200,13 @@ fn show(cx: &Ctx, i: &Invoice, plan: &str, c: &Customer) -> Markup {
                     p.muted { (cx.t(Msg::OrOpenYourBankApp)) }
                     ul.bank-apps {
                         @for l in &i.links {
-                            @if l.link.starts_with("https://") || !l.link.contains(':') || is_app_scheme(&l.link) {
+                            @if l.link.starts_with("https://") || is_app_scheme(&l.link) {
                                 li { a.button.secondary href=(l.link) rel="noopener noreferrer" { (l.name) } }
                             }
                         }
                     }
                 }
-                p.muted role="status" { (cx.t(Msg::WaitingForPayment)) " " a href={ "/portal/pay/" (i.id) } { (cx.t(Msg::CheckAgain)) } }
+                p.muted role="status" { (cx.t(Msg::WaitingForPayment)) " " a href={ (base) "/" (i.id) } { (cx.t(Msg::CheckAgain)) } }
             }
         },
         InvoiceStatus::Paid => html! {
@@ -204,7 +214,7 @@ fn show(cx: &Ctx, i: &Invoice, plan: &str, c: &Customer) -> Markup {
                 h2 { (cx.t(Msg::PaidYouAreOnline)) }
                 dl.facts {
                     dt { (cx.t(Msg::Paid)) } dd { strong { (cx.money(i.paid)) } }
-                    dt { (cx.t(Msg::ServiceUntil)) } dd { (cx.datetime(c.expires_at)) }
+                    dt { (cx.t(Msg::ServiceUntil)) } dd { (cx.datetime(until)) }
                 }
             }
         },
@@ -212,7 +222,7 @@ fn show(cx: &Ctx, i: &Invoice, plan: &str, c: &Customer) -> Markup {
             p.error role="alert" { (cx.t(Msg::QPayUnavailable)) }
         },
         InvoiceStatus::Expired | InvoiceStatus::Cancelled => html! {
-            p.notice role="status" { (cx.t(Msg::InvoiceEnded)) " " a href="/portal/pay" { (cx.t(Msg::PayRenew)) } }
+            p.notice role="status" { (cx.t(Msg::InvoiceEnded)) " " a href=(base) { (cx.t(Msg::PayRenew)) } }
         },
     }
 }

@@ -184,7 +184,7 @@ pub async fn revenue(cx: Arc<Ctx>, req: Req) -> Out {
             (date_fields(&cx, &req))
             label.field { span { (cx.t(Msg::Method)) } select name="method" {
                 option value="" { (cx.t(Msg::All)) }
-                @for m in &cx.settings.payment_methods { option value=(m) selected[q("method") == *m] { (method_label(&cx, m)) } }
+                @for m in &cx.settings.methods_seen() { option value=(m) selected[q("method") == *m] { (method_label(&cx, m)) } }
             } }
             (kind_field(&cx, &req, "customer_kind"))
             (plan_router_fields(&cx, &req, &plans, &routers))

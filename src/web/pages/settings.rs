@@ -31,7 +31,7 @@ fn form_page(
         cx.t(Msg::Settings),
         html! {
             (layout::notice(cx, notice))
-            p { a href="/settings/messages" { (cx.t(Msg::MessageSettings)) " →" } }
+            p { a href="/settings/messages" { (cx.t(Msg::MessageSettings)) " →" } " · " a href="/settings/qpay" { (cx.t(Msg::QPaySettingsTitle)) " →" } }
             p.muted { (cx.t(Msg::PortalLink)) ": " code { "/portal" } }
             (layout::problems_summary(cx, p))
             form method="post" action="/settings" enctype="multipart/form-data" {

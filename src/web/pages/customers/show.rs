@@ -142,6 +142,7 @@ fn actions(cx: &Ctx, c: &Customer) -> Markup {
                 (action("portal-unlock", Msg::UnlockPortal, "secondary"))
             }
             @if cx.can(Menu::Audit, Level::View) { a.button.secondary href={ "/audit?entity=customer&entity_id=" (c.id) } { (cx.t(Msg::Activity)) } }
+            @if cx.can(Menu::Payments, Level::View) { a.button.secondary href={ "/qpay/invoices?customer_id=" (c.id) } { (cx.t(Msg::QPayInvoices)) } }
         },
     )
 }
