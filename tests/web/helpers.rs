@@ -4,10 +4,13 @@
 
 #[path = "../common/eventually.rs"]
 mod eventually;
+#[path = "../common/fake_qpay.rs"]
+#[allow(dead_code)]
+pub mod fake_qpay;
 mod fixture;
 
 pub use eventually::eventually;
-pub use fixture::{Fixture, customer, fixture, start_sim};
+pub use fixture::{Fixture, SimRouter, customer, fixture, start_sim};
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;

@@ -11,7 +11,9 @@ fn pages(portal: bool) -> Vec<String> {
         .filter(|r| r.method == "GET" && !r.is_api() && !matches!(r.guard, Guard::Public))
         .filter(|r| matches!(r.guard, Guard::Portal) == portal)
         .filter(|r| {
-            !["/setup", "/login", "/portal/login"].contains(&r.pattern)
+            // The pay pages and an invoice's page are checked in both languages by `selfpay`.
+            !["/setup", "/login", "/portal/login", "/pay", "/pay/{id}", "/portal/pay/{id}"]
+                .contains(&r.pattern)
                 && !r.pattern.ends_with(".csv")
         })
         .map(|r| {

@@ -22,6 +22,7 @@ mod network;
 mod pages;
 mod portal;
 mod reports;
+mod selfpay;
 mod sessions;
 mod tls;
 mod webdriver;

@@ -1,0 +1,132 @@
+//! What can go wrong on the way from a QR to a payment: a different amount, a customer who also
+//! paid at the counter, QPay down or refusing our credentials, expired tokens.
+
+use super::{open_invoice, paying, payments_of};
+use crate::helpers::eventually;
+use steppe::i18n::Msg;
+
+#[test]
+fn a_short_payment_is_recorded_as_paid_and_a_counter_payment_is_not_lost() {
+    let mut p = paying(true);
+    let mut me = crate::portal::logged_in(&p.app, "bat", "pw-123");
+    open_invoice(&mut me, p.plan);
+    let number = p.qpay.invoices()[0].sender_invoice_no.clone();
+    // Bat's bank sent less than the invoice asked for.
+    p.qpay.pay(&number, 20_000);
+    p.qpay.call_back(&number);
+    eventually(10, "the short payment recorded", || {
+        payments_of(&mut p.api, p.bat).len() == 1
+    });
+    let pay = &payments_of(&mut p.api, p.bat)[0];
+    assert_eq!(pay["amount"], 2_000_000, "what was really paid");
+    let c = p.api.get(&format!("/api/v1/customers/{}", p.bat)).json();
+    assert_eq!(c["status"], "expired", "a part of the price buys nothing here");
+    let listed = p.api.get("/api/v1/qpay/invoices").json();
+    assert_eq!(listed["items"][0]["paid"], 2_000_000);
+
+    // The rest at the counter, then a second QR paid as well: both are payments, none lost.
+    let cash = serde_json::json!({ "customer_id": p.bat, "amount": 1_500_000, "method": "cash" });
+    assert_eq!(p.api.send_json("POST", "/api/v1/payments", &cash).status, 201);
+    eventually(10, "Bat in service", || {
+        p.api.get(&format!("/api/v1/customers/{}", p.bat)).json()["status"] == "active"
+    });
+    let until = p.api.get(&format!("/api/v1/customers/{}", p.bat)).json()["expires_at"].clone();
+    open_invoice(&mut me, p.plan);
+    let second = p.qpay.invoices().last().unwrap().sender_invoice_no.clone();
+    assert_ne!(second, number);
+    p.qpay.pay(&second, 35_000);
+    p.qpay.call_back(&second);
+    eventually(10, "the second QPay payment recorded", || {
+        payments_of(&mut p.api, p.bat).len() == 3
+    });
+    let total: i64 = payments_of(&mut p.api, p.bat)
+        .iter()
+        .map(|x| x["amount"].as_i64().unwrap())
+        .sum();
+    assert_eq!(total, 7_000_000);
+    let later = p.api.get(&format!("/api/v1/customers/{}", p.bat)).json()["expires_at"].clone();
+    assert!(later.as_str() > until.as_str(), "{until} → {later}: it bought another period");
+}
+
+#[test]
+fn qpay_down_or_refusing_says_so_and_offers_the_bank_accounts() {
+    let mut p = paying(false);
+    let mut me = crate::portal::logged_in(&p.app, "bat", "pw-123");
+    p.qpay.down(true);
+    let path = open_invoice(&mut me, p.plan);
+    let page = me.get(&format!("{path}?lang=en"));
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains(Msg::QPayUnavailable.en()), "{}", page.body);
+    assert!(page.body.contains("5000123456"), "the bank account instead");
+    assert!(!page.body.contains("<svg"), "no QR for an invoice that does not exist");
+    let status = p.api.get("/api/v1/qpay/status").json();
+    assert_eq!(status["failing"], true, "{status}");
+    assert_ne!(status["last_error"], "", "{status}");
+    let panel = p.web.get("/settings/qpay?lang=en");
+    assert!(panel.body.contains(Msg::QPayFailing.en()), "{}", panel.body);
+    let failed = p.api.get("/api/v1/qpay/invoices?status=failed").json();
+    assert_eq!(failed["matched"], 1, "{failed}");
+
+    // Back up: the next attempt makes a real invoice.
+    p.qpay.down(false);
+    let path = open_invoice(&mut me, p.plan);
+    assert!(me.get(&path).body.contains("<svg"));
+    assert_eq!(p.api.get("/api/v1/qpay/status").json()["failing"], false);
+
+    // Refused credentials while an invoice is open: its checks fail, the admin sees why.
+    p.qpay.refuse_credentials(true);
+    p.qpay.expire_tokens();
+    p.qpay.expire_refresh_tokens();
+    eventually(10, "the refusal on the status panel", || {
+        me.get(&path);
+        let s = p.api.get("/api/v1/qpay/status").json();
+        s["failing"] == true && s["last_error"].as_str().unwrap_or("").contains("AUTHENTICATION_FAILED")
+    });
+}
+
+#[test]
+fn refused_credentials_tell_the_customer_to_pay_otherwise() {
+    let mut p = paying(false);
+    p.qpay.refuse_credentials(true);
+    let mut me = crate::portal::logged_in(&p.app, "bat", "pw-123");
+    let path = open_invoice(&mut me, p.plan);
+    let page = me.get(&format!("{path}?lang=mn"));
+    assert!(page.body.contains(Msg::QPayUnavailable.mn()), "{}", page.body);
+    assert!(page.body.contains("5000123456"));
+    let status = p.api.get("/api/v1/qpay/status").json();
+    assert_eq!(status["failing"], true, "{status}");
+    assert!(
+        status["last_error"].as_str().unwrap().contains("AUTHENTICATION_FAILED"),
+        "{status}"
+    );
+    assert_eq!(p.qpay.invoices().len(), 0);
+}
+
+#[test]
+fn expired_tokens_are_refreshed_then_renewed() {
+    let mut p = paying(false);
+    let mut me = crate::portal::logged_in(&p.app, "bat", "pw-123");
+    let path = open_invoice(&mut me, p.plan);
+    assert_eq!(p.qpay.tokens_issued(), 1);
+    // The access token expires: a refresh, not a new login.
+    p.qpay.expire_tokens();
+    eventually(10, "a check through a refreshed token", || {
+        me.get(&path);
+        p.qpay.refreshes() >= 1
+    });
+    assert_eq!(p.qpay.tokens_issued(), 1);
+    // Both expire: a new login with the client credentials.
+    p.qpay.expire_tokens();
+    p.qpay.expire_refresh_tokens();
+    eventually(10, "a check through a new token", || {
+        me.get(&path);
+        p.qpay.tokens_issued() >= 2
+    });
+    let number = p.qpay.invoices()[0].sender_invoice_no.clone();
+    p.qpay.pay(&number, 35_000);
+    eventually(15, "paid", || {
+        me.get(&path);
+        payments_of(&mut p.api, p.bat).len() == 1
+    });
+    assert_eq!(p.api.get("/api/v1/qpay/status").json()["failing"], false);
+}
