@@ -101,13 +101,45 @@ impl Record for Invoice {
 }
 
 impl Invoice {
-    /// Our `sender_invoice_no`, unique per installation.
+    /// Our `sender_invoice_no`: the id, and the second it was opened in base 36, so that a
+    /// reinstalled Steppe on the same merchant account never repeats an earlier number (QPay
+    /// refuses a number it has seen).
     pub fn number(&self) -> String {
-        format!("STEPPE-{}", self.id)
+        let mut n = u64::try_from(self.created_at.as_second()).unwrap_or(0);
+        let mut tag = Vec::new();
+        while n > 0 {
+            tag.push(b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"[(n % 36) as usize]);
+            n /= 36;
+        }
+        tag.reverse();
+        format!("STEPPE-{}-{}", self.id, String::from_utf8_lossy(&tag))
     }
 
     /// The id in an invoice number we issued.
     pub fn parse_number(s: &str) -> Option<u64> {
-        s.trim().strip_prefix("STEPPE-")?.parse().ok()
+        let rest = s.trim().strip_prefix("STEPPE-")?;
+        rest.split('-').next()?.parse().ok()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn invoice_numbers_carry_the_id_and_differ_across_installations() {
+        let mut i: Invoice = serde_json::from_value(serde_json::json!({
+            "id": 42, "customer_id": 1, "plan_id": 1, "amount": 100, "qpay_id": "", "qr_text": "",
+            "status": "open", "created_at": "2026-12-03T07:00:00Z", "expires_at": "2026-12-03T07:30:00Z"
+        }))
+        .unwrap();
+        let first = i.number();
+        assert!(first.starts_with("STEPPE-42-"), "{first}");
+        assert_eq!(Invoice::parse_number(&first), Some(42));
+        i.created_at = "2027-02-01T00:00:00Z".parse().unwrap();
+        assert_ne!(i.number(), first, "the same id opened another day");
+        assert_eq!(Invoice::parse_number("STEPPE-7"), Some(7));
+        assert_eq!(Invoice::parse_number("OTHER-7"), None);
+        assert_eq!(Invoice::parse_number("STEPPE-x-1"), None);
     }
 }
