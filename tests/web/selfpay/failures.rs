@@ -130,3 +130,26 @@ fn expired_tokens_are_refreshed_then_renewed() {
     });
     assert_eq!(p.api.get("/api/v1/qpay/status").json()["failing"], false);
 }
+
+#[test]
+fn an_unpaid_invoice_ends_at_its_expiry_and_is_cancelled_at_qpay() {
+    let mut p = paying(false);
+    let mut me = crate::portal::logged_in(&p.app, "bat", "pw-123");
+    let path = open_invoice(&mut me, p.plan);
+    p.app.clock.advance(31 * 60);
+    eventually(15, "the invoice ended", || {
+        me.get(&format!("{path}?lang=en"))
+            .body
+            .contains(Msg::InvoiceEnded.en())
+    });
+    eventually(10, "cancelled at QPay", || p.qpay.invoices()[0].cancelled);
+    assert_eq!(
+        p.api.get("/api/v1/qpay/invoices?status=expired").json()["matched"],
+        1
+    );
+    assert_eq!(payments_of(&mut p.api, p.bat).len(), 0);
+    // A new one can be opened at once.
+    let again = open_invoice(&mut me, p.plan);
+    assert_ne!(again, path);
+    assert!(me.get(&again).body.contains("<svg"));
+}
