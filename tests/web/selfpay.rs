@@ -321,3 +321,74 @@ fn an_open_invoice_is_resolved_after_a_restart() {
         disabled(&sim, "/ip/hotspot/user", "bat") == Some(false)
     });
 }
+
+#[test]
+fn qpay_settings_refuse_bad_input_keep_the_secret_and_offer_the_login_page_link() {
+    let (app, mut web) = TestApp::with_admin();
+    let qpay = FakeQPay::start();
+    let bad = web.post_form(
+        "/settings/qpay?lang=en",
+        &[
+            ("enabled", "on"),
+            ("base_url", "merchant.qpay.mn"),
+            ("client_id", ""),
+            ("invoice_minutes", "2"),
+            ("garden_hosts", "bank.mn\nnot a host"),
+        ],
+    );
+    assert_eq!(bad.status, 422, "{}", bad.body);
+    for needle in [
+        Msg::InvalidWebAddress.en(),
+        Msg::InvalidHostName.en(),
+        Msg::Required.en(),
+    ] {
+        assert!(bad.body.contains(needle), "{needle}: {}", bad.body);
+    }
+    assert!(bad.body.contains("not a host"), "the form keeps what was typed");
+    let token = web.create_token("t");
+    let mut api = api_client(&app, &token);
+    assert_eq!(api.get("/api/v1/qpay/status").json()["enabled"], false, "nothing saved");
+
+    configure(&mut web, &qpay, "");
+    let page = web.get("/settings/qpay?lang=en");
+    assert!(!page.body.contains(FakeQPay::CLIENT_SECRET), "the secret is never shown");
+    assert!(page.body.contains(Msg::QPaySecretStored.en()));
+    // Saving again without a secret keeps the stored one.
+    configure_without_secret(&mut web, &qpay);
+    let s = api.get("/api/v1/qpay/status").json();
+    assert_eq!(s["usable"], true, "{s}");
+    let audit = api.get("/api/v1/audit?entity=qpay_settings").json();
+    let summaries: Vec<&str> = audit["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["summary"].as_str())
+        .collect();
+    assert!(summaries.iter().any(|s| s.contains("client_secret: changed")), "{summaries:?}");
+    assert!(!summaries.iter().any(|s| s.contains(FakeQPay::CLIENT_SECRET)));
+
+    let snippet = web.get("/settings/qpay/login-page?lang=mn");
+    assert_eq!(snippet.status, 200);
+    assert!(
+        snippet.body.contains("href=&quot;http://10.5.50.2:8081/pay&quot;"),
+        "{}",
+        snippet.body
+    );
+    assert!(snippet.body.contains("$(if error)"));
+}
+
+fn configure_without_secret(web: &mut Browser, qpay: &FakeQPay) {
+    let r = web.post_form(
+        "/settings/qpay",
+        &[
+            ("enabled", "on"),
+            ("base_url", &qpay.url()),
+            ("client_id", FakeQPay::CLIENT_ID),
+            ("client_secret", ""),
+            ("invoice_code", FakeQPay::INVOICE_CODE),
+            ("invoice_minutes", "20"),
+            ("pay_address", "http://10.5.50.2:8081"),
+        ],
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+}
