@@ -655,7 +655,7 @@ fn qr_text(invoice_id: &str, amount: u64) -> String {
     ]
     .concat();
     text.push_str("6304");
-    let crc = text.bytes().fold(0xffffu16, |crc, b| crc16_step(crc, b));
+    let crc = text.bytes().fold(0xffffu16, crc16_step);
     text + &format!("{crc:04X}")
 }
 
