@@ -164,6 +164,7 @@ impl FakeQPay {
         http_get(&url).unwrap_or(0)
     }
 
+    /// Sign-ins answer 401 `AUTHENTICATION_FAILED`, whatever the credentials.
     pub fn refuse_credentials(&self, on: bool) {
         self.state().refuse = on;
     }
@@ -178,22 +179,28 @@ impl FakeQPay {
         self.state().refresh.clear();
     }
 
+    /// The next `n` requests, sign-ins included, answer 500 with an error body.
     pub fn fail_next(&self, n: usize) {
         self.state().fail_next = n;
     }
 
+    /// Connections are accepted and closed at once, before any reply.
     pub fn down(&self, on: bool) {
         self.state().down = on;
     }
 
+    /// Amounts in replies are text such as `"1000.00"`, as QPay sometimes sends them.
     pub fn amounts_as_strings(&self, on: bool) {
         self.state().strings = on;
     }
 
+    /// Every reply waits this long after its request was read; a request already waiting
+    /// keeps the delay it started with.
     pub fn delay(&self, d: Duration) {
         self.state().delay = d;
     }
 
+    /// Every reply is 4 MiB of filler, streamed without a declared length.
     pub fn huge_reply(&self, on: bool) {
         self.state().huge = on;
     }
@@ -207,10 +214,12 @@ impl FakeQPay {
             .count()
     }
 
+    /// Successful sign-ins (`/v2/auth/token`).
     pub fn tokens_issued(&self) -> usize {
         self.state().tokens_issued
     }
 
+    /// Successful refreshes (`/v2/auth/refresh`).
     pub fn refreshes(&self) -> usize {
         self.state().refreshes
     }
