@@ -185,17 +185,20 @@ impl QPay {
         let token = self.access_token(Some(&token)).await?;
         let reply = self.send(method, path, Auth::Bearer(&token), body).await?;
         if is_auth_failure(&reply) {
-            return Err(QPayError::Credentials);
+            return Err(credentials_error(&reply));
         }
         outcome(reply)
     }
 
-    /// A usable access token. `stale` is one QPay just refused: it is dropped unless another
+    /// A usable access token. `stale` is one QPay just refused: it is refreshed unless another
     /// call has already replaced it.
     async fn access_token(&self, stale: Option<&str>) -> Result<String, QPayError> {
         let mut held = self.tokens.lock().await;
-        if stale.is_some_and(|s| held.as_ref().is_some_and(|t| t.access == s)) {
-            *held = None;
+        if let Some(stale) = stale
+            && let Some(t) = held.as_mut()
+            && t.access == stale
+        {
+            t.access_refused();
         }
         let now = (self.config.clock)();
         match Tokens::need(held.as_ref(), now) {
@@ -228,7 +231,7 @@ impl QPay {
     async fn token(&self, path: &str, auth: Auth<'_>) -> Result<Tokens, QPayError> {
         let reply = self.send(Method::POST, path, auth, None).await?;
         if reply.status == 401 {
-            return Err(QPayError::Credentials);
+            return Err(credentials_error(&reply));
         }
         let body = outcome(reply)?;
         let now = (self.config.clock)();
@@ -258,7 +261,12 @@ impl QPay {
 fn is_auth_failure(reply: &Reply) -> bool {
     reply.status == 401
         || (!success(reply.status)
-            && matches!(error_body(reply), Some(e) if QPayError::refused(&e.error, "") == QPayError::Credentials))
+            && matches!(error_body(reply), Some(e) if matches!(QPayError::refused(&e.error, ""), QPayError::Credentials { .. })))
+}
+
+/// A refusal of our credentials, with QPay's code when its body has one.
+fn credentials_error(reply: &Reply) -> QPayError {
+    QPayError::credentials(&error_body(reply).map(|e| e.error).unwrap_or_default())
 }
 
 fn success(status: u16) -> bool {

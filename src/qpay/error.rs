@@ -13,8 +13,9 @@ const MAX_MESSAGE: usize = 300;
 pub enum QPayError {
     /// No answer: connecting, TLS, the connection breaking, or the time limit passing.
     Unreachable(String),
-    /// QPay refused the client id and secret (also: still refused after signing in again).
-    Credentials,
+    /// QPay refused the client id and secret (also: still refused after signing in again), with
+    /// QPay's code for it (`AUTHENTICATION_FAILED`), empty when it gave none.
+    Credentials { code: String },
     /// QPay refused the request with its own error code and message.
     Refused { code: String, message: String },
     /// A non-2xx status without a QPay error body.
@@ -30,7 +31,7 @@ impl QPayError {
     /// From QPay's error body: credentials problems are told apart from refused requests.
     pub(super) fn refused(code: &str, message: &str) -> QPayError {
         match code {
-            "AUTHENTICATION_FAILED" | "NO_CREDENTIALS" => QPayError::Credentials,
+            "AUTHENTICATION_FAILED" | "NO_CREDENTIALS" => QPayError::credentials(code),
             _ => QPayError::Refused {
                 code: cut(code),
                 message: cut(message),
@@ -38,10 +39,15 @@ impl QPayError {
         }
     }
 
+    pub(super) fn credentials(code: &str) -> QPayError {
+        QPayError::Credentials { code: cut(code) }
+    }
+
     /// QPay's error code, when it gave one.
     pub fn code(&self) -> Option<&str> {
         match self {
             QPayError::Refused { code, .. } => Some(code),
+            QPayError::Credentials { code } if !code.is_empty() => Some(code),
             _ => None,
         }
     }
@@ -58,9 +64,13 @@ impl fmt::Display for QPayError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             QPayError::Unreachable(why) => write!(f, "QPay could not be reached: {why}"),
-            QPayError::Credentials => {
+            QPayError::Credentials { code } if code.is_empty() => {
                 f.write_str("QPay refused the merchant credentials: check the client id and secret")
             }
+            QPayError::Credentials { code } => write!(
+                f,
+                "QPay refused the merchant credentials ({code}): check the client id and secret"
+            ),
             QPayError::Refused { code, message } if message.is_empty() => {
                 write!(f, "QPay refused the request: {code}")
             }
@@ -84,9 +94,17 @@ mod tests {
 
     #[test]
     fn credential_codes_are_not_refusals() {
+        let e = QPayError::refused("NO_CREDENTIALS", "x");
         assert_eq!(
-            QPayError::refused("NO_CREDENTIALS", "x"),
-            QPayError::Credentials
+            e,
+            QPayError::Credentials {
+                code: "NO_CREDENTIALS".into()
+            }
+        );
+        assert_eq!(e.code(), Some("NO_CREDENTIALS"));
+        assert_eq!(
+            e.to_string(),
+            "QPay refused the merchant credentials (NO_CREDENTIALS): check the client id and secret"
         );
         let e = QPayError::refused("INVOICE_PAID", "already paid");
         assert_eq!(e.code(), Some("INVOICE_PAID"));

@@ -59,6 +59,12 @@ impl Tokens {
         })
     }
 
+    /// QPay refused the access token before its time: it is spent, the refresh token may not
+    /// be, and signing in again for nothing would cost a Basic exchange of the secret.
+    pub fn access_refused(&mut self) {
+        self.access_until = Timestamp::MIN;
+    }
+
     pub fn need(tokens: Option<&Tokens>, now: Timestamp) -> Need {
         let Some(t) = tokens else {
             return Need::Authenticate;
@@ -130,6 +136,14 @@ mod tests {
             Need::Authenticate
         );
         assert_eq!(Tokens::need(None, now), Need::Authenticate);
+    }
+
+    #[test]
+    fn a_refused_access_token_is_refreshed() {
+        let now = at(1_800_000_000);
+        let mut t = tokens(1_800_000_100, 1_800_000_200, now);
+        t.access_refused();
+        assert_eq!(Tokens::need(Some(&t), now), Need::Refresh);
     }
 
     #[test]
