@@ -94,7 +94,7 @@ pub struct QPaySettingsDraft {
     pub invoice_minutes: String,
     pub other_plans: bool,
     pub pay_address: String,
-    /// One host name per line (or separated by spaces or commas).
+    /// One host name per line (or separated by commas).
     pub garden_hosts: String,
 }
 
@@ -206,7 +206,8 @@ pub fn save(
     let mut garden_hosts = Vec::new();
     for h in d
         .garden_hosts
-        .split(|c: char| c.is_whitespace() || c == ',')
+        .split(['\n', ','])
+        .map(str::trim)
         .filter(|h| !h.is_empty())
     {
         match garden_host(h) {
