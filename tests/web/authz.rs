@@ -35,6 +35,15 @@ const UNGUARDED: &[(&str, &str)] = &[
     ("POST", "/portal/feedback"),
     ("GET", "/portal/feedback/{id}"),
     ("POST", "/portal/feedback/{id}"),
+    ("GET", "/portal/pay"),
+    ("POST", "/portal/pay"),
+    ("GET", "/portal/pay/{id}"),
+    // Paying without a login: the caller is found by their address, and shown nothing personal
+    // (selfpay/address.rs); QPay's callback is a hint that changes nothing by itself.
+    ("GET", "/pay"),
+    ("POST", "/pay"),
+    ("GET", "/pay/{id}"),
+    ("GET", "/qpay/callback"),
 ];
 
 #[test]

@@ -146,6 +146,15 @@ fn a_customer_pays_by_qpay_from_the_portal_and_is_back_online() {
     assert!(mn.body.contains(Msg::ScanToPay.mn()));
     assert!(!mn.body.contains(&format!(">{}<", Msg::ScanToPay.en())));
 
+    // Another customer cannot see or pay through Bat's invoice.
+    let dorj = p.api.send_json("POST", "/api/v1/customers", &json!({
+        "kind": "individual", "name": "Dorj", "login": "dorj", "password": "pw-456",
+        "router_id": p.router, "plan_id": p.plan, "status": "active", "expires_at": "2099-01-01T00:00:00Z"
+    }));
+    assert_eq!(dorj.status, 201, "{}", dorj.body);
+    let mut other = crate::portal::logged_in(&p.app, "dorj", "pw-456");
+    assert_eq!(other.get(&path).status, 404);
+
     // QPay was asked for exactly what is due, with a callback to the portal listener.
     let invoices = p.qpay.invoices();
     assert_eq!(invoices.len(), 1);
