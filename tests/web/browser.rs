@@ -261,10 +261,14 @@ fn an_expired_pppoe_customer_pays_by_qpay_at_phone_width() {
         &serde_json::json!({ "please_pay": true }),
     );
     assert_eq!(r.status, 200, "{}", r.body);
-    let plan = p.api.send_json("POST", "/api/v1/plans", &serde_json::json!({
-        "name": "Office", "kind": "pppoe", "price": 3_500_000, "duration_days": 30,
-        "download": "50M", "upload": "10M", "remote_address": "pool1"
-    }));
+    let plan = p.api.send_json(
+        "POST",
+        "/api/v1/plans",
+        &serde_json::json!({
+            "name": "Office", "kind": "pppoe", "price": 3_500_000, "duration_days": 30,
+            "download": "50M", "upload": "10M", "remote_address": "pool1"
+        }),
+    );
     assert_eq!(plan.status, 201, "{}", plan.body);
     let yesterday = (jiff::Timestamp::now() - jiff::SignedDuration::from_hours(24)).to_string();
     let c = p.api.send_json("POST", "/api/v1/customers", &serde_json::json!({
@@ -274,13 +278,22 @@ fn an_expired_pppoe_customer_pays_by_qpay_at_phone_width() {
     }));
     assert_eq!(c.status, 201, "{}", c.body);
     let secret = |sim: &crate::helpers::SimRouter| {
-        sim.sim
-            .find("/ppp/secret", "talst")
-            .map(|s| (s.get("profile").unwrap_or("").to_string(), s.get("disabled").unwrap_or("").to_string()))
+        sim.sim.find("/ppp/secret", "talst").map(|s| {
+            (
+                s.get("profile").unwrap_or("").to_string(),
+                s.get("disabled").unwrap_or("").to_string(),
+            )
+        })
     };
-    eventually(10, "the expired secret kept on the please-pay profile", || {
-        secret(&p.sim).is_some_and(|(profile, disabled)| profile == "steppe-expired" && disabled != "true")
-    });
+    eventually(
+        10,
+        "the expired secret kept on the please-pay profile",
+        || {
+            secret(&p.sim).is_some_and(|(profile, disabled)| {
+                profile == "steppe-expired" && disabled != "true"
+            })
+        },
+    );
     p.sim
         .sim
         .ppp_login("talst", "pw-777", "02:00:00:00:00:07", "127.0.0.1")
@@ -291,15 +304,24 @@ fn an_expired_pppoe_customer_pays_by_qpay_at_phone_width() {
     d.set_window(390, 844);
     d.goto(&p.app.portal_url("/pay?lang=en"));
     d.wait_for_text(Msg::PayWithQPay.en());
-    assert!(!d.text("main").contains("Talst"), "nothing personal without a login");
+    assert!(
+        !d.text("main").contains("Talst"),
+        "nothing personal without a login"
+    );
     d.click("form[action='/pay'] button[type=submit]");
     d.wait_for_text(Msg::ScanToPay.en());
     let qr = d.eval("var q = document.querySelector('.qr svg'); return q ? q.getBoundingClientRect().width : 0;");
-    assert!(qr.as_f64().unwrap_or(0.0) >= 200.0, "the QR is drawn large enough to scan: {qr}");
+    assert!(
+        qr.as_f64().unwrap_or(0.0) >= 200.0,
+        "the QR is drawn large enough to scan: {qr}"
+    );
     let overflow = d.eval(
         "return document.documentElement.scrollWidth - document.documentElement.clientWidth;",
     );
-    assert!(overflow.as_i64().unwrap_or(1) <= 0, "the pay page overflows by {overflow}px");
+    assert!(
+        overflow.as_i64().unwrap_or(1) <= 0,
+        "the pay page overflows by {overflow}px"
+    );
     d.screenshot("target/browser-pay-qr.png");
 
     let number = p.qpay.invoices().last().unwrap().sender_invoice_no.clone();

@@ -5,7 +5,6 @@
 #[path = "../common/eventually.rs"]
 mod eventually;
 #[path = "../common/fake_qpay.rs"]
-#[allow(dead_code)]
 pub mod fake_qpay;
 mod fixture;
 

@@ -12,8 +12,15 @@ fn pages(portal: bool) -> Vec<String> {
         .filter(|r| matches!(r.guard, Guard::Portal) == portal)
         .filter(|r| {
             // The pay pages and an invoice's page are checked in both languages by `selfpay`.
-            !["/setup", "/login", "/portal/login", "/pay", "/pay/{id}", "/portal/pay/{id}"]
-                .contains(&r.pattern)
+            ![
+                "/setup",
+                "/login",
+                "/portal/login",
+                "/pay",
+                "/pay/{id}",
+                "/portal/pay/{id}",
+            ]
+            .contains(&r.pattern)
                 && !r.pattern.ends_with(".csv")
         })
         .map(|r| {

@@ -140,7 +140,10 @@ fn a_customer_pays_by_qpay_from_the_portal_and_is_back_online() {
     assert_eq!(page.status, 200);
     assert!(page.body.contains("<svg"), "the QR is drawn on the page");
     assert!(page.body.contains(Msg::ScanToPay.en()));
-    assert!(page.body.contains("data-refresh"), "the page refreshes itself");
+    assert!(
+        page.body.contains("data-refresh"),
+        "the page refreshes itself"
+    );
     assert!(page.body.contains("href=\"khanbank://"), "{}", page.body);
     let mn = me.get(&format!("{path}?lang=mn"));
     assert!(mn.body.contains(Msg::ScanToPay.mn()));
@@ -168,7 +171,12 @@ fn a_customer_pays_by_qpay_from_the_portal_and_is_back_online() {
         invoices[0].callback_url
     );
     // The admin listener does not answer QPay's callback.
-    assert_eq!(p.web.get(&format!("/qpay/callback?invoice={number}")).status, 404);
+    assert_eq!(
+        p.web
+            .get(&format!("/qpay/callback?invoice={number}"))
+            .status,
+        404
+    );
 
     let payment_id = p.qpay.pay(&number, 35_000);
     let paid_at = Instant::now();
@@ -191,8 +199,15 @@ fn a_customer_pays_by_qpay_from_the_portal_and_is_back_online() {
     assert_eq!(c["status"], "active", "{c}");
 
     let done = me.get(&format!("{path}?lang=en"));
-    assert!(done.body.contains(Msg::PaidYouAreOnline.en()), "{}", done.body);
-    assert!(!done.body.contains("data-refresh"), "a paid page stops refreshing");
+    assert!(
+        done.body.contains(Msg::PaidYouAreOnline.en()),
+        "{}",
+        done.body
+    );
+    assert!(
+        !done.body.contains("data-refresh"),
+        "a paid page stops refreshing"
+    );
 
     // More callbacks (QPay retries) change nothing.
     for _ in 0..3 {
@@ -233,7 +248,10 @@ fn a_customer_pays_by_qpay_from_the_portal_and_is_back_online() {
         "{audit}"
     );
     let revenue = p.api.get("/api/v1/reports/revenue").json();
-    assert_eq!(revenue["totals"]["by_method"]["qpay"], 3_500_000, "{revenue}");
+    assert_eq!(
+        revenue["totals"]["by_method"]["qpay"], 3_500_000,
+        "{revenue}"
+    );
     let dash = p.api.get("/api/v1/dashboard").json();
     assert_eq!(dash["revenue_by_method"]["qpay"], 3_500_000, "{dash}");
     let payments_page = p.web.get("/payments?lang=mn");
@@ -358,14 +376,24 @@ fn qpay_settings_refuse_bad_input_keep_the_secret_and_offer_the_login_page_link(
     ] {
         assert!(bad.body.contains(needle), "{needle}: {}", bad.body);
     }
-    assert!(bad.body.contains("not a host"), "the form keeps what was typed");
+    assert!(
+        bad.body.contains("not a host"),
+        "the form keeps what was typed"
+    );
     let token = web.create_token("t");
     let mut api = api_client(&app, &token);
-    assert_eq!(api.get("/api/v1/qpay/status").json()["enabled"], false, "nothing saved");
+    assert_eq!(
+        api.get("/api/v1/qpay/status").json()["enabled"],
+        false,
+        "nothing saved"
+    );
 
     configure(&mut web, &qpay, "");
     let page = web.get("/settings/qpay?lang=en");
-    assert!(!page.body.contains(FakeQPay::CLIENT_SECRET), "the secret is never shown");
+    assert!(
+        !page.body.contains(FakeQPay::CLIENT_SECRET),
+        "the secret is never shown"
+    );
     assert!(page.body.contains(Msg::QPaySecretStored.en()));
     // Saving again without a secret keeps the stored one.
     configure_without_secret(&mut web, &qpay);
@@ -378,13 +406,24 @@ fn qpay_settings_refuse_bad_input_keep_the_secret_and_offer_the_login_page_link(
         .iter()
         .filter_map(|e| e["summary"].as_str())
         .collect();
-    assert!(summaries.iter().any(|s| s.contains("client_secret: changed")), "{summaries:?}");
-    assert!(!summaries.iter().any(|s| s.contains(FakeQPay::CLIENT_SECRET)));
+    assert!(
+        summaries
+            .iter()
+            .any(|s| s.contains("client_secret: changed")),
+        "{summaries:?}"
+    );
+    assert!(
+        !summaries
+            .iter()
+            .any(|s| s.contains(FakeQPay::CLIENT_SECRET))
+    );
 
     let snippet = web.get("/settings/qpay/login-page?lang=mn");
     assert_eq!(snippet.status, 200);
     assert!(
-        snippet.body.contains("href=&quot;http://10.5.50.2:8081/pay&quot;"),
+        snippet
+            .body
+            .contains("href=&quot;http://10.5.50.2:8081/pay&quot;"),
         "{}",
         snippet.body
     );

@@ -60,7 +60,11 @@ fn the_pay_page_finds_the_caller_by_address_and_shows_nothing_personal() {
     };
     let stranger = exchange_from("127.0.0.9", portal, &get("/pay"));
     assert_eq!(stranger.status, 303);
-    assert!(stranger.location().starts_with("/portal/login"), "{}", stranger.location());
+    assert!(
+        stranger.location().starts_with("/portal/login"),
+        "{}",
+        stranger.location()
+    );
     let stranger = exchange_from("127.0.0.9", portal, &get(&path));
     assert_eq!(stranger.status, 303);
     // The admin listener does not serve the pay page.

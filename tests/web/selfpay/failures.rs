@@ -20,13 +20,19 @@ fn a_short_payment_is_recorded_as_paid_and_a_counter_payment_is_not_lost() {
     let pay = &payments_of(&mut p.api, p.bat)[0];
     assert_eq!(pay["amount"], 2_000_000, "what was really paid");
     let c = p.api.get(&format!("/api/v1/customers/{}", p.bat)).json();
-    assert_eq!(c["status"], "expired", "a part of the price buys nothing here");
+    assert_eq!(
+        c["status"], "expired",
+        "a part of the price buys nothing here"
+    );
     let listed = p.api.get("/api/v1/qpay/invoices").json();
     assert_eq!(listed["items"][0]["paid"], 2_000_000);
 
     // The rest at the counter, then a second QR paid as well: both are payments, none lost.
     let cash = serde_json::json!({ "customer_id": p.bat, "amount": 1_500_000, "method": "cash" });
-    assert_eq!(p.api.send_json("POST", "/api/v1/payments", &cash).status, 201);
+    assert_eq!(
+        p.api.send_json("POST", "/api/v1/payments", &cash).status,
+        201
+    );
     eventually(10, "Bat in service", || {
         p.api.get(&format!("/api/v1/customers/{}", p.bat)).json()["status"] == "active"
     });
@@ -45,7 +51,10 @@ fn a_short_payment_is_recorded_as_paid_and_a_counter_payment_is_not_lost() {
         .sum();
     assert_eq!(total, 7_000_000);
     let later = p.api.get(&format!("/api/v1/customers/{}", p.bat)).json()["expires_at"].clone();
-    assert!(later.as_str() > until.as_str(), "{until} → {later}: it bought another period");
+    assert!(
+        later.as_str() > until.as_str(),
+        "{until} → {later}: it bought another period"
+    );
 }
 
 #[test]
@@ -56,9 +65,16 @@ fn qpay_down_or_refusing_says_so_and_offers_the_bank_accounts() {
     let path = open_invoice(&mut me, p.plan);
     let page = me.get(&format!("{path}?lang=en"));
     assert_eq!(page.status, 200);
-    assert!(page.body.contains(Msg::QPayUnavailable.en()), "{}", page.body);
+    assert!(
+        page.body.contains(Msg::QPayUnavailable.en()),
+        "{}",
+        page.body
+    );
     assert!(page.body.contains("5000123456"), "the bank account instead");
-    assert!(!page.body.contains("<svg"), "no QR for an invoice that does not exist");
+    assert!(
+        !page.body.contains("<svg"),
+        "no QR for an invoice that does not exist"
+    );
     let status = p.api.get("/api/v1/qpay/status").json();
     assert_eq!(status["failing"], true, "{status}");
     assert_ne!(status["last_error"], "", "{status}");
@@ -80,7 +96,11 @@ fn qpay_down_or_refusing_says_so_and_offers_the_bank_accounts() {
     eventually(10, "the refusal on the status panel", || {
         me.get(&path);
         let s = p.api.get("/api/v1/qpay/status").json();
-        s["failing"] == true && s["last_error"].as_str().unwrap_or("").contains("AUTHENTICATION_FAILED")
+        s["failing"] == true
+            && s["last_error"]
+                .as_str()
+                .unwrap_or("")
+                .contains("AUTHENTICATION_FAILED")
     });
 }
 
@@ -91,12 +111,19 @@ fn refused_credentials_tell_the_customer_to_pay_otherwise() {
     let mut me = crate::portal::logged_in(&p.app, "bat", "pw-123");
     let path = open_invoice(&mut me, p.plan);
     let page = me.get(&format!("{path}?lang=mn"));
-    assert!(page.body.contains(Msg::QPayUnavailable.mn()), "{}", page.body);
+    assert!(
+        page.body.contains(Msg::QPayUnavailable.mn()),
+        "{}",
+        page.body
+    );
     assert!(page.body.contains("5000123456"));
     let status = p.api.get("/api/v1/qpay/status").json();
     assert_eq!(status["failing"], true, "{status}");
     assert!(
-        status["last_error"].as_str().unwrap().contains("AUTHENTICATION_FAILED"),
+        status["last_error"]
+            .as_str()
+            .unwrap()
+            .contains("AUTHENTICATION_FAILED"),
         "{status}"
     );
     assert_eq!(p.qpay.invoices().len(), 0);
