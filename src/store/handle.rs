@@ -301,9 +301,9 @@ impl Store {
     {
         let store = self.clone();
         let span = tracing::Span::current();
-        tokio::task::spawn_blocking(move || span.in_scope(|| store.read(f)))
+        on_blocking_pool(move || span.in_scope(|| store.read(f)))
             .await
-            .unwrap_or_else(|e| Err(StoreError::Db(format!("read task failed: {e}")).into()))
+            .unwrap_or_else(|| Err(StoreError::Db("the read task failed".into()).into()))
     }
 
     /// `write` on the blocking pool.
@@ -317,9 +317,9 @@ impl Store {
     {
         let store = self.clone();
         let span = tracing::Span::current();
-        tokio::task::spawn_blocking(move || span.in_scope(|| store.write(f)))
+        on_blocking_pool(move || span.in_scope(|| store.write(f)))
             .await
-            .unwrap_or_else(|e| Err(StoreError::Db(format!("write task failed: {e}")).into()))
+            .unwrap_or_else(|| Err(StoreError::Db("the write task failed".into()).into()))
     }
 
     /// The stored schema version (for diagnostics and tests).
@@ -334,4 +334,19 @@ impl Store {
             Ok(v.map(|v| v.value()).unwrap_or(0))
         })
     }
+}
+
+/// Runs `job` on the blocking pool; `None` if it panicked. Every call spawns the same task type
+/// (a boxed closure): each distinct closure handed to `spawn_blocking` instantiates tokio's task
+/// machinery anew, and with one per store read or write that was about 0.4 MB of the router
+/// binary (docs/benchmarks.md, "One blocking task type").
+pub async fn on_blocking_pool<T: Send + 'static>(
+    job: impl FnOnce() -> T + Send + 'static,
+) -> Option<T> {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let boxed: Box<dyn FnOnce() + Send> = Box::new(move || {
+        let _ = tx.send(job());
+    });
+    drop(tokio::task::spawn_blocking(boxed));
+    rx.await.ok()
 }

@@ -20,8 +20,8 @@ pub use backup::{BackupInfo, CACHE_BYTES, Digest, backup_dir, digest_dir, inspec
 pub use catalogue::{Index, KeyedKind, Kind, Set, Summary};
 pub use declare::{Plain, Table};
 pub use error::StoreError;
-pub use handle::Store;
 pub(crate) use handle::private_file;
+pub use handle::{Store, on_blocking_pool};
 pub use migrate::SCHEMA_VERSION;
 pub use reader::{Read, Reader};
 pub use writer::Write;
