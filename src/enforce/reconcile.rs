@@ -9,6 +9,7 @@ use super::diff::{
 };
 use super::log;
 use super::mailbox::Work;
+use super::marked::Printed;
 use super::task::Failure;
 use super::{Cause, Ctx};
 use crate::billing::ServiceKind;
@@ -29,6 +30,8 @@ enum Read {
     Users(ServiceKind),
     Profiles(ServiceKind),
     Sessions(ServiceKind),
+    /// A marked menu, by position in `Desired::marked`.
+    Marked(usize),
 }
 
 /// Reads the needed part of the router, every print in flight at once.
@@ -79,12 +82,34 @@ async fn read_actual(client: &Client, desired: &Desired) -> Result<Actual, Error
             ));
         }
     }
+    for (i, m) in desired.marked.iter().enumerate() {
+        // A firewall block is placed against the operator's rules, so those are read too.
+        let q = if m.ordered {
+            vec![]
+        } else {
+            vec![format!("comment={}", m.marker)]
+        };
+        sent.push((Read::Marked(i), client.send(print(m.menu, m.props, &q))?));
+    }
     let mut actual = Actual::default();
+    actual.marked = vec![None; desired.marked.len()];
     if full {
         actual.sessions = Some(std::collections::HashMap::new());
     }
     for (what, f) in sent {
-        let reply = f.reply().await?;
+        let reply = match (what, f.reply().await) {
+            // A router without the menu (no hotspot package) leaves that menu alone.
+            (Read::Marked(i), Err(e)) if !e.is_connection_lost() => {
+                tracing::debug!(menu = desired.marked[i].menu, error = %e, "marked menu unread");
+                continue;
+            }
+            (Read::Marked(i), Ok(reply)) => {
+                actual.marked[i] = Some(reply.items.iter().filter_map(Printed::parse).collect());
+                continue;
+            }
+            (what, reply) => (what, reply?),
+        };
+        let (what, reply) = reply;
         match what {
             Read::Users(kind) => actual
                 .users
@@ -96,6 +121,7 @@ async fn read_actual(client: &Client, desired: &Desired) -> Result<Actual, Error
                 .entry(kind)
                 .or_default()
                 .extend(reply.items.iter().filter_map(ProfileEntry::parse)),
+            Read::Marked(_) => {}
             Read::Sessions(kind) => {
                 let prop = session_user_prop(kind);
                 let list = reply.items.iter().filter_map(|i: &Item| {
