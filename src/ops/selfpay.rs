@@ -316,3 +316,19 @@ pub async fn checker(core: Arc<Core>, stop: Arc<tokio::sync::Notify>) {
         }
     }
 }
+
+/// Saves the QPay settings. Every router reconciles in full: the walled garden and the "please
+/// pay" fence follow QPay's host, the pay address and the garden hosts.
+pub async fn save_settings(
+    core: &Core,
+    by: &By,
+    draft: settings::QPaySettingsDraft,
+) -> Result<QPaySettings, Error> {
+    let secrets = core.secrets.clone();
+    commit(core, by, move |w, fx, by| {
+        let saved = settings::save(w, by.now, &by.actor, &draft, |s| secrets.seal(s))?;
+        fx.plans();
+        Ok(saved)
+    })
+    .await
+}
