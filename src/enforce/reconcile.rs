@@ -91,25 +91,28 @@ async fn read_actual(client: &Client, desired: &Desired) -> Result<Actual, Error
         };
         sent.push((Read::Marked(i), client.send(print(m.menu, m.props, &q))?));
     }
-    let mut actual = Actual::default();
-    actual.marked = vec![None; desired.marked.len()];
-    if full {
-        actual.sessions = Some(std::collections::HashMap::new());
-    }
+    let mut actual = Actual {
+        marked: vec![None; desired.marked.len()],
+        sessions: full.then(std::collections::HashMap::new),
+        ..Actual::default()
+    };
     for (what, f) in sent {
-        let reply = match (what, f.reply().await) {
-            // A router without the menu (no hotspot package) leaves that menu alone.
-            (Read::Marked(i), Err(e)) if !e.is_connection_lost() => {
-                tracing::debug!(menu = desired.marked[i].menu, error = %e, "marked menu unread");
-                continue;
+        let result = f.reply().await;
+        if let Read::Marked(i) = what {
+            match result {
+                Ok(reply) => {
+                    actual.marked[i] =
+                        Some(reply.items.iter().filter_map(Printed::parse).collect());
+                }
+                Err(e) if e.is_connection_lost() => return Err(e),
+                // A router without the menu (no hotspot package) keeps that menu as it is.
+                Err(e) => {
+                    tracing::debug!(menu = desired.marked[i].menu, error = %e, "marked menu unread");
+                }
             }
-            (Read::Marked(i), Ok(reply)) => {
-                actual.marked[i] = Some(reply.items.iter().filter_map(Printed::parse).collect());
-                continue;
-            }
-            (what, reply) => (what, reply?),
-        };
-        let (what, reply) = reply;
+            continue;
+        }
+        let reply = result?;
         match what {
             Read::Users(kind) => actual
                 .users

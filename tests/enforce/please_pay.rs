@@ -184,7 +184,7 @@ async fn expired_pppoe_customer_is_fenced_in_until_paying() {
         // Paying: back on the plan's profile, kicked so it applies.
         let methods = w
             .store
-            .read(|r| steppe::settings::load(r))
+            .read(steppe::settings::load)
             .expect("settings")
             .payment_methods;
         let paid = w
