@@ -13,7 +13,9 @@ pub const MARKER: &str = "steppe:please-pay";
 pub const PROFILE: &str = "steppe-expired";
 /// The address list the profile puts a connected customer's address on.
 pub const EXPIRED_LIST: &str = "steppe-expired";
-/// Host names RouterOS resolves into addresses (it re-resolves them as their records expire).
+/// Host names RouterOS resolves into addresses (it re-resolves them as their records expire;
+/// RouterOS before 6.36 takes only addresses here, so on such a router these adds fail, are
+/// logged, and only the pay page is let through).
 pub const PAY_HOSTS_LIST: &str = "steppe-pay-hosts";
 /// Enough for the pay page and a bank app, too little to be worth not paying.
 pub const RATE_LIMIT: &str = "256k/256k";

@@ -83,8 +83,9 @@ async fn read_actual(client: &Client, desired: &Desired) -> Result<Actual, Error
         }
     }
     for (i, m) in desired.marked.iter().enumerate() {
-        // A firewall block is placed against the operator's rules, so those are read too.
-        let q = if m.ordered {
+        // A firewall block is placed against the operator's rules, so those are read too; with
+        // nothing wanted, only ours are needed (to remove them).
+        let q = if m.ordered && !m.wanted.is_empty() {
             vec![]
         } else {
             vec![format!("comment={}", m.marker)]
