@@ -6,7 +6,7 @@
 use super::marked::MarkedMenu;
 use super::{garden, please_pay};
 use crate::billing::customer::{self, Customer};
-use crate::billing::{Plan, ServiceKind};
+use crate::billing::{Plan, ServiceKind, Status};
 use crate::network::{Router, SecretBox};
 use crate::store::{Reader, StoreError};
 use jiff::Timestamp;
@@ -162,8 +162,12 @@ pub fn compute(
         })?;
         used_plans.insert(plan.id);
         let entitled = c.entitled(now);
-        // The one exception to "enabled iff entitled": fenced in to the pay page instead.
-        let fenced = !entitled && fence.is_some() && plan.kind == ServiceKind::Pppoe;
+        // The one exception to "enabled iff entitled": an expired PPPoE customer is fenced in
+        // to the pay page instead. A suspended one is not: paying would not lift a suspension.
+        let fenced = !entitled
+            && fence.is_some()
+            && plan.kind == ServiceKind::Pppoe
+            && c.status == Status::Active;
         users.insert(
             c.id,
             User {
