@@ -194,7 +194,9 @@ pub fn compute(
     // A full reconcile settles every marked menu; a targeted one only needs the fence, which a
     // customer moved onto `steppe-expired` depends on.
     let mut marked = Vec::new();
-    if scope == Scope::Full && !router.hotspot_server.is_empty() {
+    // Read even on a router that no longer serves hotspot, so what was left there goes (a
+    // router without the hotspot package refuses the print, which leaves the menu alone).
+    if scope == Scope::Full {
         marked.extend(garden::menus(&router, &qpay));
     }
     if scope == Scope::Full || fence.is_some() {

@@ -250,3 +250,44 @@ async fn expired_pppoe_customer_is_fenced_in_until_paying() {
         admin.close();
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hotspot_customers_are_disabled_and_the_fence_leaves_with_pppoe() {
+    for version in VERSIONS {
+        let w = world();
+        let sim = sim(version).await;
+        let r = w.router_with("r1", sim.addr(), version, PASSWORD, |d| {
+            d.please_pay = true;
+        });
+        save_qpay(&w, &qpay(true));
+        let hp = w.plan("Hot 5", "hotspot", "5M");
+        w.customer(&r, &hp, "hs1", in_days(-1), false);
+        let e = w.enforcer();
+        eventually(10, "fence created, hotspot customer disabled", || {
+            fence_in_place(&sim) && disabled(&sim, HS, "hs1") == Some(true)
+        })
+        .await;
+        assert_eq!(prop(&sim, HS, "hs1", "profile").as_deref(), Some("Hot-5"));
+
+        let no_pppoe = RouterDraft {
+            pppoe: false,
+            ..RouterDraft::of(&r)
+        };
+        w.store
+            .write(|tx| {
+                router::update(
+                    tx,
+                    w.clock.now(),
+                    &Actor::cli(),
+                    &w.secrets,
+                    r.id,
+                    &no_pppoe,
+                )
+            })
+            .expect("PPPoE turned off");
+        e.router_saved(r.id);
+        eventually(10, "fence removed with PPPoE", || fence_gone(&sim)).await;
+        assert_eq!(disabled(&sim, HS, "hs1"), Some(true));
+        e.shutdown().await;
+    }
+}
