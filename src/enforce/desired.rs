@@ -192,10 +192,10 @@ pub fn compute(
         .map(Profile::of)
         .collect();
     // A full reconcile settles every marked menu; a targeted one only needs the fence, which a
-    // customer moved onto `steppe-expired` depends on.
+    // customer moved onto `steppe-expired` depends on. The garden is read even on a router
+    // that no longer serves hotspot, so what was left there goes (a router without the hotspot
+    // package refuses the print, which leaves the menu alone).
     let mut marked = Vec::new();
-    // Read even on a router that no longer serves hotspot, so what was left there goes (a
-    // router without the hotspot package refuses the print, which leaves the menu alone).
     if scope == Scope::Full {
         marked.extend(garden::menus(&router, &qpay));
     }
