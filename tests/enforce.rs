@@ -29,6 +29,10 @@ mod expiry;
 mod faults;
 #[path = "common/flooding_router.rs"]
 mod flooding_router;
+#[path = "enforce/garden.rs"]
+mod garden;
+#[path = "enforce/please_pay.rs"]
+mod please_pay;
 
 use eventually::eventually_async as eventually;
 
@@ -76,7 +80,19 @@ impl World {
     }
 
     fn router(&self, name: &str, addr: SocketAddr, version: &str, password: &str) -> Router {
-        let d = RouterDraft {
+        self.router_with(name, addr, version, password, |_| {})
+    }
+
+    /// A router as `router` makes it, with `tweak` applied to its draft first.
+    fn router_with(
+        &self,
+        name: &str,
+        addr: SocketAddr,
+        version: &str,
+        password: &str,
+        tweak: impl FnOnce(&mut RouterDraft),
+    ) -> Router {
+        let mut d = RouterDraft {
             name: name.into(),
             host: "127.0.0.1".into(),
             port: addr.port().to_string(),
@@ -92,6 +108,7 @@ impl World {
             pppoe: true,
             ..RouterDraft::default()
         };
+        tweak(&mut d);
         self.store
             .write(|w| router::create(w, self.clock.now(), &Actor::cli(), &self.secrets, &d))
             .expect("router saved")

@@ -151,7 +151,12 @@ pub async fn apply(
     log: &mut LogBuf,
 ) -> Result<Applied, Error> {
     let mut out = Applied::default();
-    for ops in [&changes.profiles, &changes.removes, &changes.sets] {
+    for ops in [
+        &changes.profiles,
+        &changes.marked_early,
+        &changes.removes,
+        &changes.sets,
+    ] {
         if !ops.is_empty() {
             let oks = phase(client, ops, cause, now, log).await?;
             out.failed += oks.iter().filter(|ok| !**ok).count();
@@ -183,6 +188,10 @@ pub async fn apply(
             .map(|(op, _)| id_count(&op.command))
             .sum();
         out.kicked = u64::try_from(kicked).unwrap_or(u64::MAX);
+    }
+    if !changes.marked_late.is_empty() {
+        let oks = phase(client, &changes.marked_late, cause, now, log).await?;
+        out.failed += oks.iter().filter(|ok| !**ok).count();
     }
     Ok(out)
 }

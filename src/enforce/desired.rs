@@ -3,8 +3,10 @@
 //! Kept apart from the diff so the rule "the router holds a customer enabled iff entitled" is
 //! one small function of stored data and a time, testable without a router.
 
+use super::marked::MarkedMenu;
+use super::{garden, please_pay};
 use crate::billing::customer::{self, Customer};
-use crate::billing::{Plan, ServiceKind};
+use crate::billing::{Plan, ServiceKind, Status};
 use crate::network::{Router, SecretBox};
 use crate::store::{Reader, StoreError};
 use jiff::Timestamp;
@@ -77,6 +79,8 @@ pub struct Desired {
     pub problems: Vec<String>,
     /// Logins (with kind) of scoped customers that exist in the store, for targeted queries.
     pub logins: Vec<(ServiceKind, String)>,
+    /// Entries kept by a fixed comment (walled garden, "please pay" fence), each menu whole.
+    pub marked: Vec<MarkedMenu>,
 }
 
 impl Desired {
@@ -103,6 +107,12 @@ pub fn compute(
     let Some(router) = r.get::<Router>(router_id)? else {
         return Ok(None);
     };
+    let qpay = crate::selfpay::settings::load(r)?;
+    let mut problems = Vec::new();
+    let fence = please_pay::active(&router, &qpay).unwrap_or_else(|e| {
+        problems.push(e);
+        None
+    });
     let plans: BTreeMap<u64, Plan> = r.list::<Plan>()?.into_iter().map(|p| (p.id, p)).collect();
     let customers: Vec<Customer> = match &scope {
         Scope::Full => customer::on_router(r, router_id)?,
@@ -117,7 +127,6 @@ pub fn compute(
         }
     };
     let mut users = BTreeMap::new();
-    let mut problems = Vec::new();
     let mut logins = Vec::new();
     let mut used_plans = BTreeSet::new();
     for c in customers {
@@ -152,6 +161,13 @@ pub fn compute(
             ))
         })?;
         used_plans.insert(plan.id);
+        let entitled = c.entitled(now);
+        // The one exception to "enabled iff entitled": an expired PPPoE customer is fenced in
+        // to the pay page instead. A suspended one is not: paying would not lift a suspension.
+        let fenced = !entitled
+            && fence.is_some()
+            && plan.kind == ServiceKind::Pppoe
+            && c.status == Status::Active;
         users.insert(
             c.id,
             User {
@@ -159,8 +175,12 @@ pub fn compute(
                 kind: plan.kind,
                 login: c.login.clone(),
                 password,
-                profile: plan.profile.clone(),
-                enabled: c.entitled(now),
+                profile: if fenced {
+                    please_pay::PROFILE.to_owned()
+                } else {
+                    plan.profile.clone()
+                },
+                enabled: entitled || fenced,
                 adopt: c.adopt,
             },
         );
@@ -171,6 +191,17 @@ pub fn compute(
         .filter(|p| used_plans.contains(&p.id) || (scope == Scope::Full && p.active))
         .map(Profile::of)
         .collect();
+    // A full reconcile settles every marked menu; a targeted one only needs the fence, which a
+    // customer moved onto `steppe-expired` depends on. The garden is read even on a router
+    // that no longer serves hotspot, so what was left there goes (a router without the hotspot
+    // package refuses the print, which leaves the menu alone).
+    let mut marked = Vec::new();
+    if scope == Scope::Full {
+        marked.extend(garden::menus(&router, &qpay));
+    }
+    if scope == Scope::Full || fence.is_some() {
+        marked.extend(please_pay::menus(&qpay, fence));
+    }
     Ok(Some(Desired {
         router,
         scope,
@@ -178,5 +209,6 @@ pub fn compute(
         profiles,
         problems,
         logins,
+        marked,
     }))
 }

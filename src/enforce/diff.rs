@@ -7,6 +7,8 @@
 //! renamed entry frees a name that an addition wants).
 
 use super::desired::{Desired, Profile, User};
+use super::marked::{self, Printed};
+use super::please_pay;
 use crate::billing::ServiceKind;
 use crate::billing::customer::{marker, parse_marker};
 use crate::routeros::value::{parse_bool, parse_u64};
@@ -140,6 +142,8 @@ pub struct Actual {
     pub profiles: HashMap<ServiceKind, Vec<ProfileEntry>>,
     /// Every session (full reconcile); `None` when sessions were not read (targeted).
     pub sessions: Option<HashMap<ServiceKind, Vec<Session>>>,
+    /// By position in `Desired::marked`; `None` for a menu the router would not print.
+    pub marked: Vec<Option<Vec<Printed>>>,
 }
 
 /// One command and the customer it is for (to attribute its cause in the log).
@@ -153,6 +157,10 @@ pub struct Op {
 #[derive(Debug, Default)]
 pub struct Changes {
     pub profiles: Vec<Op>,
+    /// Marked entries added, repaired, or removed where nothing depends on them.
+    pub marked_early: Vec<Op>,
+    /// Marked entries removed once users no longer use them (after the kicks).
+    pub marked_late: Vec<Op>,
     pub removes: Vec<Op>,
     pub sets: Vec<Op>,
     pub adds: Vec<Op>,
@@ -174,6 +182,8 @@ impl Changes {
     /// Commands that change the router, kicks included.
     pub fn len(&self) -> usize {
         self.profiles.len()
+            + self.marked_early.len()
+            + self.marked_late.len()
             + self.removes.len()
             + self.sets.len()
             + self.adds.len()
@@ -281,6 +291,13 @@ fn profile_delta(p: &Profile, e: &ProfileEntry) -> Vec<(&'static str, String)> {
 /// Computes the commands that bring `actual` to `desired`.
 pub fn diff(desired: &Desired, actual: &Actual) -> Changes {
     let mut ch = Changes::default();
+    for (m, read) in desired.marked.iter().zip(&actual.marked) {
+        if let Some(items) = read {
+            let mc = marked::diff(m, items);
+            ch.marked_early.extend(mc.early);
+            ch.marked_late.extend(mc.late);
+        }
+    }
     let server = desired.router.hotspot_server.as_str();
     for kind in ServiceKind::ALL {
         if !desired.serves(kind) {
@@ -375,6 +392,14 @@ fn diff_users<'a>(
             consumed.insert(first);
             let e = entries[first];
             let delta = user_delta(kind, u, e, server);
+            // A PPP session keeps the profile it came up with: moving a customer onto or off
+            // the fence only takes effect once they dial again.
+            if kind == ServiceKind::Pppoe
+                && e.profile != u.profile
+                && (e.profile == please_pay::PROFILE || u.profile == please_pay::PROFILE)
+            {
+                kicks.insert(u.login.as_str(), Some(u.customer_id));
+            }
             if !delta.is_empty() {
                 let mut attrs = vec![(".id", e.id.as_str().to_owned())];
                 attrs.extend(delta);

@@ -12,8 +12,11 @@
 pub mod apply;
 pub mod desired;
 pub mod diff;
+pub mod garden;
 pub mod log;
 mod mailbox;
+pub mod marked;
+pub mod please_pay;
 mod probe;
 mod reconcile;
 mod scheduler;

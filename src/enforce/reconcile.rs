@@ -9,6 +9,7 @@ use super::diff::{
 };
 use super::log;
 use super::mailbox::Work;
+use super::marked::Printed;
 use super::task::Failure;
 use super::{Cause, Ctx};
 use crate::billing::ServiceKind;
@@ -29,6 +30,8 @@ enum Read {
     Users(ServiceKind),
     Profiles(ServiceKind),
     Sessions(ServiceKind),
+    /// A marked menu, by position in `Desired::marked`.
+    Marked(usize),
 }
 
 /// Reads the needed part of the router, every print in flight at once.
@@ -79,12 +82,38 @@ async fn read_actual(client: &Client, desired: &Desired) -> Result<Actual, Error
             ));
         }
     }
-    let mut actual = Actual::default();
-    if full {
-        actual.sessions = Some(std::collections::HashMap::new());
+    for (i, m) in desired.marked.iter().enumerate() {
+        // A firewall block is placed against the operator's rules, so those are read too; with
+        // nothing wanted, only ours are needed (to remove them).
+        let q = if m.ordered && !m.wanted.is_empty() {
+            vec![]
+        } else {
+            vec![format!("comment={}", m.marker)]
+        };
+        sent.push((Read::Marked(i), client.send(print(m.menu, m.props, &q))?));
     }
+    let mut actual = Actual {
+        marked: vec![None; desired.marked.len()],
+        sessions: full.then(std::collections::HashMap::new),
+        ..Actual::default()
+    };
     for (what, f) in sent {
-        let reply = f.reply().await?;
+        let result = f.reply().await;
+        if let Read::Marked(i) = what {
+            match result {
+                Ok(reply) => {
+                    actual.marked[i] =
+                        Some(reply.items.iter().filter_map(Printed::parse).collect());
+                }
+                Err(e) if e.is_connection_lost() => return Err(e),
+                // A router without the menu (no hotspot package) keeps that menu as it is.
+                Err(e) => {
+                    tracing::debug!(menu = desired.marked[i].menu, error = %e, "marked menu unread");
+                }
+            }
+            continue;
+        }
+        let reply = result?;
         match what {
             Read::Users(kind) => actual
                 .users
@@ -96,6 +125,7 @@ async fn read_actual(client: &Client, desired: &Desired) -> Result<Actual, Error
                 .entry(kind)
                 .or_default()
                 .extend(reply.items.iter().filter_map(ProfileEntry::parse)),
+            Read::Marked(_) => {}
             Read::Sessions(kind) => {
                 let prop = session_user_prop(kind);
                 let list = reply.items.iter().filter_map(|i: &Item| {

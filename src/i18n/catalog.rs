@@ -311,6 +311,8 @@ catalog! {
     PendingChanges => "Changes waiting for the router", "Төхөөрөмж рүү илгээгдээгүй өөрчлөлт";
     Port => "API port", "API порт";
     Pppoe => "PPPoE", "PPPoE";
+    PleasePay => "PPPoE \"please pay\" mode", "PPPoE \"төлбөрөө төлнө үү\" горим";
+    PleasePayHelp => "When a PPPoE customer's service ends, keep them connected at a low speed with only the pay page, QPay and bank apps reachable, instead of cutting them off. Needs QPay with a pay address.", "PPPoE харилцагчийн эрх дуусахад тасалж хаялгүй, бага хурдаар холбоотой үлдээж зөвхөн төлбөрийн хуудас, QPay, банкны апп руу хандуулна. QPay болон төлбөрийн хаяг тохируулсан байх шаардлагатай.";
     Price => "Price", "Үнэ";
     Profile => "Profile on the router", "Төхөөрөмж дээрх профайл";
     RateLimit => "Rate limit", "Хурдны хязгаар";

@@ -5,7 +5,10 @@
 use super::Router;
 use super::import::connect;
 use crate::billing::customer::parse_marker;
-use crate::routeros::menus::{HotspotActive, HotspotUser, Menu, PppActive, PppSecret};
+use crate::routeros::Client;
+use crate::routeros::menus::{
+    HotspotActive, HotspotCookie, HotspotHost, HotspotUser, Menu, PppActive, PppSecret,
+};
 use serde::Serialize;
 use std::collections::HashSet;
 
@@ -83,34 +86,52 @@ pub async fn managed_users(router: &Router, password: &str) -> Result<Vec<LiveUs
     Ok(out)
 }
 
-/// The service login behind a source address: a PPPoE session's remote address, or a hotspot
-/// session's address. `None` when nobody there is known.
+/// The service login behind a source address on this router (who opened the pay page): a PPPoE
+/// connection's, a hotspot session's, or, for a device whose session has ended (an expired
+/// customer's), the user its hotspot cookie names. Every print is a `?` query, so the cost does
+/// not grow with the number of customers online.
 pub async fn caller(
     router: &Router,
     password: &str,
     address: std::net::IpAddr,
 ) -> Result<Option<String>, String> {
     let client = connect(router, password).await?;
-    let wanted = address.to_string();
-    let mut found = None;
-    if router.pppoe {
-        found = Menu::<PppActive>::new(&client)
-            .list()
-            .await
-            .map_err(|e| e.to_string())?
-            .into_iter()
-            .find(|a| a.address.as_deref() == Some(wanted.as_str()))
-            .and_then(|a| a.name);
-    }
-    if found.is_none() && !router.hotspot_server.is_empty() {
-        found = Menu::<HotspotActive>::new(&client)
-            .list()
-            .await
-            .map_err(|e| e.to_string())?
-            .into_iter()
-            .find(|a| a.address.as_deref() == Some(wanted.as_str()))
-            .and_then(|a| a.user);
-    }
+    let found = caller_on(&client, router, &address.to_string()).await;
     client.close();
-    Ok(found)
+    found.map_err(|e| e.to_string())
+}
+
+async fn caller_on(
+    client: &Client,
+    router: &Router,
+    address: &str,
+) -> crate::routeros::Result<Option<String>> {
+    let by_address = format!("address={address}");
+    if router.pppoe {
+        let active = Menu::<PppActive>::new(client)
+            .list_where(&[&by_address])
+            .await?;
+        if let Some(name) = active.into_iter().find_map(|a| a.name) {
+            return Ok(Some(name));
+        }
+    }
+    if router.hotspot_server.is_empty() {
+        return Ok(None);
+    }
+    let active = Menu::<HotspotActive>::new(client)
+        .list_where(&[&by_address])
+        .await?;
+    if let Some(user) = active.into_iter().find_map(|a| a.user) {
+        return Ok(Some(user));
+    }
+    let hosts = Menu::<HotspotHost>::new(client)
+        .list_where(&[&by_address])
+        .await?;
+    let Some(mac) = hosts.into_iter().find_map(|h| h.mac_address) else {
+        return Ok(None);
+    };
+    let cookies = Menu::<HotspotCookie>::new(client)
+        .list_where(&[&format!("mac-address={mac}")])
+        .await?;
+    Ok(cookies.into_iter().find_map(|c| c.user))
 }

@@ -31,6 +31,10 @@ pub struct Router {
     /// PPPoE secrets are managed on this router.
     #[serde(default)]
     pub pppoe: bool,
+    /// An expired PPPoE customer stays connected on the `steppe-expired` profile, fenced in to
+    /// the pay page, instead of being disabled (needs QPay with a pay address).
+    #[serde(default)]
+    pub please_pay: bool,
     #[serde(default)]
     pub note: String,
     /// The LTE modem port for `/tool/sms/send`; empty means `lte1`.
@@ -111,6 +115,7 @@ pub struct RouterDraft {
     pub login_method: String,
     pub hotspot_server: String,
     pub pppoe: bool,
+    pub please_pay: bool,
     pub note: String,
 }
 
@@ -213,6 +218,7 @@ pub fn create(
         login_method: c.login_method,
         hotspot_server: c.hotspot_server,
         pppoe: d.pppoe,
+        please_pay: d.please_pay,
         note: c.note,
         sms_port: String::new(),
         created_at: now,
@@ -296,6 +302,7 @@ pub fn update(
         login_method: c.login_method,
         hotspot_server: c.hotspot_server,
         pppoe: d.pppoe,
+        please_pay: d.please_pay,
         note: c.note,
         ..before.clone()
     };
@@ -424,6 +431,7 @@ impl RouterDraft {
             login_method: r.login_method.id().into(),
             hotspot_server: r.hotspot_server.clone(),
             pppoe: r.pppoe,
+            please_pay: r.please_pay,
             note: r.note.clone(),
         }
     }

@@ -46,6 +46,45 @@ pub const INTERFACE: &str = "/interface";
 pub const IP_ADDRESS: &str = "/ip/address";
 pub const HOTSPOT_HOST: &str = "/ip/hotspot/host";
 pub const PACKAGE: &str = "/system/package";
+pub const WALLED_GARDEN: &str = "/ip/hotspot/walled-garden";
+pub const WALLED_GARDEN_IP: &str = "/ip/hotspot/walled-garden/ip";
+pub const HOTSPOT_COOKIE: &str = "/ip/hotspot/cookie";
+pub const FIREWALL_FILTER: &str = "/ip/firewall/filter";
+pub const FIREWALL_NAT: &str = "/ip/firewall/nat";
+
+/// Menus whose items act in order, where `add` takes `place-before`.
+pub fn ordered(path: &str) -> bool {
+    matches!(path, FIREWALL_FILTER | FIREWALL_NAT)
+}
+
+const FIREWALL_FIELDS: &[&str] = &[
+    "chain",
+    "action",
+    "protocol",
+    "src-address",
+    "dst-address",
+    "src-address-list",
+    "dst-address-list",
+    "src-port",
+    "dst-port",
+    "in-interface",
+    "out-interface",
+    "connection-state",
+    "to-addresses",
+    "to-ports",
+    "jump-target",
+    "log",
+    "log-prefix",
+    "comment",
+    "disabled",
+];
+
+const FIREWALL_READONLY: &[(&str, &str)] = &[
+    ("invalid", "false"),
+    ("dynamic", "false"),
+    ("bytes", "0"),
+    ("packets", "0"),
+];
 
 pub static MENUS: &[MenuSpec] = &[
     MenuSpec {
@@ -343,6 +382,107 @@ pub static MENUS: &[MenuSpec] = &[
         can_set: false,
         can_remove: true,
         sessions: true,
+    },
+    MenuSpec {
+        path: WALLED_GARDEN,
+        fields: &[
+            "dst-host",
+            "dst-port",
+            "dst-address",
+            "src-address",
+            "path",
+            "method",
+            "server",
+            "action",
+            "comment",
+            "disabled",
+        ],
+        required: &[],
+        defaults: &[("action", "allow"), ("disabled", "false")],
+        readonly: &[("dynamic", "false"), ("hits", "0")],
+        unique: &[],
+        unique_message: SUCH_ENTRY,
+        refs: &[Ref {
+            field: "server",
+            menu: HOTSPOT_SERVER,
+            also: &[],
+        }],
+        can_add: true,
+        can_set: true,
+        can_remove: true,
+        sessions: false,
+    },
+    MenuSpec {
+        path: WALLED_GARDEN_IP,
+        fields: &[
+            "action",
+            "dst-address",
+            "src-address",
+            "dst-host",
+            "protocol",
+            "dst-port",
+            "server",
+            "comment",
+            "disabled",
+        ],
+        required: &[],
+        defaults: &[("action", "accept"), ("disabled", "false")],
+        readonly: &[("dynamic", "false"), ("invalid", "false")],
+        unique: &[],
+        unique_message: SUCH_ENTRY,
+        refs: &[Ref {
+            field: "server",
+            menu: HOTSPOT_SERVER,
+            also: &[],
+        }],
+        can_add: true,
+        can_set: true,
+        can_remove: true,
+        sessions: false,
+    },
+    // What the hotspot remembers of a login by cookie: the device, whose user it was. The
+    // router adds them at login; an operator can only remove one.
+    MenuSpec {
+        path: HOTSPOT_COOKIE,
+        fields: &[],
+        required: &[],
+        defaults: &[],
+        readonly: &[],
+        unique: &[],
+        unique_message: SUCH_ENTRY,
+        refs: &[],
+        can_add: false,
+        can_set: false,
+        can_remove: true,
+        sessions: false,
+    },
+    MenuSpec {
+        path: FIREWALL_FILTER,
+        fields: FIREWALL_FIELDS,
+        required: &["chain"],
+        defaults: &[("action", "accept"), ("disabled", "false")],
+        readonly: FIREWALL_READONLY,
+        unique: &[],
+        unique_message: SUCH_ENTRY,
+        refs: &[],
+        can_add: true,
+        can_set: true,
+        can_remove: true,
+        sessions: false,
+    },
+    MenuSpec {
+        path: FIREWALL_NAT,
+        fields: FIREWALL_FIELDS,
+        required: &["chain"],
+        defaults: &[("action", "accept"), ("disabled", "false")],
+        readonly: FIREWALL_READONLY,
+        unique: &[],
+        unique_message: SUCH_ENTRY,
+        refs: &[],
+        can_add: true,
+        can_set: true,
+        can_remove: true,
+        sessions: false,
     },
     MenuSpec {
         path: PACKAGE,

@@ -227,6 +227,16 @@ impl RouterState {
     }
 
     fn insert(&mut self, menu: &'static str, props: Vec<(String, String)>) -> u32 {
+        self.insert_at(menu, props, None)
+    }
+
+    /// Inserts an item, before the item at position `before` when given (`place-before`).
+    fn insert_at(
+        &mut self,
+        menu: &'static str,
+        props: Vec<(String, String)>,
+        before: Option<usize>,
+    ) -> u32 {
         let id = self.next_id;
         self.next_id += 1;
         let record = Record {
@@ -237,7 +247,11 @@ impl RouterState {
         if let Some(key) = menus::spec(menu).and_then(|spec| key_of(spec, &record)) {
             self.keys.entry(menu).or_default().insert(key, id);
         }
-        self.tables.entry(menu).or_default().push(record);
+        let table = self.tables.entry(menu).or_default();
+        match before {
+            Some(p) if p <= table.len() => table.insert(p, record),
+            _ => table.push(record),
+        }
         self.notify(menu, id, false);
         id
     }
@@ -391,6 +405,13 @@ impl RouterState {
     }
 
     fn add(&mut self, spec: &'static MenuSpec, req: &Request) -> Vec<Words> {
+        let before = match self.place_before(spec, req) {
+            Ok(b) => b,
+            Err(reply) => return reply,
+        };
+        let mut req = req.clone();
+        req.attrs.retain(|(n, _)| n != "place-before");
+        let req = &req;
         let attrs = match self.validate(spec, req) {
             Ok(a) => a,
             Err(message) => return trap(message),
@@ -431,8 +452,26 @@ impl RouterState {
         if self.is_duplicate(spec, &candidate) {
             return trap(spec.unique_message);
         }
-        let id = self.insert(spec.path, candidate.props);
+        let id = self.insert_at(spec.path, candidate.props, before);
         done_ret(&format!("*{id:X}"))
+    }
+
+    /// The position `place-before` names (an id in an ordered menu); unknown elsewhere.
+    fn place_before(&self, spec: &MenuSpec, req: &Request) -> Result<Option<usize>, Vec<Words>> {
+        let Some(target) = req.attr("place-before") else {
+            return Ok(None);
+        };
+        if !menus::ordered(spec.path) {
+            return Err(trap("unknown parameter"));
+        }
+        let position = target
+            .strip_prefix('*')
+            .and_then(|hex| u32::from_str_radix(hex, 16).ok())
+            .and_then(|id| self.records(spec).iter().position(|r| r.id == id));
+        match position {
+            Some(p) => Ok(Some(p)),
+            None => Err(trap("no such item")),
+        }
     }
 
     /// The positions of the items named by `=.id=` or `=numbers=` (ids `*1A` or names, comma-separated).

@@ -503,3 +503,49 @@ fn deleting_the_sms_router_stops_sending_through_it() {
         "the setting goes with the router, in its transaction"
     );
 }
+
+#[test]
+fn please_pay_is_a_router_setting_in_the_form_the_api_and_the_audit() {
+    let mut f = fixture();
+    let made = f.api.send_json(
+        "POST",
+        "/api/v1/routers",
+        &serde_json::json!({ "name": "pppoe", "host": "127.0.0.1", "port": 1, "tls": false, "username": "api", "password": "pw", "pppoe": true, "please_pay": true }),
+    );
+    assert_eq!(made.status, 201, "{}", made.body);
+    assert_eq!(made.json()["please_pay"], true);
+    let id = made.json()["id"].as_u64().unwrap();
+    // Older records have no such field: the default is off.
+    assert_eq!(
+        f.api.get(&format!("/api/v1/routers/{}", f.router)).json()["please_pay"],
+        false
+    );
+
+    let form = f.web.get(&format!("/routers/{id}/edit?lang=en"));
+    assert!(
+        form.body
+            .contains("name=\"please_pay\" value=\"on\" checked"),
+        "{}",
+        form.body
+    );
+    assert!(form.body.contains("PPPoE customer's service ends"));
+    let mn = f.web.get(&format!("/routers/{id}/edit?lang=mn"));
+    assert!(mn.body.contains("төлбөрийн хуудас"), "{}", mn.body);
+
+    let off = f.api.send_json(
+        "PATCH",
+        &format!("/api/v1/routers/{id}"),
+        &serde_json::json!({ "please_pay": false }),
+    );
+    assert_eq!(off.status, 200, "{}", off.body);
+    assert_eq!(off.json()["please_pay"], false);
+    let log = f.api.get("/api/v1/audit?entity=router").json();
+    assert!(
+        log["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["action"] == "update" && e["summary"] == "please_pay: true → false"),
+        "{log}"
+    );
+}

@@ -44,6 +44,7 @@ fn desired(users: Vec<User>, scope: Scope) -> Desired {
         profiles: vec![],
         problems: vec![],
         logins: vec![],
+        marked: vec![],
     }
 }
 

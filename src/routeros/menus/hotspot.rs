@@ -79,3 +79,26 @@ entry! {
     }
     read_only {}
 }
+
+entry! {
+    /// A device the hotspot has seen (`/ip/hotspot/host`), logged in or not.
+    HotspotHost at "/ip/hotspot/host" {}
+    read_only {
+        mac_address: String = "mac-address",
+        address: String = "address",
+        to_address: String = "to-address",
+        server: String = "server",
+        authorized: bool = "authorized",
+        bypassed: bool = "bypassed",
+    }
+}
+
+entry! {
+    /// What a login by cookie left (`/ip/hotspot/cookie`): whose the device was.
+    HotspotCookie at "/ip/hotspot/cookie" {}
+    read_only {
+        user: String = "user",
+        mac_address: String = "mac-address",
+        domain: String = "domain",
+    }
+}

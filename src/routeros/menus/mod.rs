@@ -18,7 +18,9 @@ use super::error::{Error, Result};
 use super::value::{format_duration, parse_bool, parse_duration, parse_u64};
 
 pub use firewall::AddressListEntry;
-pub use hotspot::{HotspotActive, HotspotProfile, HotspotServer, HotspotUser};
+pub use hotspot::{
+    HotspotActive, HotspotCookie, HotspotHost, HotspotProfile, HotspotServer, HotspotUser,
+};
 pub use ppp::{PppActive, PppProfile, PppSecret};
 pub use queue::SimpleQueue;
 pub use system::{Interface, SystemResource, identity, send_sms, set_identity};

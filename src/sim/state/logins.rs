@@ -45,7 +45,34 @@ impl RouterState {
         ];
         let id = self.insert(menus::HOTSPOT_ACTIVE, props);
         self.host_seen(&server, address, mac, true);
+        self.cookie_for(user, mac);
         Ok(format!("*{id:X}"))
+    }
+
+    /// The cookie a login by HTTP leaves (the default server profile logs in by cookie too):
+    /// one per device, naming the user last logged in from it, kept after the session ends.
+    fn cookie_for(&mut self, user: &str, mac: &str) {
+        let Some(spec) = menus::spec(menus::HOTSPOT_COOKIE) else {
+            return;
+        };
+        let old: Vec<u32> = self
+            .records(spec)
+            .iter()
+            .filter(|r| r.get("mac-address") == Some(mac))
+            .map(|r| r.id)
+            .collect();
+        self.remove_ids(spec, &old);
+        let props = [
+            ("user", user),
+            ("mac-address", mac),
+            ("domain", ""),
+            ("expires-in", "3d"),
+        ];
+        let props = props
+            .iter()
+            .map(|(n, v)| ((*n).to_owned(), (*v).to_owned()))
+            .collect();
+        self.insert(menus::HOTSPOT_COOKIE, props);
     }
 
     /// The hotspot's entry for a device: added the first time it is seen, marked authorized
@@ -109,6 +136,11 @@ impl RouterState {
                     }
                 }
             }
+            menus::PPP_ACTIVE => {
+                for r in removed {
+                    self.drop_dynamic_address(r.get("address").unwrap_or_default());
+                }
+            }
             menus::HOTSPOT_HOST => {
                 let macs: Vec<String> = macs.map(str::to_owned).collect();
                 let Some(active) = menus::spec(menus::HOTSPOT_ACTIVE) else {
@@ -151,6 +183,45 @@ impl RouterState {
             ("session-id".to_owned(), format!("0x{:X}", self.next_id)),
             ("radius".to_owned(), "false".to_owned()),
         ];
-        Ok(format!("*{:X}", self.insert(menus::PPP_ACTIVE, props)))
+        let id = self.insert(menus::PPP_ACTIVE, props);
+        // The profile's address list holds the connection's address while it is up.
+        let list = record
+            .get("profile")
+            .and_then(|p| {
+                self.tables
+                    .get(menus::PPP_PROFILE)?
+                    .iter()
+                    .find(|r| r.get("name") == Some(p))?
+                    .get("address-list")
+                    .map(str::to_owned)
+            })
+            .filter(|l| !l.is_empty());
+        if let Some(list) = list {
+            let props = [
+                ("list", list.as_str()),
+                ("address", address),
+                ("disabled", "false"),
+                ("dynamic", "true"),
+            ];
+            let props = props
+                .iter()
+                .map(|(n, v)| ((*n).to_owned(), (*v).to_owned()))
+                .collect();
+            self.insert(menus::ADDRESS_LIST, props);
+        }
+        Ok(format!("*{id:X}"))
+    }
+
+    fn drop_dynamic_address(&mut self, address: &str) {
+        let Some(spec) = menus::spec(menus::ADDRESS_LIST) else {
+            return;
+        };
+        let ids: Vec<u32> = self
+            .records(spec)
+            .iter()
+            .filter(|r| r.get("dynamic") == Some("true") && r.get("address") == Some(address))
+            .map(|r| r.id)
+            .collect();
+        self.remove_ids(spec, &ids);
     }
 }

@@ -153,3 +153,88 @@ fn customer_login_rules() {
     );
     assert_eq!(s.items("/ip/hotspot/active").len(), 1);
 }
+
+#[test]
+fn place_before_inserts_in_order_and_only_where_rules_are_ordered() {
+    let mut s = RouterState::new("7.16");
+    let add = |s: &mut RouterState, attrs: &[(&str, &str)]| {
+        let r = text(&s.execute(&req("/ip/firewall/filter/add", attrs, &[])));
+        r[0].strip_prefix("!done =ret=").map(str::to_owned)
+    };
+    let theirs = add(&mut s, &[("chain", "forward"), ("comment", "op")]).expect("added");
+    for c in ["a", "b"] {
+        add(
+            &mut s,
+            &[
+                ("chain", "forward"),
+                ("comment", c),
+                ("place-before", &theirs),
+            ],
+        )
+        .expect("placed");
+    }
+    let order: Vec<String> = s
+        .items("/ip/firewall/filter")
+        .iter()
+        .filter_map(|i| i.get("comment").map(str::to_owned))
+        .collect();
+    assert_eq!(order, ["a", "b", "op"]);
+    assert_eq!(
+        add(&mut s, &[("chain", "forward"), ("place-before", "*FFFF")]),
+        None,
+        "an unknown rule is refused"
+    );
+    let wg = text(&s.execute(&req(
+        "/ip/hotspot/walled-garden/add",
+        &[("dst-host", "x.mn"), ("place-before", &theirs)],
+        &[],
+    )));
+    assert!(wg[0].contains("unknown parameter"), "{wg:?}");
+}
+
+#[test]
+fn hotspot_cookies_outlive_sessions_and_ppp_profiles_fill_their_address_list() {
+    let mut s = RouterState::new("6.33");
+    s.execute(&req(
+        "/ip/hotspot/user/add",
+        &[("name", "hs1"), ("password", "p")],
+        &[],
+    ));
+    s.hotspot_login("hs1", "p", "10.5.50.9", "AA:00:00:00:00:09")
+        .expect("login");
+    let active = s.items("/ip/hotspot/active");
+    s.execute(&req(
+        "/ip/hotspot/active/remove",
+        &[(".id", &active[0].id)],
+        &[],
+    ));
+    let cookies = s.items("/ip/hotspot/cookie");
+    assert_eq!(cookies.len(), 1);
+    assert_eq!(cookies[0].get("user"), Some("hs1"));
+    assert_eq!(cookies[0].get("mac-address"), Some("AA:00:00:00:00:09"));
+
+    s.execute(&req(
+        "/ppp/profile/add",
+        &[("name", "fence"), ("address-list", "fenced")],
+        &[],
+    ));
+    s.execute(&req(
+        "/ppp/secret/add",
+        &[("name", "pp1"), ("password", "p"), ("profile", "fence")],
+        &[],
+    ));
+    let id = s
+        .ppp_login("pp1", "p", "AA:00:00:00:00:0A", "10.6.0.9")
+        .expect("ppp login");
+    let listed = |s: &RouterState| {
+        s.items("/ip/firewall/address-list")
+            .iter()
+            .any(|i| i.get("list") == Some("fenced") && i.get("address") == Some("10.6.0.9"))
+    };
+    assert!(listed(&s));
+    s.execute(&req("/ppp/active/remove", &[(".id", &id)], &[]));
+    assert!(
+        !listed(&s),
+        "the address leaves the list with the connection"
+    );
+}

@@ -21,6 +21,7 @@ const FIELDS: &[&str] = &[
     "login_method",
     "hotspot_server",
     "pppoe",
+    "please_pay",
     "note",
 ];
 
@@ -46,6 +47,9 @@ fn apply(b: &mut Body, d: &mut RouterDraft) {
     set(&mut d.hotspot_server, b.text("hotspot_server"));
     if let Some(p) = b.boolean("pppoe") {
         d.pppoe = p;
+    }
+    if let Some(p) = b.boolean("please_pay") {
+        d.please_pay = p;
     }
     set(&mut d.note, b.text("note"));
 }

@@ -181,6 +181,8 @@ fn form_page(cx: &Ctx, existing: Option<&Router>, d: &RouterDraft, p: &Problems)
                 (input(cx, p, "hotspot_server", Msg::HotspotServer, "text", &d.hotspot_server, false))
                 p.muted { (cx.t(Msg::HotspotServerHelp)) }
                 (checkbox(cx, "pppoe", Msg::Pppoe, d.pppoe))
+                (checkbox(cx, "please_pay", Msg::PleasePay, d.please_pay))
+                p.muted { (cx.t(Msg::PleasePayHelp)) }
                 (textarea(cx, p, "note", Msg::Note, &d.note))
                 button type="submit" { (cx.t(Msg::Save)) } " "
                 a.button.secondary href="/routers" { (cx.t(Msg::Back)) }
@@ -201,6 +203,7 @@ pub fn draft_from_form(f: &Form) -> RouterDraft {
         login_method: f.get("login_method").into(),
         hotspot_server: f.get("hotspot_server").into(),
         pppoe: f.checked("pppoe"),
+        please_pay: f.checked("please_pay"),
         note: f.get("note").into(),
     }
 }
@@ -326,6 +329,7 @@ fn state_table(cx: &Ctx, r: &Router, st: &RouterState, customers: usize) -> Mark
                 tr { th { (cx.t(Msg::PendingChanges)) } td { (st.pending_changes) } }
                 tr { th { (cx.t(Msg::HotspotServer)) } td { @if r.hotspot_server.is_empty() { "—" } @else { (r.hotspot_server) } } }
                 tr { th { (cx.t(Msg::Pppoe)) } td { @if r.pppoe { (cx.t(Msg::Yes)) } @else { (cx.t(Msg::No)) } } }
+                tr { th { (cx.t(Msg::PleasePay)) } td { @if r.please_pay { (cx.t(Msg::Yes)) } @else { (cx.t(Msg::No)) } } }
             }
         } }
     }
