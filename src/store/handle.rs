@@ -10,8 +10,12 @@ use super::catalogue::{self, META};
 use super::declare::Visit;
 use super::{FILE_NAME, Read, StoreError, Write, backup, migrate};
 use redb::{Database, ReadableDatabase, TableDefinition};
+use std::any::Any;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+
+/// Held for a transaction's life, so the file is not reopened under it.
+type DbGuard<'a> = std::sync::RwLockReadGuard<'a, Option<Database>>;
 
 /// The database handle; cheap to clone, shared by every task.
 #[derive(Clone)]
@@ -148,7 +152,7 @@ impl Store {
             .load(std::sync::atomic::Ordering::Acquire)
     }
 
-    fn db(&self) -> Result<std::sync::RwLockReadGuard<'_, Option<Database>>, StoreError> {
+    fn db(&self) -> Result<DbGuard<'_>, StoreError> {
         let guard = self.shared.db.read().unwrap_or_else(|e| e.into_inner());
         if guard.is_none() {
             return Err(StoreError::Disk("the database is being reopened".into()));
@@ -161,6 +165,14 @@ impl Store {
         &self,
         f: impl FnOnce(&Read) -> Result<T, E>,
     ) -> Result<T, E> {
+        let (_guard, r) = self.begin_read()?;
+        f(&r)
+    }
+
+    // `read` and `write` are instantiated for every closure handed to them: what does not depend
+    // on the closure lives in these, once.
+    #[inline(never)]
+    fn begin_read(&self) -> Result<(DbGuard<'_>, Read), StoreError> {
         if self.shared.db.read().is_ok_and(|g| g.is_none()) {
             self.reopen()?;
         }
@@ -180,9 +192,9 @@ impl Store {
                     .begin_read()
                     .map_err(StoreError::db("starting read"))?
             }
-            Err(e) => return Err(e.into()),
+            Err(e) => return Err(e),
         };
-        f(&Read { tx })
+        Ok((guard, Read { tx }))
     }
 
     /// The read-only handle used while the database is broken, opened on first need.
@@ -210,6 +222,14 @@ impl Store {
         &self,
         f: impl FnOnce(&mut Write) -> Result<T, E>,
     ) -> Result<T, E> {
+        let (guard, mut w) = self.begin_write().map_err(|e| self.failed(e))?;
+        let out = f(&mut w)?;
+        self.commit(guard, w).map_err(|e| self.failed(e))?;
+        Ok(out)
+    }
+
+    #[inline(never)]
+    fn begin_write(&self) -> Result<(DbGuard<'_>, Write), StoreError> {
         if self
             .shared
             .broken
@@ -217,35 +237,36 @@ impl Store {
         {
             self.reopen()?;
         }
-        let result = (|| {
-            let guard = self.db()?;
-            let db = guard
-                .as_ref()
-                .ok_or_else(|| StoreError::Disk("closed".into()))?;
-            let tx = db.begin_write().map_err(StoreError::db("starting write"))?;
-            let mut w = Write { tx };
-            let out = match f(&mut w) {
-                Ok(out) => out,
-                Err(e) => return Ok(Err(e)),
-            };
-            w.tx.commit().map_err(StoreError::db("committing"))?;
+        let guard = self.db()?;
+        let db = guard
+            .as_ref()
+            .ok_or_else(|| StoreError::Disk("closed".into()))?;
+        let tx = db.begin_write().map_err(StoreError::db("starting write"))?;
+        Ok((guard, Write { tx }))
+    }
+
+    /// Commits while the handle is still held, then counts the change.
+    #[inline(never)]
+    fn commit(&self, guard: DbGuard<'_>, w: Write) -> Result<(), StoreError> {
+        w.tx.commit().map_err(StoreError::db("committing"))?;
+        drop(guard);
+        self.shared
+            .generation
+            .fetch_add(1, std::sync::atomic::Ordering::Release);
+        Ok(())
+    }
+
+    /// A write that failed on the disk marks the store broken (redb refuses writes after an
+    /// I/O error); the next write reopens it.
+    #[inline(never)]
+    fn failed(&self, e: StoreError) -> StoreError {
+        if e.is_disk() {
+            tracing::error!(error = %e, "a write failed on the data disk");
             self.shared
-                .generation
-                .fetch_add(1, std::sync::atomic::Ordering::Release);
-            Ok::<_, StoreError>(Ok(out))
-        })();
-        match result {
-            Ok(r) => r,
-            Err(e) => {
-                if e.is_disk() {
-                    tracing::error!(error = %e, "a write failed on the data disk");
-                    self.shared
-                        .broken
-                        .store(true, std::sync::atomic::Ordering::Release);
-                }
-                Err(e.into())
-            }
+                .broken
+                .store(true, std::sync::atomic::Ordering::Release);
         }
+        e
     }
 
     /// After a disk error, opens the file again — but only once a megabyte can be written
@@ -336,17 +357,23 @@ impl Store {
     }
 }
 
-/// Runs `job` on the blocking pool; `None` if it panicked. Every call spawns the same task type
-/// (a boxed closure): each distinct closure handed to `spawn_blocking` instantiates tokio's task
-/// machinery anew, and with one per store read or write that was about 0.4 MB of the router
-/// binary (docs/benchmarks.md, "One blocking task type").
+/// Runs `job` on the blocking pool; `None` if it panicked. Every call goes through one task
+/// type and one channel type (`run_boxed`): each distinct closure handed to `spawn_blocking`
+/// instantiated tokio's task machinery anew, and each result type a channel — with one per store
+/// read or write that was about 0.4 MB of the router binary (docs/benchmarks.md, "After QPay").
 pub async fn on_blocking_pool<T: Send + 'static>(
     job: impl FnOnce() -> T + Send + 'static,
 ) -> Option<T> {
+    let out = run_boxed(Box::new(move || Box::new(job()) as Box<dyn Any + Send>)).await?;
+    out.downcast::<T>().ok().map(|b| *b)
+}
+
+type Job = Box<dyn FnOnce() -> Box<dyn Any + Send> + Send>;
+
+async fn run_boxed(job: Job) -> Option<Box<dyn Any + Send>> {
     let (tx, rx) = tokio::sync::oneshot::channel();
-    let boxed: Box<dyn FnOnce() + Send> = Box::new(move || {
+    drop(tokio::task::spawn_blocking(move || {
         let _ = tx.send(job());
-    });
-    drop(tokio::task::spawn_blocking(boxed));
+    }));
     rx.await.ok()
 }
