@@ -30,23 +30,26 @@ pub fn disabled(sim: &SimRouter, menu: &str, login: &str) -> Option<bool> {
         .and_then(|u| u.get("disabled").map(|d| d == "true" || d == "yes"))
 }
 
-/// Settings → QPay through the form, as an operator fills it in.
+/// Settings → QPay as an operator fills it in.
+pub fn settings_form(qpay: &FakeQPay, callback_base: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("enabled", "on".into()),
+        ("base_url", qpay.url()),
+        ("client_id", FakeQPay::CLIENT_ID.into()),
+        ("client_secret", FakeQPay::CLIENT_SECRET.into()),
+        ("invoice_code", FakeQPay::INVOICE_CODE.into()),
+        ("branch_code", String::new()),
+        ("callback_base", callback_base.into()),
+        ("invoice_minutes", "30".into()),
+        ("pay_address", "http://10.5.50.2:8081".into()),
+        ("garden_hosts", "*.khanbank.com".into()),
+    ]
+}
+
 pub fn configure(web: &mut Browser, qpay: &FakeQPay, callback_base: &str) {
-    let r = web.post_form(
-        "/settings/qpay",
-        &[
-            ("enabled", "on"),
-            ("base_url", &qpay.url()),
-            ("client_id", FakeQPay::CLIENT_ID),
-            ("client_secret", FakeQPay::CLIENT_SECRET),
-            ("invoice_code", FakeQPay::INVOICE_CODE),
-            ("branch_code", ""),
-            ("callback_base", callback_base),
-            ("invoice_minutes", "30"),
-            ("pay_address", "http://10.5.50.2:8081"),
-            ("garden_hosts", "*.khanbank.com"),
-        ],
-    );
+    let form = settings_form(qpay, callback_base);
+    let fields: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let r = web.post_form("/settings/qpay", &fields);
     assert_eq!(r.status, 303, "{}", r.body);
 }
 
