@@ -4,13 +4,11 @@
 //! paying buys, the amount and the QR: no name, phone or history, which need the portal login.
 //! An address nobody is known at goes to the portal login.
 
-use super::portal_pay::{bank_accounts, show, what_you_get};
-use crate::billing::Plan;
+use super::portal_pay::{bank_accounts, invoice_page, what_you_get};
 use crate::billing::ledger::BankAccount;
 use crate::error::Error;
 use crate::i18n::Msg;
 use crate::model::customer::Customer;
-use crate::model::invoice::Invoice;
 use crate::selfpay::{invoices, settings};
 use crate::store::{Reader, StoreError};
 use crate::web::ctx::Ctx;
@@ -97,31 +95,5 @@ pub async fn invoice(cx: Arc<Ctx>, req: Req) -> Out {
         Err(out) => return out,
     };
     let id = req.id(0).ok_or(WebError::NotFound)?;
-    let i: Invoice = match crate::ops::selfpay::watch(&cx.app.core, c.id, id).await {
-        Ok(i) => i,
-        Err(Error::NotFound) => return Err(WebError::NotFound),
-        Err(e) => return Err(e.into()),
-    };
-    let (plan_id, cid) = (i.plan_id, c.id);
-    let (plan, accounts, now_customer) = cx
-        .app
-        .store
-        .read_async(move |r| {
-            Ok::<_, StoreError>((
-                r.get::<Plan>(plan_id)?,
-                r.list::<BankAccount>()?,
-                r.get::<Customer>(cid)?,
-            ))
-        })
-        .await?;
-    let plan = plan.map_or_else(|| "—".to_string(), |p| p.name);
-    let until = now_customer.map_or(c.expires_at, |c| c.expires_at);
-    let body = html! {
-        (show(&cx, &i, &plan, until, "/pay"))
-        @if i.status == crate::model::invoice::InvoiceStatus::Failed { (bank_accounts(&cx, &accounts, None)) }
-    };
-    Ok(http::html(
-        StatusCode::OK,
-        portal_page(&cx, cx.t(Msg::PayRenew), body),
-    ))
+    invoice_page(&cx, &c, id, "/pay").await
 }

@@ -144,6 +144,13 @@ pub async fn open(cx: Arc<Ctx>, req: Req) -> Out {
 pub async fn invoice(cx: Arc<Ctx>, req: Req) -> Out {
     let c = customer(&cx)?;
     let id = req.id(0).ok_or(WebError::NotFound)?;
+    invoice_page(&cx, &c, id, "/portal/pay").await
+}
+
+/// The customer's invoice `id`, watched while the page is open. From the portal (`base`
+/// `/portal/pay`) the bank accounts carry the customer's reference and the page links home; the
+/// pay page by address (`/pay`) shows neither.
+pub(super) async fn invoice_page(cx: &Ctx, c: &Customer, id: u64, base: &str) -> Out {
     let i = match crate::ops::selfpay::watch(&cx.app.core, c.id, id).await {
         Ok(i) => i,
         Err(Error::NotFound) => return Err(WebError::NotFound),
@@ -162,15 +169,18 @@ pub async fn invoice(cx: Arc<Ctx>, req: Req) -> Out {
         })
         .await?;
     let plan = plan.map_or_else(|| "—".to_string(), |p| p.name);
-    let c = now_customer.unwrap_or(c);
+    let c = now_customer.unwrap_or_else(|| c.clone());
+    let portal = base == "/portal/pay";
     let body = html! {
-        (show(&cx, &i, &plan, c.expires_at, "/portal/pay"))
-        @if matches!(i.status, InvoiceStatus::Failed | InvoiceStatus::Open) { (bank_accounts(&cx, &accounts, Some(&c.login))) }
-        p { a href="/portal" { (cx.t(Msg::BackToPortal)) } }
+        (show(cx, &i, &plan, c.expires_at, base))
+        @if matches!(i.status, InvoiceStatus::Failed | InvoiceStatus::Open) {
+            (bank_accounts(cx, &accounts, portal.then_some(c.login.as_str())))
+        }
+        @if portal { p { a href="/portal" { (cx.t(Msg::BackToPortal)) } } }
     };
     Ok(http::html(
         StatusCode::OK,
-        portal_page(&cx, cx.t(Msg::PayRenew), body),
+        portal_page(cx, cx.t(Msg::PayRenew), body),
     ))
 }
 
