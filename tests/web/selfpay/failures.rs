@@ -225,3 +225,39 @@ fn paying_for_another_package_changes_the_package_when_paid() {
     );
     assert_eq!(payments_of(&mut p.api, p.bat).len(), 1);
 }
+
+#[test]
+fn a_qpay_payment_brings_the_receipt_when_receipts_are_on() {
+    let mut p = paying(true);
+    let d = steppe::notify::config::MessageSettingsDraft::of(&Default::default());
+    let fields = [
+        ("smtp_security", "starttls"),
+        ("days_before", ""),
+        ("receipt", "1"),
+        ("channel", "sms_router"),
+        ("before_en", d.before_en.as_str()),
+        ("before_mn", d.before_mn.as_str()),
+        ("expired_en", d.expired_en.as_str()),
+        ("expired_mn", d.expired_mn.as_str()),
+        ("receipt_en", "{name}: {amount_paid} received"),
+        ("receipt_mn", "{name}: {amount_paid} хүлээн авлаа"),
+    ];
+    let r = p.web.post_form("/settings/messages", &fields);
+    assert_eq!(r.status, 303, "{}", r.body);
+    let mut me = crate::portal::logged_in(&p.app, "bat", "pw-123");
+    open_invoice(&mut me, p.plan);
+    let number = p.qpay.invoices()[0].sender_invoice_no.clone();
+    p.qpay.pay(&number, 35_000);
+    p.qpay.call_back(&number);
+    eventually(20, "the receipt by SMS", || {
+        p.sim
+            .sim
+            .sms_sent()
+            .iter()
+            .any(|s| s.message.contains("35,000"))
+    });
+    let sms = p.sim.sim.sms_sent();
+    assert_eq!(sms.len(), 1, "one receipt: {sms:?}");
+    assert_eq!(sms[0].phone, "99112233");
+    assert_eq!(payments_of(&mut p.api, p.bat).len(), 1);
+}
