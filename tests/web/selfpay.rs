@@ -448,3 +448,26 @@ fn configure_without_secret(web: &mut Browser, qpay: &FakeQPay) {
     );
     assert_eq!(r.status, 303, "{}", r.body);
 }
+
+#[test]
+fn a_flood_of_callbacks_makes_at_most_one_check_per_two_seconds() {
+    let p = paying(true);
+    let mut me = crate::portal::logged_in(&p.app, "bat", "pw-123");
+    open_invoice(&mut me, p.plan);
+    let number = p.qpay.invoices()[0].sender_invoice_no.clone();
+    let before = p.qpay.count("/v2/payment/check");
+    let started = Instant::now();
+    for _ in 0..25 {
+        assert_eq!(p.qpay.call_back(&number), 200);
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    std::thread::sleep(std::time::Duration::from_secs(1));
+    let checks = p.qpay.count("/v2/payment/check") - before;
+    let secs = started.elapsed().as_secs_f64();
+    // One per 2 s from callbacks, and the pay page's own every 3 s, over about 6 s.
+    assert!(
+        checks <= 8,
+        "{checks} checks in {secs:.1} s for 25 callbacks"
+    );
+    assert!(checks >= 2, "callbacks still cause checks: {checks}");
+}
