@@ -91,9 +91,33 @@ pub struct Invoice {
     /// Until when the customer's pay page is open: it is checked often until then.
     #[serde(default)]
     pub watched_until: Option<Timestamp>,
-    /// When it is checked next (its key in the due set); `None` once it has ended.
+    /// When it is checked next (its key in the due set); `None` once it is closed.
     #[serde(default)]
     pub next_check: Option<Timestamp>,
+    /// QPay can take no more payments on it (paid, or cancelled there and checked after): it is
+    /// not checked again. A cancelled or expired invoice stays checked until then, so a QR paid
+    /// in the meantime still becomes a payment.
+    #[serde(default)]
+    pub closed: bool,
+}
+
+impl Invoice {
+    /// Still to be asked about: open, or ended here but perhaps still payable at QPay.
+    pub fn checked(&self) -> bool {
+        !self.closed
+            && !self.qpay_id.is_empty()
+            && matches!(
+                self.status,
+                InvoiceStatus::Open | InvoiceStatus::Cancelled | InvoiceStatus::Expired
+            )
+    }
+
+    pub fn ended(&self) -> bool {
+        matches!(
+            self.status,
+            InvoiceStatus::Cancelled | InvoiceStatus::Expired
+        )
+    }
 }
 
 impl Record for Invoice {

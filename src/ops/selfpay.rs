@@ -139,7 +139,7 @@ pub async fn open_invoice(
         return Err(Error::Conflict(Msg::QPayOff));
     }
     let lifetime = SignedDuration::from_mins(i64::from(s.invoice_minutes));
-    let (invoice, customer, replaced, fresh) = commit(core, &by, move |w, _fx, by| {
+    let (invoice, customer, fresh) = commit(core, &by, move |w, fx, by| {
         let s = settings::load(w)?;
         let c = w.get::<Customer>(customer_id)?.ok_or(Error::NotFound)?;
         if c.archived {
@@ -148,11 +148,15 @@ pub async fn open_invoice(
         let due = invoices::due(w, by.now, &s, &c, plan_id)?;
         if let Some(i) = invoices::reusable(w, by.now, c.id, &due, REUSE_MARGIN)? {
             let i = invoices::watch(w, by.now, i.id)?;
-            return Ok((i, c, Vec::new(), false));
+            return Ok((i, c, false));
         }
         let i = invoices::open(w, by.now, &c, &due, lifetime)?;
-        let replaced = invoices::replace_open(w, c.id, i.id)?;
-        Ok((i, c, replaced, true))
+        // The replaced ones are cancelled at QPay by the checker, then asked once more: an old
+        // QR paid meanwhile becomes a payment (credit) rather than lost.
+        if invoices::replace_open(w, by.now, c.id, i.id)? > 0 {
+            fx.selfpay();
+        }
+        Ok((i, c, true))
     })
     .await?;
     let client = match core.selfpay_clients.get(core, &s) {
@@ -162,11 +166,6 @@ pub async fn open_invoice(
             return fail(core, &by, invoice.id, &e).await;
         }
     };
-    for id in replaced {
-        // Best effort: an old QR left open at QPay could still be paid, and would then be
-        // recorded as a payment (credit) rather than lost, since its invoice is still ours.
-        let _ = client.cancel_invoice(&id).await;
-    }
     if !fresh {
         core.selfpay.wake();
         return Ok(invoice);
@@ -275,18 +274,33 @@ async fn check_one(core: &Core, s: &QPaySettings, id: u64) -> Result<(), Error> 
     let Some(i) = core.store.read_async(move |r| r.get::<Invoice>(id)).await? else {
         return Ok(());
     };
-    if i.status != InvoiceStatus::Open {
+    let cut_short = i.status == InvoiceStatus::Open && i.qpay_id.is_empty();
+    if !i.checked() && !cut_short {
         return Ok(());
     }
-    let answer = if i.qpay_id.is_empty() {
+    let mut cancelled_there = false;
+    let answer = if cut_short {
         // Its creation was cut short (a restart between the two transactions): nothing to ask.
         Err("the invoice was not created at QPay".to_string())
     } else {
         match core.selfpay_clients.get(core, s) {
-            Ok(client) => client
-                .check_payment(&i.qpay_id)
-                .await
-                .map_err(|e| e.to_string()),
+            Ok(client) => {
+                // An invoice ended here is cancelled at QPay first and asked after, so a QR paid
+                // up to that moment is still found and nothing can be paid on it later.
+                if i.ended() {
+                    cancelled_there = match client.cancel_invoice(&i.qpay_id).await {
+                        Ok(()) => true,
+                        Err(e) => matches!(
+                            e.code(),
+                            Some("INVOICE_NOTFOUND" | "INVOICE_ALREADY_CANCELED")
+                        ),
+                    };
+                }
+                client
+                    .check_payment(&i.qpay_id)
+                    .await
+                    .map_err(|e| e.to_string())
+            }
             Err(e) => Err(e),
         }
     };
@@ -311,19 +325,21 @@ async fn check_one(core: &Core, s: &QPaySettings, id: u64) -> Result<(), Error> 
     };
     let by = system(core);
     let settled = commit(core, &by, move |w, fx, by| {
-        let out = invoices::settle(w, by.now, id, &paid, error.as_deref())?;
+        let out = invoices::settle(w, by.now, id, &paid, error.as_deref(), cancelled_there)?;
         apply(fx, &out);
         Ok(out)
     })
-    .await?;
-    if let Some(i) = &settled.invoice
-        && i.status == InvoiceStatus::Expired
-        && !i.qpay_id.is_empty()
-        && let Ok(client) = core.selfpay_clients.get(core, s)
-    {
-        let _ = client.cancel_invoice(&i.qpay_id).await;
+    .await;
+    if let Err(e) = &settled {
+        // A payment that cannot be recorded (say, its customer was archived) must neither be
+        // retried in a tight loop nor vanish: the invoice shows why and is asked again later.
+        let why = format!("the payment could not be recorded: {e}");
+        commit(core, &by, move |w, _fx, by| {
+            invoices::postpone(w, by.now, id, &why)
+        })
+        .await?;
     }
-    Ok(())
+    settled.map(drop)
 }
 
 fn apply(fx: &mut Effects, out: &invoices::Settled) {

@@ -156,7 +156,8 @@ pub fn save(
         w.set_remove(Set::InvoicesDue, due_second(at), b.id)?;
     }
     let mut i = i.clone();
-    i.next_check = if i.status == InvoiceStatus::Open {
+    let awaiting_qpay = i.status == InvoiceStatus::Open && i.qpay_id.is_empty();
+    i.next_check = if i.checked() || awaiting_qpay {
         next_check
     } else {
         None
@@ -198,9 +199,11 @@ pub fn open(
         error: String::new(),
         watched_until: None,
         next_check: None,
+        closed: false,
     };
     w.set_add(Set::InvoicesByCustomer, customer.id, id)?;
-    save(w, None, &i, None)?;
+    // Checked at its end even if QPay's answer never lands (a restart in between): it then ends.
+    save(w, None, &i, Some(i.expires_at))?;
     Ok(i)
 }
 
@@ -235,20 +238,19 @@ pub fn failed(w: &mut Write, id: u64, error: &str) -> Result<Invoice> {
     Ok(i)
 }
 
-/// Ends other open invoices of the customer (a new one replaces them); their QPay ids, to cancel.
-pub fn replace_open(w: &mut Write, customer_id: u64, keep: u64) -> Result<Vec<String>> {
-    let mut cancelled = Vec::new();
+/// Ends the customer's other open invoices (a new one replaces them); how many. Each stays
+/// checked until QPay confirms it cancelled.
+pub fn replace_open(w: &mut Write, now: Timestamp, customer_id: u64, keep: u64) -> Result<usize> {
+    let mut n = 0;
     for before in of_customer(w, customer_id)? {
         if before.status == InvoiceStatus::Open && before.id != keep {
             let mut i = before.clone();
             i.status = InvoiceStatus::Cancelled;
-            save(w, Some(&before), &i, None)?;
-            if !i.qpay_id.is_empty() {
-                cancelled.push(i.qpay_id);
-            }
+            save(w, Some(&before), &i, Some(now))?;
+            n += 1;
         }
     }
-    Ok(cancelled)
+    Ok(n)
 }
 
 /// While the pay page is open it is checked this often, for this long after the page last asked.
@@ -273,6 +275,20 @@ pub fn next_check(i: &Invoice, now: Timestamp) -> Timestamp {
     }
 }
 
+/// A check that could not be applied (the payment could not be recorded): why, and the next
+/// check backed off, so a lasting problem neither loops nor hides.
+pub fn postpone(w: &mut Write, now: Timestamp, id: u64, why: &str) -> Result<()> {
+    let Some(before) = w.get::<Invoice>(id)? else {
+        return Ok(());
+    };
+    let mut i = before.clone();
+    i.checked_at = Some(now);
+    i.checks = i.checks.saturating_add(1);
+    i.error = why.chars().take(300).collect();
+    let next = next_check(&i, now);
+    save(w, Some(&before), &i, Some(next))
+}
+
 /// An invoice whose checks keep failing is given up this long after its expiry.
 const GIVE_UP: SignedDuration = SignedDuration::from_hours(24);
 
@@ -295,7 +311,7 @@ pub fn check_now(w: &mut Write, now: Timestamp, id: u64) -> Result<Option<Invoic
     let Some(before) = w.get::<Invoice>(id)? else {
         return Ok(None);
     };
-    if before.status != InvoiceStatus::Open || before.qpay_id.is_empty() {
+    if !before.checked() {
         return Ok(None);
     }
     // Callbacks come unauthenticated and may come in floods: one check per `CALLBACK_GAP`,
@@ -431,6 +447,7 @@ pub fn settle(
     id: u64,
     paid: &[Paid],
     error: Option<&str>,
+    cancelled_there: bool,
 ) -> Result<Settled> {
     let Some(before) = w.get::<Invoice>(id)? else {
         return Ok(Settled::default());
@@ -448,6 +465,11 @@ pub fn settle(
     let actor = actor();
     let mut out = Settled::default();
     for p in paid.iter().take(MAX_PAYMENTS) {
+        // The key is made of the id: one missing or cut would merge payments.
+        if p.payment_id.trim().is_empty() || p.payment_id.len() > 90 {
+            i.error = "QPay reported a payment without a usable payment id".into();
+            continue;
+        }
         let Ok(major) = i64::try_from(p.amount) else {
             continue;
         };
@@ -470,12 +492,9 @@ pub fn settle(
                 amount,
                 method: METHOD.into(),
                 bank_account: None,
-                reference: p.payment_id.chars().take(120).collect(),
+                reference: p.payment_id.clone(),
                 received_at: None,
-                key: Some(format!(
-                    "qpay:{}",
-                    p.payment_id.chars().take(90).collect::<String>()
-                )),
+                key: Some(format!("qpay:{}", p.payment_id)),
             },
             &methods,
             settings.allow_partial_activation,
@@ -488,16 +507,38 @@ pub fn settle(
             out.recorded.push(rec);
         }
     }
+    let given_up = now >= i.expires_at + GIVE_UP;
     let next = if !i.payment_ids.is_empty() {
         i.status = InvoiceStatus::Paid;
         i.paid_at.get_or_insert(now);
+        i.closed = true;
         None
-    } else if i.status == InvoiceStatus::Open
-        && ((error.is_none() && now >= i.expires_at) || now >= i.expires_at + GIVE_UP)
-    {
-        // Only a check that answered may end it: a payment in its last second still counts.
+    } else if i.qpay_id.is_empty() {
+        // Its creation was cut short (a restart before QPay answered): nothing to pay there.
+        if now >= i.expires_at {
+            i.status = InvoiceStatus::Failed;
+            i.closed = true;
+            None
+        } else {
+            Some(i.expires_at)
+        }
+    } else if i.ended() {
+        // Asked once more after QPay confirmed the cancel: nothing can land on it now.
+        if (cancelled_there && error.is_none()) || given_up {
+            i.closed = true;
+            None
+        } else {
+            Some(next_check(&i, now))
+        }
+    } else if given_up {
         i.status = InvoiceStatus::Expired;
+        i.closed = true;
         None
+    } else if error.is_none() && now >= i.expires_at {
+        // Only a check that answered may end it: a payment in its last second still counts.
+        // It is cancelled at QPay at the next check, and asked once more then.
+        i.status = InvoiceStatus::Expired;
+        Some(now)
     } else {
         Some(next_check(&i, now))
     };

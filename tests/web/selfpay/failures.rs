@@ -261,3 +261,56 @@ fn a_qpay_payment_brings_the_receipt_when_receipts_are_on() {
     assert_eq!(sms[0].phone, "99112233");
     assert_eq!(payments_of(&mut p.api, p.bat).len(), 1);
 }
+
+#[test]
+fn a_replaced_invoice_paid_anyway_becomes_a_payment_and_is_then_closed() {
+    let mut p = paying(true);
+    let mut me = crate::portal::logged_in(&p.app, "bat", "pw-123");
+    open_invoice(&mut me, p.plan);
+    let first = p.qpay.invoices()[0].sender_invoice_no.clone();
+    // Part paid at the counter: what is due changes, so the next visit makes a new invoice…
+    let cash = serde_json::json!({ "customer_id": p.bat, "amount": 1_000_000, "method": "cash" });
+    assert_eq!(
+        p.api.send_json("POST", "/api/v1/payments", &cash).status,
+        201
+    );
+    // …while Bat's phone still shows the first QR, and the bank pays it.
+    p.qpay.pay(&first, 35_000);
+    let path = open_invoice(&mut me, p.plan);
+    assert_eq!(p.qpay.invoices().len(), 2);
+    assert_eq!(p.qpay.invoices()[1].amount, 25_000);
+    eventually(15, "the old QR's payment recorded", || {
+        payments_of(&mut p.api, p.bat)
+            .iter()
+            .any(|x| x["method"] == "qpay" && x["amount"] == 3_500_000)
+    });
+    eventually(10, "Bat in service", || {
+        p.api.get(&format!("/api/v1/customers/{}", p.bat)).json()["status"] == "active"
+    });
+    let paid = p.api.get("/api/v1/qpay/invoices?status=paid").json();
+    assert_eq!(paid["matched"], 1, "{paid}");
+    // The second one, not paid, stays open and payable; nothing is recorded twice.
+    assert!(me.get(&path).status == 200);
+    std::thread::sleep(std::time::Duration::from_secs(2));
+    assert_eq!(payments_of(&mut p.api, p.bat).len(), 2);
+}
+
+#[test]
+fn a_replaced_invoice_is_cancelled_at_qpay_then_no_longer_asked_about() {
+    let p = paying(true);
+    let mut me = crate::portal::logged_in(&p.app, "bat", "pw-123");
+    open_invoice(&mut me, p.plan);
+    let mut p = p;
+    let cash = serde_json::json!({ "customer_id": p.bat, "amount": 1_000_000, "method": "cash" });
+    assert_eq!(
+        p.api.send_json("POST", "/api/v1/payments", &cash).status,
+        201
+    );
+    open_invoice(&mut me, p.plan);
+    eventually(10, "the first cancelled at QPay", || {
+        p.qpay.invoices()[0].cancelled
+    });
+    let cancelled = p.api.get("/api/v1/qpay/invoices?status=cancelled").json();
+    assert_eq!(cancelled["matched"], 1, "{cancelled}");
+    assert_eq!(payments_of(&mut p.api, p.bat).len(), 1, "only the cash");
+}
