@@ -538,6 +538,8 @@ catalog! {
     InvalidWebAddress => "A web address starting with https:// (or http://), without spaces.", "https:// (эсвэл http://)-ээр эхэлсэн, зайгүй вэб хаяг.";
     MinutesBetween => "Between {} minutes.", "{} минутын хооронд.";
     MethodQPay => "QPay", "QPay";
+    QPayNeedsMnt => "QPay takes tögrög only: the installation's currency (Settings) must be MNT.", "QPay зөвхөн төгрөг авна: суурилуулалтын валют (Тохиргоо) MNT байх ёстой.";
+    ReservedKey => "Keys that begin with qpay: are Steppe's own.", "qpay:-ээр эхэлсэн түлхүүр Steppe-д зориулагдсан.";
     QPaySettingsTitle => "QPay", "QPay";
     QPaySettingsHelp => "Customers pay for themselves from the portal, or from the pay page they land on when their service ends, by scanning a QPay QR with their bank app. A paid invoice is recorded as an ordinary payment (method QPay) and turns their service back on within seconds.", "Харилцагчид булангаасаа, эсвэл үйлчилгээ нь дуусахад очих төлбөрийн хуудаснаас банкны аппаараа QPay QR уншуулж өөрсдөө төлнө. Төлөгдсөн нэхэмжлэх энгийн төлбөр (QPay арга) болж бүртгэгдэн, үйлчилгээг хэдхэн секундэд сэргээнэ.";
     QPayEnabled => "Customers may pay by QPay", "Харилцагчид QPay-ээр төлж болно";

@@ -54,6 +54,10 @@ impl PaymentFields<'_> {
         if key.len() > 100 {
             p.add_arg("idempotency_key", Msg::TooLong, 100);
         }
+        // QPay's payments are keyed `qpay:<payment_id>`: a key typed here must not pre-empt one.
+        if key.starts_with("qpay:") {
+            p.add("idempotency_key", Msg::ReservedKey);
+        }
         p.check()?;
         let (Some(customer), Some(amount), Some(received_at)) = (customer, amount, received_at)
         else {

@@ -257,6 +257,22 @@ pub async fn callback(core: &Core, number: &str) -> Result<bool, Error> {
     let Some(id) = Invoice::parse_number(number) else {
         return Ok(false);
     };
+    // Read first: a flood of callbacks (they are unauthenticated) costs reads, and a write only
+    // when it really moves the invoice's next check. The whole number must match, not only its
+    // id, so guessing ids finds nothing.
+    let now = core.clock.now();
+    let number = number.to_string();
+    let needed = core
+        .store
+        .read_async(move |r| {
+            Ok::<_, Error>(r.get::<Invoice>(id)?.is_some_and(|i| {
+                i.number() == number && i.checked() && invoices::callback_moves(&i, now)
+            }))
+        })
+        .await?;
+    if !needed {
+        return Ok(false);
+    }
     let by = system(core);
     let found = commit(core, &by, move |w, fx, by| {
         let i = invoices::check_now(w, by.now, id)?;
@@ -423,7 +439,7 @@ impl Default for Callers {
 impl Callers {
     fn cached(&self, ip: std::net::IpAddr, now: jiff::Timestamp) -> Option<Option<u64>> {
         let seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
-        let (at, who) = seen.get(&ip)?;
+        let (at, who) = seen.get(&network(ip))?;
         let fresh = if who.is_some() { SEEN_FOR } else { UNKNOWN_FOR };
         (now < *at + fresh).then_some(*who)
     }
@@ -432,15 +448,34 @@ impl Callers {
         let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
         if seen.len() >= MAX_SEEN {
             seen.retain(|_, (at, _)| now < *at + SEEN_FOR);
-            if seen.len() >= MAX_SEEN {
-                seen.clear();
-            }
         }
-        seen.insert(ip, (now, who));
+        if seen.len() >= MAX_SEEN {
+            // Still full of fresh entries (a flood of addresses): the oldest quarter goes, so
+            // the customers asking now keep theirs.
+            let mut ages: Vec<jiff::Timestamp> = seen.values().map(|(at, _)| *at).collect();
+            ages.sort_unstable();
+            let cut = ages[ages.len() / 4];
+            seen.retain(|_, (at, _)| *at > cut);
+        }
+        seen.insert(network(ip), (now, who));
     }
 }
 
-/// The customer whose session (or hotspot host) has this source address on one of the routers.
+/// What one caller is known by: an IPv4 address, or an IPv6 address's /64 (one customer's
+/// network, and all an attacker with a /64 can spend lookups on).
+fn network(ip: std::net::IpAddr) -> std::net::IpAddr {
+    match ip {
+        std::net::IpAddr::V6(v6) if v6.to_ipv4_mapped().is_none() => {
+            let s = v6.segments();
+            std::net::IpAddr::V6(std::net::Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0))
+        }
+        other => other,
+    }
+}
+
+/// The customer whose session (or hotspot host) has this source address on one of the routers:
+/// every router is asked at once, within one deadline, and an address two routers' customers
+/// share (two sites on the same default hotspot network) finds nobody rather than the wrong one.
 pub async fn caller(core: &Core, ip: std::net::IpAddr) -> Result<Option<Customer>, Error> {
     let now = core.clock.now();
     let id = match core.callers.cached(ip, now) {
@@ -452,26 +487,42 @@ pub async fn caller(core: &Core, ip: std::net::IpAddr) -> Result<Option<Customer
                 return Ok(None);
             };
             let routers = core.store.read_async(crate::network::router::list).await?;
-            let mut found = None;
+            let mut asking = tokio::task::JoinSet::new();
             for r in routers {
                 let Some(pw) = core.secrets.open_sealed(&r.password_sealed) else {
                     continue;
                 };
-                let asked =
-                    tokio::time::timeout(ASK_TIMEOUT, crate::network::live::caller(&r, &pw, ip))
-                        .await;
-                let Ok(Ok(Some(login))) = asked else {
-                    continue;
-                };
-                let key = crate::model::customer::login_key(r.id, &login);
-                found = core
-                    .store
-                    .read_async(move |rd| rd.index_get(crate::store::Index::CustomerLogin, &key))
-                    .await?;
-                if found.is_some() {
-                    break;
-                }
+                asking.spawn(async move {
+                    let found = crate::network::live::caller(&r, &pw, ip).await;
+                    (r.id, found)
+                });
             }
+            let mut logins = Vec::new();
+            let _ = tokio::time::timeout(ASK_TIMEOUT, async {
+                while let Some(done) = asking.join_next().await {
+                    if let Ok((router, Ok(Some(login)))) = done {
+                        logins.push(crate::model::customer::login_key(router, &login));
+                    }
+                }
+            })
+            .await;
+            asking.abort_all();
+            let ids = core
+                .store
+                .read_async(move |r| {
+                    let mut ids = Vec::new();
+                    for key in &logins {
+                        if let Some(id) = r.index_get(crate::store::Index::CustomerLogin, key)? {
+                            ids.push(id);
+                        }
+                    }
+                    Ok::<_, Error>(ids)
+                })
+                .await?;
+            let found = match ids.as_slice() {
+                [one] => Some(*one),
+                _ => None,
+            };
             core.callers.remember(ip, now, found);
             found
         }

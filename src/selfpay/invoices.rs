@@ -314,18 +314,29 @@ pub fn check_now(w: &mut Write, now: Timestamp, id: u64) -> Result<Option<Invoic
     if !before.checked() {
         return Ok(None);
     }
-    // Callbacks come unauthenticated and may come in floods: one check per `CALLBACK_GAP`,
-    // the next at its end rather than none, so a genuine callback is never lost.
-    let at = match before.checked_at {
-        Some(t) if now < t + CALLBACK_GAP => t + CALLBACK_GAP,
-        _ => now,
-    };
-    if before.next_check.is_some_and(|t| t <= at) {
+    if !callback_moves(&before, now) {
         return Ok(Some(before));
     }
+    let at = callback_check_at(&before, now);
     let i = before.clone();
     save(w, Some(&before), &i, Some(at))?;
     Ok(Some(i))
+}
+
+/// When a callback at `now` has the invoice checked: at once, or at the end of `CALLBACK_GAP`
+/// after the last check (callbacks come unauthenticated and may come in floods; the next check
+/// is moved, never dropped, so a genuine callback is not lost).
+fn callback_check_at(i: &Invoice, now: Timestamp) -> Timestamp {
+    match i.checked_at {
+        Some(t) if now < t + CALLBACK_GAP => t + CALLBACK_GAP,
+        _ => now,
+    }
+}
+
+/// A callback now would bring the invoice's next check forward.
+pub fn callback_moves(i: &Invoice, now: Timestamp) -> bool {
+    let at = callback_check_at(i, now);
+    i.next_check.is_none_or(|t| t > at)
 }
 
 /// The least time between two checks a callback can cause.

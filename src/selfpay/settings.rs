@@ -234,6 +234,16 @@ pub fn save(
     } else {
         seal(&d.client_secret)
     };
+    // QPay charges tögrög: an installation keeping its books in another currency would record
+    // a QPay amount as that currency's units.
+    if d.enabled
+        && !crate::settings::load(w)?
+            .currency
+            .code
+            .eq_ignore_ascii_case("MNT")
+    {
+        p.add("enabled", Msg::QPayNeedsMnt);
+    }
     if d.enabled {
         for (field, empty) in [
             ("client_id", client_id.is_empty()),

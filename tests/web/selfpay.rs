@@ -421,6 +421,31 @@ fn qpay_settings_refuse_bad_input_keep_the_secret_and_offer_the_login_page_link(
             .any(|s| s.contains(FakeQPay::CLIENT_SECRET))
     );
 
+    // QPay charges tögrög: books kept in dollars cannot turn it on.
+    let s = web.post_multipart(
+        "/settings",
+        &[
+            ("company_name", "TopNET"),
+            ("currency_code", "USD"),
+            ("currency_symbol", "$"),
+            ("currency_exponent", "2"),
+            ("time_zone", ""),
+            ("default_lang", "mn"),
+            ("payment_methods", "cash"),
+        ],
+        &[],
+    );
+    assert_eq!(s.status, 303, "{}", s.body);
+    let form = settings_form(&qpay, "");
+    let fields: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let refused = web.post_form("/settings/qpay?lang=en", &fields);
+    assert_eq!(refused.status, 422);
+    assert!(
+        refused.body.contains(Msg::QPayNeedsMnt.en()),
+        "{}",
+        refused.body
+    );
+
     let snippet = web.get("/settings/qpay/login-page?lang=mn");
     assert_eq!(snippet.status, 200);
     assert!(
@@ -470,4 +495,18 @@ fn a_flood_of_callbacks_makes_at_most_one_check_per_two_seconds() {
         "{checks} checks in {secs:.1} s for 25 callbacks"
     );
     assert!(checks >= 2, "callbacks still cause checks: {checks}");
+    // A guessed number (the id without its tag) is not taken for the invoice.
+    let guessed = number.rsplit_once('-').unwrap().0.to_string();
+    let before = p.qpay.count("/v2/payment/check");
+    let mut qpay_side = p.app.portal_browser();
+    for _ in 0..5 {
+        let r = qpay_side.get(&format!("/qpay/callback?invoice={guessed}"));
+        assert_eq!(r.status, 200);
+    }
+    std::thread::sleep(std::time::Duration::from_secs(4));
+    let after = p.qpay.count("/v2/payment/check") - before;
+    assert!(
+        after <= 2,
+        "{after} checks from guessed numbers (the page's own: at most 2)"
+    );
 }

@@ -52,6 +52,7 @@ fn form(cx: &Ctx, p: &Problems, d: &QPaySettingsDraft, secret_stored: bool) -> M
             (csrf(cx))
             section.card {
                 (checkbox(cx, "enabled", Msg::QPayEnabled, d.enabled))
+                @if let Some(e) = p.get("enabled") { span.field-error id="err-enabled" { (e.text(cx.lang)) } }
                 (input(cx, p, "base_url", Msg::QPayBaseUrl, "text", &d.base_url, false))
                 p.muted { (cx.t(Msg::QPayBaseUrlHelp)) }
                 (input(cx, p, "client_id", Msg::QPayClientId, "text", &d.client_id, false))

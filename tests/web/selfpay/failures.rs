@@ -27,6 +27,19 @@ fn a_short_payment_is_recorded_as_paid_and_a_counter_payment_is_not_lost() {
     let listed = p.api.get("/api/v1/qpay/invoices").json();
     assert_eq!(listed["items"][0]["paid"], 2_000_000);
 
+    // A key typed at the counter or the API cannot pre-empt a QPay payment's.
+    let bat = p.bat.to_string();
+    let r = p.web.post_form(
+        "/payments",
+        &[
+            ("customer_id", bat.as_str()),
+            ("amount", "1"),
+            ("method", "cash"),
+            ("idempotency_key", "qpay:700000000009"),
+        ],
+    );
+    assert_eq!(r.status, 422, "{}", r.body);
+
     // The rest at the counter, then a second QR paid as well: both are payments, none lost.
     let cash = serde_json::json!({ "customer_id": p.bat, "amount": 1_500_000, "method": "cash" });
     assert_eq!(
