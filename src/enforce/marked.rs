@@ -155,8 +155,8 @@ fn diff_keyed(m: &MarkedMenu, actual: &[Printed]) -> MarkedChanges {
 }
 
 /// Firewall rules act in order, so ours stand as one block at the top: if the block is not
-/// exactly the wanted rules there, it is removed and added again before the first rule of the
-/// operator's (each add placed before that same rule keeps the block in order).
+/// exactly the wanted rules there, it is added again at the top (each add placed before the same
+/// first rule keeps the block in order) and the old entries removed after.
 fn diff_ordered(m: &MarkedMenu, actual: &[Printed]) -> MarkedChanges {
     let mut out = MarkedChanges::default();
     let rules: Vec<&Printed> = actual.iter().filter(|e| !e.dynamic()).collect();
@@ -170,12 +170,14 @@ fn diff_ordered(m: &MarkedMenu, actual: &[Printed]) -> MarkedChanges {
     if in_place {
         return out;
     }
+    // The new block goes in first, above every rule (ours included), and only then do the old
+    // entries go: the fence is never down between the two, nor half-built if an add fails.
+    let top = rules.first().map(|e| &e.id);
+    for w in &m.wanted {
+        out.early.push(add(m, w, top));
+    }
     for e in rules.iter().filter(|e| e.ours(m.marker)) {
         out.early.push(remove(m, e));
-    }
-    let first_other = rules.iter().find(|e| !e.ours(m.marker)).map(|e| &e.id);
-    for w in &m.wanted {
-        out.early.push(add(m, w, first_other));
     }
     out
 }
@@ -255,7 +257,7 @@ mod tests {
     }
 
     #[test]
-    fn ordered_block_is_rebuilt_before_the_operators_first_rule() {
+    fn ordered_block_is_rebuilt_at_the_top_before_the_old_one_goes() {
         let m = menu(true, &["a", "b"]);
         let actual = [
             printed("*3", &[("name", "op"), ("comment", "")]),
@@ -264,9 +266,9 @@ mod tests {
         assert_eq!(
             texts(&diff(&m, &actual).early),
             [
-                "/m/remove =.id=*1",
                 "/m/add =name=a =x=1 =comment=steppe:t =place-before=*3",
                 "/m/add =name=b =x=1 =comment=steppe:t =place-before=*3",
+                "/m/remove =.id=*1",
             ]
         );
     }
