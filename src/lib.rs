@@ -34,4 +34,5 @@ pub mod settings;
 pub mod sim;
 pub mod store;
 pub mod validate;
+pub mod vouchers;
 pub mod web;

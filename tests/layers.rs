@@ -36,6 +36,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("backup", 3),
     ("enforce", 3),
     ("selfpay", 3),
+    ("vouchers", 3),
     // The composition root and the use cases.
     ("app", 4),
     ("ops", 4),

@@ -235,6 +235,12 @@ fn validate(
     {
         p.add("login", Msg::LoginTaken);
     }
+    // A voucher card's code is a hotspot user on its router too.
+    if let Some(login) = &d.login
+        && w.index_get(Index::VoucherCode, login.as_str())?.is_some()
+    {
+        p.add("login", Msg::LoginTaken);
+    }
     p.check()?;
     let (Some(router), Some(plan), Some(expires_at), Some(login)) =
         (router, plan, d.expires_at, d.login.clone())

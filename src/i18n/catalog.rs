@@ -540,6 +540,15 @@ catalog! {
     MethodQPay => "QPay", "QPay";
     QPayNeedsMnt => "QPay takes tögrög only: the installation's currency (Settings) must be MNT.", "QPay зөвхөн төгрөг авна: суурилуулалтын валют (Тохиргоо) MNT байх ёстой.";
     ReservedKey => "Keys that begin with qpay: are Steppe's own.", "qpay:-ээр эхэлсэн түлхүүр Steppe-д зориулагдсан.";
+    VoucherNeedsHotspot => "Cards need a router that serves a hotspot.", "Карт хотспот үйлчилдэг төхөөрөмж шаардана.";
+    VoucherNeedsHotspotPlan => "Cards are sold for hotspot packages.", "Картыг хотспот багцаар зарна.";
+    CountUpTo => "A whole number from 1 to {}.", "1-ээс {} хүртэлх бүхэл тоо.";
+    CharactersBetween => "Between {} characters.", "{} тэмдэгтийн хооронд.";
+    VoucherCodesTooShort => "Too short for this many cards: make the codes longer.", "Ийм олон картад хэт богино байна: кодыг уртасгана уу.";
+    VoucherPrefix => "At most {} letters or digits.", "Хамгийн ихдээ {} үсэг эсвэл тоо.";
+    VoucherUntilPast => "The date must be in the future.", "Огноо ирээдүйд байх ёстой.";
+    VoucherUptime => "A duration such as 30m, 3h or 1d12h.", "30m, 3h, 1d12h гэх мэт хугацаа.";
+    VoucherBytes => "A size such as 500M or 2G.", "500M, 2G гэх мэт хэмжээ.";
     QPaySettingsTitle => "QPay", "QPay";
     QPaySettingsHelp => "Customers pay for themselves from the portal, or from the pay page they land on when their service ends, by scanning a QPay QR with their bank app. A paid invoice is recorded as an ordinary payment (method QPay) and turns their service back on within seconds.", "Харилцагчид булангаасаа, эсвэл үйлчилгээ нь дуусахад очих төлбөрийн хуудаснаас банкны аппаараа QPay QR уншуулж өөрсдөө төлнө. Төлөгдсөн нэхэмжлэх энгийн төлбөр (QPay арга) болж бүртгэгдэн, үйлчилгээг хэдхэн секундэд сэргээнэ.";
     QPayEnabled => "Customers may pay by QPay", "Харилцагчид QPay-ээр төлж болно";

@@ -16,6 +16,7 @@ mod login;
 mod money;
 pub mod plan;
 pub mod summary;
+pub mod voucher;
 
 pub use ids::{BankAccountId, CustomerId, PlanId, RouterId};
 pub use login::Login;

@@ -34,6 +34,9 @@ tables! {
         Feedback = "feedback-v1" as "feedback",
         /// QPay invoices customers opened (`model::invoice`).
         Invoices = "qpay-invoices-v1" as "qpay_invoices",
+        /// Voucher batches and their cards (`model::voucher`).
+        VoucherBatches = "voucher-batches-v1" as "voucher_batches",
+        VoucherCards = "voucher-cards-v1" as "voucher_cards",
     }
 
     /// Tables of records keyed by a string: key → JSON.
@@ -63,6 +66,9 @@ tables! {
         PaymentIdempotency = "payment-by-idempotency-v1",
         /// `scope/key` → id of what a request with that one-time key made (`crate::idempotency`).
         Idempotency = "idempotency-v1",
+        /// A voucher card's code (its hotspot login, on every router) → card id: unique across
+        /// the installation.
+        VoucherCode = "voucher-by-code-v1",
     }
 
     /// Compact binary copies of records, kept beside them for fast scans (encoding is the
@@ -94,6 +100,8 @@ tables! {
         /// Open QPay invoices by the second they are next checked (`selfpay::poll`).
         InvoicesDue = "qpay-invoices-due-v1",
         InvoicesByCustomer = "qpay-invoices-by-customer-v1",
+        VoucherCardsByBatch = "voucher-cards-by-batch-v1",
+        VoucherCardsByRouter = "voucher-cards-by-router-v1",
     }
 
     owned {
@@ -203,6 +211,8 @@ mod tests {
             Kind::Messages,
             Kind::Feedback,
             Kind::Invoices,
+            Kind::VoucherBatches,
+            Kind::VoucherCards,
         ]
         .map(Kind::name)
         .into();
@@ -222,7 +232,9 @@ mod tests {
                 "extensions",
                 "messages",
                 "feedback",
-                "qpay_invoices"
+                "qpay_invoices",
+                "voucher_batches",
+                "voucher_cards"
             ]
         );
     }
