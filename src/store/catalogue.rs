@@ -188,6 +188,11 @@ mod tests {
             "qpay-invoices-v1",
             "qpay-invoices-due-v1",
             "qpay-invoices-by-customer-v1",
+            "voucher-batches-v1",
+            "voucher-cards-v1",
+            "voucher-by-code-v1",
+            "voucher-cards-by-batch-v1",
+            "voucher-cards-by-router-v1",
         ];
         want.sort_unstable();
         assert_eq!(names, want);
