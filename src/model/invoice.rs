@@ -102,13 +102,17 @@ pub struct Invoice {
 }
 
 impl Invoice {
-    /// Still to be asked about: open, or ended here but perhaps still payable at QPay.
+    /// Still to be asked about: open, ended here but perhaps still payable at QPay, or paid with
+    /// another payment still pending at QPay.
     pub fn checked(&self) -> bool {
         !self.closed
             && !self.qpay_id.is_empty()
             && matches!(
                 self.status,
-                InvoiceStatus::Open | InvoiceStatus::Cancelled | InvoiceStatus::Expired
+                InvoiceStatus::Open
+                    | InvoiceStatus::Cancelled
+                    | InvoiceStatus::Expired
+                    | InvoiceStatus::Paid
             )
     }
 

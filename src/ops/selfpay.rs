@@ -324,24 +324,36 @@ async fn check_one(core: &Core, s: &QPaySettings, id: u64) -> Result<(), Error> 
         core.clock.now(),
         answer.as_ref().map(|_| ()).map_err(String::as_str),
     );
-    let (paid, error) = match answer {
+    let (paid, pending, error) = match answer {
         Ok(check) => (
             check
                 .rows
-                .into_iter()
+                .iter()
                 .filter(|r| r.status == qpay::PaymentStatus::Paid)
                 .map(|r| Paid {
-                    payment_id: r.payment_id,
+                    payment_id: r.payment_id.clone(),
                     amount: r.amount,
                 })
                 .collect::<Vec<_>>(),
+            check
+                .rows
+                .iter()
+                .any(|r| r.status == qpay::PaymentStatus::New),
             None,
         ),
-        Err(e) => (Vec::new(), Some(e)),
+        Err(e) => (Vec::new(), false, Some(e)),
     };
     let by = system(core);
     let settled = commit(core, &by, move |w, fx, by| {
-        let out = invoices::settle(w, by.now, id, &paid, error.as_deref(), cancelled_there)?;
+        let out = invoices::settle(
+            w,
+            by.now,
+            id,
+            &paid,
+            error.as_deref(),
+            cancelled_there,
+            pending,
+        )?;
         apply(fx, &out);
         Ok(out)
     })

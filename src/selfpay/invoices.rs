@@ -459,6 +459,7 @@ pub fn settle(
     paid: &[Paid],
     error: Option<&str>,
     cancelled_there: bool,
+    pending: bool,
 ) -> Result<Settled> {
     let Some(before) = w.get::<Invoice>(id)? else {
         return Ok(Settled::default());
@@ -522,8 +523,13 @@ pub fn settle(
     let next = if !i.payment_ids.is_empty() {
         i.status = InvoiceStatus::Paid;
         i.paid_at.get_or_insert(now);
-        i.closed = true;
-        None
+        // Another payment QPay still shows as pending (the same QR paid twice) is waited for.
+        if pending && error.is_none() && !given_up {
+            Some(next_check(&i, now))
+        } else {
+            i.closed = true;
+            None
+        }
     } else if i.qpay_id.is_empty() {
         // Its creation was cut short (a restart before QPay answered): nothing to pay there.
         if now >= i.expires_at {

@@ -153,6 +153,29 @@ impl FakeQPay {
         id
     }
 
+    /// A payment the bank has started but not finished: a `NEW` row until [`FakeQPay::complete`].
+    pub fn pay_pending(&self, sender_invoice_no: &str, amount: u64) -> String {
+        let id = self.pay(sender_invoice_no, amount);
+        self.set_status(&id, "NEW");
+        id
+    }
+
+    /// The pending payment `payment_id` goes through: its row turns `PAID`.
+    pub fn complete(&self, payment_id: &str) {
+        self.set_status(payment_id, "PAID");
+    }
+
+    fn set_status(&self, payment_id: &str, status: &'static str) {
+        let mut s = self.state();
+        let row = s
+            .invoices
+            .iter_mut()
+            .flat_map(|i| i.payments.iter_mut())
+            .find(|p| p.payment_id == payment_id)
+            .unwrap_or_else(|| panic!("the fake QPay has no payment {payment_id:?}"));
+        row.status = status;
+    }
+
     /// GETs the invoice's callback URL as QPay does (plain http, no credentials) and returns
     /// the status, or 0 when nothing answered. It blocks: from a `#[tokio::test]` whose own
     /// runtime serves that URL, call it through `spawn_blocking`.

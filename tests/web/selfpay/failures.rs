@@ -327,3 +327,28 @@ fn a_replaced_invoice_is_cancelled_at_qpay_then_no_longer_asked_about() {
     assert_eq!(cancelled["matched"], 1, "{cancelled}");
     assert_eq!(payments_of(&mut p.api, p.bat).len(), 1, "only the cash");
 }
+
+#[test]
+fn a_second_payment_still_pending_when_the_first_landed_is_recorded_when_it_lands() {
+    let mut p = paying(true);
+    let mut me = crate::portal::logged_in(&p.app, "bat", "pw-123");
+    open_invoice(&mut me, p.plan);
+    let number = p.qpay.invoices()[0].sender_invoice_no.clone();
+    // Bat's phone paid twice: one went through, the other is still being processed.
+    p.qpay.pay(&number, 35_000);
+    let second = p.qpay.pay_pending(&number, 35_000);
+    p.qpay.call_back(&number);
+    eventually(10, "the first payment", || {
+        payments_of(&mut p.api, p.bat).len() == 1
+    });
+    p.qpay.complete(&second);
+    p.qpay.call_back(&number);
+    eventually(
+        20,
+        "the second payment, as credit or another period",
+        || payments_of(&mut p.api, p.bat).len() == 2,
+    );
+    let invoice = &p.api.get("/api/v1/qpay/invoices").json()["items"][0];
+    assert_eq!(invoice["paid"], 7_000_000, "{invoice}");
+    assert_eq!(invoice["status"], "paid");
+}
