@@ -4,6 +4,7 @@
 
 use super::marked::MarkedMenu;
 use crate::network::Router;
+use crate::qpay::BaseUrl;
 use crate::selfpay::QPaySettings;
 use std::net::IpAddr;
 
@@ -28,46 +29,20 @@ pub struct PayAddress {
 
 /// `http://10.5.50.2:8081/pay` → 10.5.50.2, 8081; `None` for an empty or unreadable address.
 pub fn pay_address(s: &str) -> Option<PayAddress> {
-    let s = s.trim();
-    let (rest, default_port) = if let Some(r) = s.strip_prefix("https://") {
-        (r, 443)
-    } else {
-        (s.strip_prefix("http://")?, 80)
-    };
-    let authority = rest.split('/').next()?;
-    let (host, port) = match authority.strip_prefix('[') {
-        Some(v6) => {
-            let (h, tail) = v6.split_once(']')?;
-            (h, tail.strip_prefix(':'))
-        }
-        None => match authority.rsplit_once(':') {
-            Some((h, p)) => (h, Some(p)),
-            None => (authority, None),
-        },
-    };
-    let port = match port {
-        Some(p) => p.parse().ok()?,
-        None => default_port,
-    };
-    if host.is_empty() {
-        return None;
-    }
-    let host = match host.parse::<IpAddr>() {
+    let u = BaseUrl::parse(s).ok()?;
+    let host = match u.host().parse::<IpAddr>() {
         Ok(ip) => PayHost::Ip(ip),
-        Err(_) => PayHost::Name(host.to_ascii_lowercase()),
+        Err(_) => PayHost::Name(u.host().to_owned()),
     };
-    Some(PayAddress { host, port })
+    Some(PayAddress {
+        host,
+        port: u.port(),
+    })
 }
 
 /// The host of a `https://host[:port]/…` address.
 pub fn url_host(s: &str) -> Option<String> {
-    let rest = s
-        .trim()
-        .strip_prefix("https://")
-        .or_else(|| s.trim().strip_prefix("http://"))?;
-    let authority = rest.split('/').next()?;
-    let host = authority.rsplit_once(':').map_or(authority, |(h, _)| h);
-    (!host.is_empty()).then(|| host.to_ascii_lowercase())
+    BaseUrl::parse(s).ok().map(|u| u.host().to_owned())
 }
 
 /// The pay address, when QPay is usable and one is set.

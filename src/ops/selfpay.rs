@@ -139,16 +139,17 @@ pub async fn open_invoice(
         return Err(Error::Conflict(Msg::QPayOff));
     }
     let lifetime = SignedDuration::from_mins(i64::from(s.invoice_minutes));
-    let (invoice, customer, fresh) = commit(core, &by, move |w, fx, by| {
+    let (invoice, customer, fresh, unit) = commit(core, &by, move |w, fx, by| {
         let s = settings::load(w)?;
         let c = w.get::<Customer>(customer_id)?.ok_or(Error::NotFound)?;
         if c.archived {
             return Err(Error::Conflict(Msg::CustomerArchived));
         }
         let due = invoices::due(w, by.now, &s, &c, plan_id)?;
+        let unit = invoices::unit(crate::settings::load(w)?.currency.exponent);
         if let Some(i) = invoices::reusable(w, by.now, c.id, &due, REUSE_MARGIN)? {
             let i = invoices::watch(w, by.now, i.id)?;
-            return Ok((i, c, false));
+            return Ok((i, c, false, unit));
         }
         let i = invoices::open(w, by.now, &c, &due, lifetime)?;
         // The replaced ones are cancelled at QPay by the checker, then asked once more: an old
@@ -156,7 +157,7 @@ pub async fn open_invoice(
         if invoices::replace_open(w, by.now, c.id, i.id)? > 0 {
             fx.selfpay();
         }
-        Ok((i, c, true))
+        Ok((i, c, true, unit))
     })
     .await?;
     let client = match core.selfpay_clients.get(core, &s) {
@@ -181,7 +182,9 @@ pub async fn open_invoice(
         sender_invoice_no: invoice.number(),
         receiver_code: customer.login.clone(),
         description: format!("{} {}", customer.login, invoice.number()),
-        amount: whole(core, invoice.amount).await?,
+        // `due` made it whole tögrög.
+        amount: u64::try_from(invoice.amount / unit)
+            .map_err(|_| Error::Internal("negative invoice amount".into()))?,
         callback_url,
         due_date: None,
     };
@@ -224,16 +227,6 @@ async fn fail(core: &Core, by: &By, id: u64, why: &str) -> Result<Invoice, Error
     tracing::warn!(invoice = id, error = why, "QPay invoice not created");
     let why = why.to_string();
     commit(core, by, move |w, _fx, _by| invoices::failed(w, id, &why)).await
-}
-
-/// Minor units to the whole units QPay is asked for.
-async fn whole(core: &Core, minor: i64) -> Result<u64, Error> {
-    let exponent = core
-        .store
-        .read_async(|r| Ok::<_, Error>(crate::settings::load(r)?.currency.exponent))
-        .await?;
-    let unit = 10_i64.pow(u32::from(exponent.min(6)));
-    u64::try_from(minor / unit).map_err(|_| Error::Internal("negative invoice amount".into()))
 }
 
 /// The pay page is open on this invoice: check it often for a while. Returns it as it is now.

@@ -44,8 +44,13 @@ pub struct Due {
     pub until: Timestamp,
 }
 
+/// Minor units in one tögrög (QPay counts whole ones) for the currency's exponent.
+pub fn unit(exponent: u8) -> i64 {
+    10_i64.pow(u32::from(exponent.min(6)))
+}
+
 fn whole_units(minor: i64, exponent: u8) -> i64 {
-    let unit = 10_i64.pow(u32::from(exponent.min(6)));
+    let unit = unit(exponent);
     (minor + unit - 1) / unit * unit
 }
 
@@ -471,7 +476,7 @@ pub fn settle(
         .map(|e| e.chars().take(300).collect())
         .unwrap_or_default();
     let settings = crate::settings::load(w)?;
-    let unit = 10_i64.pow(u32::from(settings.currency.exponent.min(6)));
+    let unit = unit(settings.currency.exponent);
     let mut methods = settings.payment_methods.clone();
     methods.push(METHOD.into());
     let actor = actor();

@@ -10,8 +10,6 @@ use crate::validate::Problems;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
-pub const PRODUCTION: &str = "https://merchant.qpay.mn";
-pub const SANDBOX: &str = "https://merchant-sandbox.qpay.mn";
 const KEY: &str = "qpay";
 /// An invoice lives this long unless the operator says otherwise.
 const DEFAULT_MINUTES: u32 = 30;
@@ -49,7 +47,7 @@ impl Default for QPaySettings {
     fn default() -> Self {
         QPaySettings {
             enabled: false,
-            base_url: PRODUCTION.into(),
+            base_url: crate::qpay::PRODUCTION.into(),
             client_id: String::new(),
             secret_sealed: String::new(),
             invoice_code: String::new(),
@@ -140,19 +138,11 @@ pub fn garden_host(s: &str) -> Option<String> {
 /// `http(s)://host[:port][/path]` without query, fragment, user or spaces; `Some` with the
 /// trailing slash removed.
 pub fn web_address(s: &str) -> Option<String> {
-    let s = s.trim().trim_end_matches('/');
-    let rest = s
-        .strip_prefix("https://")
-        .or_else(|| s.strip_prefix("http://"))?;
-    let host = rest.split('/').next()?;
-    let ok_host = !host.is_empty()
-        && host
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-.:[]".contains(&b));
-    let ok_path = rest
-        .bytes()
-        .all(|b| b.is_ascii_graphic() && !b"?#@\\\"'<>".contains(&b));
-    (ok_host && ok_path && s.len() <= 200).then(|| s.to_string())
+    let s = s.trim();
+    (s.len() <= 200)
+        .then(|| crate::qpay::BaseUrl::parse(s).ok())
+        .flatten()
+        .map(|u| u.to_string())
 }
 
 /// Validates and stores the settings; `seal` turns a new client secret into its sealed form.
@@ -166,7 +156,7 @@ pub fn save(
     let before = load(w)?;
     let mut p = Problems::default();
     let base_url = match d.base_url.trim() {
-        "" => PRODUCTION.to_string(),
+        "" => crate::qpay::PRODUCTION.to_string(),
         v => web_address(v).unwrap_or_else(|| {
             p.add("base_url", Msg::InvalidWebAddress);
             String::new()
