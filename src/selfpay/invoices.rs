@@ -405,13 +405,22 @@ pub fn list(
     Ok(out)
 }
 
-/// Open invoices right now (the status panel).
+/// Open invoices right now (the status panel). Every open one is in the due set, beside ended
+/// or paid ones still being asked about, so the set is walked and the open ones counted.
 pub fn open_count(r: &impl Reader) -> std::result::Result<u64, StoreError> {
-    let mut n = 0;
-    r.set_scan(Set::InvoicesDue, (0, u64::MAX), |_, _| {
-        n += 1;
+    let mut ids = Vec::new();
+    r.set_scan(Set::InvoicesDue, (0, u64::MAX), |_, id| {
+        ids.push(id);
         true
     })?;
+    let mut n = 0;
+    for id in ids {
+        if r.get::<Invoice>(id)?
+            .is_some_and(|i| i.status == InvoiceStatus::Open)
+        {
+            n += 1;
+        }
+    }
     Ok(n)
 }
 

@@ -341,6 +341,8 @@ fn a_second_payment_still_pending_when_the_first_landed_is_recorded_when_it_land
     eventually(10, "the first payment", || {
         payments_of(&mut p.api, p.bat).len() == 1
     });
+    // Still asked about, but no longer open.
+    assert_eq!(p.api.get("/api/v1/qpay/status").json()["open_invoices"], 0);
     p.qpay.complete(&second);
     p.qpay.call_back(&number);
     eventually(
