@@ -97,7 +97,9 @@ tables! {
         /// (expiry second, customer id << 8 | reminder code); see `notify::reminders`. Ordered
         /// by expiry so past ones are pruned by range.
         RemindersSent = "reminders-sent-v1",
-        /// Open QPay invoices by the second they are next checked (`selfpay::poll`).
+        /// QPay invoices still asked about (open, ended here but not yet confirmed cancelled at
+        /// QPay, paid with another payment pending) by the second they are next checked
+        /// (`selfpay::invoices`).
         InvoicesDue = "qpay-invoices-due-v1",
         InvoicesByCustomer = "qpay-invoices-by-customer-v1",
         VoucherCardsByBatch = "voucher-cards-by-batch-v1",
