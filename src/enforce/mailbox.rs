@@ -14,6 +14,8 @@ use tokio::sync::Notify;
 struct Pending {
     full: Option<Cause>,
     customers: BTreeMap<u64, Cause>,
+    /// Voucher cards by id (a separate id space from customers).
+    cards: BTreeMap<u64, Cause>,
     /// Drop the connection and connect again now (the router's settings changed).
     reconnect: bool,
     /// If offline, try to connect now instead of waiting out the backoff (an admin asked).
@@ -37,6 +39,15 @@ impl Mailbox {
         let mut p = self.lock();
         for id in ids {
             p.customers.insert(*id, cause.clone());
+        }
+        drop(p);
+        self.notify.notify_one();
+    }
+
+    pub fn cards(&self, ids: &[u64], cause: &Cause) {
+        let mut p = self.lock();
+        for id in ids {
+            p.cards.insert(*id, cause.clone());
         }
         drop(p);
         self.notify.notify_one();
@@ -72,6 +83,7 @@ impl Mailbox {
         Work {
             full: p.full.take(),
             customers: std::mem::take(&mut p.customers),
+            cards: std::mem::take(&mut p.cards),
         }
     }
 
@@ -81,11 +93,13 @@ impl Mailbox {
 
     pub(super) fn has_work(&self) -> bool {
         let p = self.lock();
-        p.full.is_some() || !p.customers.is_empty()
+        p.full.is_some() || !p.customers.is_empty() || !p.cards.is_empty()
     }
 
+    /// Customers and cards waiting for the router.
     pub(super) fn pending_customers(&self) -> usize {
-        self.lock().customers.len()
+        let p = self.lock();
+        p.customers.len() + p.cards.len()
     }
 
     /// Puts work back after a failed attempt, keeping newer causes.
@@ -97,6 +111,9 @@ impl Mailbox {
         for (id, cause) in work.customers {
             p.customers.entry(id).or_insert(cause);
         }
+        for (id, cause) in work.cards {
+            p.cards.entry(id).or_insert(cause);
+        }
     }
 }
 
@@ -105,11 +122,17 @@ impl Mailbox {
 pub(super) struct Work {
     pub(super) full: Option<Cause>,
     pub(super) customers: BTreeMap<u64, Cause>,
+    pub(super) cards: BTreeMap<u64, Cause>,
 }
 
 impl Work {
     pub(super) fn is_empty(&self) -> bool {
-        self.full.is_none() && self.customers.is_empty()
+        self.full.is_none() && self.customers.is_empty() && self.cards.is_empty()
+    }
+
+    /// Customers and cards together, for the "more than this becomes a full reconcile" limit.
+    pub(super) fn targets(&self) -> usize {
+        self.customers.len() + self.cards.len()
     }
 
     pub(super) fn cause_of(&self, customer: Option<u64>) -> Cause {
@@ -117,6 +140,7 @@ impl Work {
             .and_then(|c| self.customers.get(&c).cloned())
             .or_else(|| self.full.clone())
             .or_else(|| self.customers.values().next().cloned())
+            .or_else(|| self.cards.values().next().cloned())
             .unwrap_or(Cause::Sync)
     }
 }

@@ -276,6 +276,17 @@ impl Enforcer {
         self.inner.replan.notify_one();
     }
 
+    /// Voucher cards changed (voided, first used, made): their routers reconcile those cards
+    /// now, and the expiry timer re-plans.
+    pub fn cards_changed(&self, router_ids: &[u64], card_ids: &[u64], cause: Cause) {
+        for &r in router_ids {
+            if let Some(m) = self.inner.mailbox(r) {
+                m.cards(card_ids, &cause);
+            }
+        }
+        self.inner.replan.notify_one();
+    }
+
     /// Plans changed: every router reconciles fully (profiles and users).
     pub fn plans_changed(&self, cause: Cause) {
         self.inner.full_all(&cause);

@@ -162,7 +162,7 @@ pub(super) async fn reconcile(
     known: &mut BTreeSet<String>,
 ) -> Result<Report, Failure> {
     let now = ctx.clock.now();
-    let scope = if work.full.is_some() || work.customers.len() > ctx.config.targeted_limit {
+    let scope = if work.full.is_some() || work.targets() > ctx.config.targeted_limit {
         Scope::Full
     } else {
         Scope::Customers(work.customers.keys().copied().collect::<BTreeSet<u64>>())

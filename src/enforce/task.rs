@@ -425,7 +425,7 @@ impl RouterTask {
                     state.last_error.clear();
                     state.last_error_at = None;
                 }
-                if was_full || work.customers.len() > ctx.config.targeted_limit {
+                if was_full || work.targets() > ctx.config.targeted_limit {
                     self.next_full = Instant::now() + ctx.config.full_interval;
                 }
                 self.keeper.flush(&ctx, router_id, report.lines).await;

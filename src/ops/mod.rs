@@ -47,6 +47,8 @@ impl By {
 pub struct Effects {
     routers: Vec<u64>,
     customers: Vec<u64>,
+    card_routers: Vec<u64>,
+    cards: Vec<u64>,
     cause: Option<Cause>,
     plans: bool,
     saved: Vec<u64>,
@@ -61,6 +63,12 @@ impl Effects {
     pub fn customer(&mut self, routers: &[u64], customer: u64) {
         self.routers.extend_from_slice(routers);
         self.customers.push(customer);
+    }
+
+    /// These voucher cards' desired state changed on these routers (made, voided, first used).
+    pub fn cards(&mut self, routers: &[u64], cards: &[u64]) {
+        self.card_routers.extend_from_slice(routers);
+        self.cards.extend_from_slice(cards);
     }
 
     /// Shown in the router command log instead of the acting admin (a payment names itself).
@@ -103,6 +111,12 @@ impl Effects {
             self.routers.dedup();
             core.enforcer
                 .customers_changed(&self.routers, &self.customers, cause.clone());
+        }
+        if !self.cards.is_empty() {
+            self.card_routers.sort_unstable();
+            self.card_routers.dedup();
+            core.enforcer
+                .cards_changed(&self.card_routers, &self.cards, cause.clone());
         }
         if self.plans {
             core.enforcer.plans_changed(cause.clone());
