@@ -87,6 +87,10 @@ pub struct Batch {
     /// What a card sells for, minor units.
     pub price: i64,
     pub validity: Validity,
+    /// A from-first-login card's time, fixed when the batch is made (the package may change
+    /// after the cards are printed); 0 in batches made before it was kept: the package's.
+    #[serde(default)]
+    pub duration_secs: i64,
     /// RouterOS `limit-uptime` (`3h`, `1d2h`), empty for none.
     #[serde(default)]
     pub limit_uptime: String,
@@ -167,7 +171,7 @@ pub fn parse_marker(comment: &str) -> Option<u64> {
     (marker_of(id) == comment).then_some(id)
 }
 
-fn marker_of(id: u64) -> String {
+pub fn marker_of(id: u64) -> String {
     format!("steppe:v{id}")
 }
 

@@ -104,6 +104,8 @@ tables! {
         InvoicesByCustomer = "qpay-invoices-by-customer-v1",
         VoucherCardsByBatch = "voucher-cards-by-batch-v1",
         VoucherCardsByRouter = "voucher-cards-by-router-v1",
+        /// (expiry second, card id) of cards that have an expiry (`vouchers::card`).
+        VoucherCardsByExpiry = "voucher-cards-by-expiry-v1",
     }
 
     owned {

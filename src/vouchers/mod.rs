@@ -10,4 +10,5 @@
 )]
 
 pub mod batch;
+pub mod card;
 pub mod codes;
