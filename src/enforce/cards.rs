@@ -256,7 +256,9 @@ pub fn diff<'a>(
             command: Command::new(&format!("{menu}/remove")).id(&e.id),
             owner: Some(Owner::Card(id)),
         });
-        kicks.entry(e.name.as_str()).or_insert(Some(Owner::Card(id)));
+        kicks
+            .entry(e.name.as_str())
+            .or_insert(Some(Owner::Card(id)));
     }
     kicks
 }

@@ -503,7 +503,9 @@ fn diff_users<'a>(
             owner: Some(Owner::Customer(m)),
         });
         if !wanted.values().any(|u| u.login == e.name && u.enabled) {
-            kicks.entry(e.name.as_str()).or_insert(Some(Owner::Customer(m)));
+            kicks
+                .entry(e.name.as_str())
+                .or_insert(Some(Owner::Customer(m)));
         }
     }
     kicks

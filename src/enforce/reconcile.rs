@@ -13,9 +13,9 @@ use super::marked::Printed;
 use super::task::Failure;
 use super::usage::{self, Seen};
 use super::{Cause, Ctx};
-use crate::model::voucher::Card;
 use crate::billing::ServiceKind;
 use crate::billing::customer::marker;
+use crate::model::voucher::Card;
 use crate::routeros::{Client, Command, Error, InFlight, Item};
 use std::collections::BTreeSet;
 

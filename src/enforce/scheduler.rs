@@ -10,8 +10,8 @@ use super::{Ctx, Inner, wake_routers};
 use crate::billing::Customer;
 use crate::billing::customer::next_expiry;
 use crate::model::voucher::Card;
-use crate::vouchers::card;
 use crate::store::{Reader, StoreError};
+use crate::vouchers::card;
 use jiff::{SignedDuration, Timestamp};
 use std::collections::HashMap;
 use std::sync::{Arc, Weak};
@@ -48,13 +48,21 @@ fn load_group(r: &impl Reader, after: Timestamp) -> Result<Option<Group>, StoreE
     let mut due = second;
     let mut by_router: HashMap<u64, Vec<u64>> = HashMap::new();
     let mut cards_by_router: HashMap<u64, Vec<u64>> = HashMap::new();
-    for id in customers.filter(|(at, _)| *at == second).map(|g| g.1).unwrap_or_default() {
+    for id in customers
+        .filter(|(at, _)| *at == second)
+        .map(|g| g.1)
+        .unwrap_or_default()
+    {
         if let Some(c) = r.get::<Customer>(id)? {
             due = due.max(c.expires_at);
             by_router.entry(c.router_id).or_default().push(c.id);
         }
     }
-    for id in cards.filter(|(at, _)| *at == second).map(|g| g.1).unwrap_or_default() {
+    for id in cards
+        .filter(|(at, _)| *at == second)
+        .map(|g| g.1)
+        .unwrap_or_default()
+    {
         if let Some(c) = r.get::<Card>(id)? {
             due = due.max(c.expires_at.unwrap_or(second));
             cards_by_router.entry(c.router_id).or_default().push(c.id);

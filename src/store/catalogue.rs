@@ -197,6 +197,7 @@ mod tests {
             "voucher-by-code-v1",
             "voucher-cards-by-batch-v1",
             "voucher-cards-by-router-v1",
+            "voucher-cards-by-expiry-v1",
         ];
         want.sort_unstable();
         assert_eq!(names, want);
