@@ -514,7 +514,10 @@ impl RouterTask {
     /// When to look again if nothing wakes the task.
     fn wake_at(&self) -> Instant {
         if self.conn.is_some() {
-            self.next_full.min(Instant::now() + LIVENESS)
+            let look = self
+                .cards_at
+                .map_or_else(Instant::now, |t| t + self.ctx.config.card_look_interval);
+            self.next_full.min(Instant::now() + LIVENESS).min(look)
         } else {
             self.retry_at
         }
