@@ -124,6 +124,14 @@ pub struct Card {
     pub expires_at: Option<Timestamp>,
     #[serde(default)]
     pub voided_at: Option<Timestamp>,
+    /// The agent holding it, once handed over.
+    #[serde(default)]
+    pub agent_id: Option<u64>,
+    #[serde(default)]
+    pub handed_at: Option<Timestamp>,
+    /// When it was sold (by its agent, or at the counter).
+    #[serde(default)]
+    pub sold_at: Option<Timestamp>,
 }
 
 impl Record for Card {
@@ -136,6 +144,9 @@ impl Record for Card {
 #[serde(rename_all = "snake_case")]
 pub enum CardState {
     InStock,
+    /// With an agent, not sold yet.
+    Handed,
+    Sold,
     InUse,
     UsedUp,
     Void,
@@ -154,6 +165,10 @@ impl Card {
             CardState::UsedUp
         } else if self.first_used_at.is_some() {
             CardState::InUse
+        } else if self.sold_at.is_some() {
+            CardState::Sold
+        } else if self.agent_id.is_some() {
+            CardState::Handed
         } else {
             CardState::InStock
         }
@@ -161,7 +176,10 @@ impl Card {
 
     /// The router holds it enabled.
     pub fn usable(&self, now: Timestamp) -> bool {
-        matches!(self.state(now), CardState::InStock | CardState::InUse)
+        matches!(
+            self.state(now),
+            CardState::InStock | CardState::Handed | CardState::Sold | CardState::InUse
+        )
     }
 }
 

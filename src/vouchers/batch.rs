@@ -322,6 +322,9 @@ pub fn create(
             first_used_at: None,
             expires_at,
             voided_at: None,
+            agent_id: None,
+            handed_at: None,
+            sold_at: None,
         };
         super::card::expiry_moved(w, None, &card)?;
         w.put(card_id, &card)?;

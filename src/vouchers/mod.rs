@@ -9,6 +9,8 @@
     clippy::lossy_float_literal
 )]
 
+pub mod agents;
 pub mod batch;
 pub mod card;
+pub mod stock;
 pub mod codes;
