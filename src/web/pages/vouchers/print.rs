@@ -153,11 +153,13 @@ pub async fn print(cx: Arc<Ctx>, req: Req) -> Out {
                     div.vc-co { @if logo { img src="/logo" alt=""; } (company) }
                     div.vc-plan { (package) " · " strong { (price) } }
                     div.vc-valid { (validity) }
-                    div.vc-code { small { (cx.t(Msg::VoucherCode)) } b { (code) } }
-                    @if let Some(pin) = pin { div.vc-code { small { (cx.t(Msg::VoucherPin)) } b { (pin) } } }
                     div.vc-no { "№ " (n) " · #" (batch.id) }
                 }
                 @if let Some(svg) = svg { (PreEscaped(svg)) }
+                div.vc-codes {
+                    div.vc-code { small { (cx.t(Msg::VoucherCode)) } b { (code) } }
+                    @if let Some(pin) = pin { div.vc-code { small { (cx.t(Msg::VoucherPin)) } b { (pin) } } }
+                }
             }
         }
     };
