@@ -20,6 +20,7 @@ pub enum Scope {
     PlanChange,
     Messages,
     Reversal,
+    VoucherBatch,
 }
 
 impl Scope {
@@ -31,6 +32,7 @@ impl Scope {
             Scope::PlanChange => "plan-change",
             Scope::Messages => "messages",
             Scope::Reversal => "reversal",
+            Scope::VoucherBatch => "voucher-batch",
         }
     }
 }

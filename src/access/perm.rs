@@ -23,10 +23,11 @@ pub enum Menu {
     Settings,
     Reports,
     Audit,
+    Vouchers,
 }
 
 impl Menu {
-    pub const ALL: [Menu; 13] = [
+    pub const ALL: [Menu; 14] = [
         Menu::Dashboard,
         Menu::Routers,
         Menu::Plans,
@@ -40,6 +41,7 @@ impl Menu {
         Menu::Settings,
         Menu::Reports,
         Menu::Audit,
+        Menu::Vouchers,
     ];
 
     /// The stable id used in forms, JSON and the store.
@@ -58,6 +60,7 @@ impl Menu {
             Menu::Settings => "settings",
             Menu::Reports => "reports",
             Menu::Audit => "audit",
+            Menu::Vouchers => "vouchers",
         }
     }
 
@@ -161,7 +164,10 @@ pub fn builtin_roles() -> Vec<Role> {
             "Cashier",
             "Records payments and extensions at the counter",
             Grants::default()
-                .with(&[Dashboard, Plans, Customers, BankAccounts, Reports], View)
+                .with(
+                    &[Dashboard, Plans, Customers, BankAccounts, Reports, Vouchers],
+                    View,
+                )
                 .with(&[Payments, Extensions], Edit),
         ),
         role(
@@ -169,7 +175,7 @@ pub fn builtin_roles() -> Vec<Role> {
             "Technician",
             "Looks after routers and service packages",
             Grants::default()
-                .with(&[Dashboard, Customers, Messages], View)
+                .with(&[Dashboard, Customers, Messages, Vouchers], View)
                 .with(&[Routers, Plans], Edit),
         ),
         role(

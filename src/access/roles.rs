@@ -1,7 +1,7 @@
 //! Roles: named grant sets, built-in or custom.
 
 use super::admins::Admin;
-use super::perm::{Grants, Role, builtin_roles};
+use super::perm::{Grants, Level, Menu, Role, builtin_roles};
 use crate::audit::{self, Actor};
 use crate::error::{Error, Result};
 use crate::i18n::Msg;
@@ -13,12 +13,31 @@ impl KeyedRecord for Role {
     const KIND: KeyedKind = KeyedKind::Roles;
 }
 
-/// Adds any built-in role missing from the store (first start, or a new release adding one);
+/// Menus added after the first release, which stored built-in roles may not mention yet.
+const ADDED_LATER: &[Menu] = &[Menu::Vouchers];
+
+/// Adds any built-in role missing from the store (first start, or a new release adding one),
+/// and gives a stored built-in role the shipped level of a menu a newer release added;
 /// never overwrites an operator's edits.
 pub fn ensure_builtin(w: &mut Write) -> Result<(), StoreError> {
     for role in builtin_roles() {
-        if w.kget::<Role>(&role.id)?.is_none() {
-            w.kput(&role.id.clone(), &role)?;
+        match w.kget::<Role>(&role.id)? {
+            None => w.kput(&role.id.clone(), &role)?,
+            Some(mut stored) => {
+                // A saved role holds every menu, "none" included (`RoleDraft::validate`), so a
+                // menu absent from a stored one did not exist when it was last saved: without
+                // this, an upgraded installation's super admin could not open a new menu at all.
+                let mut added = false;
+                for (menu, level) in &role.grants.0 {
+                    if ADDED_LATER.contains(menu) && !stored.grants.0.contains_key(menu) {
+                        stored.grants.0.insert(*menu, *level);
+                        added = true;
+                    }
+                }
+                if added {
+                    w.kput(&role.id.clone(), &stored)?;
+                }
+            }
         }
     }
     Ok(())
@@ -55,6 +74,9 @@ pub struct RoleDraft {
 
 impl RoleDraft {
     pub fn validate(&mut self, p: &mut Problems) {
+        for m in Menu::ALL {
+            self.grants.0.entry(m).or_insert(Level::None);
+        }
         self.name = p.text("name", &self.name, 60, true, false);
         self.description = p.text("description", &self.description, 200, false, false);
     }

@@ -28,6 +28,10 @@ pub struct Router {
     /// The hotspot server customers are added to (`all` for every server); empty: no hotspot.
     #[serde(default)]
     pub hotspot_server: String,
+    /// The hotspot's DNS name (`/ip/hotspot/profile` `dns-name`), which voucher cards' QR codes
+    /// open; empty: the router's `host`.
+    #[serde(default)]
+    pub hotspot_dns: String,
     /// PPPoE secrets are managed on this router.
     #[serde(default)]
     pub pppoe: bool,
@@ -100,6 +104,20 @@ impl Router {
     pub fn address(&self) -> String {
         format!("{}:{}", self.host, self.port)
     }
+
+    /// Where a phone on this router's hotspot reaches its login page (URL authority form).
+    pub fn hotspot_host(&self) -> String {
+        let h = if self.hotspot_dns.is_empty() {
+            self.host.as_str()
+        } else {
+            self.hotspot_dns.as_str()
+        };
+        if h.contains(':') && !h.starts_with('[') {
+            format!("[{h}]")
+        } else {
+            h.to_string()
+        }
+    }
 }
 
 /// The editable fields, as submitted. An empty `password` on edit keeps the stored one.
@@ -114,6 +132,7 @@ pub struct RouterDraft {
     pub password: String,
     pub login_method: String,
     pub hotspot_server: String,
+    pub hotspot_dns: String,
     pub pppoe: bool,
     pub please_pay: bool,
     pub note: String,
@@ -127,6 +146,7 @@ struct Checked {
     username: String,
     login_method: LoginMethodId,
     hotspot_server: String,
+    hotspot_dns: String,
     note: String,
 }
 
@@ -166,6 +186,16 @@ fn check(d: &RouterDraft, p: &mut Problems) -> Checked {
     if hotspot_server.is_empty() && !d.pppoe {
         p.add("hotspot_server", Msg::NoServiceKind);
     }
+    let hotspot_dns = p
+        .text("hotspot_dns", &d.hotspot_dns, 253, false, false)
+        .to_ascii_lowercase();
+    // It goes into a URL printed on cards: a host name or address, nothing that could end it.
+    if !hotspot_dns
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c))
+    {
+        p.add("hotspot_dns", Msg::InvalidHost);
+    }
     let note = p.text("note", &d.note, 1000, false, true);
     Checked {
         name,
@@ -175,6 +205,7 @@ fn check(d: &RouterDraft, p: &mut Problems) -> Checked {
         username,
         login_method,
         hotspot_server,
+        hotspot_dns,
         note,
     }
 }
@@ -217,6 +248,7 @@ pub fn create(
         password_sealed: secrets.seal(&password),
         login_method: c.login_method,
         hotspot_server: c.hotspot_server,
+        hotspot_dns: c.hotspot_dns,
         pppoe: d.pppoe,
         please_pay: d.please_pay,
         note: c.note,
@@ -301,6 +333,7 @@ pub fn update(
         },
         login_method: c.login_method,
         hotspot_server: c.hotspot_server,
+        hotspot_dns: c.hotspot_dns,
         pppoe: d.pppoe,
         please_pay: d.please_pay,
         note: c.note,
@@ -430,6 +463,7 @@ impl RouterDraft {
             password: String::new(),
             login_method: r.login_method.id().into(),
             hotspot_server: r.hotspot_server.clone(),
+            hotspot_dns: r.hotspot_dns.clone(),
             pppoe: r.pppoe,
             please_pay: r.please_pay,
             note: r.note.clone(),

@@ -18,6 +18,7 @@ pub mod payments;
 pub mod plans;
 pub mod routers;
 pub mod selfpay;
+pub mod vouchers;
 
 use crate::app::Core;
 use crate::audit::Actor;

@@ -1,7 +1,7 @@
 //! Vouchers (issue #17, in progress): batches of printed cards, each a hotspot user of its own
-//! counted from its first login. So far: codes (`codes.rs`) and making a batch with its cards in
-//! one transaction (`batch.rs`). Not yet: pushing cards to routers, first-login tracking, agents,
-//! pages, printing and the API.
+//! counted from its first login. So far: codes (`codes.rs`), making a batch with its cards in
+//! one transaction (`batch.rs`), voiding cards (`void.rs`), what the pages and exports read
+//! (`query.rs`, `export.rs`). Not yet here: first-login tracking, agents and the API.
 #![deny(
     clippy::float_arithmetic,
     clippy::cast_precision_loss,
@@ -14,3 +14,6 @@ pub mod batch;
 pub mod card;
 pub mod stock;
 pub mod codes;
+pub mod export;
+pub mod query;
+pub mod void;

@@ -1,23 +1,63 @@
-//! Report exports as downloads, shared by the Reports pages and `GET /api/v1/reports/*`.
+//! Exports as downloads: reports, shared by the Reports pages and `GET /api/v1/reports/*`, and
+//! a voucher batch's cards.
 //!
 //! Exports run on the blocking pool: CSV is written whole into a scratch file
 //! (`web::download`) and streamed from there, Excel is written row by row into a
 //! constant-memory workbook and sent when finished; neither waits on the client while holding a
 //! thread or a read snapshot.
 
-use crate::reports::{ReportError, Which, csv::CsvSink, xlsx::XlsxSink};
+use crate::i18n::Lang;
+use crate::reports::{ReportError, Sink, Which, csv::CsvSink, xlsx::XlsxSink};
+use crate::store::Read;
 use crate::web::ctx::Ctx;
 use crate::web::download;
 use crate::web::error::{Out, WebError};
 use crate::web::http::{self, Body};
 use hyper::body::Bytes;
+use jiff::Timestamp;
+use jiff::tz::TimeZone;
 use std::io::Write;
+
+/// What an export walks into its sink: a report with its filters, or a batch's cards.
+pub trait Rows: Send + 'static {
+    /// The start of the download's file name.
+    fn name(&self) -> String;
+    fn run(&self, r: &Read, sink: &mut impl Sink) -> Result<(), ReportError>;
+}
+
+/// A report as the Reports pages and the API ask for it.
+struct Report {
+    which: Which,
+    now: Timestamp,
+    tz: TimeZone,
+    lang: Lang,
+}
+
+impl Rows for Report {
+    fn name(&self) -> String {
+        self.which.name().to_string()
+    }
+
+    fn run(&self, r: &Read, sink: &mut impl Sink) -> Result<(), ReportError> {
+        self.which.run(r, self.now, &self.tz, self.lang, sink)
+    }
+}
 
 /// `?format=csv|xlsx` as a download; `None` for any other format.
 pub async fn export(cx: &Ctx, which: Which, format: &str) -> Option<Out> {
+    let report = Report {
+        which,
+        now: cx.now,
+        tz: cx.tz.clone(),
+        lang: cx.lang,
+    };
+    export_rows(cx, report, format).await
+}
+
+/// `rows` as a `csv` or `xlsx` download; `None` for any other format.
+pub async fn export_rows(cx: &Ctx, rows: impl Rows, format: &str) -> Option<Out> {
     let store = cx.app.store.clone();
-    let (now, tz, lang) = (cx.now, cx.tz.clone(), cx.lang);
-    let file_name = format!("{}-{}", which.name(), cx.today());
+    let file_name = format!("{}-{}", rows.name(), cx.today());
     match format {
         "csv" => {
             let exponent = cx.settings.currency.exponent;
@@ -35,7 +75,7 @@ pub async fn export(cx: &Ctx, which: Which, format: &str) -> Option<Out> {
                         out.write_all(&chunk)
                             .map_err(|e| ReportError::Export(e.to_string()))
                     });
-                    which.run(r, now, &tz, lang, &mut sink)?;
+                    rows.run(r, &mut sink)?;
                     sink.finish()
                 })?;
                 out.into_inner()
@@ -62,7 +102,7 @@ pub async fn export(cx: &Ctx, which: Which, format: &str) -> Option<Out> {
             let made = tokio::task::spawn_blocking(move || {
                 let _g = span.enter();
                 let mut sink = XlsxSink::new(&currency)?;
-                store.read(|r| which.run(r, now, &tz, lang, &mut sink))?;
+                store.read(|r| rows.run(r, &mut sink))?;
                 sink.finish()
             })
             .await;

@@ -13,6 +13,7 @@ pub const NAV: &[(Menu, Msg, &str)] = &[
     (Menu::Routers, Msg::MenuRouters, "/routers"),
     (Menu::Plans, Msg::MenuPlans, "/plans"),
     (Menu::Customers, Msg::MenuCustomers, "/customers"),
+    (Menu::Vouchers, Msg::MenuVouchers, "/vouchers"),
     (Menu::Payments, Msg::MenuPayments, "/payments"),
     (Menu::Extensions, Msg::MenuExtensions, "/extensions"),
     (Menu::BankAccounts, Msg::MenuBankAccounts, "/bank-accounts"),
@@ -267,6 +268,7 @@ pub fn menu_label(m: Menu) -> Msg {
         Menu::Settings => Msg::MenuSettings,
         Menu::Reports => Msg::MenuReports,
         Menu::Audit => Msg::MenuAudit,
+        Menu::Vouchers => Msg::MenuVouchers,
     }
 }
 

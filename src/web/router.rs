@@ -181,6 +181,17 @@ pub fn table() -> Vec<Route> {
         POST "/customers/{id}/delete" m(Menu::Customers, Edit) => pages::customers::delete;
         POST "/customers/{id}/plan" m(Menu::Customers, Edit) => pages::customers::change_plan;
 
+        GET "/vouchers" m(Menu::Vouchers, View) => pages::vouchers::list;
+        GET "/vouchers/new" m(Menu::Vouchers, Edit) => pages::vouchers::new_form;
+        POST "/vouchers" m(Menu::Vouchers, Edit) => pages::vouchers::create;
+        GET "/vouchers/{id}" m(Menu::Vouchers, View) => pages::vouchers::show;
+        POST "/vouchers/{id}/void" m(Menu::Vouchers, Edit) => pages::vouchers::void;
+        POST "/vouchers/{id}/void-cards" m(Menu::Vouchers, Edit) => pages::vouchers::void_cards;
+        // Printing and exporting hand out working credentials (and PINs): edit level, audited.
+        GET "/vouchers/{id}/print" m(Menu::Vouchers, Edit) => pages::vouchers::print::print;
+        GET "/vouchers/{id}/cards.csv" m(Menu::Vouchers, Edit) => pages::vouchers::print::csv;
+        GET "/vouchers/{id}/cards.xlsx" m(Menu::Vouchers, Edit) => pages::vouchers::print::xlsx;
+
         GET "/payments" m(Menu::Payments, View) => pages::payments::list;
         POST "/payments" m(Menu::Payments, Edit) => pages::payments::create;
         GET "/payments/{id}" m(Menu::Payments, View) => pages::payments::receipt;

@@ -332,3 +332,60 @@ fn an_expired_pppoe_customer_pays_by_qpay_at_phone_width() {
         secret(&p.sim).is_some_and(|(profile, disabled)| profile == "Office" && disabled != "true")
     });
 }
+
+/// Vouchers: make a batch through the form, open its print view, see the QR codes drawn, and
+/// print a roll with one card per ticket.
+#[test]
+fn make_a_voucher_batch_and_print_its_cards() {
+    let crate::helpers::Fixture { app, .. } = crate::helpers::fixture();
+    let d = Driver::start();
+    d.login_as_boss(&app.url("/login?lang=en"));
+    d.goto(&app.url("/vouchers/new?lang=en"));
+    d.fill("input[name=count]", "6");
+    d.fill("input[name=prefix]", "WEB");
+    d.select("select[name=login_mode]", "code_pin");
+    d.click("form[action='/vouchers'] button[type=submit]");
+    d.wait_for_text("The cards were made");
+    assert!(d.text("main").contains("In stock: 6"), "{}", d.text("main"));
+
+    // The print form on the batch's page, as an operator uses it.
+    d.click("form[action$='/print'] button[type=submit]");
+    d.wait_for_text("6 cards on these pages");
+    let drawn = d.eval(
+        "return Array.from(document.querySelectorAll('svg.qr')).map(function (s) { \
+           var r = s.getBoundingClientRect(); \
+           return [r.width, r.height, s.querySelector('path').getTotalLength()]; });",
+    );
+    let drawn = drawn.as_array().unwrap();
+    assert_eq!(drawn.len(), 6, "{drawn:?}");
+    for qr in drawn {
+        let (w, h, ink) = (
+            qr[0].as_f64().unwrap(),
+            qr[1].as_f64().unwrap(),
+            qr[2].as_f64().unwrap(),
+        );
+        assert!(
+            w > 60.0 && (w - h).abs() < 1.0,
+            "a square QR of a readable size: {qr}"
+        );
+        assert!(ink > 100.0, "the QR has its modules drawn: {qr}");
+    }
+    let pin = d.eval("return document.querySelectorAll('.vc-code b')[1].textContent;");
+    assert_eq!(pin.as_str().unwrap().len(), 6, "the PIN is printed: {pin}");
+    d.screenshot("target/browser-voucher-print.png");
+    // On paper there is no navigation and no form, and every QR is still there.
+    let pdf = d.print_pdf();
+    assert!(pdf.starts_with(b"%PDF"), "a PDF");
+    let pages = |pdf: &[u8]| {
+        let text = String::from_utf8_lossy(pdf);
+        text.matches("/Type /Page").count() - text.matches("/Type /Pages").count()
+    };
+    assert_eq!(pages(&pdf), 1, "six cards fit one A4 sheet");
+
+    // A 58 mm roll: one ticket per card.
+    let url = d.url().replace("layout=a4-4x8", "layout=roll58");
+    d.goto(&url);
+    d.wait_for_text("6 cards on these pages");
+    assert_eq!(pages(&d.print_pdf()), 6, "one ticket per card on a roll");
+    d.screenshot("target/browser-voucher-roll.png");
+}

@@ -291,6 +291,24 @@ impl Browser {
         self.finish(r)
     }
 
+    /// A GET of a download with this browser's session: status, headers and the bytes.
+    pub fn get_bytes(&mut self, path: &str) -> (u16, Vec<(String, String)>, Vec<u8>) {
+        let req = self.with_auth(self.agent.get(format!("{}{path}", self.base)));
+        let mut r = req.call().expect("HTTP request failed");
+        let headers = r
+            .headers()
+            .iter()
+            .map(|(k, v)| (k.as_str().to_string(), v.to_str().unwrap_or("").to_string()))
+            .collect();
+        let body = r
+            .body_mut()
+            .with_config()
+            .limit(1 << 30)
+            .read_to_vec()
+            .unwrap();
+        (r.status().as_u16(), headers, body)
+    }
+
     /// Posts a form with the current CSRF token (fetching a page first if there is none).
     pub fn post_form(&mut self, path: &str, fields: &[(&str, &str)]) -> Page {
         self.ensure_csrf();

@@ -25,4 +25,5 @@ mod reports;
 mod selfpay;
 mod sessions;
 mod tls;
+mod vouchers;
 mod webdriver;

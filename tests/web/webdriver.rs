@@ -218,6 +218,12 @@ impl Driver {
         );
     }
 
+    /// The page printed to PDF by the browser (WebDriver's Print), as print CSS lays it out.
+    pub fn print_pdf(&self) -> Vec<u8> {
+        let b64 = self.call("POST", "/print", Some(json!({ "background": true })));
+        b64.as_str().and_then(base64_decode).expect("a base64 PDF")
+    }
+
     /// Saves a PNG of the page, for a person to look at.
     pub fn screenshot(&self, path: &str) {
         let b64 = self.call("GET", "/screenshot", None);

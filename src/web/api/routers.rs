@@ -20,6 +20,7 @@ const FIELDS: &[&str] = &[
     "password",
     "login_method",
     "hotspot_server",
+    "hotspot_dns",
     "pppoe",
     "please_pay",
     "note",
@@ -45,6 +46,7 @@ fn apply(b: &mut Body, d: &mut RouterDraft) {
     set(&mut d.password, b.text("password"));
     set(&mut d.login_method, b.text("login_method"));
     set(&mut d.hotspot_server, b.text("hotspot_server"));
+    set(&mut d.hotspot_dns, b.text("hotspot_dns"));
     if let Some(p) = b.boolean("pppoe") {
         d.pppoe = p;
     }

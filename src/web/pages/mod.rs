@@ -25,3 +25,4 @@ pub mod reports;
 pub mod roles;
 pub mod routers;
 pub mod settings;
+pub mod vouchers;

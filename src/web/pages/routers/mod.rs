@@ -180,6 +180,8 @@ fn form_page(cx: &Ctx, existing: Option<&Router>, d: &RouterDraft, p: &Problems)
                 (select(cx, p, "login_method", Msg::LoginMethod, &methods, &d.login_method))
                 (input(cx, p, "hotspot_server", Msg::HotspotServer, "text", &d.hotspot_server, false))
                 p.muted { (cx.t(Msg::HotspotServerHelp)) }
+                (input(cx, p, "hotspot_dns", Msg::HotspotDns, "text", &d.hotspot_dns, false))
+                p.muted { (cx.t(Msg::HotspotDnsHelp)) }
                 (checkbox(cx, "pppoe", Msg::Pppoe, d.pppoe))
                 (checkbox(cx, "please_pay", Msg::PleasePay, d.please_pay))
                 p.muted { (cx.t(Msg::PleasePayHelp)) }
@@ -202,6 +204,7 @@ pub fn draft_from_form(f: &Form) -> RouterDraft {
         password: f.get("password").into(),
         login_method: f.get("login_method").into(),
         hotspot_server: f.get("hotspot_server").into(),
+        hotspot_dns: f.get("hotspot_dns").into(),
         pppoe: f.checked("pppoe"),
         please_pay: f.checked("please_pay"),
         note: f.get("note").into(),
