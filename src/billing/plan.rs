@@ -123,8 +123,7 @@ fn check(d: &PlanDraft, p: &mut Problems) -> Option<Plan> {
     if agent_price.is_some_and(|v| v < 0 || price.is_some_and(|full| v > full)) {
         p.add("agent_price", Msg::AgentPriceRange);
     }
-    let agent_commission: Option<u8> =
-        number(p, "agent_commission", &d.agent_commission, Some(0));
+    let agent_commission: Option<u8> = number(p, "agent_commission", &d.agent_commission, Some(0));
     if agent_commission.is_some_and(|v| v > 100) {
         p.add("agent_commission", Msg::PercentRange);
     }

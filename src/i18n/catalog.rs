@@ -636,6 +636,8 @@ catalog! {
     CardCountHelp => "From 1 to {} in one batch.", "Нэг цувралд 1-ээс {} хүртэл.";
     CardNumber => "Card №", "Картын №";
     CardInStock => "In stock", "Нөөцөд";
+    CardHanded => "With an agent", "Борлуулагчид";
+    CardSold => "Sold", "Зарагдсан";
     CardInUse => "In use", "Хэрэглэж буй";
     CardUsedUp => "Used up", "Дууссан";
     CardVoid => "Void", "Хүчингүй";

@@ -12,8 +12,8 @@
 pub mod agents;
 pub mod batch;
 pub mod card;
-pub mod stock;
 pub mod codes;
 pub mod export;
 pub mod query;
+pub mod stock;
 pub mod void;

@@ -57,12 +57,7 @@ fn secs_day(t: Timestamp) -> u64 {
 }
 
 /// The batch's cards picked, each checked by `ok`; a range with a card that is not is refused.
-fn picked(
-    w: &Write,
-    batch_id: u64,
-    pick: Pick,
-    ok: impl Fn(&Card) -> bool,
-) -> Result<Vec<Card>> {
+fn picked(w: &Write, batch_id: u64, pick: Pick, ok: impl Fn(&Card) -> bool) -> Result<Vec<Card>> {
     let ids = w.set_members(Set::VoucherCardsByBatch, batch_id)?;
     let mut out = Vec::new();
     match pick {
@@ -89,7 +84,10 @@ fn picked(
             for id in &ids[a..b] {
                 let c = w.get::<Card>(*id)?.ok_or(Error::NotFound)?;
                 if !ok(&c) {
-                    return Err(Error::Invalid(Problems::one("from", Msg::CardsNotAvailable)));
+                    return Err(Error::Invalid(Problems::one(
+                        "from",
+                        Msg::CardsNotAvailable,
+                    )));
                 }
                 out.push(c);
             }
