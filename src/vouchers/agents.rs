@@ -89,8 +89,8 @@ pub fn create(
     username: &str,
     password_hash: String,
     exponent: u8,
+    mut p: Problems,
 ) -> Result<Agent> {
-    let mut p = Problems::default();
     let input = d.check(exponent, &mut p);
     // The login's own checks (username free and well-formed) come with the agent's.
     let login = AdminDraft {
