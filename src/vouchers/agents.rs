@@ -80,7 +80,9 @@ impl AgentDraft {
     }
 }
 
-/// Makes an agent and its login (role "agent"); `password_hash` is already argon2id.
+/// Makes an agent and its login (role "agent"); `password_hash` is already argon2id, and `p`
+/// holds the password's problems, reported with the rest.
+#[allow(clippy::too_many_arguments)]
 pub fn create(
     w: &mut Write,
     now: Timestamp,

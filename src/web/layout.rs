@@ -173,6 +173,16 @@ pub fn problems_summary(cx: &Ctx, p: &Problems) -> Markup {
     html! { @if !p.is_empty() { p.error role="alert" { (cx.t(Msg::FixErrors)) } } }
 }
 
+/// Every problem spelled out, for a page of several small forms where a problem may concern no
+/// input of its own (a balance, a batch that ran out).
+pub fn problems_listed(cx: &Ctx, p: &Problems) -> Markup {
+    html! {
+        @if !p.is_empty() {
+            div.error role="alert" { ul { @for pr in &p.0 { li { (pr.text(cx.lang)) } } } }
+        }
+    }
+}
+
 fn field_error(cx: &Ctx, p: &Problems, name: &str) -> Markup {
     html! { @if let Some(pr) = p.get(name) { span.field-error id={ "err-" (name) } { (pr.text(cx.lang)) } } }
 }

@@ -472,7 +472,7 @@ fn show_page(cx: &Ctx, req: &Req, s: &Shown, d: &AgentDraft, p: &Problems) -> Ma
     };
     let body = html! {
         @if let Some(n) = notice { p.notice { (cx.t(n)) } }
-        (layout::problems_summary(cx, p))
+        (layout::problems_listed(cx, p))
         p { (cx.t(Msg::Username)) ": " code { (s.login) } " · " (cx.t(pays_at_label(a.pays_at))) }
         (balance_cards(cx, a))
         h2 { (cx.t(Msg::MyStock)) }

@@ -36,9 +36,11 @@ async fn me(cx: &Ctx) -> Result<Option<Agent>, WebError> {
         .await?)
 }
 
+/// Said to a login that may open the desk but is no agent's (a super admin): the desk is
+/// theirs to open, there is just nothing on it, and a form sent to it changes nothing.
 fn not_an_agent(cx: &Ctx) -> Out {
     Ok(http::html(
-        StatusCode::FORBIDDEN,
+        StatusCode::CONFLICT,
         page(
             cx,
             cx.t(Msg::MenuAgentDesk),
@@ -50,7 +52,7 @@ fn not_an_agent(cx: &Ctx) -> Out {
 fn desk_page(cx: &Ctx, a: &Agent, extra: Markup, p: &Problems, desk: &Desk) -> Markup {
     let body = html! {
         (extra)
-        (layout::problems_summary(cx, p))
+        (layout::problems_listed(cx, p))
         (balance_cards(cx, a))
         h2 { (cx.t(Msg::SellCard)) }
         (stock_table(cx, &desk.stock, Some("/desk/sell")))
