@@ -38,9 +38,9 @@ async fn me(cx: &Ctx) -> Result<Option<Agent>, WebError> {
 
 /// Said to a login that may open the desk but is no agent's (a super admin): the desk is
 /// theirs to open, there is just nothing on it, and a form sent to it changes nothing.
-fn not_an_agent(cx: &Ctx) -> Out {
+fn not_an_agent(cx: &Ctx, status: StatusCode) -> Out {
     Ok(http::html(
-        StatusCode::CONFLICT,
+        status,
         page(
             cx,
             cx.t(Msg::MenuAgentDesk),
@@ -107,7 +107,7 @@ async fn desk(cx: &Ctx, agent_id: u64) -> Result<Desk, WebError> {
 
 pub async fn show(cx: Arc<Ctx>, _req: Req) -> Out {
     let Some(a) = me(&cx).await? else {
-        return not_an_agent(&cx);
+        return not_an_agent(&cx, StatusCode::OK);
     };
     let d = desk(&cx, a.id).await?;
     Ok(http::html(
@@ -156,7 +156,7 @@ fn sold_card(
 
 pub async fn sell(cx: Arc<Ctx>, req: Req) -> Out {
     let Some(a) = me(&cx).await? else {
-        return not_an_agent(&cx);
+        return not_an_agent(&cx, StatusCode::CONFLICT);
     };
     let batch_id = req.form.get("batch_id").trim().parse::<u64>().ok();
     let key = req.form.get("idempotency_key");
@@ -203,7 +203,7 @@ pub async fn sell(cx: Arc<Ctx>, req: Req) -> Out {
 
 pub async fn renew(cx: Arc<Ctx>, req: Req) -> Out {
     let Some(a) = me(&cx).await? else {
-        return not_an_agent(&cx);
+        return not_an_agent(&cx, StatusCode::CONFLICT);
     };
     let who: String = req.form.get("who").trim().chars().take(60).collect();
     if who.is_empty() {
@@ -242,7 +242,7 @@ pub async fn renew(cx: Arc<Ctx>, req: Req) -> Out {
 
 pub async fn statement(cx: Arc<Ctx>, req: Req) -> Out {
     let Some(a) = me(&cx).await? else {
-        return not_an_agent(&cx);
+        return not_an_agent(&cx, StatusCode::OK);
     };
     statement_page(&cx, &req, a, "/desk/statement").await
 }
