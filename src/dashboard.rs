@@ -73,6 +73,9 @@ pub struct Dashboard {
     pub pending_total: i64,
     pub overdue_total: i64,
     pub offline_routers: Vec<OfflineRouter>,
+    /// Voucher cards sold, and first logged in, today (the display zone's day).
+    pub cards_sold_today: u64,
+    pub cards_used_today: u64,
 }
 
 /// How many rows each list carries; the counts above them are complete.
@@ -239,7 +242,11 @@ pub fn compute(
     for list in [&mut expiring_today, &mut expiring_soon, &mut expired_today] {
         list.sort_by_key(|c| c.expires_at);
     }
+    let (cards_sold_today, cards_used_today) =
+        crate::reports::vouchers::today(r, today_start, tomorrow_start)?;
     Ok(Dashboard {
+        cards_sold_today,
+        cards_used_today,
         generated_at: now,
         customers: total,
         by_status,

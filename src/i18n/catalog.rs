@@ -603,6 +603,13 @@ catalog! {
     AlreadyRecorded => "Already recorded: this form was sent before.", "Аль хэдийн бүртгэгдсэн: энэ маягт өмнө илгээгдсэн.";
     Statement => "Statement", "Хуулга";
     NoAgentsYet => "No agents yet.", "Борлуулагч алга.";
+    Net => "Net", "Цэвэр";
+    SoldAtCounter => "At the counter", "Кассаар";
+    VoucherSales => "Voucher sales", "Ваучерын борлуулалт";
+    StockLeft => "Stock left", "Үлдэгдэл карт";
+    VoucherSalesHelp => "cards sold by agent, batch, package and day, with commission, and the stock left in every batch", "борлуулагч, цуврал, багц, өдрөөр зарсан карт, шимтгэл, цуврал бүрийн үлдэгдэл";
+    CardsSoldToday => "Cards sold today", "Өнөөдөр зарсан карт";
+    CardsUsedToday => "Cards first used today", "Өнөөдөр анх ашигласан карт";
     QPaySettingsTitle => "QPay", "QPay";
     QPaySettingsHelp => "Customers pay for themselves from the portal, or from the pay page they land on when their service ends, by scanning a QPay QR with their bank app. A paid invoice is recorded as an ordinary payment (method QPay) and turns their service back on within seconds.", "Харилцагчид булангаасаа, эсвэл үйлчилгээ нь дуусахад очих төлбөрийн хуудаснаас банкны аппаараа QPay QR уншуулж өөрсдөө төлнө. Төлөгдсөн нэхэмжлэх энгийн төлбөр (QPay арга) болж бүртгэгдэн, үйлчилгээг хэдхэн секундэд сэргээнэ.";
     QPayEnabled => "Customers may pay by QPay", "Харилцагчид QPay-ээр төлж болно";

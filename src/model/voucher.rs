@@ -132,6 +132,10 @@ pub struct Card {
     /// When it was sold (by its agent, or at the counter).
     #[serde(default)]
     pub sold_at: Option<Timestamp>,
+    /// What its agent earned on it (face price less the agent's price), minor units; fixed
+    /// when the agent paid for it, so later price changes do not rewrite the books.
+    #[serde(default)]
+    pub agent_commission: i64,
 }
 
 impl Record for Card {

@@ -10,6 +10,7 @@ pub mod csv;
 pub mod customers;
 pub mod plans;
 pub mod revenue;
+pub mod vouchers;
 mod which;
 pub mod xlsx;
 

@@ -4,6 +4,7 @@
 use super::customers::{self as crep, CustomerFilter};
 use super::plans::{self as prep, ExtensionFilter};
 use super::revenue::{self as rrep, Group, PaymentFilter};
+use super::vouchers::{self as vrep, SalesFilter};
 use super::{ReportError, Sink};
 use crate::i18n::Lang;
 use crate::store::Reader;
@@ -15,6 +16,7 @@ pub enum Which {
     Revenue(PaymentFilter, Group),
     Customers(CustomerFilter),
     Plans(ExtensionFilter),
+    Vouchers(SalesFilter),
 }
 
 impl Which {
@@ -24,6 +26,7 @@ impl Which {
             Which::Revenue(..) => "revenue",
             Which::Customers(_) => "customers",
             Which::Plans(_) => "plans",
+            Which::Vouchers(_) => "voucher-sales",
         }
     }
 
@@ -40,6 +43,7 @@ impl Which {
             Which::Revenue(f, g) => rrep::export(r, f, *g, tz, lang, sink).map(|_| ()),
             Which::Customers(f) => crep::export(r, f, now, tz, lang, sink).map(|_| ()),
             Which::Plans(f) => prep::export(r, f, now, tz, lang, sink).map(|_| ()),
+            Which::Vouchers(f) => vrep::export(r, f, now, tz, lang, sink).map(|_| ()),
         }
     }
 }

@@ -117,6 +117,8 @@ tables! {
         AgentEntriesByAgent = "agent-entries-by-agent-v1",
         /// (UTC day number, card id) of cards sold, for sales by day.
         VoucherCardsSoldByDay = "voucher-cards-sold-by-day-v1",
+        /// (UTC day number of the first login, card id), for cards used by day.
+        VoucherCardsUsedByDay = "voucher-cards-used-by-day-v1",
     }
 
     owned {
@@ -215,6 +217,7 @@ mod tests {
             "voucher-cards-by-agent-v1",
             "agent-entries-by-agent-v1",
             "voucher-cards-sold-by-day-v1",
+            "voucher-cards-used-by-day-v1",
         ];
         want.sort_unstable();
         assert_eq!(names, want);

@@ -325,6 +325,7 @@ pub fn create(
             agent_id: None,
             handed_at: None,
             sold_at: None,
+            agent_commission: 0,
         };
         super::card::expiry_moved(w, None, &card)?;
         w.put(card_id, &card)?;

@@ -97,6 +97,11 @@ pub fn first_used(
         );
     }
     expiry_moved(w, Some(&before), &card)?;
+    w.set_add(
+        Set::VoucherCardsUsedByDay,
+        crate::billing::revenue::payment_day(at),
+        card.id,
+    )?;
     w.put(card.id, &card)?;
     Ok(Some(card))
 }

@@ -188,6 +188,7 @@ mod tests {
             agent_id: None,
             handed_at: None,
             sold_at: None,
+            agent_commission: 0,
         }
     }
 

@@ -138,9 +138,14 @@ pub fn hand_over(
     };
     let entry = agents::post(w, now, actor, agent_id, kind, amount, commission)?;
     let mut ids = Vec::with_capacity(cards.len());
+    let each_commission = match agent.pays_at {
+        PaysAt::Handover => unit_price(plan.as_ref(), batch.price).1,
+        PaysAt::Sale => 0,
+    };
     for mut c in cards {
         c.agent_id = Some(agent_id);
         c.handed_at = Some(now);
+        c.agent_commission = each_commission;
         w.set_add(Set::VoucherCardsByAgent, agent_id, c.id)?;
         w.put(c.id, &c)?;
         ids.push(c.id);
@@ -189,6 +194,7 @@ pub fn take_back(
     for mut c in cards {
         c.agent_id = None;
         c.handed_at = None;
+        c.agent_commission = 0;
         w.set_remove(Set::VoucherCardsByAgent, agent_id, c.id)?;
         w.put(c.id, &c)?;
     }
@@ -252,6 +258,10 @@ pub fn sell(
         code: card.code.clone(),
     };
     let entry = agents::post(w, now, actor, agent_id, kind, amount, commission)?;
+    let mut card = card;
+    if agent.pays_at == PaysAt::Sale {
+        card.agent_commission = commission;
+    }
     let card = mark_sold(w, now, card)?;
     Ok((card, entry))
 }

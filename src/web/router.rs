@@ -292,6 +292,7 @@ pub fn table() -> Vec<Route> {
         GET "/reports/revenue" m(Menu::Reports, View) => pages::reports::revenue;
         GET "/reports/customers" m(Menu::Reports, View) => pages::reports::customers;
         GET "/reports/plans" m(Menu::Reports, View) => pages::reports::plans;
+        GET "/reports/vouchers" m(Menu::Reports, View) => pages::reports::vouchers;
         GET "/api/v1/reports/revenue" m(Menu::Reports, View) => api::reports::revenue;
         GET "/api/v1/reports/customers" m(Menu::Reports, View) => api::reports::customers;
         GET "/api/v1/reports/plans" m(Menu::Reports, View) => api::reports::plans;

@@ -411,3 +411,104 @@ fn an_agents_login_opens_nothing_but_their_desk() {
         );
     }
 }
+
+#[test]
+fn the_sales_report_agrees_with_itself_the_statements_and_the_dashboard() {
+    let mut f = fixture();
+    commission(&mut f);
+    let b = batch(&mut f, 12);
+    let a = agent(&mut f, "Consignment shop", "consign", "0");
+    let h = {
+        let p = f.web.post_form(
+            "/agents",
+            &[
+                ("name", "Stock buyer"),
+                ("pays_at", "handover"),
+                ("credit_limit", "10000"),
+                ("active", "on"),
+                ("username", "buyer"),
+                ("password", ADMIN_PW),
+                ("password2", ADMIN_PW),
+            ],
+        );
+        assert_eq!(p.status, 303, "{}", p.body);
+        let loc = p.location();
+        loc["/agents/".len()..loc.find('?').unwrap()]
+            .parse::<u64>()
+            .unwrap()
+    };
+    hand_over(&mut f, a, b, "4");
+    hand_over(&mut f, h, b, "3");
+    // Paid at handover: three cards at 900 ₮ against a 10,000 ₮ credit limit.
+    assert_eq!(stored_agent(&f, h).balance, -270_000);
+    assert_eq!(deposit(&mut f, a, "5000").status, 303);
+    let mut shop = f.app.browser();
+    assert_eq!(shop.login("consign", ADMIN_PW).status, 303);
+    let mut buyer = f.app.browser();
+    assert_eq!(buyer.login("buyer", ADMIN_PW).status, 303);
+    for _ in 0..2 {
+        assert_eq!(sell(&mut shop, b).status, 200);
+    }
+    assert_eq!(sell(&mut buyer, b).status, 200);
+    assert_eq!(stored_agent(&f, h).balance, -270_000, "paid already");
+    assert_eq!(stored_agent(&f, a).balance, 500_000 - 2 * 90_000);
+
+    let store = f.app.state().store.clone();
+    let tz = jiff::tz::TimeZone::UTC;
+    let now = jiff::Timestamp::now();
+    let lang = steppe::i18n::Lang::En;
+    let rep = store
+        .read(|r| {
+            steppe::reports::vouchers::compute(
+                r,
+                &steppe::reports::vouchers::SalesFilter::default(),
+                now,
+                &tz,
+                lang,
+            )
+        })
+        .unwrap();
+    assert_eq!(rep.total.cards, 3);
+    assert_eq!(rep.total.face, 300_000);
+    assert_eq!(rep.total.commission, 30_000);
+    for groups in [&rep.by_agent, &rep.by_batch, &rep.by_package, &rep.by_day] {
+        let cards: u64 = groups.iter().map(|g| g.cards).sum();
+        let face: i64 = groups.iter().map(|g| g.face).sum();
+        let commission: i64 = groups.iter().map(|g| g.commission).sum();
+        assert_eq!((cards, face, commission), (3, 300_000, 30_000));
+    }
+    let stock = &rep.stock[0];
+    assert_eq!(
+        (stock.made, stock.in_stock, stock.handed, stock.sold),
+        (12, 5, 4, 3)
+    );
+    // The consignment agent's statement shows the same commission as their report line.
+    let st = store
+        .read(|r| steppe::vouchers::statement::statement(r, a, None, None, lang))
+        .unwrap();
+    let line = rep
+        .by_agent
+        .iter()
+        .find(|g| g.label == "Consignment shop")
+        .unwrap();
+    assert_eq!(st.totals.commission, line.commission);
+    assert_eq!(st.totals.cards_sold, 2);
+    assert_eq!(st.totals.closing, stored_agent(&f, a).balance);
+    // The page shows the same totals, and so do the export and the dashboard.
+    let page = f.web.get("/reports/vouchers?lang=en");
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("id=\"total-cards\">3<"), "{}", page.body);
+    let (status, _, xlsx) = f.web.get_bytes("/reports/vouchers?format=xlsx");
+    assert_eq!(status, 200);
+    assert!(xlsx.starts_with(b"PK"));
+    let (status, _, csv) = f.web.get_bytes("/reports/vouchers?format=csv&agent_id=0");
+    assert_eq!(status, 200);
+    let csv = String::from_utf8_lossy(&csv);
+    assert!(
+        !csv.contains("Consignment shop"),
+        "filtered to the counter: {csv}"
+    );
+    let dash = f.api.get("/api/v1/dashboard").json();
+    assert_eq!(dash["cards_sold_today"], 3, "{dash}");
+    assert_eq!(dash["cards_used_today"], 0);
+}

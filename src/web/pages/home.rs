@@ -64,6 +64,8 @@ pub async fn home(cx: Arc<Ctx>, _req: Req) -> Out {
             (card(cx.t(Msg::RevenueThisMonth), cx.money(this_month), "/payments"))
             (card(cx.t(Msg::Outstanding), cx.money(d.pending_total), "/bills"))
             (card(cx.t(Msg::Overdue), cx.money(d.overdue_total), "/bills"))
+            (card(cx.t(Msg::CardsSoldToday), n(d.cards_sold_today), "/reports/vouchers"))
+            (card(cx.t(Msg::CardsUsedToday), n(d.cards_used_today), "/vouchers"))
         }
         div.charts {
             (charts::bars(cx.t(Msg::CustomersPerRouter), &d.per_router.iter().map(|c| (c.name.clone(), i64::try_from(c.customers).unwrap_or(0))).collect::<Vec<_>>(), |v| v.to_string()))

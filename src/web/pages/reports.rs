@@ -11,6 +11,7 @@ use crate::network::Router;
 use crate::reports::customers::{self as crep, CustomerFilter, CustomerReport};
 use crate::reports::plans::{self as prep, ExtensionFilter, PlansReport};
 use crate::reports::revenue::{self as rrep, Group, PaymentFilter, RevenueReport};
+use crate::reports::vouchers as vrep;
 use crate::reports::{FIRST_PAGE, Which};
 use crate::store::{Reader, StoreError};
 use crate::web::ctx::Ctx;
@@ -151,6 +152,7 @@ pub async fn index(cx: Arc<Ctx>, _req: Req) -> Out {
             li { a href="/reports/revenue" { strong { (cx.t(Msg::ReportRevenue)) } } " — " (cx.t(Msg::ReportRevenueHelp)) }
             li { a href="/reports/customers" { strong { (cx.t(Msg::ReportCustomers)) } } " — " (cx.t(Msg::ReportCustomersHelp)) }
             li { a href="/reports/plans" { strong { (cx.t(Msg::ReportPlans)) } } " — " (cx.t(Msg::ReportPlansHelp)) }
+            li { a href="/reports/vouchers" { strong { (cx.t(Msg::VoucherSales)) } } " — " (cx.t(Msg::VoucherSalesHelp)) }
         }
     };
     Ok(http::html(
@@ -398,4 +400,106 @@ pub async fn plans(cx: Arc<Ctx>, req: Req) -> Out {
         }
     };
     respond(&cx, &req, cx.t(Msg::ReportPlans), filters, body)
+}
+
+fn sums_table(cx: &Ctx, title: Msg, list: &[vrep::Sum], id: &str) -> Markup {
+    let count = |n: u64| cx.number(i64::try_from(n).unwrap_or(i64::MAX));
+    html! {
+        section.report {
+            h2 { (cx.t(title)) }
+            div.table-wrap { table id=(id) {
+                thead { tr {
+                    th { (cx.t(title)) } th.num { (cx.t(Msg::CardsSold)) } th.num { (cx.t(Msg::Amount)) }
+                    th.num { (cx.t(Msg::AgentCommissionEarned)) } th.num { (cx.t(Msg::Net)) }
+                } }
+                tbody { @for s in list { tr {
+                    td { (s.label) } td.num { (count(s.cards)) } td.num { (cx.money(s.face)) }
+                    td.num { (cx.money(s.commission)) } td.num { (cx.money(s.net())) }
+                } } }
+            } }
+        }
+    }
+}
+
+pub async fn vouchers(cx: Arc<Ctx>, req: Req) -> Out {
+    let f = vrep::SalesFilter::from_query(&req);
+    if let Some(out) = export(
+        &cx,
+        Which::Vouchers(f.clone()),
+        req.query("format").unwrap_or(""),
+    )
+    .await
+    {
+        return out;
+    }
+    let (now, tz, lang) = (cx.now, cx.tz.clone(), cx.lang);
+    let (rep, agents) = cx
+        .app
+        .store
+        .read_async(move |r| {
+            Ok::<_, StoreError>((
+                vrep::compute(r, &f, now, &tz, lang)?,
+                r.list::<crate::model::agent::Agent>()?,
+            ))
+        })
+        .await?;
+    let q = |k: &str| req.query(k).unwrap_or("").to_string();
+    let filters = html! {
+        form.toolbar.no-print method="get" action="/reports/vouchers" {
+            (date_fields(&cx, &req))
+            label.field { span { (cx.t(Msg::Agents)) } select name="agent_id" {
+                option value="" { (cx.t(Msg::All)) }
+                option value="0" selected[q("agent_id") == "0"] { (cx.t(Msg::SoldAtCounter)) }
+                @for a in &agents { option value=(a.id) selected[q("agent_id") == a.id.to_string()] { (a.name) } }
+            } }
+            button type="submit" { (cx.t(Msg::Filter)) }
+        }
+    };
+    let t = &rep.total;
+    let count = |n: u64| cx.number(i64::try_from(n).unwrap_or(i64::MAX));
+    let n32 = |n: u32| cx.number(i64::from(n));
+    let shown: Vec<&vrep::SaleRow> = rep.rows.iter().rev().take(FIRST_PAGE).collect();
+    let body = html! {
+        dl.facts {
+            dt { (cx.t(Msg::CardsSold)) } dd #total-cards { (count(t.cards)) }
+            dt { (cx.t(Msg::Amount)) } dd #total-face { (cx.money(t.face)) }
+            dt { (cx.t(Msg::AgentCommissionEarned)) } dd #total-commission { (cx.money(t.commission)) }
+            dt { (cx.t(Msg::Net)) } dd { (cx.money(t.net())) }
+        }
+        (sums_table(&cx, Msg::Agents, &rep.by_agent, "by-agent"))
+        (sums_table(&cx, Msg::VoucherBatch, &rep.by_batch, "by-batch"))
+        (sums_table(&cx, Msg::MenuPlans, &rep.by_package, "by-package"))
+        (sums_table(&cx, Msg::Date, &rep.by_day, "by-day"))
+        section.report {
+            h2 { (cx.t(Msg::StockLeft)) }
+            div.table-wrap { table {
+                thead { tr {
+                    th { (cx.t(Msg::VoucherBatch)) } th { (cx.t(Msg::MenuPlans)) } th.num { (cx.t(Msg::CardCount)) }
+                    th.num { (cx.t(Msg::CardInStock)) } th.num { (cx.t(Msg::CardHanded)) } th.num { (cx.t(Msg::CardSold)) }
+                    th.num { (cx.t(Msg::CardInUse)) } th.num { (cx.t(Msg::CardUsedUp)) } th.num { (cx.t(Msg::CardVoid)) }
+                } }
+                tbody { @for s in &rep.stock { tr {
+                    td { a href={ "/vouchers/" (s.batch_id) } { "№" (s.batch_id) } } td { (s.package) } td.num { (n32(s.made)) }
+                    td.num { (n32(s.in_stock)) } td.num { (n32(s.handed)) } td.num { (n32(s.sold)) }
+                    td.num { (n32(s.in_use)) } td.num { (n32(s.used_up)) } td.num { (n32(s.void)) }
+                } } }
+            } }
+        }
+        section.report {
+            h2 { (cx.t(Msg::VoucherSales)) }
+            (first_rows_note(&cx, shown.len(), t.cards))
+            div.table-wrap { table {
+                thead { tr {
+                    th { (cx.t(Msg::Date)) } th { (cx.t(Msg::VoucherCode)) } th { (cx.t(Msg::MenuPlans)) }
+                    th { (cx.t(Msg::Agents)) } th.num { (cx.t(Msg::Price)) } th.num { (cx.t(Msg::AgentCommissionEarned)) }
+                } }
+                tbody { @for s in shown { tr {
+                    td { (cx.datetime(s.sold_at)) } td { code { (s.code) } } td { (s.package) }
+                    td { @if s.agent.is_empty() { (cx.t(Msg::SoldAtCounter)) } @else { (s.agent) } }
+                    td.num { (cx.money(s.price)) } td.num { (cx.money(s.commission)) }
+                } } }
+            } }
+        }
+    };
+    respond(&cx, &req, cx.t(Msg::VoucherSales), filters, body)
 }
