@@ -389,3 +389,62 @@ fn make_a_voucher_batch_and_print_its_cards() {
     assert_eq!(pages(&d.print_pdf()), 6, "one ticket per card on a roll");
     d.screenshot("target/browser-voucher-roll.png");
 }
+
+/// The operator makes an agent and hands them cards through the forms; the agent logs in at
+/// phone width, sells a card, sees it with its QR code, and their balance drop.
+#[test]
+fn an_agent_sells_a_card_from_a_phone_and_sees_their_balance_drop() {
+    let crate::helpers::Fixture { app, .. } = crate::helpers::fixture();
+    let d = Driver::start();
+    d.login_as_boss(&app.url("/login?lang=en"));
+    d.goto(&app.url("/vouchers/new?lang=en"));
+    d.fill("input[name=count]", "5");
+    d.fill("input[name=price]", "1000");
+    d.click("form[action='/vouchers'] button[type=submit]");
+    d.wait_for_text("The cards were made");
+
+    d.goto(&app.url("/agents/new?lang=en"));
+    d.fill("input[name=name]", "Tuya's shop");
+    d.select("select[name=pays_at]", "sale");
+    d.fill("input[name=username]", "tuya");
+    d.fill("input[name=password]", "agent pass 12");
+    d.fill("input[name=password2]", "agent pass 12");
+    d.click("form[action='/agents'] button[type=submit]");
+    d.wait_for_text("Saved.");
+    d.fill("form[action$='/deposit'] input[name=amount]", "5000");
+    d.click("form[action$='/deposit'] button[type=submit]");
+    d.wait_for_text("Saved.");
+    d.fill("form[action$='/stock'] input[name=count]", "3");
+    d.click("form[action$='/stock'] button[type=submit]");
+    d.wait_for_text("Saved.");
+    d.click("form[action='/logout'] button");
+    d.wait_for_text("Log in to Steppe");
+
+    d.set_window(390, 844);
+    d.fill("input[name=username]", "tuya");
+    d.fill("input[name=password]", "agent pass 12");
+    d.click("button[type=submit]");
+    d.wait_for_text("Sell a card");
+    let balance = || d.text(".cards .card:first-child .big");
+    assert_eq!(balance(), "5,000 ₮");
+    let menu = d.text("nav.menu");
+    assert_eq!(menu.trim(), "My sales", "only the desk: {menu}");
+    d.click("form[action='/desk/sell'] button[type=submit]");
+    d.wait_for_text("Sold. Give the customer this card:");
+    assert_eq!(balance(), "4,000 ₮", "a 1,000 ₮ card at the full price");
+    let qr = d.eval(
+        "var s = document.querySelector('.sold-card svg'); var r = s.getBoundingClientRect(); \
+         return [r.width, s.querySelector('path').getTotalLength()];",
+    );
+    assert!(qr[0].as_f64().unwrap() > 60.0, "a readable QR: {qr}");
+    assert!(qr[1].as_f64().unwrap() > 100.0, "its modules drawn: {qr}");
+    let code = d.text(".sold-card .vc-code b");
+    assert_eq!(code.len(), 8, "{code}");
+    let overflow = d.eval(
+        "return document.documentElement.scrollWidth - document.documentElement.clientWidth;",
+    );
+    assert!(overflow.as_i64().unwrap_or(1) <= 0, "overflows by {overflow}px");
+    d.screenshot("target/browser-agent-sale.png");
+    d.goto(&app.url("/customers?lang=en"));
+    assert!(d.text("main").contains("You do not have access"));
+}
