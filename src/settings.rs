@@ -83,12 +83,15 @@ pub fn load(r: &impl Reader) -> Result<Settings, StoreError> {
 }
 
 impl Settings {
-    /// The methods a payment may carry, for filters: the configured ones and `qpay`, which
-    /// customers paying for themselves use whether or not the counter lists it.
+    /// The methods a payment may carry, for filters: the configured ones, `qpay` (customers
+    /// paying for themselves) and `agent` (renewed by a sales agent), whether or not the counter
+    /// lists them.
     pub fn methods_seen(&self) -> Vec<String> {
         let mut m = self.payment_methods.clone();
-        if !m.iter().any(|x| x == "qpay") {
-            m.push("qpay".into());
+        for own in ["qpay", "agent"] {
+            if !m.iter().any(|x| x == own) {
+                m.push(own.into());
+            }
         }
         m
     }

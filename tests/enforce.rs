@@ -33,6 +33,8 @@ mod flooding_router;
 mod garden;
 #[path = "enforce/please_pay.rs"]
 mod please_pay;
+#[path = "enforce/vouchers.rs"]
+mod vouchers;
 
 use eventually::eventually_async as eventually;
 

@@ -34,6 +34,10 @@ pub struct PlanDraft {
     pub name: String,
     pub kind: String,
     pub price: String,
+    /// Minor units like `price`; empty for none.
+    pub agent_price: String,
+    /// Percent, 0–100; empty for none.
+    pub agent_commission: String,
     pub duration_days: String,
     pub duration_hours: String,
     pub download: String,
@@ -115,6 +119,14 @@ fn check(d: &PlanDraft, p: &mut Problems) -> Option<Plan> {
     if price.is_some_and(|v| v <= 0) {
         p.add("price", Msg::PositiveAmount);
     }
+    let agent_price: Option<i64> = number(p, "agent_price", &d.agent_price, Some(0));
+    if agent_price.is_some_and(|v| v < 0 || price.is_some_and(|full| v > full)) {
+        p.add("agent_price", Msg::AgentPriceRange);
+    }
+    let agent_commission: Option<u8> = number(p, "agent_commission", &d.agent_commission, Some(0));
+    if agent_commission.is_some_and(|v| v > 100) {
+        p.add("agent_commission", Msg::PercentRange);
+    }
     let days: Option<u32> = number(p, "duration_days", &d.duration_days, Some(0));
     let hours: Option<u32> = number(p, "duration_hours", &d.duration_hours, Some(0));
     if hours.is_some_and(|h| h > 23) {
@@ -176,6 +188,8 @@ fn check(d: &PlanDraft, p: &mut Problems) -> Option<Plan> {
         name,
         kind: kind?,
         price: price?,
+        agent_price: agent_price?,
+        agent_commission_pct: agent_commission?,
         duration_days: days?,
         duration_hours: hours?,
         download,
@@ -325,6 +339,16 @@ impl PlanDraft {
             name: p.name.clone(),
             kind: p.kind.id().into(),
             price: p.price.to_string(),
+            agent_price: if p.agent_price > 0 {
+                p.agent_price.to_string()
+            } else {
+                String::new()
+            },
+            agent_commission: if p.agent_commission_pct > 0 {
+                p.agent_commission_pct.to_string()
+            } else {
+                String::new()
+            },
             duration_days: p.duration_days.to_string(),
             duration_hours: p.duration_hours.to_string(),
             download: p.download.clone(),

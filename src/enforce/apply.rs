@@ -5,7 +5,7 @@
 //! without leaving a (redacted) trace.
 
 use super::Cause;
-use super::diff::{Changes, Op, active_menu, session_user_prop};
+use super::diff::{Changes, Op, Owner, active_menu, session_user_prop};
 use super::log::{Line, redact};
 use crate::billing::ServiceKind;
 use crate::routeros::{Client, Command, Error, Item, ItemId, Reply};
@@ -114,7 +114,7 @@ pub struct Applied {
 pub async fn phase(
     client: &Client,
     ops: &[Op],
-    cause: &(dyn Fn(Option<u64>) -> Cause + Sync),
+    cause: &(dyn Fn(Option<Owner>) -> Cause + Sync),
     now: Timestamp,
     log: &mut LogBuf,
 ) -> Result<Vec<bool>, Error> {
@@ -126,7 +126,7 @@ pub async fn phase(
     let mut lost = None;
     for (op, f) in ops.iter().zip(in_flight) {
         let result = f.reply().await;
-        log.record(now, &op.command, &result, cause(op.customer));
+        log.record(now, &op.command, &result, cause(op.owner));
         match result {
             Ok(_) => oks.push(true),
             Err(e) if e.is_connection_lost() || matches!(e, Error::Timeout(_)) => {
@@ -146,7 +146,7 @@ pub async fn phase(
 pub async fn apply(
     client: &Client,
     changes: &Changes,
-    cause: &(dyn Fn(Option<u64>) -> Cause + Sync),
+    cause: &(dyn Fn(Option<Owner>) -> Cause + Sync),
     now: Timestamp,
     log: &mut LogBuf,
 ) -> Result<Applied, Error> {
@@ -171,9 +171,9 @@ pub async fn apply(
     let mut kicks: Vec<Op> = changes
         .kick_ids
         .iter()
-        .map(|(kind, id, customer)| Op {
+        .map(|(kind, id, owner)| Op {
             command: Command::new(&format!("{}/remove", active_menu(*kind))).id(id),
-            customer: *customer,
+            owner: *owner,
         })
         .collect();
     if !changes.kick_logins.is_empty() {
@@ -199,7 +199,7 @@ pub async fn apply(
 /// Finds the sessions of these logins (pipelined prints) and returns one remove per login.
 pub async fn lookup_sessions(
     client: &Client,
-    logins: &[(ServiceKind, String, Option<u64>)],
+    logins: &[(ServiceKind, String, Option<Owner>)],
 ) -> Result<Vec<Op>, Error> {
     let mut in_flight = Vec::with_capacity(logins.len());
     for (kind, login, _) in logins {
@@ -209,7 +209,7 @@ pub async fn lookup_sessions(
         in_flight.push(client.send(print)?);
     }
     let mut ops = Vec::new();
-    for ((kind, _, customer), f) in logins.iter().zip(in_flight) {
+    for ((kind, _, owner), f) in logins.iter().zip(in_flight) {
         let reply = match f.reply().await {
             Ok(r) => r,
             Err(e) if e.is_connection_lost() => return Err(e),
@@ -221,7 +221,7 @@ pub async fn lookup_sessions(
             ops.push(Op {
                 command: Command::new(&format!("{}/remove", active_menu(*kind)))
                     .id(&ItemId::join(&ids)),
-                customer: *customer,
+                owner: *owner,
             });
         }
     }

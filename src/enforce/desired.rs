@@ -3,6 +3,7 @@
 //! Kept apart from the diff so the rule "the router holds a customer enabled iff entitled" is
 //! one small function of stored data and a time, testable without a router.
 
+use super::cards::{self, CardUser};
 use super::marked::MarkedMenu;
 use super::{garden, please_pay};
 use crate::billing::customer::{self, Customer};
@@ -49,20 +50,43 @@ impl Profile {
     }
 }
 
-/// Which customers a reconcile looks at.
+/// What a reconcile looks at.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Scope {
-    /// Everything on the router: managed entries of customers not desired here are removed.
+    /// Everything on the router: managed entries of customers and cards not desired here are
+    /// removed.
     Full,
-    /// Only these customers (a targeted reconcile after an edit, payment or expiry).
-    Customers(BTreeSet<u64>),
+    /// Only these (a targeted reconcile after an edit, payment, expiry or void).
+    Only(Targets),
+}
+
+/// The customers and voucher cards of a targeted reconcile.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Targets {
+    pub customers: BTreeSet<u64>,
+    pub cards: BTreeSet<u64>,
 }
 
 impl Scope {
+    /// A targeted reconcile of these customers alone.
+    pub fn customers(ids: BTreeSet<u64>) -> Scope {
+        Scope::Only(Targets {
+            customers: ids,
+            cards: BTreeSet::new(),
+        })
+    }
+
     pub fn contains(&self, customer_id: u64) -> bool {
         match self {
             Scope::Full => true,
-            Scope::Customers(ids) => ids.contains(&customer_id),
+            Scope::Only(t) => t.customers.contains(&customer_id),
+        }
+    }
+
+    pub fn contains_card(&self, card_id: u64) -> bool {
+        match self {
+            Scope::Full => true,
+            Scope::Only(t) => t.cards.contains(&card_id),
         }
     }
 }
@@ -81,6 +105,10 @@ pub struct Desired {
     pub logins: Vec<(ServiceKind, String)>,
     /// Entries kept by a fixed comment (walled garden, "please pay" fence), each menu whole.
     pub marked: Vec<MarkedMenu>,
+    /// Voucher cards' hotspot users, by card id.
+    pub cards: BTreeMap<u64, CardUser>,
+    /// Codes of scoped cards that exist in the store, for targeted queries.
+    pub card_codes: Vec<String>,
 }
 
 impl Desired {
@@ -116,9 +144,9 @@ pub fn compute(
     let plans: BTreeMap<u64, Plan> = r.list::<Plan>()?.into_iter().map(|p| (p.id, p)).collect();
     let customers: Vec<Customer> = match &scope {
         Scope::Full => customer::on_router(r, router_id)?,
-        Scope::Customers(ids) => {
-            let mut out = Vec::with_capacity(ids.len());
-            for id in ids {
+        Scope::Only(t) => {
+            let mut out = Vec::with_capacity(t.customers.len());
+            for id in &t.customers {
                 if let Some(c) = r.get::<Customer>(*id)? {
                     out.push(c);
                 }
@@ -185,6 +213,8 @@ pub fn compute(
             },
         );
     }
+    let cards = cards::desired(r, secrets, &router, &scope, &plans, now, &mut problems)?;
+    used_plans.extend(cards.plans.iter().copied());
     let profiles = plans
         .values()
         .filter(|p| serves(&router, p.kind))
@@ -210,5 +240,7 @@ pub fn compute(
         problems,
         logins,
         marked,
+        cards: cards.users,
+        card_codes: cards.codes,
     }))
 }

@@ -6,12 +6,13 @@
 //! kicks) because a later phase may depend on an earlier one (a user needs its profile; a
 //! renamed entry frees a name that an addition wants).
 
+use super::cards;
 use super::desired::{Desired, Profile, User};
 use super::marked::{self, Printed};
 use super::please_pay;
 use crate::billing::ServiceKind;
 use crate::billing::customer::{marker, parse_marker};
-use crate::routeros::value::{parse_bool, parse_u64};
+use crate::routeros::value::{parse_bool, parse_duration, parse_u64};
 use crate::routeros::{Command, Item, ItemId};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
@@ -48,8 +49,19 @@ pub fn session_user_prop(kind: ServiceKind) -> &'static str {
 /// Properties printed for users: only what the diff compares.
 pub fn user_props(kind: ServiceKind) -> &'static [&'static str] {
     match kind {
+        // The limits are voucher cards'; `uptime` shows a card used even when its session
+        // came and went between two looks at the active list.
         ServiceKind::Hotspot => &[
-            ".id", "name", "password", "profile", "server", "comment", "disabled",
+            ".id",
+            "name",
+            "password",
+            "profile",
+            "server",
+            "comment",
+            "disabled",
+            "limit-uptime",
+            "limit-bytes-total",
+            "uptime",
         ],
         ServiceKind::Pppoe => &[
             ".id", "name", "password", "profile", "service", "comment", "disabled",
@@ -82,6 +94,12 @@ pub struct Entry {
     pub target: String,
     pub comment: String,
     pub disabled: bool,
+    /// Hotspot only: `limit-uptime` in seconds, 0 for none.
+    pub limit_uptime: u64,
+    /// Hotspot only: `limit-bytes-total`, 0 for none.
+    pub limit_bytes_total: u64,
+    /// Hotspot only: the user's total logged-in time so far, in seconds.
+    pub uptime: u64,
 }
 
 impl Entry {
@@ -99,8 +117,18 @@ impl Entry {
             }),
             comment: text("comment"),
             disabled: item.get("disabled").and_then(parse_bool).unwrap_or(false),
+            limit_uptime: secs(item.get("limit-uptime")),
+            limit_bytes_total: item
+                .get("limit-bytes-total")
+                .and_then(parse_u64)
+                .unwrap_or(0),
+            uptime: secs(item.get("uptime")),
         })
     }
+}
+
+fn secs(text: Option<&str>) -> u64 {
+    text.and_then(parse_duration).map_or(0, |d| d.as_secs())
 }
 
 /// A hotspot user profile or PPP profile as printed.
@@ -146,11 +174,18 @@ pub struct Actual {
     pub marked: Vec<Option<Vec<Printed>>>,
 }
 
-/// One command and the customer it is for (to attribute its cause in the log).
+/// Whose entry a command is for: a customer's or a voucher card's (separate id spaces).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Owner {
+    Customer(u64),
+    Card(u64),
+}
+
+/// One command and whose entry it is for (to attribute its cause in the log).
 #[derive(Debug, Clone)]
 pub struct Op {
     pub command: Command,
-    pub customer: Option<u64>,
+    pub owner: Option<Owner>,
 }
 
 /// The commands to send, by phase.
@@ -165,9 +200,9 @@ pub struct Changes {
     pub sets: Vec<Op>,
     pub adds: Vec<Op>,
     /// Sessions to remove, already known by id (full reconcile).
-    pub kick_ids: Vec<(ServiceKind, ItemId, Option<u64>)>,
+    pub kick_ids: Vec<(ServiceKind, ItemId, Option<Owner>)>,
     /// Logins whose sessions must be looked up and removed (targeted reconcile).
-    pub kick_logins: Vec<(ServiceKind, String, Option<u64>)>,
+    pub kick_logins: Vec<(ServiceKind, String, Option<Owner>)>,
     /// Entries we may not touch but that block a customer, one line each.
     pub collisions: Vec<String>,
     /// A targeted reconcile met something only a full one can sort out.
@@ -304,7 +339,21 @@ pub fn diff(desired: &Desired, actual: &Actual) -> Changes {
             continue;
         }
         diff_profiles(kind, desired, actual, &mut ch);
-        let kicked = diff_users(kind, desired, actual, server, &mut ch);
+        // Targeted prints may return the same entry twice (by comment and by name).
+        let mut seen = HashSet::new();
+        let entries: Vec<&Entry> = actual
+            .users
+            .get(&kind)
+            .map_or(&[][..], Vec::as_slice)
+            .iter()
+            .filter(|e| seen.insert(e.id.clone()))
+            .collect();
+        let mut kicked = diff_users(kind, desired, &entries, server, &mut ch);
+        if kind == ServiceKind::Hotspot {
+            for (code, owner) in cards::diff(desired, &entries, server, &mut ch) {
+                kicked.entry(code).or_insert(owner);
+            }
+        }
         match &actual.sessions {
             Some(sessions) => {
                 let list = sessions.get(&kind).map_or(&[][..], Vec::as_slice);
@@ -336,7 +385,7 @@ fn diff_profiles(kind: ServiceKind, desired: &Desired, actual: &Actual, ch: &mut
         match by_name.get(p.name.as_str()) {
             None => ch.profiles.push(Op {
                 command: command(format!("{menu}/add"), profile_fields(p)),
-                customer: None,
+                owner: None,
             }),
             Some(e) => {
                 let delta = profile_delta(p, e);
@@ -345,7 +394,7 @@ fn diff_profiles(kind: ServiceKind, desired: &Desired, actual: &Actual, ch: &mut
                     attrs.extend(delta);
                     ch.profiles.push(Op {
                         command: command(format!("{menu}/set"), attrs),
-                        customer: None,
+                        owner: None,
                     });
                 }
             }
@@ -357,20 +406,11 @@ fn diff_profiles(kind: ServiceKind, desired: &Desired, actual: &Actual, ch: &mut
 fn diff_users<'a>(
     kind: ServiceKind,
     desired: &'a Desired,
-    actual: &'a Actual,
+    entries: &[&'a Entry],
     server: &str,
     ch: &mut Changes,
-) -> BTreeMap<&'a str, Option<u64>> {
+) -> BTreeMap<&'a str, Option<Owner>> {
     let menu = user_menu(kind);
-    // Targeted prints may return the same entry twice (by comment and by name).
-    let mut seen = HashSet::new();
-    let entries: Vec<&Entry> = actual
-        .users
-        .get(&kind)
-        .map_or(&[][..], Vec::as_slice)
-        .iter()
-        .filter(|e| seen.insert(e.id.clone()))
-        .collect();
     let wanted: BTreeMap<u64, &User> = desired
         .users
         .values()
@@ -386,7 +426,7 @@ fn diff_users<'a>(
         by_name.entry(e.name.as_str()).or_insert(i);
     }
     let mut consumed: BTreeSet<usize> = BTreeSet::new();
-    let mut kicks: BTreeMap<&str, Option<u64>> = BTreeMap::new();
+    let mut kicks: BTreeMap<&str, Option<Owner>> = BTreeMap::new();
     for u in wanted.values() {
         let placed = if let Some(&first) = by_marker.get(&u.customer_id).and_then(|v| v.first()) {
             consumed.insert(first);
@@ -398,14 +438,14 @@ fn diff_users<'a>(
                 && e.profile != u.profile
                 && (e.profile == please_pay::PROFILE || u.profile == please_pay::PROFILE)
             {
-                kicks.insert(u.login.as_str(), Some(u.customer_id));
+                kicks.insert(u.login.as_str(), Some(Owner::Customer(u.customer_id)));
             }
             if !delta.is_empty() {
                 let mut attrs = vec![(".id", e.id.as_str().to_owned())];
                 attrs.extend(delta);
                 ch.sets.push(Op {
                     command: command(format!("{menu}/set"), attrs),
-                    customer: Some(u.customer_id),
+                    owner: Some(Owner::Customer(u.customer_id)),
                 });
             }
             true
@@ -447,7 +487,7 @@ fn diff_users<'a>(
         if placed {
             ch.managed += 1;
             if !u.enabled {
-                kicks.insert(u.login.as_str(), Some(u.customer_id));
+                kicks.insert(u.login.as_str(), Some(Owner::Customer(u.customer_id)));
             }
         }
     }
@@ -460,10 +500,12 @@ fn diff_users<'a>(
         }
         ch.removes.push(Op {
             command: Command::new(&format!("{menu}/remove")).id(&e.id),
-            customer: Some(m),
+            owner: Some(Owner::Customer(m)),
         });
         if !wanted.values().any(|u| u.login == e.name && u.enabled) {
-            kicks.entry(e.name.as_str()).or_insert(Some(m));
+            kicks
+                .entry(e.name.as_str())
+                .or_insert(Some(Owner::Customer(m)));
         }
     }
     kicks
@@ -472,7 +514,7 @@ fn diff_users<'a>(
 fn add(menu: &str, kind: ServiceKind, u: &User, server: &str, ch: &mut Changes) {
     ch.adds.push(Op {
         command: command(format!("{menu}/add"), user_fields(kind, u, server)),
-        customer: Some(u.customer_id),
+        owner: Some(Owner::Customer(u.customer_id)),
     });
 }
 
@@ -482,7 +524,7 @@ fn take_over(menu: &str, kind: ServiceKind, u: &User, e: &Entry, server: &str, c
     attrs.extend(user_fields(kind, u, server));
     ch.sets.push(Op {
         command: command(format!("{menu}/set"), attrs),
-        customer: Some(u.customer_id),
+        owner: Some(Owner::Customer(u.customer_id)),
     });
 }
 

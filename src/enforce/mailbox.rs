@@ -5,6 +5,7 @@
 //! instead of a backlog of stale commands.
 
 use super::Cause;
+use super::diff::Owner;
 use std::collections::BTreeMap;
 use std::sync::{Mutex, MutexGuard};
 use tokio::sync::Notify;
@@ -135,9 +136,12 @@ impl Work {
         self.customers.len() + self.cards.len()
     }
 
-    pub(super) fn cause_of(&self, customer: Option<u64>) -> Cause {
-        customer
-            .and_then(|c| self.customers.get(&c).cloned())
+    pub(super) fn cause_of(&self, owner: Option<Owner>) -> Cause {
+        owner
+            .and_then(|o| match o {
+                Owner::Customer(id) => self.customers.get(&id).cloned(),
+                Owner::Card(id) => self.cards.get(&id).cloned(),
+            })
             .or_else(|| self.full.clone())
             .or_else(|| self.customers.values().next().cloned())
             .or_else(|| self.cards.values().next().cloned())

@@ -86,14 +86,14 @@ fn add(m: &MarkedMenu, w: &[(&'static str, String)], before: Option<&ItemId>) ->
     }
     Op {
         command: command(format!("{}/add", m.menu), attrs),
-        customer: None,
+        owner: None,
     }
 }
 
 fn remove(m: &MarkedMenu, e: &Printed) -> Op {
     Op {
         command: Command::new(&format!("{}/remove", m.menu)).id(&e.id),
-        customer: None,
+        owner: None,
     }
 }
 
@@ -139,7 +139,7 @@ fn diff_keyed(m: &MarkedMenu, actual: &[Printed]) -> MarkedChanges {
                     }
                     out.early.push(Op {
                         command: c,
-                        customer: None,
+                        owner: None,
                     });
                 }
             }

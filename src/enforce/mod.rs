@@ -10,6 +10,7 @@
 //! when a customer is explicitly set to adopt the entry of the same name.
 
 pub mod apply;
+pub mod cards;
 pub mod desired;
 pub mod diff;
 pub mod garden;
@@ -21,6 +22,7 @@ mod probe;
 mod reconcile;
 mod scheduler;
 mod task;
+mod usage;
 
 pub use probe::probe;
 pub use task::SyncReport;
@@ -91,6 +93,9 @@ pub struct Probe {
     pub tls_fingerprint: Option<String>,
 }
 
+/// How soon a card's first login is noticed, at most (the vouchers pages say so).
+pub const CARD_LOOK_INTERVAL: Duration = Duration::from_secs(30);
+
 /// Timings of the reconcilers; the defaults suit production, tests shorten them.
 #[derive(Debug, Clone)]
 pub struct EnforceConfig {
@@ -106,6 +111,9 @@ pub struct EnforceConfig {
     pub resource_interval: Duration,
     /// A targeted reconcile of more customers than this becomes a full one (fewer queries).
     pub targeted_limit: usize,
+    /// Hotspot sessions of routers with voucher cards are read this often, to notice a card's
+    /// first login (and start its clock) within this time.
+    pub card_look_interval: Duration,
 }
 
 impl Default for EnforceConfig {
@@ -118,6 +126,7 @@ impl Default for EnforceConfig {
             command_timeout: Duration::from_secs(30),
             resource_interval: Duration::from_secs(60),
             targeted_limit: 50,
+            card_look_interval: CARD_LOOK_INTERVAL,
         }
     }
 }
@@ -132,6 +141,8 @@ pub(crate) struct Ctx {
     /// Where router tasks run: the runtime the enforcer was started in, even when a router is
     /// added from a request served elsewhere.
     pub runtime: tokio::runtime::Handle,
+    /// Wakes the expiry timer to plan again (a card's first use gave it an expiry).
+    pub replan: Arc<Notify>,
 }
 
 struct Handle {
@@ -224,12 +235,13 @@ impl Enforcer {
             secrets,
             config: Arc::new(config),
             runtime: tokio::runtime::Handle::current(),
+            replan: Arc::new(Notify::new()),
         };
         let (stop, _) = watch::channel(false);
         let inner = Arc::new(Inner {
             ctx: ctx.clone(),
             routers: Mutex::new(HashMap::new()),
-            replan: Arc::new(Notify::new()),
+            replan: ctx.replan.clone(),
             stop,
             scheduler: Mutex::new(None),
         });
@@ -404,10 +416,19 @@ impl Inner {
     }
 }
 
-pub(crate) fn wake_routers(inner: &Weak<Inner>, by_router: &HashMap<u64, Vec<u64>>) {
+pub(crate) fn wake_routers(
+    inner: &Weak<Inner>,
+    customers: &HashMap<u64, Vec<u64>>,
+    cards: &HashMap<u64, Vec<u64>>,
+) {
     if let Some(inner) = inner.upgrade() {
-        for (router, customers) in by_router {
-            inner.wake(*router, customers, &Cause::Expiry);
+        for (router, ids) in customers {
+            inner.wake(*router, ids, &Cause::Expiry);
+        }
+        for (router, ids) in cards {
+            if let Some(m) = inner.mailbox(*router) {
+                m.cards(ids, &Cause::Expiry);
+            }
         }
     }
 }

@@ -2,18 +2,20 @@
 //! store says, apply the difference and log it; and kicking one customer's sessions on request.
 
 use super::apply::{self, LogBuf};
-use super::desired::{self, Desired, Scope};
+use super::desired::{self, Desired, Scope, Targets};
 use super::diff::{
-    self, Actual, Entry, ProfileEntry, Session, active_menu, profile_menu, profile_props,
+    self, Actual, Entry, Owner, ProfileEntry, Session, active_menu, profile_menu, profile_props,
     session_user_prop, user_menu, user_props,
 };
 use super::log;
 use super::mailbox::Work;
 use super::marked::Printed;
 use super::task::Failure;
+use super::usage::{self, Seen};
 use super::{Cause, Ctx};
 use crate::billing::ServiceKind;
 use crate::billing::customer::marker;
+use crate::model::voucher::Card;
 use crate::routeros::{Client, Command, Error, InFlight, Item};
 use std::collections::BTreeSet;
 
@@ -57,14 +59,27 @@ async fn read_actual(client: &Client, desired: &Desired) -> Result<Actual, Error
             sent.push((Read::Sessions(kind), client.send(sessions)?));
             continue;
         }
-        let Scope::Customers(ids) = &desired.scope else {
+        let Scope::Only(targets) = &desired.scope else {
             continue;
         };
-        for id in ids {
-            let q = [format!("comment={}", marker(*id))];
+        let mut queries: Vec<String> = targets
+            .customers
+            .iter()
+            .map(|id| format!("comment={}", marker(*id)))
+            .collect();
+        if kind == ServiceKind::Hotspot {
+            queries.extend(
+                targets
+                    .cards
+                    .iter()
+                    .map(|id| format!("comment={}", crate::model::voucher::marker_of(*id))),
+            );
+            queries.extend(desired.card_codes.iter().map(|c| format!("name={c}")));
+        }
+        for q in queries {
             sent.push((
                 Read::Users(kind),
-                client.send(print(users, user_props(kind), &q))?,
+                client.send(print(users, user_props(kind), &[q]))?,
             ));
         }
         for (_, login) in desired.logins.iter().filter(|(k, _)| *k == kind) {
@@ -152,6 +167,8 @@ pub(super) struct Report {
     pub(super) errors: Vec<String>,
     /// Full reconcile only: (managed users, sessions).
     pub(super) counts: Option<(u64, u64)>,
+    /// Cards whose first use this pass noticed (from their users' uptime).
+    pub(super) first_used: Vec<Card>,
 }
 
 pub(super) async fn reconcile(
@@ -165,7 +182,10 @@ pub(super) async fn reconcile(
     let scope = if work.full.is_some() || work.targets() > ctx.config.targeted_limit {
         Scope::Full
     } else {
-        Scope::Customers(work.customers.keys().copied().collect::<BTreeSet<u64>>())
+        Scope::Only(Targets {
+            customers: work.customers.keys().copied().collect::<BTreeSet<u64>>(),
+            cards: work.cards.keys().copied().collect::<BTreeSet<u64>>(),
+        })
     };
     let secrets = ctx.secrets.clone();
     let desired = ctx
@@ -174,9 +194,14 @@ pub(super) async fn reconcile(
         .await?
         .ok_or(Failure::Gone)?;
     let actual = read_actual(client, &desired).await?;
+    let first_used = if desired.scope == Scope::Full {
+        usage::record(ctx, router_id, used_cards(&actual, now)).await
+    } else {
+        Vec::new()
+    };
     let changes = diff::diff(&desired, &actual);
     let mut buf = LogBuf::default();
-    let cause = |c: Option<u64>| work.cause_of(c);
+    let cause = |o: Option<Owner>| work.cause_of(o);
     // A problem that persists is logged once, not on every reconcile.
     let found: Vec<(&str, &String)> = desired
         .problems
@@ -220,7 +245,24 @@ pub(super) async fn reconcile(
         lines,
         errors,
         counts,
+        first_used,
     })
+}
+
+/// Card users the router shows logged in at some time (a session may have come and gone
+/// between two looks at the active list), with the latest their first login can have been.
+fn used_cards(actual: &Actual, now: jiff::Timestamp) -> Vec<(Seen, jiff::Timestamp)> {
+    actual
+        .users
+        .get(&ServiceKind::Hotspot)
+        .map_or(&[][..], Vec::as_slice)
+        .iter()
+        .filter(|e| e.uptime > 0)
+        .filter_map(|e| {
+            let id = crate::model::voucher::parse_marker(&e.comment)?;
+            Some((Seen::Card(id), usage::began(now, e.uptime)))
+        })
+        .collect()
 }
 
 pub(super) async fn flush_lines(ctx: &Ctx, router_id: u64, lines: Vec<log::Line>) {
@@ -247,9 +289,9 @@ pub(super) async fn kick(
     buf: &mut LogBuf,
 ) -> Result<usize, Error> {
     let kinds: Vec<ServiceKind> = kind.map_or_else(|| ServiceKind::ALL.to_vec(), |k| vec![k]);
-    let logins: Vec<(ServiceKind, String, Option<u64>)> = kinds
+    let logins: Vec<(ServiceKind, String, Option<Owner>)> = kinds
         .into_iter()
-        .map(|k| (k, login.to_owned(), Some(customer_id)))
+        .map(|k| (k, login.to_owned(), Some(Owner::Customer(customer_id))))
         .collect();
     let ops = apply::lookup_sessions(client, &logins).await?;
     let now = ctx.clock.now();

@@ -1,5 +1,5 @@
-//! The expiry timer: one task that sleeps until the next customer's `expires_at` and then
-//! wakes the routers of the customers expiring at that moment.
+//! The expiry timer: one task that sleeps until the next customer's or voucher card's
+//! `expires_at` and then wakes the routers of those expiring at that moment.
 //!
 //! It is not a polling cron: it reads the next expiry from the store's expiry index, sleeps
 //! exactly that long (re-planning whenever customers change, since an earlier expiry may have
@@ -9,7 +9,9 @@
 use super::{Ctx, Inner, wake_routers};
 use crate::billing::Customer;
 use crate::billing::customer::next_expiry;
+use crate::model::voucher::Card;
 use crate::store::{Reader, StoreError};
+use crate::vouchers::card;
 use jiff::{SignedDuration, Timestamp};
 use std::collections::HashMap;
 use std::sync::{Arc, Weak};
@@ -30,24 +32,47 @@ struct Group {
     /// The latest exact `expires_at` in the group: when all of them have expired.
     due: Timestamp,
     by_router: HashMap<u64, Vec<u64>>,
+    /// Voucher cards running out in the same second, by router.
+    cards_by_router: HashMap<u64, Vec<u64>>,
 }
 
+/// The customers and cards of the earliest expiry second after `after`.
 fn load_group(r: &impl Reader, after: Timestamp) -> Result<Option<Group>, StoreError> {
-    let Some((second, ids)) = next_expiry(r, after)? else {
-        return Ok(None);
+    let customers = next_expiry(r, after)?;
+    let cards = card::next_expiry(r, after)?;
+    let second = match (&customers, &cards) {
+        (Some((a, _)), Some((b, _))) => *a.min(b),
+        (Some((a, _)), None) | (None, Some((a, _))) => *a,
+        (None, None) => return Ok(None),
     };
     let mut due = second;
     let mut by_router: HashMap<u64, Vec<u64>> = HashMap::new();
-    for id in ids {
+    let mut cards_by_router: HashMap<u64, Vec<u64>> = HashMap::new();
+    for id in customers
+        .filter(|(at, _)| *at == second)
+        .map(|g| g.1)
+        .unwrap_or_default()
+    {
         if let Some(c) = r.get::<Customer>(id)? {
             due = due.max(c.expires_at);
             by_router.entry(c.router_id).or_default().push(c.id);
+        }
+    }
+    for id in cards
+        .filter(|(at, _)| *at == second)
+        .map(|g| g.1)
+        .unwrap_or_default()
+    {
+        if let Some(c) = r.get::<Card>(id)? {
+            due = due.max(c.expires_at.unwrap_or(second));
+            cards_by_router.entry(c.router_id).or_default().push(c.id);
         }
     }
     Ok(Some(Group {
         second,
         due,
         by_router,
+        cards_by_router,
     }))
 }
 
@@ -76,7 +101,7 @@ pub(super) async fn run(
         let sleep = match &group {
             Some(g) if g.due <= now => {
                 tracing::debug!(at = %g.second, routers = g.by_router.len(), "customers expired");
-                wake_routers(&inner, &g.by_router);
+                wake_routers(&inner, &g.by_router, &g.cards_by_router);
                 cursor = g.second;
                 continue;
             }

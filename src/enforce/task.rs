@@ -8,8 +8,9 @@ use super::apply::LogBuf;
 use super::log;
 use super::mailbox::Mailbox;
 use super::reconcile::{flush_lines, kick, reconcile};
-use super::{Cause, Ctx};
+use super::{Cause, Ctx, usage};
 use crate::billing::ServiceKind;
+use crate::model::voucher::Card;
 use crate::network::router::{Router, RouterState, RouterStatus};
 use crate::routeros::menus::{SystemResource, identity};
 use crate::routeros::{Backoff, Client, ClientConfig, Error, Fingerprint, TlsMode};
@@ -291,6 +292,8 @@ struct RouterTask {
     next_full: Instant,
     /// When identity and resources were last read.
     resources_at: Option<Instant>,
+    /// When hotspot sessions were last read for voucher cards' first logins.
+    cards_at: Option<Instant>,
     /// No connection attempt yet: the first full reconcile's cause is the start-up.
     first: bool,
     /// Callers of `sync_and_wait`, answered by the next full reconcile or failure.
@@ -313,6 +316,7 @@ impl RouterTask {
             retry_at: Instant::now(),
             next_full: Instant::now(),
             resources_at: None,
+            cards_at: None,
             first: true,
             waiters: Vec::new(),
             known: BTreeSet::new(),
@@ -394,6 +398,38 @@ impl RouterTask {
         }
     }
 
+    /// While connected: looks for voucher cards' first logins when due. A card found to have
+    /// run out already (its first session began long ago) is reconciled at once.
+    async fn look_at_cards_if_due(&mut self, client: &Client) {
+        let interval = self.ctx.config.card_look_interval;
+        if self.cards_at.is_some_and(|t| t.elapsed() < interval) {
+            return;
+        }
+        self.cards_at = Some(Instant::now());
+        match usage::look(&self.ctx, client, self.router_id).await {
+            Ok(cards) => self.expire_now(&cards),
+            Err(e) => {
+                tracing::debug!(router_id = self.router_id, error = %e, "reading card sessions");
+                if e.is_connection_lost() {
+                    self.conn = None;
+                    self.retry_at = Instant::now();
+                }
+            }
+        }
+    }
+
+    fn expire_now(&self, cards: &[Card]) {
+        let now = self.ctx.clock.now();
+        let due: Vec<u64> = cards
+            .iter()
+            .filter(|c| c.expires_at.is_some_and(|t| t <= now))
+            .map(|c| c.id)
+            .collect();
+        if !due.is_empty() {
+            self.mailbox.cards(&due, &Cause::Expiry);
+        }
+    }
+
     /// Takes what the mailbox holds and reconciles it; a failure puts it back.
     async fn reconcile_once(&mut self, client: &Client) -> Flow {
         let work = self.mailbox.take();
@@ -404,6 +440,7 @@ impl RouterTask {
         let (ctx, router_id) = (self.ctx.clone(), self.router_id);
         match reconcile(&ctx, client, router_id, &work, &mut self.known).await {
             Ok(report) => {
+                self.expire_now(&report.first_used);
                 if report.needs_full {
                     self.mailbox.full(work.cause_of(None));
                 }
@@ -477,7 +514,10 @@ impl RouterTask {
     /// When to look again if nothing wakes the task.
     fn wake_at(&self) -> Instant {
         if self.conn.is_some() {
-            self.next_full.min(Instant::now() + LIVENESS)
+            let look = self
+                .cards_at
+                .map_or_else(Instant::now, |t| t + self.ctx.config.card_look_interval);
+            self.next_full.min(Instant::now() + LIVENESS).min(look)
         } else {
             self.retry_at
         }
@@ -542,6 +582,7 @@ pub(super) async fn run(
         match task.conn.clone() {
             Some(client) => {
                 task.refresh_if_due(&client).await;
+                task.look_at_cards_if_due(&client).await;
                 match task.reconcile_once(&client).await {
                     Flow::Idle => {}
                     Flow::Again => continue,

@@ -8,6 +8,7 @@
     clippy::lossy_float_literal
 )]
 
+pub mod agent;
 pub mod customer;
 mod ids;
 pub mod invoice;

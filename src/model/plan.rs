@@ -46,6 +46,13 @@ pub struct Plan {
     pub kind: ServiceKind,
     /// Integer minor units of the configured currency.
     pub price: i64,
+    /// What a sales agent pays for it (a card or a renewal), minor units; 0: the commission
+    /// below applies instead.
+    #[serde(default)]
+    pub agent_price: i64,
+    /// The agent's share of the face price, in percent, when there is no agent price.
+    #[serde(default)]
+    pub agent_commission_pct: u8,
     pub duration_days: u32,
     #[serde(default)]
     pub duration_hours: u32,

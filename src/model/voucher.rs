@@ -87,6 +87,10 @@ pub struct Batch {
     /// What a card sells for, minor units.
     pub price: i64,
     pub validity: Validity,
+    /// A from-first-login card's time, fixed when the batch is made (the package may change
+    /// after the cards are printed); 0 in batches made before it was kept: the package's.
+    #[serde(default)]
+    pub duration_secs: i64,
     /// RouterOS `limit-uptime` (`3h`, `1d2h`), empty for none.
     #[serde(default)]
     pub limit_uptime: String,
@@ -120,6 +124,14 @@ pub struct Card {
     pub expires_at: Option<Timestamp>,
     #[serde(default)]
     pub voided_at: Option<Timestamp>,
+    /// The agent holding it, once handed over.
+    #[serde(default)]
+    pub agent_id: Option<u64>,
+    #[serde(default)]
+    pub handed_at: Option<Timestamp>,
+    /// When it was sold (by its agent, or at the counter).
+    #[serde(default)]
+    pub sold_at: Option<Timestamp>,
 }
 
 impl Record for Card {
@@ -132,6 +144,9 @@ impl Record for Card {
 #[serde(rename_all = "snake_case")]
 pub enum CardState {
     InStock,
+    /// With an agent, not sold yet.
+    Handed,
+    Sold,
     InUse,
     UsedUp,
     Void,
@@ -150,6 +165,10 @@ impl Card {
             CardState::UsedUp
         } else if self.first_used_at.is_some() {
             CardState::InUse
+        } else if self.sold_at.is_some() {
+            CardState::Sold
+        } else if self.agent_id.is_some() {
+            CardState::Handed
         } else {
             CardState::InStock
         }
@@ -157,7 +176,10 @@ impl Card {
 
     /// The router holds it enabled.
     pub fn usable(&self, now: Timestamp) -> bool {
-        matches!(self.state(now), CardState::InStock | CardState::InUse)
+        matches!(
+            self.state(now),
+            CardState::InStock | CardState::Handed | CardState::Sold | CardState::InUse
+        )
     }
 }
 
@@ -167,7 +189,7 @@ pub fn parse_marker(comment: &str) -> Option<u64> {
     (marker_of(id) == comment).then_some(id)
 }
 
-fn marker_of(id: u64) -> String {
+pub fn marker_of(id: u64) -> String {
     format!("steppe:v{id}")
 }
 

@@ -414,6 +414,7 @@ pub fn method_msg(id: &str) -> Option<Msg> {
         "mobile_money" => Msg::MethodMobile,
         "other" => Msg::MethodOther,
         "qpay" => Msg::MethodQPay,
+        "agent" => Msg::MethodAgent,
         _ => return None,
     })
 }

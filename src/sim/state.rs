@@ -269,7 +269,10 @@ impl RouterState {
     }
 
     fn format_uptime(&self, since: Instant) -> String {
-        let elapsed = since.elapsed();
+        self.format_elapsed(since.elapsed())
+    }
+
+    fn format_elapsed(&self, elapsed: std::time::Duration) -> String {
         if self.version.at_least(&[7]) {
             format_duration(elapsed)
         } else {

@@ -37,6 +37,9 @@ tables! {
         /// Voucher batches and their cards (`model::voucher`).
         VoucherBatches = "voucher-batches-v1" as "voucher_batches",
         VoucherCards = "voucher-cards-v1" as "voucher_cards",
+        /// Sales agents and their balance ledger (`model::agent`).
+        Agents = "agents-v1" as "agents",
+        AgentEntries = "agent-entries-v1" as "agent_entries",
     }
 
     /// Tables of records keyed by a string: key → JSON.
@@ -69,6 +72,8 @@ tables! {
         /// A voucher card's code (its hotspot login, on every router) → card id: unique across
         /// the installation.
         VoucherCode = "voucher-by-code-v1",
+        /// An agent's admin id (decimal) → agent id.
+        AgentByAdmin = "agent-by-admin-v1",
     }
 
     /// Compact binary copies of records, kept beside them for fast scans (encoding is the
@@ -104,6 +109,14 @@ tables! {
         InvoicesByCustomer = "qpay-invoices-by-customer-v1",
         VoucherCardsByBatch = "voucher-cards-by-batch-v1",
         VoucherCardsByRouter = "voucher-cards-by-router-v1",
+        /// (expiry second, card id) of cards that have an expiry (`vouchers::card`).
+        VoucherCardsByExpiry = "voucher-cards-by-expiry-v1",
+        /// (agent id, card id): the cards handed to an agent.
+        VoucherCardsByAgent = "voucher-cards-by-agent-v1",
+        /// (agent id, entry id): an agent's statement.
+        AgentEntriesByAgent = "agent-entries-by-agent-v1",
+        /// (UTC day number, card id) of cards sold, for sales by day.
+        VoucherCardsSoldByDay = "voucher-cards-sold-by-day-v1",
     }
 
     owned {
@@ -195,6 +208,13 @@ mod tests {
             "voucher-by-code-v1",
             "voucher-cards-by-batch-v1",
             "voucher-cards-by-router-v1",
+            "voucher-cards-by-expiry-v1",
+            "agents-v1",
+            "agent-entries-v1",
+            "agent-by-admin-v1",
+            "voucher-cards-by-agent-v1",
+            "agent-entries-by-agent-v1",
+            "voucher-cards-sold-by-day-v1",
         ];
         want.sort_unstable();
         assert_eq!(names, want);
@@ -220,6 +240,8 @@ mod tests {
             Kind::Invoices,
             Kind::VoucherBatches,
             Kind::VoucherCards,
+            Kind::Agents,
+            Kind::AgentEntries,
         ]
         .map(Kind::name)
         .into();
@@ -241,7 +263,9 @@ mod tests {
                 "feedback",
                 "qpay_invoices",
                 "voucher_batches",
-                "voucher_cards"
+                "voucher_cards",
+                "agents",
+                "agent_entries"
             ]
         );
     }

@@ -290,6 +290,7 @@ pub fn create(
         login_mode: input.login_mode,
         price: input.price.minor(),
         validity: input.validity,
+        duration_secs: input.plan.duration().as_secs(),
         limit_uptime: input.limit_uptime.clone(),
         limit_bytes_total: input.limit_bytes_total,
         note: input.note.clone(),
@@ -312,19 +313,21 @@ pub fn create(
         w.index_put(Index::VoucherCode, &code, card_id)?;
         w.set_add(Set::VoucherCardsByBatch, id, card_id)?;
         w.set_add(Set::VoucherCardsByRouter, router_id, card_id)?;
-        w.put(
-            card_id,
-            &Card {
-                id: card_id,
-                batch_id: id,
-                router_id,
-                code,
-                pin_sealed,
-                first_used_at: None,
-                expires_at,
-                voided_at: None,
-            },
-        )?;
+        let card = Card {
+            id: card_id,
+            batch_id: id,
+            router_id,
+            code,
+            pin_sealed,
+            first_used_at: None,
+            expires_at,
+            voided_at: None,
+            agent_id: None,
+            handed_at: None,
+            sold_at: None,
+        };
+        super::card::expiry_moved(w, None, &card)?;
+        w.put(card_id, &card)?;
     }
     audit::record(
         w,

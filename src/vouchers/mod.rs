@@ -9,8 +9,11 @@
     clippy::lossy_float_literal
 )]
 
+pub mod agents;
 pub mod batch;
+pub mod card;
 pub mod codes;
 pub mod export;
 pub mod query;
+pub mod stock;
 pub mod void;

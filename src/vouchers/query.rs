@@ -14,8 +14,10 @@ use jiff::tz::TimeZone;
 /// The longest code search taken: longer than any code (prefix 8 + 16).
 pub const MAX_SEARCH: usize = 32;
 
-pub const STATES: [CardState; 4] = [
+pub const STATES: [CardState; 6] = [
     CardState::InStock,
+    CardState::Handed,
+    CardState::Sold,
     CardState::InUse,
     CardState::UsedUp,
     CardState::Void,
@@ -24,6 +26,8 @@ pub const STATES: [CardState; 4] = [
 pub fn state_id(s: CardState) -> &'static str {
     match s {
         CardState::InStock => "in_stock",
+        CardState::Handed => "handed",
+        CardState::Sold => "sold",
         CardState::InUse => "in_use",
         CardState::UsedUp => "used_up",
         CardState::Void => "void",
@@ -37,6 +41,8 @@ pub fn parse_state(s: &str) -> Option<CardState> {
 pub fn state_msg(s: CardState) -> Msg {
     match s {
         CardState::InStock => Msg::CardInStock,
+        CardState::Handed => Msg::CardHanded,
+        CardState::Sold => Msg::CardSold,
         CardState::InUse => Msg::CardInUse,
         CardState::UsedUp => Msg::CardUsedUp,
         CardState::Void => Msg::CardVoid,
@@ -47,6 +53,8 @@ pub fn state_msg(s: CardState) -> Msg {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Counts {
     pub in_stock: u32,
+    pub handed: u32,
+    pub sold: u32,
     pub in_use: u32,
     pub used_up: u32,
     pub void: u32,
@@ -64,6 +72,8 @@ impl Counts {
     fn get_mut(&mut self, s: CardState) -> &mut u32 {
         match s {
             CardState::InStock => &mut self.in_stock,
+            CardState::Handed => &mut self.handed,
+            CardState::Sold => &mut self.sold,
             CardState::InUse => &mut self.in_use,
             CardState::UsedUp => &mut self.used_up,
             CardState::Void => &mut self.void,
@@ -73,6 +83,8 @@ impl Counts {
     pub fn get(&self, s: CardState) -> u32 {
         match s {
             CardState::InStock => self.in_stock,
+            CardState::Handed => self.handed,
+            CardState::Sold => self.sold,
             CardState::InUse => self.in_use,
             CardState::UsedUp => self.used_up,
             CardState::Void => self.void,
@@ -173,6 +185,9 @@ mod tests {
             first_used_at: None,
             expires_at: None,
             voided_at: None,
+            agent_id: None,
+            handed_at: None,
+            sold_at: None,
         }
     }
 
@@ -193,6 +208,8 @@ mod tests {
             Counts {
                 in_stock: 7,
                 in_use: 1,
+                handed: 0,
+                sold: 0,
                 used_up: 1,
                 void: 1
             }

@@ -109,7 +109,7 @@ fn void_stack(
         match c.state(now) {
             CardState::Void => out.already_void += 1,
             CardState::UsedUp => out.used_up += 1,
-            CardState::InStock | CardState::InUse => {
+            CardState::InStock | CardState::Handed | CardState::Sold | CardState::InUse => {
                 c.voided_at = Some(now);
                 w.put(c.id, &c)?;
                 out.cards.push(c);
@@ -162,7 +162,7 @@ fn void_codes(
         match c.state(now) {
             CardState::Void => return Err(Error::Conflict(Msg::VoucherAlreadyVoid)),
             CardState::UsedUp => return Err(Error::Conflict(Msg::VoucherAlreadyUsedUp)),
-            CardState::InStock | CardState::InUse => {}
+            CardState::InStock | CardState::Handed | CardState::Sold | CardState::InUse => {}
         }
         c.voided_at = Some(now);
         w.put(c.id, &c)?;

@@ -33,6 +33,9 @@ fn entry(id: &str, name: &str, comment: &str, disabled: bool) -> Entry {
         target: "all".into(),
         comment: comment.into(),
         disabled,
+        limit_uptime: 0,
+        limit_bytes_total: 0,
+        uptime: 0,
     }
 }
 
@@ -45,6 +48,8 @@ fn desired(users: Vec<User>, scope: Scope) -> Desired {
         problems: vec![],
         logins: vec![],
         marked: vec![],
+        cards: BTreeMap::new(),
+        card_codes: vec![],
     }
 }
 
@@ -127,7 +132,7 @@ fn adoption_takes_the_entry_over() {
 
 #[test]
 fn stale_managed_entries_are_removed_only_in_scope() {
-    let d = desired(vec![], Scope::Customers([5].into()));
+    let d = desired(vec![], Scope::customers([5].into()));
     let a = actual(
         vec![
             entry("*1", "a", "steppe:5", false),
@@ -143,13 +148,13 @@ fn stale_managed_entries_are_removed_only_in_scope() {
 fn targeted_reconcile_looks_sessions_up_by_login() {
     let d = desired(
         vec![user(1, "a", false, false)],
-        Scope::Customers([1].into()),
+        Scope::customers([1].into()),
     );
     let mut a = actual(vec![entry("*1", "a", "steppe:1", true)], vec![]);
     a.sessions = None;
     let ch = diff(&d, &a);
     assert_eq!(
         ch.kick_logins,
-        [(ServiceKind::Hotspot, "a".into(), Some(1))]
+        [(ServiceKind::Hotspot, "a".into(), Some(Owner::Customer(1)))]
     );
 }

@@ -120,10 +120,43 @@ impl RouterState {
 
     /// Keeps hosts and sessions consistent: a session that ends leaves its host unauthorized, and
     /// a host removed takes its sessions with it.
+    /// A hotspot user's `uptime` is the total of its ended sessions, as RouterOS keeps it.
+    fn add_user_uptime(&mut self, session: &Record) {
+        let Some(user) = session.get("user") else {
+            return;
+        };
+        let elapsed = session.started.elapsed();
+        let formatted = |d| self.format_elapsed(d);
+        let Some(record) = self
+            .tables
+            .get(menus::HOTSPOT_USER)
+            .and_then(|t| t.iter().find(|r| r.get("name") == Some(user)))
+        else {
+            return;
+        };
+        let total = record
+            .get("uptime")
+            .and_then(crate::routeros::value::parse_duration)
+            .unwrap_or_default()
+            + elapsed;
+        let text = formatted(std::time::Duration::from_secs(total.as_secs()));
+        let id = record.id;
+        if let Some(r) = self
+            .tables
+            .get_mut(menus::HOTSPOT_USER)
+            .and_then(|t| t.iter_mut().find(|r| r.id == id))
+        {
+            r.set("uptime", &text);
+        }
+    }
+
     pub(super) fn after_remove(&mut self, spec: &MenuSpec, removed: &[Record]) {
         let macs = removed.iter().filter_map(|r| r.get("mac-address"));
         match spec.path {
             menus::HOTSPOT_ACTIVE => {
+                for r in removed {
+                    self.add_user_uptime(r);
+                }
                 for (mac, server, address) in removed.iter().filter_map(|r| {
                     Some((r.get("mac-address")?, r.get("server")?, r.get("address")?))
                 }) {

@@ -15,6 +15,8 @@ const FIELDS: &[&str] = &[
     "name",
     "kind",
     "price",
+    "agent_price",
+    "agent_commission_pct",
     "duration_days",
     "duration_hours",
     "download",
@@ -35,6 +37,8 @@ fn apply(b: &mut Body, d: &mut PlanDraft) {
     set(&mut d.name, b.text("name"));
     set(&mut d.kind, b.text("kind"));
     set(&mut d.price, b.integer("price"));
+    set(&mut d.agent_price, b.integer("agent_price"));
+    set(&mut d.agent_commission, b.integer("agent_commission_pct"));
     set(&mut d.duration_days, b.integer("duration_days"));
     set(&mut d.duration_hours, b.integer("duration_hours"));
     set(&mut d.download, b.text("download"));

@@ -107,6 +107,12 @@ fn form_page(cx: &Ctx, existing: Option<&Plan>, d: &PlanDraft, p: &Problems) -> 
                 (input(cx, p, "name", Msg::Name, "text", &d.name, true))
                 (select(cx, p, "kind", Msg::Kind, &kinds, &d.kind))
                 (input(cx, p, "price", Msg::PriceMajor, "text", &d.price.parse::<i64>().map_or_else(|_| d.price.clone(), |v| crate::i18n::format::major_input(v, cx.settings.currency.exponent)), true))
+                fieldset {
+                    legend { (cx.t(Msg::Agents)) }
+                    p.muted { (cx.t(Msg::AgentPriceHelp)) }
+                    (input(cx, p, "agent_price", Msg::AgentPrice, "text", &d.agent_price.parse::<i64>().map_or_else(|_| d.agent_price.clone(), |v| crate::i18n::format::major_input(v, cx.settings.currency.exponent)), false))
+                    (input(cx, p, "agent_commission", Msg::AgentCommission, "number", &d.agent_commission, false))
+                }
                 (input(cx, p, "duration_days", Msg::Days, "number", &d.duration_days, false))
                 (input(cx, p, "duration_hours", Msg::Hours, "number", &d.duration_hours, false))
                 (input(cx, p, "download", Msg::Download, "text", &d.download, true))
@@ -148,6 +154,12 @@ pub fn draft_from_form(f: &Form, exponent: u8) -> PlanDraft {
         kind: f.get("kind").into(),
         price: crate::i18n::format::parse_major(f.get("price"), exponent)
             .map_or_else(|| f.get("price").to_string(), |v| v.to_string()),
+        agent_price: match f.get("agent_price").trim() {
+            "" => String::new(),
+            s => crate::i18n::format::parse_major(s, exponent)
+                .map_or_else(|| s.to_string(), |v| v.to_string()),
+        },
+        agent_commission: f.get("agent_commission").into(),
         duration_days: f.get("duration_days").into(),
         duration_hours: f.get("duration_hours").into(),
         download: f.get("download").into(),

@@ -38,7 +38,7 @@ fn page_number(req: &Req) -> usize {
 
 pub fn state_badge(cx: &Ctx, s: CardState) -> Markup {
     let class = match s {
-        CardState::InStock => "badge",
+        CardState::InStock | CardState::Handed | CardState::Sold => "badge",
         CardState::InUse => "badge good",
         CardState::UsedUp => "badge",
         CardState::Void => "badge bad",
