@@ -1,6 +1,6 @@
 //! How fast the voucher pages answer for a batch of 1,000 cards with PINs, through the real
-//! server over loopback: the print view (1,000 QR codes), the batch's page, and the CSV and
-//! Excel exports. Prints p50/p99 and sizes; asserts nothing.
+//! server over loopback: the print view (1,000 QR codes), the batch's page, the list (20 such
+//! batches counted), and the CSV and Excel exports. Prints p50/p99 and sizes; asserts nothing.
 
 // The web tests' own server and client, so the figures are of what the tests drive.
 #[allow(dead_code, unused_imports)]
@@ -53,7 +53,34 @@ fn main() {
         started.elapsed()
     );
     let batch = made.location().split('?').next().unwrap().to_string();
+    // The list counts every card of the batches it shows: 20 batches of 1,000 on its first page.
+    for _ in 1..20 {
+        let key = f
+            .web
+            .get("/vouchers/new")
+            .input_value("idempotency_key")
+            .unwrap();
+        let more = f.web.post_form(
+            "/vouchers",
+            &[
+                ("router_ids", &router),
+                ("plan_id", &plan),
+                ("count", "1000"),
+                ("style", "letters"),
+                ("length", "8"),
+                ("login_mode", "code"),
+                ("price", "1000"),
+                ("validity", "first_login"),
+                ("idempotency_key", &key),
+            ],
+        );
+        assert_eq!(more.status, 303);
+    }
     for (what, path) in [
+        (
+            "batch list, 20 batches of 1,000 cards",
+            "/vouchers".to_string(),
+        ),
         ("print view, 1,000 cards", format!("{batch}/print")),
         ("batch page, first 100 cards", batch.clone()),
         ("CSV export", format!("{batch}/cards.csv")),
