@@ -21,6 +21,9 @@ pub enum Scope {
     Messages,
     Reversal,
     VoucherBatch,
+    AgentDeposit,
+    AgentStock,
+    AgentSale,
 }
 
 impl Scope {
@@ -33,6 +36,9 @@ impl Scope {
             Scope::Messages => "messages",
             Scope::Reversal => "reversal",
             Scope::VoucherBatch => "voucher-batch",
+            Scope::AgentDeposit => "agent-deposit",
+            Scope::AgentStock => "agent-stock",
+            Scope::AgentSale => "agent-sale",
         }
     }
 }

@@ -24,10 +24,14 @@ pub enum Menu {
     Reports,
     Audit,
     Vouchers,
+    /// Managing sales agents: their terms, deposits, stock and statements.
+    Agents,
+    /// An agent's own desk: their stock, sales, renewals and statement.
+    AgentDesk,
 }
 
 impl Menu {
-    pub const ALL: [Menu; 14] = [
+    pub const ALL: [Menu; 16] = [
         Menu::Dashboard,
         Menu::Routers,
         Menu::Plans,
@@ -42,6 +46,8 @@ impl Menu {
         Menu::Reports,
         Menu::Audit,
         Menu::Vouchers,
+        Menu::Agents,
+        Menu::AgentDesk,
     ];
 
     /// The stable id used in forms, JSON and the store.
@@ -61,6 +67,8 @@ impl Menu {
             Menu::Reports => "reports",
             Menu::Audit => "audit",
             Menu::Vouchers => "vouchers",
+            Menu::Agents => "agents",
+            Menu::AgentDesk => "agent_desk",
         }
     }
 
@@ -157,7 +165,8 @@ pub fn builtin_roles() -> Vec<Role> {
             "Runs the business; cannot manage admins or settings",
             Grants::all(Edit)
                 .with(&[Admins, Settings], View)
-                .with(&[Audit], View),
+                .with(&[Audit], View)
+                .with(&[AgentDesk], Level::None),
         ),
         role(
             "cashier",
@@ -168,7 +177,7 @@ pub fn builtin_roles() -> Vec<Role> {
                     &[Dashboard, Plans, Customers, BankAccounts, Reports, Vouchers],
                     View,
                 )
-                .with(&[Payments, Extensions], Edit),
+                .with(&[Payments, Extensions, Agents], Edit),
         ),
         role(
             "technician",
@@ -182,7 +191,13 @@ pub fn builtin_roles() -> Vec<Role> {
             "viewer",
             "Viewer",
             "Sees everything, changes nothing",
-            Grants::all(View).with(&[Admins, Settings, Audit], Level::None),
+            Grants::all(View).with(&[Admins, Settings, Audit, AgentDesk], Level::None),
+        ),
+        role(
+            crate::vouchers::agents::ROLE,
+            "Sales agent",
+            "Sells cards and renews customers from their own balance; sees nothing else",
+            Grants::default().with(&[AgentDesk], Edit),
         ),
     ]
 }

@@ -14,7 +14,7 @@ impl KeyedRecord for Role {
 }
 
 /// Menus added after the first release, which stored built-in roles may not mention yet.
-const ADDED_LATER: &[Menu] = &[Menu::Vouchers];
+const ADDED_LATER: &[Menu] = &[Menu::Vouchers, Menu::Agents, Menu::AgentDesk];
 
 /// Adds any built-in role missing from the store (first start, or a new release adding one),
 /// and gives a stored built-in role the shipped level of a menu a newer release added;

@@ -83,8 +83,8 @@ pub fn desired(
         {
             continue;
         }
-        if !batches.contains_key(&c.batch_id) {
-            batches.insert(c.batch_id, r.get::<Batch>(c.batch_id)?);
+        if let std::collections::hash_map::Entry::Vacant(e) = batches.entry(c.batch_id) {
+            e.insert(r.get::<Batch>(c.batch_id)?);
         }
         let Some(batch) = batches.get(&c.batch_id).and_then(Option::as_ref) else {
             continue;

@@ -9,6 +9,7 @@
 
 pub mod access;
 pub mod admins;
+pub mod agents;
 pub mod bills;
 pub mod customers;
 pub mod extensions;

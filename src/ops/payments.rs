@@ -54,8 +54,9 @@ impl PaymentFields<'_> {
         if key.len() > 100 {
             p.add_arg("idempotency_key", Msg::TooLong, 100);
         }
-        // QPay's payments are keyed `qpay:<payment_id>`: a key typed here must not pre-empt one.
-        if key.starts_with("qpay:") {
+        // QPay's payments are keyed `qpay:<payment_id>` and agents' renewals `agent:…`: a key
+        // typed here must not pre-empt one.
+        if key.starts_with("qpay:") || key.starts_with("agent:") {
             p.add("idempotency_key", Msg::ReservedKey);
         }
         p.check()?;

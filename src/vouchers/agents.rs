@@ -80,7 +80,9 @@ impl AgentDraft {
     }
 }
 
-/// Makes an agent and its login (role "agent"); `password_hash` is already argon2id.
+/// Makes an agent and its login (role "agent"); `password_hash` is already argon2id, and `p`
+/// holds the password's problems, reported with the rest.
+#[allow(clippy::too_many_arguments)]
 pub fn create(
     w: &mut Write,
     now: Timestamp,
@@ -89,8 +91,8 @@ pub fn create(
     username: &str,
     password_hash: String,
     exponent: u8,
+    mut p: Problems,
 ) -> Result<Agent> {
-    let mut p = Problems::default();
     let input = d.check(exponent, &mut p);
     // The login's own checks (username free and well-formed) come with the agent's.
     let login = AdminDraft {

@@ -15,5 +15,6 @@ pub mod card;
 pub mod codes;
 pub mod export;
 pub mod query;
+pub mod statement;
 pub mod stock;
 pub mod void;

@@ -305,6 +305,7 @@ pub fn find_customer(r: &impl Reader, who: &str) -> Result<Customer> {
 /// An agent renews a customer for one period of their package: the customer's payment (the
 /// package's price, method "agent") is recorded as any payment is, and the agent is debited
 /// their price for it, in the same transaction. `key` makes a retry record nothing twice.
+#[allow(clippy::too_many_arguments)]
 pub fn renew(
     w: &mut Write,
     now: Timestamp,

@@ -14,6 +14,8 @@ pub const NAV: &[(Menu, Msg, &str)] = &[
     (Menu::Plans, Msg::MenuPlans, "/plans"),
     (Menu::Customers, Msg::MenuCustomers, "/customers"),
     (Menu::Vouchers, Msg::MenuVouchers, "/vouchers"),
+    (Menu::Agents, Msg::Agents, "/agents"),
+    (Menu::AgentDesk, Msg::MenuAgentDesk, "/desk"),
     (Menu::Payments, Msg::MenuPayments, "/payments"),
     (Menu::Extensions, Msg::MenuExtensions, "/extensions"),
     (Menu::BankAccounts, Msg::MenuBankAccounts, "/bank-accounts"),
@@ -79,7 +81,8 @@ pub fn page(cx: &Ctx, title: &str, body: Markup) -> Markup {
                             h2 { (cx.t(Msg::MainMenu)) }
                             ul {
                                 @for (menu, label, href) in NAV {
-                                    @if cx.can(*menu, Level::View) {
+                                    // Only agents have a desk; a super admin's grant of it is moot.
+                                    @if cx.can(*menu, Level::View) && (*menu != Menu::AgentDesk || cx.user.as_ref().is_some_and(|u| u.admin.role_id == crate::vouchers::agents::ROLE)) {
                                         @let active = if *href == "/" { current == "/" } else { current.starts_with(href) || (*href == "/admins" && current.starts_with("/roles")) };
                                         li { a class=[active.then_some("active")] href=(href) { (cx.t(*label)) } }
                                     }
@@ -168,6 +171,16 @@ pub fn notice(cx: &Ctx, which: Option<&str>) -> Markup {
 
 pub fn problems_summary(cx: &Ctx, p: &Problems) -> Markup {
     html! { @if !p.is_empty() { p.error role="alert" { (cx.t(Msg::FixErrors)) } } }
+}
+
+/// Every problem spelled out, for a page of several small forms where a problem may concern no
+/// input of its own (a balance, a batch that ran out).
+pub fn problems_listed(cx: &Ctx, p: &Problems) -> Markup {
+    html! {
+        @if !p.is_empty() {
+            div.error role="alert" { ul { @for pr in &p.0 { li { (pr.text(cx.lang)) } } } }
+        }
+    }
 }
 
 fn field_error(cx: &Ctx, p: &Problems, name: &str) -> Markup {
@@ -269,6 +282,8 @@ pub fn menu_label(m: Menu) -> Msg {
         Menu::Reports => Msg::MenuReports,
         Menu::Audit => Msg::MenuAudit,
         Menu::Vouchers => Msg::MenuVouchers,
+        Menu::Agents => Msg::Agents,
+        Menu::AgentDesk => Msg::MenuAgentDesk,
     }
 }
 

@@ -192,6 +192,22 @@ pub fn table() -> Vec<Route> {
         GET "/vouchers/{id}/cards.csv" m(Menu::Vouchers, Edit) => pages::vouchers::print::csv;
         GET "/vouchers/{id}/cards.xlsx" m(Menu::Vouchers, Edit) => pages::vouchers::print::xlsx;
 
+        GET "/agents" m(Menu::Agents, View) => pages::agents::list;
+        GET "/agents/new" m(Menu::Agents, Edit) => pages::agents::new_form;
+        POST "/agents" m(Menu::Agents, Edit) => pages::agents::create;
+        GET "/agents/{id}" m(Menu::Agents, View) => pages::agents::show;
+        POST "/agents/{id}" m(Menu::Agents, Edit) => pages::agents::update;
+        POST "/agents/{id}/deposit" m(Menu::Agents, Edit) => pages::agents::deposit;
+        POST "/agents/{id}/stock" m(Menu::Agents, Edit) => pages::agents::hand_over;
+        POST "/agents/{id}/return" m(Menu::Agents, Edit) => pages::agents::take_back;
+        GET "/agents/{id}/statement" m(Menu::Agents, View) => pages::agents::statement;
+
+        // An agent's own desk: each handler serves only the agent of the signed-in login.
+        GET "/desk" m(Menu::AgentDesk, View) => pages::desk::show;
+        POST "/desk/sell" m(Menu::AgentDesk, Edit) => pages::desk::sell;
+        POST "/desk/renew" m(Menu::AgentDesk, Edit) => pages::desk::renew;
+        GET "/desk/statement" m(Menu::AgentDesk, View) => pages::desk::statement;
+
         GET "/payments" m(Menu::Payments, View) => pages::payments::list;
         POST "/payments" m(Menu::Payments, Edit) => pages::payments::create;
         GET "/payments/{id}" m(Menu::Payments, View) => pages::payments::receipt;

@@ -149,7 +149,14 @@ fn admins_and_roles_crud_with_json_errors() {
         .collect();
     assert_eq!(
         ids,
-        ["super_admin", "manager", "cashier", "technician", "viewer"]
+        [
+            "super_admin",
+            "manager",
+            "cashier",
+            "technician",
+            "viewer",
+            "agent"
+        ]
     );
 }
 

@@ -95,6 +95,40 @@ fn every_page_renders_in_both_languages() {
         ],
     );
     assert_eq!(v.status, 303, "{}", v.body);
+    // An agent holding some of those cards, with a deposit, for the agents' pages.
+    let a = b.post_form(
+        "/agents",
+        &[
+            ("name", "Bat's shop"),
+            ("pays_at", "handover"),
+            ("credit_limit", "5000"),
+            ("active", "on"),
+            ("username", "shop1"),
+            ("password", crate::helpers::ADMIN_PW),
+            ("password2", crate::helpers::ADMIN_PW),
+        ],
+    );
+    assert_eq!(a.status, 303, "{}", a.body);
+    let key = b.get("/agents/1").input_value("idempotency_key").unwrap();
+    let d = b.post_form(
+        "/agents/1/deposit",
+        &[
+            ("amount", "2000"),
+            ("method", "cash"),
+            ("idempotency_key", key.as_str()),
+        ],
+    );
+    assert_eq!(d.status, 303, "{}", d.body);
+    let key = b.get("/agents/1").input_value("idempotency_key").unwrap();
+    let h = b.post_form(
+        "/agents/1/stock",
+        &[
+            ("batch_id", "1"),
+            ("count", "2"),
+            ("idempotency_key", key.as_str()),
+        ],
+    );
+    assert_eq!(h.status, 303, "{}", h.body);
     // English texts that differ in Mongolian must not appear as text on Mongolian pages.
     let english: Vec<&str> = Msg::ALL
         .iter()

@@ -1,5 +1,6 @@
 //! Black-box tests of the real server over HTTP: one binary, shared helpers.
 
+mod agents;
 mod api;
 mod authz;
 mod backup;

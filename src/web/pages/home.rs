@@ -32,6 +32,9 @@ pub async fn home(cx: Arc<Ctx>, _req: Req) -> Out {
     let Some(user) = &cx.user else {
         return Ok(http::redirect("/login"));
     };
+    if !cx.can(Menu::Dashboard, Level::View) && cx.can(Menu::AgentDesk, Level::View) {
+        return Ok(http::redirect("/desk"));
+    }
     if !cx.can(Menu::Dashboard, Level::View) {
         let body = html! {
             p { (cx.f(Msg::Welcome, &[&user.admin.full_name])) }

@@ -2,11 +2,13 @@
 
 pub mod account;
 pub mod admins;
+pub mod agents;
 pub mod audit;
 pub mod bank_accounts;
 pub mod banners;
 pub mod bills;
 pub mod customers;
+pub mod desk;
 pub mod extensions;
 pub mod feedback;
 pub mod home;
