@@ -172,3 +172,63 @@ pub fn delete(w: &mut Write, now: Timestamp, actor: &Actor, id: &str) -> Result<
 fn view(r: &Role) -> serde_json::Value {
     serde_json::to_value(r).unwrap_or_default()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::access::perm::SUPER_ADMIN;
+    use crate::store::Store;
+
+    fn shipped(id: &str) -> Role {
+        builtin_roles().into_iter().find(|r| r.id == id).unwrap()
+    }
+
+    #[test]
+    fn an_older_built_in_role_gains_a_new_menu_as_shipped_and_keeps_the_operators_choices() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let roles = store
+            .write(|w| {
+                // Saved before the Vouchers menu existed.
+                let mut su = shipped(SUPER_ADMIN);
+                su.grants.0.remove(&Menu::Vouchers);
+                let mut cashier = shipped("cashier");
+                cashier.grants.0.remove(&Menu::Vouchers);
+                cashier.grants.0.remove(&Menu::Plans);
+                // Saved since, with vouchers deliberately closed.
+                let mut viewer = shipped("viewer");
+                viewer.grants.0.insert(Menu::Vouchers, Level::None);
+                for r in [&su, &cashier, &viewer] {
+                    w.kput(&r.id.clone(), r)?;
+                }
+                ensure_builtin(w)?;
+                list(w)
+            })
+            .unwrap();
+        let level = |id: &str, m: Menu| roles.iter().find(|r| r.id == id).unwrap().grants.level(m);
+        assert_eq!(level(SUPER_ADMIN, Menu::Vouchers), Level::Edit);
+        assert_eq!(level("cashier", Menu::Vouchers), Level::View);
+        assert_eq!(
+            level("cashier", Menu::Plans),
+            Level::None,
+            "only menus added later are filled in"
+        );
+        assert_eq!(level("viewer", Menu::Vouchers), Level::None);
+        assert_eq!(
+            level("manager", Menu::Vouchers),
+            Level::Edit,
+            "a new role whole"
+        );
+    }
+
+    #[test]
+    fn a_saved_role_names_every_menu() {
+        let mut d = RoleDraft {
+            name: "Desk".into(),
+            description: String::new(),
+            grants: Grants::default(),
+        };
+        d.validate(&mut Problems::default());
+        assert_eq!(d.grants.0.len(), Menu::ALL.len());
+    }
+}

@@ -314,7 +314,8 @@ pub fn delete(w: &mut Write, now: Timestamp, actor: &Actor, id: u64) -> Result<(
     Ok(())
 }
 
-/// Whether a customer's next package or an open bill still points at the plan.
+/// Whether a customer's next package, an open bill or a batch of voucher cards still points
+/// at the plan.
 fn referenced(r: &impl Reader, id: u64) -> Result<bool, StoreError> {
     let mut found = false;
     r.scan::<crate::billing::Customer>(false, |c| {
@@ -323,6 +324,10 @@ fn referenced(r: &impl Reader, id: u64) -> Result<bool, StoreError> {
     })?;
     Ok(found
         || crate::billing::ledger::pending_bills(r, usize::MAX)?
+            .iter()
+            .any(|b| b.plan_id == id)
+        // A batch's cards are hotspot users on the package's profile, printed with its name.
+        || r.list::<crate::model::voucher::Batch>()?
             .iter()
             .any(|b| b.plan_id == id))
 }

@@ -140,6 +140,7 @@ catalog! {
     NoServiceKind => "Choose a hotspot server or PPPoE (or both).", "Hotspot сервер эсвэл PPPoE-г (эсвэл хоёуланг) сонгоно уу.";
     NameTaken => "This name is already used.", "Энэ нэр ашиглагдсан байна.";
     RouterInUse => "Customers are still on this router; move them first.", "Энэ төхөөрөмж дээр харилцагч байна; эхлээд шилжүүлнэ үү.";
+    RouterHasCards => "Voucher cards were made for this router; it stays so that they are accounted for.", "Энэ төхөөрөмжид ваучер карт үүсгэсэн; тэдгээрийг тооцоонд үлдээхийн тулд төхөөрөмж хэвээр үлдэнэ.";
     PlanInUse => "Customers are still on this package; deactivate it instead.", "Энэ багцад харилцагч байна; оронд нь идэвхгүй болгоно уу.";
     KindInUse => "Customers use this package; its kind cannot change.", "Энэ багцыг харилцагч ашиглаж байгаа тул төрлийг өөрчлөх боломжгүй.";
     DurationRequired => "Give the duration in days and/or hours.", "Хугацааг хоног ба/эсвэл цагаар оруулна уу.";
@@ -448,7 +449,7 @@ catalog! {
     LastBackups => "Backups on the data disk", "Өгөгдлийн диск дээрх нөөцүүд";
     ServiceInUse => "Customers on this router use this service; move them or change their package first.", "Энэ төхөөрөмжийн харилцагчид энэ үйлчилгээг ашиглаж байна; эхлээд шилжүүлэх эсвэл багцыг нь солино уу.";
     CustomerArchived => "This customer is archived.", "Энэ харилцагч архивлагдсан.";
-    PlanStillReferenced => "A customer's next package or an open bill still uses this package.", "Харилцагчийн дараагийн багц эсвэл нээлттэй нэхэмжлэх энэ багцыг ашиглаж байна.";
+    PlanStillReferenced => "A customer's next package, an open bill or a batch of voucher cards still uses this package.", "Харилцагчийн дараагийн багц, нээлттэй нэхэмжлэх эсвэл ваучер картын цуврал энэ багцыг ашиглаж байна.";
     ReportsIntro => "Figures computed from every payment, customer and extension. Each report can be printed or taken to Excel.", "Бүх төлбөр, харилцагч, сунгалтаас тооцоолсон тоо баримт. Тайлан бүрийг хэвлэх эсвэл Excel рүү хөрвүүлж болно.";
     ReportRevenue => "Revenue report", "Орлогын тайлан";
     ReportRevenueHelp => "Payments received and bills raised, by payment method, day or month.", "Хүлээн авсан төлбөр, үүсгэсэн нэхэмжлэх — төлбөрийн арга, өдөр, сараар.";

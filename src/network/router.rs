@@ -362,6 +362,13 @@ pub fn delete(w: &mut Write, now: Timestamp, actor: &Actor, id: u64) -> Result<(
     if crate::billing::customer::count_on_router(w, id)? > 0 {
         return Err(Error::Conflict(Msg::RouterInUse));
     }
+    // Cards are accounted for to the last one, void or used up too: their router stays named.
+    if !w
+        .set_members(crate::store::Set::VoucherCardsByRouter, id)?
+        .is_empty()
+    {
+        return Err(Error::Conflict(Msg::RouterHasCards));
+    }
     w.remove::<Router>(id)?;
     w.index_remove(Index::RouterName, &name_key(&r.name))?;
     w.kremove::<RouterState>(&id.to_string())?;

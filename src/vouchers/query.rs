@@ -150,12 +150,22 @@ pub fn page(
 }
 
 /// How long a card of this batch lasts, as printed: "30 days from first login",
-/// "until 2027-01-31".
+/// "until 2027-01-31"; `plan` is asked only for batches older than `Batch::duration_secs`.
 pub fn validity_text(lang: Lang, batch: &Batch, plan: Option<&Plan>, tz: &TimeZone) -> String {
     match batch.validity {
         Validity::Until(t) => lang.f(Msg::ValidUntil, &[&format::date(lang, t, tz)]),
         Validity::FromFirstLogin => {
-            let (days, hours) = plan.map_or((0, 0), |p| (p.duration_days, p.duration_hours));
+            // The batch keeps the time its cards were made with: the package may change later.
+            let (days, hours) = if batch.duration_secs > 0 {
+                (
+                    batch.duration_secs / 86_400,
+                    batch.duration_secs % 86_400 / 3_600,
+                )
+            } else {
+                plan.map_or((0, 0), |p| {
+                    (i64::from(p.duration_days), i64::from(p.duration_hours))
+                })
+            };
             let mut d = String::new();
             if days > 0 {
                 d = format!("{days} {}", lang.t(Msg::Days).to_lowercase());

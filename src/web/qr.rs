@@ -29,7 +29,7 @@ pub fn svg(text: &str) -> Option<String> {
 }
 
 /// A smaller SVG of `text` for pages of many codes (voucher cards): each run of dark modules
-/// in a row is one relative stroke (`m dx dy h n`) instead of a square per module, about a fifth
+/// in a row is one relative stroke (`m dx dy h n`) instead of a square per module, under a third
 /// of the bytes, so a thousand cards stay a few megabytes; error correction is raised above Low
 /// wherever that costs no larger symbol.
 pub fn compact_svg(text: &str) -> Option<String> {

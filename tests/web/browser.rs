@@ -347,6 +347,7 @@ fn make_a_voucher_batch_and_print_its_cards() {
     d.click("form[action='/vouchers'] button[type=submit]");
     d.wait_for_text("The cards were made");
     assert!(d.text("main").contains("In stock: 6"), "{}", d.text("main"));
+    d.screenshot("target/browser-voucher-batch.png");
 
     // The print form on the batch's page, as an operator uses it.
     d.click("form[action$='/print'] button[type=submit]");

@@ -558,3 +558,23 @@ fn the_mongolian_pages_speak_mongolian() {
     assert!(print.body.contains(Msg::VoucherPin.mn()));
     // The other pages in both languages are checked by `i18n::every_page_renders_in_both_languages`.
 }
+
+#[test]
+fn a_router_or_package_with_cards_is_kept() {
+    let mut f = fixture();
+    make(&mut f, "2", &[]);
+    let r = f.api.send_json(
+        "DELETE",
+        &format!("/api/v1/routers/{}", f.router),
+        &json!({}),
+    );
+    assert_eq!(r.status, 409, "{}", r.body);
+    let p = f
+        .api
+        .send_json("DELETE", &format!("/api/v1/plans/{}", f.plan), &json!({}));
+    assert_eq!(p.status, 409, "{}", p.body);
+    assert_eq!(
+        f.api.get(&format!("/api/v1/routers/{}", f.router)).status,
+        200
+    );
+}

@@ -331,6 +331,7 @@ fn state_table(cx: &Ctx, r: &Router, st: &RouterState, customers: usize) -> Mark
                 tr { th { (cx.t(Msg::ActiveSessions)) } td { (st.active_sessions) } }
                 tr { th { (cx.t(Msg::PendingChanges)) } td { (st.pending_changes) } }
                 tr { th { (cx.t(Msg::HotspotServer)) } td { @if r.hotspot_server.is_empty() { "—" } @else { (r.hotspot_server) } } }
+                @if !r.hotspot_server.is_empty() { tr { th { (cx.t(Msg::HotspotDns)) } td { (r.hotspot_host()) } } }
                 tr { th { (cx.t(Msg::Pppoe)) } td { @if r.pppoe { (cx.t(Msg::Yes)) } @else { (cx.t(Msg::No)) } } }
                 tr { th { (cx.t(Msg::PleasePay)) } td { @if r.please_pay { (cx.t(Msg::Yes)) } @else { (cx.t(Msg::No)) } } }
             }

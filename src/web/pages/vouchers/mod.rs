@@ -454,7 +454,7 @@ pub async fn show(cx: Arc<Ctx>, req: Req) -> Out {
                     label.field { span { (cx.t(Msg::CardsTo)) } input type="number" name="to" min="1" max=(last) value=(last.min(print::MAX_PRINT)); }
                     button type="submit" { (cx.t(Msg::PrintCards)) }
                 }
-                p.muted { (cx.f(Msg::PrintHelp, &[&print::MAX_PRINT])) }
+                p.muted { (cx.f(Msg::PrintHelp, &[&cx.number(i64::try_from(print::MAX_PRINT).unwrap_or(0))])) }
                 h2 { (cx.t(Msg::VoidCards)) }
                 form.toolbar method="post" action={ "/vouchers/" (b.id) "/void" } {
                     (csrf(&cx))
