@@ -24,6 +24,7 @@ pub enum Scope {
     AgentDeposit,
     AgentStock,
     AgentSale,
+    CounterSale,
 }
 
 impl Scope {
@@ -39,6 +40,7 @@ impl Scope {
             Scope::AgentDeposit => "agent-deposit",
             Scope::AgentStock => "agent-stock",
             Scope::AgentSale => "agent-sale",
+            Scope::CounterSale => "counter-sale",
         }
     }
 }

@@ -605,6 +605,9 @@ catalog! {
     Statement => "Statement", "Хуулга";
     NoAgentsYet => "No agents yet.", "Борлуулагч алга.";
     Net => "Net", "Цэвэр";
+    SellAtCounter => "Sell at the counter", "Кассаар зарах";
+    SellAtCounterHelp => "Marks cards sold without an agent, so the sales report counts them: a number of cards (the first in stock) or card numbers from–to.", "Борлуулагчгүйгээр зарсан картыг тэмдэглэж, борлуулалтын тайланд тооцуулна: картын тоо (нөөцөд буй эхнийх нь) эсвэл картын дугаар эхнээс–хүртэл.";
+    CardsMarkedSold => "The cards are marked sold.", "Картууд зарагдсанаар тэмдэглэгдлээ.";
     SoldAtCounter => "At the counter", "Кассаар";
     VoucherSales => "Voucher sales", "Ваучерын борлуулалт";
     StockLeft => "Stock left", "Үлдэгдэл карт";

@@ -170,15 +170,30 @@ pub async fn sell(
     .await
 }
 
-/// Cards sold at the counter, without an agent.
+/// Cards sold at the counter, without an agent; a replayed key sells none and says so.
 pub async fn sell_at_counter(
     core: &Core,
     by: &By,
     batch_id: u64,
     pick: Pick,
-) -> Result<Vec<u64>, Error> {
+    raw_key: &str,
+) -> Result<Once<Vec<u64>>, Error> {
+    let key = key(Scope::CounterSale, raw_key)?;
     commit(core, by, move |w, _, by| {
-        stock::sell_at_counter(w, by.now, &by.actor, batch_id, pick)
+        if crate::idempotency::made_before(key.as_ref(), w)?.is_some() {
+            return Ok(Once {
+                value: Vec::new(),
+                replayed: true,
+            });
+        }
+        let ids = stock::sell_at_counter(w, by.now, &by.actor, batch_id, pick)?;
+        if let (Some(k), Some(first)) = (&key, ids.first()) {
+            k.remember(w, *first)?;
+        }
+        Ok(Once {
+            value: ids,
+            replayed: false,
+        })
     })
     .await
 }

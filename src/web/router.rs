@@ -187,6 +187,7 @@ pub fn table() -> Vec<Route> {
         GET "/vouchers/{id}" m(Menu::Vouchers, View) => pages::vouchers::show;
         POST "/vouchers/{id}/void" m(Menu::Vouchers, Edit) => pages::vouchers::void;
         POST "/vouchers/{id}/void-cards" m(Menu::Vouchers, Edit) => pages::vouchers::void_cards;
+        POST "/vouchers/{id}/sell" m(Menu::Vouchers, Edit) => pages::vouchers::sell;
         // Printing and exporting hand out working credentials (and PINs): edit level, audited.
         GET "/vouchers/{id}/print" m(Menu::Vouchers, Edit) => pages::vouchers::print::print;
         GET "/vouchers/{id}/cards.csv" m(Menu::Vouchers, Edit) => pages::vouchers::print::csv;

@@ -512,3 +512,51 @@ fn the_sales_report_agrees_with_itself_the_statements_and_the_dashboard() {
     assert_eq!(dash["cards_sold_today"], 3, "{dash}");
     assert_eq!(dash["cards_used_today"], 0);
 }
+
+#[test]
+fn cards_sold_at_the_counter_are_counted_once() {
+    let mut f = fixture();
+    let b = batch(&mut f, 6);
+    let key = key_of(&mut f.web, &format!("/vouchers/{b}"));
+    let fields = [("count", "2"), ("idempotency_key", key.as_str())];
+    let first = f.web.post_form(&format!("/vouchers/{b}/sell"), &fields);
+    assert!(
+        first.location().ends_with("notice=sold&sold=2"),
+        "{}",
+        first.location()
+    );
+    let again = f.web.post_form(&format!("/vouchers/{b}/sell"), &fields);
+    assert!(
+        again.location().ends_with("notice=already"),
+        "{}",
+        again.location()
+    );
+    let sold: Vec<Card> = cards(&f, b)
+        .into_iter()
+        .filter(|c| c.sold_at.is_some())
+        .collect();
+    assert_eq!(sold.len(), 2);
+    assert!(sold.iter().all(|c| c.agent_id.is_none()));
+    // A range over cards already sold is refused whole.
+    let key = key_of(&mut f.web, &format!("/vouchers/{b}"));
+    let bad = f.web.post_form(
+        &format!("/vouchers/{b}/sell"),
+        &[
+            ("from", "1"),
+            ("to", "3"),
+            ("idempotency_key", key.as_str()),
+        ],
+    );
+    assert_eq!(bad.status, 422, "{}", bad.body);
+    assert_eq!(
+        cards(&f, b).iter().filter(|c| c.sold_at.is_some()).count(),
+        2
+    );
+    let report = f.web.get("/reports/vouchers?lang=en&agent_id=0");
+    assert!(
+        report.body.contains("id=\"total-cards\">2<"),
+        "{}",
+        report.body
+    );
+    assert!(report.body.contains(Msg::SoldAtCounter.en()));
+}

@@ -444,7 +444,10 @@ fn an_agent_sells_a_card_from_a_phone_and_sees_their_balance_drop() {
     let overflow = d.eval(
         "return document.documentElement.scrollWidth - document.documentElement.clientWidth;",
     );
-    assert!(overflow.as_i64().unwrap_or(1) <= 0, "overflows by {overflow}px");
+    assert!(
+        overflow.as_i64().unwrap_or(1) <= 0,
+        "overflows by {overflow}px"
+    );
     d.screenshot("target/browser-agent-sale.png");
     d.goto(&app.url("/customers?lang=en"));
     assert!(d.text("main").contains("You do not have access"));

@@ -371,6 +371,8 @@ fn notice(cx: &Ctx, req: &Req) -> Markup {
     let m = match req.query("notice") {
         Some("made") => Some(Msg::VoucherBatchMade),
         Some("voided") => Some(Msg::CardsVoided),
+        Some("sold") => Some(Msg::CardsMarkedSold),
+        Some("already") => Some(Msg::AlreadyRecorded),
         _ => None,
     };
     html! {
@@ -455,6 +457,16 @@ pub async fn show(cx: Arc<Ctx>, req: Req) -> Out {
                     button type="submit" { (cx.t(Msg::PrintCards)) }
                 }
                 p.muted { (cx.f(Msg::PrintHelp, &[&cx.number(i64::try_from(print::MAX_PRINT).unwrap_or(0))])) }
+                h2 { (cx.t(Msg::SellAtCounter)) }
+                form.toolbar method="post" action={ "/vouchers/" (b.id) "/sell" } {
+                    (csrf(&cx))
+                    input type="hidden" name="idempotency_key" value=(crate::idempotency::new_form_key());
+                    label.field { span { (cx.t(Msg::CardCount)) } input type="number" name="count" min="1" max=(last); }
+                    label.field { span { (cx.t(Msg::CardsFrom)) } input type="number" name="from" min="1" max=(last); }
+                    label.field { span { (cx.t(Msg::CardsTo)) } input type="number" name="to" min="1" max=(last); }
+                    button type="submit" { (cx.t(Msg::SellAtCounter)) }
+                }
+                p.muted { (cx.t(Msg::SellAtCounterHelp)) }
                 h2 { (cx.t(Msg::VoidCards)) }
                 form.toolbar method="post" action={ "/vouchers/" (b.id) "/void" } {
                     (csrf(&cx))
@@ -568,6 +580,46 @@ pub async fn void_cards(cx: Arc<Ctx>, req: Req) -> Out {
         .take(crate::vouchers::void::MAX_CODES + 1)
         .collect();
     voided(&cx, id, Selection::Codes(codes), req.form.get("reason")).await
+}
+
+/// Cards sold at the counter: a count (the first in stock) or card numbers from–to.
+pub async fn sell(cx: Arc<Ctx>, req: Req) -> Out {
+    let id = req.id(0).ok_or(WebError::NotFound)?;
+    let f = &req.form;
+    let mut p = Problems::default();
+    let pick =
+        crate::vouchers::stock::Pick::parse(f.get("count"), f.get("from"), f.get("to"), &mut p);
+    let result = match pick {
+        Some(pick) => {
+            crate::ops::agents::sell_at_counter(
+                &cx.app,
+                &cx.by(),
+                id,
+                pick,
+                f.get("idempotency_key"),
+            )
+            .await
+        }
+        None => Err(Error::Invalid(p)),
+    };
+    match result {
+        Ok(once) if once.replayed => Ok(http::redirect(&format!("/vouchers/{id}?notice=already"))),
+        Ok(once) => Ok(http::redirect(&format!(
+            "/vouchers/{id}?notice=sold&sold={}",
+            once.value.len()
+        ))),
+        Err(Error::Invalid(p)) => {
+            let text =
+                p.0.first()
+                    .map_or_else(|| cx.t(Msg::BadRequest).to_string(), |x| x.text(cx.lang));
+            Ok(crate::web::pages::misc::message_page(
+                &cx,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &text,
+            ))
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// Router names by id, for the print and export views.
