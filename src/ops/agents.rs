@@ -70,6 +70,37 @@ fn replay(w: &impl Reader, key: Option<&Key>) -> Result<Option<AgentEntry>, Erro
     }
 }
 
+/// Makes one ledger entry once per key: a replay answers with the entry the key made.
+async fn entry_once<F>(
+    core: &Core,
+    by: &By,
+    scope: Scope,
+    raw_key: &str,
+    make: F,
+) -> Result<Once<AgentEntry>, Error>
+where
+    F: FnOnce(&mut crate::store::Write, &By) -> Result<AgentEntry, Error> + Send + 'static,
+{
+    let key = key(scope, raw_key)?;
+    commit(core, by, move |w, _, by| {
+        if let Some(e) = replay(w, key.as_ref())? {
+            return Ok(Once {
+                value: e,
+                replayed: true,
+            });
+        }
+        let e = make(w, by)?;
+        if let Some(k) = &key {
+            k.remember(w, e.id)?;
+        }
+        Ok(Once {
+            value: e,
+            replayed: false,
+        })
+    })
+    .await
+}
+
 pub async fn deposit(
     core: &Core,
     by: &By,
@@ -79,26 +110,12 @@ pub async fn deposit(
     reference: String,
     raw_key: &str,
 ) -> Result<Once<AgentEntry>, Error> {
-    let key = key(Scope::AgentDeposit, raw_key)?;
-    commit(core, by, move |w, _, by| {
-        if let Some(e) = replay(w, key.as_ref())? {
-            return Ok(Once {
-                value: e,
-                replayed: true,
-            });
-        }
+    entry_once(core, by, Scope::AgentDeposit, raw_key, move |w, by| {
         let settings = crate::settings::load(w)?;
         if !settings.payment_methods.contains(&method) {
             return Err(Problems::one("method", crate::i18n::Msg::InvalidChoice).into());
         }
-        let e = agents::deposit(w, by.now, &by.actor, agent_id, amount, &method, &reference)?;
-        if let Some(k) = &key {
-            k.remember(w, e.id)?;
-        }
-        Ok(Once {
-            value: e,
-            replayed: false,
-        })
+        agents::deposit(w, by.now, &by.actor, agent_id, amount, &method, &reference)
     })
     .await
 }
@@ -113,26 +130,12 @@ pub async fn move_stock(
     back: bool,
     raw_key: &str,
 ) -> Result<Once<AgentEntry>, Error> {
-    let key = key(Scope::AgentStock, raw_key)?;
-    commit(core, by, move |w, _, by| {
-        if let Some(e) = replay(w, key.as_ref())? {
-            return Ok(Once {
-                value: e,
-                replayed: true,
-            });
-        }
-        let e = if back {
-            stock::take_back(w, by.now, &by.actor, agent_id, batch_id, pick)?
+    entry_once(core, by, Scope::AgentStock, raw_key, move |w, by| {
+        if back {
+            stock::take_back(w, by.now, &by.actor, agent_id, batch_id, pick)
         } else {
-            stock::hand_over(w, by.now, &by.actor, agent_id, batch_id, pick)?.0
-        };
-        if let Some(k) = &key {
-            k.remember(w, e.id)?;
+            Ok(stock::hand_over(w, by.now, &by.actor, agent_id, batch_id, pick)?.0)
         }
-        Ok(Once {
-            value: e,
-            replayed: false,
-        })
     })
     .await
 }

@@ -202,8 +202,9 @@ pub async fn new_form(cx: Arc<Ctx>, _req: Req) -> Out {
     ))
 }
 
-pub async fn create(cx: Arc<Ctx>, req: Req) -> Out {
-    let d = draft_from_form(&req.form);
+/// The new login's password from `password` / `password2`: its argon2id hash, or the
+/// problems found (and no hash) for the form to show beside its own.
+pub(super) async fn new_password(req: &Req) -> Result<(String, Problems), WebError> {
     let mut p = Problems::default();
     p.password("password", req.form.get("password"));
     if req.form.get("password") != req.form.get("password2") {
@@ -216,6 +217,12 @@ pub async fn create(cx: Arc<Ctx>, req: Req) -> Out {
     } else {
         String::new()
     };
+    Ok((hash, p))
+}
+
+pub async fn create(cx: Arc<Ctx>, req: Req) -> Out {
+    let d = draft_from_form(&req.form);
+    let (hash, p) = new_password(&req).await?;
     let result = crate::ops::access::add_admin(&cx.app, &cx.by(), d.clone(), hash, p).await;
     match result {
         Ok(a) => Ok(http::redirect(&format!("/admins/{}?notice=saved", a.id))),

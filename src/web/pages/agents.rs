@@ -4,7 +4,7 @@
 //! statements through the functions here.
 
 use crate::access::admins::Admin;
-use crate::access::{Level, Menu, secret};
+use crate::access::{Level, Menu};
 use crate::billing::Plan;
 use crate::error::Error;
 use crate::i18n::Msg;
@@ -357,18 +357,7 @@ pub async fn new_form(cx: Arc<Ctx>, _req: Req) -> Out {
 pub async fn create(cx: Arc<Ctx>, req: Req) -> Out {
     let d = draft_from(&req.form);
     let username = req.form.get("username").trim().to_owned();
-    let mut p = Problems::default();
-    p.password("password", req.form.get("password"));
-    if req.form.get("password") != req.form.get("password2") {
-        p.add("password2", Msg::PasswordsDiffer);
-    }
-    let hash = if p.is_empty() {
-        secret::hash_password_async(req.form.get("password").into())
-            .await
-            .map_err(WebError::Internal)?
-    } else {
-        String::new()
-    };
+    let (hash, p) = super::admins::new_password(&req).await?;
     match crate::ops::agents::create(&cx.app, &cx.by(), d.clone(), username.clone(), hash, p).await
     {
         Ok(a) => Ok(http::redirect(&format!("/agents/{}?notice=saved", a.id))),
