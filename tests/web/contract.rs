@@ -73,7 +73,7 @@ impl Documented {
 
 /// Checks `value` against a (small) JSON Schema subset the document uses: `$ref`, `type` (one or
 /// several), `enum`, `required`, `properties`, `items`. Returns what does not match.
-fn conform(doc: &Value, schema: &Value, value: &Value, at: &str, out: &mut Vec<String>) {
+pub fn conform(doc: &Value, schema: &Value, value: &Value, at: &str, out: &mut Vec<String>) {
     let schema = resolve(doc, schema);
     let types: Vec<&str> = match &schema["type"] {
         Value::String(t) => vec![t.as_str()],

@@ -132,11 +132,7 @@ pub async fn get(cx: Arc<Ctx>, req: Req) -> Out {
 }
 
 async fn exists(cx: &Ctx, id: u64) -> Result<(), WebError> {
-    let found = cx
-        .app
-        .store
-        .read_async(move |r| r.get::<Agent>(id))
-        .await?;
+    let found = cx.app.store.read_async(move |r| r.get::<Agent>(id)).await?;
     found.map(|_| ()).ok_or(WebError::NotFound)
 }
 
@@ -186,13 +182,12 @@ pub async fn stock(cx: Arc<Ctx>, req: Req) -> Out {
     let mut p = Problems::default();
     let batch_id = batch_id.and_then(|s| s.parse::<u64>().ok());
     let known = match batch_id {
-        Some(bid) => {
-            cx.app
-                .store
-                .read_async(move |r| r.get::<Batch>(bid))
-                .await?
-                .is_some()
-        }
+        Some(bid) => cx
+            .app
+            .store
+            .read_async(move |r| r.get::<Batch>(bid))
+            .await?
+            .is_some(),
         None => false,
     };
     if !known {
@@ -229,7 +224,9 @@ pub async fn statement(cx: Arc<Ctx>, req: Req) -> Out {
     let id = req.id(0).ok_or(WebError::NotFound)?;
     let (from, to) = query::statement(&req)?;
     let f = from.and_then(|d| day_start(&cx, d));
-    let t = to.and_then(|d| d.tomorrow().ok()).and_then(|d| day_start(&cx, d));
+    let t = to
+        .and_then(|d| d.tomorrow().ok())
+        .and_then(|d| day_start(&cx, d));
     let lang = cx.lang;
     let v = cx
         .app
@@ -361,7 +358,10 @@ pub async fn renew(cx: Arc<Ctx>, req: Req) -> Out {
     let (rec, entry) = match ops::agents::renew(&cx.app, &cx.by(), a.id, who, key).await {
         Ok(x) => x,
         Err(Error::NotFound) => {
-            return Err(WebError::Invalid(Problems::one("who", Msg::UnknownCustomer)));
+            return Err(WebError::Invalid(Problems::one(
+                "who",
+                Msg::UnknownCustomer,
+            )));
         }
         Err(e) => return Err(e.into()),
     };

@@ -234,7 +234,10 @@ pub async fn create_batch(cx: Arc<Ctx>, req: Req) -> Out {
         ops::vouchers::create_batch(&cx.app, &cx.by(), d, req.header("idempotency-key")).await?;
     let mut v = batch_answer(&cx, made.batch.id).await?;
     v["replayed"] = json!(made.replayed);
-    Ok(http::json(super::money::created_or_replayed(made.replayed), &v))
+    Ok(http::json(
+        super::money::created_or_replayed(made.replayed),
+        &v,
+    ))
 }
 
 pub async fn void(cx: Arc<Ctx>, req: Req) -> Out {
@@ -256,7 +259,10 @@ pub async fn void(cx: Arc<Ctx>, req: Req) -> Out {
             to: number(to),
         },
         (false, false, Some(codes)) => {
-            let codes: Vec<String> = codes.iter().map(|c| c.trim().to_ascii_uppercase()).collect();
+            let codes: Vec<String> = codes
+                .iter()
+                .map(|c| c.trim().to_ascii_uppercase())
+                .collect();
             if codes.iter().any(|c| c.len() > MAX_SEARCH) {
                 return Err(WebError::Invalid(Problems::one(
                     "codes",
