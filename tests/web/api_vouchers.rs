@@ -70,7 +70,11 @@ fn agent(f: &mut Fixture, name: &str, username: &str) -> u64 {
 fn token_of(f: &Fixture, username: &str) -> Browser {
     let mut web = f.app.browser();
     assert_eq!(web.login(username, ADMIN_PW).status, 303);
-    assert_eq!(web.get("/account").status, 200, "the token form's CSRF token");
+    assert_eq!(
+        web.get("/account").status,
+        200,
+        "the token form's CSRF token"
+    );
     api_client(&f.app, &web.create_token("shop"))
 }
 

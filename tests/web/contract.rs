@@ -159,6 +159,42 @@ fn every_documented_response_matches_the_openapi_document() {
         201
     );
 
+    // A voucher batch (1) and an agent (1) holding some of its cards, after a deposit.
+    let batch = json!({ "router_ids": [f.router], "plan_id": f.plan, "count": 5, "login_mode": "code_pin", "price": 100_000 });
+    assert_eq!(
+        f.api
+            .send_json("POST", "/api/v1/vouchers/batches", &batch)
+            .status,
+        201
+    );
+    let agent = f.web.post_form(
+        "/agents",
+        &[
+            ("name", "Doc shop"),
+            ("pays_at", "handover"),
+            ("credit_limit", "0"),
+            ("active", "on"),
+            ("username", "docshop"),
+            ("password", crate::helpers::ADMIN_PW),
+            ("password2", crate::helpers::ADMIN_PW),
+        ],
+    );
+    assert_eq!(agent.status, 303, "{}", agent.body);
+    let deposit = json!({ "amount": 1_000_000, "method": "cash" });
+    assert_eq!(
+        f.api
+            .send_json("POST", "/api/v1/agents/1/deposits", &deposit)
+            .status,
+        201
+    );
+    let stock = json!({ "batch_id": 1, "count": 2 });
+    assert_eq!(
+        f.api
+            .send_json("POST", "/api/v1/agents/1/stock", &stock)
+            .status,
+        201
+    );
+
     let doc = f.api.get("/api/v1/openapi.json").json();
     let mut seen = Documented::fetch(&mut f.api);
     let mut problems = Vec::new();
