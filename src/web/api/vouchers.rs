@@ -325,6 +325,14 @@ pub async fn void(cx: Arc<Ctx>, req: Req) -> Out {
     ))
 }
 
+/// One page of a batch's cards, numbered, with how many matched in all.
+struct CardPage {
+    batch: Batch,
+    rows: Vec<(u32, Card)>,
+    total: usize,
+    names: Names,
+}
+
 /// One page of a batch's cards through `filter`; `None` when there is no such batch.
 fn card_page(
     r: &impl Reader,
@@ -332,19 +340,26 @@ fn card_page(
     filter: &CardFilter,
     p: Paging,
     now: Timestamp,
-) -> Result<Option<(Batch, Vec<(u32, Card)>, usize, Names)>, StoreError> {
+) -> Result<Option<CardPage>, StoreError> {
     let Some(batch) = r.get::<Batch>(batch_id)? else {
         return Ok(None);
     };
     let cards = numbered(r, batch_id)?;
     let (rows, total) = crate::vouchers::query::page(&cards, filter, now, p.offset(), p.per);
-    Ok(Some((batch, rows, total, Names::read(r)?)))
+    Ok(Some(CardPage {
+        batch,
+        rows,
+        total,
+        names: Names::read(r)?,
+    }))
 }
 
 pub async fn list_cards(cx: Arc<Ctx>, req: Req) -> Out {
     let (batch_id, filter, p) = query::voucher_cards(&req)?;
     let now = cx.now;
-    let (_, rows, total, names) = cx
+    let CardPage {
+        rows, total, names, ..
+    } = cx
         .app
         .store
         .read_async(move |r| card_page(r, batch_id, &filter, p, now))
@@ -363,7 +378,12 @@ pub async fn batch_cards(cx: Arc<Ctx>, req: Req) -> Out {
     let id = req.id(0).ok_or(WebError::NotFound)?;
     let (filter, p) = query::batch_cards(&req)?;
     let now = cx.now;
-    let (batch, rows, total, names) = cx
+    let CardPage {
+        batch,
+        rows,
+        total,
+        names,
+    } = cx
         .app
         .store
         .read_async(move |r| card_page(r, id, &filter, p, now))
