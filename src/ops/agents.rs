@@ -22,13 +22,17 @@ pub struct Once<T> {
     pub replayed: bool,
 }
 
-/// The key within one agent's: an API caller picks its own keys ("sale-1"), and the same key
-/// sent for another agent must not answer with that agent's entry (or card and PIN).
-fn key(scope: Scope, agent_id: u64, raw: &str) -> Result<Option<Key>, Error> {
+fn key(scope: Scope, raw: &str) -> Result<Option<Key>, Error> {
     let mut p = Problems::default();
     let k = Key::parse(scope, raw, "idempotency_key", &mut p);
     p.check()?;
-    Ok(k.map(|k| k.part(&format!("agent-{agent_id}"))))
+    Ok(k)
+}
+
+/// The key within one agent's: an API caller picks its own keys ("sale-1"), and the same key
+/// sent for another agent must not answer with that agent's entry (or card and PIN).
+fn agent_key(scope: Scope, agent_id: u64, raw: &str) -> Result<Option<Key>, Error> {
+    Ok(key(scope, raw)?.map(|k| k.part(&format!("agent-{agent_id}"))))
 }
 
 /// Makes an agent and its login; `hash` is the login's argon2id password hash.
@@ -81,7 +85,7 @@ pub async fn deposit(
     reference: String,
     raw_key: &str,
 ) -> Result<Once<AgentEntry>, Error> {
-    let key = key(Scope::AgentDeposit, agent_id, raw_key)?;
+    let key = agent_key(Scope::AgentDeposit, agent_id, raw_key)?;
     commit(core, by, move |w, _, by| {
         if let Some(e) = replay(w, key.as_ref())? {
             return Ok(Once {
@@ -115,7 +119,7 @@ pub async fn move_stock(
     back: bool,
     raw_key: &str,
 ) -> Result<Once<AgentEntry>, Error> {
-    let key = key(Scope::AgentStock, agent_id, raw_key)?;
+    let key = agent_key(Scope::AgentStock, agent_id, raw_key)?;
     commit(core, by, move |w, _, by| {
         if let Some(e) = replay(w, key.as_ref())? {
             return Ok(Once {
@@ -148,7 +152,7 @@ pub async fn sell(
     batch_id: Option<u64>,
     raw_key: &str,
 ) -> Result<Once<(Card, AgentEntry)>, Error> {
-    let key = key(Scope::AgentSale, agent_id, raw_key)?;
+    let key = agent_key(Scope::AgentSale, agent_id, raw_key)?;
     commit(core, by, move |w, _, by| {
         if let Some(e) = replay(w, key.as_ref())? {
             let crate::model::agent::EntryKind::Sale { card_id, .. } = &e.kind else {
