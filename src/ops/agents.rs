@@ -29,6 +29,12 @@ fn key(scope: Scope, raw: &str) -> Result<Option<Key>, Error> {
     Ok(k)
 }
 
+/// The key within one agent's: an API caller picks its own keys ("sale-1"), and the same key
+/// sent for another agent must not answer with that agent's entry (or card and PIN).
+fn agent_key(scope: Scope, agent_id: u64, raw: &str) -> Result<Option<Key>, Error> {
+    Ok(key(scope, raw)?.map(|k| k.part(&format!("agent-{agent_id}"))))
+}
+
 /// Makes an agent and its login; `hash` is the login's argon2id password hash.
 pub async fn create(
     core: &Core,
@@ -70,18 +76,20 @@ fn replay(w: &impl Reader, key: Option<&Key>) -> Result<Option<AgentEntry>, Erro
     }
 }
 
-/// Makes one ledger entry once per key: a replay answers with the entry the key made.
+/// Makes one ledger entry of an agent's once per key: a replay answers with the entry the key
+/// made.
 async fn entry_once<F>(
     core: &Core,
     by: &By,
     scope: Scope,
+    agent_id: u64,
     raw_key: &str,
     make: F,
 ) -> Result<Once<AgentEntry>, Error>
 where
     F: FnOnce(&mut crate::store::Write, &By) -> Result<AgentEntry, Error> + Send + 'static,
 {
-    let key = key(scope, raw_key)?;
+    let key = agent_key(scope, agent_id, raw_key)?;
     commit(core, by, move |w, _, by| {
         if let Some(e) = replay(w, key.as_ref())? {
             return Ok(Once {
@@ -110,13 +118,20 @@ pub async fn deposit(
     reference: String,
     raw_key: &str,
 ) -> Result<Once<AgentEntry>, Error> {
-    entry_once(core, by, Scope::AgentDeposit, raw_key, move |w, by| {
-        let settings = crate::settings::load(w)?;
-        if !settings.payment_methods.contains(&method) {
-            return Err(Problems::one("method", crate::i18n::Msg::InvalidChoice).into());
-        }
-        agents::deposit(w, by.now, &by.actor, agent_id, amount, &method, &reference)
-    })
+    entry_once(
+        core,
+        by,
+        Scope::AgentDeposit,
+        agent_id,
+        raw_key,
+        move |w, by| {
+            let settings = crate::settings::load(w)?;
+            if !settings.payment_methods.contains(&method) {
+                return Err(Problems::one("method", crate::i18n::Msg::InvalidChoice).into());
+            }
+            agents::deposit(w, by.now, &by.actor, agent_id, amount, &method, &reference)
+        },
+    )
     .await
 }
 
@@ -130,13 +145,20 @@ pub async fn move_stock(
     back: bool,
     raw_key: &str,
 ) -> Result<Once<AgentEntry>, Error> {
-    entry_once(core, by, Scope::AgentStock, raw_key, move |w, by| {
-        if back {
-            stock::take_back(w, by.now, &by.actor, agent_id, batch_id, pick)
-        } else {
-            Ok(stock::hand_over(w, by.now, &by.actor, agent_id, batch_id, pick)?.0)
-        }
-    })
+    entry_once(
+        core,
+        by,
+        Scope::AgentStock,
+        agent_id,
+        raw_key,
+        move |w, by| {
+            if back {
+                stock::take_back(w, by.now, &by.actor, agent_id, batch_id, pick)
+            } else {
+                Ok(stock::hand_over(w, by.now, &by.actor, agent_id, batch_id, pick)?.0)
+            }
+        },
+    )
     .await
 }
 
@@ -149,7 +171,7 @@ pub async fn sell(
     batch_id: Option<u64>,
     raw_key: &str,
 ) -> Result<Once<(Card, AgentEntry)>, Error> {
-    let key = key(Scope::AgentSale, raw_key)?;
+    let key = agent_key(Scope::AgentSale, agent_id, raw_key)?;
     commit(core, by, move |w, _, by| {
         if let Some(e) = replay(w, key.as_ref())? {
             let crate::model::agent::EntryKind::Sale { card_id, .. } = &e.kind else {

@@ -181,6 +181,59 @@ pub fn validity_text(lang: Lang, batch: &Batch, plan: Option<&Plan>, tz: &TimeZo
     }
 }
 
+/// The hotspot login page with a card's credentials filled in, as its QR code opens it.
+pub fn login_url(host: &str, user: &str, password: &str) -> String {
+    let q = serde_urlencoded::to_string([("username", user), ("password", password)])
+        .unwrap_or_default();
+    format!("http://{host}/login?{q}")
+}
+
+/// One batch's cards as an agent holds them.
+#[derive(Debug, Clone)]
+pub struct Held {
+    pub batch: Batch,
+    pub package: String,
+    /// Handed over, not sold yet.
+    pub held: u32,
+    pub sold: u32,
+    /// Sold and logged in with (in use or used up).
+    pub used: u32,
+}
+
+/// The cards handed to an agent, by batch (newest batch first).
+pub fn held_by(r: &impl Reader, agent_id: u64, now: Timestamp) -> Result<Vec<Held>, StoreError> {
+    let mut by_batch: std::collections::BTreeMap<u64, (u32, u32, u32)> = Default::default();
+    for id in r.set_members(crate::store::Set::VoucherCardsByAgent, agent_id)? {
+        let Some(c) = r.get::<Card>(id)? else {
+            continue;
+        };
+        let e = by_batch.entry(c.batch_id).or_default();
+        match c.state(now) {
+            CardState::Handed => e.0 += 1,
+            CardState::Sold => e.1 += 1,
+            CardState::InUse | CardState::UsedUp => e.2 += 1,
+            CardState::InStock | CardState::Void => {}
+        }
+    }
+    let mut out = Vec::new();
+    for (batch_id, (held, sold, used)) in by_batch.into_iter().rev() {
+        let Some(batch) = r.get::<Batch>(batch_id)? else {
+            continue;
+        };
+        let package = r
+            .get::<Plan>(batch.plan_id)?
+            .map_or_else(|| format!("#{}", batch.plan_id), |p| p.name);
+        out.push(Held {
+            batch,
+            package,
+            held,
+            sold,
+            used,
+        });
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

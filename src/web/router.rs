@@ -294,6 +294,24 @@ pub fn table() -> Vec<Route> {
         GET "/reports/customers" m(Menu::Reports, View) => pages::reports::customers;
         GET "/reports/plans" m(Menu::Reports, View) => pages::reports::plans;
         GET "/reports/vouchers" m(Menu::Reports, View) => pages::reports::vouchers;
+        GET "/api/v1/vouchers/batches" m(Menu::Vouchers, View) => api::vouchers::list_batches;
+        POST "/api/v1/vouchers/batches" m(Menu::Vouchers, Edit) => api::vouchers::create_batch;
+        GET "/api/v1/vouchers/batches/{id}" m(Menu::Vouchers, View) => api::vouchers::get_batch;
+        POST "/api/v1/vouchers/batches/{id}/void" m(Menu::Vouchers, Edit) => api::vouchers::void;
+        // PINs in clear are working credentials: edit level, audited, as printing is.
+        GET "/api/v1/vouchers/batches/{id}/cards" m(Menu::Vouchers, Edit) => api::vouchers::batch_cards;
+        GET "/api/v1/vouchers/cards" m(Menu::Vouchers, View) => api::vouchers::list_cards;
+        GET "/api/v1/vouchers/cards/by-code/{code}" m(Menu::Vouchers, View) => api::vouchers::card_by_code;
+        GET "/api/v1/agents" m(Menu::Agents, View) => api::agents::list;
+        GET "/api/v1/agents/{id}" m(Menu::Agents, View) => api::agents::get;
+        POST "/api/v1/agents/{id}/deposits" m(Menu::Agents, Edit) => api::agents::deposit;
+        POST "/api/v1/agents/{id}/stock" m(Menu::Agents, Edit) => api::agents::stock;
+        GET "/api/v1/agents/{id}/statement" m(Menu::Agents, View) => api::agents::statement;
+        // An agent's own: each handler serves only the agent of the calling login.
+        GET "/api/v1/desk" m(Menu::AgentDesk, View) => api::agents::desk;
+        POST "/api/v1/desk/sales" m(Menu::AgentDesk, Edit) => api::agents::sell;
+        POST "/api/v1/desk/renewals" m(Menu::AgentDesk, Edit) => api::agents::renew;
+
         GET "/api/v1/reports/revenue" m(Menu::Reports, View) => api::reports::revenue;
         GET "/api/v1/reports/customers" m(Menu::Reports, View) => api::reports::customers;
         GET "/api/v1/reports/plans" m(Menu::Reports, View) => api::reports::plans;

@@ -73,7 +73,7 @@ impl Documented {
 
 /// Checks `value` against a (small) JSON Schema subset the document uses: `$ref`, `type` (one or
 /// several), `enum`, `required`, `properties`, `items`. Returns what does not match.
-fn conform(doc: &Value, schema: &Value, value: &Value, at: &str, out: &mut Vec<String>) {
+pub fn conform(doc: &Value, schema: &Value, value: &Value, at: &str, out: &mut Vec<String>) {
     let schema = resolve(doc, schema);
     let types: Vec<&str> = match &schema["type"] {
         Value::String(t) => vec![t.as_str()],
@@ -156,6 +156,42 @@ fn every_documented_response_matches_the_openapi_document() {
     let msg = json!({ "customer_ids": [1], "channels": ["sms_gateway"], "body": "hi {name}" });
     assert_eq!(
         f.api.send_json("POST", "/api/v1/messages", &msg).status,
+        201
+    );
+
+    // A voucher batch (1) and an agent (1) holding some of its cards, after a deposit.
+    let batch = json!({ "router_ids": [f.router], "plan_id": f.plan, "count": 5, "login_mode": "code_pin", "price": 100_000 });
+    assert_eq!(
+        f.api
+            .send_json("POST", "/api/v1/vouchers/batches", &batch)
+            .status,
+        201
+    );
+    let agent = f.web.post_form(
+        "/agents",
+        &[
+            ("name", "Doc shop"),
+            ("pays_at", "handover"),
+            ("credit_limit", "0"),
+            ("active", "on"),
+            ("username", "docshop"),
+            ("password", crate::helpers::ADMIN_PW),
+            ("password2", crate::helpers::ADMIN_PW),
+        ],
+    );
+    assert_eq!(agent.status, 303, "{}", agent.body);
+    let deposit = json!({ "amount": 1_000_000, "method": "cash" });
+    assert_eq!(
+        f.api
+            .send_json("POST", "/api/v1/agents/1/deposits", &deposit)
+            .status,
+        201
+    );
+    let stock = json!({ "batch_id": 1, "count": 2 });
+    assert_eq!(
+        f.api
+            .send_json("POST", "/api/v1/agents/1/stock", &stock)
+            .status,
         201
     );
 

@@ -420,6 +420,16 @@ impl Browser {
         self.finish(r)
     }
 
+    /// A JSON POST with an `Idempotency-Key`.
+    pub fn post_json_keyed(&mut self, path: &str, key: &str, body: &serde_json::Value) -> Page {
+        let url = format!("{}{path}", self.base);
+        let r = self
+            .with_auth(self.agent.post(url))
+            .header("Idempotency-Key", key)
+            .send_json(body);
+        self.finish(r)
+    }
+
     pub fn login(&mut self, username: &str, password: &str) -> Page {
         self.get("/login");
         self.post_form(

@@ -2,6 +2,7 @@
 
 mod agents;
 mod api;
+mod api_vouchers;
 mod authz;
 mod backup;
 mod billing;

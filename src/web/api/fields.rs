@@ -53,6 +53,31 @@ impl Body {
         }
     }
 
+    /// An array of ids or texts (numbers taken as their decimal text), at most `max` of them:
+    /// a body naming a million items is refused before anything looks them up.
+    pub fn list(&mut self, field: &'static str, max: usize) -> Option<Vec<String>> {
+        let Value::Array(items) = self.map.get(field)? else {
+            self.problems.add(field, Msg::InvalidChoice);
+            return None;
+        };
+        if items.len() > max {
+            self.problems.add_arg(field, Msg::AtMostItems, max);
+            return None;
+        }
+        let mut out = Vec::with_capacity(items.len());
+        for v in items {
+            match v {
+                Value::String(s) => out.push(s.clone()),
+                Value::Number(n) if n.is_u64() => out.push(n.to_string()),
+                _ => {
+                    self.problems.add(field, Msg::InvalidChoice);
+                    return None;
+                }
+            }
+        }
+        Some(out)
+    }
+
     pub fn boolean(&mut self, field: &'static str) -> Option<bool> {
         match self.map.get(field)? {
             Value::Bool(b) => Some(*b),

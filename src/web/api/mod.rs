@@ -3,6 +3,7 @@
 //! Errors are always `{"error": {"code", "message"}}`; validation errors add `fields`.
 
 pub mod admins;
+pub mod agents;
 pub mod customers;
 pub mod dashboard;
 pub mod feedback;
@@ -16,6 +17,7 @@ mod query;
 pub mod reports;
 pub mod roles;
 pub mod routers;
+pub mod vouchers;
 
 use super::error::{BadParam, WebError};
 use super::http::{self, Req, Resp};

@@ -124,7 +124,7 @@ pub async fn create_extension(cx: Arc<Ctx>, req: Req) -> Out {
 }
 
 /// 201 for a change made now, 200 for a replayed key that made it before.
-fn created_or_replayed(replayed: bool) -> StatusCode {
+pub(super) fn created_or_replayed(replayed: bool) -> StatusCode {
     if replayed {
         StatusCode::OK
     } else {

@@ -373,3 +373,103 @@ pub fn plan_report(req: &Req) -> Result<(ExtensionFilter, Format), WebError> {
     let fmt = format(&mut q);
     q.done((f, fmt))
 }
+
+/// One page of a list: which (1-based) and how long.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Paging {
+    pub page: usize,
+    pub per: usize,
+}
+
+impl Paging {
+    pub fn offset(self) -> usize {
+        (self.page - 1).saturating_mul(self.per)
+    }
+}
+
+/// Far past any real list; keeps `page × per` from overflowing.
+const MAX_PAGE: usize = 100_000;
+
+fn paging(q: &mut Query, default: usize, max: usize) -> Paging {
+    Paging {
+        page: q.number("page", 1, MAX_PAGE).unwrap_or(1),
+        per: q.number("per", 1, max).unwrap_or(default),
+    }
+}
+
+/// Batches per API page at most: each one's cards (up to 10,000) are read to count them.
+pub const BATCHES_MAX: usize = 100;
+/// Cards per API page at most.
+pub const CARDS_MAX: usize = 1_000;
+/// Agents per API page at most.
+pub const AGENTS_MAX: usize = 500;
+
+/// `GET /api/v1/vouchers/batches`.
+pub fn voucher_batches(req: &Req) -> Result<Paging, WebError> {
+    let mut q = Query::new(req, &["page", "per"]);
+    let p = paging(&mut q, 20, BATCHES_MAX);
+    q.done(p)
+}
+
+fn card_filter(q: &mut Query) -> crate::vouchers::query::CardFilter {
+    use crate::vouchers::query::{CardFilter, STATES, state_id};
+    let states: Vec<_> = STATES.into_iter().map(|s| (state_id(s), s)).collect();
+    let state = q.choice("state", &states);
+    let code = q.text("code");
+    if code.chars().count() > crate::vouchers::query::MAX_SEARCH {
+        q.refuse(
+            "code".into(),
+            Msg::TooLong,
+            vec![crate::vouchers::query::MAX_SEARCH.to_string()],
+        );
+    } else if !code.chars().all(|c| c.is_ascii_alphanumeric()) {
+        // Codes are letters and digits: anything else is a mistake, not a search.
+        q.refuse("code".into(), Msg::InvalidChoice, Vec::new());
+    }
+    CardFilter {
+        state,
+        code: code.to_ascii_uppercase(),
+    }
+}
+
+/// `GET /api/v1/vouchers/cards`: one batch's cards (required: a batch holds at most 10,000, so
+/// the filter reads a bounded set), by state and part of the code.
+pub fn voucher_cards(
+    req: &Req,
+) -> Result<(u64, crate::vouchers::query::CardFilter, Paging), WebError> {
+    let mut q = Query::new(req, &["batch_id", "state", "code", "page", "per"]);
+    let batch = q.id("batch_id");
+    if batch.is_none() && q.raw("batch_id").is_none() {
+        q.refuse("batch_id".into(), Msg::Required, Vec::new());
+    }
+    let f = card_filter(&mut q);
+    let p = paging(&mut q, 100, CARDS_MAX);
+    q.done((batch.unwrap_or(0), f, p))
+}
+
+/// `GET /api/v1/vouchers/batches/{id}/cards`.
+pub fn batch_cards(req: &Req) -> Result<(crate::vouchers::query::CardFilter, Paging), WebError> {
+    let mut q = Query::new(req, &["state", "code", "page", "per"]);
+    let f = card_filter(&mut q);
+    let p = paging(&mut q, 100, CARDS_MAX);
+    q.done((f, p))
+}
+
+/// `GET /api/v1/agents`.
+pub fn agents(req: &Req) -> Result<Paging, WebError> {
+    let mut q = Query::new(req, &["page", "per"]);
+    let p = paging(&mut q, 100, AGENTS_MAX);
+    q.done(p)
+}
+
+/// `GET /api/v1/agents/{id}/statement`: local calendar days, `to` included.
+pub fn statement(req: &Req) -> Result<(Option<Date>, Option<Date>), WebError> {
+    let mut q = Query::new(req, &["from", "to"]);
+    let (from, to) = (q.date("from"), q.date("to"));
+    if let (Some(f), Some(t)) = (from, to)
+        && f > t
+    {
+        q.refuse("from".into(), Msg::InvalidDate, Vec::new());
+    }
+    q.done((from, to))
+}
