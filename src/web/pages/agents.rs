@@ -10,9 +10,9 @@ use crate::error::Error;
 use crate::i18n::Msg;
 use crate::model::Money;
 use crate::model::agent::{Agent, PaysAt};
-use crate::model::voucher::{Batch, Card, CardState};
+use crate::model::voucher::Batch;
 use crate::reports::{ReportError, Sink};
-use crate::store::{Read, Reader, Set, StoreError};
+use crate::store::{Read, Reader, StoreError};
 use crate::validate::Problems;
 use crate::vouchers::agents::AgentDraft;
 use crate::vouchers::statement::{self, Statement};
@@ -31,52 +31,7 @@ use std::sync::Arc;
 /// Statement lines shown on an agent's page (the statement view shows the whole period).
 const RECENT_LINES: usize = 30;
 
-/// One batch's cards as an agent holds them.
-pub(super) struct Held {
-    pub batch: Batch,
-    pub package: String,
-    pub held: u32,
-    pub sold: u32,
-    pub used: u32,
-}
-
-/// The cards handed to an agent, by batch (newest batch first).
-pub(super) fn stock_of(
-    r: &impl Reader,
-    agent_id: u64,
-    now: Timestamp,
-) -> Result<Vec<Held>, StoreError> {
-    let mut by_batch: BTreeMap<u64, (u32, u32, u32)> = BTreeMap::new();
-    for id in r.set_members(Set::VoucherCardsByAgent, agent_id)? {
-        let Some(c) = r.get::<Card>(id)? else {
-            continue;
-        };
-        let e = by_batch.entry(c.batch_id).or_default();
-        match c.state(now) {
-            CardState::Handed => e.0 += 1,
-            CardState::Sold => e.1 += 1,
-            CardState::InUse | CardState::UsedUp => e.2 += 1,
-            CardState::InStock | CardState::Void => {}
-        }
-    }
-    let mut out = Vec::new();
-    for (batch_id, (held, sold, used)) in by_batch.into_iter().rev() {
-        let Some(batch) = r.get::<Batch>(batch_id)? else {
-            continue;
-        };
-        let package = r
-            .get::<Plan>(batch.plan_id)?
-            .map_or_else(|| format!("#{}", batch.plan_id), |p| p.name);
-        out.push(Held {
-            batch,
-            package,
-            held,
-            sold,
-            used,
-        });
-    }
-    Ok(out)
-}
+pub(super) use crate::vouchers::query::{Held, held_by as stock_of};
 
 pub(super) fn pays_at_label(p: PaysAt) -> Msg {
     match p {

@@ -95,12 +95,7 @@ fn range(req: &Req, last: usize) -> (usize, usize) {
     (from, to)
 }
 
-/// What a phone opens from a card's QR code: the hotspot's login with the card filled in.
-pub fn login_url(host: &str, user: &str, password: &str) -> String {
-    let q = serde_urlencoded::to_string([("username", user), ("password", password)])
-        .unwrap_or_default();
-    format!("http://{host}/login?{q}")
-}
+pub use crate::vouchers::query::login_url;
 
 pub async fn print(cx: Arc<Ctx>, req: Req) -> Out {
     let id = req.id(0).ok_or(WebError::NotFound)?;
