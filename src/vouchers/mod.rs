@@ -1,7 +1,7 @@
-//! Vouchers (issue #17, in progress): batches of printed cards, each a hotspot user of its own
-//! counted from its first login. So far: codes (`codes.rs`), making a batch with its cards in
-//! one transaction (`batch.rs`), voiding cards (`void.rs`), what the pages and exports read
-//! (`query.rs`, `export.rs`). Not yet here: first-login tracking, agents and the API.
+//! Vouchers: batches of printed cards, each a hotspot user of its own counted from its first
+//! login (`batch.rs`, `codes.rs`, `card.rs`, `void.rs`, `query.rs`, `export.rs`), and the sales
+//! agents who sell them from a balance (`agents.rs`, `stock.rs`, `statement.rs`). The router
+//! side is `enforce::cards` and `enforce::usage`; pages and the API are in `web`.
 #![deny(
     clippy::float_arithmetic,
     clippy::cast_precision_loss,
