@@ -148,6 +148,17 @@ impl Record for Customer {
 }
 
 impl Customer {
+    /// Days of service left, counted as a person counts them: any part of a day is a day, so
+    /// three days' extension reads "3 days left", not 2; none once expired.
+    pub fn days_left(&self, now: Timestamp) -> i64 {
+        let secs = self.expires_at.as_second() - now.as_second();
+        if secs <= 0 {
+            0
+        } else {
+            (secs + 86_399) / 86_400
+        }
+    }
+
     pub fn entitled(&self, now: Timestamp) -> bool {
         self.status == Status::Active && !self.archived && now < self.expires_at
     }

@@ -228,11 +228,7 @@ pub fn render(
     now: Timestamp,
     tz: &jiff::tz::TimeZone,
 ) -> String {
-    let days_left = if c.expires_at > now {
-        (c.expires_at.as_second() - now.as_second()) / 86_400
-    } else {
-        0
-    };
+    let days_left = c.days_left(now);
     let banks = accounts
         .iter()
         .filter(|a| a.active)

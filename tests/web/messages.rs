@@ -261,16 +261,17 @@ fn reminders_fire_before_and_on_expiry_and_receipts_follow_payments() {
     std::thread::sleep(std::time::Duration::from_millis(300));
     assert!(texts(&g).is_empty(), "nothing is due five days out");
 
-    // Two days on, the 3-day reminder, once each, in each customer's language.
+    // Two days on, the 3-day reminder, once each, in each customer's language; days left are
+    // counted as a person counts them (2 days 23 hours is 3 days).
     app.clock.advance(2 * 86_400 + 60);
     eventually(40, "two 3-day reminders", || texts(&g).len() >= 2);
     let t = texts(&g);
     assert!(
         t.iter()
-            .any(|m| m.starts_with("EN Anna: 2 days left, ends")),
+            .any(|m| m.starts_with("EN Anna: 3 days left, ends")),
         "{t:?}"
     );
-    assert!(t.contains(&"MN Bold: 2 хоног үлдлээ".to_string()), "{t:?}");
+    assert!(t.contains(&"MN Bold: 3 хоног үлдлээ".to_string()), "{t:?}");
     app.clock.advance(3600);
     std::thread::sleep(std::time::Duration::from_millis(500));
     assert_eq!(
@@ -286,7 +287,7 @@ fn reminders_fire_before_and_on_expiry_and_receipts_follow_payments() {
     assert!(
         texts(&g)[2..]
             .iter()
-            .any(|m| m.starts_with("EN Anna: 0 days left")),
+            .any(|m| m.starts_with("EN Anna: 1 days left")),
         "{:?}",
         texts(&g)
     );

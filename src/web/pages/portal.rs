@@ -210,11 +210,7 @@ fn feedback_form(cx: &Ctx, p: &Problems, category: &str, text: &str) -> Markup {
 }
 
 fn overview(cx: &Ctx, c: &Customer, o: &Overview, form: Markup) -> Markup {
-    let days_left = if c.expires_at > cx.now {
-        (c.expires_at.as_second() - cx.now.as_second()) / 86_400
-    } else {
-        0
-    };
+    let days_left = c.days_left(cx.now);
     let due: i64 = o
         .bills
         .iter()
