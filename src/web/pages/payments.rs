@@ -217,9 +217,12 @@ pub async fn create(cx: Arc<Ctx>, req: Req) -> Out {
         Err(e) => Err(e),
     };
     match recorded {
+        // A replayed form says so rather than "Payment recorded", which would read as a second.
         Ok(rec) => Ok(http::redirect(&format!(
-            "/customers/{}?notice=paid&payment={}",
-            rec.customer.id, rec.payment.id
+            "/customers/{}?notice={}&payment={}",
+            rec.customer.id,
+            if rec.replayed { "already" } else { "paid" },
+            rec.payment.id
         ))),
         Err(Error::Invalid(p)) => {
             let id = typed.customer_id.parse::<u64>().unwrap_or(0);

@@ -150,8 +150,25 @@ fn the_same_idempotency_key_records_one_payment() {
         ("idempotency_key", key),
     ];
     let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    assert_eq!(f.web.post_form("/payments", &fields).status, 303);
-    assert_eq!(f.web.post_form("/payments", &fields).status, 303);
+    let first = f.web.post_form("/payments", &fields);
+    assert!(
+        first.location().contains("notice=paid"),
+        "{}",
+        first.location()
+    );
+    let again = f.web.post_form("/payments", &fields);
+    assert!(
+        again.location().contains("notice=already"),
+        "a replay says it was already recorded: {}",
+        again.location()
+    );
+    let shown = f.web.get(&format!("{}&lang=en", again.location()));
+    assert!(
+        shown.body.contains(steppe::i18n::Msg::AlreadyApplied.en()),
+        "{}",
+        shown.body
+    );
+    assert!(!shown.body.contains(steppe::i18n::Msg::PaymentRecorded.en()));
     assert_eq!(
         f.api
             .get(&format!("/api/v1/payments?customer_id={id}"))
