@@ -4,7 +4,7 @@
 //! unmarked user of that name is the operator's, and is reported instead.
 
 use super::desired::{Desired, Scope, serves};
-use super::diff::{Changes, Entry, Op, Owner, user_menu};
+use super::diff::{Changes, Entry, Op, Owner, command, user_menu, yes_no};
 use crate::billing::{Plan, ServiceKind};
 use crate::model::voucher::{self, Batch, Card, LoginMode};
 use crate::network::{Router, SecretBox};
@@ -136,10 +136,6 @@ pub fn desired(
     Ok(out)
 }
 
-fn yes_no(b: bool) -> String {
-    if b { "yes" } else { "no" }.to_owned()
-}
-
 fn fields(u: &CardUser, server: &str) -> Vec<(&'static str, String)> {
     let mut f = vec![
         ("name", u.code.clone()),
@@ -188,12 +184,6 @@ fn delta(u: &CardUser, e: &Entry, server: &str) -> Vec<(&'static str, String)> {
         d.push(("disabled", yes_no(!u.enabled)));
     }
     d
-}
-
-fn command(path: String, attrs: Vec<(&'static str, String)>) -> Command {
-    attrs
-        .into_iter()
-        .fold(Command::new(&path), |c, (n, v)| c.attr(n, v))
 }
 
 /// Diffs the cards among the hotspot users; returns the codes whose sessions must end.

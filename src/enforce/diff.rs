@@ -246,11 +246,11 @@ fn user_fields(kind: ServiceKind, u: &User, server: &str) -> Vec<(&'static str, 
     f
 }
 
-fn yes_no(b: bool) -> String {
+pub(super) fn yes_no(b: bool) -> String {
     if b { "yes" } else { "no" }.to_owned()
 }
 
-fn command(path: String, attrs: Vec<(&'static str, String)>) -> Command {
+pub(super) fn command(path: String, attrs: Vec<(&'static str, String)>) -> Command {
     attrs
         .into_iter()
         .fold(Command::new(&path), |c, (n, v)| c.attr(n, v))

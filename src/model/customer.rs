@@ -196,7 +196,8 @@ pub fn parse_marker(comment: &str) -> Option<u64> {
     (marker(id) == comment).then_some(id)
 }
 
-fn secs(t: Timestamp) -> u64 {
+/// The index second of a time (the group of the expiry sets).
+pub fn secs(t: Timestamp) -> u64 {
     u64::try_from(t.as_second()).unwrap_or(0)
 }
 
@@ -256,10 +257,20 @@ pub fn next_expiry(
     r: &impl Reader,
     after: Timestamp,
 ) -> Result<Option<(Timestamp, Vec<u64>)>, StoreError> {
-    let Some((at, _)) = r.set_first_from(Set::CustomersByExpiry, secs(after) + 1)? else {
+    next_in(r, Set::CustomersByExpiry, after)
+}
+
+/// The earliest second strictly after `after` in a set grouped by second (an expiry set), with
+/// its members.
+pub fn next_in(
+    r: &impl Reader,
+    set: Set,
+    after: Timestamp,
+) -> Result<Option<(Timestamp, Vec<u64>)>, StoreError> {
+    let Some((at, _)) = r.set_first_from(set, secs(after) + 1)? else {
         return Ok(None);
     };
-    let ids = r.set_members(Set::CustomersByExpiry, at)?;
+    let ids = r.set_members(set, at)?;
     let at =
         Timestamp::from_second(i64::try_from(at).unwrap_or(i64::MAX)).unwrap_or(Timestamp::MAX);
     Ok(Some((at, ids)))

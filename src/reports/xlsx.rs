@@ -100,22 +100,6 @@ fn column(mut i: usize, out: &mut String) {
     out.extend(letters.iter().rev());
 }
 
-/// Minor units as the decimal text of major units: 350000 with two decimals is "3500.00".
-fn decimal(minor: i64, exponent: u8) -> String {
-    if exponent == 0 {
-        return minor.to_string();
-    }
-    let scale = 10u64.pow(u32::from(exponent));
-    let abs = minor.unsigned_abs();
-    let sign = if minor < 0 { "-" } else { "" };
-    format!(
-        "{sign}{}.{:0width$}",
-        abs / scale,
-        abs % scale,
-        width = usize::from(exponent)
-    )
-}
-
 /// Days from Excel's epoch (1899-12-30, which absorbs its 1900 leap-year bug for every date
 /// after February 1900) to `d`.
 fn serial(d: jiff::civil::Date) -> i64 {
@@ -197,7 +181,7 @@ impl XlsxSink {
                 Cell::Int(n) => (bold.then_some(BOLD), n.to_string(), None),
                 Cell::Money(m) => (
                     Some(if bold { MONEY_BOLD } else { MONEY }),
-                    decimal(*m, exponent),
+                    super::csv::major(*m, exponent),
                     None,
                 ),
                 Cell::Date(d) => (Some(DATE), serial(*d).to_string(), None),
@@ -431,9 +415,7 @@ mod tests {
 
     #[test]
     fn money_dates_and_columns_are_exact() {
-        assert_eq!(decimal(350_000, 2), "3500.00");
-        assert_eq!(decimal(-5, 2), "-0.05");
-        assert_eq!(decimal(7, 0), "7");
+        assert_eq!(super::super::csv::major(-5, 2), "-0.05");
         assert_eq!(serial(jiff::civil::date(1900, 3, 1)), 61);
         assert_eq!(serial(jiff::civil::date(2026, 12, 3)), 46_359);
         let noon = jiff::civil::date(2026, 12, 3).at(12, 0, 0, 0);

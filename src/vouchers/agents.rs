@@ -259,19 +259,3 @@ pub fn deposit(
     )?;
     Ok(e)
 }
-
-/// An agent's statement, newest first, at most `limit` lines.
-pub fn entries(
-    r: &impl Reader,
-    agent_id: u64,
-    limit: usize,
-) -> std::result::Result<Vec<AgentEntry>, StoreError> {
-    let ids = r.set_members(Set::AgentEntriesByAgent, agent_id)?;
-    let mut out = Vec::with_capacity(ids.len().min(limit));
-    for id in ids.into_iter().rev().take(limit) {
-        if let Some(e) = r.get::<AgentEntry>(id)? {
-            out.push(e);
-        }
-    }
-    Ok(out)
-}

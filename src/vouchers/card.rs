@@ -1,13 +1,10 @@
 //! One card's life after it is made: its expiry index, and its first login starting the clock.
 
 use crate::billing::Plan;
+use crate::model::customer::secs;
 use crate::model::voucher::{Batch, Card, Validity};
 use crate::store::{Reader, Set, StoreError, Write};
 use jiff::{SignedDuration, Timestamp};
-
-fn secs(t: Timestamp) -> u64 {
-    u64::try_from(t.as_second()).unwrap_or(0)
-}
 
 /// Keeps the expiry index in step with a card's new version (`before` is the stored one).
 pub fn expiry_moved(w: &mut Write, before: Option<&Card>, after: &Card) -> Result<(), StoreError> {
@@ -29,13 +26,7 @@ pub fn next_expiry(
     r: &impl Reader,
     after: Timestamp,
 ) -> Result<Option<(Timestamp, Vec<u64>)>, StoreError> {
-    let Some((at, _)) = r.set_first_from(Set::VoucherCardsByExpiry, secs(after) + 1)? else {
-        return Ok(None);
-    };
-    let ids = r.set_members(Set::VoucherCardsByExpiry, at)?;
-    let at =
-        Timestamp::from_second(i64::try_from(at).unwrap_or(i64::MAX)).unwrap_or(Timestamp::MAX);
-    Ok(Some((at, ids)))
+    crate::model::customer::next_in(r, Set::VoucherCardsByExpiry, after)
 }
 
 /// Every card made for a router, whatever its state.

@@ -141,6 +141,36 @@ pub fn statement(
     })
 }
 
+/// The newest lines (newest first, at most `limit`) of the entries `keep` accepts. Read from
+/// the newest back, so a page showing the last few lines of a long history reads only those.
+pub fn recent(
+    r: &impl Reader,
+    agent_id: u64,
+    lang: Lang,
+    limit: usize,
+    keep: impl Fn(&EntryKind) -> bool,
+) -> Result<Vec<Line>, StoreError> {
+    let mut out = Vec::new();
+    let mut cache = HashMap::new();
+    for id in r
+        .set_members(Set::AgentEntriesByAgent, agent_id)?
+        .into_iter()
+        .rev()
+    {
+        if out.len() >= limit {
+            break;
+        }
+        let Some(e) = r.get::<AgentEntry>(id)? else {
+            continue;
+        };
+        if keep(&e.kind) {
+            let what = describe(r, &mut cache, lang, &e)?;
+            out.push(Line { entry: e, what });
+        }
+    }
+    Ok(out)
+}
+
 /// The statement into a report sink (Excel, CSV).
 pub fn export(
     s: &Statement,

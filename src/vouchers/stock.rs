@@ -52,10 +52,6 @@ impl Pick {
     }
 }
 
-fn secs_day(t: Timestamp) -> u64 {
-    crate::billing::revenue::payment_day(t)
-}
-
 /// The batch's cards picked, each checked by `ok`; a range with a card that is not is refused.
 fn picked(w: &Write, batch_id: u64, pick: Pick, ok: impl Fn(&Card) -> bool) -> Result<Vec<Card>> {
     let ids = w.set_members(Set::VoucherCardsByBatch, batch_id)?;
@@ -212,7 +208,11 @@ pub fn take_back(
 
 fn mark_sold(w: &mut Write, now: Timestamp, mut c: Card) -> std::result::Result<Card, StoreError> {
     c.sold_at = Some(now);
-    w.set_add(Set::VoucherCardsSoldByDay, secs_day(now), c.id)?;
+    w.set_add(
+        Set::VoucherCardsSoldByDay,
+        crate::billing::revenue::payment_day(now),
+        c.id,
+    )?;
     w.put(c.id, &c)?;
     Ok(c)
 }

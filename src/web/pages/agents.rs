@@ -15,7 +15,7 @@ use crate::reports::{ReportError, Sink};
 use crate::store::{Read, Reader, StoreError};
 use crate::validate::Problems;
 use crate::vouchers::agents::AgentDraft;
-use crate::vouchers::statement::{self, Statement};
+use crate::vouchers::statement::{self, Line, Statement};
 use crate::vouchers::stock::Pick;
 use crate::web::ctx::Ctx;
 use crate::web::error::{Out, WebError};
@@ -51,12 +51,8 @@ pub(super) fn balance_cards(cx: &Ctx, a: &Agent) -> Markup {
     }
 }
 
-pub(super) fn statement_table(cx: &Ctx, s: &Statement, newest_first: bool) -> Markup {
-    let lines: Vec<_> = if newest_first {
-        s.lines.iter().rev().collect()
-    } else {
-        s.lines.iter().collect()
-    };
+/// Statement lines in the order given.
+pub(super) fn statement_table(cx: &Ctx, lines: &[Line]) -> Markup {
     html! {
         div.table-wrap { table {
             thead { tr {
@@ -99,10 +95,7 @@ fn period(cx: &Ctx, req: &Req) -> (String, String, Option<Timestamp>, Option<Tim
     let day = |s: &str, next: bool| -> Option<Timestamp> {
         let d: jiff::civil::Date = s.trim().parse().ok()?;
         let d = if next { d.tomorrow().ok()? } else { d };
-        d.to_datetime(jiff::civil::Time::midnight())
-            .to_zoned_datetime(cx.tz.clone())
-            .ok()
-            .map(|z| z.timestamp())
+        crate::reports::start_of(d, &cx.tz)
     };
     let from = req
         .query("from")
@@ -157,7 +150,7 @@ pub(super) async fn statement_page(cx: &Ctx, req: &Req, agent: Agent, base: &str
         p { strong { (agent.name) } @if !agent.phone.is_empty() { " · " (agent.phone) } }
         (statement_totals(cx, &s))
         @if s.truncated { p.muted { (cx.f(Msg::AtMostItems, &[&statement::MAX_LINES])) } }
-        (statement_table(cx, &s, false))
+        (statement_table(cx, &s.lines))
     };
     Ok(http::html(
         StatusCode::OK,
@@ -329,7 +322,7 @@ struct Shown {
     login: String,
     stock: Vec<Held>,
     batches: Vec<(u64, String)>,
-    recent: Statement,
+    recent: Vec<Line>,
 }
 
 async fn load(cx: &Ctx, id: u64) -> Result<Shown, WebError> {
@@ -362,9 +355,7 @@ async fn load(cx: &Ctx, id: u64) -> Result<Shown, WebError> {
                     (b.id, format!("№{} — {name} ({})", b.id, b.count))
                 })
                 .collect();
-            let mut recent = statement::statement(r, id, None, None, lang)?;
-            let skip = recent.lines.len().saturating_sub(RECENT_LINES);
-            recent.lines.drain(..skip);
+            let recent = statement::recent(r, id, lang, RECENT_LINES, |_| true)?;
             Ok::<_, StoreError>(Some(Shown {
                 stock: stock_of(r, id, now)?,
                 agent,
@@ -438,7 +429,7 @@ fn show_page(cx: &Ctx, req: &Req, s: &Shown, d: &AgentDraft, p: &Problems) -> Ma
         }
         h2 { (cx.t(Msg::Statement)) }
         p { a.button.secondary href={ "/agents/" (a.id) "/statement" } { (cx.t(Msg::AgentStatement)) } }
-        (statement_table(cx, &s.recent, true))
+        (statement_table(cx, &s.recent))
         @if edit {
             h2 { (cx.t(Msg::Edit)) }
             form method="post" action={ "/agents/" (a.id) } {

@@ -83,20 +83,12 @@ async fn desk(cx: &Ctx, agent_id: u64) -> Result<Desk, WebError> {
         .app
         .store
         .read_async(move |r| {
-            let s = statement::statement(r, agent_id, None, None, lang)?;
-            let sales = s
-                .lines
-                .iter()
-                .rev()
-                .filter(|l| {
-                    matches!(
-                        l.entry.kind,
-                        EntryKind::Sale { .. } | EntryKind::Renewal { .. }
-                    )
-                })
-                .take(RECENT_SALES)
-                .map(|l| (l.entry.at, l.what.clone()))
-                .collect();
+            let sales = statement::recent(r, agent_id, lang, RECENT_SALES, |k| {
+                matches!(k, EntryKind::Sale { .. } | EntryKind::Renewal { .. })
+            })?
+            .into_iter()
+            .map(|l| (l.entry.at, l.what))
+            .collect();
             Ok::<_, StoreError>(Desk {
                 stock: stock_of(r, agent_id, now)?,
                 sales,
