@@ -172,6 +172,9 @@ pub fn seed(
             )?;
             let s = SettingsDraft {
                 company_name: "TopNET (demo)".into(),
+                company_register: "6543210".into(),
+                company_address:
+                    "Улаанбаатар, Баянгол дүүрэг, 3-р хороо, Энхтайваны өргөн чөлөө 52".into(),
                 currency_code: "MNT".into(),
                 currency_symbol: "₮".into(),
                 currency_exponent: "2".into(),

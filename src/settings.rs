@@ -14,6 +14,12 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Settings {
     pub company_name: String,
+    /// The company's state register number, printed on receipts and bills.
+    #[serde(default)]
+    pub company_register: String,
+    /// Printed under the name on receipts and bills.
+    #[serde(default)]
+    pub company_address: String,
     pub currency: Currency,
     /// IANA name; empty means "the zone given by TZ / STEPPE_TZ, else UTC".
     pub time_zone: String,
@@ -56,6 +62,8 @@ impl Default for Settings {
     fn default() -> Self {
         Settings {
             company_name: "Steppe".into(),
+            company_register: String::new(),
+            company_address: String::new(),
             currency: Currency::default(),
             time_zone: String::new(),
             default_lang: Lang::Mn,
@@ -109,6 +117,8 @@ impl Settings {
 #[derive(Debug, Clone, Default)]
 pub struct SettingsDraft {
     pub company_name: String,
+    pub company_register: String,
+    pub company_address: String,
     pub currency_code: String,
     pub currency_symbol: String,
     pub currency_exponent: String,
@@ -135,6 +145,8 @@ pub fn save(
 ) -> Result<Settings> {
     let before = w.kget::<Settings>(KEY)?.unwrap_or_default();
     let company_name = p.text("company_name", &d.company_name, 120, true, false);
+    let company_register = p.text("company_register", &d.company_register, 40, false, false);
+    let company_address = p.text("company_address", &d.company_address, 300, false, false);
     let code = p
         .text("currency_code", &d.currency_code, 3, true, false)
         .to_uppercase();
@@ -230,6 +242,8 @@ pub fn save(
     }
     let after = Settings {
         company_name,
+        company_register,
+        company_address,
         currency: Currency {
             code,
             symbol,

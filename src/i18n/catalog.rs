@@ -88,6 +88,7 @@ catalog! {
     ApiSslHelp => "Recommended. Without TLS (plain API, port 8728) the router's password and every customer's password cross the network unencrypted. The router needs a certificate for api-ssl (see the README); Test connection shows its fingerprint to pin.", "Зөвлөмж. TLS-гүй (энгийн API, 8728 порт) бол чиглүүлэгчийн нууц үг болон бүх харилцагчийн нууц үг сүлжээгээр шифрлэгдэлгүй дамжина. api-ssl-д чиглүүлэгч гэрчилгээтэй байх шаардлагатай (README-г үзнэ үү); «Холболт шалгах» нь бэхлэх хурууны хээг харуулна.";
     PlainApiWarning => "This router is reached over plain API: its password and the customers' passwords cross the network unencrypted. Switch it to api-ssl.", "Энэ чиглүүлэгчтэй энгийн API-аар холбогдож байна: түүний нууц үг болон харилцагчдын нууц үг сүлжээгээр шифрлэгдэлгүй дамжина. api-ssl руу шилжүүлнэ үү.";
     AlreadyApplied => "This form was already submitted and applied; nothing was done again.", "Энэ маягтыг өмнө илгээж хэрэгжүүлсэн; дахин юу ч хийгдсэнгүй.";
+    WaitsForRouter => "«{}» cannot be reached right now: the router applies the change as soon as it is back online.", "«{}» төхөөрөмжтэй одоогоор холбогдохгүй байна: холболт сэргэмэгц өөрчлөлт төхөөрөмж дээр хэрэгжинэ.";
     TooManyTests => "Too many connection tests. Try again in {} minutes.", "Холболтын шалгалт хэт олон удаа хийгдлээ. {} минутын дараа дахин оролдоно уу.";
     PasswordForNewServer => "Type the password again: the address, port or security changed, and the stored password is never sent anywhere new.", "Нууц үгийг дахин оруулна уу: хаяг, порт эсвэл хамгаалалт өөрчлөгдсөн тул хадгалсан нууц үгийг шинэ газар илгээхгүй.";
     Busy => "Too many downloads are being made at once. Try again in a minute.", "Хэт олон татаж авалт нэгэн зэрэг хийгдэж байна. Нэг минутын дараа дахин оролдоно уу.";
@@ -211,6 +212,8 @@ catalog! {
 
     Settings => "Settings", "Тохиргоо";
     CompanyName => "Company name", "Байгууллагын нэр";
+    CompanyRegister => "Company register number", "Байгууллагын регистрийн дугаар";
+    CompanyAddress => "Company address", "Байгууллагын хаяг";
     Logo => "Logo", "Лого";
     CurrencyCode => "Currency code", "Валютын код";
     CurrencySymbol => "Currency symbol", "Валютын тэмдэг";
@@ -388,9 +391,21 @@ catalog! {
     PayInto => "Pay into:", "Төлбөр төлөх данс:";
     PaymentHistory => "Payment history", "Төлбөрийн түүх";
     PaymentRecorded => "Payment recorded; the router has been told.", "Төлбөр бүртгэгдэж, төхөөрөмжид мэдэгдлээ.";
+    PaymentSaved => "Payment recorded.", "Төлбөр бүртгэгдлээ.";
     Preview => "Preview", "Урьдчилан харах";
     Reason => "Reason", "Шалтгаан";
     Receipt => "Receipt", "Баримт";
+    ReceiptNo => "Payment receipt No. {}", "Төлбөрийн баримт №{}";
+    BillNo => "Bill No. {}", "Нэхэмжлэх №{}";
+    Customer => "Customer", "Харилцагч";
+    AmountInWords => "Amount in words", "Үсгээр";
+    ReceivedBy => "Received by", "Хүлээн авсан";
+    PaidBy => "Paid by", "Төлсөн";
+    IssuedBy => "Issued by", "Нэхэмжилсэн";
+    SignatureLine => "(signature)", "(гарын үсэг)";
+    StampPlace => "Stamp", "Тамга";
+    RegisterNo => "Register No.", "Регистрийн №";
+    ServiceWithdrawn => "Reversed: the service time this payment gave was taken back", "Буцаагдсан: энэ төлбөрөөр сунгасан хугацааг хассан";
     ReceivedAt => "Received", "Хүлээн авсан";
     RecordPayment => "Record payment", "Төлбөр бүртгэх";
     RecordedBy => "Recorded by", "Бүртгэсэн";

@@ -26,6 +26,22 @@ impl Default for Currency {
     }
 }
 
+/// Currencies whose minor unit exists on paper only: prices, bills and receipts are in whole
+/// units (the möngö has not circulated for decades), so no ".00" is shown after them.
+const WHOLE_UNIT_CURRENCIES: [&str; 8] = ["MNT", "JPY", "KRW", "VND", "IDR", "ISK", "CLP", "UGX"];
+
+impl Currency {
+    /// The decimals an amount is shown with: none for a whole-unit currency, else all of its
+    /// minor digits (`35.00 $`).
+    pub fn shown_decimals(&self) -> u8 {
+        if WHOLE_UNIT_CURRENCIES.contains(&self.code.as_str()) {
+            0
+        } else {
+            self.exponent
+        }
+    }
+}
+
 /// Groups digits in thousands: `1234567` → `1,234,567`.
 pub fn number(_lang: Lang, n: i64) -> String {
     let digits = n.unsigned_abs().to_string();
@@ -42,15 +58,15 @@ pub fn number(_lang: Lang, n: i64) -> String {
     out
 }
 
-/// Formats integer minor units; the fraction is shown only when it is not zero, as operators
-/// price in whole tögrög.
+/// Formats integer minor units with the currency's shown decimals; a whole-unit currency still
+/// shows a fraction that is there, so no amount is ever rounded away.
 pub fn money(lang: Lang, minor: i64, cur: &Currency) -> String {
     let scale = 10_i64.pow(u32::from(cur.exponent));
     let major = minor / scale;
     let frac = (minor % scale).unsigned_abs();
     let sign = if minor < 0 && major == 0 { "-" } else { "" };
     let mut s = format!("{sign}{}", number(lang, major));
-    if frac != 0 {
+    if frac != 0 || cur.shown_decimals() > 0 {
         s.push_str(&format!(
             ".{frac:0width$}",
             width = usize::from(cur.exponent)
@@ -100,6 +116,17 @@ mod tests {
         assert_eq!(money(Lang::En, 2_500_050, &c), "25,000.50\u{a0}₮");
         assert_eq!(money(Lang::En, -50, &c), "-0.50\u{a0}₮");
         assert_eq!(money(Lang::En, -150, &c), "-1.50\u{a0}₮");
+        let usd = Currency {
+            code: "USD".into(),
+            symbol: "$".into(),
+            exponent: 2,
+        };
+        assert_eq!(
+            money(Lang::En, 3_500, &usd),
+            "35.00\u{a0}$",
+            "cents follow the currency"
+        );
+        assert_eq!(Currency::default().shown_decimals(), 0);
     }
 
     #[test]

@@ -5,6 +5,7 @@
 
 mod catalog;
 pub mod format;
+pub mod words;
 
 pub use catalog::Msg;
 use serde::{Deserialize, Serialize};

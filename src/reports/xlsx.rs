@@ -23,12 +23,13 @@ fn io(e: std::io::Error) -> ReportError {
     ReportError::Export(e.to_string())
 }
 
-/// The Excel number format for the currency: `#,##0.00 "₮"` for two decimals.
+/// The Excel number format for the currency: `#,##0 "₮"` for tögrög, `#,##0.00 "$"` for a
+/// currency shown with cents (the cell keeps every minor digit either way).
 pub fn money_format(c: &Currency) -> String {
     let mut f = String::from("#,##0");
-    if c.exponent > 0 {
+    if c.shown_decimals() > 0 {
         f.push('.');
-        f.extend(std::iter::repeat_n('0', usize::from(c.exponent)));
+        f.extend(std::iter::repeat_n('0', usize::from(c.shown_decimals())));
     }
     if !c.symbol.is_empty() {
         f.push_str(&format!(" \"{}\"", c.symbol.replace('"', "")));
@@ -412,6 +413,17 @@ impl Sink for XlsxSink {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn togrog_have_no_decimals_and_cents_do() {
+        assert_eq!(money_format(&Currency::default()), "#,##0 \"₮\"");
+        let usd = Currency {
+            code: "USD".into(),
+            symbol: "$".into(),
+            exponent: 2,
+        };
+        assert_eq!(money_format(&usd), "#,##0.00 \"$\"");
+    }
 
     #[test]
     fn money_dates_and_columns_are_exact() {

@@ -52,6 +52,16 @@ fn lang_switch(cx: &Ctx) -> Markup {
 
 /// A full page for a signed-in admin.
 pub fn page(cx: &Ctx, title: &str, body: Markup) -> Markup {
+    page_with(cx, title, true, body)
+}
+
+/// A page whose body is a document with its own title (a receipt, a bill): the title goes to
+/// the window only, so the document is not headed twice.
+pub fn document_page(cx: &Ctx, title: &str, body: Markup) -> Markup {
+    page_with(cx, title, false, body)
+}
+
+fn page_with(cx: &Ctx, title: &str, heading: bool, body: Markup) -> Markup {
     let current = cx.here.split('?').next().unwrap_or("/");
     html! {
         (DOCTYPE)
@@ -91,7 +101,7 @@ pub fn page(cx: &Ctx, title: &str, body: Markup) -> Markup {
                         }
                     }
                     main {
-                        h1 { (title) }
+                        @if heading { h1 { (title) } }
                         (body)
                     }
                 }

@@ -5,6 +5,7 @@ use serde_json::{Value, json};
 
 mod extensions;
 mod payments;
+mod receipts;
 mod replays;
 
 const PRICE: i64 = 3_500_000;
@@ -156,7 +157,13 @@ fn receipts_and_bills_print_with_company_and_bank_accounts_and_history_blocks_de
     let id = new_customer(&mut f, "rcpt", jiff::Timestamp::now());
     let p = pay(&mut f.api, id, PRICE);
     let receipt = f.web.get(&format!("/payments/{}?lang=en", p["id"]));
-    for s in ["Steppe", "Khan Bank", "5000123456", "35,000", "Receipt"] {
+    for s in [
+        "Steppe",
+        "Khan Bank",
+        "5000123456",
+        "35,000",
+        "Payment receipt No.",
+    ] {
         assert!(receipt.body.contains(s), "receipt lacks {s}");
     }
     let bill_id = f

@@ -137,16 +137,17 @@ pub async fn show(cx: Arc<Ctx>, req: Req) -> Out {
         (layout::toolbar(&cx, html! { a.button.secondary href={ "/customers/" (customer.id) } { (cx.t(Msg::Back)) } }))
         article.receipt {
             (crate::web::pages::payments::company_header(&cx, &accounts))
-            h3 { (cx.t(Msg::Bill)) " #" (bill.id) " " (status_badge(&cx, &bill)) }
+            h1.doc-title { (cx.f(Msg::BillNo, &[&bill.id])) " " (status_badge(&cx, &bill)) }
             table.kv { tbody {
-                tr { th { (cx.t(Msg::MenuCustomers)) } td { (customer.name) " (" (customer.login) ")" } }
+                tr { th { (cx.t(Msg::Customer)) } td { (customer.name) " (" (customer.login) ")" } }
                 tr { th { (cx.t(Msg::MenuPlans)) } td { (plan.as_ref().map_or("?", |p| p.name.as_str())) } }
                 tr { th { (cx.t(Msg::Period)) } td { (cx.date(bill.period_start)) " – " (cx.date(bill.period_end)) } }
                 tr { th { (cx.t(Msg::DueDate)) } td { (cx.date(bill.due)) } }
                 tr { th { (cx.t(Msg::Amount)) } td { strong { (cx.money(bill.amount)) } } }
                 tr { th { (cx.t(Msg::Paid)) } td { (cx.money(bill.paid)) } }
-                tr { th { (cx.t(Msg::AmountDue)) } td { strong { (cx.money(bill.amount - bill.paid)) } } }
+                (crate::web::pages::payments::amount_rows(&cx, Msg::AmountDue, bill.amount - bill.paid))
             } }
+            (crate::web::pages::payments::signatures(&cx, &[Msg::IssuedBy]))
         }
         @if can_edit && bill.status == BillStatus::Pending && bill.paid == 0 {
             form.no-print method="post" action={ "/bills/" (bill.id) "/void" } {
@@ -158,6 +159,6 @@ pub async fn show(cx: Arc<Ctx>, req: Req) -> Out {
     };
     Ok(http::html(
         StatusCode::OK,
-        page(&cx, &format!("{} #{}", cx.t(Msg::Bill), bill.id), body),
+        layout::document_page(&cx, &cx.f(Msg::BillNo, &[&bill.id]), body),
     ))
 }

@@ -253,16 +253,47 @@ pub async fn reverse_form(cx: Arc<Ctx>, req: Req) -> Out {
     }
 }
 
+/// The head of a receipt or bill: who issues it (name, register number, address) and where to
+/// pay.
 pub fn company_header(cx: &Ctx, accounts: &[BankAccount]) -> Markup {
+    let s = &cx.settings;
     html! {
         header.doc-head {
-            @if cx.settings.logo_mime.is_some() { img.logo-big src="/logo" alt=""; }
-            h2 { (cx.settings.company_name) }
+            @if s.logo_mime.is_some() { img.logo-big src="/logo" alt=""; }
+            h2 { (s.company_name) }
+            @if !s.company_register.is_empty() { p { (cx.t(Msg::RegisterNo)) " " (s.company_register) } }
+            @if !s.company_address.is_empty() { p { (s.company_address) } }
             @let active: Vec<&BankAccount> = accounts.iter().filter(|a| a.active).collect();
             @if !active.is_empty() {
                 p.muted { (cx.t(Msg::PayInto)) }
                 ul.bank-list { @for a in active { li { (a.bank) ": " strong { (a.number) } " — " (a.holder) " (" (a.currency) ")" } } }
             }
+        }
+    }
+}
+
+/// An amount as a receipt states it: the figure, then the words in the UI language (and in
+/// English under Mongolian, as banks and auditors here read both).
+pub fn amount_rows(cx: &Ctx, label: Msg, minor: i64) -> Markup {
+    use crate::i18n::{Lang, words};
+    let cur = &cx.settings.currency;
+    html! {
+        tr { th { (cx.t(label)) } td { strong { (cx.money(minor)) } } }
+        @if let Some(w) = words::money(cx.lang, minor, cur) {
+            tr.in-words { th { (cx.t(Msg::AmountInWords)) } td {
+                (w)
+                @if cx.lang == Lang::Mn { @if let Some(en) = words::money(Lang::En, minor, cur) { br; span.muted { (en) } } }
+            } }
+        }
+    }
+}
+
+/// The lines a printed document is signed and stamped on.
+pub fn signatures(cx: &Ctx, who: &[Msg]) -> Markup {
+    html! {
+        div.signatures {
+            @for m in who { p { (cx.t(*m)) ": " span.sign-line {} " " span.muted { (cx.t(Msg::SignatureLine)) } } }
+            p.stamp { (cx.t(Msg::StampPlace)) }
         }
     }
 }
@@ -289,20 +320,26 @@ async fn receipt_page(cx: &Ctx, id: u64, p: &Problems) -> Out {
         (layout::toolbar(cx, html! { a.button.secondary href={ "/customers/" (customer.id) } { (cx.t(Msg::Back)) } }))
         article.receipt {
             (company_header(cx, &accounts))
-            h3 { (cx.t(Msg::Receipt)) " #" (payment.id) }
+            h1.doc-title { (cx.f(Msg::ReceiptNo, &[&payment.id])) }
             table.kv { tbody {
-                tr { th { (cx.t(Msg::MenuCustomers)) } td { (customer.name) " (" (customer.login) ")" } }
-                tr { th { (cx.t(Msg::Amount)) } td { strong { (cx.money(payment.amount)) } } }
+                tr { th { (cx.t(Msg::Customer)) } td { (customer.name) " (" (customer.login) ")" } }
+                (amount_rows(cx, Msg::Amount, payment.amount))
                 tr { th { (cx.t(Msg::Method)) } td { (method_label(cx, &payment.method)) } }
                 tr { th { (cx.t(Msg::Reference)) } td { (payment.reference) } }
                 tr { th { (cx.t(Msg::ReceivedAt)) } td { (cx.datetime(payment.received_at)) } }
                 tr { th { (cx.t(Msg::RecordedBy)) } td { (payment.recorded_by) } }
                 @if payment.extended_secs() > 0 {
-                    tr { th { (cx.t(Msg::ServiceUntil)) } td { (payment.allocations.last().map(|a| cx.datetime(a.expires_after)).unwrap_or_default()) } }
+                    // A reversal took the time back: the date would read as service still given.
+                    @if payment.reversed_by.is_some() {
+                        tr { th { (cx.t(Msg::ServiceUntil)) } td { (cx.t(Msg::ServiceWithdrawn)) } }
+                    } @else {
+                        tr { th { (cx.t(Msg::ServiceUntil)) } td { (payment.allocations.last().map(|a| cx.datetime(a.expires_after)).unwrap_or_default()) } }
+                    }
                 }
                 @if let Some(r) = payment.reversed_by { tr { th { (cx.t(Msg::Status)) } td { span.badge.bad { (cx.t(Msg::Reversed)) " → #" (r) } } } }
                 @if let Some(o) = payment.reversal_of { tr { th { (cx.t(Msg::ReversalOf)) } td { "#" (o) " — " (payment.reason) } } }
             } }
+            (signatures(cx, &[Msg::ReceivedBy, Msg::PaidBy]))
         }
         @if can_reverse {
             section.no-print {
@@ -324,7 +361,7 @@ async fn receipt_page(cx: &Ctx, id: u64, p: &Problems) -> Out {
     };
     Ok(http::html(
         status,
-        page(cx, &format!("{} #{}", cx.t(Msg::Receipt), payment.id), body),
+        layout::document_page(cx, &cx.f(Msg::ReceiptNo, &[&payment.id]), body),
     ))
 }
 

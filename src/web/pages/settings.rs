@@ -37,6 +37,8 @@ fn form_page(
             form method="post" action="/settings" enctype="multipart/form-data" {
                 (csrf(cx))
                 (input(cx, p, "company_name", Msg::CompanyName, "text", &d.company_name, true))
+                (input(cx, p, "company_register", Msg::CompanyRegister, "text", &d.company_register, false))
+                (input(cx, p, "company_address", Msg::CompanyAddress, "text", &d.company_address, false))
                 @if cx.settings.logo_mime.is_some() {
                     img.preview src="/logo" alt="" height="48";
                     (checkbox(cx, "remove_logo", Msg::RemoveImage, false))
@@ -93,6 +95,8 @@ pub async fn show(cx: Arc<Ctx>, req: Req) -> Out {
     let s = &cx.settings;
     let d = SettingsDraft {
         company_name: s.company_name.clone(),
+        company_register: s.company_register.clone(),
+        company_address: s.company_address.clone(),
         currency_code: s.currency.code.clone(),
         currency_symbol: s.currency.symbol.clone(),
         currency_exponent: s.currency.exponent.to_string(),
@@ -122,6 +126,8 @@ pub async fn save(cx: Arc<Ctx>, req: Req) -> Out {
     let f = &req.form;
     let d = SettingsDraft {
         company_name: f.get("company_name").into(),
+        company_register: f.get("company_register").into(),
+        company_address: f.get("company_address").into(),
         currency_code: f.get("currency_code").into(),
         currency_symbol: f.get("currency_symbol").into(),
         currency_exponent: f.get("currency_exponent").into(),

@@ -25,6 +25,8 @@ use std::sync::Arc;
 struct CustomerView {
     c: Customer,
     router: Option<Router>,
+    /// Whether a change saved now reaches the router at once or waits for it.
+    router_state: crate::network::RouterState,
     plan: Option<Plan>,
     plans: Vec<Plan>,
     payments: Vec<Payment>,
@@ -42,6 +44,7 @@ impl CustomerView {
                 let c = r.get::<Customer>(id)?.ok_or(Error::NotFound)?;
                 Ok::<_, Error>(CustomerView {
                     router: r.get::<Router>(c.router_id)?,
+                    router_state: crate::network::router::state(r, c.router_id)?,
                     plan: r.get::<Plan>(c.plan_id)?,
                     plans: r.list::<Plan>()?,
                     payments: ledger::payments_of(r, id)?,
@@ -55,7 +58,9 @@ impl CustomerView {
     }
 
     /// The payment form as it opens: what is owed on the oldest open bill, else the price.
-    fn payment_form(&self, cx: &Ctx) -> PaymentForm {
+    /// Right after a payment it opens empty: the next bill's amount there would invite paying
+    /// twice.
+    fn payment_form(&self, cx: &Ctx, just_paid: bool) -> PaymentForm {
         let owed = self
             .bills
             .iter()
@@ -65,7 +70,11 @@ impl CustomerView {
             .or(self.plan.as_ref().map(|p| p.price))
             .unwrap_or(0);
         PaymentForm {
-            amount: crate::i18n::format::major_input(owed, cx.settings.currency.exponent),
+            amount: if just_paid {
+                String::new()
+            } else {
+                crate::i18n::format::major_input(owed, cx.settings.currency.exponent)
+            },
             method: cx
                 .settings
                 .payment_methods
@@ -91,12 +100,15 @@ pub async fn show_with(
     payment: Option<(PaymentForm, Problems)>,
 ) -> Out {
     let v = CustomerView::load(cx, id).await?;
-    let (pay, problems) = payment.unwrap_or_else(|| (v.payment_form(cx), Problems::default()));
+    let just_paid = matches!(notice, Some("paid" | "already"));
+    let (pay, problems) =
+        payment.unwrap_or_else(|| (v.payment_form(cx, just_paid), Problems::default()));
     let body = html! {
         (layout::notice(cx, notice))
-        @if notice == Some("paid") { p.notice { (cx.t(Msg::PaymentRecorded)) } }
+        @if notice == Some("paid") { p.notice { (cx.t(if v.router_state.status == crate::network::RouterStatus::Online { Msg::PaymentRecorded } else { Msg::PaymentSaved })) } }
         @if notice == Some("extended") { p.notice { (cx.t(Msg::Extended)) } }
         @if notice == Some("kicked") { p.notice { (cx.t(Msg::Kicked)) } }
+        @if matches!(notice, Some("saved" | "paid" | "extended")) { (waits_for_router(cx, &v)) }
         (actions(cx, &v.c))
         (details(cx, &v))
         (counter_forms(cx, &v, &pay, &problems))
@@ -114,6 +126,19 @@ pub async fn show_with(
         StatusCode::UNPROCESSABLE_ENTITY
     };
     Ok(http::html(status, page(cx, &v.c.name, body)))
+}
+
+/// A change saved while the customer's router is unreachable reaches it only when it is back:
+/// "Saved." alone would read as done on the router.
+fn waits_for_router(cx: &Ctx, v: &CustomerView) -> Markup {
+    use crate::network::RouterStatus;
+    let (Some(router), status) = (&v.router, v.router_state.status) else {
+        return html! {};
+    };
+    if status == RouterStatus::Online {
+        return html! {};
+    }
+    html! { p.notice.waiting role="status" { (cx.f(Msg::WaitsForRouter, &[&router.name])) } }
 }
 
 /// Edit, suspend / resume, kick, lift a portal lock, the customer's activity.
