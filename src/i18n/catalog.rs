@@ -305,6 +305,12 @@ catalog! {
     ManagedUsers => "Managed users on the router (last full sync)", "Төхөөрөмж дээрх удирдлагатай хэрэглэгч (сүүлийн бүрэн тохируулга)";
     Memory => "Free / total memory", "Сул / нийт санах ой";
     NewCustomer => "New customer", "Шинэ харилцагч";
+    FirstPeriod => "First period", "Эхний хугацаа";
+    PaidNow => "Paid now: record the package's price as a payment and start service at once", "Одоо төлсөн: багцын үнийг төлбөрөөр бүртгэж, үйлчилгээг шууд эхлүүлнэ";
+    PaidNowHelp => "The receipt is ready on the customer's page.", "Баримт харилцагчийн хуудсанд гарна.";
+    ServiceGivenUntil => "Or give service until (a trial, a move from another system)", "Эсвэл үйлчилгээ өгөх хугацаа (туршилт, өөр системээс шилжүүлэх)";
+    NoServiceUntilPaid => "Left empty and not paid now: no service until the first payment.", "Хоосон орхиж, одоо төлөөгүй бол эхний төлбөр хүртэл үйлчилгээ өгөхгүй.";
+    AwaitingFirstPayment => "Awaiting first payment", "Эхний төлбөр хүлээгдэж буй";
     NewPlan => "New service package", "Шинэ үйлчилгээний багц";
     NewRouter => "New network device", "Шинэ сүлжээ төхөөрөмж";
     NotContacted => "Not contacted yet", "Холбогдоогүй";

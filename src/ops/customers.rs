@@ -20,6 +20,95 @@ pub async fn create(core: &Core, by: &By, d: CustomerInput) -> Result<Customer, 
     .await
 }
 
+/// A first payment taken with the new-customer form: the package's price, by this method.
+pub struct PaidNow {
+    pub method: String,
+    /// The form's one-time key: a replayed form finds the customer it made instead of failing
+    /// on the login it took.
+    pub key: String,
+}
+
+/// What creating a customer made; `replayed` when the form's key had made it before.
+pub struct Created {
+    pub customer: Customer,
+    pub payment: Option<u64>,
+    pub replayed: bool,
+}
+
+/// Creates a customer and, when paid now, records their first period's payment in the same
+/// transaction, so service starts the moment they are saved.
+pub async fn create_paid(
+    core: &Core,
+    by: &By,
+    d: CustomerInput,
+    paid: PaidNow,
+) -> Result<Created, Error> {
+    let raw = paid.key.trim();
+    let key = (!raw.is_empty() && raw.len() <= 80 && raw.bytes().all(|b| b.is_ascii_graphic()))
+        .then(|| format!("new-customer:{raw}"));
+    let secrets = core.secrets.clone();
+    commit(core, by, move |w, fx, by| {
+        if let Some(k) = &key
+            && let Some(id) = w.index_get(crate::store::Index::PaymentIdempotency, k)?
+        {
+            let pay = w.get::<ledger::Payment>(id)?.ok_or(Error::NotFound)?;
+            let customer = w.get::<Customer>(pay.customer_id)?.ok_or(Error::NotFound)?;
+            return Ok(Created {
+                customer,
+                payment: Some(id),
+                replayed: true,
+            });
+        }
+        let c = customer::create(w, by.now, &by.actor, &secrets, d, false)?;
+        let plan = w
+            .get::<crate::billing::Plan>(c.plan_id)?
+            .ok_or(Error::NotFound)?;
+        let amount = crate::model::Money::payment(plan.price).map_err(|m| {
+            let mut p = Problems::default();
+            p.add("paid_now", m);
+            Error::Invalid(p)
+        })?;
+        let settings = crate::settings::load(w)?;
+        let rec = ledger::record_payment(
+            w,
+            by.now,
+            &by.actor,
+            &ledger::NewPayment {
+                customer: crate::model::CustomerId::new(c.id),
+                amount,
+                method: paid.method,
+                bank_account: None,
+                reference: String::new(),
+                received_at: None,
+                key,
+            },
+            &settings.payment_methods,
+            settings.allow_partial_activation,
+        )
+        .map_err(|e| match e {
+            // The new-customer form names its method field apart from the customer's own.
+            Error::Invalid(mut p) => {
+                for pr in &mut p.0 {
+                    if pr.field == "method" {
+                        pr.field = "first_method";
+                    }
+                }
+                Error::Invalid(p)
+            }
+            e => e,
+        })?;
+        fx.customer(&[c.router_id], c.id);
+        fx.because(crate::enforce::Cause::Payment(rec.payment.id));
+        fx.notify();
+        Ok(Created {
+            customer: rec.customer,
+            payment: Some(rec.payment.id),
+            replayed: false,
+        })
+    })
+    .await
+}
+
 /// Edits a customer; `draft` is made from the customer as the write transaction reads it (an
 /// edit form merged with it, or an API PATCH laid over it).
 pub async fn update<F>(core: &Core, by: &By, id: u64, draft: F) -> Result<Customer, Error>

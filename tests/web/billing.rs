@@ -4,6 +4,7 @@ use crate::helpers::{Browser, Fixture, customer, fixture};
 use serde_json::{Value, json};
 
 mod extensions;
+mod first_payment;
 mod payments;
 mod receipts;
 mod replays;

@@ -36,6 +36,16 @@ pub fn status_label(cx: &Ctx, s: Shown) -> Markup {
     html! { span class=(class) { (cx.t(m)) } }
 }
 
+/// A customer's status badge; one who never had service reads "awaiting first payment", not
+/// "expired".
+pub fn customer_status(cx: &Ctx, c: &Customer, now: jiff::Timestamp) -> Markup {
+    let shown = c.shown(now);
+    if shown == Shown::Expired && c.expires_at <= c.created_at {
+        return html! { span.badge { (cx.t(Msg::AwaitingFirstPayment)) } };
+    }
+    status_label(cx, shown)
+}
+
 pub fn kind_label(cx: &Ctx, k: CustomerKind) -> &'static str {
     cx.t(match k {
         CustomerKind::Individual => Msg::Individual,
@@ -217,7 +227,7 @@ pub async fn list(cx: Arc<Ctx>, req: Req) -> Out {
                         td { (c.phone) }
                         td { (plan_name.get(&c.plan_id).copied().unwrap_or("?")) }
                         td { (router_name.get(&c.router_id).copied().unwrap_or("?")) }
-                        td { (status_label(&cx, c.shown(now))) @if c.archived { " " span.badge { (cx.t(Msg::Archived)) } } }
+                        td { (customer_status(&cx, c, now)) @if c.archived { " " span.badge { (cx.t(Msg::Archived)) } } }
                         td { (cx.datetime(c.expires_at)) }
                         td { (cx.date(c.created_at)) }
                     }
@@ -248,6 +258,38 @@ pub fn status_text(cx: &Ctx, s: Shown) -> &'static str {
     })
 }
 
+/// The new-customer form's first payment, as typed.
+#[derive(Debug, Clone, Default)]
+pub struct FirstPayment {
+    pub paid_now: bool,
+    pub method: String,
+    pub key: String,
+}
+
+impl FirstPayment {
+    fn fresh(cx: &Ctx) -> FirstPayment {
+        FirstPayment {
+            paid_now: false,
+            method: cx
+                .settings
+                .payment_methods
+                .first()
+                .cloned()
+                .unwrap_or_default(),
+            key: crate::idempotency::new_form_key(),
+        }
+    }
+
+    fn from_form(f: &Form) -> FirstPayment {
+        FirstPayment {
+            paid_now: f.checked("paid_now"),
+            method: f.get("first_method").into(),
+            key: f.get("idempotency_key").into(),
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
 fn form_page(
     cx: &Ctx,
     existing: Option<&Customer>,
@@ -255,6 +297,7 @@ fn form_page(
     seen: &merge::Seen,
     routers: &[Router],
     plans: &[Plan],
+    first: &FirstPayment,
     p: &Problems,
 ) -> Markup {
     let action = existing.map_or_else(
@@ -319,7 +362,23 @@ fn form_page(
                 (select(cx, p, "router_id", Msg::MenuRouters, &router_opts, &d.router_id))
                 (select(cx, p, "plan_id", Msg::MenuPlans, &plan_opts, &d.plan_id))
                 (select(cx, p, "status", Msg::Status, &statuses, &d.status))
-                (input(cx, p, "expires_at", Msg::ExpiryDate, "datetime-local", &d.expires_at, true))
+                @if existing.is_some() {
+                    (input(cx, p, "expires_at", Msg::ExpiryDate, "datetime-local", &d.expires_at, true))
+                } @else {
+                    // A new customer has no service until paid: saying so beats a default expiry
+                    // of "now", which showed them expired the moment they were saved.
+                    fieldset {
+                        legend { (cx.t(Msg::FirstPeriod)) }
+                        label.check { input type="checkbox" name="paid_now" value="on" checked[first.paid_now]; " " (cx.t(Msg::PaidNow)) }
+                        @let methods: Vec<(String, String)> = cx.settings.payment_methods.iter().map(|m| (m.clone(), crate::web::pages::payments::method_label(cx, m))).collect();
+                        (select(cx, p, "first_method", Msg::Method, &methods, &first.method))
+                        input type="hidden" name="idempotency_key" value=(first.key);
+                        @if let Some(pr) = p.get("paid_now") { span.field-error { (pr.text(cx.lang)) } }
+                        p.muted { (cx.t(Msg::PaidNowHelp)) }
+                        (input(cx, p, "expires_at", Msg::ServiceGivenUntil, "datetime-local", &d.expires_at, false))
+                        p.muted { (cx.t(Msg::NoServiceUntilPaid)) }
+                    }
+                }
                 @if existing.is_some() {
                     input type="hidden" name="seen_expires_at" value=(seen.expires_at);
                     input type="hidden" name="seen_status" value=(seen.status);
@@ -370,7 +429,6 @@ pub async fn new_form(cx: Arc<Ctx>, _req: Req) -> Out {
             .find(|p| p.active)
             .map(|p| p.id.to_string())
             .unwrap_or_default(),
-        expires_at: merge::local_minute(&cx.tz, cx.now),
         ..Default::default()
     };
     Ok(http::html(
@@ -382,20 +440,54 @@ pub async fn new_form(cx: Arc<Ctx>, _req: Req) -> Out {
             &merge::Seen::default(),
             &routers,
             &plans,
+            &FirstPayment::fresh(&cx),
             &Problems::default(),
         ),
     ))
 }
 
+/// Saves a new customer: paid now, the package's period starts at once (one transaction with
+/// its payment); otherwise service waits for the first payment unless a date is given.
 pub async fn create(cx: Arc<Ctx>, req: Req) -> Out {
     let d = draft_from_form(&req.form);
-    match ops::customers::create(&cx.app, &cx.by(), d.clone().parse(&cx.tz)).await {
-        Ok(c) => Ok(http::redirect(&format!("/customers/{}?notice=saved", c.id))),
+    let first = FirstPayment::from_form(&req.form);
+    let mut input = d.clone();
+    if input.expires_at.trim().is_empty() || first.paid_now {
+        input.expires_at = merge::local_minute(&cx.tz, cx.now);
+    }
+    let made = if first.paid_now {
+        ops::customers::create_paid(
+            &cx.app,
+            &cx.by(),
+            input.parse(&cx.tz),
+            ops::customers::PaidNow {
+                method: first.method.clone(),
+                key: first.key.clone(),
+            },
+        )
+        .await
+        .map(|c| (c.customer.id, if c.replayed { "already" } else { "paid" }))
+    } else {
+        ops::customers::create(&cx.app, &cx.by(), input.parse(&cx.tz))
+            .await
+            .map(|c| (c.id, "saved"))
+    };
+    match made {
+        Ok((id, notice)) => Ok(http::redirect(&format!("/customers/{id}?notice={notice}"))),
         Err(Error::Invalid(p)) => {
             let (routers, plans) = names(&cx).await?;
             Ok(http::html(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                form_page(&cx, None, &d, &merge::Seen::default(), &routers, &plans, &p),
+                form_page(
+                    &cx,
+                    None,
+                    &d,
+                    &merge::Seen::default(),
+                    &routers,
+                    &plans,
+                    &first,
+                    &p,
+                ),
             ))
         }
         Err(e) => Err(e.into()),
@@ -446,6 +538,7 @@ pub async fn edit_form(cx: Arc<Ctx>, req: Req) -> Out {
             &seen,
             &routers,
             &plans,
+            &FirstPayment::default(),
             &Problems::default(),
         ),
     ))
@@ -470,7 +563,16 @@ pub async fn update(cx: Arc<Ctx>, req: Req) -> Out {
             merge::rebase(&mut d, &mut seen, &cx.tz, &existing);
             Ok(http::html(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                form_page(&cx, Some(&existing), &d, &seen, &routers, &plans, &p),
+                form_page(
+                    &cx,
+                    Some(&existing),
+                    &d,
+                    &seen,
+                    &routers,
+                    &plans,
+                    &FirstPayment::default(),
+                    &p,
+                ),
             ))
         }
         Err(e) => Err(e.into()),

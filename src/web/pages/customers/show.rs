@@ -1,7 +1,7 @@
 //! The customer page: what the customer has, what they paid and were billed, and the forms an
 //! operator uses at the counter. Loaded once into a [`CustomerView`], drawn by small partials.
 
-use super::{kind_label, status_label};
+use super::kind_label;
 use crate::access::{Level, Menu};
 use crate::billing::Plan;
 use crate::billing::customer::{Customer, CustomerKind, Status};
@@ -182,7 +182,7 @@ fn details(cx: &Ctx, v: &CustomerView) -> Markup {
     });
     html! {
         div.table-wrap { table.kv { tbody {
-            tr { th { (cx.t(Msg::Status)) } td { (status_label(cx, c.shown(cx.now))) @if c.archived { " " span.badge { (cx.t(Msg::Archived)) } } } }
+            tr { th { (cx.t(Msg::Status)) } td { (super::customer_status(cx, c, cx.now)) @if c.archived { " " span.badge { (cx.t(Msg::Archived)) } } } }
             tr { th { (cx.t(Msg::ExpiryDate)) } td id="expires" { (cx.datetime(c.expires_at)) } }
             tr { th { (cx.t(Msg::Credit)) } td { (cx.money(c.credit)) } }
             tr { th { (cx.t(Msg::Kind)) } td { (kind_label(cx, c.kind)) } }
