@@ -1,15 +1,15 @@
 //! Charts drawn on the server as inline SVG: no JavaScript, no CDN, readable when printed.
 //!
-//! Geometry is integer arithmetic on a fixed 400-unit-wide viewBox: about the width a chart gets
+//! Geometry is integer arithmetic on a fixed 360-unit-wide viewBox: about the width a chart gets
 //! both in the desktop grid and on a 390 px phone, so text keeps one legible size everywhere
 //! instead of shrinking with a wide drawing. Widths of text are estimated from its length, so
 //! long money labels ("1,250,000 ₮") widen their gutter rather than being clipped.
 
 use maud::{Markup, html};
 
-const WIDTH: i64 = 400;
-const FONT: i64 = 12;
-const SMALL: i64 = 11;
+const WIDTH: i64 = 360;
+const FONT: i64 = 13;
+const SMALL: i64 = 12;
 const PLOT: i64 = 150;
 
 /// A column's label: a short name under it, the year under the first column and each January,
@@ -110,8 +110,11 @@ pub fn bars(title: &str, rows: &[(String, i64)], show: impl Fn(i64) -> String) -
         + 6;
     let x0 = label_w + 8;
     let span = (WIDTH - x0 - value_w).max(40);
-    let tick_w = text_width(&show(max), SMALL) + 12;
-    let axis = Axis::nice(min, max, (span / tick_w.max(1)).clamp(1, 4));
+    let axis = Axis::nice(min, max, 4);
+    // Every gridline is drawn; labels skip some when long money amounts would touch.
+    let steps = (axis.hi - axis.lo) / axis.step;
+    let tick_w = text_width(&show(max), SMALL) + 10;
+    let every = (tick_w * steps).div_euclid(span.max(1)) + 1;
     let x = |v: i64| x0 + axis.at(v, span);
     let rows_n = i64::try_from(rows.len()).unwrap_or(0).max(1);
     let bottom = rows_n * (BAR + GAP) + GAP;
@@ -120,9 +123,11 @@ pub fn bars(title: &str, rows: &[(String, i64)], show: impl Fn(i64) -> String) -
         figure.chart {
             figcaption { (title) }
             svg viewBox={ "0 0 " (WIDTH) " " (height) } role="img" aria-label=(title) xmlns="http://www.w3.org/2000/svg" {
-                @for t in axis.ticks() {
+                @for (i, t) in axis.ticks().enumerate() {
                     line x1=(x(t)) y1="0" x2=(x(t)) y2=(bottom) class=(if t == 0 { "zero" } else { "grid" }) {}
-                    text x=(x(t)) y=(height - 4) text-anchor="middle" class="chart-tick" { (show(t)) }
+                    @if i64::try_from(i).unwrap_or(0) % every == 0 {
+                        text x=(x(t)) y=(height - 4) text-anchor="middle" class="chart-tick" { (show(t)) }
+                    }
                 }
                 @for (i, (label, value)) in rows.iter().enumerate() {
                     @let y = i64::try_from(i).unwrap_or(0) * (BAR + GAP) + GAP;
@@ -189,7 +194,8 @@ pub fn columns(
         .map(|p| text_width(&p.short, FONT))
         .max()
         .unwrap_or(0);
-    let slanted = label_w > slot - 2;
+    // Estimates run short for wide letters (M, W, Ш), so keep a margin before slanting.
+    let slanted = label_w > slot - 8;
     // A 40° slant: the text's height is about two thirds of its width.
     let label_h = if slanted { label_w * 2 / 3 + 6 } else { FONT + 4 };
     let years_at = labels_at + label_h + FONT;

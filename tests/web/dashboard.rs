@@ -265,7 +265,9 @@ fn revenue_chart_reads_in_tögrög_on_a_zeroed_axis_with_month_names() {
         assert_eq!(svg.matches("class=\"grid\"").count(), 4, "{lang}: gridlines at 100,000 ₮ steps");
         assert!(svg.contains(&format!(">{name}</text>")), "{lang}: this month as {name}: {svg}");
         assert!(!svg.contains(&format!(">{}</text>", today.strftime("%y-%m"))), "{lang}: no YY-MM labels");
-        assert!(svg.contains(&format!(">{}</text>", first.year())), "{lang}: the first month's year");
+        if first.month() < 11 {
+            assert!(svg.contains(&format!(">{}</text>", first.year())), "{lang}: the first month's year");
+        }
         if first.year() != today.year() {
             assert!(svg.contains(&format!(">{}</text>", today.year())), "{lang}: the new year marked at January");
         }

@@ -42,7 +42,8 @@ fn periods(cx: &Ctx, months: &[Month]) -> Vec<Period> {
                 .unwrap_or((0, 1));
             Period {
                 short: format::month_short(cx.lang, month).to_string(),
-                year: (i == 0 || month == 1).then(|| year.to_string()),
+                // The first month's year, unless a January follows so closely the two collide.
+                year: (month == 1 || (i == 0 && month < 11)).then(|| year.to_string()),
                 full: format::month_of_year(cx.lang, year, month),
             }
         })
