@@ -161,11 +161,7 @@ pub fn columns(
             .flat_map(|s| s.values.iter().copied())
             .chain(line.iter().flat_map(|l| l.1.iter().copied()))
     };
-    let axis = Axis::nice(
-        all().min().unwrap_or(0),
-        all().max().unwrap_or(0),
-        4,
-    );
+    let axis = Axis::nice(all().min().unwrap_or(0), all().max().unwrap_or(0), 4);
     let gutter = axis
         .ticks()
         .map(|t| text_width(&show(t), SMALL))
@@ -197,8 +193,12 @@ pub fn columns(
     // Estimates run short for wide letters (M, W, Ш), so keep a margin before slanting.
     let slanted = label_w > slot - 8;
     // A 40° slant: the text's height is about two thirds of its width.
-    let label_h = if slanted { label_w * 2 / 3 + 6 } else { FONT + 4 };
-    let years_at = labels_at + label_h + FONT;
+    let label_h = if slanted {
+        label_w * 2 / 3 + 6
+    } else {
+        FONT + 4
+    };
+    let years_at = labels_at + label_h + FONT + 6;
     let height = years_at + 4;
     let y = |v: i64| plot_bottom - axis.at(v, PLOT);
     let x_of = |i: usize| gutter + i64::try_from(i).unwrap_or(0) * slot;
@@ -279,7 +279,10 @@ mod tests {
 
     #[test]
     fn axes_step_in_round_numbers_from_zero() {
-        assert_eq!(ticks(0, 36_100_000), [0, 10_000_000, 20_000_000, 30_000_000, 40_000_000]);
+        assert_eq!(
+            ticks(0, 36_100_000),
+            [0, 10_000_000, 20_000_000, 30_000_000, 40_000_000]
+        );
         assert_eq!(ticks(0, 3), [0, 1, 2, 3]);
         assert_eq!(ticks(-2, 5), [-2, 0, 2, 4, 6]);
         assert_eq!(ticks(0, 0), [0, 1], "an empty chart still has an axis");

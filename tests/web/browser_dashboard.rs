@@ -79,13 +79,21 @@ fn busy_isp() -> (TestApp, Browser, Vec<SimRouter>) {
         }
         for (i, (id, price)) in customers.iter().enumerate() {
             // Now and then someone skips a month (and in the last, a few have not paid yet).
-            let skips = if month == 11 { i % 6 == 1 } else { (i + month) % 7 == 0 };
+            let skips = if month == 11 {
+                i % 6 == 1
+            } else {
+                (i + month) % 7 == 0
+            };
             if skips {
                 continue;
             }
-            let p = api.send_json("POST", "/api/v1/payments", &json!({
-                "customer_id": id, "amount": price, "method": methods[(i + month) % 4]
-            }));
+            let p = api.send_json(
+                "POST",
+                "/api/v1/payments",
+                &json!({
+                    "customer_id": id, "amount": price, "method": methods[(i + month) % 4]
+                }),
+            );
             assert_eq!(p.status, 201, "{}", p.body);
         }
         if month < 11 {
@@ -101,13 +109,20 @@ fn the_dashboard_on_a_phone_and_a_desk_in_both_languages() {
     let d = Driver::start();
     d.set_window(1366, 900);
     d.login_as_boss(&app.url("/login?lang=en"));
-    std::fs::create_dir_all("docs/screenshots").unwrap();
+    // The committed screenshots are refreshed on request only, so a test run leaves the
+    // checkout clean: `STEPPE_SCREENSHOTS=1 cargo test --test web -- browser_dashboard`.
+    let shots = if std::env::var_os("STEPPE_SCREENSHOTS").is_some() {
+        "docs/screenshots"
+    } else {
+        "target"
+    };
+    std::fs::create_dir_all(shots).unwrap();
     d.goto(&app.url("/?lang=en"));
     d.wait_for_text("Revenue per month");
-    d.screenshot("docs/screenshots/dashboard-en.png");
+    d.screenshot(&format!("{shots}/dashboard-en.png"));
     d.goto(&app.url("/?lang=mn"));
     d.wait_for_text("Сарын орлого");
-    d.screenshot("docs/screenshots/dashboard-mn.png");
+    d.screenshot(&format!("{shots}/dashboard-mn.png"));
     d.set_window(1366, 1900);
     d.screenshot("target/browser-dashboard-full.png");
     d.set_window(1366, 900);
@@ -125,11 +140,19 @@ fn the_dashboard_on_a_phone_and_a_desk_in_both_languages() {
             "return document.querySelector('{css}').getBoundingClientRect().height > 0;"
         ))
     };
-    assert_eq!(shown("#menu-list"), false, "the menu starts folded on a phone");
+    assert_eq!(
+        shown("#menu-list"),
+        false,
+        "the menu starts folded on a phone"
+    );
     assert_eq!(shown(".menu-button"), true, "with its toggle in view");
     d.click(".menu-button");
     assert_eq!(shown("#menu-list"), true, "the toggle opens it");
-    assert!(d.text("nav.menu").contains("Харилцагч"), "{}", d.text("nav.menu"));
+    assert!(
+        d.text("nav.menu").contains("Харилцагч"),
+        "{}",
+        d.text("nav.menu")
+    );
     d.click(".menu-button");
     assert_eq!(shown("#menu-list"), false, "and folds it again");
 
@@ -137,7 +160,12 @@ fn the_dashboard_on_a_phone_and_a_desk_in_both_languages() {
     let tops = d.eval(
         "return [...document.querySelectorAll('main > div.cards:not(.lists) > .card')].map(c => Math.round(c.getBoundingClientRect().top));",
     );
-    let tops: Vec<i64> = tops.as_array().unwrap().iter().map(|v| v.as_i64().unwrap()).collect();
+    let tops: Vec<i64> = tops
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_i64().unwrap())
+        .collect();
     assert!(tops.len() >= 4, "{tops:?}");
     assert_eq!(tops[0], tops[1], "two cards on the first row: {tops:?}");
     assert!(tops[2] > tops[1], "the third on the next: {tops:?}");
@@ -145,12 +173,18 @@ fn the_dashboard_on_a_phone_and_a_desk_in_both_languages() {
     let overflow = d.eval(
         "return document.documentElement.scrollWidth - document.documentElement.clientWidth;",
     );
-    assert!(overflow.as_i64().unwrap_or(1) <= 0, "the dashboard overflows a phone by {overflow}px");
+    assert!(
+        overflow.as_i64().unwrap_or(1) <= 0,
+        "the dashboard overflows a phone by {overflow}px"
+    );
 
     // Chart text keeps a readable size on the phone: no label drawn under 9 px.
     let smallest = d.eval(
         "return Math.min(...[...document.querySelectorAll('.chart svg text')].map(t => { const s = t.closest('svg'); return parseFloat(getComputedStyle(t).fontSize) * s.getBoundingClientRect().width / s.viewBox.baseVal.width; }));",
     );
-    assert!(smallest.as_f64().unwrap() >= 9.0, "chart text drawn at {smallest}px on a phone");
+    assert!(
+        smallest.as_f64().unwrap() >= 9.0,
+        "chart text drawn at {smallest}px on a phone"
+    );
     d.screenshot("target/browser-dashboard-phone.png");
 }

@@ -116,7 +116,8 @@ pub async fn home(cx: Arc<Ctx>, _req: Req) -> Out {
             (card(cx.t(Msg::CardsUsedToday), n(d.cards_used_today), "/vouchers"))
         }
         div.charts {
-            (charts::bars(cx.t(Msg::CustomersPerRouter), &d.per_router.iter().map(|c| (c.name.clone(), i64::try_from(c.customers).unwrap_or(0))).collect::<Vec<_>>(), count))
+            // Money first: what a billing desk looks at before anything else.
+            (charts::columns(cx.t(Msg::RevenuePerMonth), &labels, &[Series { name: cx.t(Msg::Revenue), class: "money", values: d.months.iter().map(|m| m.revenue).collect() }], None, money))
             (charts::columns(
                 cx.t(Msg::MonthlyCustomers),
                 &labels,
@@ -125,9 +126,9 @@ pub async fn home(cx: Arc<Ctx>, _req: Req) -> Out {
                 Some((cx.t(Msg::NetChange), d.months.iter().map(|m| m.net).collect())),
                 count,
             ))
-            (charts::bars(cx.t(Msg::ActivePerPlan), &d.per_plan.iter().map(|c| (c.name.clone(), i64::try_from(c.active).unwrap_or(0))).collect::<Vec<_>>(), count))
-            (charts::columns(cx.t(Msg::RevenuePerMonth), &labels, &[Series { name: cx.t(Msg::Revenue), class: "money", values: d.months.iter().map(|m| m.revenue).collect() }], None, money))
             (charts::bars(cx.t(Msg::RevenuePerMethod), &d.revenue_by_method.iter().map(|(m, v)| (crate::web::pages::payments::method_label(&cx, m), *v)).collect::<Vec<_>>(), money))
+            (charts::bars(cx.t(Msg::CustomersPerRouter), &d.per_router.iter().map(|c| (c.name.clone(), i64::try_from(c.customers).unwrap_or(0))).collect::<Vec<_>>(), count))
+            (charts::bars(cx.t(Msg::ActivePerPlan), &d.per_plan.iter().map(|c| (c.name.clone(), i64::try_from(c.active).unwrap_or(0))).collect::<Vec<_>>(), count))
         }
         div.cards.lists {
             (people(&cx, cx.t(Msg::ExpiringToday), &d.expiring_today))
