@@ -53,6 +53,14 @@ pub struct OfflineRouter {
     pub last_error: String,
 }
 
+/// A pending bill with its customer's name, so the list reads as people, not ids.
+#[derive(Debug, Clone, Serialize)]
+pub struct PendingBill {
+    #[serde(flatten)]
+    pub bill: Bill,
+    pub customer_name: String,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Dashboard {
     pub generated_at: Timestamp,
@@ -69,7 +77,9 @@ pub struct Dashboard {
     pub expiring_soon: Vec<CustomerRef>,
     pub expired_today: Vec<CustomerRef>,
     pub soon_days: u32,
-    pub pending_bills: Vec<Bill>,
+    /// The earliest due, at most `LIST_LIMIT`; `pending_count` counts them all.
+    pub pending_bills: Vec<PendingBill>,
+    pub pending_count: u64,
     pub pending_total: i64,
     pub overdue_total: i64,
     pub offline_routers: Vec<OfflineRouter>,
@@ -225,8 +235,18 @@ pub fn compute(
             i64::try_from(m.new).unwrap_or(i64::MAX) - i64::try_from(m.lost).unwrap_or(i64::MAX);
     }
 
-    let pending = ledger::pending_bills(r, LIST_LIMIT)?;
-    let (pending_total, overdue_total) = ledger::pending_totals(r, now)?;
+    let mut pending_bills = Vec::new();
+    for bill in ledger::pending_bills(r, LIST_LIMIT)? {
+        let customer_name = r
+            .get::<Customer>(bill.customer_id)?
+            .map(|c| c.name)
+            .unwrap_or_default();
+        pending_bills.push(PendingBill {
+            bill,
+            customer_name,
+        });
+    }
+    let (pending_total, overdue_total, pending_count) = ledger::pending_totals(r, now)?;
     let mut offline_routers = Vec::new();
     for x in &routers {
         let st = router::state(r, x.id)?;
@@ -258,7 +278,8 @@ pub fn compute(
         expiring_soon: expiring_soon.into_iter().take(LIST_LIMIT).collect(),
         expired_today: expired_today.into_iter().take(LIST_LIMIT).collect(),
         soon_days,
-        pending_bills: pending.into_iter().take(LIST_LIMIT).collect(),
+        pending_bills,
+        pending_count,
         pending_total,
         overdue_total,
         offline_routers,

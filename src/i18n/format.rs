@@ -96,6 +96,27 @@ pub fn date(lang: Lang, t: Timestamp, tz: &TimeZone) -> String {
     }
 }
 
+/// A month's short name as an axis shows it: `Nov` / `11-р сар`.
+pub fn month_short(lang: Lang, month: i8) -> &'static str {
+    use super::Msg::*;
+    const MONTHS: [super::Msg; 12] = [
+        MonthJan, MonthFeb, MonthMar, MonthApr, MonthMay, MonthJun, MonthJul, MonthAug, MonthSep,
+        MonthOct, MonthNov, MonthDec,
+    ];
+    let i = usize::try_from(month.clamp(1, 12) - 1).unwrap_or(0);
+    lang.t(MONTHS[i])
+}
+
+/// A month with its year: `Nov 2025` / `2025 оны 11-р сар`.
+pub fn month_of_year(lang: Lang, year: i16, month: i8) -> String {
+    let name = month_short(lang, month);
+    // Mongolian puts the year first (in the genitive), English last.
+    match lang {
+        Lang::En => lang.f(super::Msg::MonthOfYear, &[&name, &year]),
+        Lang::Mn => lang.f(super::Msg::MonthOfYear, &[&year, &name]),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -135,6 +156,14 @@ mod tests {
         let ub = TimeZone::get("Asia/Ulaanbaatar").unwrap();
         assert_eq!(datetime(Lang::En, t, &ub), "2026-01-02 04:30");
         assert_eq!(date(Lang::Mn, t, &ub), "2026.01.02");
+    }
+
+    #[test]
+    fn months_read_as_months_in_either_language() {
+        assert_eq!(month_short(Lang::En, 11), "Nov");
+        assert_eq!(month_short(Lang::Mn, 11), "11-р сар");
+        assert_eq!(month_of_year(Lang::En, 2025, 1), "Jan 2025");
+        assert_eq!(month_of_year(Lang::Mn, 2025, 12), "2025 оны 12-р сар");
     }
 }
 

@@ -88,8 +88,11 @@ fn page_with(cx: &Ctx, title: &str, heading: bool, body: Markup) -> Markup {
                 div.shell {
                     @if cx.user.is_some() {
                         nav.menu aria-label=(cx.t(Msg::MainMenu)) {
+                            // On a phone the list stays folded under this toggle (CSS only).
+                            input #menu-toggle.menu-toggle type="checkbox" aria-controls="menu-list";
+                            label.menu-button for="menu-toggle" { "☰ " (cx.t(Msg::OpenMenu)) }
                             h2 { (cx.t(Msg::MainMenu)) }
-                            ul {
+                            ul #menu-list {
                                 @for (menu, label, href) in NAV {
                                     // Only agents have a desk; a super admin's grant of it is moot.
                                     @if cx.can(*menu, Level::View) && (*menu != Menu::AgentDesk || cx.user.as_ref().is_some_and(|u| u.admin.role_id == crate::vouchers::agents::ROLE)) {

@@ -221,3 +221,152 @@ fn dashboard_agrees_with_the_reports() {
         "active customers per package"
     );
 }
+
+/// The markup of the chart whose caption starts with `caption`.
+fn chart<'a>(page: &'a str, caption: &str) -> &'a str {
+    let start = page
+        .find(&format!("<figcaption>{caption}"))
+        .unwrap_or_else(|| panic!("no chart {caption}"));
+    let end = page[start..].find("</figure>").unwrap() + start;
+    &page[start..end]
+}
+
+/// Regression (issue #18, point 5): 361,000 ₮ showed as "…00000" (minor units, clipped) on an
+/// axis with no zero line, and months read like days ("26-11").
+#[test]
+fn revenue_chart_reads_in_tögrög_on_a_zeroed_axis_with_month_names() {
+    let mut f = fixture();
+    let id = f.new_customer(&customer(f.router, f.plan, "rich", "2099-01-01T00:00:00Z"));
+    let paid = f.api.send_json(
+        "POST",
+        "/api/v1/payments",
+        &json!({ "customer_id": id, "amount": 36_100_000, "method": "cash" }),
+    );
+    assert_eq!(paid.status, 201, "{}", paid.body);
+    let today = Timestamp::now()
+        .to_zoned_datetime(jiff::tz::TimeZone::get("Asia/Ulaanbaatar").unwrap())
+        .date();
+    let first = today
+        .first_of_month()
+        .checked_sub(jiff::Span::new().months(11))
+        .unwrap();
+    const EN: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let month = usize::try_from(today.month()).unwrap();
+    for (lang, caption, name) in [
+        ("en", "Revenue per month", EN[month - 1].to_string()),
+        ("mn", "Сарын орлого", format!("{month}-р сар")),
+    ] {
+        let page = f.web.get(&format!("/?lang={lang}"));
+        let svg = chart(&page.body, caption);
+        assert!(
+            svg.contains(">361,000\u{a0}₮</text>"),
+            "{lang}: the value on its column, in tögrög: {svg}"
+        );
+        assert!(
+            svg.contains(">400,000\u{a0}₮</text>"),
+            "{lang}: the axis in round tögrög: {svg}"
+        );
+        assert!(
+            svg.contains(">0\u{a0}₮</text>"),
+            "{lang}: the axis starts at zero: {svg}"
+        );
+        for minor in ["36100000", "36,100,000", "00000<"] {
+            assert!(
+                !svg.contains(minor),
+                "{lang}: minor units {minor} shown: {svg}"
+            );
+        }
+        assert!(svg.contains("class=\"zero\""), "{lang}: a zero line");
+        assert_eq!(
+            svg.matches("class=\"grid\"").count(),
+            4,
+            "{lang}: gridlines at 100,000 ₮ steps"
+        );
+        assert!(
+            svg.contains(&format!(">{name}</text>")),
+            "{lang}: this month as {name}: {svg}"
+        );
+        assert!(
+            !svg.contains(&format!(">{}</text>", today.strftime("%y-%m"))),
+            "{lang}: no YY-MM labels"
+        );
+        if first.month() < 11 {
+            assert!(
+                svg.contains(&format!(">{}</text>", first.year())),
+                "{lang}: the first month's year"
+            );
+        }
+        if first.year() != today.year() {
+            assert!(
+                svg.contains(&format!(">{}</text>", today.year())),
+                "{lang}: the new year marked at January"
+            );
+        }
+        let customers = chart(
+            &page.body,
+            if lang == "en" {
+                "Customers gained"
+            } else {
+                "Сар бүрийн"
+            },
+        );
+        assert!(
+            customers.contains(&format!(">{name}</text>")),
+            "{lang}: month names on the customers chart too"
+        );
+    }
+}
+
+/// Regression (issue #18, point 7): the pending bills said "Customers 2" (the menu's label and an
+/// id) and listed every bill.
+#[test]
+fn pending_bills_name_their_customers_and_lead_to_the_rest() {
+    let mut f = fixture();
+    let mut ids = Vec::new();
+    for i in 0..12 {
+        let mut c = customer(
+            f.router,
+            f.plan,
+            &format!("owes{i}"),
+            "2020-01-01T00:00:00Z",
+        );
+        c["name"] = json!(format!("Бат-Эрдэнэ {i:02}"));
+        ids.push(f.new_customer(&c));
+    }
+    for (lang, menu) in [("mn", "Харилцагч"), ("en", "Customers")] {
+        let page = f.web.get(&format!("/?lang={lang}"));
+        let start = page
+            .body
+            .find("<section class=\"card pending\">")
+            .expect("the pending bills");
+        let section = &page.body[start..start + page.body[start..].find("</section>").unwrap()];
+        assert_eq!(
+            section.matches("<li>").count(),
+            10,
+            "{lang}: a short list: {section}"
+        );
+        assert!(
+            section.contains(&format!("href=\"/customers/{}\">Бат-Эрдэнэ 00</a>", ids[0])),
+            "{lang}: {section}"
+        );
+        assert!(
+            !section.contains(&format!("{menu} {}", ids[0])),
+            "{lang}: no menu label and id: {section}"
+        );
+        assert!(section.contains("(12)"), "{lang}: the count of all of them");
+        assert!(
+            section.contains("href=\"/bills?status=pending\""),
+            "{lang}: see all: {section}"
+        );
+        assert!(section.contains("12"), "{lang}");
+    }
+    let all = f.web.get("/bills?status=pending");
+    for i in 0..12 {
+        assert!(
+            all.body.contains(&format!("Бат-Эрдэнэ {i:02}")),
+            "the bills page lists them all"
+        );
+    }
+}

@@ -7,6 +7,7 @@ mod authz;
 mod backup;
 mod billing;
 mod browser;
+mod browser_dashboard;
 mod cli;
 mod contract;
 mod crash;

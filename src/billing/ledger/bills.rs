@@ -169,18 +169,20 @@ pub fn pending_bills(r: &impl Reader, limit: usize) -> Result<Vec<Bill>, StoreEr
     Ok(out)
 }
 
-/// (total owed, owed on bills due before `now`) over every pending bill, without reading them.
-pub fn pending_totals(r: &impl Reader, now: Timestamp) -> Result<(i64, i64), StoreError> {
+/// (total owed, owed on bills due before `now`, how many bills) over every pending bill,
+/// without reading them.
+pub fn pending_totals(r: &impl Reader, now: Timestamp) -> Result<(i64, i64, u64), StoreError> {
     let cutoff = u64::try_from(now.as_second()).unwrap_or(0);
-    let (mut total, mut overdue) = (0, 0);
+    let (mut total, mut overdue, mut count) = (0, 0, 0);
     pending::scan(r, |due, _, owed| {
         total += owed;
+        count += 1;
         if due < cutoff {
             overdue += owed;
         }
         true
     })?;
-    Ok((total, overdue))
+    Ok((total, overdue, count))
 }
 
 /// The customer's pending bills, oldest due first.
