@@ -9,10 +9,12 @@ use crate::error::Error;
 use crate::i18n::{Lang, Msg};
 use crate::network::Router;
 use crate::ops;
-use crate::store::{Reader, StoreError};
+use crate::reports::Cell;
+use crate::store::{Read, Reader, StoreError};
 use crate::validate::Problems;
 use crate::web::ctx::Ctx;
 use crate::web::error::{Out, WebError};
+use crate::web::export;
 use crate::web::http::{self, Form, Req};
 use crate::web::layout::{self, csrf, input, page, select, textarea};
 use hyper::StatusCode;
@@ -193,6 +195,7 @@ pub async fn list(cx: Arc<Ctx>, req: Req) -> Out {
         (layout::toolbar(&cx, html! {
             @if cx.can(Menu::Customers, Level::Edit) { a.button href="/customers/new" { (cx.t(Msg::Add)) } }
             a.button.secondary href=(link_with(&req, "per", "all")) { (cx.t(Msg::ShowAll)) }
+            (export::links(&cx, &req, "/customers/export"))
         }))
         p.muted { (cx.t(Msg::Total)) ": " (cx.number(i64::try_from(page_data.total).unwrap_or(0))) }
         div.table-wrap { table {
@@ -240,12 +243,69 @@ pub async fn list(cx: Arc<Ctx>, req: Req) -> Out {
 }
 
 pub fn status_text(cx: &Ctx, s: Shown) -> &'static str {
-    cx.t(match s {
-        Shown::Active => Msg::Active,
-        Shown::Expired => Msg::Expired,
-        Shown::Suspended => Msg::Suspended,
-        Shown::Disabled => Msg::Disabled,
-    })
+    cx.t(crate::reports::customers::status_msg(s))
+}
+
+/// The list's columns, for the page and its export.
+const COLUMNS: [Msg; 9] = [
+    Msg::Number,
+    Msg::Name,
+    Msg::Username,
+    Msg::Phone,
+    Msg::MenuPlans,
+    Msg::MenuRouters,
+    Msg::Status,
+    Msg::ExpiryDate,
+    Msg::CreatedDate,
+];
+
+/// The list as Excel or CSV: the same search and filters, in the same order, every page.
+pub async fn export(cx: Arc<Ctx>, req: Req) -> Out {
+    let mut query = query_from(&req);
+    (query.page, query.per) = (0, 0);
+    let (now, tz, lang) = (cx.now, cx.tz.clone(), cx.lang);
+    let list = export::List {
+        name: "customers",
+        title: cx.t(Msg::MenuCustomers),
+        header: COLUMNS.iter().map(|m| lang.t(*m)).collect(),
+        walk: move |r: &Read, emit: &mut export::Emit| {
+            let plans: HashMap<u64, String> = r
+                .list::<Plan>()?
+                .into_iter()
+                .map(|p| (p.id, p.name))
+                .collect();
+            let routers: HashMap<u64, String> = r
+                .list::<Router>()?
+                .into_iter()
+                .map(|r| (r.id, r.name))
+                .collect();
+            let name = |m: &HashMap<u64, String>, id| m.get(&id).cloned().unwrap_or_default();
+            for (i, c) in query.run(r, now)?.items.into_iter().enumerate() {
+                let mut status = lang
+                    .t(crate::reports::customers::status_msg(c.shown(now)))
+                    .to_string();
+                if c.archived {
+                    status = format!("{status}, {}", lang.t(Msg::Archived));
+                }
+                let go_on = emit(vec![
+                    export::int(i + 1),
+                    Cell::text(c.name.clone()),
+                    Cell::text(c.login.clone()),
+                    Cell::text(c.phone.clone()),
+                    Cell::Text(name(&plans, c.plan_id)),
+                    Cell::Text(name(&routers, c.router_id)),
+                    Cell::Text(status),
+                    Cell::DateTime(crate::reports::local(c.expires_at, &tz)),
+                    Cell::Date(crate::reports::day_of(c.created_at, &tz)),
+                ])?;
+                if !go_on {
+                    break;
+                }
+            }
+            Ok(())
+        },
+    };
+    export::list(&cx, &req, list).await
 }
 
 fn form_page(
