@@ -74,7 +74,8 @@ fn the_customer_export_is_the_searched_list_over_every_page() {
     customers(&mut f);
     let page = f.web.get("/customers?q=a0&sort=login");
     assert!(
-        page.body.contains("/customers/export?q=a0&amp;sort=login&amp;format=csv"),
+        page.body
+            .contains("/customers/export?q=a0&amp;sort=login&amp;format=csv"),
         "the export link keeps the list's filters: {}",
         page.body
     );
@@ -103,7 +104,10 @@ fn the_customer_export_is_the_searched_list_over_every_page() {
     assert!(rows[1][7].starts_with("2099-01-01 "), "{:?}", rows[1]);
 
     let expired = csv(&mut f.web, "/customers/export?status=expired");
-    assert_eq!(column(&expired, 2), ["b001", "b002", "b003", "b004", "b005"]);
+    assert_eq!(
+        column(&expired, 2),
+        ["b001", "b002", "b003", "b004", "b005"]
+    );
     assert!(column(&expired, 6).iter().all(|s| *s == Msg::Expired.mn()));
 
     let book = xlsx(&mut f.web, "/customers/export?q=a0&format=xlsx");
@@ -237,5 +241,10 @@ fn users_routers_and_voucher_batches_export_their_lists() {
     assert_eq!(batches[1][3], "Tower A");
     assert_eq!(batches[1][5], "3", "cards");
     assert_eq!(batches[1].last().unwrap(), "market");
-    assert!(f.web.get("/vouchers").body.contains("/vouchers/export?format=xlsx"));
+    assert!(
+        f.web
+            .get("/vouchers")
+            .body
+            .contains("/vouchers/export?format=xlsx")
+    );
 }

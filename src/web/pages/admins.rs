@@ -91,7 +91,7 @@ pub async fn list(cx: Arc<Ctx>, req: Req) -> Out {
             (export::links(&cx, &req, "/admins/export"))
         }))
         (grid::count(&cx, admins.len()))
-        div.table-wrap { table {
+        div.table-wrap.grid { table {
             thead { tr {
                 th.num { (cx.t(Msg::Number)) } th { (cx.t(Msg::Username)) } th { (cx.t(Msg::FullName)) }
                 th { (cx.t(Msg::Role)) } th { (cx.t(Msg::Phone)) } th { (cx.t(Msg::Email)) }
@@ -108,7 +108,7 @@ pub async fn list(cx: Arc<Ctx>, req: Req) -> Out {
                         td { @if a.active { span.badge.good { (cx.t(Msg::Active)) } } @else { span.badge.bad { (cx.t(Msg::Inactive)) } } }
                         td { (cx.date(a.created_at)) }
                         td { @match a.last_login_at { Some(t) => (cx.datetime(t)), None => (cx.t(Msg::Never)) } }
-                        td { (a.note) }
+                        td { (grid::clip(&a.note)) }
                     }
                 }
             }

@@ -104,14 +104,14 @@ pub async fn export(cx: Arc<Ctx>, req: Req) -> Out {
 
 pub fn bills_table(cx: &Ctx, bills: &[Bill], names: &HashMap<u64, String>) -> Markup {
     html! {
-        div.table-wrap { table {
+        div.table-wrap.grid { table {
             thead { tr {
                 th.num { (cx.t(Msg::Number)) } th { (cx.t(Msg::MenuCustomers)) } th { (cx.t(Msg::Period)) } th { (cx.t(Msg::DueDate)) }
                 th.num { (cx.t(Msg::Amount)) } th.num { (cx.t(Msg::Paid)) } th { (cx.t(Msg::Status)) }
             } }
             tbody { @for b in bills { tr {
                 td.num { a href={ "/bills/" (b.id) } { (b.id) } }
-                td { a href={ "/customers/" (b.customer_id) } { (names.get(&b.customer_id).map_or("?", String::as_str)) } }
+                td { @let name = names.get(&b.customer_id).map_or("?", String::as_str); a.clip href={ "/customers/" (b.customer_id) } title=(name) { (name) } }
                 td { (cx.date(b.period_start)) " – " (cx.date(b.period_end)) }
                 td { (cx.date(b.due)) }
                 td.num { (cx.money(b.amount)) }

@@ -21,17 +21,17 @@ use std::sync::Arc;
 
 pub fn extensions_table(cx: &Ctx, list: &[Extension], names: &HashMap<u64, String>) -> Markup {
     html! {
-        div.table-wrap { table {
+        div.table-wrap.grid { table {
             thead { tr {
                 th { (cx.t(Msg::When)) } th { (cx.t(Msg::MenuCustomers)) } th.num { (cx.t(Msg::Days)) } th { (cx.t(Msg::Free)) }
                 th { (cx.t(Msg::Reason)) } th { (cx.t(Msg::Who)) } th { (cx.t(Msg::ExpiryDate)) }
             } }
             tbody { @for e in list { tr {
                 td { (cx.datetime(e.at)) }
-                td { a href={ "/customers/" (e.customer_id) } { (names.get(&e.customer_id).map_or("?", String::as_str)) } }
+                td { @let name = names.get(&e.customer_id).map_or("?", String::as_str); a.clip href={ "/customers/" (e.customer_id) } title=(name) { (name) } }
                 td.num { (e.days) }
                 td { @if e.free { (cx.t(Msg::Free)) } @else { (cx.t(Msg::PaidExtension)) } }
-                td { (e.reason) @if !e.bulk.is_empty() { " " span.badge { (e.bulk) } } }
+                td { (crate::web::grid::clip(&e.reason)) @if !e.bulk.is_empty() { " " span.badge { (e.bulk) } } }
                 td { (e.by) }
                 td { (cx.datetime(e.expires_before)) " → " (cx.datetime(e.expires_after)) }
             } } }

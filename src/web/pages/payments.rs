@@ -63,7 +63,7 @@ async fn lookups(
 pub fn payments_table(cx: &Ctx, payments: &[Payment], names: &HashMap<u64, String>) -> Markup {
     let total: i64 = payments.iter().map(|p| p.amount).sum();
     html! {
-        div.table-wrap { table {
+        div.table-wrap.grid { table {
             thead { tr {
                 th.num { (cx.t(Msg::Number)) } th { (cx.t(Msg::ReceivedAt)) } th { (cx.t(Msg::MenuCustomers)) }
                 th.num { (cx.t(Msg::Amount)) } th { (cx.t(Msg::Method)) } th { (cx.t(Msg::Reference)) }
@@ -74,10 +74,10 @@ pub fn payments_table(cx: &Ctx, payments: &[Payment], names: &HashMap<u64, Strin
                     tr {
                         td.num { a href={ "/payments/" (p.id) } { (p.id) } }
                         td { (cx.datetime(p.received_at)) }
-                        td { a href={ "/customers/" (p.customer_id) } { (names.get(&p.customer_id).map_or("?", String::as_str)) } }
+                        td { @let name = names.get(&p.customer_id).map_or("?", String::as_str); a.clip href={ "/customers/" (p.customer_id) } title=(name) { (name) } }
                         td.num { (cx.money(p.amount)) }
                         td { (method_label(cx, &p.method)) }
-                        td { (p.reference) }
+                        td { (crate::web::grid::clip(&p.reference)) }
                         td { (p.recorded_by) }
                         td {
                             @if let Some(r) = p.reversed_by { span.badge.bad { (cx.t(Msg::Reversed)) " → #" (r) } }

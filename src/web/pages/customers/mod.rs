@@ -14,9 +14,9 @@ use crate::store::{Read, Reader, StoreError};
 use crate::validate::Problems;
 use crate::web::ctx::Ctx;
 use crate::web::error::{Out, WebError};
-use crate::web::export;
 use crate::web::http::{self, Form, Req};
 use crate::web::layout::{self, csrf, input, page, select, textarea};
+use crate::web::{export, grid};
 use hyper::StatusCode;
 use maud::{Markup, html};
 use std::collections::HashMap;
@@ -163,6 +163,11 @@ pub async fn list(cx: Arc<Ctx>, req: Req) -> Out {
             (header, c)
         })
         .collect();
+    // A group's size on this page, shown in its header row.
+    let mut group_sizes: HashMap<String, usize> = HashMap::new();
+    for (_, c) in &rows {
+        *group_sizes.entry(group_key(c)).or_default() += 1;
+    }
     let body = html! {
         (layout::notice(&cx, req.query("notice")))
         @if req.query("notice") == Some("imported") { p.notice { (cx.t(Msg::Imported)) } }
@@ -197,8 +202,8 @@ pub async fn list(cx: Arc<Ctx>, req: Req) -> Out {
             a.button.secondary href=(link_with(&req, "per", "all")) { (cx.t(Msg::ShowAll)) }
             (export::links(&cx, &req, "/customers/export"))
         }))
-        p.muted { (cx.t(Msg::Total)) ": " (cx.number(i64::try_from(page_data.total).unwrap_or(0))) }
-        div.table-wrap { table {
+        (grid::count(&cx, page_data.total))
+        div.table-wrap.grid { table {
             thead { tr {
                 th.num { (cx.t(Msg::Number)) }
                 th { a href=(sort_link(SortBy::Name)) { (cx.t(Msg::Name)) } }
@@ -212,14 +217,14 @@ pub async fn list(cx: Arc<Ctx>, req: Req) -> Out {
             } }
             tbody {
                 @for (i, (header, c)) in rows.iter().enumerate() {
-                    @if let Some(g) = header { tr.group { th colspan="9" { (g) } } }
+                    @if let Some(g) = header { tr.group { th colspan="9" { (g) " " span.muted { "(" (group_sizes.get(g.as_str()).copied().unwrap_or(0)) ")" } } } }
                     tr {
                         td.num { (query.page * query.per + i + 1) }
-                        td { a href={ "/customers/" (c.id) } { (c.name) } }
+                        td { a.clip href={ "/customers/" (c.id) } title=(c.name) { (c.name) } }
                         td { code { (c.login) } }
                         td { (c.phone) }
-                        td { (plan_name.get(&c.plan_id).copied().unwrap_or("?")) }
-                        td { (router_name.get(&c.router_id).copied().unwrap_or("?")) }
+                        td { (grid::clip(plan_name.get(&c.plan_id).copied().unwrap_or("?"))) }
+                        td { (grid::clip(router_name.get(&c.router_id).copied().unwrap_or("?"))) }
                         td { (status_label(&cx, c.shown(now))) @if c.archived { " " span.badge { (cx.t(Msg::Archived)) } } }
                         td { (cx.datetime(c.expires_at)) }
                         td { (cx.date(c.created_at)) }

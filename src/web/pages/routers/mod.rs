@@ -12,9 +12,9 @@ use crate::store::{Read, Reader, StoreError};
 use crate::validate::Problems;
 use crate::web::ctx::Ctx;
 use crate::web::error::{Out, WebError};
-use crate::web::export;
 use crate::web::http::{self, Form, Req};
 use crate::web::layout::{self, checkbox, csrf, input, page, select, textarea};
+use crate::web::{export, grid};
 use hyper::StatusCode;
 use maud::{Markup, html};
 use std::sync::Arc;
@@ -57,7 +57,8 @@ pub async fn list(cx: Arc<Ctx>, req: Req) -> Out {
             @if can_edit { form.inline method="post" action="/routers/sync" { (csrf(&cx)) button.secondary type="submit" { (cx.t(Msg::Refresh)) } } }
         }))
         @if routers.is_empty() { p.muted { (cx.t(Msg::NothingYet)) } } @else {
-            div.table-wrap { table {
+            (grid::count(&cx, routers.len()))
+            div.table-wrap.grid { table {
                 thead { tr {
                     th.num { (cx.t(Msg::Number)) } th { (cx.t(Msg::Name)) } th { (cx.t(Msg::IpAddress)) }
                     th { (cx.t(Msg::Username)) } th { (cx.t(Msg::Status)) } th { (cx.t(Msg::CreatedDate)) } th { (cx.t(Msg::Note)) }
@@ -71,7 +72,7 @@ pub async fn list(cx: Arc<Ctx>, req: Req) -> Out {
                             td { (r.username) }
                             td { (status_badge(&cx, st.status)) }
                             td { (cx.date(r.created_at)) }
-                            td { (r.note) }
+                            td { (grid::clip(&r.note)) }
                         }
                     }
                 }

@@ -173,7 +173,7 @@ pub async fn list(cx: Arc<Ctx>, req: Req) -> Out {
         (grid::count(&cx, total))
         p.muted { (cx.t(Msg::VouchersHelp)) }
         @if rows.is_empty() { p.muted { (cx.t(Msg::NothingYet)) } } @else {
-            div.table-wrap { table {
+            div.table-wrap.grid { table {
                 thead { tr {
                     th.num { (cx.t(Msg::Number)) } th { (cx.t(Msg::CreatedDate)) } th { (cx.t(Msg::MenuPlans)) }
                     th { (cx.t(Msg::MenuRouters)) } th.num { (cx.t(Msg::Price)) } th.num { (cx.t(Msg::CardCount)) }
@@ -188,7 +188,7 @@ pub async fn list(cx: Arc<Ctx>, req: Req) -> Out {
                     td.num { (cx.money(b.price)) }
                     td.num { (cx.number(i64::from(b.count))) }
                     @for s in STATES { td.num { a href={ "/vouchers/" (b.id) "?state=" (state_id(s)) } { (cx.number(i64::from(c.get(s)))) } } }
-                    td { (b.note) }
+                    td { (grid::clip(&b.note)) }
                 } } }
             } }
             (pager(&cx, &req, want.min(pages), pages))
