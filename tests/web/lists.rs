@@ -44,7 +44,7 @@ fn header(msgs: &[Msg]) -> Vec<String> {
     msgs.iter().map(|m| m.mn().to_string()).collect()
 }
 
-fn column<'a>(rows: &'a [Vec<String>], i: usize) -> Vec<&'a str> {
+fn column(rows: &[Vec<String>], i: usize) -> Vec<&str> {
     rows[1..].iter().map(|r| r[i].as_str()).collect()
 }
 

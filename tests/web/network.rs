@@ -355,12 +355,13 @@ fn customer_list_searches_filters_sorts_and_pages() {
     assert!(
         grouped
             .body
-            .contains("<tr class=\"group\"><th colspan=\"9\">Active</th>")
+            .contains("<tr class=\"group\"><th colspan=\"9\">Active <span class=\"muted\">(")
     );
     assert!(
-        grouped
-            .body
-            .contains("<tr class=\"group\"><th colspan=\"9\">Expired</th>")
+        grouped.body.contains(
+            "<tr class=\"group\"><th colspan=\"9\">Expired <span class=\"muted\">(20)</span></th>"
+        ),
+        "each group header counts its rows"
     );
     let search = f.web.get("/customers?q=Talst");
     assert!(search.body.contains("Talst LLC") && !search.body.contains("user08"));
