@@ -44,6 +44,10 @@ catalog! {
     Delete => "Delete", "Устгах";
     Print => "Print", "Хэвлэх";
     Export => "Export", "Хөрвүүлэх";
+    // List exports' columns (issue #18, point 11).
+    PeriodStart => "Period from", "Хугацааны эхлэл";
+    PeriodEnd => "Period to", "Хугацааны төгсгөл";
+    PreviousExpiry => "Previous expiry", "Өмнөх дуусах огноо";
     Refresh => "Refresh", "Шинэчлэх";
     Search => "Search", "Хайх";
     Filter => "Filter", "Шүүх";

@@ -2,6 +2,9 @@
 //! and a guard against formula injection (a cell starting with = + - @, a tab or a carriage return
 //! gets a leading ', as OWASP lists them).
 //!
+//! The first section's title is not written: a CSV starts with its header row, so that it
+//! imports as a table; later sections follow a blank line and their title.
+//!
 //! Written in chunks handed to `out` as they fill, so a streamed HTTP body carries the file
 //! while the store is still being read.
 
@@ -108,9 +111,10 @@ pub fn major(minor: i64, exponent: u8) -> String {
 
 impl<F: FnMut(Vec<u8>) -> Result<(), ReportError>> Sink for CsvSink<F> {
     fn section(&mut self, title: &str) -> Result<(), ReportError> {
-        if self.started {
-            self.buf.extend_from_slice(b"\r\n");
+        if !self.started {
+            return Ok(());
         }
+        self.buf.extend_from_slice(b"\r\n");
         self.line([title.to_string()])
     }
 
@@ -194,6 +198,17 @@ mod tests {
             assert_eq!(s, format!("\u{feff}{written}\r\n"), "{cell:?}");
         }
         assert_eq!(major(5, 2), "0.05");
+        let s = csv(|s| {
+            s.section("Customers").unwrap();
+            s.header(&["a"]).unwrap();
+            s.row(&[Cell::Int(1)]).unwrap();
+            s.section("By kind").unwrap();
+            s.header(&["b"]).unwrap();
+        });
+        assert_eq!(
+            s, "\u{feff}a\r\n1\r\n\r\nBy kind\r\nb\r\n",
+            "the file starts with its header; later sections keep their titles"
+        );
         assert_eq!(major(-5, 2), "-0.05");
         assert_eq!(major(7, 0), "7");
     }

@@ -14,6 +14,7 @@ pub mod download;
 pub mod error;
 pub mod export;
 pub mod gate;
+pub mod grid;
 pub mod http;
 pub mod layout;
 mod multipart;

@@ -119,6 +119,7 @@ pub fn table() -> Vec<Route> {
         POST "/account/tokens/{id}/revoke" LoggedIn => pages::account::revoke_token;
 
         GET "/admins" m(Menu::Admins, View) => pages::admins::list;
+        GET "/admins/export" m(Menu::Admins, View) => pages::admins::export;
         GET "/admins/new" m(Menu::Admins, Edit) => pages::admins::new_form;
         POST "/admins" m(Menu::Admins, Edit) => pages::admins::create;
         GET "/admins/{id}" m(Menu::Admins, View) => pages::admins::edit_form;
@@ -147,7 +148,7 @@ pub fn table() -> Vec<Route> {
         GET "/audit" m(Menu::Audit, View) => pages::audit::list;
 
         GET "/routers" m(Menu::Routers, View) => pages::routers::list;
-        GET "/routers/export.csv" m(Menu::Routers, View) => pages::routers::export;
+        GET "/routers/export" m(Menu::Routers, View) => pages::routers::export;
         POST "/routers/sync" m(Menu::Routers, Edit) => pages::routers::sync_all;
         GET "/routers/new" m(Menu::Routers, Edit) => pages::routers::new_form;
         POST "/routers" m(Menu::Routers, Edit) => pages::routers::create;
@@ -168,6 +169,7 @@ pub fn table() -> Vec<Route> {
         POST "/plans/{id}/delete" m(Menu::Plans, Edit) => pages::plans::delete;
 
         GET "/customers" m(Menu::Customers, View) => pages::customers::list;
+        GET "/customers/export" m(Menu::Customers, View) => pages::customers::export;
         GET "/customers/new" m(Menu::Customers, Edit) => pages::customers::new_form;
         POST "/customers" m(Menu::Customers, Edit) => pages::customers::create;
         GET "/customers/{id}" m(Menu::Customers, View) => pages::customers::show;
@@ -182,6 +184,7 @@ pub fn table() -> Vec<Route> {
         POST "/customers/{id}/plan" m(Menu::Customers, Edit) => pages::customers::change_plan;
 
         GET "/vouchers" m(Menu::Vouchers, View) => pages::vouchers::list;
+        GET "/vouchers/export" m(Menu::Vouchers, View) => pages::vouchers::export;
         GET "/vouchers/new" m(Menu::Vouchers, Edit) => pages::vouchers::new_form;
         POST "/vouchers" m(Menu::Vouchers, Edit) => pages::vouchers::create;
         GET "/vouchers/{id}" m(Menu::Vouchers, View) => pages::vouchers::show;
@@ -211,13 +214,16 @@ pub fn table() -> Vec<Route> {
 
         GET "/payments" m(Menu::Payments, View) => pages::payments::list;
         POST "/payments" m(Menu::Payments, Edit) => pages::payments::create;
+        GET "/payments/export" m(Menu::Payments, View) => pages::payments::export;
         GET "/payments/{id}" m(Menu::Payments, View) => pages::payments::receipt;
         POST "/payments/{id}/reverse" m(Menu::Payments, Edit) => pages::payments::reverse_form;
         GET "/bills" m(Menu::Payments, View) => pages::bills::list;
         POST "/bills" m(Menu::Payments, Edit) => pages::bills::create;
+        GET "/bills/export" m(Menu::Payments, View) => pages::bills::export;
         GET "/bills/{id}" m(Menu::Payments, View) => pages::bills::show;
         POST "/bills/{id}/void" m(Menu::Payments, Edit) => pages::bills::void;
         GET "/extensions" m(Menu::Extensions, View) => pages::extensions::list;
+        GET "/extensions/export" m(Menu::Extensions, View) => pages::extensions::export;
         POST "/extensions" m(Menu::Extensions, Edit) => pages::extensions::create;
         GET "/extensions/bulk" m(Menu::Extensions, Edit) => pages::extensions::bulk_form;
         POST "/extensions/bulk" m(Menu::Extensions, Edit) => pages::extensions::bulk;

@@ -454,3 +454,94 @@ fn an_agent_sells_a_card_from_a_phone_and_sees_their_balance_drop() {
     d.goto(&app.url("/customers?lang=en"));
     assert!(d.text("main").contains("You do not have access"));
 }
+
+/// How far the element at `css` (or the page, for "html") overflows sideways, in pixels.
+fn overflow(d: &Driver, css: &str) -> i64 {
+    d.eval(&format!(
+        "const e = document.querySelector('{css}'); return e.scrollWidth - e.clientWidth;"
+    ))
+    .as_i64()
+    .unwrap_or(i64::MAX)
+}
+
+/// Issue #18, point 10: at 1366×900 the customer grid (Mongolian, 30 customers with long
+/// names) and the twenty-menu roles table fit their area without scrolling sideways, and at
+/// least 20 customer rows are on screen. Point 11: the grid's export link, fetched with the
+/// session, is the file.
+#[test]
+fn the_customer_grid_and_the_roles_table_fit_a_1366_screen() {
+    let mut f = crate::helpers::fixture();
+    let names = [
+        "Должинсүрэнгийн Мөнх-Эрдэнэ",
+        "Батбаярын Энхтуяа",
+        "Ганбаатарын Оюунчимэг",
+        "Цэвэлсүрэнгийн Баярсайхан",
+        "Эрдэнэбилэгийн Номин",
+        "Хүрэлбаатарын Төмөрбаатар",
+    ];
+    for i in 0..30 {
+        let mut c = crate::helpers::customer(
+            f.router,
+            f.plan,
+            &format!("ub{i:02}"),
+            "2099-01-01T00:00:00Z",
+        );
+        c["name"] = format!("{} {i}", names[i % names.len()]).into();
+        c["phone"] = "99112233".into();
+        f.new_customer(&c);
+    }
+    let d = Driver::start();
+    d.set_window(1366, 900);
+    d.login_as_boss(&f.app.url("/login?lang=en"));
+    for lang in ["mn", "en"] {
+        d.goto(&f.app.url(&format!("/customers?lang={lang}")));
+        // docs/screenshots/ holds these, re-encoded with a palette to stay small.
+        d.screenshot_of("main", &format!("target/customers-{lang}.png"));
+        assert_eq!(
+            overflow(&d, ".table-wrap.grid"),
+            0,
+            "{lang}: the grid scrolls sideways"
+        );
+        assert!(
+            overflow(&d, "html") <= 0,
+            "{lang}: the page scrolls sideways"
+        );
+        let visible = d.eval(
+            "const g = document.querySelector('.table-wrap.grid').getBoundingClientRect();
+             return [...document.querySelectorAll('.table-wrap.grid tbody tr')].filter(r => {
+               const b = r.getBoundingClientRect();
+               return b.top >= g.top && b.bottom <= Math.min(g.bottom, window.innerHeight);
+             }).length;",
+        );
+        assert!(
+            visible.as_i64().unwrap_or(0) >= 20,
+            "{lang}: only {visible} rows on screen"
+        );
+    }
+    for lang in ["mn", "en"] {
+        d.goto(&f.app.url(&format!("/roles?lang={lang}")));
+        assert_eq!(
+            overflow(&d, ".table-wrap.grid"),
+            0,
+            "{lang}: the roles table scrolls sideways"
+        );
+        assert!(overflow(&d, "html") <= 0, "{lang}");
+    }
+
+    d.goto(&f.app.url("/customers?lang=mn&q=ub0"));
+    let got = d.eval(
+        "const a = document.querySelector(\"a[href*='/customers/export'][href*='format=csv']\");
+         const x = new XMLHttpRequest(); x.open('GET', a.href, false); x.send();
+         return [x.status, x.getResponseHeader('content-disposition'), x.responseText];",
+    );
+    assert_eq!(got[0], 200, "{got}");
+    assert!(got[1].as_str().unwrap().contains("customers-"), "{got}");
+    let text = got[2].as_str().unwrap();
+    let lines: Vec<&str> = text.trim_start_matches('\u{feff}').lines().collect();
+    assert!(lines[0].starts_with("№,Нэр,"), "{text}");
+    assert_eq!(
+        lines.len(),
+        11,
+        "the header and the ten customers the search keeps: {text}"
+    );
+}

@@ -23,6 +23,7 @@ fn pages(portal: bool) -> Vec<String> {
             .contains(&r.pattern)
                 && !r.pattern.ends_with(".csv")
                 && !r.pattern.ends_with(".xlsx")
+                && !r.pattern.ends_with("/export")
         })
         .map(|r| {
             let id = if r.pattern.starts_with("/roles") {

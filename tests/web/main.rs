@@ -19,6 +19,7 @@ mod helpers;
 mod hostile;
 mod i18n;
 mod limits;
+mod lists;
 mod messages;
 mod migrate;
 mod network;

@@ -263,7 +263,7 @@ fn reports_agree_with_hand_computed_totals_in_every_format() {
     let text = String::from_utf8(bytes).unwrap();
     let text = text.strip_prefix('\u{feff}').expect("BOM");
     let lines: Vec<&str> = text.split("\r\n").collect();
-    let data: Vec<Vec<&str>> = lines[2..6].iter().map(|l| l.split(',').collect()).collect();
+    let data: Vec<Vec<&str>> = lines[1..5].iter().map(|l| l.split(',').collect()).collect();
     let minor: i64 = data
         .iter()
         .map(|r| {

@@ -233,6 +233,17 @@ impl Driver {
     }
 }
 
+impl Driver {
+    /// Saves a PNG of one element (smaller than the whole page, for docs/).
+    pub fn screenshot_of(&self, css: &str, path: &str) {
+        let e = self.find(css);
+        let b64 = self.call("GET", &format!("/element/{e}/screenshot"), None);
+        if let Some(png) = b64.as_str().and_then(base64_decode) {
+            let _ = std::fs::write(path, png);
+        }
+    }
+}
+
 impl Drop for Driver {
     fn drop(&mut self) {
         let _ = self.agent.delete(&self.base).call();

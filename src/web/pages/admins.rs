@@ -4,8 +4,9 @@ use crate::access::admins::AdminDraft;
 use crate::access::{Admin, Grants, Level, Menu, Role, roles, secret};
 use crate::error::Error;
 use crate::i18n::Msg;
-use crate::store::Reader;
+use crate::reports::Cell;
 use crate::store::StoreError;
+use crate::store::{Read, Reader};
 use crate::validate::Problems;
 use crate::web::ctx::Ctx;
 use crate::web::error::{Out, WebError};
@@ -13,9 +14,61 @@ use crate::web::http::{self, Form, Req};
 use crate::web::layout::{
     self, checkbox, csrf, input, level_label, menu_label, page, select, textarea,
 };
+use crate::web::{export, grid};
 use hyper::StatusCode;
 use maud::{Markup, html};
 use std::sync::Arc;
+
+/// The list as Excel or CSV, statuses and roles in words.
+pub async fn export(cx: Arc<Ctx>, req: Req) -> Out {
+    let (tz, lang) = (cx.tz.clone(), cx.lang);
+    let header = [
+        Msg::Number,
+        Msg::Username,
+        Msg::FullName,
+        Msg::Role,
+        Msg::Phone,
+        Msg::Email,
+        Msg::Status,
+        Msg::CreatedDate,
+        Msg::LastLogin,
+        Msg::Note,
+    ];
+    let list = export::List {
+        name: "users",
+        title: cx.t(Msg::Admins),
+        header: header.iter().map(|m| lang.t(*m)).collect(),
+        walk: move |r: &Read, emit: &mut export::Emit| {
+            let roles = roles::list(r)?;
+            for (i, a) in r.list::<Admin>()?.into_iter().enumerate() {
+                let role = roles
+                    .iter()
+                    .find(|x| x.id == a.role_id)
+                    .map_or(a.role_id.clone(), |x| x.name.clone());
+                let active = if a.active { Msg::Active } else { Msg::Inactive };
+                let go_on = emit(vec![
+                    export::int(i + 1),
+                    Cell::text(a.username.clone()),
+                    Cell::text(a.full_name.clone()),
+                    Cell::Text(role),
+                    Cell::text(a.phone.clone()),
+                    Cell::text(a.email.clone()),
+                    Cell::text(lang.t(active)),
+                    Cell::Date(crate::reports::day_of(a.created_at, &tz)),
+                    a.last_login_at.map_or(Cell::text(lang.t(Msg::Never)), |t| {
+                        Cell::DateTime(crate::reports::local(t, &tz))
+                    }),
+                    Cell::Text(a.note),
+                ])?;
+                if !go_on {
+                    break;
+                }
+            }
+            Ok(())
+        },
+    };
+    export::list(&cx, &req, list).await
+}
 
 pub async fn list(cx: Arc<Ctx>, req: Req) -> Out {
     let (admins, roles) = cx
@@ -35,8 +88,10 @@ pub async fn list(cx: Arc<Ctx>, req: Req) -> Out {
         (layout::toolbar(&cx, html! {
             @if can_edit { a.button href="/admins/new" { (cx.t(Msg::Add)) } }
             a.button.secondary href="/roles" { (cx.t(Msg::Roles)) }
+            (export::links(&cx, &req, "/admins/export"))
         }))
-        div.table-wrap { table {
+        (grid::count(&cx, admins.len()))
+        div.table-wrap.grid { table {
             thead { tr {
                 th.num { (cx.t(Msg::Number)) } th { (cx.t(Msg::Username)) } th { (cx.t(Msg::FullName)) }
                 th { (cx.t(Msg::Role)) } th { (cx.t(Msg::Phone)) } th { (cx.t(Msg::Email)) }
@@ -53,7 +108,7 @@ pub async fn list(cx: Arc<Ctx>, req: Req) -> Out {
                         td { @if a.active { span.badge.good { (cx.t(Msg::Active)) } } @else { span.badge.bad { (cx.t(Msg::Inactive)) } } }
                         td { (cx.date(a.created_at)) }
                         td { @match a.last_login_at { Some(t) => (cx.datetime(t)), None => (cx.t(Msg::Never)) } }
-                        td { (a.note) }
+                        td { (grid::clip(&a.note)) }
                     }
                 }
             }

@@ -44,7 +44,7 @@ pub async fn list(cx: Arc<Ctx>, req: Req) -> Out {
             button type="submit" { (cx.t(Msg::Filter)) }
             button.secondary type="button" data-print { (cx.t(Msg::Print)) }
         }
-        div.table-wrap { table {
+        div.table-wrap.grid.audit { table {
             thead { tr {
                 th { (cx.t(Msg::When)) } th { (cx.t(Msg::Who)) } th { (cx.t(Msg::Via)) } th { (cx.t(Msg::Address)) }
                 th { (cx.t(Msg::Action)) } th { (cx.t(Msg::Entity)) } th { (cx.t(Msg::Change)) }

@@ -4,37 +4,114 @@ use crate::billing::Plan;
 use crate::billing::customer::Customer;
 use crate::billing::ledger::{BankAccount, Bill, BillStatus};
 use crate::i18n::Msg;
-use crate::store::{Reader, StoreError};
+use crate::reports::Cell;
+use crate::store::{Read, Reader, StoreError};
 use crate::web::ctx::Ctx;
 use crate::web::error::{Out, WebError};
 use crate::web::http::{self, Req};
 use crate::web::layout::{self, csrf, page};
+use crate::web::{export, grid};
 use hyper::StatusCode;
+use jiff::Timestamp;
 use maud::{Markup, html};
 use std::collections::HashMap;
 use std::sync::Arc;
 
+fn status_msg(b: &Bill, now: Timestamp) -> Msg {
+    match b.status {
+        BillStatus::Paid => Msg::BillPaid,
+        BillStatus::Void => Msg::BillVoid,
+        BillStatus::Pending if b.overdue(now) => Msg::Overdue,
+        BillStatus::Pending if b.paid > 0 => Msg::PartlyPaid,
+        BillStatus::Pending => Msg::BillPending,
+    }
+}
+
 pub fn status_badge(cx: &Ctx, b: &Bill) -> Markup {
-    let (class, m) = match b.status {
-        BillStatus::Paid => ("badge good", Msg::BillPaid),
-        BillStatus::Void => ("badge", Msg::BillVoid),
-        BillStatus::Pending if b.overdue(cx.now) => ("badge bad", Msg::Overdue),
-        BillStatus::Pending if b.paid > 0 => ("badge", Msg::PartlyPaid),
-        BillStatus::Pending => ("badge", Msg::BillPending),
+    let m = status_msg(b, cx.now);
+    let class = match m {
+        Msg::BillPaid => "badge good",
+        Msg::Overdue => "badge bad",
+        _ => "badge",
     };
     html! { span class=(class) { (cx.t(m)) } }
 }
 
+/// The status filter of the list ("pending" when not chosen) and the bills it keeps.
+fn status_filter(req: &Req) -> String {
+    let s = req.query("status").unwrap_or("pending");
+    if ["pending", "paid", "void", "all"].contains(&s) {
+        s.to_string()
+    } else {
+        "pending".to_string()
+    }
+}
+
+/// Bills with `status` ("all" for any), by due date, at most `limit`.
+fn bills_with(r: &Read, status: &str, limit: usize) -> Result<Vec<Bill>, StoreError> {
+    let mut bills = Vec::new();
+    r.scan::<Bill>(true, |b| {
+        if status == "all" || b.status.id() == status {
+            bills.push(b);
+        }
+        bills.len() < limit
+    })?;
+    bills.sort_by_key(|b| (b.due, b.id));
+    Ok(bills)
+}
+
+/// The list as Excel or CSV: the same status filter, every bill of it.
+pub async fn export(cx: Arc<Ctx>, req: Req) -> Out {
+    let status = status_filter(&req);
+    let (now, tz, lang) = (cx.now, cx.tz.clone(), cx.lang);
+    let header = [
+        Msg::Number,
+        Msg::MenuCustomers,
+        Msg::PeriodStart,
+        Msg::PeriodEnd,
+        Msg::DueDate,
+        Msg::Amount,
+        Msg::Paid,
+        Msg::Status,
+    ];
+    let list = export::List {
+        name: "bills",
+        title: cx.t(Msg::Bills),
+        header: header.iter().map(|m| lang.t(*m)).collect(),
+        walk: move |r: &Read, emit: &mut export::Emit| {
+            let names = export::customer_names(r)?;
+            let day = |t| Cell::Date(crate::reports::day_of(t, &tz));
+            for b in bills_with(r, &status, export::MAX_LIST_ROWS)? {
+                let go_on = emit(vec![
+                    export::int(b.id),
+                    Cell::text(names.get(&b.customer_id).cloned().unwrap_or_default()),
+                    day(b.period_start),
+                    day(b.period_end),
+                    day(b.due),
+                    Cell::Money(b.amount),
+                    Cell::Money(b.paid),
+                    Cell::text(lang.t(status_msg(&b, now))),
+                ])?;
+                if !go_on {
+                    break;
+                }
+            }
+            Ok(())
+        },
+    };
+    export::list(&cx, &req, list).await
+}
+
 pub fn bills_table(cx: &Ctx, bills: &[Bill], names: &HashMap<u64, String>) -> Markup {
     html! {
-        div.table-wrap { table {
+        div.table-wrap.grid { table {
             thead { tr {
                 th.num { (cx.t(Msg::Number)) } th { (cx.t(Msg::MenuCustomers)) } th { (cx.t(Msg::Period)) } th { (cx.t(Msg::DueDate)) }
                 th.num { (cx.t(Msg::Amount)) } th.num { (cx.t(Msg::Paid)) } th { (cx.t(Msg::Status)) }
             } }
             tbody { @for b in bills { tr {
                 td.num { a href={ "/bills/" (b.id) } { (b.id) } }
-                td { a href={ "/customers/" (b.customer_id) } { (names.get(&b.customer_id).map_or("?", String::as_str)) } }
+                td { @let name = names.get(&b.customer_id).map_or("?", String::as_str); a.clip href={ "/customers/" (b.customer_id) } title=(name) { (name) } }
                 td { (cx.date(b.period_start)) " – " (cx.date(b.period_end)) }
                 td { (cx.date(b.due)) }
                 td.num { (cx.money(b.amount)) }
@@ -46,28 +123,15 @@ pub fn bills_table(cx: &Ctx, bills: &[Bill], names: &HashMap<u64, String>) -> Ma
 }
 
 pub async fn list(cx: Arc<Ctx>, req: Req) -> Out {
-    let status = req.query("status").unwrap_or("pending").to_string();
+    let status = status_filter(&req);
     let st = status.clone();
-    let (mut bills, names) = cx
+    let (bills, names) = cx
         .app
         .store
         .read_async(move |r| {
-            let mut bills = Vec::new();
-            r.scan::<Bill>(true, |b| {
-                if st == "all" || b.status.id() == st {
-                    bills.push(b);
-                }
-                bills.len() < 2_000
-            })?;
-            let names: HashMap<u64, String> = r
-                .list::<Customer>()?
-                .into_iter()
-                .map(|c| (c.id, c.name))
-                .collect();
-            Ok::<_, StoreError>((bills, names))
+            Ok::<_, StoreError>((bills_with(r, &st, 2_000)?, export::customer_names(r)?))
         })
         .await?;
-    bills.sort_by_key(|b| (b.due, b.id));
     let total: i64 = bills.iter().map(|b| b.amount - b.paid).sum();
     let body = html! {
         (layout::notice(&cx, req.query("notice")))
@@ -79,7 +143,9 @@ pub async fn list(cx: Arc<Ctx>, req: Req) -> Out {
             } }
             button type="submit" { (cx.t(Msg::Filter)) }
             button.secondary type="button" data-print { (cx.t(Msg::Print)) }
+            (export::links(&cx, &req, "/bills/export"))
         }
+        (grid::count(&cx, bills.len()))
         p.muted { (cx.t(Msg::Outstanding)) ": " strong { (cx.money(total)) } }
         (bills_table(&cx, &bills, &names))
     };

@@ -6,10 +6,12 @@ use crate::billing::customer::Customer;
 use crate::billing::ledger::{self, Extension};
 use crate::i18n::Msg;
 use crate::network::Router;
-use crate::store::{Reader, StoreError};
+use crate::reports::Cell;
+use crate::store::{Read, Reader, StoreError};
 use crate::validate::Problems;
 use crate::web::ctx::Ctx;
 use crate::web::error::{Out, WebError};
+use crate::web::export;
 use crate::web::http::{self, Req};
 use crate::web::layout::{self, csrf, page};
 use hyper::StatusCode;
@@ -19,17 +21,17 @@ use std::sync::Arc;
 
 pub fn extensions_table(cx: &Ctx, list: &[Extension], names: &HashMap<u64, String>) -> Markup {
     html! {
-        div.table-wrap { table {
+        div.table-wrap.grid { table {
             thead { tr {
                 th { (cx.t(Msg::When)) } th { (cx.t(Msg::MenuCustomers)) } th.num { (cx.t(Msg::Days)) } th { (cx.t(Msg::Free)) }
                 th { (cx.t(Msg::Reason)) } th { (cx.t(Msg::Who)) } th { (cx.t(Msg::ExpiryDate)) }
             } }
             tbody { @for e in list { tr {
                 td { (cx.datetime(e.at)) }
-                td { a href={ "/customers/" (e.customer_id) } { (names.get(&e.customer_id).map_or("?", String::as_str)) } }
+                td { @let name = names.get(&e.customer_id).map_or("?", String::as_str); a.clip href={ "/customers/" (e.customer_id) } title=(name) { (name) } }
                 td.num { (e.days) }
                 td { @if e.free { (cx.t(Msg::Free)) } @else { (cx.t(Msg::PaidExtension)) } }
-                td { (e.reason) @if !e.bulk.is_empty() { " " span.badge { (e.bulk) } } }
+                td { (crate::web::grid::clip(&e.reason)) @if !e.bulk.is_empty() { " " span.badge { (e.bulk) } } }
                 td { (e.by) }
                 td { (cx.datetime(e.expires_before)) " → " (cx.datetime(e.expires_after)) }
             } } }
@@ -55,6 +57,54 @@ async fn names(cx: &Ctx) -> Result<HashMap<u64, String>, WebError> {
         .await?)
 }
 
+/// The history as Excel or CSV: the same filters, every matching extension.
+pub async fn export(cx: Arc<Ctx>, req: Req) -> Out {
+    let f = ExtensionFilter::from_query(&req);
+    let (tz, lang) = (cx.tz.clone(), cx.lang);
+    let header = [
+        Msg::When,
+        Msg::MenuCustomers,
+        Msg::Days,
+        Msg::Free,
+        Msg::Reason,
+        Msg::Who,
+        Msg::PreviousExpiry,
+        Msg::ExpiryDate,
+    ];
+    let list = export::List {
+        name: "extensions",
+        title: cx.t(Msg::MenuExtensions),
+        header: header.iter().map(|m| lang.t(*m)).collect(),
+        walk: move |r: &Read, emit: &mut export::Emit| {
+            let names = export::customer_names(r)?;
+            let time = |t| Cell::DateTime(crate::reports::local(t, &tz));
+            for e in f.run(r, &tz)? {
+                let free = if e.free {
+                    Msg::Free
+                } else {
+                    Msg::PaidExtension
+                };
+                let reason = format!("{} {}", e.reason, e.bulk);
+                let go_on = emit(vec![
+                    time(e.at),
+                    Cell::text(names.get(&e.customer_id).cloned().unwrap_or_default()),
+                    Cell::Int(e.days),
+                    Cell::text(lang.t(free)),
+                    Cell::text(reason.trim()),
+                    Cell::text(e.by.clone()),
+                    time(e.expires_before),
+                    time(e.expires_after),
+                ])?;
+                if !go_on {
+                    break;
+                }
+            }
+            Ok(())
+        },
+    };
+    export::list(&cx, &req, list).await
+}
+
 pub async fn list(cx: Arc<Ctx>, req: Req) -> Out {
     let f = ExtensionFilter::from_query(&req);
     let tz = cx.tz.clone();
@@ -76,8 +126,9 @@ pub async fn list(cx: Arc<Ctx>, req: Req) -> Out {
             button type="submit" { (cx.t(Msg::Filter)) }
             @if cx.can(crate::access::Menu::Extensions, crate::access::Level::Edit) { a.button.secondary href="/extensions/bulk" { (cx.t(Msg::BulkExtension)) } }
             button.secondary type="button" data-print { (cx.t(Msg::Print)) }
+            (export::links(&cx, &req, "/extensions/export"))
         }
-        p.muted { (cx.t(Msg::Total)) ": " (list.len()) " / " (total_days) " " (cx.t(Msg::Days)) }
+        p.count.muted { (cx.t(Msg::Total)) ": " (cx.number(i64::try_from(list.len()).unwrap_or(0))) " / " (cx.number(total_days)) " " (cx.t(Msg::Days)) }
         (extensions_table(&cx, &list, &names))
     };
     Ok(http::html(

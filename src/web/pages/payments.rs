@@ -10,12 +10,14 @@ use crate::i18n::Msg;
 use crate::model::Money;
 use crate::network::Router;
 use crate::ops::{self, payments::PaymentFields};
-use crate::store::{Reader, StoreError};
+use crate::reports::Cell;
+use crate::store::{Read, Reader, StoreError};
 use crate::validate::Problems;
 use crate::web::ctx::Ctx;
 use crate::web::error::{Out, WebError};
 use crate::web::http::{self, Req};
 use crate::web::layout::{self, csrf, input, page, select};
+use crate::web::{export, grid};
 use hyper::StatusCode;
 use maud::{Markup, html};
 use std::collections::HashMap;
@@ -61,7 +63,7 @@ async fn lookups(
 pub fn payments_table(cx: &Ctx, payments: &[Payment], names: &HashMap<u64, String>) -> Markup {
     let total: i64 = payments.iter().map(|p| p.amount).sum();
     html! {
-        div.table-wrap { table {
+        div.table-wrap.grid { table {
             thead { tr {
                 th.num { (cx.t(Msg::Number)) } th { (cx.t(Msg::ReceivedAt)) } th { (cx.t(Msg::MenuCustomers)) }
                 th.num { (cx.t(Msg::Amount)) } th { (cx.t(Msg::Method)) } th { (cx.t(Msg::Reference)) }
@@ -72,10 +74,10 @@ pub fn payments_table(cx: &Ctx, payments: &[Payment], names: &HashMap<u64, Strin
                     tr {
                         td.num { a href={ "/payments/" (p.id) } { (p.id) } }
                         td { (cx.datetime(p.received_at)) }
-                        td { a href={ "/customers/" (p.customer_id) } { (names.get(&p.customer_id).map_or("?", String::as_str)) } }
+                        td { @let name = names.get(&p.customer_id).map_or("?", String::as_str); a.clip href={ "/customers/" (p.customer_id) } title=(name) { (name) } }
                         td.num { (cx.money(p.amount)) }
                         td { (method_label(cx, &p.method)) }
-                        td { (p.reference) }
+                        td { (crate::web::grid::clip(&p.reference)) }
                         td { (p.recorded_by) }
                         td {
                             @if let Some(r) = p.reversed_by { span.badge.bad { (cx.t(Msg::Reversed)) " → #" (r) } }
@@ -87,6 +89,60 @@ pub fn payments_table(cx: &Ctx, payments: &[Payment], names: &HashMap<u64, Strin
             tfoot { tr { th colspan="3" { (cx.t(Msg::Total)) } th.num { (cx.money(total)) } th colspan="4" {} } }
         } }
     }
+}
+
+/// A payment's status column in words: reversed by which, or a reversal of which and why.
+fn status_text(lang: crate::i18n::Lang, p: &Payment) -> String {
+    let mut out = Vec::new();
+    if let Some(r) = p.reversed_by {
+        out.push(format!("{} → #{r}", lang.t(Msg::Reversed)));
+    }
+    if let Some(o) = p.reversal_of {
+        out.push(format!("{} #{o} {}", lang.t(Msg::ReversalOf), p.reason));
+    }
+    out.join(" ").trim().to_string()
+}
+
+/// The list as Excel or CSV: the same filters, every matching payment (the page shows the
+/// newest 500).
+pub async fn export(cx: Arc<Ctx>, req: Req) -> Out {
+    let f = PaymentFilter::from_query(&req);
+    let (tz, lang) = (cx.tz.clone(), cx.lang);
+    let header = [
+        Msg::Number,
+        Msg::ReceivedAt,
+        Msg::MenuCustomers,
+        Msg::Amount,
+        Msg::Method,
+        Msg::Reference,
+        Msg::RecordedBy,
+        Msg::Status,
+    ];
+    let list = export::List {
+        name: "payments",
+        title: cx.t(Msg::MenuPayments),
+        header: header.iter().map(|m| lang.t(*m)).collect(),
+        walk: move |r: &Read, emit: &mut export::Emit| {
+            let names = export::customer_names(r)?;
+            for p in f.run(r, &tz, export::MAX_LIST_ROWS)? {
+                let go_on = emit(vec![
+                    export::int(p.id),
+                    Cell::DateTime(crate::reports::local(p.received_at, &tz)),
+                    Cell::text(names.get(&p.customer_id).cloned().unwrap_or_default()),
+                    Cell::Money(p.amount),
+                    Cell::text(crate::reports::revenue::method_text(lang, &p.method)),
+                    Cell::text(p.reference.clone()),
+                    Cell::text(p.recorded_by.clone()),
+                    Cell::text(status_text(lang, &p)),
+                ])?;
+                if !go_on {
+                    break;
+                }
+            }
+            Ok(())
+        },
+    };
+    export::list(&cx, &req, list).await
 }
 
 pub async fn list(cx: Arc<Ctx>, req: Req) -> Out {
@@ -128,7 +184,9 @@ pub async fn list(cx: Arc<Ctx>, req: Req) -> Out {
             a.button.secondary href="/bills" { (cx.t(Msg::Bills)) }
             a.button.secondary href="/bank-accounts" { (cx.t(Msg::MenuBankAccounts)) }
             a.button.secondary href="/qpay/invoices" { (cx.t(Msg::QPayInvoices)) }
+            (export::links(&cx, &req, "/payments/export"))
         }))
+        (grid::count(&cx, payments.len()))
         (payments_table(&cx, &payments, &names))
     };
     Ok(http::html(

@@ -9,6 +9,7 @@ use crate::store::StoreError;
 use crate::validate::Problems;
 use crate::web::ctx::Ctx;
 use crate::web::error::{Out, WebError};
+use crate::web::grid;
 use crate::web::http::{self, Form, Req};
 use crate::web::layout::{self, csrf, input, level_label, menu_label, page};
 use hyper::StatusCode;
@@ -27,20 +28,27 @@ pub async fn list(cx: Arc<Ctx>, req: Req) -> Out {
             @if cx.can(Menu::Admins, Level::Edit) { a.button href="/roles/new" { (cx.t(Msg::Add)) } }
             a.button.secondary href="/admins" { (cx.t(Msg::Admins)) }
         }))
-        div.table-wrap { table {
+        // Twenty menus side by side fit only as narrow columns: names written upwards, a mark
+        // per level (its word in the legend and on hover).
+        p.muted.legend { @for l in [Level::Edit, Level::View, Level::None] { span { (level_mark(l)) " " (level_label(&cx, l)) } } }
+        (grid::count(&cx, roles.len()))
+        div.table-wrap.grid.rights { table {
             thead { tr {
                 th { (cx.t(Msg::Name)) } th { (cx.t(Msg::RoleId)) } th { (cx.t(Msg::Description)) }
                 th.num { (cx.t(Msg::UsersWithRole)) }
-                @for m in Menu::ALL { th { (cx.t(menu_label(m))) } }
+                @for m in Menu::ALL { th.up title=(cx.t(menu_label(m))) { span { (cx.t(menu_label(m))) } } }
             } }
             tbody {
                 @for r in &roles {
                     tr {
                         td { a href={ "/roles/" (r.id) } { (r.name) } @if r.builtin { " " span.badge { (cx.t(Msg::Builtin)) } } }
                         td { code { (r.id) } }
-                        td { (r.description) }
+                        td { (grid::clip(&r.description)) }
                         td.num { (admins.iter().filter(|a| a.role_id == r.id).count()) }
-                        @for m in Menu::ALL { td { (level_label(&cx, r.grants.level(m))) } }
+                        @for m in Menu::ALL {
+                            @let l = r.grants.level(m);
+                            td class={ "level " (l.id()) } title={ (cx.t(menu_label(m))) ": " (level_label(&cx, l)) } { (level_mark(l)) }
+                        }
                     }
                 }
             }
@@ -50,6 +58,15 @@ pub async fn list(cx: Arc<Ctx>, req: Req) -> Out {
         StatusCode::OK,
         page(&cx, cx.t(Msg::Roles), body),
     ))
+}
+
+/// A level as one character, so a rights column is as narrow as a letter.
+fn level_mark(l: Level) -> &'static str {
+    match l {
+        Level::Edit => "●",
+        Level::View => "◐",
+        Level::None => "·",
+    }
 }
 
 fn form_page(cx: &Ctx, existing: Option<&Role>, id: &str, d: &RoleDraft, p: &Problems) -> Markup {

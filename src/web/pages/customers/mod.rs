@@ -9,12 +9,14 @@ use crate::error::Error;
 use crate::i18n::{Lang, Msg};
 use crate::network::Router;
 use crate::ops;
-use crate::store::{Reader, StoreError};
+use crate::reports::Cell;
+use crate::store::{Read, Reader, StoreError};
 use crate::validate::Problems;
 use crate::web::ctx::Ctx;
 use crate::web::error::{Out, WebError};
 use crate::web::http::{self, Form, Req};
 use crate::web::layout::{self, csrf, input, page, select, textarea};
+use crate::web::{export, grid};
 use hyper::StatusCode;
 use maud::{Markup, html};
 use std::collections::HashMap;
@@ -171,6 +173,11 @@ pub async fn list(cx: Arc<Ctx>, req: Req) -> Out {
             (header, c)
         })
         .collect();
+    // A group's size on this page, shown in its header row.
+    let mut group_sizes: HashMap<String, usize> = HashMap::new();
+    for (_, c) in &rows {
+        *group_sizes.entry(group_key(c)).or_default() += 1;
+    }
     let body = html! {
         (layout::notice(&cx, req.query("notice")))
         @if req.query("notice") == Some("imported") { p.notice { (cx.t(Msg::Imported)) } }
@@ -203,9 +210,10 @@ pub async fn list(cx: Arc<Ctx>, req: Req) -> Out {
         (layout::toolbar(&cx, html! {
             @if cx.can(Menu::Customers, Level::Edit) { a.button href="/customers/new" { (cx.t(Msg::Add)) } }
             a.button.secondary href=(link_with(&req, "per", "all")) { (cx.t(Msg::ShowAll)) }
+            (export::links(&cx, &req, "/customers/export"))
         }))
-        p.muted { (cx.t(Msg::Total)) ": " (cx.number(i64::try_from(page_data.total).unwrap_or(0))) }
-        div.table-wrap { table {
+        (grid::count(&cx, page_data.total))
+        div.table-wrap.grid { table {
             thead { tr {
                 th.num { (cx.t(Msg::Number)) }
                 th { a href=(sort_link(SortBy::Name)) { (cx.t(Msg::Name)) } }
@@ -219,14 +227,14 @@ pub async fn list(cx: Arc<Ctx>, req: Req) -> Out {
             } }
             tbody {
                 @for (i, (header, c)) in rows.iter().enumerate() {
-                    @if let Some(g) = header { tr.group { th colspan="9" { (g) } } }
+                    @if let Some(g) = header { tr.group { th colspan="9" { (g) " " span.muted { "(" (group_sizes.get(g.as_str()).copied().unwrap_or(0)) ")" } } } }
                     tr {
                         td.num { (query.page * query.per + i + 1) }
-                        td { a href={ "/customers/" (c.id) } { (c.name) } }
+                        td { a.clip href={ "/customers/" (c.id) } title=(c.name) { (c.name) } }
                         td { code { (c.login) } }
                         td { (c.phone) }
-                        td { (plan_name.get(&c.plan_id).copied().unwrap_or("?")) }
-                        td { (router_name.get(&c.router_id).copied().unwrap_or("?")) }
+                        td { (grid::clip(plan_name.get(&c.plan_id).copied().unwrap_or("?"))) }
+                        td { (grid::clip(router_name.get(&c.router_id).copied().unwrap_or("?"))) }
                         td { (customer_status(&cx, c, now)) @if c.archived { " " span.badge { (cx.t(Msg::Archived)) } } }
                         td { (cx.datetime(c.expires_at)) }
                         td { (cx.date(c.created_at)) }
@@ -250,12 +258,69 @@ pub async fn list(cx: Arc<Ctx>, req: Req) -> Out {
 }
 
 pub fn status_text(cx: &Ctx, s: Shown) -> &'static str {
-    cx.t(match s {
-        Shown::Active => Msg::Active,
-        Shown::Expired => Msg::Expired,
-        Shown::Suspended => Msg::Suspended,
-        Shown::Disabled => Msg::Disabled,
-    })
+    cx.t(crate::reports::customers::status_msg(s))
+}
+
+/// The list's columns, for the page and its export.
+const COLUMNS: [Msg; 9] = [
+    Msg::Number,
+    Msg::Name,
+    Msg::Username,
+    Msg::Phone,
+    Msg::MenuPlans,
+    Msg::MenuRouters,
+    Msg::Status,
+    Msg::ExpiryDate,
+    Msg::CreatedDate,
+];
+
+/// The list as Excel or CSV: the same search and filters, in the same order, every page.
+pub async fn export(cx: Arc<Ctx>, req: Req) -> Out {
+    let mut query = query_from(&req);
+    (query.page, query.per) = (0, 0);
+    let (now, tz, lang) = (cx.now, cx.tz.clone(), cx.lang);
+    let list = export::List {
+        name: "customers",
+        title: cx.t(Msg::MenuCustomers),
+        header: COLUMNS.iter().map(|m| lang.t(*m)).collect(),
+        walk: move |r: &Read, emit: &mut export::Emit| {
+            let plans: HashMap<u64, String> = r
+                .list::<Plan>()?
+                .into_iter()
+                .map(|p| (p.id, p.name))
+                .collect();
+            let routers: HashMap<u64, String> = r
+                .list::<Router>()?
+                .into_iter()
+                .map(|r| (r.id, r.name))
+                .collect();
+            let name = |m: &HashMap<u64, String>, id| m.get(&id).cloned().unwrap_or_default();
+            for (i, c) in query.run(r, now)?.items.into_iter().enumerate() {
+                let mut status = lang
+                    .t(crate::reports::customers::status_msg(c.shown(now)))
+                    .to_string();
+                if c.archived {
+                    status = format!("{status}, {}", lang.t(Msg::Archived));
+                }
+                let go_on = emit(vec![
+                    export::int(i + 1),
+                    Cell::text(c.name.clone()),
+                    Cell::text(c.login.clone()),
+                    Cell::text(c.phone.clone()),
+                    Cell::Text(name(&plans, c.plan_id)),
+                    Cell::Text(name(&routers, c.router_id)),
+                    Cell::Text(status),
+                    Cell::DateTime(crate::reports::local(c.expires_at, &tz)),
+                    Cell::Date(crate::reports::day_of(c.created_at, &tz)),
+                ])?;
+                if !go_on {
+                    break;
+                }
+            }
+            Ok(())
+        },
+    };
+    export::list(&cx, &req, list).await
 }
 
 /// The new-customer form's first payment, as typed.

@@ -7,12 +7,14 @@ use crate::enforce::{self, log};
 use crate::error::Error;
 use crate::i18n::Msg;
 use crate::network::router::{self, LoginMethodId, Router, RouterDraft, RouterState, RouterStatus};
-use crate::store::{Reader, StoreError};
+use crate::reports::Cell;
+use crate::store::{Read, Reader, StoreError};
 use crate::validate::Problems;
 use crate::web::ctx::Ctx;
 use crate::web::error::{Out, WebError};
 use crate::web::http::{self, Form, Req};
 use crate::web::layout::{self, checkbox, csrf, input, page, select, textarea};
+use crate::web::{export, grid};
 use hyper::StatusCode;
 use maud::{Markup, html};
 use std::sync::Arc;
@@ -21,13 +23,12 @@ mod takeover;
 pub use takeover::{import_commit, import_form};
 
 pub fn status_badge(cx: &Ctx, s: RouterStatus) -> Markup {
-    let (class, msg) = match s {
-        RouterStatus::Online => ("badge good", Msg::Online),
-        RouterStatus::Offline => ("badge bad", Msg::Offline),
-        RouterStatus::AuthFailed => ("badge bad", Msg::AuthFailed),
-        RouterStatus::Unknown => ("badge", Msg::NotContacted),
+    let class = match s {
+        RouterStatus::Online => "badge good",
+        RouterStatus::Offline | RouterStatus::AuthFailed => "badge bad",
+        RouterStatus::Unknown => "badge",
     };
-    html! { span class=(class) { (cx.t(msg)) } }
+    html! { span class=(class) { (cx.t(status_msg(s))) } }
 }
 
 async fn load_all(cx: &Ctx) -> Result<Vec<(Router, RouterState)>, WebError> {
@@ -52,11 +53,12 @@ pub async fn list(cx: Arc<Ctx>, req: Req) -> Out {
         (layout::notice(&cx, req.query("notice")))
         (layout::toolbar(&cx, html! {
             @if can_edit { a.button href="/routers/new" { (cx.t(Msg::Add)) } }
-            a.button.secondary href="/routers/export.csv" { (cx.t(Msg::Export)) }
+            (export::links(&cx, &req, "/routers/export"))
             @if can_edit { form.inline method="post" action="/routers/sync" { (csrf(&cx)) button.secondary type="submit" { (cx.t(Msg::Refresh)) } } }
         }))
         @if routers.is_empty() { p.muted { (cx.t(Msg::NothingYet)) } } @else {
-            div.table-wrap { table {
+            (grid::count(&cx, routers.len()))
+            div.table-wrap.grid { table {
                 thead { tr {
                     th.num { (cx.t(Msg::Number)) } th { (cx.t(Msg::Name)) } th { (cx.t(Msg::IpAddress)) }
                     th { (cx.t(Msg::Username)) } th { (cx.t(Msg::Status)) } th { (cx.t(Msg::CreatedDate)) } th { (cx.t(Msg::Note)) }
@@ -70,7 +72,7 @@ pub async fn list(cx: Arc<Ctx>, req: Req) -> Out {
                             td { (r.username) }
                             td { (status_badge(&cx, st.status)) }
                             td { (cx.date(r.created_at)) }
-                            td { (r.note) }
+                            td { (grid::clip(&r.note)) }
                         }
                     }
                 }
@@ -83,20 +85,19 @@ pub async fn list(cx: Arc<Ctx>, req: Req) -> Out {
     ))
 }
 
-fn csv_cell(s: &str) -> String {
-    // A leading = + - @ would be a formula in a spreadsheet: keep it text.
-    let s = if s.starts_with(['=', '+', '-', '@']) {
-        format!("'{s}")
-    } else {
-        s.to_string()
-    };
-    format!("\"{}\"", s.replace('"', "\"\""))
+fn status_msg(s: RouterStatus) -> Msg {
+    match s {
+        RouterStatus::Online => Msg::Online,
+        RouterStatus::Offline => Msg::Offline,
+        RouterStatus::AuthFailed => Msg::AuthFailed,
+        RouterStatus::Unknown => Msg::NotContacted,
+    }
 }
 
-pub async fn export(cx: Arc<Ctx>, _req: Req) -> Out {
-    let routers = load_all(&cx).await?;
-    let mut out = String::from("\u{feff}");
-    let head = [
+/// The list as Excel or CSV, statuses in words.
+pub async fn export(cx: Arc<Ctx>, req: Req) -> Out {
+    let (tz, lang) = (cx.tz.clone(), cx.lang);
+    let header = [
         Msg::Number,
         Msg::Name,
         Msg::IpAddress,
@@ -105,38 +106,31 @@ pub async fn export(cx: Arc<Ctx>, _req: Req) -> Out {
         Msg::CreatedDate,
         Msg::Note,
     ];
-    out.push_str(
-        &head
-            .iter()
-            .map(|m| csv_cell(cx.t(*m)))
-            .collect::<Vec<_>>()
-            .join(","),
-    );
-    out.push_str("\r\n");
-    for (i, (r, st)) in routers.iter().enumerate() {
-        let row = [
-            (i + 1).to_string(),
-            r.name.clone(),
-            r.address(),
-            r.username.clone(),
-            st.status.id().into(),
-            cx.date(r.created_at),
-            r.note.clone(),
-        ];
-        out.push_str(
-            &row.iter()
-                .map(|c| csv_cell(c))
-                .collect::<Vec<_>>()
-                .join(","),
-        );
-        out.push_str("\r\n");
-    }
-    let mut resp = http::bytes(StatusCode::OK, "text/csv; charset=utf-8", out);
-    if let Ok(v) = hyper::header::HeaderValue::from_str("attachment; filename=\"routers.csv\"") {
-        resp.headers_mut()
-            .insert(hyper::header::CONTENT_DISPOSITION, v);
-    }
-    Ok(resp)
+    let list = export::List {
+        name: "routers",
+        title: cx.t(Msg::MenuRouters),
+        header: header.iter().map(|m| lang.t(*m)).collect(),
+        walk: move |r: &Read, emit: &mut export::Emit| {
+            for (i, rt) in router::list(r)?.into_iter().enumerate() {
+                let st = router::state(r, rt.id)?;
+                let tls = if rt.tls { " (TLS)" } else { "" };
+                let go_on = emit(vec![
+                    export::int(i + 1),
+                    Cell::text(rt.name.clone()),
+                    Cell::text(format!("{}{tls}", rt.address())),
+                    Cell::text(rt.username.clone()),
+                    Cell::text(lang.t(status_msg(st.status))),
+                    Cell::Date(crate::reports::day_of(rt.created_at, &tz)),
+                    Cell::Text(rt.note),
+                ])?;
+                if !go_on {
+                    break;
+                }
+            }
+            Ok(())
+        },
+    };
+    export::list(&cx, &req, list).await
 }
 
 fn form_page(cx: &Ctx, existing: Option<&Router>, d: &RouterDraft, p: &Problems) -> Markup {

@@ -10,7 +10,8 @@ use crate::error::Error;
 use crate::i18n::Msg;
 use crate::model::voucher::{Batch, Card, CardState, CodeStyle, LoginMode, Validity};
 use crate::network::Router;
-use crate::store::{Reader, StoreError};
+use crate::reports::Cell;
+use crate::store::{Read, Reader, StoreError};
 use crate::validate::Problems;
 use crate::vouchers::batch::{BatchDraft, MAX_CARDS};
 use crate::vouchers::query::{self, CardFilter, Counts, STATES, state_id, state_msg};
@@ -19,6 +20,7 @@ use crate::web::ctx::Ctx;
 use crate::web::error::{Out, WebError};
 use crate::web::http::{self, Form, Req};
 use crate::web::layout::{self, csrf, input, page, select, textarea};
+use crate::web::{export, grid};
 use hyper::StatusCode;
 use maud::{Markup, html};
 use std::collections::HashMap;
@@ -92,6 +94,53 @@ fn pager(cx: &Ctx, req: &Req, current: usize, pages: usize) -> Markup {
     }
 }
 
+/// The batches (not their cards: those are `print.rs`, at edit level) as Excel or CSV, every
+/// page, newest first, with the counts per state.
+pub async fn export(cx: Arc<Ctx>, req: Req) -> Out {
+    let (now, tz, lang) = (cx.now, cx.tz.clone(), cx.lang);
+    let mut header: Vec<&'static str> = [
+        Msg::Number,
+        Msg::CreatedDate,
+        Msg::MenuPlans,
+        Msg::MenuRouters,
+        Msg::Price,
+        Msg::CardCount,
+    ]
+    .iter()
+    .map(|m| lang.t(*m))
+    .collect();
+    header.extend(STATES.iter().map(|s| lang.t(state_msg(*s))));
+    header.push(lang.t(Msg::Note));
+    let list = export::List {
+        name: "voucher-batches",
+        title: cx.t(Msg::MenuVouchers),
+        header,
+        walk: move |r: &Read, emit: &mut export::Emit| {
+            let (routers, plans) = (r.list::<Router>()?, r.list::<Plan>()?);
+            let mut batches = r.list::<Batch>()?;
+            batches.sort_by_key(|b| std::cmp::Reverse(b.id));
+            for b in batches {
+                let c = Counts::of(&crate::vouchers::batch::cards(r, b.id)?, now);
+                let mut row = vec![
+                    export::int(b.id),
+                    Cell::DateTime(crate::reports::local(b.created_at, &tz)),
+                    Cell::Text(plan_name(&plans, b.plan_id)),
+                    Cell::Text(names(&routers, &b.router_ids)),
+                    Cell::Money(b.price),
+                    Cell::Int(i64::from(b.count)),
+                ];
+                row.extend(STATES.iter().map(|s| Cell::Int(i64::from(c.get(*s)))));
+                row.push(Cell::Text(b.note));
+                if !emit(row)? {
+                    break;
+                }
+            }
+            Ok(())
+        },
+    };
+    export::list(&cx, &req, list).await
+}
+
 pub async fn list(cx: Arc<Ctx>, req: Req) -> Out {
     let now = cx.now;
     let want = page_number(&req);
@@ -119,10 +168,12 @@ pub async fn list(cx: Arc<Ctx>, req: Req) -> Out {
         (layout::notice(&cx, req.query("notice")))
         (layout::toolbar(&cx, html! {
             @if cx.can(Menu::Vouchers, Level::Edit) { a.button href="/vouchers/new" { (cx.t(Msg::NewVoucherBatch)) } }
+            (export::links(&cx, &req, "/vouchers/export"))
         }))
+        (grid::count(&cx, total))
         p.muted { (cx.t(Msg::VouchersHelp)) }
         @if rows.is_empty() { p.muted { (cx.t(Msg::NothingYet)) } } @else {
-            div.table-wrap { table {
+            div.table-wrap.grid { table {
                 thead { tr {
                     th.num { (cx.t(Msg::Number)) } th { (cx.t(Msg::CreatedDate)) } th { (cx.t(Msg::MenuPlans)) }
                     th { (cx.t(Msg::MenuRouters)) } th.num { (cx.t(Msg::Price)) } th.num { (cx.t(Msg::CardCount)) }
@@ -137,7 +188,7 @@ pub async fn list(cx: Arc<Ctx>, req: Req) -> Out {
                     td.num { (cx.money(b.price)) }
                     td.num { (cx.number(i64::from(b.count))) }
                     @for s in STATES { td.num { a href={ "/vouchers/" (b.id) "?state=" (state_id(s)) } { (cx.number(i64::from(c.get(s)))) } } }
-                    td { (b.note) }
+                    td { (grid::clip(&b.note)) }
                 } } }
             } }
             (pager(&cx, &req, want.min(pages), pages))

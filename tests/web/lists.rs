@@ -1,0 +1,250 @@
+//! Every list's "Export" (Excel and CSV): the rows the list's own filters keep, from every page,
+//! with a header row first (no title above it), words not codes, money in major units; and the
+//! grid's row counts.
+
+use crate::helpers::{Browser, Fixture, customer, fixture};
+use serde_json::json;
+use steppe::i18n::{Lang, Msg};
+
+/// The CSV at `path` as lines of cells (no field here holds a comma or a quote).
+fn csv(b: &mut Browser, path: &str) -> Vec<Vec<String>> {
+    let (status, headers, bytes) = b.get_bytes(path);
+    assert_eq!(status, 200, "{path}: {}", String::from_utf8_lossy(&bytes));
+    assert!(
+        headers
+            .iter()
+            .any(|(k, v)| k == "content-type" && v.starts_with("text/csv")),
+        "{headers:?}"
+    );
+    let text = String::from_utf8(bytes).unwrap();
+    let text = text.strip_prefix('\u{feff}').expect("a BOM for Excel");
+    text.split("\r\n")
+        .filter(|l| !l.is_empty())
+        .map(|l| l.split(',').map(str::to_string).collect())
+        .collect()
+}
+
+/// The workbook at `path`: its one sheet's rows as text.
+fn xlsx(b: &mut Browser, path: &str) -> Vec<Vec<calamine::Data>> {
+    use calamine::Reader;
+    let (status, _, bytes) = b.get_bytes(path);
+    assert_eq!(status, 200, "{path}");
+    let mut wb: calamine::Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
+    let names = wb.sheet_names();
+    assert_eq!(names.len(), 1, "{names:?}");
+    wb.worksheet_range(&names[0])
+        .unwrap()
+        .rows()
+        .map(<[calamine::Data]>::to_vec)
+        .collect()
+}
+
+fn header(msgs: &[Msg]) -> Vec<String> {
+    msgs.iter().map(|m| m.mn().to_string()).collect()
+}
+
+fn column(rows: &[Vec<String>], i: usize) -> Vec<&str> {
+    rows[1..].iter().map(|r| r[i].as_str()).collect()
+}
+
+/// 55 customers whose login starts "a" (more than a page of 50), 5 starting "b", expired.
+fn customers(f: &mut Fixture) {
+    for i in 1..=55 {
+        f.new_customer(&customer(
+            f.router,
+            f.plan,
+            &format!("a{i:03}"),
+            "2099-01-01T00:00:00Z",
+        ));
+    }
+    for i in 1..=5 {
+        f.new_customer(&customer(
+            f.router,
+            f.plan,
+            &format!("b{i:03}"),
+            "2020-01-01T00:00:00Z",
+        ));
+    }
+}
+
+#[test]
+fn the_customer_export_is_the_searched_list_over_every_page() {
+    let mut f = fixture();
+    customers(&mut f);
+    let page = f.web.get("/customers?q=a0&sort=login");
+    assert!(
+        page.body
+            .contains("/customers/export?q=a0&amp;sort=login&amp;format=csv"),
+        "the export link keeps the list's filters: {}",
+        page.body
+    );
+    let rows = csv(&mut f.web, "/customers/export?q=a0&sort=login&format=csv");
+    assert_eq!(
+        rows[0],
+        header(&[
+            Msg::Number,
+            Msg::Name,
+            Msg::Username,
+            Msg::Phone,
+            Msg::MenuPlans,
+            Msg::MenuRouters,
+            Msg::Status,
+            Msg::ExpiryDate,
+            Msg::CreatedDate,
+        ]),
+        "the first line is the header"
+    );
+    assert!(!rows[0].iter().any(|h| h.contains(':')), "{:?}", rows[0]);
+    let logins: Vec<String> = (1..=55).map(|i| format!("a{i:03}")).collect();
+    assert_eq!(column(&rows, 2), logins, "every page, in the list's order");
+    assert!(column(&rows, 6).iter().all(|s| *s == Msg::Active.mn()));
+    assert!(column(&rows, 4).iter().all(|s| *s == "Home 10"), "names");
+    assert!(column(&rows, 5).iter().all(|s| *s == "Tower A"), "not ids");
+    assert!(rows[1][7].starts_with("2099-01-01 "), "{:?}", rows[1]);
+
+    let expired = csv(&mut f.web, "/customers/export?status=expired");
+    assert_eq!(
+        column(&expired, 2),
+        ["b001", "b002", "b003", "b004", "b005"]
+    );
+    assert!(column(&expired, 6).iter().all(|s| *s == Msg::Expired.mn()));
+
+    let book = xlsx(&mut f.web, "/customers/export?q=a0&format=xlsx");
+    assert_eq!(book.len(), 56, "header and 55 rows");
+    assert_eq!(book[0][1], calamine::Data::String(Msg::Name.mn().into()));
+    assert_eq!(book[55][2], calamine::Data::String("a055".into()));
+    assert!(
+        matches!(book[1][7], calamine::Data::DateTime(_)),
+        "{:?}",
+        book[1][7]
+    );
+    assert_eq!(f.web.get("/customers/export?format=pdf").status, 404);
+}
+
+#[test]
+fn payments_extensions_and_bills_export_words_and_major_units() {
+    let mut f = fixture();
+    let a = f.new_customer(&customer(f.router, f.plan, "p1", "2099-01-01T00:00:00Z"));
+    let b = f.new_customer(&customer(f.router, f.plan, "p2", "2099-01-01T00:00:00Z"));
+    for (id, method) in [(a, "cash"), (b, "bank_transfer")] {
+        let p = f.api.send_json(
+            "POST",
+            "/api/v1/payments",
+            &json!({ "customer_id": id, "amount": 3_500_000, "method": method }),
+        );
+        assert_eq!(p.status, 201, "{}", p.body);
+    }
+    let ext = json!({ "customer_id": a, "days": 3, "free": true, "reason": "outage" });
+    assert_eq!(
+        f.api.send_json("POST", "/api/v1/extensions", &ext).status,
+        201
+    );
+
+    let all = csv(&mut f.web, "/payments/export");
+    assert_eq!(
+        all[0],
+        header(&[
+            Msg::Number,
+            Msg::ReceivedAt,
+            Msg::MenuCustomers,
+            Msg::Amount,
+            Msg::Method,
+            Msg::Reference,
+            Msg::RecordedBy,
+            Msg::Status,
+        ])
+    );
+    assert_eq!(all.len(), 3, "{all:?}");
+    assert!(column(&all, 3).iter().all(|s| *s == "35000.00"), "{all:?}");
+    let cash = steppe::reports::revenue::method_text(Lang::Mn, "cash");
+    assert_ne!(cash, "cash");
+    let only_cash = csv(&mut f.web, "/payments/export?method=cash");
+    assert_eq!(column(&only_cash, 2), ["Customer p1"], "the filter holds");
+    assert_eq!(column(&only_cash, 4), [cash.as_str()], "a word, not a code");
+    let book = xlsx(&mut f.web, "/payments/export?format=xlsx");
+    assert_eq!(book[1][3], calamine::Data::Float(35_000.0));
+
+    let ext = csv(&mut f.web, "/extensions/export");
+    assert_eq!(ext[0][0], Msg::When.mn());
+    assert_eq!(ext.len(), 2, "{ext:?}");
+    assert_eq!(ext[1][1], "Customer p1");
+    assert_eq!(ext[1][2], "3");
+    assert_eq!(ext[1][3], Msg::Free.mn());
+    assert_eq!(ext[1][4], "outage");
+
+    // Bills: the export holds the bills the list shows, by the same status filter.
+    for status in ["all", "paid", "pending"] {
+        let page = f.web.get(&format!("/bills?status={status}"));
+        let shown = page.body.matches("<a href=\"/bills/").count();
+        let rows = csv(&mut f.web, &format!("/bills/export?status={status}"));
+        assert_eq!(rows[0][0], Msg::Number.mn());
+        assert_eq!(rows.len() - 1, shown, "{status}: {rows:?}");
+        if status == "paid" {
+            assert!(shown > 0, "a payment settles a bill");
+            assert!(column(&rows, 7).iter().all(|s| *s == Msg::BillPaid.mn()));
+        }
+    }
+}
+
+#[test]
+fn users_routers_and_voucher_batches_export_their_lists() {
+    let mut f = fixture();
+    let users = csv(&mut f.web, "/admins/export");
+    assert_eq!(users[0][1], Msg::Username.mn());
+    assert_eq!(users.len(), 2, "{users:?}");
+    assert_eq!(users[1][6], Msg::Active.mn());
+
+    let routers = csv(&mut f.web, "/routers/export");
+    assert_eq!(
+        routers[0],
+        header(&[
+            Msg::Number,
+            Msg::Name,
+            Msg::IpAddress,
+            Msg::Username,
+            Msg::Status,
+            Msg::CreatedDate,
+            Msg::Note,
+        ])
+    );
+    assert_eq!(routers[1][1..4], ["Tower A", "127.0.0.1:1", "api"]);
+    // Not contacted yet, or offline once its reconciler tried the closed port: a word either way.
+    let words = [Msg::NotContacted.mn(), Msg::Offline.mn()];
+    assert!(words.contains(&routers[1][4].as_str()), "{:?}", routers[1]);
+    assert_eq!(routers[1][6], "north");
+
+    let form = f.web.get("/vouchers/new");
+    let key = form.input_value("idempotency_key").unwrap();
+    let (router, plan) = (f.router.to_string(), f.plan.to_string());
+    let made = f.web.post_form(
+        "/vouchers",
+        &[
+            ("router_ids", router.as_str()),
+            ("plan_id", plan.as_str()),
+            ("count", "3"),
+            ("style", "digits"),
+            ("length", "8"),
+            ("prefix", ""),
+            ("login_mode", "code"),
+            ("price", "1000"),
+            ("validity", "first_login"),
+            ("note", "market"),
+            ("idempotency_key", key.as_str()),
+        ],
+    );
+    assert_eq!(made.status, 303, "{}", made.body);
+    let batches = csv(&mut f.web, "/vouchers/export");
+    assert_eq!(batches[0][0], Msg::Number.mn());
+    assert_eq!(batches.len(), 2, "{batches:?}");
+    assert_eq!(batches[1][2], "Home 10");
+    assert_eq!(batches[1][3], "Tower A");
+    assert_eq!(batches[1][5], "3", "cards");
+    assert_eq!(batches[1].last().unwrap(), "market");
+    assert!(
+        f.web
+            .get("/vouchers")
+            .body
+            .contains("/vouchers/export?format=xlsx")
+    );
+}
