@@ -450,6 +450,16 @@ catalog! {
     ServiceInUse => "Customers on this router use this service; move them or change their package first.", "Энэ төхөөрөмжийн харилцагчид энэ үйлчилгээг ашиглаж байна; эхлээд шилжүүлэх эсвэл багцыг нь солино уу.";
     CustomerArchived => "This customer is archived.", "Энэ харилцагч архивлагдсан.";
     PlanStillReferenced => "A customer's next package, an open bill or a batch of voucher cards still uses this package.", "Харилцагчийн дараагийн багц, нээлттэй нэхэмжлэх эсвэл ваучер картын цуврал энэ багцыг ашиглаж байна.";
+    PlanHasCustomers => "{} customers are on this package, so it cannot be deleted. Move them to another package first; then it can be deleted.", "Энэ багцад {} харилцагч байгаа тул устгах боломжгүй. Эхлээд тэднийг өөр багц руу шилжүүлбэл устгаж болно.";
+    NoPlanToMoveTo => "There is no other package of this kind to move them to. Add one, or deactivate this package instead.", "Шилжүүлэх өөр ижил төрлийн багц алга. Шинэ багц нэмэх эсвэл энэ багцыг идэвхгүй болгоно уу.";
+    MoveCustomersTo => "Move the customers to", "Харилцагчдыг шилжүүлэх багц";
+    MoveCustomers => "Move customers", "Харилцагчдыг шилжүүлэх";
+    MoveTargetInvalid => "Pick another package of the same kind.", "Ижил төрлийн өөр багц сонгоно уу.";
+    CustomersMoved => "{} customers moved to the other package; their routers are being updated.", "{} харилцагчийг өөр багц руу шилжүүллээ; тэдний төхөөрөмжийг шинэчилж байна.";
+    ConfirmDeleteCustomer => "This customer has no payments or extensions and will be deleted for good. Delete?", "Энэ харилцагч төлбөр, сунгалтын түүхгүй тул бүрмөсөн устгагдана. Устгах уу?";
+    ConfirmArchiveCustomer => "This customer has payments or extensions, so they will be archived, not deleted: their entry leaves the router and their history is kept. Archive?", "Энэ харилцагч төлбөр эсвэл сунгалтын түүхтэй тул устгагдахгүй, архивлагдана: төхөөрөмжөөс хасагдах ба түүх нь хадгалагдана. Архивлах уу?";
+    Archive => "Archive", "Архивлах";
+    CustomerArchivedNotice => "The customer is archived; their history is kept.", "Харилцагчийг архивлалаа; түүх нь хадгалагдсан.";
     ReportsIntro => "Figures computed from every payment, customer and extension. Each report can be printed or taken to Excel.", "Бүх төлбөр, харилцагч, сунгалтаас тооцоолсон тоо баримт. Тайлан бүрийг хэвлэх эсвэл Excel рүү хөрвүүлж болно.";
     ReportRevenue => "Revenue report", "Орлогын тайлан";
     ReportRevenueHelp => "Payments received and bills raised, by payment method, day or month.", "Хүлээн авсан төлбөр, үүсгэсэн нэхэмжлэх — төлбөрийн арга, өдөр, сараар.";

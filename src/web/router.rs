@@ -166,6 +166,7 @@ pub fn table() -> Vec<Route> {
         GET "/plans/{id}" m(Menu::Plans, View) => pages::plans::edit_form;
         POST "/plans/{id}" m(Menu::Plans, Edit) => pages::plans::update;
         POST "/plans/{id}/delete" m(Menu::Plans, Edit) => pages::plans::delete;
+        POST "/plans/{id}/move" Guard::All(MOVE_CUSTOMERS) => pages::plans::move_customers;
 
         GET "/customers" m(Menu::Customers, View) => pages::customers::list;
         GET "/customers/new" m(Menu::Customers, Edit) => pages::customers::new_form;
@@ -324,6 +325,10 @@ const IMPORT: &[(Menu, Level)] = &[
     (Menu::Plans, Level::Edit),
     (Menu::Customers, Level::Edit),
 ];
+
+/// Moving a package's customers changes each customer's package.
+const MOVE_CUSTOMERS: &[(Menu, Level)] =
+    &[(Menu::Plans, Level::Edit), (Menu::Customers, Level::Edit)];
 
 /// A backup holds every admin's password hash and the key to the routers' passwords: only an
 /// admin who may edit both settings and admins (a super admin, by the built-in roles) takes one.

@@ -11,6 +11,7 @@ mod cli;
 mod contract;
 mod crash;
 mod dashboard;
+mod dead_ends;
 mod enforcement;
 mod escaping;
 mod hardening;
