@@ -149,6 +149,7 @@ pub fn table() -> Vec<Route> {
         GET "/routers" m(Menu::Routers, View) => pages::routers::list;
         GET "/routers/export.csv" m(Menu::Routers, View) => pages::routers::export;
         POST "/routers/sync" m(Menu::Routers, Edit) => pages::routers::sync_all;
+        POST "/routers/try" m(Menu::Routers, Edit) => pages::routers::try_new;
         GET "/routers/new" m(Menu::Routers, Edit) => pages::routers::new_form;
         POST "/routers" m(Menu::Routers, Edit) => pages::routers::create;
         GET "/routers/{id}" m(Menu::Routers, View) => pages::routers::show;
@@ -157,6 +158,7 @@ pub fn table() -> Vec<Route> {
         POST "/routers/{id}/delete" m(Menu::Routers, Edit) => pages::routers::delete;
         POST "/routers/{id}/sync" m(Menu::Routers, Edit) => pages::routers::sync;
         POST "/routers/{id}/test" m(Menu::Routers, Edit) => pages::routers::test;
+        POST "/routers/{id}/try" m(Menu::Routers, Edit) => pages::routers::try_saved;
         GET "/routers/{id}/import" m(Menu::Routers, Edit) => pages::routers::import_form;
         POST "/routers/{id}/import" Guard::All(IMPORT) => pages::routers::import_commit;
 

@@ -25,6 +25,7 @@ mod network;
 mod pages;
 mod portal;
 mod reports;
+mod router_forms;
 mod selfpay;
 mod sessions;
 mod tls;

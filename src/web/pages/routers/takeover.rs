@@ -1,6 +1,6 @@
 //! Taking over a router in service: read its profiles and users, preview, commit.
 
-use super::{load, password_of, show_page};
+use super::{Failed, load, password_of, show_page};
 use crate::i18n::Msg;
 use crate::network::import::{self, ImportDefaults, ImportPreview};
 use crate::network::router::Router;
@@ -112,7 +112,7 @@ pub async fn import_form(cx: Arc<Ctx>, req: Req) -> Out {
             StatusCode::OK,
             import_page(&cx, &r, &preview, &defaults, &Problems::default()),
         )),
-        Err(e) => show_page(&cx, id, Some(Err(e)), None).await,
+        Err(e) => show_page(&cx, id, Some(Err(Failed::Router(e))), None).await,
     }
 }
 
@@ -142,7 +142,7 @@ pub async fn import_commit(cx: Arc<Ctx>, req: Req) -> Out {
     };
     let preview = match read_preview(&cx, &r).await? {
         Ok(pr) => pr,
-        Err(e) => return show_page(&cx, id, Some(Err(e)), None).await,
+        Err(e) => return show_page(&cx, id, Some(Err(Failed::Router(e))), None).await,
     };
     if !p.is_empty() {
         return Ok(http::html(
