@@ -258,8 +258,6 @@ catalog! {
     ContactPerson => "Contact person", "Холбоо барих хүн";
     CpuLoad => "CPU load", "CPU ачаалал";
     Days => "Days", "Хоног";
-    DefaultDuration => "Duration of imported packages (days)", "Импортолсон багцын хугацаа (хоног)";
-    DefaultPrice => "Price of imported packages (minor units)", "Импортолсон багцын үнэ (бутархай нэгжээр)";
     Disable => "Disable", "Идэвхгүй болгох";
     Disabled => "Disabled", "Идэвхгүй";
     Download => "Download speed", "Татах хурд";
@@ -473,6 +471,14 @@ catalog! {
     NoPppoeServer => "This router reports no PPPoE server.", "Энэ төхөөрөмж дээр PPPoE сервер алга.";
     PickFromRouter => "Pick one the router reports, or type a name.", "Төхөөрөмжийн мэдээлсэн жагсаалтаас сонгох эсвэл нэрийг бичнэ үү.";
     NothingSavedYet => "Nothing is saved until you press Save.", "Хадгалах товч дарах хүртэл юу ч хадгалагдахгүй.";
+    ImportPlanChoices => "Give every new package a price above zero and a duration of 1 to 3,660 days.", "Шинэ багц бүрт тэгээс их үнэ, 1–3660 хоногийн хугацаа оруулна уу.";
+    ImportExpiryDefault => "Service until, for those the router gives no date", "Төхөөрөмж дээр хугацаа заагаагүй харилцагчийн үйлчилгээ дуусах огноо";
+    ExpiryFromComment => "from the comment", "тайлбараас";
+    ExpiryFromUptime => "online time left (limit-uptime)", "үлдсэн онлайн хугацаа (limit-uptime)";
+    ExpiryChosen => "the date below", "доорх огноо";
+    ExpiryDisabled => "now (disabled on the router)", "одоо (төхөөрөмж дээр идэвхгүй)";
+    ImportPriceHelp => "Prices in {}, as on a receipt; an existing package keeps its own price and duration.", "Үнийг баримт дээрх шиг {} нэгжээр оруулна; бүртгэлтэй багц өөрийн үнэ, хугацааг хадгална.";
+    ImportTake => "Import", "Импортлох";
     ReportsIntro => "Figures computed from every payment, customer and extension. Each report can be printed or taken to Excel.", "Бүх төлбөр, харилцагч, сунгалтаас тооцоолсон тоо баримт. Тайлан бүрийг хэвлэх эсвэл Excel рүү хөрвүүлж болно.";
     ReportRevenue => "Revenue report", "Орлогын тайлан";
     ReportRevenueHelp => "Payments received and bills raised, by payment method, day or month.", "Хүлээн авсан төлбөр, үүсгэсэн нэхэмжлэх — төлбөрийн арга, өдөр, сараар.";
