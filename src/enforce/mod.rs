@@ -24,7 +24,7 @@ mod scheduler;
 mod task;
 mod usage;
 
-pub use probe::probe;
+pub use probe::{probe, probe_within};
 pub use task::SyncReport;
 
 use crate::billing::Customer;
@@ -87,6 +87,8 @@ pub struct Probe {
     pub interfaces: Vec<(String, String, bool)>,
     /// `(name, interface)`.
     pub hotspot_servers: Vec<(String, String)>,
+    /// `(service name, interface)` of the PPPoE servers.
+    pub pppoe_servers: Vec<(String, String)>,
     pub hotspot_active: u64,
     pub ppp_active: u64,
     /// The certificate fingerprint, when api-ssl is used.

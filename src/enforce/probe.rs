@@ -7,24 +7,39 @@
 use super::Probe;
 use super::task::client_config;
 use crate::network::Router;
-use crate::routeros::menus::{HotspotServer, Interface, Menu, SystemResource, identity};
+use crate::routeros::menus::{
+    HotspotServer, Interface, Menu, PppoeServer, SystemResource, identity,
+};
 use crate::routeros::{Client, Command, Error, TlsMode, fetch_fingerprint};
 use std::time::Duration;
 
 const LIMIT: Duration = Duration::from_secs(10);
 
+/// What one list of a probe may hold: these fill pick lists on a form, and a router that
+/// reports thousands is broken or hostile.
+const MAX_LISTED: usize = 200;
+
 /// Connects with these settings and reads what the router is.
 pub async fn probe(router: &Router, password: &str) -> Result<Probe, String> {
+    probe_within(router, password, LIMIT).await
+}
+
+/// [`probe`] with each step (fingerprint, connect, every read) bounded by `limit`.
+pub async fn probe_within(
+    router: &Router,
+    password: &str,
+    limit: Duration,
+) -> Result<Probe, String> {
     let config = super::EnforceConfig {
-        connect_timeout: LIMIT,
-        command_timeout: LIMIT,
+        connect_timeout: limit,
+        command_timeout: limit,
         ..super::EnforceConfig::default()
     };
     let mut fingerprint = None;
     let mut settings = router.clone();
     if router.tls {
         if router.tls_fingerprint.is_empty() {
-            let fp = fetch_fingerprint(&router.host, router.port, LIMIT)
+            let fp = fetch_fingerprint(&router.host, router.port, limit)
                 .await
                 .map_err(|e| e.to_string())?;
             settings.tls_fingerprint = fp.to_string();
@@ -54,19 +69,26 @@ fn count(reply: Result<crate::routeros::Reply, Error>) -> Result<u64, Error> {
 async fn read(client: &Client) -> Result<Probe, Error> {
     let count_only =
         |menu: &str| client.command(Command::new(&format!("{menu}/print")).attr("count-only", ""));
-    let (ifaces, hotspots) = (
+    let (ifaces, hotspots, pppoe) = (
         Menu::<Interface>::new(client),
         Menu::<HotspotServer>::new(client),
+        Menu::<PppoeServer>::new(client),
     );
-    let (name, res, interfaces, servers, hotspot, ppp) = tokio::join!(
+    let (name, res, interfaces, servers, pppoe_servers, hotspot, ppp) = tokio::join!(
         identity(client),
         SystemResource::get(client),
         ifaces.list(),
         hotspots.list(),
+        pppoe.list(),
         count_only("/ip/hotspot/active"),
         count_only("/ppp/active"),
     );
     let res = res?;
+    // A router without the PPP package refuses the menu: it simply has no PPPoE server.
+    let pppoe_servers = match pppoe_servers {
+        Err(e) if !e.is_connection_lost() => Vec::new(),
+        other => other?,
+    };
     Ok(Probe {
         identity: name?,
         version: res.version.unwrap_or_default(),
@@ -78,6 +100,7 @@ async fn read(client: &Client) -> Result<Probe, Error> {
         total_memory: res.total_memory.unwrap_or(0),
         interfaces: interfaces?
             .into_iter()
+            .take(MAX_LISTED)
             .map(|i| {
                 (
                     i.name.unwrap_or_default(),
@@ -88,7 +111,16 @@ async fn read(client: &Client) -> Result<Probe, Error> {
             .collect(),
         hotspot_servers: servers?
             .into_iter()
+            .take(MAX_LISTED)
             .map(|s| (s.name.unwrap_or_default(), s.interface.unwrap_or_default()))
+            .collect(),
+        pppoe_servers: pppoe_servers
+            .into_iter()
+            .take(MAX_LISTED)
+            .map(|s| {
+                let name = s.service_name.unwrap_or_default();
+                (name, s.interface.unwrap_or_default())
+            })
             .collect(),
         hotspot_active: count(hotspot)?,
         ppp_active: count(ppp)?,

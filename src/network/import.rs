@@ -14,7 +14,7 @@ use crate::store::{Index, Reader, Write};
 use jiff::Timestamp;
 use jiff::civil::{Date, DateTime};
 use serde::Serialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::time::Duration;
 
 /// A router profile that becomes a plan (or maps onto an existing plan with that profile).
@@ -40,10 +40,20 @@ pub struct ImportCustomer {
     pub kind: ServiceKind,
     pub disabled: bool,
     pub comment: String,
-    /// The expiry found in the comment, if any.
+    /// The expiry the router's own data gives, if any, and where it was read.
     pub expires_at: Option<Timestamp>,
+    pub expiry_from: Option<ExpiryFrom>,
     /// Why it will not be imported, if so.
     pub skip: Option<&'static str>,
+}
+
+/// Where a router entry's expiry was read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum ExpiryFrom {
+    /// A date written in the entry's comment.
+    Comment,
+    /// A hotspot user's `limit-uptime` less the `uptime` already used, from now.
+    UptimeLeft,
 }
 
 #[derive(Debug, Clone, Serialize, Default)]
@@ -123,6 +133,7 @@ pub async fn read(
     password: &str,
     r: &impl ImportIndex,
     tz: &jiff::tz::TimeZone,
+    now: Timestamp,
 ) -> Result<ImportPreview, String> {
     let client = connect(router, password).await?;
     let mut plans: BTreeMap<(ServiceKind, String), ImportPlan> = BTreeMap::new();
@@ -160,7 +171,8 @@ pub async fn read(
             .await
             .map_err(|e| e.to_string())?
         {
-            customers.push(entry(
+            let left = uptime_left(u.limit_uptime, u.uptime);
+            let mut c = entry(
                 r,
                 router.id,
                 ServiceKind::Hotspot,
@@ -170,7 +182,13 @@ pub async fn read(
                 u.disabled.unwrap_or(false),
                 u.comment.unwrap_or_default(),
                 tz,
-            ));
+            );
+            // A date the operator wrote wins over the online time the router counts.
+            if let (None, Some(left)) = (c.expires_at, left) {
+                c.expires_at = now.checked_add(left).ok();
+                c.expiry_from = c.expires_at.map(|_| ExpiryFrom::UptimeLeft);
+            }
+            customers.push(c);
         }
     }
     if router.pppoe {
@@ -229,6 +247,16 @@ pub async fn read(
     Ok(ImportPreview { plans, customers })
 }
 
+/// The online time a hotspot user has left, when the router limits it (`limit-uptime` 0 is
+/// no limit); at most ten years, so a hostile value cannot overflow a date.
+fn uptime_left(limit: Option<Duration>, used: Option<Duration>) -> Option<jiff::SignedDuration> {
+    let limit = limit.filter(|l| !l.is_zero())?;
+    let left = limit
+        .saturating_sub(used.unwrap_or_default())
+        .min(Duration::from_secs(3660 * 86_400));
+    jiff::SignedDuration::try_from(left).ok()
+}
+
 #[allow(clippy::too_many_arguments)]
 fn entry(
     r: &impl ImportIndex,
@@ -252,8 +280,10 @@ fn entry(
     } else {
         None
     };
+    let expires_at = expiry_in_comment(&comment, tz);
     ImportCustomer {
-        expires_at: expiry_in_comment(&comment, tz),
+        expiry_from: expires_at.map(|_| ExpiryFrom::Comment),
+        expires_at,
         login,
         password,
         profile,
@@ -278,14 +308,43 @@ pub(crate) async fn connect(router: &Router, password: &str) -> Result<Client, S
     Client::connect(&cfg).await.map_err(|e| e.to_string())
 }
 
-/// What the operator chose for the imported plans' prices and durations.
+/// What the operator chose on the preview.
 #[derive(Debug, Clone)]
-pub struct ImportDefaults {
-    pub price: i64,
-    pub duration_days: u32,
+pub struct ImportChoices {
+    /// Price (minor units) and days of each new package, by (kind, profile).
+    pub plans: BTreeMap<(ServiceKind, String), (i64, u32)>,
+    /// The rows to import, by (kind, login); the rest are left on the router, unmanaged.
+    pub take: HashSet<(ServiceKind, String)>,
+    /// Service until, for an enabled entry the router gives no date for.
+    pub expires_at: Timestamp,
 }
 
-/// Creates the plans and customers of a preview in one transaction; returns (plans, customers).
+impl ImportPreview {
+    /// The rows that will be imported with these choices.
+    pub fn taken<'a>(
+        &'a self,
+        take: &'a HashSet<(ServiceKind, String)>,
+    ) -> impl Iterator<Item = &'a ImportCustomer> {
+        self.customers
+            .iter()
+            .filter(|c| c.skip.is_none() && take.contains(&(c.kind, c.login.clone())))
+    }
+
+    /// The new packages those rows need (a profile nobody imported is left alone).
+    pub fn needed(&self, take: &HashSet<(ServiceKind, String)>) -> Vec<&ImportPlan> {
+        let used: HashSet<(ServiceKind, &str)> = self
+            .taken(take)
+            .map(|c| (c.kind, c.profile.as_str()))
+            .collect();
+        self.plans
+            .iter()
+            .filter(|p| used.contains(&(p.kind, p.profile.as_str())))
+            .collect()
+    }
+}
+
+/// Creates the chosen plans and customers of a preview in one transaction; returns (plans,
+/// customers). Run again, it finds the logins and profiles it made and makes nothing twice.
 #[allow(clippy::too_many_arguments)]
 pub fn commit(
     w: &mut Write,
@@ -295,17 +354,26 @@ pub fn commit(
     tz: &jiff::tz::TimeZone,
     router: &Router,
     preview: &ImportPreview,
-    defaults: &ImportDefaults,
+    choices: &ImportChoices,
 ) -> Result<(usize, usize)> {
-    let mut plan_ids: BTreeMap<(ServiceKind, String), (u64, u32)> = BTreeMap::new();
+    let mut plan_ids: BTreeMap<(ServiceKind, String), u64> = BTreeMap::new();
     let mut plans_created = 0;
-    for p in &preview.plans {
-        let id_days = match p
+    for p in preview.needed(&choices.take) {
+        let key = (p.kind, p.profile.clone());
+        let id = match p
             .existing_plan
             .and_then(|id| w.get::<plan::Plan>(id).ok().flatten())
         {
-            Some(existing) => (existing.id, existing.duration_days),
+            Some(existing) => existing.id,
             None => {
+                let Some((price, days)) = choices.plans.get(&key) else {
+                    return Err(crate::error::Error::Invalid(
+                        crate::validate::Problems::one(
+                            "price",
+                            crate::i18n::Msg::ImportPlanChoices,
+                        ),
+                    ));
+                };
                 let mut name = p.profile.clone();
                 if w.index_get(Index::PlanName, &name.to_lowercase())?
                     .is_some()
@@ -328,8 +396,8 @@ pub fn commit(
                     burst_threshold_download,
                     burst_time,
                     kind: p.kind.id().into(),
-                    price: defaults.price.to_string(),
-                    duration_days: defaults.duration_days.to_string(),
+                    price: price.to_string(),
+                    duration_days: days.to_string(),
                     download: p.download.clone(),
                     upload: p.upload.clone(),
                     shared_users: p.shared_users.to_string(),
@@ -339,25 +407,20 @@ pub fn commit(
                     description: format!("Imported from {} ({})", router.name, p.rate_limit),
                     ..Default::default()
                 };
-                let created = plan::create_with_profile(w, now, actor, &d, Some(&p.profile))?;
                 plans_created += 1;
-                (created.id, created.duration_days)
+                plan::create_with_profile(w, now, actor, &d, Some(&p.profile))?.id
             }
         };
-        plan_ids.insert((p.kind, p.profile.clone()), id_days);
+        plan_ids.insert(key, id);
     }
     let mut customers_created = 0;
-    for c in preview.customers.iter().filter(|c| c.skip.is_none()) {
-        let Some((plan_id, days)) = plan_ids.get(&(c.kind, c.profile.clone())) else {
+    for c in preview.taken(&choices.take) {
+        let Some(plan_id) = plan_ids.get(&(c.kind, c.profile.clone())) else {
             continue;
         };
-        let expires_at = c.expires_at.unwrap_or_else(|| {
-            if c.disabled {
-                now
-            } else {
-                now + jiff::SignedDuration::from_hours(i64::from(*days) * 24)
-            }
-        });
+        let expires_at = c
+            .expires_at
+            .unwrap_or(if c.disabled { now } else { choices.expires_at });
         let d = CustomerDraft {
             kind: "individual".into(),
             name: c.login.clone(),
@@ -393,6 +456,17 @@ mod tests {
         assert_eq!(t.to_string(), "2026-03-01T10:30:00Z");
         assert_eq!(expiry_in_comment("Бат 99112233", &ub), None);
         assert_eq!(expiry_in_comment("", &ub), None);
+    }
+
+    #[test]
+    fn online_time_left_is_the_limit_less_what_was_used() {
+        let d = Duration::from_secs;
+        let left = |l, u| uptime_left(Some(d(l)), Some(d(u))).map(|s| s.as_secs());
+        assert_eq!(left(864_000, 86_400), Some(777_600));
+        assert_eq!(left(3600, 7200), Some(0), "used up");
+        assert_eq!(left(0, 5), None, "0 is no limit");
+        assert_eq!(left(u64::MAX, 0), Some(3660 * 86_400), "bounded");
+        assert_eq!(uptime_left(None, Some(d(5))), None);
     }
 
     #[test]

@@ -210,6 +210,88 @@ fn check(d: &RouterDraft, p: &mut Problems) -> Checked {
     }
 }
 
+/// Whether these settings could reach another listener than the one `before`'s password was
+/// typed for.
+fn moved(before: &Router, c: &Checked, tls: bool) -> bool {
+    c.host != before.host
+        || c.port != before.port
+        || tls != before.tls
+        // A first pin only narrows who is trusted (api-ssl without one is refused, so the
+        // password was never sent); replacing a pin could name anyone's certificate.
+        || (!before.tls_fingerprint.is_empty() && c.tls_fingerprint != before.tls_fingerprint)
+        || c.login_method != before.login_method
+}
+
+/// The fields a connection test needs; the rest of a half-filled form does not stop it.
+const CONNECTION: &[&str] = &[
+    "host",
+    "port",
+    "tls_fingerprint",
+    "username",
+    "login_method",
+];
+
+/// The router a form describes, unsaved, for "Test connection" before saving, with the
+/// password to try: the typed one, else the stored one, but only for the server it was saved
+/// for (as `update` rules).
+pub fn to_try(
+    d: &RouterDraft,
+    stored: Option<&Router>,
+    secrets: &SecretBox,
+) -> std::result::Result<(Router, String), Problems> {
+    let mut all = Problems::default();
+    let c = check(d, &mut all);
+    let mut p = Problems(
+        all.0
+            .into_iter()
+            .filter(|x| CONNECTION.contains(&x.field))
+            .collect(),
+    );
+    let password = match stored {
+        _ if d.password.chars().count() > 128 => {
+            p.add_arg("password", Msg::TooLong, 128);
+            None
+        }
+        _ if !d.password.is_empty() => Some(d.password.clone()),
+        Some(s) if !moved(s, &c, d.tls) => {
+            let kept = secrets.open_sealed(&s.password_sealed);
+            if kept.is_none() {
+                p.add("password", Msg::Required);
+            }
+            kept
+        }
+        Some(_) => {
+            p.add("password", Msg::PasswordForNewServer);
+            None
+        }
+        None => {
+            p.add("password", Msg::Required);
+            None
+        }
+    };
+    p.check()?;
+    let r = Router {
+        id: stored.map_or(0, |s| s.id),
+        name: c.name,
+        host: c.host,
+        port: c.port,
+        tls: d.tls,
+        tls_fingerprint: c.tls_fingerprint,
+        username: c.username,
+        password_sealed: String::new(),
+        login_method: c.login_method,
+        hotspot_server: c.hotspot_server,
+        hotspot_dns: c.hotspot_dns,
+        pppoe: d.pppoe,
+        please_pay: d.please_pay,
+        note: String::new(),
+        sms_port: String::new(),
+        created_at: Timestamp::UNIX_EPOCH,
+        created_by: String::new(),
+    };
+    Ok((r, password.unwrap_or_default()))
+}
+
 fn name_key(name: &str) -> String {
     name.trim().to_lowercase()
 }
@@ -308,14 +390,7 @@ pub fn update(
     // The stored API password goes only where it was typed for: a new address, port, TLS
     // setting, pinned certificate or login method could be anyone's listener (and the router
     // is then handed every customer's service password), so it must be typed again for it.
-    let moved = c.host != before.host
-        || c.port != before.port
-        || d.tls != before.tls
-        // A first pin only narrows who is trusted (api-ssl without one is refused, so the
-        // password was never sent); replacing a pin could name anyone's certificate.
-        || (!before.tls_fingerprint.is_empty() && c.tls_fingerprint != before.tls_fingerprint)
-        || c.login_method != before.login_method;
-    if moved && d.password.is_empty() {
+    if moved(&before, &c, d.tls) && d.password.is_empty() {
         p.add("password", Msg::PasswordForNewServer);
     }
     p.check()?;

@@ -38,3 +38,16 @@ pub async fn delete(core: &Core, by: &By, id: u64) -> Result<(), Error> {
     })
     .await
 }
+
+/// Moves every customer of package `from` to `to` in one transaction; the routers they are on
+/// then converge as after any package change. Returns how many moved.
+pub async fn move_customers(core: &Core, by: &By, from: u64, to: u64) -> Result<usize, Error> {
+    commit(core, by, move |w, fx, by| {
+        let (moved, routers) = crate::billing::ledger::move_all(w, by.now, &by.actor, from, to)?;
+        for (i, id) in moved.iter().enumerate() {
+            fx.customer(if i == 0 { &routers } else { &[] }, *id);
+        }
+        Ok(moved.len())
+    })
+    .await
+}

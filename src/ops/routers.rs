@@ -4,7 +4,7 @@ use super::{By, commit};
 use crate::app::Core;
 use crate::error::Error;
 use crate::network::Router;
-use crate::network::import::{self, ImportDefaults, ImportPreview};
+use crate::network::import::{self, ImportChoices, ImportPreview};
 use crate::network::router::{self, RouterDraft};
 use crate::store::Reader;
 
@@ -56,12 +56,12 @@ pub async fn import(
     by: &By,
     router: Router,
     preview: ImportPreview,
-    defaults: ImportDefaults,
+    choices: ImportChoices,
 ) -> Result<(usize, usize), Error> {
     let secrets = core.secrets.clone();
     commit(core, by, move |w, fx, by| {
         let made = import::commit(
-            w, by.now, &by.actor, &secrets, &by.tz, &router, &preview, &defaults,
+            w, by.now, &by.actor, &secrets, &by.tz, &router, &preview, &choices,
         )?;
         fx.sync(router.id);
         Ok(made)

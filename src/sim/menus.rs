@@ -40,6 +40,7 @@ pub const HOTSPOT_SERVER: &str = "/ip/hotspot";
 pub const PPP_SECRET: &str = "/ppp/secret";
 pub const PPP_PROFILE: &str = "/ppp/profile";
 pub const PPP_ACTIVE: &str = "/ppp/active";
+pub const PPPOE_SERVER: &str = "/interface/pppoe-server/server";
 pub const QUEUE_SIMPLE: &str = "/queue/simple";
 pub const ADDRESS_LIST: &str = "/ip/firewall/address-list";
 pub const INTERFACE: &str = "/interface";
@@ -203,6 +204,34 @@ pub static MENUS: &[MenuSpec] = &[
         ],
         readonly: &[("invalid", "false")],
         unique: &["name"],
+        unique_message: SUCH_ENTRY,
+        refs: &[Ref {
+            field: "interface",
+            menu: INTERFACE,
+            also: &[],
+        }],
+        can_add: true,
+        can_set: true,
+        can_remove: true,
+        sessions: false,
+    },
+    MenuSpec {
+        path: PPPOE_SERVER,
+        fields: &[
+            "service-name",
+            "interface",
+            "default-profile",
+            "max-sessions",
+            "disabled",
+        ],
+        required: &["interface"],
+        defaults: &[
+            ("service-name", "service1"),
+            ("default-profile", "default"),
+            ("disabled", "false"),
+        ],
+        readonly: &[],
+        unique: &["interface", "service-name"],
         unique_message: SUCH_ENTRY,
         refs: &[Ref {
             field: "interface",

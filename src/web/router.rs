@@ -150,6 +150,7 @@ pub fn table() -> Vec<Route> {
         GET "/routers" m(Menu::Routers, View) => pages::routers::list;
         GET "/routers/export" m(Menu::Routers, View) => pages::routers::export;
         POST "/routers/sync" m(Menu::Routers, Edit) => pages::routers::sync_all;
+        POST "/routers/try" m(Menu::Routers, Edit) => pages::routers::try_new;
         GET "/routers/new" m(Menu::Routers, Edit) => pages::routers::new_form;
         POST "/routers" m(Menu::Routers, Edit) => pages::routers::create;
         GET "/routers/{id}" m(Menu::Routers, View) => pages::routers::show;
@@ -158,6 +159,7 @@ pub fn table() -> Vec<Route> {
         POST "/routers/{id}/delete" m(Menu::Routers, Edit) => pages::routers::delete;
         POST "/routers/{id}/sync" m(Menu::Routers, Edit) => pages::routers::sync;
         POST "/routers/{id}/test" m(Menu::Routers, Edit) => pages::routers::test;
+        POST "/routers/{id}/try" m(Menu::Routers, Edit) => pages::routers::try_saved;
         GET "/routers/{id}/import" m(Menu::Routers, Edit) => pages::routers::import_form;
         POST "/routers/{id}/import" Guard::All(IMPORT) => pages::routers::import_commit;
 
@@ -167,6 +169,7 @@ pub fn table() -> Vec<Route> {
         GET "/plans/{id}" m(Menu::Plans, View) => pages::plans::edit_form;
         POST "/plans/{id}" m(Menu::Plans, Edit) => pages::plans::update;
         POST "/plans/{id}/delete" m(Menu::Plans, Edit) => pages::plans::delete;
+        POST "/plans/{id}/move" Guard::All(MOVE_CUSTOMERS) => pages::plans::move_customers;
 
         GET "/customers" m(Menu::Customers, View) => pages::customers::list;
         GET "/customers/export" m(Menu::Customers, View) => pages::customers::export;
@@ -330,6 +333,10 @@ const IMPORT: &[(Menu, Level)] = &[
     (Menu::Plans, Level::Edit),
     (Menu::Customers, Level::Edit),
 ];
+
+/// Moving a package's customers changes each customer's package.
+const MOVE_CUSTOMERS: &[(Menu, Level)] =
+    &[(Menu::Plans, Level::Edit), (Menu::Customers, Level::Edit)];
 
 /// A backup holds every admin's password hash and the key to the routers' passwords: only an
 /// admin who may edit both settings and admins (a super admin, by the built-in roles) takes one.

@@ -203,16 +203,17 @@ fn import_from_a_router_in_service_round_trips() {
         0,
         "the preview changes nothing"
     );
-    let done = web.post_form(
-        &format!("/routers/{router}/import"),
-        &[("price", "3000000"), ("duration_days", "30")],
-    );
+    let choices = [
+        ("price:hotspot:10M", "30000"),
+        ("days:hotspot:10M", "30"),
+        ("take", "hotspot:altan"),
+        ("take", "hotspot:bold"),
+        ("expires_on", "2099-01-01"),
+    ];
+    let done = web.post_form(&format!("/routers/{router}/import"), &choices);
     assert_eq!(done.status, 303, "{}", done.body);
     // Submitted again (Back, then the button): nothing is imported twice.
-    let again = web.post_form(
-        &format!("/routers/{router}/import"),
-        &[("price", "3000000"), ("duration_days", "30")],
-    );
+    let again = web.post_form(&format!("/routers/{router}/import"), &choices);
     assert!(again.status < 500, "{} {}", again.status, again.body);
     assert_eq!(api.get("/api/v1/customers").json()["total"], 2);
     assert_eq!(
@@ -388,4 +389,168 @@ fn a_router_fault_is_shown_on_its_page_and_clears() {
     eventually(10, "the error gone from the router's state", || {
         api.get(&format!("/api/v1/routers/{router}")).json()["last_error"] == ""
     });
+}
+
+/// Issue #18, point 12: each new package gets its own price (typed in tögrög, stored in minor
+/// units) and duration; rows can be left out; the expiry comes from the router's data (a date
+/// in the comment, a hotspot user's online time left) or else the chosen date.
+#[test]
+fn import_takes_a_price_per_package_skips_rows_and_reads_expiry_from_the_router() {
+    use steppe::routeros::menus::{HotspotProfile, HotspotUser, Menu};
+    use steppe::routeros::{Client, ClientConfig};
+    let s = start_sim("7.16");
+    let port = s.sim.addr().port();
+    s._rt.block_on(async {
+        let c = Client::connect(&ClientConfig::new("127.0.0.1", port, "api", "router-pw"))
+            .await
+            .unwrap();
+        for (name, rate) in [("5M", "1M/5M"), ("20M", "4M/20M"), ("30M", "6M/30M")] {
+            let p = HotspotProfile {
+                name: Some(name.into()),
+                rate_limit: Some(rate.into()),
+                ..Default::default()
+            };
+            Menu::<HotspotProfile>::new(&c).add(&p).await.unwrap();
+        }
+        let users = Menu::<HotspotUser>::new(&c);
+        for (name, profile, comment, limit) in [
+            ("altan", "5M", "paid, exp 2099-03-01", 0),
+            ("bold", "5M", "", 10 * 86_400),
+            ("chimeg", "20M", "", 0),
+            ("dulmaa", "20M", "", 0),
+            ("erdene", "30M", "", 0),
+        ] {
+            let u = HotspotUser {
+                name: Some(name.into()),
+                password: Some(format!("{name}-pw")),
+                profile: Some(profile.into()),
+                comment: Some(comment.into()),
+                limit_uptime: (limit > 0).then(|| std::time::Duration::from_secs(limit)),
+                ..Default::default()
+            };
+            users.add(&u).await.unwrap();
+        }
+        c.close();
+    });
+    let (app, mut web) = TestApp::with_admin();
+    let mut api = api_client(&app, &web.create_token("import"));
+    let r = api.send_json("POST", "/api/v1/routers", &json!({
+        "name": "Old tower", "host": "127.0.0.1", "port": port, "username": "api", "password": "router-pw",
+        "login_method": "plain", "hotspot_server": "all"
+    }));
+    let router = r.json()["id"].as_u64().unwrap();
+    let path = format!("/routers/{router}/import?lang=en");
+    let preview = web.get(&path).body;
+    assert!(!preview.contains("minor units"), "{preview}");
+    assert!(
+        preview.contains("Price (₮)") && preview.contains("Prices in ₮"),
+        "{preview}"
+    );
+    assert!(
+        preview.contains("name=\"price:hotspot:5M\""),
+        "a price per package: {preview}"
+    );
+    assert!(preview.contains("(from the comment)"));
+    assert!(preview.contains("(online time left (limit-uptime))"));
+    assert!(preview.contains("the date below"));
+    assert!(
+        preview.contains("value=\"hotspot:dulmaa\" checked"),
+        "rows start ticked"
+    );
+
+    let mut fields = vec![
+        ("price:hotspot:5M", "25000"),
+        ("days:hotspot:5M", "30"),
+        ("price:hotspot:20M", ""),
+        ("days:hotspot:20M", "7"),
+        ("take", "hotspot:altan"),
+        ("take", "hotspot:bold"),
+        ("take", "hotspot:chimeg"),
+        ("expires_on", "2098-06-30"),
+    ];
+    let bad = web.post_form(&path, &fields);
+    assert_eq!(bad.status, 422, "{}", bad.body);
+    assert!(
+        bad.body
+            .contains("Give every new package a price above zero"),
+        "{}",
+        bad.body
+    );
+    assert!(
+        !bad.body.contains("value=\"hotspot:dulmaa\" checked"),
+        "an unticked row stays unticked"
+    );
+    assert!(bad.body.contains("value=\"hotspot:chimeg\" checked"));
+    assert_eq!(
+        api.get("/api/v1/customers").json()["total"],
+        0,
+        "nothing imported"
+    );
+    assert_eq!(
+        api.get("/api/v1/plans").json()["items"]
+            .as_array()
+            .unwrap()
+            .len(),
+        0
+    );
+
+    fields[2] = ("price:hotspot:20M", "45000");
+    for _ in 0..2 {
+        let done = web.post_form(&path, &fields);
+        assert_eq!(done.status, 303, "{}", done.body);
+    }
+    let plans = api.get("/api/v1/plans").json();
+    let plans = plans["items"].as_array().unwrap();
+    let plan = |profile: &str| plans.iter().find(|p| p["profile"] == profile).cloned();
+    assert_eq!(
+        plans.len(),
+        2,
+        "only the profiles of imported rows, once: {plans:?}"
+    );
+    let five = plan("5M").unwrap();
+    assert_eq!(
+        (five["price"].as_i64(), five["duration_days"].as_i64()),
+        (Some(2_500_000), Some(30))
+    );
+    let twenty = plan("20M").unwrap();
+    assert_eq!(
+        (twenty["price"].as_i64(), twenty["duration_days"].as_i64()),
+        (Some(4_500_000), Some(7))
+    );
+    assert!(
+        plan("30M").is_none(),
+        "erdene was skipped, so is his profile"
+    );
+
+    let customers = api.get("/api/v1/customers?sort=login").json();
+    assert_eq!(
+        customers["total"], 3,
+        "dulmaa and erdene left out: {customers}"
+    );
+    let items = customers["items"].as_array().unwrap();
+    let expiry = |i: usize| items[i]["expires_at"].as_str().unwrap().to_string();
+    assert_eq!(items[0]["login"], "altan");
+    assert!(expiry(0).starts_with("2099-03-01"), "{}", expiry(0));
+    let bold: jiff::Timestamp = expiry(1).parse().unwrap();
+    let ten_days = jiff::Timestamp::now() + jiff::SignedDuration::from_hours(240);
+    assert!(
+        (bold.as_second() - ten_days.as_second()).abs() < 3600,
+        "bold: {bold}"
+    );
+    assert!(expiry(2).starts_with("2098-06-30"), "{}", expiry(2));
+    assert_eq!(items[2]["plan_id"], twenty["id"]);
+    eventually(10, "the imported user adopted", || {
+        s.sim
+            .find("/ip/hotspot/user", "chimeg")
+            .and_then(|u| u.get("comment").map(String::from))
+            .is_some_and(|c| c.starts_with("steppe:"))
+    });
+    assert_eq!(
+        s.sim
+            .find("/ip/hotspot/user", "dulmaa")
+            .unwrap()
+            .get("comment"),
+        Some(""),
+        "a skipped row is left as it was"
+    );
 }

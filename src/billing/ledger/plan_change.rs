@@ -58,3 +58,66 @@ pub fn change_plan(
     let (c, touched) = customer::save(w, now, actor, &before, &c, action)?;
     Ok((c, touched))
 }
+
+/// Moves everyone on package `from` to `to` now (as [`change_plan`] does one customer), and
+/// points those due to switch to `from` at renewal to `to` instead, so `from` can then be
+/// deleted. Archived customers move too: they still count as on the package. Returns how many
+/// customers moved and the routers whose desired state changed.
+pub fn move_all(
+    w: &mut Write,
+    now: Timestamp,
+    actor: &Actor,
+    from: u64,
+    to: u64,
+) -> Result<(Vec<u64>, Vec<u64>)> {
+    let wrong = || Error::Invalid(Problems::one("plan_id", Msg::MoveTargetInvalid));
+    let source = w.get::<Plan>(from)?.ok_or(Error::NotFound)?;
+    let target = w.get::<Plan>(to)?.ok_or_else(wrong)?;
+    // A hotspot login is not a PPPoE secret: a move keeps the kind of service.
+    if to == from || target.kind != source.kind {
+        return Err(wrong());
+    }
+    let mut moved = Vec::new();
+    let mut routers = Vec::new();
+    for id in w.set_members(crate::store::Set::CustomersByPlan, from)? {
+        let Some(c) = w.get::<Customer>(id)? else {
+            continue;
+        };
+        let touched = if c.archived {
+            let after = Customer {
+                plan_id: to,
+                next_plan_id: None,
+                ..c.clone()
+            };
+            customer::save(w, now, actor, &c, &after, "plan_change")?.1
+        } else {
+            change_plan(w, now, actor, id, to, false)?.1
+        };
+        moved.push(id);
+        routers.extend(touched);
+    }
+    let mut waiting = Vec::new();
+    w.scan::<Customer>(false, |c| {
+        if c.next_plan_id == Some(from) {
+            waiting.push(c);
+        }
+        true
+    })?;
+    for c in waiting {
+        let after = Customer {
+            next_plan_id: Some(to),
+            ..c.clone()
+        };
+        customer::save(w, now, actor, &c, &after, "plan_change_at_renewal")?;
+    }
+    crate::audit::record(
+        w,
+        now,
+        actor,
+        "move_customers",
+        "plan",
+        from,
+        format!("{} customers to {} (#{to})", moved.len(), target.name),
+    )?;
+    Ok((moved, routers))
+}

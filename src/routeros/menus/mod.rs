@@ -21,7 +21,7 @@ pub use firewall::AddressListEntry;
 pub use hotspot::{
     HotspotActive, HotspotCookie, HotspotHost, HotspotProfile, HotspotServer, HotspotUser,
 };
-pub use ppp::{PppActive, PppProfile, PppSecret};
+pub use ppp::{PppActive, PppProfile, PppSecret, PppoeServer};
 pub use queue::SimpleQueue;
 pub use system::{Interface, SystemResource, identity, send_sms, set_identity};
 

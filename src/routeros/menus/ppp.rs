@@ -23,6 +23,18 @@ entry! {
 }
 
 entry! {
+    /// A PPPoE server (`/interface/pppoe-server/server`): the service name customers dial and
+    /// the interface it listens on.
+    PppoeServer at "/interface/pppoe-server/server" {
+        service_name: String = "service-name",
+        interface: String = "interface",
+        default_profile: String = "default-profile",
+        disabled: bool = "disabled",
+    }
+    read_only {}
+}
+
+entry! {
     /// A PPP profile (`/ppp/profile`); `default` and `default-encryption` are built in.
     PppProfile at "/ppp/profile" {
         name: String = "name",

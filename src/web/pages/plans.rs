@@ -85,7 +85,48 @@ pub async fn list(cx: Arc<Ctx>, req: Req) -> Out {
     ))
 }
 
-fn form_page(cx: &Ctx, existing: Option<&Plan>, d: &PlanDraft, p: &Problems) -> Markup {
+/// What stands between a saved package and its deletion: the customers on it, and the other
+/// packages of its kind they could be moved to.
+#[derive(Default)]
+struct Removal {
+    customers: usize,
+    targets: Vec<(String, String)>,
+    /// Why the last delete was refused, shown beside the button instead of on an error page.
+    refused: Option<Msg>,
+    /// How many customers the last move took away.
+    moved: Option<usize>,
+}
+
+fn removal_section(cx: &Ctx, pl: &Plan, rm: &Removal, p: &Problems) -> Markup {
+    html! {
+        section.card #removal {
+            @if let Some(n) = rm.moved { p.notice role="status" { (cx.f(Msg::CustomersMoved, &[&n])) } }
+            // "Customers are on it" is what the count below says, with the way out.
+            @if let Some(m) = rm.refused.filter(|m| *m != Msg::PlanInUse || rm.customers == 0) {
+                p.error role="alert" { (cx.t(m)) }
+            }
+            @if rm.customers > 0 {
+                p { (cx.f(Msg::PlanHasCustomers, &[&rm.customers])) }
+                @if rm.targets.is_empty() { p.muted { (cx.t(Msg::NoPlanToMoveTo)) } } @else {
+                    form method="post" action={ "/plans/" (pl.id) "/move" } {
+                        (csrf(cx))
+                        (select(cx, p, "plan_id", Msg::MoveCustomersTo, &rm.targets, ""))
+                        button type="submit" { (cx.t(Msg::MoveCustomers)) }
+                    }
+                }
+            } @else {
+                form method="post" action={ "/plans/" (pl.id) "/delete" } {
+                    (csrf(cx))
+                    button.danger type="submit" data-confirm=(cx.t(Msg::ConfirmDelete)) { (cx.t(Msg::Delete)) }
+                }
+            }
+        }
+    }
+}
+
+fn form_page(cx: &Ctx, existing: Option<(&Plan, &Removal)>, d: &PlanDraft, p: &Problems) -> Markup {
+    let removal = existing.map(|(_, rm)| rm);
+    let existing = existing.map(|(pl, _)| pl);
     let action = existing.map_or_else(|| "/plans".to_string(), |pl| format!("/plans/{}", pl.id));
     let kinds: Vec<(String, String)> = ServiceKind::ALL
         .iter()
@@ -137,11 +178,8 @@ fn form_page(cx: &Ctx, existing: Option<&Plan>, d: &PlanDraft, p: &Problems) -> 
                 @if can_edit { button type="submit" { (cx.t(Msg::Save)) } " " }
                 a.button.secondary href="/plans" { (cx.t(Msg::Back)) }
             }
-            @if let Some(pl) = existing.filter(|_| can_edit) {
-                form method="post" action={ "/plans/" (pl.id) "/delete" } {
-                    (csrf(cx))
-                    button.danger type="submit" data-confirm=(cx.t(Msg::ConfirmDelete)) { (cx.t(Msg::Delete)) }
-                }
+            @if let (Some(pl), Some(rm), true) = (existing, removal, can_edit) {
+                (removal_section(cx, pl, rm, p))
             }
         },
     )
@@ -203,19 +241,52 @@ pub async fn create(cx: Arc<Ctx>, req: Req) -> Out {
     }
 }
 
-async fn load(cx: &Ctx, id: u64) -> Result<Plan, WebError> {
-    cx.app
+async fn load(cx: &Ctx, id: u64) -> Result<(Plan, Removal), WebError> {
+    let (plan, removal) = cx
+        .app
         .store
-        .read_async(move |r| r.get::<Plan>(id))
-        .await?
-        .ok_or(WebError::NotFound)
+        .read_async(move |r| {
+            let Some(plan) = r.get::<Plan>(id)? else {
+                return Ok::<_, StoreError>((None, Removal::default()));
+            };
+            let targets = plan::list(r)?
+                .into_iter()
+                .filter(|o| o.id != id && o.kind == plan.kind)
+                .map(|o| (o.id.to_string(), o.name))
+                .collect();
+            let customers = r.set_members(Set::CustomersByPlan, id)?.len();
+            let removal = Removal {
+                customers,
+                targets,
+                ..Removal::default()
+            };
+            Ok((Some(plan), removal))
+        })
+        .await?;
+    Ok((plan.ok_or(WebError::NotFound)?, removal))
 }
 
 pub async fn edit_form(cx: Arc<Ctx>, req: Req) -> Out {
-    let p = load(&cx, req.id(0).ok_or(WebError::NotFound)?).await?;
+    let (p, mut rm) = load(&cx, req.id(0).ok_or(WebError::NotFound)?).await?;
+    rm.moved = req.query("moved").and_then(|n| n.parse().ok());
     Ok(http::html(
         StatusCode::OK,
-        form_page(&cx, Some(&p), &PlanDraft::of(&p), &Problems::default()),
+        form_page(
+            &cx,
+            Some((&p, &rm)),
+            &PlanDraft::of(&p),
+            &Problems::default(),
+        ),
+    ))
+}
+
+/// The package's page again with `problems` or a refusal, the form as it is stored.
+async fn again(cx: &Ctx, id: u64, status: StatusCode, p: &Problems, refused: Option<Msg>) -> Out {
+    let (pl, mut rm) = load(cx, id).await?;
+    rm.refused = refused;
+    Ok(http::html(
+        status,
+        form_page(cx, Some((&pl, &rm)), &PlanDraft::of(&pl), p),
     ))
 }
 
@@ -226,10 +297,10 @@ pub async fn update(cx: Arc<Ctx>, req: Req) -> Out {
     match crate::ops::plans::update(&cx.app, &cx.by(), id, move |_| draft).await {
         Ok(_) => Ok(http::redirect("/plans?notice=saved")),
         Err(Error::Invalid(p)) => {
-            let existing = load(&cx, id).await?;
+            let (existing, rm) = load(&cx, id).await?;
             Ok(http::html(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                form_page(&cx, Some(&existing), &d, &p),
+                form_page(&cx, Some((&existing, &rm)), &d, &p),
             ))
         }
         Err(e) => Err(e.into()),
@@ -238,6 +309,22 @@ pub async fn update(cx: Arc<Ctx>, req: Req) -> Out {
 
 pub async fn delete(cx: Arc<Ctx>, req: Req) -> Out {
     let id = req.id(0).ok_or(WebError::NotFound)?;
-    crate::ops::plans::delete(&cx.app, &cx.by(), id).await?;
-    Ok(http::redirect("/plans?notice=deleted"))
+    match crate::ops::plans::delete(&cx.app, &cx.by(), id).await {
+        Ok(()) => Ok(http::redirect("/plans?notice=deleted")),
+        // Refused because it is in use: the package's page says why and offers the move.
+        Err(Error::Conflict(m)) => {
+            again(&cx, id, StatusCode::CONFLICT, &Problems::default(), Some(m)).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn move_customers(cx: Arc<Ctx>, req: Req) -> Out {
+    let id = req.id(0).ok_or(WebError::NotFound)?;
+    let to = req.form.get("plan_id").trim().parse::<u64>().unwrap_or(0);
+    match crate::ops::plans::move_customers(&cx.app, &cx.by(), id, to).await {
+        Ok(n) => Ok(http::redirect(&format!("/plans/{id}?moved={n}"))),
+        Err(Error::Invalid(p)) => again(&cx, id, StatusCode::UNPROCESSABLE_ENTITY, &p, None).await,
+        Err(e) => Err(e.into()),
+    }
 }

@@ -700,9 +700,10 @@ pub async fn kick(cx: Arc<Ctx>, req: Req) -> Out {
 pub async fn delete(cx: Arc<Ctx>, req: Req) -> Out {
     let id = req.id(0).ok_or(WebError::NotFound)?;
     let deleted = ops::customers::remove(&cx.app, &cx.by(), id).await?;
-    Ok(http::redirect(if deleted {
-        "/customers?notice=deleted"
+    // An archived customer is still there to look at: their page says what happened.
+    Ok(http::redirect(&if deleted {
+        "/customers?notice=deleted".to_string()
     } else {
-        "/customers?notice=saved"
+        format!("/customers/{id}?notice=archived")
     }))
 }

@@ -33,6 +33,8 @@ struct CustomerView {
     bills: Vec<Bill>,
     extensions: Vec<Extension>,
     accounts: Vec<BankAccount>,
+    /// Removing them archives instead of deleting (`ops::customers::remove`'s rule).
+    has_history: bool,
 }
 
 impl CustomerView {
@@ -51,6 +53,7 @@ impl CustomerView {
                     bills: ledger::bills_of(r, id)?,
                     extensions: ledger::extensions_of(r, id)?,
                     accounts: r.list::<BankAccount>()?,
+                    has_history: ledger::has_history(r, id)?,
                     c,
                 })
             })
@@ -109,14 +112,19 @@ pub async fn show_with(
         @if notice == Some("extended") { p.notice { (cx.t(Msg::Extended)) } }
         @if notice == Some("kicked") { p.notice { (cx.t(Msg::Kicked)) } }
         @if matches!(notice, Some("saved" | "paid" | "extended")) { (waits_for_router(cx, &v)) }
+        @if notice == Some("archived") { p.notice { (cx.t(Msg::CustomerArchivedNotice)) } }
         (actions(cx, &v.c))
         (details(cx, &v))
         (counter_forms(cx, &v, &pay, &problems))
         (history(cx, &v))
-        @if cx.can(Menu::Customers, Level::Edit) {
+        @if cx.can(Menu::Customers, Level::Edit) && !v.c.archived {
             form.no-print method="post" action={ "/customers/" (v.c.id) "/delete" } {
                 (csrf(cx))
-                button.danger type="submit" data-confirm=(cx.t(Msg::ConfirmDelete)) { (cx.t(Msg::Delete)) }
+                @if v.has_history {
+                    button.danger type="submit" data-confirm=(cx.t(Msg::ConfirmArchiveCustomer)) { (cx.t(Msg::Archive)) }
+                } @else {
+                    button.danger type="submit" data-confirm=(cx.t(Msg::ConfirmDeleteCustomer)) { (cx.t(Msg::Delete)) }
+                }
             }
         }
     };

@@ -19,6 +19,7 @@ use hyper::StatusCode;
 use maud::{Markup, html};
 use std::sync::Arc;
 
+mod reason;
 mod takeover;
 pub use takeover::{import_commit, import_form};
 
@@ -133,8 +134,44 @@ pub async fn export(cx: Arc<Ctx>, req: Req) -> Out {
     export::list(&cx, &req, list).await
 }
 
-fn form_page(cx: &Ctx, existing: Option<&Router>, d: &RouterDraft, p: &Problems) -> Markup {
+/// A connection test: what the router is, or why not.
+type Tried = Result<enforce::Probe, Failed>;
+
+enum Failed {
+    /// The client's error text (English, technical): explained by [`reason`].
+    Router(String),
+    /// Already in the operator's words (the test quota).
+    Said(String),
+}
+
+/// What the router said when the form was opened or tested: the card to show (a test's
+/// result), and the lists its pick fields offer (from either).
+#[derive(Default)]
+struct Heard {
+    probe: Option<Tried>,
+    /// Show `probe` as a test's result, not only as the source of the pick lists.
+    tested: bool,
+}
+
+impl Heard {
+    fn found(&self) -> Option<&enforce::Probe> {
+        self.probe.as_ref().and_then(|r| r.as_ref().ok())
+    }
+}
+
+fn form_page(
+    cx: &Ctx,
+    existing: Option<&Router>,
+    d: &RouterDraft,
+    p: &Problems,
+    heard: &Heard,
+) -> Markup {
     let action = existing.map_or_else(|| "/routers".to_string(), |r| format!("/routers/{}", r.id));
+    let try_action = existing.map_or_else(
+        || "/routers/try".to_string(),
+        |r| format!("/routers/{}/try", r.id),
+    );
+    let found = heard.found();
     let methods: Vec<(String, String)> = LoginMethodId::ALL
         .iter()
         .map(|m| {
@@ -156,6 +193,10 @@ fn form_page(cx: &Ctx, existing: Option<&Router>, d: &RouterDraft, p: &Problems)
         title,
         html! {
             (layout::problems_summary(cx, p))
+            @if let (true, Some(pr)) = (heard.tested, &heard.probe) {
+                (probe_card(cx, pr))
+                p.muted { (cx.t(Msg::NothingSavedYet)) }
+            }
             form method="post" action=(action) {
                 (csrf(cx))
                 (input(cx, p, "name", Msg::Name, "text", &d.name, true))
@@ -167,24 +208,91 @@ fn form_page(cx: &Ctx, existing: Option<&Router>, d: &RouterDraft, p: &Problems)
                 (input(cx, p, "username", Msg::ApiUser, "text", &d.username, true))
                 label.field {
                     span { (cx.t(Msg::ApiPassword)) @if existing.is_none() { " *" } }
-                    input type="password" name="password" autocomplete="new-password" aria-invalid=[p.get("password").map(|_| "true")];
+                    // After a test of a new router the typed password comes back, so Save
+                    // right after it does not fail for want of it.
+                    input type="password" name="password" autocomplete="new-password" value=[(!d.password.is_empty()).then_some(&d.password)] aria-invalid=[p.get("password").map(|_| "true")];
                     @if existing.is_some() { span.muted { (cx.t(Msg::PasswordKept)) } }
                     @if let Some(pr) = p.get("password") { span.field-error { (pr.text(cx.lang)) } }
                 }
                 (select(cx, p, "login_method", Msg::LoginMethod, &methods, &d.login_method))
-                (input(cx, p, "hotspot_server", Msg::HotspotServer, "text", &d.hotspot_server, false))
-                p.muted { (cx.t(Msg::HotspotServerHelp)) }
+                (hotspot_server_field(cx, p, &d.hotspot_server, found))
                 (input(cx, p, "hotspot_dns", Msg::HotspotDns, "text", &d.hotspot_dns, false))
                 p.muted { (cx.t(Msg::HotspotDnsHelp)) }
                 (checkbox(cx, "pppoe", Msg::Pppoe, d.pppoe))
+                @if let Some(f) = found {
+                    @if f.pppoe_servers.is_empty() { p.muted { (cx.t(Msg::NoPppoeServer)) } } @else {
+                        p.muted.pppoe-servers { (cx.t(Msg::PppoeServersFound)) ": "
+                            @for (i, (name, iface)) in f.pppoe_servers.iter().enumerate() {
+                                @if i > 0 { ", " } code { (name) } " (" (iface) ")"
+                            }
+                        }
+                    }
+                }
                 (checkbox(cx, "please_pay", Msg::PleasePay, d.please_pay))
                 p.muted { (cx.t(Msg::PleasePayHelp)) }
                 (textarea(cx, p, "note", Msg::Note, &d.note))
                 button type="submit" { (cx.t(Msg::Save)) } " "
+                button.secondary type="submit" formaction=(try_action) formnovalidate { (cx.t(Msg::TestConnection)) } " "
                 a.button.secondary href="/routers" { (cx.t(Msg::Back)) }
             }
         },
     )
+}
+
+/// The hotspot server: free text, with the servers the router reports offered when it answered.
+fn hotspot_server_field(
+    cx: &Ctx,
+    p: &Problems,
+    value: &str,
+    found: Option<&enforce::Probe>,
+) -> Markup {
+    html! {
+        label.field {
+            span { (cx.t(Msg::HotspotServer)) }
+            input type="text" name="hotspot_server" value=(value) list=[found.map(|_| "hotspot-servers")] aria-invalid=[p.get("hotspot_server").map(|_| "true")];
+            @if let Some(pr) = p.get("hotspot_server") { span.field-error { (pr.text(cx.lang)) } }
+        }
+        @if let Some(f) = found {
+            datalist #hotspot-servers {
+                option value="all" { (cx.t(Msg::AllHotspotServers)) }
+                @for (name, iface) in &f.hotspot_servers { option value=(name) { (name) " — " (iface) } }
+            }
+            p.muted { (cx.t(Msg::PickFromRouter)) }
+        } @else {
+            p.muted { (cx.t(Msg::HotspotServerHelp)) }
+        }
+    }
+}
+
+/// A connection test's result: what the router is, or why it could not be reached.
+fn probe_card(cx: &Ctx, pr: &Tried) -> Markup {
+    html! {
+        section.card #probe {
+            h2 { (cx.t(Msg::TestConnection)) }
+            @match pr {
+                Ok(p) => {
+                    p.notice { (cx.t(Msg::ConnectionOk)) ": " (p.identity) ", RouterOS " (p.version) ", " (p.board) }
+                    @if let Some(fp) = &p.tls_fingerprint { p { (cx.t(Msg::Fingerprint)) ": " code { (fp) } } }
+                    @if !p.hotspot_servers.is_empty() {
+                        h3 { (cx.t(Msg::HotspotServers)) }
+                        ul { @for (name, iface) in &p.hotspot_servers { li { code { (name) } " — " (iface) } } }
+                    }
+                    h3 { (cx.t(Msg::Interfaces)) }
+                    ul { @for (name, kind, running) in &p.interfaces { li { code { (name) } " " (kind) @if *running { " ✓" } } } }
+                }
+                Err(Failed::Router(e)) => (failure(cx, Msg::ConnectionFailed, e)),
+                Err(Failed::Said(e)) => p.error role="alert" { (e) },
+            }
+        }
+    }
+}
+
+/// A failure in words, the client's own text kept beneath for whoever debugs it.
+fn failure(cx: &Ctx, head: Msg, error: &str) -> Markup {
+    html! {
+        p.error role="alert" { (cx.t(head)) ": " (cx.t(reason::of(error))) }
+        details.muted { summary { (cx.t(Msg::ErrorDetail)) } code lang="en" { (error) } }
+    }
 }
 
 pub fn draft_from_form(f: &Form) -> RouterDraft {
@@ -227,7 +335,7 @@ pub async fn new_form(cx: Arc<Ctx>, _req: Req) -> Out {
     };
     Ok(http::html(
         StatusCode::OK,
-        form_page(&cx, None, &d, &Problems::default()),
+        form_page(&cx, None, &d, &Problems::default(), &Heard::default()),
     ))
 }
 
@@ -237,7 +345,7 @@ pub async fn create(cx: Arc<Ctx>, req: Req) -> Out {
         Ok(r) => Ok(http::redirect(&format!("/routers/{}?notice=saved", r.id))),
         Err(Error::Invalid(p)) => Ok(http::html(
             StatusCode::UNPROCESSABLE_ENTITY,
-            form_page(&cx, None, &d, &p),
+            form_page(&cx, None, &d, &p, &Heard::default()),
         )),
         Err(e) => Err(e.into()),
     }
@@ -258,12 +366,70 @@ async fn load(cx: &Ctx, id: u64) -> Result<(Router, RouterState, usize), WebErro
     Ok((r.ok_or(WebError::NotFound)?, st, n))
 }
 
+/// How long opening the edit form waits for an online router's lists before offering free
+/// text only.
+const LISTS_WAIT: std::time::Duration = std::time::Duration::from_secs(3);
+
 pub async fn edit_form(cx: Arc<Ctx>, req: Req) -> Out {
-    let (r, _, _) = load(&cx, req.id(0).ok_or(WebError::NotFound)?).await?;
+    let (r, st, _) = load(&cx, req.id(0).ok_or(WebError::NotFound)?).await?;
+    // Only a router that answered lately is asked; an offline one would only make us wait.
+    let heard = match (st.status, cx.app.secrets.open_sealed(&r.password_sealed)) {
+        (RouterStatus::Online, Some(pw)) => Heard {
+            probe: Some(
+                enforce::probe_within(&r, &pw, LISTS_WAIT)
+                    .await
+                    .map_err(Failed::Router),
+            ),
+            tested: false,
+        },
+        _ => Heard::default(),
+    };
     Ok(http::html(
         StatusCode::OK,
-        form_page(&cx, Some(&r), &RouterDraft::of(&r), &Problems::default()),
+        form_page(
+            &cx,
+            Some(&r),
+            &RouterDraft::of(&r),
+            &Problems::default(),
+            &heard,
+        ),
     ))
+}
+
+/// "Test connection" on the form: tries the typed settings, saves nothing, and shows the form
+/// again as typed with the result and the router's lists.
+async fn try_typed(cx: &Ctx, stored: Option<Router>, d: RouterDraft) -> Out {
+    let (router, password) = match router::to_try(&d, stored.as_ref(), &cx.app.secrets) {
+        Ok(t) => t,
+        Err(p) => {
+            let page = form_page(cx, stored.as_ref(), &d, &p, &Heard::default());
+            return Ok(http::html(StatusCode::UNPROCESSABLE_ENTITY, page));
+        }
+    };
+    let result = probe_counted(cx, &router, &password).await?;
+    // A saved router's password is never sent back; a new one's is what was just typed.
+    let d = match stored {
+        Some(_) => RouterDraft {
+            password: String::new(),
+            ..d
+        },
+        None => d,
+    };
+    let heard = Heard {
+        probe: Some(result),
+        tested: true,
+    };
+    let page = form_page(cx, stored.as_ref(), &d, &Problems::default(), &heard);
+    Ok(http::html(StatusCode::OK, page))
+}
+
+pub async fn try_new(cx: Arc<Ctx>, req: Req) -> Out {
+    try_typed(&cx, None, draft_from_form(&req.form)).await
+}
+
+pub async fn try_saved(cx: Arc<Ctx>, req: Req) -> Out {
+    let (r, _, _) = load(&cx, req.id(0).ok_or(WebError::NotFound)?).await?;
+    try_typed(&cx, Some(r), draft_from_form(&req.form)).await
 }
 
 pub async fn update(cx: Arc<Ctx>, req: Req) -> Out {
@@ -276,7 +442,7 @@ pub async fn update(cx: Arc<Ctx>, req: Req) -> Out {
             let (r, _, _) = load(&cx, id).await?;
             Ok(http::html(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                form_page(&cx, Some(&r), &d, &p),
+                form_page(&cx, Some(&r), &d, &p, &Heard::default()),
             ))
         }
         Err(e) => Err(e.into()),
@@ -312,15 +478,30 @@ fn state_table(cx: &Ctx, r: &Router, st: &RouterState, customers: usize) -> Mark
             tbody {
                 tr { th { (cx.t(Msg::Status)) } td { (status_badge(cx, st.status)) } }
                 tr { th { (cx.t(Msg::IpAddress)) } td { (r.address()) @if r.tls { " (api-ssl)" } } }
-                tr { th { (cx.t(Msg::Identity)) } td { (st.identity) } }
-                tr { th { (cx.t(Msg::RouterOsVersion)) } td { (st.version) } }
-                tr { th { (cx.t(Msg::Board)) } td { (st.board) " " (st.architecture) } }
-                tr { th { (cx.t(Msg::RouterUptime)) } td { (crate::routeros::value::format_duration(std::time::Duration::from_secs(st.uptime_secs))) } }
-                tr { th { (cx.t(Msg::CpuLoad)) } td { (st.cpu_load) "%" } }
-                tr { th { (cx.t(Msg::Memory)) } td { (cx.number(i64::try_from(st.free_memory / 1_048_576).unwrap_or(0))) " / " (cx.number(i64::try_from(st.total_memory / 1_048_576).unwrap_or(0))) " MiB" } }
+                // Never reached, the router's figures are unknown, not zero: say so and why.
+                @if st.last_seen.is_none() {
+                    tr.never-reached { td colspan="2" {
+                        p.muted { (cx.t(Msg::NeverReached)) }
+                        @if !st.last_error.is_empty() { (failure(cx, Msg::LastError, &st.last_error)) }
+                    } }
+                }
+                tr { th { (cx.t(Msg::Identity)) } td { (known(&st.identity)) } }
+                tr { th { (cx.t(Msg::RouterOsVersion)) } td { (known(&st.version)) } }
+                tr { th { (cx.t(Msg::Board)) } td { (known(format!("{} {}", st.board, st.architecture).trim())) } }
+                @if st.last_seen.is_some() {
+                    tr { th { (cx.t(Msg::RouterUptime)) } td { (crate::routeros::value::format_duration(std::time::Duration::from_secs(st.uptime_secs))) } }
+                    tr { th { (cx.t(Msg::CpuLoad)) } td { (st.cpu_load) "%" } }
+                    tr { th { (cx.t(Msg::Memory)) } td { (cx.number(i64::try_from(st.free_memory / 1_048_576).unwrap_or(0))) " / " (cx.number(i64::try_from(st.total_memory / 1_048_576).unwrap_or(0))) " MiB" } }
+                } @else {
+                    tr { th { (cx.t(Msg::RouterUptime)) } td { "—" } }
+                    tr { th { (cx.t(Msg::CpuLoad)) } td { "—" } }
+                    tr { th { (cx.t(Msg::Memory)) } td { "—" } }
+                }
                 tr { th { (cx.t(Msg::LastSeen)) } td { (when(st.last_seen)) } }
                 tr { th { (cx.t(Msg::LastSync)) } td { (when(st.last_sync)) } }
-                tr { th { (cx.t(Msg::LastError)) } td { @if st.last_error.is_empty() { "—" } @else { span.field-error { (st.last_error) } " " (when(st.last_error_at)) } } }
+                @if st.last_seen.is_some() {
+                    tr { th { (cx.t(Msg::LastError)) } td { @if st.last_error.is_empty() { "—" } @else { (failure(cx, Msg::LastError, &st.last_error)) " " (when(st.last_error_at)) } } }
+                }
                 tr { th { (cx.t(Msg::ManagedUsers)) } td { (st.managed_users) " / " (customers) } }
                 tr { th { (cx.t(Msg::ActiveSessions)) } td { (st.active_sessions) } }
                 tr { th { (cx.t(Msg::PendingChanges)) } td { (st.pending_changes) } }
@@ -333,12 +514,17 @@ fn state_table(cx: &Ctx, r: &Router, st: &RouterState, customers: usize) -> Mark
     }
 }
 
+/// A figure the router reported, or "—" while it has reported none.
+fn known(v: &str) -> &str {
+    if v.is_empty() { "—" } else { v }
+}
+
 fn live_table(cx: &Ctx, live: &Result<Vec<crate::network::live::LiveUser>, String>) -> Markup {
     html! {
         section {
             h2 { (cx.t(Msg::UsersOnRouter)) }
             @match live {
-                Err(e) => p.error { (cx.t(Msg::ConnectionFailed)) ": " (e) },
+                Err(e) => (failure(cx, Msg::ConnectionFailed, e)),
                 Ok(users) if users.is_empty() => p.muted { (cx.t(Msg::NothingYet)) },
                 Ok(users) => div.table-wrap { table.live-users {
                     thead { tr { th { (cx.t(Msg::Username)) } th { (cx.t(Msg::Kind)) } th { (cx.t(Msg::Profile)) } th { (cx.t(Msg::Status)) } th { (cx.t(Msg::Online)) } } }
@@ -362,19 +548,14 @@ fn live_table(cx: &Ctx, live: &Result<Vec<crate::network::live::LiveUser>, Strin
     }
 }
 
-async fn show_page(
-    cx: &Ctx,
-    id: u64,
-    probe: Option<Result<enforce::Probe, String>>,
-    notice: Option<&str>,
-) -> Out {
+async fn show_page(cx: &Ctx, id: u64, probe: Option<Tried>, notice: Option<&str>) -> Out {
     show_page_with(cx, id, probe, None, notice).await
 }
 
 async fn show_page_with(
     cx: &Ctx,
     id: u64,
-    probe: Option<Result<enforce::Probe, String>>,
+    probe: Option<Tried>,
     live: Option<Result<Vec<crate::network::live::LiveUser>, String>>,
     notice: Option<&str>,
 ) -> Out {
@@ -398,24 +579,7 @@ async fn show_page_with(
             }
             a.button.secondary href={ "/customers?router_id=" (id) } { (cx.t(Msg::MenuCustomers)) }
         }))
-        @if let Some(pr) = &probe {
-            section.card {
-                h2 { (cx.t(Msg::TestConnection)) }
-                @match pr {
-                    Ok(p) => {
-                        p.notice { (cx.t(Msg::ConnectionOk)) ": " (p.identity) ", RouterOS " (p.version) ", " (p.board) }
-                        @if let Some(fp) = &p.tls_fingerprint { p { (cx.t(Msg::Fingerprint)) ": " code { (fp) } } }
-                        @if !p.hotspot_servers.is_empty() {
-                            h3 { (cx.t(Msg::HotspotServers)) }
-                            ul { @for (name, iface) in &p.hotspot_servers { li { code { (name) } " — " (iface) } } }
-                        }
-                        h3 { (cx.t(Msg::Interfaces)) }
-                        ul { @for (name, kind, running) in &p.interfaces { li { code { (name) } " " (kind) @if *running { " ✓" } } } }
-                    }
-                    Err(e) => p.error { (cx.t(Msg::ConnectionFailed)) ": " (e) }
-                }
-            }
-        }
+        @if let Some(pr) = &probe { (probe_card(cx, pr)) }
         (state_table(cx, &r, &st, customers))
         @if let Some(l) = &live { (live_table(cx, l)) } @else {
             p.no-print { a.button.secondary href={ "/routers/" (id) "?live=1" } { (cx.t(Msg::ReadUsers)) } }
@@ -469,27 +633,31 @@ fn password_of(cx: &Ctx, r: &Router) -> Result<String, WebError> {
 pub async fn test(cx: Arc<Ctx>, req: Req) -> Out {
     let id = req.id(0).ok_or(WebError::NotFound)?;
     let (r, _, _) = load(&cx, id).await?;
+    let pw = password_of(&cx, &r)?;
+    let result = probe_counted(&cx, &r, &pw).await?;
+    show_page(&cx, id, Some(result), None).await
+}
+
+/// A connection test within the admin's quota, audited (an unsaved router as router 0).
+async fn probe_counted(cx: &Ctx, r: &Router, password: &str) -> Result<Tried, WebError> {
     let who = cx.user.as_ref().map_or(0, |u| u.admin.id).to_string();
     let result = match cx.app.probe_quota.take(&who, cx.now) {
-        Err(minutes) => Err(cx.f(Msg::TooManyTests, &[&minutes])),
-        Ok(()) => {
-            let pw = password_of(&cx, &r)?;
-            enforce::probe(&r, &pw).await
-        }
+        Err(minutes) => Err(Failed::Said(cx.f(Msg::TooManyTests, &[&minutes]))),
+        Ok(()) => enforce::probe(r, password).await.map_err(Failed::Router),
     };
     let summary = match &result {
         Ok(p) => format!(
             "{}:{} answered: {} {}",
             r.host, r.port, p.identity, p.version
         ),
-        Err(e) => format!("{}:{} failed: {e}", r.host, r.port),
+        Err(Failed::Router(e) | Failed::Said(e)) => format!("{}:{} failed: {e}", r.host, r.port),
     };
-    let (actor, now) = (cx.actor(), cx.now);
+    let (actor, now, id) = (cx.actor(), cx.now, r.id);
     cx.app
         .store
         .write_async(move |w| {
             crate::audit::record(w, now, &actor, "test_connection", "router", id, summary)
         })
         .await?;
-    show_page(&cx, id, Some(result), None).await
+    Ok(result)
 }
