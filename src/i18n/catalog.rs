@@ -395,6 +395,8 @@ catalog! {
     Overdue => "Overdue", "Хугацаа хэтэрсэн";
     Paid => "Paid", "Төлсөн";
     PaidExtension => "Paid", "Төлбөртэй";
+    FreeExtension => "Free (a trial, a reward, an outage)", "Үнэгүй (туршилт, урамшуулал, тасалдал)";
+    PaidExtensionChoice => "Paid: the amount below is recorded as a payment", "Төлбөртэй: доорх дүнг төлбөрөөр бүртгэнэ";
     PartlyPaid => "Partly paid", "Хэсэгчлэн төлсөн";
     PayInto => "Pay into:", "Төлбөр төлөх данс:";
     PaymentHistory => "Payment history", "Төлбөрийн түүх";

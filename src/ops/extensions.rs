@@ -7,6 +7,7 @@ use crate::billing::ledger::{self, Extension};
 use crate::error::Error;
 use crate::i18n::Msg;
 use crate::idempotency::{Key, Scope};
+use crate::model::Money;
 use crate::store::Reader;
 use crate::validate::Problems;
 
@@ -17,21 +18,34 @@ pub struct Extended {
     pub replayed: bool,
 }
 
-/// Extends one customer; with a one-time key, a replay applies nothing and answers with what the
-/// key made before.
+/// What a paid extension was paid with, as typed.
+pub struct PaidWith<'a> {
+    /// Checked by the caller's parser (major units on a form, minor in the API).
+    pub amount: Result<Money, Msg>,
+    pub method: &'a str,
+}
+
+/// Extends one customer; a paid extension records its money as a payment in the same
+/// transaction. With a one-time key, a replay applies nothing and answers with what the key
+/// made before.
 pub async fn extend_one(
     core: &Core,
     by: &By,
     customer_id: u64,
     days: &str,
-    free: bool,
+    paid: Option<PaidWith<'_>>,
     reason: &str,
     key: &str,
 ) -> Result<Extended, Error> {
     let mut p = Problems::default();
     let (days, reason) = ledger::check_extension(days, reason, &mut p);
     let key = Key::parse(Scope::Extension, key, "idempotency_key", &mut p);
+    let paid = paid.and_then(|pw| {
+        let amount = pw.amount.map_err(|m| p.add("amount", m)).ok()?;
+        Some((amount, pw.method.to_string()))
+    });
     p.check()?;
+    let free = paid.is_none();
     commit(core, by, move |w, fx, by| {
         if let Some(id) = crate::idempotency::made_before(key.as_ref(), w)? {
             let extension = w.get::<Extension>(id)?.ok_or(Error::NotFound)?;
@@ -44,8 +58,16 @@ pub async fn extend_one(
                 replayed: true,
             });
         }
+        let before = w.get::<Customer>(customer_id)?;
         let (extension, customer) =
             ledger::extend(w, by.now, &by.actor, customer_id, days, free, &reason, "")?;
+        if let (Some((amount, method)), Some(before)) = (&paid, &before) {
+            let methods = crate::settings::load(w)?.payment_methods;
+            let payment = ledger::record_extension_payment(
+                w, by.now, &by.actor, before, &customer, *amount, method, &methods, &reason,
+            )?;
+            fx.because(crate::enforce::Cause::Payment(payment.id));
+        }
         if let Some(k) = &key {
             k.remember(w, extension.id)?;
         }

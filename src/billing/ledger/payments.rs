@@ -201,15 +201,7 @@ pub fn record_payment(
             next_plan_id: before.next_plan_id,
         }),
     };
-    w.put(id, &payment)?;
-    w.summary_put(
-        Summary::Payments,
-        id,
-        &crate::billing::summary::encode_payment(&payment),
-    )?;
-    w.set_add(Set::PaymentsByCustomer, c.id, id)?;
-    revenue::add(w, received_at, &payment.method, payment.plan_id, amount)?;
-    w.set_add(Set::PaymentsByDay, payment_day(received_at), id)?;
+    store_new(w, &payment)?;
     if let Some(key) = &d.key {
         w.index_put(Index::PaymentIdempotency, key, id)?;
     }
@@ -233,6 +225,97 @@ pub fn record_payment(
         replayed: false,
         customer: c,
     })
+}
+
+/// Files a new payment where lists, the revenue totals and the day index find it.
+fn store_new(w: &mut Write, payment: &Payment) -> Result<()> {
+    let id = payment.id;
+    w.put(id, payment)?;
+    w.summary_put(
+        Summary::Payments,
+        id,
+        &crate::billing::summary::encode_payment(payment),
+    )?;
+    w.set_add(Set::PaymentsByCustomer, payment.customer_id, id)?;
+    revenue::add(
+        w,
+        payment.received_at,
+        &payment.method,
+        payment.plan_id,
+        payment.amount,
+    )?;
+    w.set_add(Set::PaymentsByDay, payment_day(payment.received_at), id)?;
+    Ok(())
+}
+
+/// The money of a paid extension: a payment whose one allocation is the extension's days, on
+/// no bill (`bill_id` 0), so it counts as revenue and a reversal takes the days back as it
+/// would a renewal's.
+#[allow(clippy::too_many_arguments)]
+pub fn record_extension_payment(
+    w: &mut Write,
+    now: Timestamp,
+    actor: &Actor,
+    before: &Customer,
+    after: &Customer,
+    amount: Money,
+    method: &str,
+    methods: &[String],
+    reason: &str,
+) -> Result<Payment> {
+    let method = method.trim().to_string();
+    if !methods.contains(&method) {
+        let mut p = Problems::default();
+        p.add("method", Msg::InvalidChoice);
+        return Err(Error::Invalid(p));
+    }
+    let id = w.next_id(Kind::Payments)?;
+    let payment = Payment {
+        id,
+        customer_id: after.id,
+        amount: amount.minor(),
+        method,
+        bank_account_id: None,
+        reference: reason.chars().take(120).collect(),
+        received_at: now,
+        recorded_at: now,
+        recorded_by: actor.username.clone(),
+        allocations: vec![Allocation {
+            bill_id: 0,
+            amount: amount.minor(),
+            extended_secs: after.expires_at.as_second() - before.expires_at.as_second(),
+            expires_before: before.expires_at,
+            expires_after: after.expires_at,
+            completed: false,
+        }],
+        reversed_by: None,
+        reversal_of: None,
+        reason: String::new(),
+        plan_id: after.plan_id,
+        router_id: after.router_id,
+        customer_kind: after.kind,
+        before: Some(PaymentBefore {
+            status: before.status,
+            plan_id: before.plan_id,
+            next_plan_id: before.next_plan_id,
+        }),
+    };
+    store_new(w, &payment)?;
+    audit::record(
+        w,
+        now,
+        actor,
+        "create",
+        "payment",
+        id,
+        format!(
+            "customer: {}; amount: {}; method: {}; extension",
+            after.id,
+            amount.minor(),
+            payment.method
+        ),
+    )?;
+    Ok(payment)
 }
 
 /// Reverses a payment with a linked negative entry and undoes its bills and expiry.

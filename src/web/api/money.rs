@@ -95,12 +95,22 @@ pub async fn list_extensions(cx: Arc<Ctx>, req: Req) -> Out {
 }
 
 pub async fn create_extension(cx: Arc<Ctx>, req: Req) -> Out {
-    let mut b = Body::parse(&req.body, &["customer_id", "days", "free", "reason"])?;
+    let mut b = Body::parse(
+        &req.body,
+        &["customer_id", "days", "free", "reason", "amount", "method"],
+    )?;
     let customer_id = b.integer("customer_id").and_then(|s| s.parse::<u64>().ok());
     let days = b.integer("days").unwrap_or_default();
     let free = b.boolean("free").unwrap_or(true);
     let reason = b.text("reason").unwrap_or_default();
+    let amount = b.integer("amount").unwrap_or_default();
+    let method = b.text("method").unwrap_or_default();
     b.check()?;
+    // Not free means paid for: the amount (minor units) and method become a payment.
+    let paid = (!free).then(|| ops::extensions::PaidWith {
+        amount: crate::model::Money::parse_minor(&amount),
+        method: &method,
+    });
     let id = customer_id.ok_or_else(|| {
         WebError::Invalid(crate::validate::Problems::one(
             "customer_id",
@@ -108,7 +118,7 @@ pub async fn create_extension(cx: Arc<Ctx>, req: Req) -> Out {
         ))
     })?;
     let key = req.header("idempotency-key");
-    let done = ops::extensions::extend_one(&cx.app, &cx.by(), id, &days, free, &reason, key)
+    let done = ops::extensions::extend_one(&cx.app, &cx.by(), id, &days, paid, &reason, key)
         .await
         .map_err(|e| match e {
             Error::NotFound => WebError::Invalid(crate::validate::Problems::one(

@@ -143,18 +143,45 @@ pub async fn create(cx: Arc<Ctx>, req: Req) -> Out {
         .get("customer_id")
         .parse::<u64>()
         .map_err(|_| WebError::BadRequest("customer_id".into()))?;
-    let done = crate::ops::extensions::extend_one(
+    // "Paid" means money taken: its amount and method become a payment.
+    let paid = (f.get("paid") == "paid").then(|| crate::ops::extensions::PaidWith {
+        amount: crate::model::Money::parse_major(f.get("amount"), cx.settings.currency.exponent),
+        method: f.get("method"),
+    });
+    match crate::ops::extensions::extend_one(
         &cx.app,
         &cx.by(),
         id,
         f.get("days"),
-        f.checked("free"),
+        paid,
         f.get("reason"),
         f.get("idempotency_key"),
     )
-    .await?;
-    let notice = if done.replayed { "already" } else { "extended" };
-    Ok(http::redirect(&format!("/customers/{id}?notice={notice}")))
+    .await
+    {
+        Ok(done) => {
+            let notice = if done.replayed { "already" } else { "extended" };
+            Ok(http::redirect(&format!("/customers/{id}?notice={notice}")))
+        }
+        Err(crate::error::Error::Invalid(p)) => {
+            let typed = crate::web::pages::customers::ExtensionForm {
+                days: f.get("days").into(),
+                paid: f.get("paid") == "paid",
+                amount: f.get("amount").into(),
+                method: f.get("method").into(),
+                reason: f.get("reason").into(),
+                idempotency_key: f.get("idempotency_key").into(),
+            };
+            crate::web::pages::customers::show_with(
+                &cx,
+                id,
+                None,
+                Some(crate::web::pages::customers::Rejected::Extension(typed, p)),
+            )
+            .await
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 pub async fn bulk_form(cx: Arc<Ctx>, req: Req) -> Out {
@@ -216,7 +243,6 @@ pub async fn bulk_form(cx: Arc<Ctx>, req: Req) -> Out {
                 input type="hidden" name="reason" value=(q("reason"));
                 input type="hidden" name="idempotency_key" value=(crate::idempotency::new_form_key());
                 input type="hidden" name="label" value=(format!("{}{}", router_id.map(|r| format!("router {r}")).unwrap_or_default(), plan_id.map(|p| format!(" plan {p}")).unwrap_or_default()));
-                label.check { input type="checkbox" name="free" value="on" checked; " " (cx.t(Msg::Free)) }
                 button type="submit" { (cx.t(Msg::ExtendAll)) }
             }
         }
@@ -242,7 +268,9 @@ pub async fn bulk(cx: Arc<Ctx>, req: Req) -> Out {
             customer_ids: ids,
             days: f.get("days"),
             reason: f.get("reason"),
-            free: f.checked("free"),
+            // Many customers at once is goodwill (an outage, a holiday); money is taken one
+            // customer at a time, where it becomes a payment.
+            free: true,
             label: f.get("label"),
             idempotency_key: f.get("idempotency_key"),
         },

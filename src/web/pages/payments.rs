@@ -284,7 +284,13 @@ pub async fn create(cx: Arc<Ctx>, req: Req) -> Out {
         ))),
         Err(Error::Invalid(p)) => {
             let id = typed.customer_id.parse::<u64>().unwrap_or(0);
-            crate::web::pages::customers::show_with(&cx, id, None, Some((typed, p))).await
+            crate::web::pages::customers::show_with(
+                &cx,
+                id,
+                None,
+                Some(crate::web::pages::customers::Rejected::Payment(typed, p)),
+            )
+            .await
         }
         Err(e) => Err(e.into()),
     }

@@ -28,12 +28,35 @@ fn extensions_move_expiry_by_exact_days_with_history() {
     );
     let fields = &bad.json()["error"]["fields"];
     assert!(fields["days"].is_string() && fields["reason"].is_string());
+    // "Paid" without its money is refused: a paid extension records a payment.
+    let unpaid = f.web.post_form(
+        "/extensions",
+        &[
+            ("customer_id", &id.to_string()),
+            ("days", "2"),
+            ("paid", "paid"),
+            ("amount", ""),
+            ("method", "cash"),
+            ("reason", "reward"),
+        ],
+    );
+    assert_eq!(unpaid.status, 422);
+    assert!(
+        unpaid.body.contains("value=\"reward\""),
+        "the form keeps what was typed"
+    );
+    assert_eq!(extensions_of(&mut f.api, id).len(), 1, "nothing extended");
+    let before_paid = expires(&mut f.api, id);
     let paid = f.web.post_form(
         "/extensions",
         &[
             ("customer_id", &id.to_string()),
             ("days", "2"),
+            ("paid", "paid"),
+            ("amount", "5000"),
+            ("method", "cash"),
             ("reason", "reward"),
+            ("idempotency_key", "paid-ext-1"),
         ],
     );
     assert_eq!(paid.status, 303);
@@ -46,6 +69,64 @@ fn extensions_move_expiry_by_exact_days_with_history() {
         f.api.get("/api/v1/extensions?free=0").json()["items"][0]["reason"],
         "reward"
     );
+    let payments = f
+        .api
+        .get(&format!("/api/v1/payments?customer_id={id}"))
+        .json()["items"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert_eq!(payments.len(), 1, "the paid extension's money is a payment");
+    assert_eq!(
+        (
+            payments[0]["amount"].as_i64(),
+            payments[0]["method"].as_str()
+        ),
+        (Some(500_000), Some("cash"))
+    );
+    let replay = f.web.post_form(
+        "/extensions",
+        &[
+            ("customer_id", &id.to_string()),
+            ("days", "2"),
+            ("paid", "paid"),
+            ("amount", "5000"),
+            ("method", "cash"),
+            ("reason", "reward"),
+            ("idempotency_key", "paid-ext-1"),
+        ],
+    );
+    assert!(replay.location().contains("notice=already"));
+    assert_eq!(
+        f.api
+            .get(&format!("/api/v1/payments?customer_id={id}"))
+            .json()["items"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1,
+        "paid once"
+    );
+    // Reversing the payment takes the two days back.
+    let r = f.api.send_json(
+        "POST",
+        &format!("/api/v1/payments/{}/reverse", payments[0]["id"]),
+        &json!({ "reason": "typed by mistake" }),
+    );
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert_eq!(
+        expires(&mut f.api, id),
+        before_paid,
+        "the paid days are taken back"
+    );
+    // Through the API: not free needs its amount.
+    let api_unpaid = f.api.send_json(
+        "POST",
+        "/api/v1/extensions",
+        &json!({ "customer_id": id, "days": 1, "free": false, "reason": "x" }),
+    );
+    assert_eq!(api_unpaid.status, 422);
+    assert!(api_unpaid.json()["error"]["fields"]["amount"].is_string());
     assert!(
         f.web
             .get("/extensions?lang=en")

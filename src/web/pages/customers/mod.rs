@@ -24,7 +24,7 @@ use std::sync::Arc;
 
 mod merge;
 mod show;
-pub use show::{show, show_with};
+pub use show::{ExtensionForm, Rejected, show, show_with};
 
 pub const PER_PAGE: usize = 50;
 

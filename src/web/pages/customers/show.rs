@@ -95,17 +95,54 @@ pub async fn show(cx: Arc<Ctx>, req: Req) -> Out {
     show_with(&cx, id, req.query("notice"), None).await
 }
 
-/// The customer page; `payment` carries a rejected payment form to show again.
-pub async fn show_with(
-    cx: &Ctx,
-    id: u64,
-    notice: Option<&str>,
-    payment: Option<(PaymentForm, Problems)>,
-) -> Out {
+/// The extension form as typed, to show again with its problems.
+#[derive(Debug, Clone, Default)]
+pub struct ExtensionForm {
+    pub days: String,
+    pub paid: bool,
+    pub amount: String,
+    pub method: String,
+    pub reason: String,
+    pub idempotency_key: String,
+}
+
+impl ExtensionForm {
+    fn fresh(cx: &Ctx) -> ExtensionForm {
+        ExtensionForm {
+            method: cx
+                .settings
+                .payment_methods
+                .first()
+                .cloned()
+                .unwrap_or_default(),
+            idempotency_key: crate::idempotency::new_form_key(),
+            ..Default::default()
+        }
+    }
+}
+
+/// A counter form that was refused, shown again as typed with its problems.
+pub enum Rejected {
+    Payment(PaymentForm, Problems),
+    Extension(ExtensionForm, Problems),
+}
+
+/// The customer page, with a refused counter form if there is one.
+pub async fn show_with(cx: &Ctx, id: u64, notice: Option<&str>, rejected: Option<Rejected>) -> Out {
     let v = CustomerView::load(cx, id).await?;
     let just_paid = matches!(notice, Some("paid" | "already"));
-    let (pay, problems) =
-        payment.unwrap_or_else(|| (v.payment_form(cx, just_paid), Problems::default()));
+    let fresh = || (v.payment_form(cx, just_paid), Problems::default());
+    let (pay, problems, ext, ext_problems) = match rejected {
+        Some(Rejected::Payment(f, p)) => (f, p, ExtensionForm::fresh(cx), Problems::default()),
+        Some(Rejected::Extension(e, p)) => {
+            let (f, none) = fresh();
+            (f, none, e, p)
+        }
+        None => {
+            let (f, none) = fresh();
+            (f, none, ExtensionForm::fresh(cx), Problems::default())
+        }
+    };
     let body = html! {
         (layout::notice(cx, notice))
         @if notice == Some("paid") { p.notice { (cx.t(if v.router_state.status == crate::network::RouterStatus::Online { Msg::PaymentRecorded } else { Msg::PaymentSaved })) } }
@@ -115,7 +152,7 @@ pub async fn show_with(
         @if notice == Some("archived") { p.notice { (cx.t(Msg::CustomerArchivedNotice)) } }
         (actions(cx, &v.c))
         (details(cx, &v))
-        (counter_forms(cx, &v, &pay, &problems))
+        (counter_forms(cx, &v, (&pay, &problems), (&ext, &ext_problems)))
         (history(cx, &v))
         @if cx.can(Menu::Customers, Level::Edit) && !v.c.archived {
             form.no-print method="post" action={ "/customers/" (v.c.id) "/delete" } {
@@ -128,7 +165,7 @@ pub async fn show_with(
             }
         }
     };
-    let status = if problems.is_empty() {
+    let status = if problems.is_empty() && ext_problems.is_empty() {
         StatusCode::OK
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
@@ -217,8 +254,20 @@ fn details(cx: &Ctx, v: &CustomerView) -> Markup {
 }
 
 /// Record a payment, extend by days, change package: what an operator does at the counter.
-fn counter_forms(cx: &Ctx, v: &CustomerView, pay: &PaymentForm, problems: &Problems) -> Markup {
+fn counter_forms(
+    cx: &Ctx,
+    v: &CustomerView,
+    (pay, problems): (&PaymentForm, &Problems),
+    (ext, ext_problems): (&ExtensionForm, &Problems),
+) -> Markup {
     let c = &v.c;
+    let methods: Vec<(String, String)> = cx
+        .settings
+        .payment_methods
+        .iter()
+        .map(|m| (m.clone(), crate::web::pages::payments::method_label(cx, m)))
+        .collect();
+    let ep = ext_problems;
     html! {
         div.cards.no-print {
             @if cx.can(Menu::Payments, Level::Edit) && !c.archived {
@@ -227,13 +276,17 @@ fn counter_forms(cx: &Ctx, v: &CustomerView, pay: &PaymentForm, problems: &Probl
             @if cx.can(Menu::Extensions, Level::Edit) && !c.archived {
                 section.card {
                     h2 { (cx.t(Msg::ExtendByDays)) }
-                    form method="post" action="/extensions" {
+                    form.extension method="post" action="/extensions" {
                         (csrf(cx))
                         input type="hidden" name="customer_id" value=(c.id);
-                        input type="hidden" name="idempotency_key" value=(crate::idempotency::new_form_key());
-                        label.field { span { (cx.t(Msg::Days)) " *" } input type="number" name="days" min="1" max="3660" required; }
-                        label.check { input type="checkbox" name="free" value="on" checked; " " (cx.t(Msg::Free)) }
-                        label.field { span { (cx.t(Msg::Reason)) " *" } input type="text" name="reason" required; }
+                        input type="hidden" name="idempotency_key" value=(ext.idempotency_key);
+                        (layout::problems_summary(cx, ep))
+                        (layout::input(cx, ep, "days", Msg::Days, "number", &ext.days, true))
+                        label.check { input type="radio" name="paid" value="free" checked[!ext.paid]; " " (cx.t(Msg::FreeExtension)) }
+                        label.check { input type="radio" name="paid" value="paid" checked[ext.paid]; " " (cx.t(Msg::PaidExtensionChoice)) }
+                        (layout::input(cx, ep, "amount", Msg::AmountMajor, "text", &ext.amount, false))
+                        (layout::select(cx, ep, "method", Msg::Method, &methods, &ext.method))
+                        (layout::input(cx, ep, "reason", Msg::Reason, "text", &ext.reason, true))
                         button type="submit" { (cx.t(Msg::Extend)) }
                     }
                 }
