@@ -50,6 +50,13 @@ catalog! {
     PreviousExpiry => "Previous expiry", "Өмнөх дуусах огноо";
     Refresh => "Refresh", "Шинэчлэх";
     Search => "Search", "Хайх";
+    TakePayment => "Take a payment", "Төлбөр авах";
+    FindCustomer => "Customer", "Харилцагч";
+    FindCustomerHint => "login, phone or name", "нэвтрэх нэр, утас эсвэл нэр";
+    NoMatch => "No customer matches.", "Тохирох харилцагч олдсонгүй.";
+    MoreMatches => "The first {} of {} matches: type more to narrow.", "Эхний {} харилцагчийг харуулав (нийт {}): нарийвчлахын тулд дэлгэрэнгүй бичнэ үү.";
+    PaidFor => "Payment of {} recorded for {}.", "{} төлбөр бүртгэгдлээ: {}.";
+    PrintReceipt => "Print the receipt", "Баримт хэвлэх";
     Filter => "Filter", "Шүүх";
     Back => "Back", "Буцах";
     Yes => "Yes", "Тийм";

@@ -3,6 +3,7 @@
 use crate::helpers::{Browser, Fixture, customer, fixture};
 use serde_json::{Value, json};
 
+mod cashier;
 mod extensions;
 mod first_payment;
 mod payments;

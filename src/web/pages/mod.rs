@@ -7,6 +7,7 @@ pub mod audit;
 pub mod bank_accounts;
 pub mod banners;
 pub mod bills;
+pub mod cashier;
 pub mod customers;
 pub mod desk;
 pub mod extensions;

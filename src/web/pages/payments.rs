@@ -156,8 +156,12 @@ pub async fn list(cx: Arc<Ctx>, req: Req) -> Out {
         .await?;
     let (names, plans, routers, _) = lookups(&cx).await?;
     let q = |k: &str| req.query(k).unwrap_or("").to_string();
+    let take = crate::web::pages::cashier::take_payment(&cx, &req).await?;
+    let paid = crate::web::pages::cashier::paid_note(&cx, &req).await?;
     let body = html! {
         (layout::notice(&cx, req.query("notice")))
+        (paid)
+        (take)
         form.toolbar.no-print method="get" action="/payments" {
             label.field { span { (cx.t(Msg::From)) } input type="date" name="from" value=(q("from")); }
             label.field { span { (cx.t(Msg::To)) } input type="date" name="to" value=(q("to")); }
@@ -276,6 +280,12 @@ pub async fn create(cx: Arc<Ctx>, req: Req) -> Out {
     };
     match recorded {
         // A replayed form says so rather than "Payment recorded", which would read as a second.
+        // From the cashier's box the cashier stays at the box for the next customer.
+        Ok(rec) if f.get("back") == "payments" => Ok(http::redirect(&format!(
+            "/payments?notice={}&payment={}",
+            if rec.replayed { "already" } else { "saved" },
+            rec.payment.id
+        ))),
         Ok(rec) => Ok(http::redirect(&format!(
             "/customers/{}?notice={}&payment={}",
             rec.customer.id,
