@@ -186,7 +186,12 @@ mod tests {
                 f("b", Some(json!("x; y → \"z\"")), Some(json!("Өө\n")), true),
                 f("c", Some(json!(true)), None, true),
                 f("d", None, Some(json!(2)), true),
-                f("e", Some(json!(["p; q", {"r": "]"}])), Some(json!([])), true),
+                f(
+                    "e",
+                    Some(json!(["p; q", {"r": "]"}])),
+                    Some(json!([])),
+                    true
+                ),
             ]
         );
     }

@@ -3,6 +3,7 @@
 mod agents;
 mod api;
 mod api_vouchers;
+mod audit;
 mod authz;
 mod backup;
 mod billing;
