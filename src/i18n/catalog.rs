@@ -216,6 +216,7 @@ catalog! {
     CurrencySymbol => "Currency symbol", "Валютын тэмдэг";
     CurrencyExponent => "Decimal places", "Бутархайн орон";
     TimeZone => "Time zone", "Цагийн бүс";
+    ServerTimeZone => "The server's zone ({})", "Серверийн цагийн бүс ({})";
     DefaultLanguage => "Default language", "Үндсэн хэл";
 
     Audit => "Audit log", "Аудитын бүртгэл";
@@ -482,6 +483,11 @@ catalog! {
     PlaceholdersHelp => "Choose who gets it, write the text and preview it. {name}, {login}, {plan}, {expiry}, {days_left}, {amount_due}, {bank_accounts} and {company} are filled in for each customer.", "Хэнд илгээхээ сонгож, текстээ бичээд урьдчилан харна уу. {name}, {login}, {plan}, {expiry}, {days_left}, {amount_due}, {bank_accounts}, {company} нь харилцагч бүрд бөглөгдөнө.";
     OnlyUnpaid => "Only customers with unpaid bills", "Зөвхөн төлөгдөөгүй нэхэмжлэхтэй харилцагч";
     Recipients => "Recipients", "Хүлээн авагч";
+    SmsCountGsm => "{} characters, {} SMS (Latin text: 160 characters per SMS)", "{} тэмдэгт, {} SMS (латин текст: нэг SMS-д 160 тэмдэгт)";
+    SmsCountUnicode => "{} characters, {} SMS (Cyrillic text: 70 characters per SMS)", "{} тэмдэгт, {} SMS (кирилл текст: нэг SMS-д 70 тэмдэгт)";
+    NoSelectionYet => "No one is selected yet: choose a package, router, status or expiry above and press Preview, or start from a customer's page.", "Хүлээн авагч сонгоогүй байна: дээрээс багц, төхөөрөмж, төлөв эсвэл дуусах хугацааг сонгоод «Урьдчилан харах»-ыг дарна уу, эсвэл харилцагчийн хуудаснаас эхлүүлнэ үү.";
+    SelectionIs => "Selected by: {}", "Сонголт: {}";
+    SelectedCustomers => "{} chosen customer(s)", "сонгосон {} харилцагч";
     SendNow => "Send", "Илгээх";
     UnsupportedChannel => "Unknown channel; use sms_router, sms_gateway or email.", "Суваг буруу; sms_router, sms_gateway эсвэл email ашиглана уу.";
     GatewayUrl => "The gateway address must start with http:// or https://", "Гарцын хаяг http:// эсвэл https://-ээр эхлэх ёстой";

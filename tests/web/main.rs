@@ -9,6 +9,7 @@ mod backup;
 mod billing;
 mod browser;
 mod cli;
+mod compose_and_zone;
 mod contract;
 mod crash;
 mod dashboard;
