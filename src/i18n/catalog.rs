@@ -256,7 +256,7 @@ catalog! {
     AuditPayment => "Payment", "Төлбөр";
     AuditSession => "Session", "Нэвтрэлт";
     AuditApiToken => "API token", "API түлхүүр";
-    AuditAgent => "Sales agent", "Борлуулагч";
+    AuditAgent => "Agent", "Борлуулагч";
     AuditDatabase => "Database", "Өгөгдлийн сан";
     AuditPortal => "Customer portal", "Харилцагчийн булан";
     AuditGone => "deleted", "устгагдсан";
@@ -270,8 +270,6 @@ catalog! {
     AuditExtendedBy => "Extended by", "Сунгасан хугацаа";
     AuditReversal => "Reversal", "Буцаалт";
     AuditDaysHours => "{} days {} h", "{} хоног {} цаг";
-    AuditMongolian => "Mongolian", "Монгол";
-    AuditEnglish => "English", "Англи";
     AuditViaWeb => "web", "вэб";
     AuditViaApi => "API", "API";
     AuditViaCli => "command line", "командын мөр";

@@ -28,8 +28,8 @@ document.querySelectorAll("[data-sms-count]").forEach(function (out) {
   if (!area) { return; }
   var show = function () {
     var c = smsCount(area.value);
-    var parts = [c.chars, c.parts];
-    out.textContent = out.getAttribute(c.unicode ? "data-ucs2" : "data-gsm").replace(/\{\}/g, function () { return parts.shift(); });
+    // The server fills the catalog's placeholders with %c (characters) and %p (parts).
+    out.textContent = out.getAttribute(c.unicode ? "data-ucs2" : "data-gsm").replace("%c", c.chars).replace("%p", c.parts);
     out.setAttribute("data-parts", c.parts);
   };
   area.addEventListener("input", show);

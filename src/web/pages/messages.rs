@@ -196,7 +196,7 @@ pub async fn new_form(cx: Arc<Ctx>, req: Req) -> Out {
                 label.check { input type="checkbox" name="unpaid" value="1" checked[unpaid]; " " (cx.t(Msg::OnlyUnpaid)) }
             }
             label.field { span { (cx.t(Msg::MessageText)) } textarea #body name="body" rows="4" maxlength="1000" { (body_text) } }
-            p.muted { output data-sms-count="#body" data-gsm=(cx.t(Msg::SmsCountGsm)) data-ucs2=(cx.t(Msg::SmsCountUnicode)) {} }
+            p.muted { output data-sms-count="#body" data-gsm=(cx.f(Msg::SmsCountGsm, &[&"%c", &"%p"])) data-ucs2=(cx.f(Msg::SmsCountUnicode, &[&"%c", &"%p"])) {} }
             button.secondary type="submit" { (cx.t(Msg::Preview)) }
         }
         @if let Some(p) = &preview { section.card { h2 { (cx.t(Msg::Preview)) } p { (p) } } }

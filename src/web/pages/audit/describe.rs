@@ -320,6 +320,9 @@ fn plain(cx: &Ctx, key: &str, v: &Value) -> String {
                     &[&(secs / 86_400), &(secs % 86_400 / 3_600)],
                 );
             }
+            if let ("lang" | "default_lang", Some(lang)) = (key, crate::i18n::Lang::parse(s)) {
+                return lang.native_name().to_string();
+            }
             if key == "method" {
                 return crate::reports::revenue::method_text(cx.lang, s);
             }
@@ -362,8 +365,6 @@ fn code(key: &str, s: &str) -> Option<Msg> {
         ("login_method", "plain") => Msg::LoginPlain,
         ("login_method", "challenge") => Msg::LoginChallenge,
         ("login_method", "auto") => Msg::LoginAuto,
-        ("lang" | "default_lang", "mn") => Msg::AuditMongolian,
-        ("lang" | "default_lang", "en") => Msg::AuditEnglish,
         _ => return None,
     })
 }
