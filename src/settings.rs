@@ -114,6 +114,46 @@ impl Settings {
     }
 }
 
+/// The zones an operator picks from: the regional IANA names the build's database holds
+/// (jiff reads `/usr/share/zoneinfo` when there is one and otherwise uses the copy compiled in
+/// with `tzdb-bundle-always`, so a static binary in an empty container lists the same), sorted
+/// by name with Mongolia's first. Aliases (`US/…`, `Etc/…`, `posix/…`) are left out.
+pub fn zones() -> Vec<String> {
+    zones_in(jiff::tz::db())
+}
+
+fn zones_in(db: &jiff::tz::TimeZoneDatabase) -> Vec<String> {
+    const AREAS: &[&str] = &[
+        "Africa",
+        "America",
+        "Antarctica",
+        "Asia",
+        "Atlantic",
+        "Australia",
+        "Europe",
+        "Indian",
+        "Pacific",
+    ];
+    const MONGOLIA: &[&str] = &["Asia/Ulaanbaatar", "Asia/Hovd", "Asia/Choibalsan"];
+    let mut all: Vec<String> = db
+        .available()
+        .map(|n| n.as_str().to_string())
+        .filter(|n| {
+            n.split_once('/')
+                .is_some_and(|(area, _)| AREAS.contains(&area))
+        })
+        .filter(|n| !MONGOLIA.contains(&n.as_str()))
+        .collect();
+    all.sort();
+    all.dedup();
+    let first = MONGOLIA
+        .iter()
+        .chain(&["UTC"])
+        .filter(|z| db.get(z).is_ok())
+        .map(|z| (*z).to_string());
+    first.chain(all).collect()
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct SettingsDraft {
     pub company_name: String,
@@ -277,4 +317,28 @@ pub fn save(
     let summary = audit::changes(&masked(&before), &masked(&after));
     audit::record(w, now, actor, "update", "settings", "settings", summary)?;
     Ok(after)
+}
+
+#[cfg(test)]
+mod tests {
+    /// A static binary in an empty container has no `/usr/share/zoneinfo`; the copy compiled in
+    /// must still give the full list, Mongolia first.
+    #[test]
+    fn the_compiled_in_zones_are_listed_without_a_system_database() {
+        let zones = super::zones_in(&jiff::tz::TimeZoneDatabase::bundled());
+        assert_eq!(zones[0], "Asia/Ulaanbaatar");
+        assert!(zones.len() > 300, "{}", zones.len());
+        for z in ["Asia/Hovd", "UTC", "Europe/Berlin", "America/New_York"] {
+            assert!(zones.iter().any(|n| n == z), "{z}");
+        }
+        assert!(
+            !zones
+                .iter()
+                .any(|n| n.starts_with("Etc/") || n.starts_with("US/"))
+        );
+        assert!(
+            zones.windows(2).skip(4).all(|w| w[0] < w[1]),
+            "sorted after Mongolia and UTC"
+        );
+    }
 }

@@ -33,7 +33,12 @@ impl LogBuf {
         command: &Command,
         result: &Result<Reply, Error>,
         cause: Cause,
+        owner: Option<Owner>,
     ) {
+        let customer_id = match owner {
+            Some(Owner::Customer(id)) => Some(id),
+            _ => None,
+        };
         match result {
             Ok(_) => {
                 let path = command.path();
@@ -48,6 +53,7 @@ impl LogBuf {
                     command: redact(command),
                     result: "ok".into(),
                     cause,
+                    customer_id,
                 });
             }
             Err(e) => {
@@ -58,6 +64,7 @@ impl LogBuf {
                     command: redact(command),
                     result: text,
                     cause,
+                    customer_id,
                 });
             }
         }
@@ -71,6 +78,7 @@ impl LogBuf {
             command: what,
             result: error,
             cause,
+            customer_id: None,
         });
     }
 
@@ -81,6 +89,7 @@ impl LogBuf {
             command: what,
             result: "ok".into(),
             cause,
+            customer_id: None,
         });
     }
 
@@ -92,6 +101,7 @@ impl LogBuf {
                 command: format!("{path} ({n} more, not listed one by one)"),
                 result: "ok".into(),
                 cause,
+                customer_id: None,
             });
         }
         (self.lines, self.errors)
@@ -126,7 +136,7 @@ pub async fn phase(
     let mut lost = None;
     for (op, f) in ops.iter().zip(in_flight) {
         let result = f.reply().await;
-        log.record(now, &op.command, &result, cause(op.owner));
+        log.record(now, &op.command, &result, cause(op.owner), op.owner);
         match result {
             Ok(_) => oks.push(true),
             Err(e) if e.is_connection_lost() || matches!(e, Error::Timeout(_)) => {

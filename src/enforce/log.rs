@@ -25,6 +25,10 @@ pub struct LogEntry {
     /// `ok`, or the router's (or the connection's) error text.
     pub result: String,
     pub cause: Cause,
+    /// The customer whose entry the command is for, so the log can name them beside a bare
+    /// `.id=*12` (absent in entries written before it was kept, and for other commands).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customer_id: Option<u64>,
 }
 
 impl Record for LogEntry {
@@ -71,6 +75,7 @@ pub struct Line {
     pub command: String,
     pub result: String,
     pub cause: Cause,
+    pub customer_id: Option<u64>,
 }
 
 /// Appends `lines` for `router_id` and purges what falls out of the retention window.
@@ -87,6 +92,7 @@ pub fn append(w: &mut Write, router_id: u64, lines: Vec<Line>) -> Result<(), Sto
                 command: line.command,
                 result: line.result,
                 cause: line.cause,
+                customer_id: line.customer_id,
             },
         )?;
         last = id;
@@ -141,6 +147,7 @@ mod tests {
             command: format!("c{n}"),
             result: "ok".into(),
             cause: Cause::Sync,
+            customer_id: None,
         };
         store
             .write(|w| append(w, 1, (0..RETAIN).map(line).collect()))

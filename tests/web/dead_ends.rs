@@ -113,8 +113,8 @@ fn a_package_in_use_explains_and_its_customers_move_to_another() {
             new
         );
     }
-    let audit = web.get("/audit?lang=en");
-    assert!(audit.body.contains("move_customers"), "audited");
+    let audit = api.get("/api/v1/audit?entity=plan").body;
+    assert!(audit.contains("move_customers"), "audited: {audit}");
     eventually(10, "the router converged on the new profile", || {
         s.sim
             .find("/ip/hotspot/user", "bat")

@@ -3,12 +3,14 @@
 mod agents;
 mod api;
 mod api_vouchers;
+mod audit;
 mod authz;
 mod backup;
 mod billing;
 mod browser;
 mod browser_dashboard;
 mod cli;
+mod compose_and_zone;
 mod contract;
 mod crash;
 mod dashboard;

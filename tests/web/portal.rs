@@ -331,7 +331,7 @@ fn portal_logins_are_rate_limited() {
         ],
     );
     assert_eq!(p.status, 303, "unlocked");
-    assert!(f.web.get("/audit").body.contains("login_failed"));
+    assert!(f.web.get("/audit?lang=en").body.contains("Failed login"));
 }
 
 #[test]

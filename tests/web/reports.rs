@@ -7,6 +7,8 @@ use serde_json::{Value, json};
 
 const HOME: i64 = 3_500_000;
 const BIZ: i64 = 10_000_000;
+/// What b paid for their two extra days (a paid extension records its money).
+const EXT: i64 = 500_000;
 
 struct Data {
     f: Fixture,
@@ -63,7 +65,7 @@ fn data() -> Data {
         let e = f.api.send_json(
             "POST",
             "/api/v1/extensions",
-            &json!({ "customer_id": id, "days": days, "free": free, "reason": "outage" }),
+            &json!({ "customer_id": id, "days": days, "free": free, "reason": "outage", "amount": EXT, "method": "bank_transfer" }),
         );
         assert_eq!(e.status, 201, "{}", e.body);
     }
@@ -110,19 +112,19 @@ fn reports_agree_with_hand_computed_totals_in_every_format() {
     let day = today();
     let q = format!("from={day}&to={day}");
 
-    // Revenue: three payments and one reversal.
+    // Revenue: three payments, a paid extension's and one reversal.
     let rev = d.f.api.get(&format!("/api/v1/reports/revenue?{q}")).json();
     let t = &rev["totals"];
-    assert_eq!(t["count"], 4, "{rev}");
-    assert_eq!(t["received"], HOME + BIZ + HOME);
+    assert_eq!(t["count"], 5, "{rev}");
+    assert_eq!(t["received"], HOME + BIZ + HOME + EXT);
     assert_eq!(t["reversed"], -HOME);
-    assert_eq!(t["net"], HOME + BIZ);
+    assert_eq!(t["net"], HOME + BIZ + EXT);
     assert_eq!(
         t["by_method"],
-        json!({ "cash": HOME, "bank_transfer": BIZ, "card": 0 })
+        json!({ "cash": HOME, "bank_transfer": BIZ + EXT, "card": 0 })
     );
-    assert_eq!(t["by_period"][&day], HOME + BIZ);
-    assert_eq!(rev["rows"].as_array().unwrap().len(), 4);
+    assert_eq!(t["by_period"][&day], HOME + BIZ + EXT);
+    assert_eq!(rev["rows"].as_array().unwrap().len(), 5);
     let reversal = rev["rows"]
         .as_array()
         .unwrap()
@@ -149,17 +151,20 @@ fn reports_agree_with_hand_computed_totals_in_every_format() {
                 "/api/v1/reports/revenue?{q}&customer_kind=organization"
             ))
             .json();
-    assert_eq!(org["totals"]["net"], BIZ);
+    assert_eq!(org["totals"]["net"], BIZ + EXT);
     let biz =
         d.f.api
             .get(&format!("/api/v1/reports/revenue?{q}&plan_id={}", d.biz))
             .json();
-    assert_eq!(biz["totals"]["count"], 1);
+    assert_eq!(
+        biz["totals"]["count"], 2,
+        "the payment and the paid extension"
+    );
     let month =
         d.f.api
             .get(&format!("/api/v1/reports/revenue?{q}&group=month"))
             .json();
-    assert_eq!(month["totals"]["by_period"][&day[..7]], HOME + BIZ);
+    assert_eq!(month["totals"]["by_period"][&day[..7]], HOME + BIZ + EXT);
     let none =
         d.f.api
             .get("/api/v1/reports/revenue?from=2001-01-01&to=2001-12-31")
@@ -192,7 +197,7 @@ fn reports_agree_with_hand_computed_totals_in_every_format() {
     // Packages: revenue by the payment's plan, subscribers, extensions.
     let pl = d.f.api.get(&format!("/api/v1/reports/plans?{q}")).json();
     let t = &pl["totals"];
-    assert_eq!(t["revenue"], HOME + BIZ, "{pl}");
+    assert_eq!(t["revenue"], HOME + BIZ + EXT, "{pl}");
     assert_eq!(t["subscribers"], 3);
     assert_eq!(t["entitled"], 2, "the suspended customer is not served");
     assert_eq!(
@@ -230,9 +235,9 @@ fn reports_agree_with_hand_computed_totals_in_every_format() {
     );
     let sheet = wb.worksheet_range(&names[0]).unwrap();
     let rows: Vec<&[X]> = sheet.rows().collect();
-    assert_eq!(rows.len(), 1 + 4 + 1, "header, 4 rows, totals");
+    assert_eq!(rows.len(), 1 + 5 + 1, "header, 5 rows, totals");
     let mut sum = 0.0;
-    for r in &rows[1..5] {
+    for r in &rows[1..6] {
         assert!(
             matches!(r[0], X::Float(_) | X::Int(_)),
             "id is a number: {:?}",
@@ -248,9 +253,9 @@ fn reports_agree_with_hand_computed_totals_in_every_format() {
             ref other => panic!("amount is a number: {other:?}"),
         }
     }
-    let net = (HOME + BIZ) as f64 / 100.0;
+    let net = (HOME + BIZ + EXT) as f64 / 100.0;
     assert!((sum - net).abs() < 1e-6, "{sum}");
-    assert_eq!(rows[5][9], X::Float(net), "totals row");
+    assert_eq!(rows[6][9], X::Float(net), "totals row");
     let bills = wb.worksheet_range(&names[3]).unwrap();
     assert_eq!(
         bills.rows().nth(1).unwrap()[2],
@@ -263,7 +268,7 @@ fn reports_agree_with_hand_computed_totals_in_every_format() {
     let text = String::from_utf8(bytes).unwrap();
     let text = text.strip_prefix('\u{feff}').expect("BOM");
     let lines: Vec<&str> = text.split("\r\n").collect();
-    let data: Vec<Vec<&str>> = lines[1..5].iter().map(|l| l.split(',').collect()).collect();
+    let data: Vec<Vec<&str>> = lines[1..6].iter().map(|l| l.split(',').collect()).collect();
     let minor: i64 = data
         .iter()
         .map(|r| {
@@ -273,7 +278,7 @@ fn reports_agree_with_hand_computed_totals_in_every_format() {
             if a.starts_with('-') { -v } else { v }
         })
         .sum();
-    assert_eq!(minor, HOME + BIZ);
+    assert_eq!(minor, HOME + BIZ + EXT);
     let ids: Vec<&str> = data.iter().map(|r| r[0]).collect();
     let json_ids: Vec<String> = rev["rows"]
         .as_array()

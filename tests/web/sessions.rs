@@ -155,7 +155,7 @@ fn a_stranger_guessing_locks_out_only_themselves_and_an_admin_can_unlock() {
 
     // The failures are in the audit log; the super admin sees them and can lift the lock.
     let audit = b.get("/audit");
-    assert!(audit.body.contains("login_failed"), "{}", audit.body);
+    assert!(audit.body.contains("Failed login"), "{}", audit.body);
     let path = format!("/admins/{}", b.get("/api/v1/me").json()["id"]);
     for _ in 0..5 {
         login_from("127.0.0.2", app.addr, ADMIN, "guess guess");

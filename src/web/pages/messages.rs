@@ -195,11 +195,13 @@ pub async fn new_form(cx: Arc<Ctx>, req: Req) -> Out {
                 label.field { span { (cx.t(Msg::ExpiringWithin)) } input type="number" name="expiring" min="0" value=(q("expiring")); }
                 label.check { input type="checkbox" name="unpaid" value="1" checked[unpaid]; " " (cx.t(Msg::OnlyUnpaid)) }
             }
-            label.field { span { (cx.t(Msg::MessageText)) } textarea name="body" rows="4" { (body_text) } }
+            label.field { span { (cx.t(Msg::MessageText)) } textarea #body name="body" rows="4" maxlength="1000" { (body_text) } }
+            p.muted { output data-sms-count="#body" data-gsm=(cx.f(Msg::SmsCountGsm, &[&"%c", &"%p"])) data-ucs2=(cx.f(Msg::SmsCountUnicode, &[&"%c", &"%p"])) {} }
             button.secondary type="submit" { (cx.t(Msg::Preview)) }
         }
         @if let Some(p) = &preview { section.card { h2 { (cx.t(Msg::Preview)) } p { (p) } } }
         h2 { (cx.t(Msg::Recipients)) ": " (targets.len()) }
+        p.muted #selection { (selection_text(&cx, &req, &plans, &routers, unpaid)) }
         @if !targets.is_empty() && !body_text.is_empty() {
             form method="post" action="/messages" {
                 (csrf(&cx))
@@ -217,6 +219,52 @@ pub async fn new_form(cx: Arc<Ctx>, req: Req) -> Out {
         StatusCode::OK,
         page(&cx, cx.t(Msg::NewMessage), page_body),
     ))
+}
+
+/// Says which selection the recipient count is of, so "0" never stands unexplained.
+fn selection_text(cx: &Ctx, req: &Req, plans: &[Plan], routers: &[Router], unpaid: bool) -> String {
+    let q = |k: &str| req.query(k).unwrap_or("").trim().to_string();
+    let picked = req.query.iter().filter(|(k, _)| k == "customer_id").count();
+    let mut parts: Vec<String> = Vec::new();
+    if picked > 0 {
+        parts.push(cx.f(Msg::SelectedCustomers, &[&picked]));
+    }
+    let name_of = |id: String, names: Vec<(u64, &str)>| {
+        names
+            .into_iter()
+            .find(|(i, _)| i.to_string() == id)
+            .map(|(_, n)| n.to_string())
+    };
+    if let Some(n) = name_of(
+        q("plan_id"),
+        plans.iter().map(|p| (p.id, p.name.as_str())).collect(),
+    ) {
+        parts.push(format!("{}: {n}", cx.t(Msg::AuditPlan)));
+    }
+    if let Some(n) = name_of(
+        q("router_id"),
+        routers.iter().map(|r| (r.id, r.name.as_str())).collect(),
+    ) {
+        parts.push(format!("{}: {n}", cx.t(Msg::AuditRouter)));
+    }
+    if let Some(s) = Shown::parse(&q("status")) {
+        parts.push(format!(
+            "{}: {}",
+            cx.t(Msg::Status),
+            crate::web::pages::customers::status_text(cx, s)
+        ));
+    }
+    if let Ok(days) = q("expiring").parse::<u32>() {
+        parts.push(cx.f(Msg::ExpiringSoon, &[&days]));
+    }
+    if unpaid {
+        parts.push(cx.t(Msg::OnlyUnpaid).to_string());
+    }
+    if parts.is_empty() {
+        cx.t(Msg::NoSelectionYet).to_string()
+    } else {
+        cx.f(Msg::SelectionIs, &[&parts.join(", ")])
+    }
 }
 
 pub async fn send(cx: Arc<Ctx>, req: Req) -> Out {

@@ -47,8 +47,7 @@ fn form_page(
                 (input(cx, p, "currency_code", Msg::CurrencyCode, "text", &d.currency_code, true))
                 (input(cx, p, "currency_symbol", Msg::CurrencySymbol, "text", &d.currency_symbol, false))
                 (input(cx, p, "currency_exponent", Msg::CurrencyExponent, "number", &d.currency_exponent, true))
-                (input(cx, p, "time_zone", Msg::TimeZone, "text", &d.time_zone, false))
-                p.muted { "TZ: " (cx.app.env_tz.iana_name().unwrap_or("UTC")) }
+                (zone_select(cx, p, &d.time_zone))
                 (select(cx, p, "default_lang", Msg::DefaultLanguage, &langs, &d.default_lang))
             (layout::textarea(cx, p, "payment_methods", Msg::PaymentMethods, &d.payment_methods))
             p.muted { (cx.t(Msg::PaymentMethodsHelp)) }
@@ -89,6 +88,30 @@ fn form_page(
             }
         },
     )
+}
+
+/// The time zone as a choice: "the server's" (no setting, the `TZ` the process was started
+/// with) or one of the build's zones, each with its offset now so the right one is easy to find.
+fn zone_select(cx: &Ctx, p: &Problems, current: &str) -> Markup {
+    let mut zones = crate::settings::zones();
+    // A zone saved before the list existed stays choosable rather than silently changing.
+    if !current.is_empty() && !zones.iter().any(|z| z == current) {
+        zones.insert(0, current.to_string());
+    }
+    let server = cx.app.env_tz.iana_name().unwrap_or("UTC");
+    let offset = |name: &str| {
+        jiff::tz::TimeZone::get(name)
+            .map(|tz| tz.to_offset(cx.now).to_string())
+            .unwrap_or_default()
+    };
+    let options: Vec<(String, String)> =
+        std::iter::once((String::new(), cx.f(Msg::ServerTimeZone, &[&server])))
+            .chain(zones.into_iter().map(|z| {
+                let label = format!("{z} (UTC{})", offset(&z));
+                (z, label)
+            }))
+            .collect();
+    select(cx, p, "time_zone", Msg::TimeZone, &options, current)
 }
 
 pub async fn show(cx: Arc<Ctx>, req: Req) -> Out {

@@ -42,7 +42,7 @@ pub fn status_label(cx: &Ctx, s: Shown) -> Markup {
 /// "expired".
 pub fn customer_status(cx: &Ctx, c: &Customer, now: jiff::Timestamp) -> Markup {
     let shown = c.shown(now);
-    if shown == Shown::Expired && c.expires_at <= c.created_at {
+    if shown == Shown::Expired && c.expires_at == c.created_at {
         return html! { span.badge { (cx.t(Msg::AwaitingFirstPayment)) } };
     }
     status_label(cx, shown)
@@ -516,15 +516,25 @@ pub async fn new_form(cx: Arc<Ctx>, _req: Req) -> Out {
 pub async fn create(cx: Arc<Ctx>, req: Req) -> Out {
     let d = draft_from_form(&req.form);
     let first = FirstPayment::from_form(&req.form);
+    // Without a date (or paid now, when the payment sets it) the expiry is the very moment of
+    // creation: what `customer_status` reads as "awaiting first payment".
+    let unserved = d.expires_at.trim().is_empty() || first.paid_now;
     let mut input = d.clone();
-    if input.expires_at.trim().is_empty() || first.paid_now {
+    if unserved {
         input.expires_at = merge::local_minute(&cx.tz, cx.now);
     }
+    let parse = |input: CustomerDraft| {
+        let mut parsed = input.parse(&cx.tz);
+        if unserved {
+            parsed.expires_at = Some(cx.now);
+        }
+        parsed
+    };
     let made = if first.paid_now {
         ops::customers::create_paid(
             &cx.app,
             &cx.by(),
-            input.parse(&cx.tz),
+            parse(input),
             ops::customers::PaidNow {
                 method: first.method.clone(),
                 key: first.key.clone(),
@@ -533,7 +543,7 @@ pub async fn create(cx: Arc<Ctx>, req: Req) -> Out {
         .await
         .map(|c| (c.customer.id, if c.replayed { "already" } else { "paid" }))
     } else {
-        ops::customers::create(&cx.app, &cx.by(), input.parse(&cx.tz))
+        ops::customers::create(&cx.app, &cx.by(), parse(input))
             .await
             .map(|c| (c.id, "saved"))
     };

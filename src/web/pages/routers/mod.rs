@@ -548,6 +548,39 @@ fn live_table(cx: &Ctx, live: &Result<Vec<crate::network::live::LiveUser>, Strin
     }
 }
 
+/// Why a command was sent, in the UI language; a payment links to its receipt.
+fn cause_text(cx: &Ctx, c: &enforce::Cause) -> Markup {
+    use enforce::Cause;
+    let simple = |m: Msg| html! { (cx.t(m)) };
+    match c {
+        Cause::Admin(who) => html! { (cx.f(Msg::CauseAdmin, &[who])) },
+        Cause::Payment(id) => {
+            html! { a href={ "/payments/" (id) } { (cx.f(Msg::CausePayment, &[id])) } }
+        }
+        Cause::Expiry => simple(Msg::CauseExpiry),
+        Cause::Sync => simple(Msg::CauseSync),
+        Cause::Startup => simple(Msg::CauseStartup),
+        Cause::ClockMoved => simple(Msg::CauseClockMoved),
+    }
+}
+
+/// "Name (login)" of each customer the log lines concern, read now: the command itself names
+/// only the router's internal `.id`.
+fn log_customers(
+    r: &impl Reader,
+    entries: &[log::LogEntry],
+) -> Result<std::collections::HashMap<u64, String>, StoreError> {
+    let mut out = std::collections::HashMap::new();
+    for id in entries.iter().filter_map(|e| e.customer_id) {
+        if let std::collections::hash_map::Entry::Vacant(slot) = out.entry(id)
+            && let Some(c) = r.get::<customer::Customer>(id)?
+        {
+            slot.insert(format!("{} ({})", c.name, c.login));
+        }
+    }
+    Ok(out)
+}
+
 async fn show_page(cx: &Ctx, id: u64, probe: Option<Tried>, notice: Option<&str>) -> Out {
     show_page_with(cx, id, probe, None, notice).await
 }
@@ -560,10 +593,14 @@ async fn show_page_with(
     notice: Option<&str>,
 ) -> Out {
     let (r, st, customers) = load(cx, id).await?;
-    let entries = cx
+    let (entries, whose) = cx
         .app
         .store
-        .read_async(move |rd| log::recent(rd, id, 50))
+        .read_async(move |rd| {
+            let entries = log::recent(rd, id, 50)?;
+            let whose = log_customers(rd, &entries)?;
+            Ok::<_, StoreError>((entries, whose))
+        })
         .await?;
     let can_edit = cx.can(Menu::Routers, Level::Edit);
     let body = html! {
@@ -591,7 +628,16 @@ async fn show_page_with(
                 thead { tr { th { (cx.t(Msg::When)) } th { (cx.t(Msg::Command)) } th { (cx.t(Msg::Result)) } th { (cx.t(Msg::Cause)) } } }
                 tbody {
                     @for e in &entries {
-                        tr { td { (cx.datetime(e.time)) } td { code { (e.command) } } td { (e.result) } td { (e.cause) } }
+                        tr {
+                            td { (cx.datetime(e.time)) }
+                            td {
+                                code { (e.command) }
+                                @if let Some((cid, who)) = e.customer_id.and_then(|c| whose.get(&c).map(|w| (c, w))) {
+                                    " " a.log-customer href={ "/customers/" (cid) } { (who) }
+                                }
+                            }
+                            td { (e.result) } td { (cause_text(cx, &e.cause)) }
+                        }
                     }
                 }
             } }

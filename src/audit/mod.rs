@@ -1,6 +1,10 @@
 //! The audit log: who changed what, when, from where. Append-only: entries are written in the
 //! same transaction as the change they describe, and nothing edits or deletes them.
 
+mod read;
+
+pub use read::{Part, parts};
+
 use crate::store::{Kind, Record, StoreError, Write};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};

@@ -1,6 +1,10 @@
 //! The audit log viewer: newest first, filtered by who, what and when; read-only by design.
+//! A customer's activity is this page filtered to the customer.
 
-use crate::audit::{self, Filter, PAGE_SIZE};
+mod describe;
+mod names;
+
+use crate::audit::{self, Filter, PAGE_SIZE, Via};
 use crate::i18n::Msg;
 use crate::web::ctx::Ctx;
 use crate::web::error::Out;
@@ -28,12 +32,25 @@ pub async fn list(cx: Arc<Ctx>, req: Req) -> Out {
     let entries = cx
         .app
         .store
-        .read_async(move |r| audit::list(r, &f, &tz))
+        .read_async(move |r| {
+            let entries = audit::list(r, &f, &tz)?;
+            let names = names::Names::load(r, &entries)?;
+            Ok::<_, crate::store::StoreError>((entries, names))
+        })
         .await?;
+    let (entries, names) = entries;
     let older = (entries.len() == PAGE_SIZE)
         .then(|| entries.last().map(|e| e.id))
         .flatten();
     let q = |k: &str| req.query(k).unwrap_or("").to_string();
+    // Filtered to one record (a customer's "Activity"), the title says whose.
+    let whose = names::Ref::of_entity(&q("entity"))
+        .zip(q("entity_id").parse().ok())
+        .and_then(|(kind, id)| names.get(kind, id));
+    let title = match whose {
+        Some(name) => cx.f(Msg::AuditActivityOf, &[&name]),
+        None => cx.t(Msg::Audit).to_string(),
+    };
     let body = html! {
         form.toolbar.no-print method="get" action="/audit" {
             label.field { span { (cx.t(Msg::Who)) } input type="text" name="who" value=(q("who")); }
@@ -54,11 +71,11 @@ pub async fn list(cx: Arc<Ctx>, req: Req) -> Out {
                     tr {
                         td { (cx.datetime(e.at)) }
                         td { (e.actor.username) }
-                        td { (e.actor.via.id()) }
+                        td { (via(&cx, e.actor.via)) }
                         td { (e.actor.ip.as_deref().unwrap_or("")) }
-                        td { (e.action) }
-                        td { (e.entity) " " (e.entity_id) }
-                        td { (e.summary) }
+                        td { (describe::action(&cx, &e.action)) }
+                        td { (describe::record(&cx, &names, e)) }
+                        td.audit-change { (describe::summary(&cx, &names, e)) }
                     }
                 }
             }
@@ -69,8 +86,14 @@ pub async fn list(cx: Arc<Ctx>, req: Req) -> Out {
             ]).unwrap_or_default()) } { (cx.t(Msg::Older)) } }
         }
     };
-    Ok(http::html(
-        StatusCode::OK,
-        page(&cx, cx.t(Msg::Audit), body),
-    ))
+    Ok(http::html(StatusCode::OK, page(&cx, &title, body)))
+}
+
+fn via(cx: &Ctx, v: Via) -> &'static str {
+    cx.t(match v {
+        Via::Web => Msg::AuditViaWeb,
+        Via::Api => Msg::AuditViaApi,
+        Via::Cli => Msg::AuditViaCli,
+        Via::System => Msg::AuditViaSystem,
+    })
 }
