@@ -48,7 +48,7 @@ fn import_page(
                     td { @if c.disabled { (cx.t(Msg::Disabled)) } @else { (cx.t(Msg::Active)) } }
                     td { @match c.expires_at { Some(t) => (cx.datetime(t)), None => "—" } }
                     td { (c.comment) }
-                    td { @if let Some(why) = c.skip { span.badge.bad { (why) } } }
+                    td { @if let Some(why) = c.skip { span.badge.bad { (cx.t(why)) } } }
                 } } }
             } }
             form method="post" action={ "/routers/" (r.id) "/import" } {
