@@ -183,6 +183,7 @@ catalog! {
     ImportSkipLoginTaken => "a customer with this login exists", "ийм нэвтрэх нэртэй харилцагч бүртгэлтэй";
     ImportSkipBadLogin => "login has characters Steppe does not accept", "нэвтрэх нэрэнд Steppe хүлээн авахгүй тэмдэгт байна";
     ImportSkipBadPassword => "empty password or a password with spaces", "нууц үг хоосон эсвэл хоосон зайтай";
+    VoidedByHand => "voided by hand", "гараар хүчингүй болгосон";
     RoleSuperAdmin => "Super admin", "Ерөнхий админ";
     RoleSuperAdminHelp => "Everything, including admins and settings", "Бүх эрх, хэрэглэгч болон тохиргоог оролцуулан";
     RoleManager => "Manager", "Менежер";

@@ -230,7 +230,8 @@ fn method_ids(text: &str) -> String {
             known
                 .iter()
                 .find(|(_, m)| {
-                    line.eq_ignore_ascii_case(m.en()) || line.to_lowercase() == m.mn().to_lowercase()
+                    line.eq_ignore_ascii_case(m.en())
+                        || line.to_lowercase() == m.mn().to_lowercase()
                 })
                 .map_or(line, |(id, _)| id)
         })
