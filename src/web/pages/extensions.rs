@@ -270,7 +270,7 @@ fn chosen<T>(all: &[T], id: Option<u64>, key: impl Fn(&T) -> (u64, &String)) -> 
 /// UI language by id.
 pub fn bulk_label(lang: crate::i18n::Lang, label: &str) -> String {
     let words: Vec<&str> = label.split_whitespace().collect();
-    let old = words.len() % 2 == 0
+    let old = words.len().is_multiple_of(2)
         && words
             .chunks(2)
             .all(|w| matches!(w[0], "router" | "plan") && w[1].bytes().all(|b| b.is_ascii_digit()));
