@@ -491,6 +491,8 @@ fn english_words(text: &str) -> impl Iterator<Item = String> + '_ {
         .filter(|t| !is_data(t))
         .flat_map(|t| t.split(|c: char| !c.is_ascii_alphabetic()))
         .filter(|w| w.len() >= 3)
+        // A card's code inside a router's command line (name=CODE): capitals of card length.
+        .filter(|w| !(w.len() >= 6 && w.chars().all(|c| c.is_ascii_uppercase())))
         .filter(|w| !ALLOWED.contains(w) && !SEEDED.contains(w))
         .map(str::to_string)
 }
