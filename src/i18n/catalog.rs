@@ -186,6 +186,23 @@ catalog! {
     EditRole => "Edit access level", "Эрхийн түвшин засах";
     RoleId => "Id", "Таних нэр";
     Builtin => "Built-in", "Үндсэн";
+    ImportSkipManaged => "already managed by Steppe", "Steppe аль хэдийн удирдаж байна";
+    ImportSkipLoginTaken => "a customer with this login exists", "ийм нэвтрэх нэртэй харилцагч бүртгэлтэй";
+    ImportSkipBadLogin => "login has characters Steppe does not accept", "нэвтрэх нэрэнд Steppe хүлээн авахгүй тэмдэгт байна";
+    ImportSkipBadPassword => "empty password or a password with spaces", "нууц үг хоосон эсвэл хоосон зайтай";
+    VoidedByHand => "voided by hand", "гараар хүчингүй болгосон";
+    RoleSuperAdmin => "Super admin", "Ерөнхий админ";
+    RoleSuperAdminHelp => "Everything, including admins and settings", "Бүх эрх, хэрэглэгч болон тохиргоог оролцуулан";
+    RoleManager => "Manager", "Менежер";
+    RoleManagerHelp => "Runs the business; cannot manage admins or settings", "Үйл ажиллагааг удирдана; хэрэглэгч, тохиргоог өөрчлөхгүй";
+    RoleCashier => "Cashier", "Кассчин";
+    RoleCashierHelp => "Records payments and extensions at the counter", "Касс дээр төлбөр, сунгалт бүртгэнэ";
+    RoleTechnician => "Technician", "Техникч";
+    RoleTechnicianHelp => "Looks after routers and service packages", "Сүлжээ төхөөрөмж, үйлчилгээний багцыг хариуцна";
+    RoleViewer => "Viewer", "Харагч";
+    RoleViewerHelp => "Sees everything, changes nothing", "Бүгдийг харна, юу ч өөрчлөхгүй";
+    RoleAgent => "Sales agent", "Борлуулагч";
+    RoleAgentHelp => "Sells cards and renews customers from their own balance; sees nothing else", "Өөрийн үлдэгдлээс карт зарж, харилцагчийн хугацааг сунгана; өөр юу ч харахгүй";
     UsersWithRole => "Users", "Хэрэглэгч";
     LastLogin => "Last login", "Сүүлд нэвтэрсэн";
 
@@ -411,7 +428,7 @@ catalog! {
     InvalidDays => "A whole number of days from 1 to 3660.", "1-ээс 3660 хүртэлх бүхэл хоног.";
     InvalidMethodId => "Method ids are Latin letters, digits and underscores.", "Төлбөрийн аргын таних нэр нь латин үсэг, тоо, доогуур зураас.";
     PaymentMethods => "Payment methods", "Төлбөрийн арга";
-    PaymentMethodsHelp => "One per line. cash, bank_transfer, card, mobile_money and other have names in both languages.", "Нэг мөрөнд нэг. cash, bank_transfer, card, mobile_money, other нь хоёр хэлээр нэртэй.";
+    PaymentMethodsHelp => "One per line. Cash, Bank transfer, Card, Mobile money and Other are built in and shown in the reader's language; add your own as a short id in Latin letters (e.g. khan_app).", "Нэг мөрөнд нэг. Бэлэн, Дансаар шилжүүлэг, Карт, Гар утасны төлбөр, Бусад нь суурилагдсан бөгөөд уншигчийн хэлээр харагдана; өөрийнхөө аргыг латин үсгээр богино нэрээр нэмнэ (жишээ нь khan_app).";
     PartialActivation => "Switch service on for a partly paid bill (for the paid share of the period)", "Хэсэгчлэн төлсөн нэхэмжлэхээр үйлчилгээг (төлсөн хувьд нь) идэвхжүүлэх";
     AccountHolder => "Account holder", "Данс эзэмшигч";
     AccountNumber => "Account number", "Дансны дугаар";

@@ -7,6 +7,7 @@ use crate::audit::Actor;
 use crate::billing::customer::{self, CustomerDraft, parse_marker};
 use crate::billing::plan::{self, PlanDraft, ServiceKind, parse_rate};
 use crate::error::Result;
+use crate::i18n::Msg;
 use crate::routeros::menus::{HotspotProfile, HotspotUser, Menu, PppProfile, PppSecret};
 use crate::routeros::{Client, ClientConfig, TlsMode};
 use crate::store::{Index, Reader, Write};
@@ -43,8 +44,9 @@ pub struct ImportCustomer {
     /// The expiry the router's own data gives, if any, and where it was read.
     pub expires_at: Option<Timestamp>,
     pub expiry_from: Option<ExpiryFrom>,
-    /// Why it will not be imported, if so.
-    pub skip: Option<&'static str>,
+    /// Why it will not be imported, if so (in the reader's language on the page).
+    #[serde(serialize_with = "skip_en")]
+    pub skip: Option<Msg>,
 }
 
 /// Where a router entry's expiry was read.
@@ -257,6 +259,10 @@ fn uptime_left(limit: Option<Duration>, used: Option<Duration>) -> Option<jiff::
     jiff::SignedDuration::try_from(left).ok()
 }
 
+fn skip_en<S: serde::Serializer>(m: &Option<Msg>, s: S) -> std::result::Result<S::Ok, S::Error> {
+    s.serialize_some(&m.map(Msg::en))
+}
+
 #[allow(clippy::too_many_arguments)]
 fn entry(
     r: &impl ImportIndex,
@@ -270,13 +276,13 @@ fn entry(
     tz: &jiff::tz::TimeZone,
 ) -> ImportCustomer {
     let skip = if parse_marker(&comment).is_some() {
-        Some("already managed by Steppe")
+        Some(Msg::ImportSkipManaged)
     } else if r.login_exists(router_id, &login) {
-        Some("a customer with this login exists")
+        Some(Msg::ImportSkipLoginTaken)
     } else if !customer::valid_login(&login) {
-        Some("login has characters Steppe does not accept")
+        Some(Msg::ImportSkipBadLogin)
     } else if password.is_empty() || password.contains(' ') {
-        Some("empty password or a password with spaces")
+        Some(Msg::ImportSkipBadPassword)
     } else {
         None
     };

@@ -9,7 +9,7 @@ pub mod fake_qpay;
 mod fixture;
 
 pub use eventually::eventually;
-pub use fixture::{Fixture, SimRouter, customer, fixture, start_sim};
+pub use fixture::{Fixture, SimRouter, customer, fixture, start_sim, start_sim_as};
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;

@@ -5,7 +5,7 @@ use steppe::i18n::Msg;
 use steppe::web::router::{Guard, table};
 
 /// The GET pages behind `portal` (customer) or admin guards.
-fn pages(portal: bool) -> Vec<String> {
+pub(crate) fn pages(portal: bool) -> Vec<String> {
     table()
         .iter()
         .filter(|r| r.method == "GET" && !r.is_api() && !matches!(r.guard, Guard::Public))

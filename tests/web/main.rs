@@ -21,6 +21,7 @@ mod hardening;
 mod helpers;
 mod hostile;
 mod i18n;
+mod i18n_words;
 mod limits;
 mod lists;
 mod messages;

@@ -80,7 +80,7 @@ pub async fn list(cx: Arc<Ctx>, req: Req) -> Out {
         roles
             .iter()
             .find(|r| r.id == id)
-            .map_or(id.to_string(), |r| r.name.clone())
+            .map_or(id.to_string(), |r| super::roles::shown_name(&cx, r))
     };
     let can_edit = cx.can(Menu::Admins, Level::Edit);
     let body = html! {
@@ -132,7 +132,7 @@ fn form_page(
     let action = admin.map_or_else(|| "/admins".to_string(), |a| format!("/admins/{}", a.id));
     let role_opts: Vec<(String, String)> = roles
         .iter()
-        .map(|r| (r.id.clone(), r.name.clone()))
+        .map(|r| (r.id.clone(), super::roles::shown_name(cx, r)))
         .collect();
     let role = roles.iter().find(|r| r.id == d.role_id);
     let can_edit = cx.can(Menu::Admins, Level::Edit);

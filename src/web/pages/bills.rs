@@ -218,7 +218,8 @@ pub async fn show(cx: Arc<Ctx>, req: Req) -> Out {
         @if can_edit && bill.status == BillStatus::Pending && bill.paid == 0 {
             form.no-print method="post" action={ "/bills/" (bill.id) "/void" } {
                 (csrf(&cx))
-                input type="hidden" name="reason" value="voided by hand";
+                // The reason is kept in the words of the admin who voided it, as if typed.
+                input type="hidden" name="reason" value=(cx.t(Msg::VoidedByHand));
                 button.danger type="submit" data-confirm=(cx.t(Msg::VoidBill)) { (cx.t(Msg::VoidBill)) }
             }
         }

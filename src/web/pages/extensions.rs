@@ -31,7 +31,7 @@ pub fn extensions_table(cx: &Ctx, list: &[Extension], names: &HashMap<u64, Strin
                 td { @let name = names.get(&e.customer_id).map_or("?", String::as_str); a.clip href={ "/customers/" (e.customer_id) } title=(name) { (name) } }
                 td.num { (e.days) }
                 td { @if e.free { (cx.t(Msg::Free)) } @else { (cx.t(Msg::PaidExtension)) } }
-                td { (crate::web::grid::clip(&e.reason)) @if !e.bulk.is_empty() { " " span.badge { (e.bulk) } } }
+                td { (crate::web::grid::clip(&e.reason)) @if !e.bulk.is_empty() { " " span.badge { (bulk_label(cx.lang, &e.bulk)) } } }
                 td { (e.by) }
                 td { (cx.datetime(e.expires_before)) " → " (cx.datetime(e.expires_after)) }
             } } }
@@ -84,7 +84,7 @@ pub async fn export(cx: Arc<Ctx>, req: Req) -> Out {
                 } else {
                     Msg::PaidExtension
                 };
-                let reason = format!("{} {}", e.reason, e.bulk);
+                let reason = format!("{} {}", e.reason, bulk_label(lang, &e.bulk));
                 let go_on = emit(vec![
                     time(e.at),
                     Cell::text(names.get(&e.customer_id).cloned().unwrap_or_default()),
@@ -242,7 +242,7 @@ pub async fn bulk_form(cx: Arc<Ctx>, req: Req) -> Out {
                 input type="hidden" name="days" value=(q("days"));
                 input type="hidden" name="reason" value=(q("reason"));
                 input type="hidden" name="idempotency_key" value=(crate::idempotency::new_form_key());
-                input type="hidden" name="label" value=(format!("{}{}", router_id.map(|r| format!("router {r}")).unwrap_or_default(), plan_id.map(|p| format!(" plan {p}")).unwrap_or_default()));
+                input type="hidden" name="label" value=(chosen(&routers, router_id, |r| (r.id, &r.name)).into_iter().chain(chosen(&plans, plan_id, |p| (p.id, &p.name))).collect::<Vec<_>>().join(" · "));
                 button type="submit" { (cx.t(Msg::ExtendAll)) }
             }
         }
@@ -280,4 +280,41 @@ pub async fn bulk(cx: Arc<Ctx>, req: Req) -> Out {
         return Ok(http::redirect("/extensions?notice=already"));
     }
     Ok(http::redirect("/extensions?notice=saved"))
+}
+
+/// The name of the router or package a bulk extension picked, for its label: names are the
+/// operator's own words, so the label reads the same in every language.
+fn chosen<T>(all: &[T], id: Option<u64>, key: impl Fn(&T) -> (u64, &String)) -> Option<String> {
+    let id = id?;
+    Some(
+        all.iter()
+            .map(&key)
+            .find(|(i, _)| *i == id)
+            .map_or_else(|| format!("#{id}"), |(_, n)| n.clone()),
+    )
+}
+
+/// A bulk extension's label. Older ones were stored as "router 1 plan 2"; those read in the
+/// UI language by id.
+pub fn bulk_label(lang: crate::i18n::Lang, label: &str) -> String {
+    let words: Vec<&str> = label.split_whitespace().collect();
+    let old = words.len().is_multiple_of(2)
+        && words
+            .chunks(2)
+            .all(|w| matches!(w[0], "router" | "plan") && w[1].bytes().all(|b| b.is_ascii_digit()));
+    if !old || words.is_empty() {
+        return label.to_string();
+    }
+    words
+        .chunks(2)
+        .map(|w| {
+            let what = if w[0] == "router" {
+                Msg::MenuRouters
+            } else {
+                Msg::MenuPlans
+            };
+            format!("{} #{}", lang.t(what), w[1])
+        })
+        .collect::<Vec<_>>()
+        .join(" · ")
 }

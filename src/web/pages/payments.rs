@@ -356,7 +356,7 @@ pub fn amount_rows(cx: &Ctx, label: Msg, minor: i64) -> Markup {
         @if let Some(w) = words::money(cx.lang, minor, cur) {
             tr.in-words { th { (cx.t(Msg::AmountInWords)) } td {
                 (w)
-                @if cx.lang == Lang::Mn { @if let Some(en) = words::money(Lang::En, minor, cur) { br; span.muted { (en) } } }
+                @if cx.lang == Lang::Mn { @if let Some(en) = words::money(Lang::En, minor, cur) { br; span.muted lang="en" { (en) } } }
             } }
         }
     }

@@ -41,9 +41,10 @@ pub async fn list(cx: Arc<Ctx>, req: Req) -> Out {
             tbody {
                 @for r in &roles {
                     tr {
-                        td { a href={ "/roles/" (r.id) } { (r.name) } @if r.builtin { " " span.badge { (cx.t(Msg::Builtin)) } } }
-                        td { code { (r.id) } }
-                        td { (grid::clip(&r.description)) }
+                        td { a href={ "/roles/" (r.id) } { (shown_name(&cx, r)) } @if r.builtin { " " span.badge { (cx.t(Msg::Builtin)) } } }
+                        // A built-in role's id is Steppe's own code, not something to read.
+                        td { @if !r.builtin { code { (r.id) } } }
+                        td { (grid::clip(&shown_description(&cx, r))) }
                         td.num { (admins.iter().filter(|a| a.role_id == r.id).count()) }
                         @for m in Menu::ALL {
                             @let l = r.grants.level(m);
@@ -85,7 +86,7 @@ fn form_page(cx: &Ctx, existing: Option<&Role>, id: &str, d: &RoleDraft, p: &Pro
             form method="post" action=(action) {
                 (csrf(cx))
                 @if existing.is_none() { (input(cx, p, "id", Msg::RoleId, "text", id, true)) }
-                @else { p { (cx.t(Msg::RoleId)) ": " code { (id) } } }
+                @else if !existing.is_some_and(|r| r.builtin) { p { (cx.t(Msg::RoleId)) ": " code { (id) } } }
                 (input(cx, p, "name", Msg::Name, "text", &d.name, true))
                 (input(cx, p, "description", Msg::Description, "text", &d.description, false))
                 div.table-wrap { table {
@@ -168,8 +169,8 @@ async fn load(cx: &Ctx, id: &str) -> Result<Role, WebError> {
 pub async fn edit_form(cx: Arc<Ctx>, req: Req) -> Out {
     let r = load(&cx, req.param(0)).await?;
     let d = RoleDraft {
-        name: r.name.clone(),
-        description: r.description.clone(),
+        name: shown_name(&cx, &r),
+        description: shown_description(&cx, &r),
         grants: r.grants.clone(),
     };
     Ok(http::html(
@@ -181,7 +182,16 @@ pub async fn edit_form(cx: Arc<Ctx>, req: Req) -> Out {
 pub async fn update(cx: Arc<Ctx>, req: Req) -> Out {
     let role = load(&cx, req.param(0)).await?;
     let d = draft_from_form(&req.form);
-    let draft = d.clone();
+    let mut draft = d.clone();
+    // Saved unchanged, a built-in role keeps its shipped text, so it goes on following the
+    // reader's language.
+    if let Some((name, help)) = shipped(&role.id).filter(|_| role.builtin) {
+        for (field, m) in [(&mut draft.name, name), (&mut draft.description, help)] {
+            if field.trim() == cx.t(m) {
+                *field = m.en().to_string();
+            }
+        }
+    }
     match crate::ops::access::edit_role(&cx.app, &cx.by(), role.id.clone(), move |_| draft).await {
         Ok(_) => Ok(http::redirect("/roles?notice=saved")),
         Err(Error::Invalid(p)) => Ok(http::html(
@@ -199,4 +209,34 @@ pub async fn update(cx: Arc<Ctx>, req: Req) -> Out {
 pub async fn delete(cx: Arc<Ctx>, req: Req) -> Out {
     crate::ops::access::delete_role(&cx.app, &cx.by(), req.param(0).to_string()).await?;
     Ok(http::redirect("/roles?notice=deleted"))
+}
+
+/// The texts a built-in role shipped with, by role id.
+fn shipped(id: &str) -> Option<(Msg, Msg)> {
+    Some(match id {
+        crate::access::perm::SUPER_ADMIN => (Msg::RoleSuperAdmin, Msg::RoleSuperAdminHelp),
+        "manager" => (Msg::RoleManager, Msg::RoleManagerHelp),
+        "cashier" => (Msg::RoleCashier, Msg::RoleCashierHelp),
+        "technician" => (Msg::RoleTechnician, Msg::RoleTechnicianHelp),
+        "viewer" => (Msg::RoleViewer, Msg::RoleViewerHelp),
+        crate::vouchers::agents::ROLE => (Msg::RoleAgent, Msg::RoleAgentHelp),
+        _ => return None,
+    })
+}
+
+/// A role's name in the UI language. Built-in roles are stored with their English names; one
+/// the operator renamed (in either language) shows as they wrote it.
+pub fn shown_name(cx: &Ctx, r: &Role) -> String {
+    shown(cx, r, &r.name, |(name, _)| name)
+}
+
+pub fn shown_description(cx: &Ctx, r: &Role) -> String {
+    shown(cx, r, &r.description, |(_, help)| help)
+}
+
+fn shown(cx: &Ctx, r: &Role, stored: &str, pick: fn((Msg, Msg)) -> Msg) -> String {
+    match shipped(&r.id).filter(|_| r.builtin).map(pick) {
+        Some(m) if m.en() == stored => cx.t(m).to_string(),
+        _ => stored.to_string(),
+    }
 }

@@ -125,7 +125,12 @@ pub async fn show(cx: Arc<Ctx>, req: Req) -> Out {
         currency_exponent: s.currency.exponent.to_string(),
         time_zone: s.time_zone.clone(),
         default_lang: s.default_lang.code().into(),
-        payment_methods: s.payment_methods.join("\n"),
+        payment_methods: s
+            .payment_methods
+            .iter()
+            .map(|m| crate::reports::revenue::method_text(cx.lang, m))
+            .collect::<Vec<_>>()
+            .join("\n"),
         allow_partial_activation: s.allow_partial_activation,
         sms_router_id: s.sms_router_id.map(|i| i.to_string()).unwrap_or_default(),
         sms_gateway_url: s.sms_gateway_url.clone(),
@@ -156,7 +161,7 @@ pub async fn save(cx: Arc<Ctx>, req: Req) -> Out {
         currency_exponent: f.get("currency_exponent").into(),
         time_zone: f.get("time_zone").into(),
         default_lang: f.get("default_lang").into(),
-        payment_methods: f.get("payment_methods").into(),
+        payment_methods: method_ids(f.get("payment_methods")),
         allow_partial_activation: f.checked("allow_partial_activation"),
         sms_router_id: f.get("sms_router_id").into(),
         sms_gateway_url: f.get("sms_gateway_url").into(),
@@ -232,4 +237,27 @@ pub async fn backup(cx: Arc<Ctx>, _req: Req) -> Out {
     let body = crate::web::download::stream(file, slot).map_err(WebError::Internal)?;
     let name = crate::backup::file_name(cx.now);
     Ok(http::attachment("application/octet-stream", &name, body))
+}
+
+/// The form shows built-in payment methods by their names in the reader's language; a line
+/// naming one (in either language) is saved as its id, anything else as the id typed.
+fn method_ids(text: &str) -> String {
+    let known = crate::settings::BUILTIN_METHODS
+        .iter()
+        .chain(&["qpay", "agent"])
+        .filter_map(|id| Some((*id, crate::reports::revenue::method_msg(id)?)));
+    let known: Vec<(&str, crate::i18n::Msg)> = known.collect();
+    text.split([',', '\n'])
+        .map(|line| {
+            let line = line.trim();
+            known
+                .iter()
+                .find(|(_, m)| {
+                    line.eq_ignore_ascii_case(m.en())
+                        || line.to_lowercase() == m.mn().to_lowercase()
+                })
+                .map_or(line, |(id, _)| id)
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
 }

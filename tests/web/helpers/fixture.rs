@@ -60,14 +60,19 @@ pub struct SimRouter {
 }
 
 pub fn start_sim(version: &str) -> SimRouter {
+    start_sim_as(version, "api", "router-pw")
+}
+
+/// A simulator that takes another login, e.g. the demo's, for data seeded by `steppe::demo`.
+pub fn start_sim_as(version: &str, user: &str, password: &str) -> SimRouter {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
         .enable_all()
         .build()
         .unwrap();
     let mut cfg = SimConfig::new(version);
-    cfg.user = "api".into();
-    cfg.password = "router-pw".into();
+    cfg.user = user.into();
+    cfg.password = password.into();
     let sim = rt
         .block_on(Simulator::start(cfg, "127.0.0.1:0".parse().unwrap()))
         .unwrap();

@@ -170,7 +170,7 @@ fn import_page(cx: &Ctx, r: &Router, preview: &ImportPreview, t: &Typed, p: &Pro
                 div.table-wrap { table {
                     thead { tr { th { (cx.t(Msg::ImportTake)) } th { (cx.t(Msg::Username)) } th { (cx.t(Msg::Profile)) } th { (cx.t(Msg::Kind)) } th { (cx.t(Msg::Status)) } th { (cx.t(Msg::ExpiryDate)) } th { (cx.t(Msg::Note)) } } }
                     tbody { @for c in &preview.customers { tr {
-                        td { @if let Some(why) = c.skip { span.badge.bad { (why) } } @else {
+                        td { @if let Some(why) = c.skip { span.badge.bad { (cx.t(why)) } } @else {
                             input type="checkbox" name="take" value=(row_key(c)) checked[t.taken(c)] aria-label=(c.login);
                         } }
                         td { (c.login) } td { (c.profile) } td { (super::super::plans::kind_label(cx, c.kind)) }
