@@ -184,7 +184,7 @@ pub fn env_time_zone() -> TimeZone {
     for var in ["STEPPE_TZ", "TZ"] {
         if let Ok(name) = std::env::var(var) {
             let name = name.trim_start_matches(':');
-            if let Ok(tz) = TimeZone::get(name) {
+            if let Some(tz) = crate::i18n::zones::get(name) {
                 return tz;
             }
             eprintln!("steppe: ignoring unknown time zone {var}={name:?}");

@@ -482,8 +482,8 @@ catalog! {
     BillNo => "Bill No. {}", "Нэхэмжлэх №{}";
     Customer => "Customer", "Харилцагч";
     AmountInWords => "Amount in words", "Үсгээр";
-    ReceivedBy => "Received by", "Хүлээн авсан";
-    PaidBy => "Paid by", "Төлсөн";
+    ReceivedBy => "Received by", "Хүлээн авагч";
+    PaidBy => "Paid by", "Төлөгч";
     IssuedBy => "Issued by", "Нэхэмжилсэн";
     SignatureLine => "(signature)", "(гарын үсэг)";
     StampPlace => "Stamp", "Тамга";

@@ -6,6 +6,7 @@
 mod catalog;
 pub mod format;
 pub mod words;
+pub mod zones;
 
 pub use catalog::Msg;
 use serde::{Deserialize, Serialize};

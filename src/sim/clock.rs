@@ -31,7 +31,7 @@ impl Default for Clock {
 impl Clock {
     /// `manual` keeps the manually set GMT offset, which the simulator leaves at 00:00.
     fn zone(&self) -> TimeZone {
-        TimeZone::get(&self.zone_name).unwrap_or(TimeZone::UTC)
+        crate::i18n::zones::get(&self.zone_name).unwrap_or(TimeZone::UTC)
     }
 
     fn now(&self) -> Timestamp {
@@ -82,7 +82,7 @@ impl Clock {
             match name.as_str() {
                 ".id" | "numbers" => {}
                 "time-zone-name" => {
-                    if value != "manual" && TimeZone::get(value).is_err() {
+                    if value != "manual" && crate::i18n::zones::get(value).is_none() {
                         return Err(mismatch(name));
                     }
                     value.clone_into(&mut next.zone_name);

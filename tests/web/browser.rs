@@ -545,3 +545,77 @@ fn the_customer_grid_and_the_roles_table_fit_a_1366_screen() {
         "the header and the ten customers the search keeps: {text}"
     );
 }
+
+/// A receipt as the customer takes it away, in both languages: the company's register number
+/// and address, the amount in words, the signature and stamp lines; saved as the screenshots in
+/// docs/ on request (`STEPPE_SCREENSHOTS=1 cargo test --test web -- browser::a_receipt`).
+#[test]
+fn a_receipt_prints_with_the_company_the_words_and_the_lines_to_sign() {
+    let crate::helpers::Fixture {
+        app,
+        mut web,
+        mut api,
+        router,
+        plan,
+    } = crate::helpers::fixture();
+    let form = [
+        ("company_name", "ТопНэт ХХК"),
+        ("company_register", "6543210"),
+        ("company_address", "Улаанбаатар, Баянгол дүүрэг, 3-р хороо"),
+        ("currency_code", "MNT"),
+        ("currency_symbol", "₮"),
+        ("currency_exponent", "2"),
+        ("time_zone", "Asia/Ulaanbaatar"),
+        ("default_lang", "mn"),
+        ("payment_methods", "cash\nbank_transfer"),
+    ];
+    assert_eq!(web.post_multipart("/settings", &form, &[]).status, 303);
+    let bank =
+        serde_json::json!({ "bank": "Хаан банк", "number": "5000123456", "holder": "ТопНэт ХХК" });
+    assert_eq!(
+        api.send_json("POST", "/api/v1/bank-accounts", &bank).status,
+        201
+    );
+    let mut c =
+        crate::helpers::customer(router, plan, "bat01", &jiff::Timestamp::now().to_string());
+    c["name"] = serde_json::json!("Бат-Эрдэнэ Дорж");
+    let id = api.send_json("POST", "/api/v1/customers", &c).json()["id"]
+        .as_u64()
+        .unwrap();
+    let pay = serde_json::json!({ "customer_id": id, "amount": 3_500_000, "method": "cash", "reference": "Касс 1" });
+    let pid = api.send_json("POST", "/api/v1/payments", &pay).json()["id"]
+        .as_u64()
+        .unwrap();
+
+    let shots = if std::env::var_os("STEPPE_SCREENSHOTS").is_some() {
+        "docs/screenshots"
+    } else {
+        "target"
+    };
+    std::fs::create_dir_all(shots).unwrap();
+    let d = Driver::start();
+    d.set_window(1000, 900);
+    d.login_as_boss(&app.url("/login?lang=en"));
+    for (lang, words, signed) in [
+        ("en", "Thirty-five thousand tögrög", "Received by"),
+        ("mn", "Гучин таван мянган төгрөг", "Хүлээн авагч"),
+    ] {
+        d.goto(&app.url(&format!("/payments/{pid}?lang={lang}")));
+        let receipt = d.text("article.receipt");
+        for s in [
+            "ТопНэт ХХК",
+            "6543210",
+            "Баянгол дүүрэг",
+            "Хаан банк",
+            "Бат-Эрдэнэ Дорж",
+            words,
+            signed,
+        ] {
+            assert!(
+                receipt.contains(s),
+                "the {lang} receipt lacks {s}: {receipt}"
+            );
+        }
+        d.screenshot_of("article.receipt", &format!("{shots}/receipt-{lang}.png"));
+    }
+}

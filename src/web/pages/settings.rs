@@ -100,7 +100,7 @@ fn zone_select(cx: &Ctx, p: &Problems, current: &str) -> Markup {
     }
     let server = cx.app.env_tz.iana_name().unwrap_or("UTC");
     let offset = |name: &str| {
-        jiff::tz::TimeZone::get(name)
+        crate::i18n::zones::get(name)
             .map(|tz| tz.to_offset(cx.now).to_string())
             .unwrap_or_default()
     };

@@ -43,7 +43,7 @@ fn a_receipt_has_the_company_register_the_amount_in_words_and_one_title() {
         "Улаанбаатар, Баянгол, 3-р хороо",
         "Гучин таван мянган төгрөг",
         "Thirty-five thousand tögrög",
-        "Хүлээн авсан",
+        "Хүлээн авагч",
         "Тамга",
     ] {
         assert!(receipt.body.contains(s), "the receipt lacks {s}");
