@@ -373,8 +373,8 @@ catalog! {
     LastSeen => "Last seen", "Сүүлд холбогдсон";
     LastSync => "Last successful sync", "Сүүлд амжилттай тохируулсан";
     LocalAddress => "Local address", "Локал хаяг";
-    LoginAuto => "Automatic (plain, then challenge)", "Автомат (энгийн, дараа нь challenge)";
-    LoginChallenge => "Challenge (RouterOS before 6.43)", "Challenge (RouterOS 6.43-аас өмнөх)";
+    LoginAuto => "Automatic (plain, then challenge)", "Автомат (энгийн, дараа нь сорилт-хариулт)";
+    LoginChallenge => "Challenge (RouterOS before 6.43)", "Сорилт-хариулт (RouterOS 6.43-аас өмнөх)";
     LoginMethod => "Login method", "Нэвтрэх арга";
     LoginPlain => "Plain (RouterOS 6.43 and later)", "Энгийн (RouterOS 6.43 ба түүнээс хойш)";
     ManagedUsers => "Managed users on the router (last full sync)", "Төхөөрөмж дээрх удирдлагатай хэрэглэгч (сүүлийн бүрэн тохируулга)";
@@ -899,5 +899,5 @@ catalog! {
     Next => "Next", "Дараах";
     PageOf => "Page {} of {}", "{}/{} хуудас";
     HotspotDns => "Hotspot DNS name", "Хотспотын DNS нэр";
-    HotspotDnsHelp => "The DNS name of the router's hotspot profile (e.g. hotspot.topnet.mn): voucher cards' QR codes open its login page. Empty: the router's address above.", "Төхөөрөмжийн хотспот профайлын DNS нэр (ж: hotspot.topnet.mn): ваучер картын QR код түүний нэвтрэх хуудсыг нээнэ. Хоосон бол дээрх хаяг.";
+    HotspotDnsHelp => "The DNS name of the router's hotspot profile (e.g. hotspot.topnet.mn): voucher cards' QR codes open its login page. Empty: the router's address above.", "Төхөөрөмжийн хотспот профайлын DNS нэр (ж: hotspot.таны-домэйн.mn): ваучер картын QR код түүний нэвтрэх хуудсыг нээнэ. Хоосон бол дээрх хаяг.";
 }

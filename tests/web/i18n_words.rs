@@ -24,7 +24,7 @@ const ALLOWED: &[&str] = &[
     // RouterOS and QPay names of settings, kept so the operator finds them in WinBox or in
     // QPay's papers: Hotspot, Burst, pool, api-ssl, Files, Walled garden, Client ID / secret.
     "Hotspot", "hotspot", "Burst", "pool", "ssl", "Files", "Walled", "garden", "Client", "README",
-    "GET", "POST", "limit", "uptime",
+    "GET", "POST", "limit", "uptime", "secret",
     // An interface name the simulated router reports (router data, as the operator named it).
     "bridge",
 ];
@@ -434,7 +434,18 @@ fn check(b: &mut Browser, paths: &[String], leaks: &mut Vec<(String, BTreeSet<St
         let sep = if path.contains('?') { '&' } else { '?' };
         let p = b.get(&format!("{path}{sep}lang=mn"));
         assert_eq!(p.status, 200, "{path}: {}", p.body);
-        let words: BTreeSet<String> = english_words(&visible_text(&p.body)).collect();
+        let text = visible_text(&p.body);
+        let words: BTreeSet<String> = english_words(&text).collect();
+        // `STEPPE_I18N_CONTEXT=1` prints where each word stands, to find what writes it.
+        if std::env::var_os("STEPPE_I18N_CONTEXT").is_some() {
+            for w in &words {
+                if let Some(at) = text.find(w.as_str()) {
+                    let from = text.floor_char_boundary(at.saturating_sub(60));
+                    let to = text.ceil_char_boundary((at + 60).min(text.len()));
+                    eprintln!("{path} {w:?}: …{}…", text[from..to].split_whitespace().collect::<Vec<_>>().join(" "));
+                }
+            }
+        }
         if !words.is_empty() {
             leaks.push((path.clone(), words));
         }
@@ -450,8 +461,11 @@ fn visible_text(html: &str) -> String {
         out.push_str(&rest[..start]);
         out.push(' ');
         rest = &rest[start..];
-        let lower = rest.get(..8).unwrap_or(rest).to_ascii_lowercase();
-        for skip in ["script", "style"] {
+        let lower = rest.get(..10).unwrap_or(rest).to_ascii_lowercase();
+        // A textarea holds what the operator edits (the English template for customers who
+        // chose English); `<code>` holds literal machine text (logins, paths, the commands sent
+        // to a router, template tokens): data, not the UI's words.
+        for skip in ["script", "style", "textarea", "code"] {
             if lower.starts_with(&format!("<{skip}")) {
                 let end = rest.find(&format!("</{skip}>")).unwrap_or(rest.len());
                 rest = &rest[end..];

@@ -138,7 +138,7 @@ pub async fn home(cx: Arc<Ctx>, _req: Req) -> Out {
             section.card {
                 h2 { (cx.t(Msg::RoutersOffline)) }
                 @if d.offline_routers.is_empty() { p.muted { (cx.t(Msg::AllRoutersOnline)) } } @else {
-                    ul.plain { @for r in &d.offline_routers { li { a href={ "/routers/" (r.id) } { (r.name) } " — " (r.last_error) } } }
+                    ul.plain { @for r in &d.offline_routers { li { a href={ "/routers/" (r.id) } { (r.name) } " — " (cx.t(crate::web::pages::routers::reason::of(&r.last_error))) } } }
                 }
             }
         }

@@ -47,18 +47,17 @@ fn extensions_move_expiry_by_exact_days_with_history() {
     );
     assert_eq!(extensions_of(&mut f.api, id).len(), 1, "nothing extended");
     let before_paid = expires(&mut f.api, id);
-    let paid = f.web.post_form(
-        "/extensions",
-        &[
-            ("customer_id", &id.to_string()),
-            ("days", "2"),
-            ("paid", "paid"),
-            ("amount", "5000"),
-            ("method", "cash"),
-            ("reason", "reward"),
-            ("idempotency_key", "paid-ext-1"),
-        ],
-    );
+    let who = id.to_string();
+    let paid_form = [
+        ("customer_id", who.as_str()),
+        ("days", "2"),
+        ("paid", "paid"),
+        ("amount", "5000"),
+        ("method", "cash"),
+        ("reason", "reward"),
+        ("idempotency_key", "paid-ext-1"),
+    ];
+    let paid = f.web.post_form("/extensions", &paid_form);
     assert_eq!(paid.status, 303);
     let hist = f
         .api
@@ -84,18 +83,7 @@ fn extensions_move_expiry_by_exact_days_with_history() {
         ),
         (Some(500_000), Some("cash"))
     );
-    let replay = f.web.post_form(
-        "/extensions",
-        &[
-            ("customer_id", &id.to_string()),
-            ("days", "2"),
-            ("paid", "paid"),
-            ("amount", "5000"),
-            ("method", "cash"),
-            ("reason", "reward"),
-            ("idempotency_key", "paid-ext-1"),
-        ],
-    );
+    let replay = f.web.post_form("/extensions", &paid_form);
     assert!(replay.location().contains("notice=already"));
     assert_eq!(
         f.api

@@ -19,7 +19,7 @@ use hyper::StatusCode;
 use maud::{Markup, html};
 use std::sync::Arc;
 
-mod reason;
+pub mod reason;
 mod takeover;
 pub use takeover::{import_commit, import_form};
 
