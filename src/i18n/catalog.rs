@@ -358,7 +358,7 @@ catalog! {
     HotspotServerHelp => "The hotspot server customers are added to: a server name read with Test connection, or all. Leave empty if this router serves only PPPoE.", "Харилцагчдыг нэмэх hotspot сервер: Холболт шалгах-аар уншсан серверийн нэр, эсвэл all. Зөвхөн PPPoE бол хоосон үлдээнэ.";
     HotspotServers => "Hotspot servers", "Hotspot серверүүд";
     Hours => "Hours", "Цаг";
-    Identity => "Identity", "Нэр (identity)";
+    Identity => "Identity", "Төхөөрөмжийн нэр";
     ImportFromRouter => "Import from router", "Төхөөрөмжөөс импортлох";
     ImportHelp => "These hotspot users, PPP secrets and profiles were read from the router. Importing creates packages and customers; the router entries are kept and taken over as they are.", "Эдгээр hotspot хэрэглэгч, PPP secret, профайлыг төхөөрөмжөөс уншлаа. Импортлоход багц, харилцагч үүснэ; төхөөрөмж дээрх бүртгэлүүд хэвээр үлдэж, удирдлагад орно.";
     ImportNow => "Import", "Импортлох";
@@ -641,7 +641,7 @@ catalog! {
     SecNone => "None: a relay on your own network only", "Хамгаалалтгүй: зөвхөн өөрийн сүлжээний дамжуулагч";
     SmtpPasswordKeep => "Password (leave empty to keep)", "Нууц үг (хэвээр үлдээх бол хоосон)";
     SmtpClearPassword => "Remove the stored password", "Хадгалсан нууц үгийг устгах";
-    SmtpFrom => "Sender, e.g. Net <billing@net.mn>", "Илгээгч, ж: Net <billing@net.mn>";
+    SmtpFrom => "Sender, e.g. Net <billing@net.mn>", "Илгээгч, ж: Сүлжээ ХХК <billing@example.mn>";
     SmtpCa => "Extra trusted CA certificates (PEM, optional; also trusted for an https SMS gateway)", "Нэмэлт итгэмжлэгдсэн гэрчилгээ (PEM, заавал биш; https SMS гарцад мөн итгэнэ)";
     Reminders => "Automatic reminders", "Автомат сануулга";
     RemindDaysBefore => "Days before expiry, e.g. 3, 1 (empty: none)", "Дуусахаас өмнөх хоног, ж: 3, 1 (хоосон бол үгүй)";

@@ -42,7 +42,10 @@ pub fn messages_table(cx: &Ctx, list: &[Message], names: &HashMap<u64, String>) 
                         Status::Queued => span.badge { (cx.t(Msg::Queued)) },
                         Status::Failed => span.badge.bad { (cx.t(Msg::Failed)) },
                     }
-                    @for a in &m.attempts { br; small.muted { (cx.datetime(a.at)) " " @if a.ok { "✓" } @else { (a.detail) } } }
+                    @for a in &m.attempts { br; small.muted { (cx.datetime(a.at)) " " @if a.ok { "✓" } @else {
+                        // The likely cause in the reader's words; the sender's own text beside it.
+                        (cx.t(crate::web::pages::routers::reason::of(&a.detail))) " " code.muted lang="en" { (a.detail) }
+                    } } }
                 }
                 td { @if m.status == Status::Failed && cx.can(Menu::Messages, Level::Edit) {
                     form.inline method="post" action={ "/messages/" (m.id) "/retry" } { (csrf(cx)) button.secondary type="submit" { (cx.t(Msg::Retry)) } }

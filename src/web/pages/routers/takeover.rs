@@ -156,7 +156,7 @@ fn import_page(cx: &Ctx, r: &Router, preview: &ImportPreview, t: &Typed, p: &Pro
                         @let key = plan_key(pl.kind, &pl.profile);
                         @let bad = t.bad.contains(&key).then_some("true");
                         tr {
-                            td { (pl.profile) } td { (super::super::plans::kind_label(cx, pl.kind)) } td { (pl.rate_limit) } td.num { (pl.shared_users) }
+                            td { code { (pl.profile) } } td { (super::super::plans::kind_label(cx, pl.kind)) } td { (pl.rate_limit) } td.num { (pl.shared_users) }
                             @if pl.existing_plan.is_some() {
                                 td colspan="2" { span.badge { (cx.t(Msg::ExistingPlan)) } }
                             } @else {
@@ -173,7 +173,7 @@ fn import_page(cx: &Ctx, r: &Router, preview: &ImportPreview, t: &Typed, p: &Pro
                         td { @if let Some(why) = c.skip { span.badge.bad { (cx.t(why)) } } @else {
                             input type="checkbox" name="take" value=(row_key(c)) checked[t.taken(c)] aria-label=(c.login);
                         } }
-                        td { (c.login) } td { (c.profile) } td { (super::super::plans::kind_label(cx, c.kind)) }
+                        td { code { (c.login) } } td { code { (c.profile) } } td { (super::super::plans::kind_label(cx, c.kind)) }
                         td { @if c.disabled { (cx.t(Msg::Disabled)) } @else { (cx.t(Msg::Active)) } }
                         td { @match (c.expires_at, c.expiry_from) {
                             (Some(at), Some(from)) => { (cx.datetime(at)) " " span.muted { "(" (cx.t(match from { ExpiryFrom::Comment => Msg::ExpiryFromComment, ExpiryFrom::UptimeLeft => Msg::ExpiryFromUptime })) ")" } },
