@@ -442,7 +442,13 @@ fn check(b: &mut Browser, paths: &[String], leaks: &mut Vec<(String, BTreeSet<St
                 if let Some(at) = text.find(w.as_str()) {
                     let from = text.floor_char_boundary(at.saturating_sub(60));
                     let to = text.ceil_char_boundary((at + 60).min(text.len()));
-                    eprintln!("{path} {w:?}: …{}…", text[from..to].split_whitespace().collect::<Vec<_>>().join(" "));
+                    eprintln!(
+                        "{path} {w:?}: …{}…",
+                        text[from..to]
+                            .split_whitespace()
+                            .collect::<Vec<_>>()
+                            .join(" ")
+                    );
                 }
             }
         }

@@ -383,7 +383,12 @@ fn form_page(
         .map(|pl| {
             (
                 pl.id.to_string(),
-                format!("{} ({}, {})", pl.name, crate::web::pages::plans::kind_label(cx, pl.kind), cx.money(pl.price)),
+                format!(
+                    "{} ({}, {})",
+                    pl.name,
+                    crate::web::pages::plans::kind_label(cx, pl.kind),
+                    cx.money(pl.price)
+                ),
             )
         })
         .collect();
