@@ -317,6 +317,12 @@ catalog! {
     AuditCardsFrom => "{} cards from {}", "{} карт буцаан авсан: {}";
     AuditCardsAtCounter => "{} cards at the counter", "{} карт лангуунаас зарсан";
     AuditCardsOfAt => "{} cards of {} at {} each", "{} карт, багц: {}, нэг бүр {}";
+    AuditCardNumbers => "Card numbers", "Картын дугаар";
+    AuditLayout => "Layout", "Хэлбэр";
+    AuditFormat => "Format", "Формат";
+    AuditPage => "Page", "Хуудас";
+    AuditPerPage => "Per page", "Нэг хуудсанд";
+    AuditWithPins => "With PINs", "PIN кодтой";
     AuditMessagesSent => "{} message(s)", "{} мессеж";
     AuditViaCli => "command line", "командын мөр";
     AuditViaSystem => "system", "систем";

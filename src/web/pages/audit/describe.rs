@@ -62,6 +62,8 @@ pub fn action(cx: &Ctx, action: &str) -> String {
         "take_back" => Msg::TakeBackCards,
         "sell" => Msg::AuditSold,
         "deposit" => Msg::RecordDeposit,
+        "print" => Msg::Print,
+        "export" => Msg::Export,
         other => return other.replace('_', " "),
     };
     cx.t(m).to_string()
@@ -315,6 +317,12 @@ fn field_label(cx: &Ctx, key: &str) -> String {
         "balance" => Msg::Balance,
         "pays_at" => Msg::PaysAt,
         "grants" => Msg::AuditGrants,
+        "numbers" => Msg::AuditCardNumbers,
+        "layout" => Msg::AuditLayout,
+        "format" => Msg::AuditFormat,
+        "page" => Msg::AuditPage,
+        "per_page" => Msg::AuditPerPage,
+        "pins" => Msg::AuditWithPins,
         "cards" => Msg::AuditCards,
         "messages" => Msg::AuditMessages,
         "channels" => Msg::AuditChannels,
@@ -468,6 +476,12 @@ fn text(cx: &Ctx, key: &str, s: &str) -> String {
                 return crate::web::pages::roles::shown_name(cx, r);
             }
         }
+        "layout" => {
+            if let Some(l) = crate::web::pages::vouchers::print::Layout::parse(s) {
+                return cx.t(l.msg()).to_string();
+            }
+        }
+        "format" => return s.to_uppercase(),
         "category" => {
             if let Some(c) = crate::feedback::Category::parse(s) {
                 return cx.t(c.msg()).to_string();
