@@ -208,11 +208,10 @@ pub fn submit(
         "create",
         "feedback",
         f.id,
-        format!(
-            "{}: {}",
-            category.id(),
-            f.text.chars().take(80).collect::<String>()
-        ),
+        audit::snapshot(&serde_json::json!({
+            "category": category.id(),
+            "text": f.text.chars().take(80).collect::<String>(),
+        })),
     )?;
     Ok(f)
 }

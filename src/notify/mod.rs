@@ -314,7 +314,7 @@ pub fn enqueue(
         "send",
         "message",
         out.len(),
-        format!("{} message(s); channels: {:?}", out.len(), c.channels),
+        audit::snapshot(&serde_json::json!({ "messages": out.len(), "channels": c.channels })),
     )?;
     Ok(out)
 }

@@ -255,7 +255,11 @@ pub fn deposit(
         "deposit",
         "agent",
         agent_id,
-        format!("{} ({method})", amount.minor()),
+        audit::snapshot(&serde_json::json!({
+            "amount": amount.minor(),
+            "method": method,
+            "reference": reference,
+        })),
     )?;
     Ok(e)
 }

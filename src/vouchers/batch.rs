@@ -337,12 +337,11 @@ pub fn create(
         "create",
         "voucher_batch",
         id,
-        format!(
-            "{} cards of {} at {} each",
-            input.count,
-            input.plan.name,
-            input.price.minor()
-        ),
+        audit::snapshot(&serde_json::json!({
+            "cards": input.count,
+            "plan_id": input.plan.id,
+            "price": input.price.minor(),
+        })),
     )?;
     Ok(batch)
 }

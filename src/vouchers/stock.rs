@@ -153,7 +153,7 @@ pub fn hand_over(
         "hand_over",
         "voucher_batch",
         batch_id,
-        format!("{count} cards to {}", agent.name),
+        audit::snapshot(&serde_json::json!({ "cards": count, "agent_id": agent_id })),
     )?;
     Ok((entry, ids))
 }
@@ -201,7 +201,7 @@ pub fn take_back(
         "take_back",
         "voucher_batch",
         batch_id,
-        format!("{count} cards from {}", agent.name),
+        audit::snapshot(&serde_json::json!({ "cards": count, "agent_id": agent_id })),
     )?;
     Ok(entry)
 }
@@ -286,7 +286,7 @@ pub fn sell_at_counter(
         "sell",
         "voucher_batch",
         batch_id,
-        format!("{} cards at the counter", ids.len()),
+        audit::snapshot(&serde_json::json!({ "cards": ids.len() })),
     )?;
     Ok(ids)
 }

@@ -144,3 +144,57 @@ fn the_command_log_names_the_customer_beside_the_router_id() {
         "the cause in Mongolian"
     );
 }
+
+#[test]
+fn rights_and_reminder_settings_read_in_the_ui_language() {
+    let mut f = fixture();
+    let role = f.web.post_form(
+        "/roles",
+        &[
+            ("id", "night_clerk"),
+            ("name", "Кассчин"),
+            ("grant_payments", "edit"),
+            ("grant_customers", "view"),
+        ],
+    );
+    assert_eq!(role.status, 303, "{}", role.body);
+    let settings = f.web.post_form(
+        "/settings/messages",
+        &[
+            ("smtp_security", "starttls"),
+            ("days_before", "3"),
+            ("channel", "sms_router"),
+            ("before_en", "{name}, pay {amount_due}"),
+            ("before_mn", "{name}, {amount_due} төлнө үү"),
+            ("expired_en", "Ended"),
+            ("expired_mn", "Дууслаа"),
+            ("receipt_en", "Thanks"),
+            ("receipt_mn", "Баярлалаа"),
+        ],
+    );
+    assert_eq!(settings.status, 303, "{}", settings.body);
+
+    let log = f.web.get("/audit?lang=mn").body;
+    let log = rows(&log);
+    for shown in [
+        "Эрх",
+        "Төлбөрийн мэдээлэл: Засах",
+        "Харилцагч: Харах",
+        "Автомат сануулга",
+        "Дуусахаас өмнөх хоног",
+        "Төхөөрөмжөөр SMS",
+        "<span lang=\"en\">en: <code>{name}</code>, pay <code>{amount_due}</code></span>",
+        "mn: <code>{name}</code>, <code>{amount_due}</code> төлнө үү",
+    ] {
+        assert!(log.contains(shown), "{shown} missing: {log}");
+    }
+    for english in [
+        "grants",
+        "payments: edit",
+        "days before",
+        "sms_router",
+        "SmsRouter",
+    ] {
+        assert!(!log.contains(english), "{english} shown: {log}");
+    }
+}

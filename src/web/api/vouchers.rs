@@ -396,13 +396,12 @@ pub async fn batch_cards(cx: Arc<Ctx>, req: Req) -> Out {
             &cx.by(),
             id,
             "export",
-            format!(
-                "API: {} cards (page {} of {} per page){}",
-                rows.len(),
-                p.page,
-                p.per,
-                if pins { " with their PINs" } else { "" }
-            ),
+            crate::audit::snapshot(&serde_json::json!({
+                "cards": rows.len(),
+                "page": p.page,
+                "per_page": p.per,
+                "pins": pins,
+            })),
         )
         .await?;
     }

@@ -62,6 +62,8 @@ pub fn action(cx: &Ctx, action: &str) -> String {
         "take_back" => Msg::TakeBackCards,
         "sell" => Msg::AuditSold,
         "deposit" => Msg::RecordDeposit,
+        "print" => Msg::Print,
+        "export" => Msg::Export,
         other => return other.replace('_', " "),
     };
     cx.t(m).to_string()
@@ -201,8 +203,40 @@ fn worth_showing(p: &Part) -> bool {
 fn note(cx: &Ctx, text: &str) -> String {
     match text {
         "password changed" => cx.t(Msg::PasswordChanged).to_string(),
-        other => other.to_string(),
+        "also by SMS" => cx.t(Msg::AuditAlsoBySms).to_string(),
+        other => old_note(cx, other).unwrap_or_else(|| other.to_string()),
     }
+}
+
+/// Free text that recorders wrote in English before they wrote fields, read in its known shapes.
+fn old_note(cx: &Ctx, text: &str) -> Option<String> {
+    let (count, rest) = text.split_once(' ')?;
+    let count: u64 = count.parse().ok()?;
+    if let Some(rest) = rest.strip_prefix("cards ") {
+        if rest == "at the counter" {
+            return Some(cx.f(Msg::AuditCardsAtCounter, &[&count]));
+        }
+        if let Some(name) = rest.strip_prefix("to ") {
+            return Some(cx.f(Msg::AuditCardsTo, &[&count, &name]));
+        }
+        if let Some(name) = rest.strip_prefix("from ") {
+            return Some(cx.f(Msg::AuditCardsFrom, &[&count, &name]));
+        }
+        let (plan, each) = rest.strip_prefix("of ")?.rsplit_once(" at ")?;
+        let each: i64 = each.strip_suffix(" each")?.parse().ok()?;
+        return Some(cx.f(Msg::AuditCardsOfAt, &[&count, &plan, &cx.money(each)]));
+    }
+    if rest == "message(s)" {
+        return Some(cx.f(Msg::AuditMessagesSent, &[&count]));
+    }
+    // An agent's deposit: `200000 (cash)`.
+    let method = rest.strip_prefix('(')?.strip_suffix(')')?;
+    let minor = i64::try_from(count).ok()?;
+    Some(format!(
+        "{} ({})",
+        cx.money(minor),
+        crate::reports::revenue::method_text(cx.lang, method)
+    ))
 }
 
 fn field_label(cx: &Ctx, key: &str) -> String {
@@ -219,6 +253,9 @@ fn field_label(cx: &Ctx, key: &str) -> String {
         "full_name" => Msg::FullName,
         "router_id" | "sms_router_id" => Msg::AuditRouter,
         "plan_id" => Msg::AuditPlan,
+        "agent_id" => Msg::AuditAgent,
+        "admin_id" => Msg::AuditAdmin,
+        "bank_account_id" => Msg::BankAccount,
         "next_plan_id" => Msg::AuditNextPlan,
         "customer" | "customer_id" => Msg::AuditCustomer,
         "status" => Msg::Status,
@@ -279,7 +316,35 @@ fn field_label(cx: &Ctx, key: &str) -> String {
         "credit_limit" => Msg::CreditLimit,
         "balance" => Msg::Balance,
         "pays_at" => Msg::PaysAt,
-        _ => return key.replace('_', " "),
+        "grants" => Msg::AuditGrants,
+        "numbers" => Msg::AuditCardNumbers,
+        "layout" => Msg::AuditLayout,
+        "format" => Msg::AuditFormat,
+        "page" => Msg::AuditPage,
+        "per_page" => Msg::AuditPerPage,
+        "pins" => Msg::AuditWithPins,
+        "cards" => Msg::AuditCards,
+        "messages" => Msg::AuditMessages,
+        "channels" => Msg::AuditChannels,
+        "reference" => Msg::Reference,
+        "category" => Msg::Category,
+        "reminders" => Msg::Reminders,
+        "smtp" => Msg::SmtpServer,
+        "days_before" => Msg::AuditDaysBefore,
+        "on_expiry" => Msg::RemindOnExpiry,
+        "receipt" => Msg::RemindReceipt,
+        "before" => Msg::TemplateBefore,
+        "expired" => Msg::TemplateExpired,
+        "receipt_text" => Msg::TemplateReceipt,
+        "security" => Msg::SmtpSecurity,
+        "from" => Msg::AuditSender,
+        "ca_pem" => Msg::AuditCaCerts,
+        "password" | "password_sealed" => Msg::Password,
+        // A feedback thread's first words, as recorded before it was written as fields.
+        other => match crate::feedback::Category::parse(other) {
+            Some(c) => c.msg(),
+            None => return key.replace('_', " "),
+        },
     };
     cx.t(m).to_string()
 }
@@ -305,51 +370,148 @@ fn value(cx: &Ctx, names: &Names, key: &str, v: Option<&Value>) -> Markup {
     html! { (plain(cx, key, v)) }
 }
 
-fn plain(cx: &Ctx, key: &str, v: &Value) -> String {
+fn plain(cx: &Ctx, key: &str, v: &Value) -> Markup {
     match v {
-        Value::Bool(b) => cx.t(if *b { Msg::Yes } else { Msg::No }).to_string(),
-        Value::String(s) => {
-            if let Ok(t) = s.parse::<jiff::Timestamp>() {
-                return cx.datetime(t);
-            }
-            if key == "extended"
-                && let Some(secs) = s.strip_suffix(" s").and_then(|n| n.parse::<i64>().ok())
-            {
-                return cx.f(
-                    Msg::AuditDaysHours,
-                    &[&(secs / 86_400), &(secs % 86_400 / 3_600)],
-                );
-            }
-            if let ("lang" | "default_lang", Some(lang)) = (key, crate::i18n::Lang::parse(s)) {
-                return lang.native_name().to_string();
-            }
-            if key == "method" {
-                return crate::reports::revenue::method_text(cx.lang, s);
-            }
-            if s.is_empty() {
-                return "—".into();
-            }
-            code(key, s).map_or_else(|| s.clone(), |m| cx.t(m).to_string())
-        }
+        Value::Bool(b) => html! { (cx.t(if *b { Msg::Yes } else { Msg::No })) },
+        Value::String(s) => html! { (text(cx, key, s)) },
         // A list of payment methods holds method codes; other lists are read item by item.
         Value::Array(items) => {
+            if items.is_empty() {
+                return html! { "—" };
+            }
             let key = if key == "payment_methods" {
                 "method"
             } else {
                 key
             };
-            let items: Vec<String> = items.iter().map(|v| plain(cx, key, v)).collect();
-            items.join(", ")
+            html! {
+                @for (i, v) in items.iter().enumerate() {
+                    @if i > 0 { ", " }
+                    (plain(cx, key, v))
+                }
+            }
         }
         Value::Object(o) => {
-            let fields: Vec<String> = o
-                .iter()
-                .map(|(k, v)| format!("{}: {}", field_label(cx, k), plain(cx, k, v)))
-                .collect();
-            fields.join(", ")
+            // A text in each language: the operator's words, the English one marked as such.
+            if let (Some(Value::String(en)), Some(Value::String(mn)), 2) =
+                (o.get("en"), o.get("mn"), o.len())
+            {
+                return html! { span lang="en" { "en: " (template(en)) } ", mn: " (template(mn)) };
+            }
+            html! {
+                @for (i, (k, v)) in o.iter().enumerate() {
+                    @if i > 0 { ", " }
+                    @if key == "grants" || key == "overrides" {
+                        @match Menu::parse(k) {
+                            Some(m) => (cx.t(crate::web::layout::menu_label(m))),
+                            None => (k),
+                        }
+                        ": "
+                        @match v.as_str().and_then(Level::parse) {
+                            Some(l) => (crate::web::layout::level_label(cx, l)),
+                            None => (plain(cx, k, v)),
+                        }
+                    } @else {
+                        (nested_label(cx, key, k)) ": " (plain(cx, k, v))
+                    }
+                }
+            }
         }
-        other => other.to_string(),
+        other => html! { (other.to_string()) },
     }
+}
+
+/// A message template with its placeholders (`{name}`) marked as machine text.
+fn template(s: &str) -> Markup {
+    let mut pieces = Vec::new();
+    let mut rest = s;
+    while let Some(open) = rest.find('{') {
+        let Some(len) = rest[open..].find('}') else {
+            break;
+        };
+        pieces.push((&rest[..open], &rest[open..=open + len]));
+        rest = &rest[open + len + 1..];
+    }
+    html! {
+        @for (text, placeholder) in &pieces { (text) code { (placeholder) } }
+        (rest)
+    }
+}
+
+/// The label of a field inside another, where the outer one changes what it means.
+fn nested_label(cx: &Ctx, outer: &str, key: &str) -> String {
+    match (outer, key) {
+        ("smtp", "host") => cx.t(Msg::AuditServerAddress).to_string(),
+        _ => field_label(cx, key),
+    }
+}
+
+fn text(cx: &Ctx, key: &str, s: &str) -> String {
+    if let Ok(t) = s.parse::<jiff::Timestamp>() {
+        return cx.datetime(t);
+    }
+    if key == "extended"
+        && let Some(secs) = s.strip_suffix(" s").and_then(|n| n.parse::<i64>().ok())
+    {
+        return cx.f(
+            Msg::AuditDaysHours,
+            &[&(secs / 86_400), &(secs % 86_400 / 3_600)],
+        );
+    }
+    if let ("lang" | "default_lang", Some(lang)) = (key, crate::i18n::Lang::parse(s)) {
+        return lang.native_name().to_string();
+    }
+    if key == "method" {
+        return crate::reports::revenue::method_text(cx.lang, s);
+    }
+    if s.is_empty() {
+        return "—".into();
+    }
+    match key {
+        "role_id" => {
+            if let Some(r) = crate::access::perm::builtin_roles()
+                .iter()
+                .find(|r| r.id == s)
+            {
+                return crate::web::pages::roles::shown_name(cx, r);
+            }
+        }
+        "layout" => {
+            if let Some(l) = crate::web::pages::vouchers::print::Layout::parse(s) {
+                return cx.t(l.msg()).to_string();
+            }
+        }
+        "format" => return s.to_uppercase(),
+        "category" => {
+            if let Some(c) = crate::feedback::Category::parse(s) {
+                return cx.t(c.msg()).to_string();
+            }
+        }
+        // Channels as stored, or as an older entry wrote them (`[SmsRouter, Email]`).
+        "channels" => {
+            let words: Option<Vec<&str>> = s
+                .trim_start_matches('[')
+                .trim_end_matches(']')
+                .split(", ")
+                .map(|c| channel(c).map(|c| crate::web::pages::messages::channel_label(cx, c)))
+                .collect();
+            if let Some(words) = words {
+                return words.join(", ");
+            }
+        }
+        "password_sealed" | "password" if s == "(set)" => {
+            return cx.t(Msg::AuditPasswordSet).to_string();
+        }
+        _ => {}
+    }
+    code(key, s).map_or_else(|| s.to_string(), |m| cx.t(m).to_string())
+}
+
+fn channel(s: &str) -> Option<crate::notify::Channel> {
+    use crate::notify::Channel;
+    Channel::ALL
+        .into_iter()
+        .find(|c| c.id() == s || format!("{c:?}") == s)
 }
 
 /// Stored codes that have words in the catalog.
@@ -365,6 +527,12 @@ fn code(key: &str, s: &str) -> Option<Msg> {
         ("login_method", "plain") => Msg::LoginPlain,
         ("login_method", "challenge") => Msg::LoginChallenge,
         ("login_method", "auto") => Msg::LoginAuto,
+        ("status", "new") => Msg::FbNew,
+        ("status", "in_progress") => Msg::FbInProgress,
+        ("status", "resolved") => Msg::FbResolved,
+        ("security", "starttls") => Msg::SecStarttls,
+        ("security", "tls") => Msg::SecTls,
+        ("security", "none") => Msg::SecNone,
         _ => return None,
     })
 }

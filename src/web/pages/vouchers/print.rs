@@ -56,7 +56,7 @@ impl Layout {
         Layout::ALL.into_iter().find(|l| l.id() == s)
     }
 
-    fn msg(self) -> Msg {
+    pub fn msg(self) -> Msg {
         match self {
             Layout::A4x32 => Msg::LayoutA4x32,
             Layout::A4x21 => Msg::LayoutA4x21,
@@ -117,10 +117,11 @@ pub async fn print(cx: Arc<Ctx>, req: Req) -> Out {
             &cx.by(),
             id,
             "print",
-            format!(
-                "printed {shown} cards, numbers {from}–{to}, {}",
-                layout.id()
-            ),
+            crate::audit::snapshot(&serde_json::json!({
+                "cards": shown,
+                "numbers": format!("{from}–{to}"),
+                "layout": layout.id(),
+            })),
         )
         .await?;
     }
@@ -248,11 +249,11 @@ async fn export(cx: Arc<Ctx>, req: Req, format: &'static str) -> Out {
         &cx.by(),
         id,
         "export",
-        format!(
-            "{format} of {} cards{}",
-            l.cards.len(),
-            if pins { " with their PINs" } else { "" }
-        ),
+        crate::audit::snapshot(&serde_json::json!({
+            "format": format,
+            "cards": l.cards.len(),
+            "pins": pins,
+        })),
     )
     .await?;
     let rows = BatchCards {
