@@ -105,6 +105,16 @@ pub struct PaymentBefore {
     pub next_plan_id: Option<u64>,
 }
 
+impl PaymentBefore {
+    pub fn of(c: &crate::model::customer::Customer) -> PaymentBefore {
+        PaymentBefore {
+            status: c.status,
+            plan_id: c.plan_id,
+            next_plan_id: c.next_plan_id,
+        }
+    }
+}
+
 impl Record for Payment {
     const KIND: Kind = Kind::Payments;
 }

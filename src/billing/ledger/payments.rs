@@ -195,11 +195,7 @@ pub fn record_payment(
         plan_id: c.plan_id,
         router_id: c.router_id,
         customer_kind: c.kind,
-        before: Some(PaymentBefore {
-            status: before.status,
-            plan_id: before.plan_id,
-            next_plan_id: before.next_plan_id,
-        }),
+        before: Some(PaymentBefore::of(&before)),
     };
     store_new(w, &payment)?;
     if let Some(key) = &d.key {
@@ -294,11 +290,7 @@ pub fn record_extension_payment(
         plan_id: after.plan_id,
         router_id: after.router_id,
         customer_kind: after.kind,
-        before: Some(PaymentBefore {
-            status: before.status,
-            plan_id: before.plan_id,
-            next_plan_id: before.next_plan_id,
-        }),
+        before: Some(PaymentBefore::of(before)),
     };
     store_new(w, &payment)?;
     audit::record(

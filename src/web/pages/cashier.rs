@@ -74,12 +74,7 @@ pub async fn take_payment(cx: &Ctx, req: &Req) -> Result<Markup, WebError> {
     } else {
         (Vec::new(), 0)
     };
-    let methods: Vec<(String, String)> = cx
-        .settings
-        .payment_methods
-        .iter()
-        .map(|m| (m.clone(), crate::web::pages::payments::method_label(cx, m)))
-        .collect();
+    let methods = crate::web::pages::payments::method_options(cx);
     let exponent = cx.settings.currency.exponent;
     Ok(html! {
         section.card.cashier.no-print {

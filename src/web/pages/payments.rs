@@ -27,6 +27,15 @@ pub fn method_label(cx: &Ctx, id: &str) -> String {
     crate::reports::revenue::method_text(cx.lang, id)
 }
 
+/// The counter's payment methods as a select's (id, label) options.
+pub fn method_options(cx: &Ctx) -> Vec<(String, String)> {
+    cx.settings
+        .payment_methods
+        .iter()
+        .map(|m| (m.clone(), method_label(cx, m)))
+        .collect()
+}
+
 /// The payments list's filters live with the revenue report, which uses them too.
 pub use crate::reports::revenue::PaymentFilter;
 
@@ -207,12 +216,7 @@ pub fn form(
     accounts: &[BankAccount],
     p: &Problems,
 ) -> Markup {
-    let methods: Vec<(String, String)> = cx
-        .settings
-        .payment_methods
-        .iter()
-        .map(|m| (m.clone(), method_label(cx, m)))
-        .collect();
+    let methods = method_options(cx);
     let mut banks: Vec<(String, String)> = vec![(String::new(), "—".into())];
     banks.extend(
         accounts

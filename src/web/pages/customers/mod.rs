@@ -440,7 +440,7 @@ fn form_page(
                     fieldset {
                         legend { (cx.t(Msg::FirstPeriod)) }
                         label.check { input type="checkbox" name="paid_now" value="on" checked[first.paid_now]; " " (cx.t(Msg::PaidNow)) }
-                        @let methods: Vec<(String, String)> = cx.settings.payment_methods.iter().map(|m| (m.clone(), crate::web::pages::payments::method_label(cx, m))).collect();
+                        @let methods = crate::web::pages::payments::method_options(cx);
                         (select(cx, p, "first_method", Msg::Method, &methods, &first.method))
                         input type="hidden" name="idempotency_key" value=(first.key);
                         @if let Some(pr) = p.get("paid_now") { span.field-error { (pr.text(cx.lang)) } }

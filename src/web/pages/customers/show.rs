@@ -261,12 +261,7 @@ fn counter_forms(
     (ext, ext_problems): (&ExtensionForm, &Problems),
 ) -> Markup {
     let c = &v.c;
-    let methods: Vec<(String, String)> = cx
-        .settings
-        .payment_methods
-        .iter()
-        .map(|m| (m.clone(), crate::web::pages::payments::method_label(cx, m)))
-        .collect();
+    let methods = crate::web::pages::payments::method_options(cx);
     let ep = ext_problems;
     html! {
         div.cards.no-print {
