@@ -6,7 +6,7 @@
 use std::path::PathBuf;
 
 /// Why a store operation failed.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 #[non_exhaustive]
 pub enum StoreError {
     /// The database engine failed; the text says at which step.

@@ -7,6 +7,8 @@
 //! megabyte can be written next to it.
 
 use super::catalogue::{self, META};
+use super::changes::ChangeLog;
+use super::group::{self, Queue};
 use super::declare::Visit;
 use super::{FILE_NAME, Read, StoreError, Write, backup, migrate};
 use redb::{Database, ReadableDatabase, TableDefinition};
@@ -15,15 +17,15 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// Held for a transaction's life, so the file is not reopened under it.
-type DbGuard<'a> = std::sync::RwLockReadGuard<'a, Option<Database>>;
+pub(super) type DbGuard<'a> = std::sync::RwLockReadGuard<'a, Option<Database>>;
 
 /// The database handle; cheap to clone, shared by every task.
 #[derive(Clone)]
 pub struct Store {
-    shared: Arc<Shared>,
+    pub(super) shared: Arc<Shared>,
 }
 
-struct Shared {
+pub(super) struct Shared {
     /// `None` only while being reopened after a disk error.
     db: std::sync::RwLock<Option<Database>>,
     /// A write met a disk error: redb refuses writes until the file is opened again.
@@ -33,6 +35,10 @@ struct Shared {
     path: PathBuf,
     /// Bumped after every committed write, so caches of derived figures know when to refresh.
     generation: std::sync::atomic::AtomicU64,
+    /// What each commit changed (`changes`); its count of commits is `generation`.
+    pub(super) log: std::sync::Mutex<ChangeLog>,
+    /// Writes waiting for one shared transaction (`group`).
+    pub(super) queue: std::sync::Mutex<Queue>,
 }
 
 /// Room a write needs before a broken database is reopened.
@@ -137,6 +143,8 @@ impl Store {
                 fallback: Default::default(),
                 path,
                 generation: Default::default(),
+                log: Default::default(),
+                queue: Default::default(),
             }),
         })
     }
@@ -229,7 +237,7 @@ impl Store {
     }
 
     #[inline(never)]
-    fn begin_write(&self) -> Result<(DbGuard<'_>, Write), StoreError> {
+    pub(super) fn begin_write(&self) -> Result<(DbGuard<'_>, Write), StoreError> {
         if self
             .shared
             .broken
@@ -242,24 +250,27 @@ impl Store {
             .as_ref()
             .ok_or_else(|| StoreError::Disk("closed".into()))?;
         let tx = db.begin_write().map_err(StoreError::db("starting write"))?;
-        Ok((guard, Write { tx }))
+        Ok((guard, Write::new(tx)))
     }
 
-    /// Commits while the handle is still held, then counts the change.
+    /// Commits while the handle is still held, then counts the change and logs what it touched.
     #[inline(never)]
-    fn commit(&self, guard: DbGuard<'_>, w: Write) -> Result<(), StoreError> {
-        w.tx.commit().map_err(StoreError::db("committing"))?;
+    pub(super) fn commit(&self, guard: DbGuard<'_>, w: Write) -> Result<(), StoreError> {
+        let Write { tx, touched, .. } = w;
+        tx.commit().map_err(StoreError::db("committing"))?;
         drop(guard);
+        let mut log = self.shared.log.lock().unwrap_or_else(|e| e.into_inner());
+        let now = log.commit(&touched);
         self.shared
             .generation
-            .fetch_add(1, std::sync::atomic::Ordering::Release);
+            .store(now, std::sync::atomic::Ordering::Release);
         Ok(())
     }
 
     /// A write that failed on the disk marks the store broken (redb refuses writes after an
     /// I/O error); the next write reopens it.
     #[inline(never)]
-    fn failed(&self, e: StoreError) -> StoreError {
+    pub(super) fn failed(&self, e: StoreError) -> StoreError {
         if e.is_disk() {
             tracing::error!(error = %e, "a write failed on the data disk");
             self.shared
@@ -327,7 +338,9 @@ impl Store {
             .unwrap_or_else(|| Err(StoreError::Db("the read task failed".into()).into()))
     }
 
-    /// `write` on the blocking pool.
+    /// `write` on the blocking pool, committed together with the writes that arrive with it
+    /// (`group`): it returns once the shared transaction has committed durably, and if `f`
+    /// fails nothing of it is kept while the others' writes are.
     pub async fn write_async<T, E>(
         &self,
         f: impl FnOnce(&mut Write) -> Result<T, E> + Send + 'static,
@@ -336,11 +349,33 @@ impl Store {
         T: Send + 'static,
         E: From<StoreError> + Send + 'static,
     {
-        let store = self.clone();
         let span = tracing::Span::current();
-        on_blocking_pool(move || span.in_scope(|| store.write(f)))
-            .await
-            .unwrap_or_else(|| Err(StoreError::Db("the write task failed".into()).into()))
+        let run = Box::new(move |w: &mut Write| {
+            span.in_scope(|| match f(w) {
+                Ok(v) => Ok(Box::new(v) as Box<dyn Any + Send>),
+                Err(e) => Err(Box::new(e) as Box<dyn Any + Send>),
+            })
+        });
+        let lost = || Err(StoreError::Db("the write task failed".into()).into());
+        match self.submit(run).await? {
+            Ok(v) => v.downcast::<T>().map_or_else(|_| lost(), |v| Ok(*v)),
+            Err(e) => e.downcast::<E>().map_or_else(|_| lost(), |e| Err(*e)),
+        }
+    }
+
+    /// Queues a write and waits for its batch to commit; one body for every closure type.
+    #[inline(never)]
+    async fn submit(
+        &self,
+        run: Box<dyn FnOnce(&mut Write) -> group::Outcome + Send>,
+    ) -> Result<group::Outcome, StoreError> {
+        let (reply, told) = tokio::sync::oneshot::channel();
+        if self.enqueue(group::Job { run, reply }) {
+            let store = self.clone();
+            drop(tokio::task::spawn_blocking(move || store.drain()));
+        }
+        told.await
+            .unwrap_or_else(|_| Err(StoreError::Db("the write task failed".into())))
     }
 
     /// The stored schema version (for diagnostics and tests).

@@ -8,9 +8,11 @@
 
 mod backup;
 pub mod catalogue;
+mod changes;
 mod codec;
 mod declare;
 mod error;
+mod group;
 mod handle;
 mod migrate;
 mod reader;
@@ -18,6 +20,7 @@ mod writer;
 
 pub use backup::{BackupInfo, CACHE_BYTES, Digest, backup_dir, digest_dir, inspect, restore};
 pub use catalogue::{Index, KeyedKind, Kind, Set, Summary};
+pub use changes::Changed;
 pub use declare::{Plain, Table};
 pub use error::StoreError;
 pub(crate) use handle::private_file;
