@@ -46,10 +46,7 @@ impl Store {
     }
 
     fn queue(&self) -> std::sync::MutexGuard<'_, Queue> {
-        self.shared
-            .queue
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
+        self.shared.queue.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Runs batches until the queue is empty.
@@ -169,33 +166,30 @@ mod tests {
             .unwrap()
     }
 
-    /// Holds the drainer in a write until the queue holds `n` more, so they form one batch.
+    /// Holds the drainer in a write until `jobs` are queued, in order, so they form one batch.
     async fn batch_of<T: Send + 'static>(
         store: &Store,
         jobs: Vec<Box<dyn FnOnce(&mut Write) -> Result<T, StoreError> + Send>>,
     ) -> Vec<Result<T, StoreError>> {
-        let n = jobs.len();
         let (go, wait) = std::sync::mpsc::channel::<()>();
+        let (running, started) = tokio::sync::oneshot::channel::<()>();
         let s = store.clone();
         let blocker = tokio::spawn(async move {
             s.write_async(move |_w| {
+                let _ = running.send(());
                 wait.recv().ok();
                 Ok::<_, StoreError>(())
             })
             .await
         });
-        while !store.queue().draining {
-            tokio::task::yield_now().await;
-        }
-        let handles: Vec<_> = jobs
-            .into_iter()
-            .map(|f| {
-                let s = store.clone();
-                tokio::spawn(async move { s.write_async(f).await })
-            })
-            .collect();
-        while store.queue().jobs.len() < n {
-            tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+        started.await.unwrap();
+        let mut handles = Vec::new();
+        for (k, f) in jobs.into_iter().enumerate() {
+            let s = store.clone();
+            handles.push(tokio::spawn(async move { s.write_async(f).await }));
+            while store.queue().jobs.len() <= k {
+                tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+            }
         }
         go.send(()).unwrap();
         blocker.await.unwrap().unwrap();
@@ -206,13 +200,19 @@ mod tests {
         out
     }
 
-    fn failing_between_two_good_ones(bad: Box<dyn FnOnce(&mut Write) -> Result<u64, StoreError> + Send>) {
+    fn failing_between_two_good_ones(
+        bad: Box<dyn FnOnce(&mut Write) -> Result<u64, StoreError> + Send>,
+    ) {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path()).unwrap();
         let before = store.generation();
         let results = runtime().block_on(batch_of(
             &store,
-            vec![Box::new(|w| touch_all(w, "first")), bad, Box::new(|w| touch_all(w, "third"))],
+            vec![
+                Box::new(|w| touch_all(w, "first")),
+                bad,
+                Box::new(|w| touch_all(w, "third")),
+            ],
         ));
         assert_eq!(results[0].as_ref().unwrap(), &1);
         assert!(results[1].is_err(), "the failing closure is told it failed");

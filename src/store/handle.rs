@@ -8,8 +8,8 @@
 
 use super::catalogue::{self, META};
 use super::changes::ChangeLog;
-use super::group::{self, Queue};
 use super::declare::Visit;
+use super::group::{self, Queue};
 use super::{FILE_NAME, Read, StoreError, Write, backup, migrate};
 use redb::{Database, ReadableDatabase, TableDefinition};
 use std::any::Any;

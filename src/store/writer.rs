@@ -260,7 +260,11 @@ impl Write {
             .tx
             .open_table(kind.table())
             .map_err(StoreError::db("opening summaries"))?;
-        let old = copied(on, t.insert(id, bytes).map_err(StoreError::db("writing summary"))?);
+        let old = copied(
+            on,
+            t.insert(id, bytes)
+                .map_err(StoreError::db("writing summary"))?,
+        );
         drop(t);
         self.note(|| Undo::Row(kind.table(), id, old));
         Ok(())
@@ -272,7 +276,10 @@ impl Write {
             .tx
             .open_table(kind.table())
             .map_err(StoreError::db("opening summaries"))?;
-        let old = copied(on, t.remove(id).map_err(StoreError::db("removing summary"))?);
+        let old = copied(
+            on,
+            t.remove(id).map_err(StoreError::db("removing summary"))?,
+        );
         drop(t);
         self.note(|| Undo::Row(kind.table(), id, old));
         Ok(())
@@ -345,7 +352,11 @@ impl Write {
             .tx
             .open_table(BLOBS)
             .map_err(StoreError::db("opening blobs"))?;
-        let old = copied(on, t.insert(key, bytes).map_err(StoreError::db("writing blob"))?);
+        let old = copied(
+            on,
+            t.insert(key, bytes)
+                .map_err(StoreError::db("writing blob"))?,
+        );
         drop(t);
         self.note(|| Undo::Named(BLOBS, key.to_string(), old));
         Ok(())
@@ -417,7 +428,7 @@ impl Write {
     ) {
         self.note(|| {
             Undo::Owned(Box::new(move |tx| {
-                        let mut t = tx.open_table(table.def()).map_err(undo_err)?;
+                let mut t = tx.open_table(table.def()).map_err(undo_err)?;
                 let k = K::from_bytes(&key);
                 match old {
                     Some(v) => t.insert(k, v).map(drop),
