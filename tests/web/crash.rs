@@ -96,6 +96,24 @@ fn sigkill_mid_writes_loses_no_acknowledged_write() {
 /// even when the server is killed in the middle of a stream of payments.
 #[test]
 fn sigkill_mid_payments_leaves_no_half_applied_payment() {
+    killed_mid_payments(2, 400, Kill::After(Duration::from_millis(600)));
+}
+
+/// Issue #19: concurrent payments share one transaction and one commit (group commit). Killed
+/// in the middle of a burst of them, the server keeps every payment it acknowledged, and of those
+/// it did not, each is there whole or not at all.
+#[test]
+fn sigkill_mid_burst_of_concurrent_payments_keeps_every_acknowledged_one() {
+    killed_mid_payments(32, 600, Kill::AfterAcked(60));
+}
+
+enum Kill {
+    After(Duration),
+    /// Once this many payments were acknowledged: mid-burst, however fast the server is.
+    AfterAcked(usize),
+}
+
+fn killed_mid_payments(writers: usize, customers: usize, kill: Kill) {
     let (dir, token) = data_dir_with_admin();
     let server = Server::start(dir.path(), &[]);
     let base = format!("http://{}", server.addr);
@@ -103,7 +121,7 @@ fn sigkill_mid_payments_leaves_no_half_applied_payment() {
     api.bearer = Some(token.clone());
     let (router, plan) = router_and_plan(&mut api, 1);
     let expired = (jiff::Timestamp::now() - jiff::SignedDuration::from_hours(24)).to_string();
-    let ids: Vec<u64> = (0..400)
+    let ids: Vec<u64> = (0..customers)
         .map(|i| {
             let c = json!({ "kind": "individual", "name": format!("C{i}"), "login": format!("c{i}"), "password": "pw-0", "router_id": router, "plan_id": plan, "status": "active", "expires_at": expired });
             api.send_json("POST", "/api/v1/customers", &c).json()["id"].as_u64().unwrap()
@@ -111,14 +129,21 @@ fn sigkill_mid_payments_leaves_no_half_applied_payment() {
         .collect();
 
     let acked = Arc::new(Mutex::new(Vec::new()));
-    let writers: Vec<_> = (0..2)
+    let start = Arc::new(std::sync::Barrier::new(writers + 1));
+    let handles: Vec<_> = (0..writers)
         .map(|w| {
-            let (acked, base, token, ids) =
-                (acked.clone(), base.clone(), token.clone(), ids.clone());
+            let (acked, base, token, ids, start) = (
+                acked.clone(),
+                base.clone(),
+                token.clone(),
+                ids.clone(),
+                start.clone(),
+            );
             std::thread::spawn(move || {
                 let mut api = Browser::new(base, false);
                 api.bearer = Some(token);
-                for id in ids.iter().skip(w).step_by(2) {
+                start.wait();
+                for id in ids.iter().skip(w).step_by(writers) {
                     let body = json!({ "customer_id": id, "amount": 1000, "method": "cash" });
                     match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                         api.send_json("POST", "/api/v1/payments", &body)
@@ -130,10 +155,19 @@ fn sigkill_mid_payments_leaves_no_half_applied_payment() {
             })
         })
         .collect();
-    std::thread::sleep(Duration::from_millis(600));
+    start.wait();
+    match kill {
+        Kill::After(d) => std::thread::sleep(d),
+        Kill::AfterAcked(n) => {
+            let t = std::time::Instant::now();
+            while acked.lock().unwrap().len() < n && t.elapsed() < Duration::from_secs(60) {
+                std::thread::sleep(Duration::from_millis(1));
+            }
+        }
+    }
     server.kill();
-    for w in writers {
-        let _ = w.join();
+    for h in handles {
+        let _ = h.join();
     }
     let acked = acked.lock().unwrap().clone();
     assert!(
