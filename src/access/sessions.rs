@@ -219,10 +219,16 @@ pub fn revoke_token(
     Ok(())
 }
 
+/// Whether a token's last use is old enough to be written again (at most once a minute, so
+/// API calls do not each cost a write).
+pub fn token_needs_touch(t: &ApiToken, now: Timestamp) -> bool {
+    t.last_used_at
+        .is_none_or(|l| now.duration_since(l) > TOUCH_EVERY)
+}
+
 pub fn touch_token(w: &mut Write, key: &str, now: Timestamp) -> Result<(), StoreError> {
     if let Some(mut t) = w.kget::<ApiToken>(key)?
-        && t.last_used_at
-            .is_none_or(|l| now.duration_since(l) > TOUCH_EVERY)
+        && token_needs_touch(&t, now)
     {
         t.last_used_at = Some(now);
         w.kput(key, &t)?;

@@ -232,7 +232,9 @@ impl Store {
     ) -> Result<T, E> {
         let (guard, mut w) = self.begin_write().map_err(|e| self.failed(e))?;
         let out = f(&mut w)?;
-        self.commit(guard, w).map_err(|e| self.failed(e))?;
+        if w.dirty {
+            self.commit(guard, w).map_err(|e| self.failed(e))?;
+        }
         Ok(out)
     }
 

@@ -103,6 +103,7 @@ mod tests {
             let store = Store::open(dir.path()).unwrap();
             store
                 .write(|w| {
+                    w.dirty = true;
                     let mut m =
                         w.tx.open_table(catalogue::META)
                             .map_err(StoreError::db("m"))?;

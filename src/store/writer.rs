@@ -34,6 +34,8 @@ pub struct Write {
     pub(super) journal: Option<Vec<Undo>>,
     /// Records put or removed, in order (repeats included).
     pub(super) touched: Vec<(Kind, u64)>,
+    /// Something was written: a transaction that wrote nothing is not committed (no fsync).
+    pub(super) dirty: bool,
 }
 
 fn undo_err<E: Into<redb::Error>>(e: E) -> StoreError {
@@ -51,10 +53,12 @@ impl Write {
             tx,
             journal: None,
             touched: Vec::new(),
+            dirty: false,
         }
     }
 
     fn note(&mut self, undo: impl FnOnce() -> Undo) {
+        self.dirty = true;
         if let Some(j) = self.journal.as_mut() {
             j.push(undo());
         }
@@ -340,6 +344,7 @@ impl Write {
         }
         drop(t);
         self.touched.extend(ids.iter().map(|id| (R::KIND, *id)));
+        self.dirty |= !ids.is_empty();
         for (id, old) in olds {
             self.note(|| Undo::Row(R::KIND.table(), id, old));
         }
@@ -391,9 +396,7 @@ impl Write {
             .map_err(StoreError::db("writing row"))?
             .map(|g| g.value());
         drop(t);
-        if self.journal.is_some() {
-            self.note_owned(table, K::as_bytes(key).as_ref().to_vec(), old);
-        }
+        self.note_owned(table, key, old);
         Ok(())
     }
 
@@ -413,20 +416,19 @@ impl Write {
             .map_err(StoreError::db("removing row"))?
             .map(|g| g.value());
         drop(t);
-        if self.journal.is_some() {
-            self.note_owned(table, K::as_bytes(key).as_ref().to_vec(), old);
-        }
+        self.note_owned(table, key, old);
         Ok(())
     }
 
-    /// Notes the row of an owned table under the key `key` (its bytes) held `old` before.
+    /// Notes the row of an owned table under `key` held `old` before.
     fn note_owned<K: Key + 'static, V: Plain>(
         &mut self,
         table: Table<K, V>,
-        key: Vec<u8>,
+        key: &K::SelfType<'_>,
         old: Option<V>,
     ) {
         self.note(|| {
+            let key = K::as_bytes(key).as_ref().to_vec();
             Undo::Owned(Box::new(move |tx| {
                 let mut t = tx.open_table(table.def()).map_err(undo_err)?;
                 let k = K::from_bytes(&key);

@@ -123,7 +123,12 @@ pub async fn dispatch(app: Arc<App>, routes: &[Route], mut req: Req) -> Resp {
                 if let Some(token) = token.filter(|_| !is_portal) {
                     let (admin_id, key, csrf) = if is_bearer {
                         match sessions::lookup_token(r, &token)? {
-                            Some((key, t)) => (Some(t.admin_id), Some(key), None),
+                            // The key is kept only when the token's use is due to be written.
+                            Some((key, t)) => (
+                                Some(t.admin_id),
+                                Some(key).filter(|_| sessions::token_needs_touch(&t, now)),
+                                None,
+                            ),
                             None => (None, None, None),
                         }
                     } else {

@@ -146,6 +146,7 @@ fn backups_of_a_newer_schema_are_not_restored() {
     let store = Store::open(a.path()).unwrap();
     store
         .write(|w| {
+            w.dirty = true;
             let mut m =
                 w.tx.open_table(catalogue::META)
                     .map_err(StoreError::db("m"))?;
@@ -168,6 +169,7 @@ fn an_unknown_table_stops_the_backup() {
     store
         .write(|w| {
             let t: TableDefinition<u64, u64> = TableDefinition::new("from-the-future-v1");
+            w.dirty = true;
             w.tx.open_table(t).map_err(StoreError::db("t"))?;
             Ok::<_, StoreError>(())
         })
