@@ -13,6 +13,10 @@ use std::time::{Duration, Instant};
 
 pub const STEPPE: &str = env!("CARGO_BIN_EXE_steppe");
 
+/// The w-th connection of `drive` numbers its requests from `w * STRIDE`, so a request can tell
+/// which connection it is on (`i / STRIDE`) and different connections ask for different records.
+pub const STRIDE: u64 = 1_000_003;
+
 /// One request of a scenario: the i-th on a connection; returns the HTTP status.
 pub type Request = Arc<dyn Fn(&mut Conn, u64) -> u16 + Send + Sync>;
 
@@ -268,7 +272,7 @@ pub fn drive(
             std::thread::spawn(move || {
                 let mut c = Conn::new(addr);
                 let mut mine = Vec::new();
-                let mut i = u64::try_from(w).unwrap_or(0) * 1_000_003;
+                let mut i = u64::try_from(w).unwrap_or(0) * STRIDE;
                 while !stop.load(Ordering::Relaxed) {
                     let t = Instant::now();
                     let status = request(&mut c, i);
