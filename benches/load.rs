@@ -1,8 +1,11 @@
 //! Steppe under load, measured from a second process over loopback: the release `steppe serve`
 //! runs as a child on the shared data set (50,000 customers on 20 routers, 500,000 payments over
 //! three years, 20,000 extensions) while this program drives it with 1, 8 and 64 keep-alive
-//! connections — the logged-in dashboard, the customer list with filters, a customer's page, and
-//! recording a payment — printing requests/s, p50/p99 latency and the server's peak RSS. Then an
+//! connections — the logged-in dashboard, customer lists with filters, sorts and searches, the
+//! payments, bills and extensions lists, a customer's page, and recording a payment — printing
+//! requests/s, p50/p99 latency and the server's peak RSS. Then what payments cost the disk:
+//! 10,000 of them alone and at 64 connections, with the bytes the server wrote
+//! (`/proc/PID/io` `write_bytes`) and its fsyncs (`perf stat` on the syscall tracepoints). Then an
 //! expiry storm: 10,000 customers on 10 simulated routers expiring in the same minute, and the
 //! time until every router holds all of them disabled. Prints figures; asserts nothing.
 
@@ -12,6 +15,7 @@ mod dataset;
 mod http;
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use http::{Conn, Request, admin, drive, login, rss_mib, serve};
@@ -79,10 +83,34 @@ fn load() {
         ("dashboard", page("/")),
         (
             "customer list, router + expiring filter",
-            page("/customers?router_id=3&expiring=7&sort=expiry"),
+            page("/customers?router_id=3&expiring=7&sort=expires"),
         ),
+        ("customer list, all, by name", page("/customers")),
+        (
+            "customer list, package + active, login desc",
+            page("/customers?plan_id=2&status=active&sort=login&desc=1"),
+        ),
+        (
+            "customer list, kind + router, by created",
+            page("/customers?kind=organization&router_id=7&sort=created"),
+        ),
+        (
+            "customer search, Cyrillic name fragment",
+            page("/customers?q=%D0%91%D0%B0%D1%82"),
+        ),
+        (
+            "customer search, phone fragment",
+            page("/customers?q=99012"),
+        ),
+        ("payments list", page("/payments")),
+        (
+            "payments list, method + router",
+            page("/payments?method=card&router_id=4"),
+        ),
+        ("bills list", page("/bills")),
+        ("extensions list", page("/extensions")),
         ("customer page", customer_page),
-        ("record payment (POST)", payment),
+        ("record payment (POST)", payment.clone()),
     ];
     println!();
     println!(
@@ -98,8 +126,159 @@ fn load() {
             );
         }
     }
+    println!();
+    println!(
+        "{:<34} {:>9} {:>8} {:>12} {:>11} {:>10} {:>9}",
+        "10,000 payments", "paid/s", "p99 ms", "bytes/paymt", "fsyncs", "fsyncs/s", "paymts/fsync"
+    );
+    for conns in [1, 64] {
+        let b = burst(addr, child.id(), conns, 10_000, payment.clone());
+        let fsyncs = b.fsyncs.map_or("n/a".to_string(), |n| n.to_string());
+        let per_s = b
+            .fsyncs
+            .map_or("n/a".to_string(), |n| format!("{:.0}", n as f64 / b.secs));
+        let per = b.fsyncs.map_or("n/a".to_string(), |n| {
+            format!("{:.1}", 10_000.0 / (n.max(1) as f64))
+        });
+        println!(
+            "{:<34} {:>9.0} {:>8.1} {:>12.0} {:>11} {:>10} {:>9}",
+            format!("at {conns} connection(s)"),
+            10_000.0 / b.secs,
+            b.p99,
+            b.written as f64 / 10_000.0,
+            fsyncs,
+            per_s,
+            per
+        );
+    }
+    println!(
+        "peak RSS of the server over the whole run (VmHWM): {:.0} MiB",
+        status_mib(child.id(), "VmHWM:")
+    );
     let _ = child.kill();
     let _ = child.wait();
+}
+
+fn status_mib(pid: u32, field: &str) -> f64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| l.strip_prefix(field))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        .unwrap_or(0.0)
+        / 1024.0
+}
+
+/// Bytes the process has caused to be written to the disk so far.
+fn written(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/io"))
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| l.strip_prefix("write_bytes:"))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(0)
+}
+
+/// Counts the fsync and fdatasync calls of `pid` until stopped (`perf stat` on the syscall
+/// tracepoints); `None` where perf or the tracepoints are not available.
+struct Fsyncs(Option<std::process::Child>);
+
+impl Fsyncs {
+    fn start(pid: u32) -> Fsyncs {
+        let child = std::process::Command::new("perf")
+            .args([
+                "stat",
+                "-x,",
+                "-e",
+                "syscalls:sys_enter_fsync,syscalls:sys_enter_fdatasync",
+                "-p",
+                &pid.to_string(),
+            ])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .ok();
+        // perf needs a moment to attach.
+        std::thread::sleep(Duration::from_millis(300));
+        Fsyncs(child)
+    }
+
+    fn stop(self) -> Option<u64> {
+        use std::io::Read;
+        let mut child = self.0?;
+        let _ = std::process::Command::new("kill")
+            .args(["-INT", &child.id().to_string()])
+            .status();
+        let mut err = String::new();
+        child.stderr.take()?.read_to_string(&mut err).ok()?;
+        let _ = child.wait();
+        let counts: Vec<u64> = err
+            .lines()
+            .filter(|l| l.contains("sys_enter_f"))
+            .filter_map(|l| l.split(',').next()?.trim().parse().ok())
+            .collect();
+        (counts.len() == 2).then(|| counts.iter().sum())
+    }
+}
+
+struct Burst {
+    secs: f64,
+    p99: f64,
+    written: u64,
+    fsyncs: Option<u64>,
+}
+
+/// Sends `total` requests over `conns` connections as fast as they are answered.
+fn burst(
+    addr: std::net::SocketAddr,
+    pid: u32,
+    conns: usize,
+    total: u64,
+    request: Request,
+) -> Burst {
+    let left = Arc::new(AtomicU64::new(total));
+    let fsyncs = Fsyncs::start(pid);
+    let before = written(pid);
+    let t = Instant::now();
+    let workers: Vec<_> = (0..conns)
+        .map(|w| {
+            let (left, request) = (left.clone(), request.clone());
+            std::thread::spawn(move || {
+                let mut c = Conn::new(addr);
+                let mut times = Vec::new();
+                // Other customers than the timed scenarios paid for.
+                let mut i = 7 + u64::try_from(w).unwrap_or(0) * http::STRIDE;
+                while left
+                    .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1))
+                    .is_ok()
+                {
+                    let s = Instant::now();
+                    request(&mut c, i);
+                    times.push(s.elapsed());
+                    i += 1;
+                }
+                times
+            })
+        })
+        .collect();
+    let mut times: Vec<Duration> = workers
+        .into_iter()
+        .flat_map(|w| w.join().unwrap_or_default())
+        .collect();
+    let secs = t.elapsed().as_secs_f64();
+    // The last commit's pages reach the disk by the fsync; give the counters a moment.
+    std::thread::sleep(Duration::from_millis(200));
+    let written = written(pid) - before;
+    times.sort();
+    let p99 = times
+        .get(times.len().saturating_sub(1) * 99 / 100)
+        .map_or(0.0, |d| d.as_secs_f64() * 1000.0);
+    Burst {
+        secs,
+        p99,
+        written,
+        fsyncs: fsyncs.stop(),
+    }
 }
 
 fn storm() {

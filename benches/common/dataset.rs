@@ -82,7 +82,12 @@ pub fn seed(dir: &std::path::Path, router_port: u16) -> DataSet {
                             "individual"
                         }
                         .into(),
-                        name: format!("Customer {i:05}"),
+                        // One in seven Cyrillic, for the searches that lower-case it.
+                        name: if i % 7 == 0 {
+                            format!("Бат-Эрдэнэ {i:05}")
+                        } else {
+                            format!("Customer {i:05}")
+                        },
                         reg_no: if i % 10 == 0 {
                             "5123456".into()
                         } else {
