@@ -35,6 +35,7 @@ fn load() {
         t.elapsed().as_secs_f64()
     );
     let token = admin(dir.path());
+    println!("server binary: {}", http::steppe());
     let t = Instant::now();
     let (mut child, addr) = serve(dir.path());
     println!(

@@ -13,6 +13,13 @@ use std::time::{Duration, Instant};
 
 pub const STEPPE: &str = env!("CARGO_BIN_EXE_steppe");
 
+/// The server binary: this build's, or `STEPPE_BIN` (the router build's allocator is musl's:
+/// `scripts/build-static x86_64-unknown-linux-musl`, then
+/// `STEPPE_BIN=target/dist/x86_64-unknown-linux-musl/steppe`).
+pub fn steppe() -> String {
+    std::env::var("STEPPE_BIN").unwrap_or_else(|_| STEPPE.to_string())
+}
+
 /// The w-th connection of `drive` numbers its requests from `w * STRIDE`, so a request can tell
 /// which connection it is on (`i / STRIDE`) and different connections ask for different records.
 pub const STRIDE: u64 = 1_000_003;
@@ -145,7 +152,7 @@ pub fn rss_mib(pid: u32) -> f64 {
 }
 
 pub fn serve(data: &std::path::Path) -> (Child, SocketAddr) {
-    let mut child = Command::new(STEPPE)
+    let mut child = Command::new(steppe())
         // No portal listener: its default port (8081) may be taken on a shared machine.
         .args([
             "serve",
@@ -185,7 +192,7 @@ pub fn serve(data: &std::path::Path) -> (Child, SocketAddr) {
 
 pub fn admin(data: &std::path::Path) -> String {
     let d = data.to_str().expect("path");
-    let mut c = Command::new(STEPPE)
+    let mut c = Command::new(steppe())
         .args([
             "admin",
             "create",
@@ -206,7 +213,7 @@ pub fn admin(data: &std::path::Path) -> String {
         .write_all(b"bench password 1\n")
         .expect("password");
     assert!(c.wait().expect("admin create").success());
-    let out = Command::new(STEPPE)
+    let out = Command::new(steppe())
         .args(["admin", "token", "--username", "bench", "--data", d])
         .output()
         .expect("token");
