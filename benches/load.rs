@@ -152,6 +152,12 @@ fn load() {
             per
         );
     }
+    let before = written(child.id());
+    std::thread::sleep(Duration::from_secs(10));
+    println!(
+        "written while idle (20 unreachable routers retried): {:.0} KB/min",
+        (written(child.id()) - before) as f64 * 6.0 / 1000.0
+    );
     println!(
         "peak RSS of the server over the whole run (VmHWM): {:.0} MiB",
         status_mib(child.id(), "VmHWM:")
