@@ -24,16 +24,7 @@ const RUN: Duration = Duration::from_secs(4);
 
 fn load() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let t = Instant::now();
-    drop(dataset::seed(dir.path(), 1));
-    println!(
-        "seeded {} customers on {} routers, {} payments over 3 years, {} extensions in {:.1} s",
-        dataset::CUSTOMERS,
-        dataset::ROUTERS,
-        dataset::PAYMENTS,
-        dataset::EXTENSIONS,
-        t.elapsed().as_secs_f64()
-    );
+    dataset::seed_and_tell(dir.path());
     let token = admin(dir.path());
     println!("server binary: {}", http::steppe());
     let t = Instant::now();

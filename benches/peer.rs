@@ -148,16 +148,7 @@ fn main() {
     }
 
     let dir = tempfile::tempdir().expect("temp dir");
-    let t = Instant::now();
-    drop(dataset::seed(dir.path(), 1));
-    println!(
-        "seeded {} customers on {} routers, {} payments over 3 years, {} extensions in {:.1} s",
-        dataset::CUSTOMERS,
-        dataset::ROUTERS,
-        dataset::PAYMENTS,
-        dataset::EXTENSIONS,
-        t.elapsed().as_secs_f64()
-    );
+    dataset::seed_and_tell(dir.path());
     admin(dir.path());
     let (mut child, addr) = serve(dir.path());
     println!(

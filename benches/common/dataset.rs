@@ -55,6 +55,17 @@ fn in_chunks<E: From<StoreError> + std::fmt::Debug + Send + 'static>(
     });
 }
 
+/// Seeds `dir` for a server to run on, and says how long it took.
+pub fn seed_and_tell(dir: &std::path::Path) {
+    let t = std::time::Instant::now();
+    drop(seed(dir, 1));
+    println!(
+        "seeded {CUSTOMERS} customers on {ROUTERS} routers, {PAYMENTS} payments over 3 years, \
+         {EXTENSIONS} extensions in {:.1} s",
+        t.elapsed().as_secs_f64()
+    );
+}
+
 /// Seeds `dir` with the whole data set; `router_port` is where the routers are said to listen.
 pub fn seed(dir: &std::path::Path, router_port: u16) -> DataSet {
     let store = Store::open(dir).expect("store");
