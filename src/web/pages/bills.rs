@@ -125,13 +125,13 @@ pub fn bills_table(cx: &Ctx, bills: &[Bill], names: &HashMap<u64, String>) -> Ma
 pub async fn list(cx: Arc<Ctx>, req: Req) -> Out {
     let status = status_filter(&req);
     let st = status.clone();
-    let (bills, names) = cx
+    let bills = cx
         .app
         .store
-        .read_async(move |r| {
-            Ok::<_, StoreError>((bills_with(r, &st, 2_000)?, export::customer_names(r)?))
-        })
+        .read_async(move |r| bills_with(r, &st, 2_000))
         .await?;
+    let ids = bills.iter().map(|b| b.customer_id).collect();
+    let names = cx.app.roster.names_async(&cx.app.store, ids).await?;
     let total: i64 = bills.iter().map(|b| b.amount - b.paid).sum();
     let body = html! {
         (layout::notice(&cx, req.query("notice")))

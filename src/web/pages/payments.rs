@@ -39,8 +39,10 @@ pub fn method_options(cx: &Ctx) -> Vec<(String, String)> {
 /// The payments list's filters live with the revenue report, which uses them too.
 pub use crate::reports::revenue::PaymentFilter;
 
+/// The names of these payments' customers, the packages, routers and bank accounts.
 async fn lookups(
     cx: &Ctx,
+    payments: &[Payment],
 ) -> Result<
     (
         HashMap<u64, String>,
@@ -50,15 +52,12 @@ async fn lookups(
     ),
     WebError,
 > {
+    let ids = payments.iter().map(|p| p.customer_id).collect();
+    let names = cx.app.roster.names_async(&cx.app.store, ids).await?;
     Ok(cx
         .app
         .store
         .read_async(|r| {
-            let names = r
-                .list::<Customer>()?
-                .into_iter()
-                .map(|c| (c.id, c.name))
-                .collect();
             Ok::<_, StoreError>((
                 names,
                 r.list::<Plan>()?,
@@ -163,7 +162,7 @@ pub async fn list(cx: Arc<Ctx>, req: Req) -> Out {
         .store
         .read_async(move |r| ff.run(r, &tz, 500))
         .await?;
-    let (names, plans, routers, _) = lookups(&cx).await?;
+    let (names, plans, routers, _) = lookups(&cx, &payments).await?;
     let q = |k: &str| req.query(k).unwrap_or("").to_string();
     let take = crate::web::pages::cashier::take_payment(&cx, &req).await?;
     let paid = crate::web::pages::cashier::paid_note(&cx, &req).await?;
