@@ -132,7 +132,7 @@ pub async fn export(cx: Arc<Ctx>, req: Req) -> Out {
         header: header.iter().map(|m| lang.t(*m)).collect(),
         walk: move |r: &Read, emit: &mut export::Emit| {
             let names = export::customer_names(r)?;
-            for p in f.run(r, &tz, export::MAX_LIST_ROWS)? {
+            for p in f.newest(r, &tz, export::MAX_LIST_ROWS)? {
                 let go_on = emit(vec![
                     export::int(p.id),
                     Cell::DateTime(crate::reports::local(p.received_at, &tz)),
@@ -160,7 +160,7 @@ pub async fn list(cx: Arc<Ctx>, req: Req) -> Out {
     let payments = cx
         .app
         .store
-        .read_async(move |r| ff.run(r, &tz, 500))
+        .read_async(move |r| ff.newest(r, &tz, 500))
         .await?;
     let (names, plans, routers, _) = lookups(&cx, &payments).await?;
     let q = |k: &str| req.query(k).unwrap_or("").to_string();
