@@ -34,6 +34,8 @@ pub struct Core {
     pub selfpay_clients: crate::ops::selfpay::Clients,
     /// Who is behind an address, as the routers last said (the anonymous pay page).
     pub callers: crate::ops::selfpay::Callers,
+    /// The customers in memory for lists and name look-ups, kept in step with `store`.
+    pub roster: crate::billing::roster::Roster,
 }
 
 /// A running installation: the core and the runtime its services run on.
@@ -97,6 +99,7 @@ impl Steppe {
             selfpay: Default::default(),
             selfpay_clients: Default::default(),
             callers: Default::default(),
+            roster: Default::default(),
         });
         let checker_stop = Arc::new(tokio::sync::Notify::new());
         let checker = tokio::spawn(crate::ops::selfpay::checker(

@@ -15,6 +15,7 @@ pub mod pending;
 pub mod plan;
 pub mod query;
 pub mod revenue;
+pub mod roster;
 pub mod settle;
 pub use crate::model::summary;
 

@@ -86,6 +86,57 @@ impl PaymentFilter {
         Ok(out)
     }
 
+    /// `run` over the summaries (the payments without their allocations), for the payments
+    /// list and its export: a customer's or a closed date range's payments start from their
+    /// set, anything else (an open range's newest end included) from the newest summary, so a
+    /// first page reads about what it shows.
+    pub fn newest(
+        &self,
+        r: &impl Reader,
+        tz: &TimeZone,
+        limit: usize,
+    ) -> Result<Vec<Payment>, StoreError> {
+        let mut out = Vec::new();
+        let mut bad = None;
+        let mut take = |id, bytes: &[u8], out: &mut Vec<Payment>| {
+            match crate::billing::summary::decode_payment(id, bytes) {
+                Some(p) if self.keep(&p, tz) => out.push(p),
+                Some(_) => {}
+                None => bad = Some(id),
+            }
+            bad.is_none() && (limit == 0 || out.len() < limit)
+        };
+        if self.customer_id.is_some() || (self.from.is_some() && self.to.is_some()) {
+            let mut ids = match self.customer_id {
+                Some(c) => r.set_members(Set::PaymentsByCustomer, c)?,
+                None => {
+                    let mut ids = Vec::new();
+                    r.set_scan(Set::PaymentsByDay, self.days(tz), |_, id| {
+                        ids.push(id);
+                        true
+                    })?;
+                    ids
+                }
+            };
+            ids.sort_unstable_by(|a, b| b.cmp(a));
+            for id in ids {
+                if let Some(bytes) = r.summary(Summary::Payments, id)?
+                    && !take(id, &bytes, &mut out)
+                {
+                    break;
+                }
+            }
+        } else {
+            r.summaries(Summary::Payments, true, |id, bytes| {
+                take(id, bytes, &mut out)
+            })?;
+        }
+        match bad {
+            Some(id) => Err(StoreError::Corrupt(format!("payment summary {id}"))),
+            None => Ok(out),
+        }
+    }
+
     /// The UTC day numbers that can hold payments of the range (one day of slack each side
     /// for the zone offset; `keep` decides exactly).
     fn days(&self, tz: &TimeZone) -> (u64, u64) {

@@ -61,7 +61,7 @@ fn apply(b: &mut Body, d: &mut CustomerDraft) {
 pub async fn list(cx: Arc<Ctx>, req: Req) -> Out {
     let q = super::query::customers(&req)?;
     let now = cx.now;
-    let page = cx.app.store.read_async(move |r| q.run(r, now)).await?;
+    let page = cx.app.roster.query_async(&cx.app.store, q, now).await?;
     let items: Vec<Value> = page.items.iter().map(|c| view(c, now)).collect();
     Ok(http::json(
         StatusCode::OK,

@@ -5,7 +5,7 @@ use crate::billing::customer::Customer;
 use crate::billing::ledger::{BankAccount, Bill, BillStatus};
 use crate::i18n::Msg;
 use crate::reports::Cell;
-use crate::store::{Read, Reader, StoreError};
+use crate::store::{Read, Reader, StoreError, Summary};
 use crate::web::ctx::Ctx;
 use crate::web::error::{Out, WebError};
 use crate::web::http::{self, Req};
@@ -47,15 +47,36 @@ fn status_filter(req: &Req) -> String {
     }
 }
 
-/// Bills with `status` ("all" for any), by due date, at most `limit`.
+/// Bills with `status` ("all" for any), the newest `limit` of them, by due date. Pending ones
+/// come from the pending index, the others from the bill summaries, newest first; only the
+/// bills kept are read whole.
 fn bills_with(r: &Read, status: &str, limit: usize) -> Result<Vec<Bill>, StoreError> {
-    let mut bills = Vec::new();
-    r.scan::<Bill>(true, |b| {
-        if status == "all" || b.status.id() == status {
-            bills.push(b);
+    let mut ids = Vec::new();
+    if status == "pending" {
+        crate::billing::pending::scan(r, |_, id, _| {
+            ids.push(id);
+            true
+        })?;
+        ids.sort_unstable_by(|a, b| b.cmp(a));
+        ids.truncate(limit);
+    } else {
+        let mut bad = None;
+        r.summaries(Summary::Bills, true, |id, bytes| {
+            match crate::billing::summary::decode_bill(id, bytes) {
+                Some(b) if status == "all" || b.status.id() == status => ids.push(id),
+                Some(_) => {}
+                None => bad = Some(id),
+            }
+            bad.is_none() && ids.len() < limit
+        })?;
+        if let Some(id) = bad {
+            return Err(StoreError::Corrupt(format!("bill summary {id}")));
         }
-        bills.len() < limit
-    })?;
+    }
+    let mut bills = Vec::with_capacity(ids.len());
+    for id in ids {
+        bills.extend(r.get::<Bill>(id)?);
+    }
     bills.sort_by_key(|b| (b.due, b.id));
     Ok(bills)
 }
@@ -125,13 +146,13 @@ pub fn bills_table(cx: &Ctx, bills: &[Bill], names: &HashMap<u64, String>) -> Ma
 pub async fn list(cx: Arc<Ctx>, req: Req) -> Out {
     let status = status_filter(&req);
     let st = status.clone();
-    let (bills, names) = cx
+    let bills = cx
         .app
         .store
-        .read_async(move |r| {
-            Ok::<_, StoreError>((bills_with(r, &st, 2_000)?, export::customer_names(r)?))
-        })
+        .read_async(move |r| bills_with(r, &st, 2_000))
         .await?;
+    let ids = bills.iter().map(|b| b.customer_id).collect();
+    let names = cx.app.roster.names_async(&cx.app.store, ids).await?;
     let total: i64 = bills.iter().map(|b| b.amount - b.paid).sum();
     let body = html! {
         (layout::notice(&cx, req.query("notice")))

@@ -27,18 +27,17 @@ struct Found {
 }
 
 async fn find(cx: &Ctx, needle: String) -> Result<(Vec<Found>, usize), WebError> {
-    let now = cx.now;
+    let q = CustomerQuery {
+        q: needle,
+        sort: SortBy::Name,
+        per: MATCHES,
+        ..Default::default()
+    };
+    let page = cx.app.roster.query_async(&cx.app.store, q, cx.now).await?;
     Ok(cx
         .app
         .store
         .read_async(move |r| {
-            let page = CustomerQuery {
-                q: needle,
-                sort: SortBy::Name,
-                per: MATCHES,
-                ..Default::default()
-            }
-            .run(r, now)?;
             let mut found = Vec::with_capacity(page.items.len());
             for c in page.items {
                 let owed = match ledger::bills_of(r, c.id)?

@@ -2,7 +2,6 @@
 //! (previewed first), and the full history of who extended whom, by how much and why.
 
 use crate::billing::Plan;
-use crate::billing::customer::Customer;
 use crate::billing::ledger::{self, Extension};
 use crate::i18n::Msg;
 use crate::network::Router;
@@ -42,19 +41,10 @@ pub fn extensions_table(cx: &Ctx, list: &[Extension], names: &HashMap<u64, Strin
 /// The history filters live with the package report, which uses them too.
 pub use crate::reports::plans::ExtensionFilter;
 
-async fn names(cx: &Ctx) -> Result<HashMap<u64, String>, WebError> {
-    Ok(cx
-        .app
-        .store
-        .read_async(|r| {
-            Ok::<_, StoreError>(
-                r.list::<Customer>()?
-                    .into_iter()
-                    .map(|c| (c.id, c.name))
-                    .collect(),
-            )
-        })
-        .await?)
+/// The names of the customers these extensions are of.
+async fn names(cx: &Ctx, list: &[Extension]) -> Result<HashMap<u64, String>, WebError> {
+    let ids = list.iter().map(|e| e.customer_id).collect();
+    Ok(cx.app.roster.names_async(&cx.app.store, ids).await?)
 }
 
 /// The history as Excel or CSV: the same filters, every matching extension.
@@ -109,7 +99,7 @@ pub async fn list(cx: Arc<Ctx>, req: Req) -> Out {
     let f = ExtensionFilter::from_query(&req);
     let tz = cx.tz.clone();
     let list = cx.app.store.read_async(move |r| f.run(r, &tz)).await?;
-    let names = names(&cx).await?;
+    let names = names(&cx, &list).await?;
     let q = |k: &str| req.query(k).unwrap_or("").to_string();
     let total_days: i64 = list.iter().map(|e| e.days).sum();
     let body = html! {

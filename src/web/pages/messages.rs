@@ -55,19 +55,10 @@ pub fn messages_table(cx: &Ctx, list: &[Message], names: &HashMap<u64, String>) 
     }
 }
 
-async fn names(cx: &Ctx) -> Result<HashMap<u64, String>, WebError> {
-    Ok(cx
-        .app
-        .store
-        .read_async(|r| {
-            Ok::<_, StoreError>(
-                r.list::<Customer>()?
-                    .into_iter()
-                    .map(|c| (c.id, c.name))
-                    .collect(),
-            )
-        })
-        .await?)
+/// The names of the customers these messages went to.
+async fn names(cx: &Ctx, list: &[Message]) -> Result<HashMap<u64, String>, WebError> {
+    let ids = list.iter().map(|m| m.customer_id).collect();
+    Ok(cx.app.roster.names_async(&cx.app.store, ids).await?)
 }
 
 pub async fn list(cx: Arc<Ctx>, req: Req) -> Out {
@@ -87,7 +78,7 @@ pub async fn list(cx: Arc<Ctx>, req: Req) -> Out {
             Ok::<_, StoreError>(out)
         })
         .await?;
-    let names = names(&cx).await?;
+    let names = names(&cx, &list).await?;
     let body = html! {
         (layout::notice(&cx, req.query("notice")))
         (layout::toolbar(&cx, html! {

@@ -39,8 +39,10 @@ pub fn method_options(cx: &Ctx) -> Vec<(String, String)> {
 /// The payments list's filters live with the revenue report, which uses them too.
 pub use crate::reports::revenue::PaymentFilter;
 
+/// The names of these payments' customers, the packages, routers and bank accounts.
 async fn lookups(
     cx: &Ctx,
+    payments: &[Payment],
 ) -> Result<
     (
         HashMap<u64, String>,
@@ -50,15 +52,12 @@ async fn lookups(
     ),
     WebError,
 > {
+    let ids = payments.iter().map(|p| p.customer_id).collect();
+    let names = cx.app.roster.names_async(&cx.app.store, ids).await?;
     Ok(cx
         .app
         .store
         .read_async(|r| {
-            let names = r
-                .list::<Customer>()?
-                .into_iter()
-                .map(|c| (c.id, c.name))
-                .collect();
             Ok::<_, StoreError>((
                 names,
                 r.list::<Plan>()?,
@@ -133,7 +132,7 @@ pub async fn export(cx: Arc<Ctx>, req: Req) -> Out {
         header: header.iter().map(|m| lang.t(*m)).collect(),
         walk: move |r: &Read, emit: &mut export::Emit| {
             let names = export::customer_names(r)?;
-            for p in f.run(r, &tz, export::MAX_LIST_ROWS)? {
+            for p in f.newest(r, &tz, export::MAX_LIST_ROWS)? {
                 let go_on = emit(vec![
                     export::int(p.id),
                     Cell::DateTime(crate::reports::local(p.received_at, &tz)),
@@ -161,9 +160,9 @@ pub async fn list(cx: Arc<Ctx>, req: Req) -> Out {
     let payments = cx
         .app
         .store
-        .read_async(move |r| ff.run(r, &tz, 500))
+        .read_async(move |r| ff.newest(r, &tz, 500))
         .await?;
-    let (names, plans, routers, _) = lookups(&cx).await?;
+    let (names, plans, routers, _) = lookups(&cx, &payments).await?;
     let q = |k: &str| req.query(k).unwrap_or("").to_string();
     let take = crate::web::pages::cashier::take_payment(&cx, &req).await?;
     let paid = crate::web::pages::cashier::paid_note(&cx, &req).await?;
