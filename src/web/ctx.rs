@@ -40,6 +40,9 @@ pub struct App {
             std::sync::Arc<crate::dashboard::Dashboard>,
         )>,
     >,
+    /// Held while the dashboard figures are computed, so that requests arriving together
+    /// compute them once and the others wait for that (`web::dashboard::figures`).
+    pub dashboard_computing: tokio::sync::Mutex<()>,
 }
 
 /// A handler reaches the store and the services as `cx.app.store`; they belong to the core the

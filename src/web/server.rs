@@ -119,6 +119,7 @@ impl Application {
         let app = Arc::new(App {
             core: steppe.core.clone(),
             dashboard: Default::default(),
+            dashboard_computing: Default::default(),
             limiter: Default::default(),
             portal_limiter: Default::default(),
             setup_code: std::sync::Mutex::new(setup_code),
