@@ -23,6 +23,9 @@ struct Row {
     text: Box<str>,
     /// Where the name, the login and the lower-cased name end in `text`.
     ends: [u32; 3],
+    /// The first 16 bytes of the lower-cased name and of the login, big-endian: they order
+    /// as the strings do wherever they differ, so most comparisons read no text.
+    prefix: [u128; 2],
     kind: CustomerKind,
     status: Status,
     archived: bool,
@@ -47,17 +50,27 @@ impl Row {
             text.push('\0');
         }
         text.pop();
-        Row {
+        let prefix = |s: &str| {
+            let mut b = [0; 16];
+            for (to, from) in b.iter_mut().zip(s.bytes()) {
+                *to = from;
+            }
+            u128::from_be_bytes(b)
+        };
+        let mut row = Row {
             id: c.id,
             router: c.router_id,
             plan: c.plan_id,
             expires: c.expires_at,
             text: text.into(),
             ends,
+            prefix: [0; 2],
             kind: c.kind,
             status: c.status,
             archived: c.archived,
-        }
+        };
+        row.prefix = [prefix(row.lower_name()), prefix(row.login())];
+        row
     }
     fn part(&self, from: usize, to: usize) -> &str {
         self.text.get(from..to).unwrap_or("")
@@ -207,7 +220,8 @@ impl Roster {
             ))
             .unwrap_or(Timestamp::MAX)
         });
-        let mut hits: Vec<&Row> = m
+        // (sort key, id, row) of each match: most comparisons are of the first two alone.
+        let mut hits: Vec<(u128, u64, &Row)> = m
             .rows
             .iter()
             .filter(|c| {
@@ -224,16 +238,27 @@ impl Roster {
                     })
                     && (needle.is_empty() || c.search().contains(needle))
             })
+            .map(|c| {
+                let key = match q.sort {
+                    SortBy::Name => c.prefix[0],
+                    SortBy::Login => c.prefix[1],
+                    // Order-preserving: the sign bit flipped.
+                    SortBy::Expires => {
+                        u128::from_be_bytes((c.expires.as_nanosecond() ^ i128::MIN).to_be_bytes())
+                    }
+                    SortBy::Created => 0,
+                };
+                (key, c.id, c)
+            })
             .collect();
         let total = hits.len();
-        let key = |a: &&Row, b: &&Row| -> Ordering {
-            let by = match q.sort {
-                SortBy::Name => a.lower_name().cmp(b.lower_name()),
-                SortBy::Login => a.login().cmp(b.login()),
-                SortBy::Expires => a.expires.cmp(&b.expires),
-                SortBy::Created => Ordering::Equal,
-            };
-            let o = by.then(a.id.cmp(&b.id));
+        let key = |a: &(u128, u64, &Row), b: &(u128, u64, &Row)| -> Ordering {
+            let by = a.0.cmp(&b.0).then_with(|| match q.sort {
+                SortBy::Name => a.2.lower_name().cmp(b.2.lower_name()),
+                SortBy::Login => a.2.login().cmp(b.2.login()),
+                SortBy::Expires | SortBy::Created => Ordering::Equal,
+            });
+            let o = by.then(a.1.cmp(&b.1));
             if q.desc { o.reverse() } else { o }
         };
         let (from, to) = match q.per {
@@ -248,7 +273,7 @@ impl Roster {
             hits.truncate(to);
         }
         hits.sort_unstable_by(key);
-        let ids = hits.get(from..to).unwrap_or(&[]).iter().map(|c| c.id);
+        let ids = hits.get(from..to).unwrap_or(&[]).iter().map(|c| c.1);
         (ids.collect(), total)
     }
 
@@ -313,7 +338,7 @@ mod tests {
             .write(|w| {
                 match (before, after) {
                     (_, Some(a)) => w.put(a.id, a)?,
-                    (Some(b), None) => drop(w.remove::<Customer>(b.id)?),
+                    (Some(b), None) => assert!(w.remove::<Customer>(b.id)?),
                     (None, None) => {}
                 }
                 reindex(w, before, after)
@@ -334,13 +359,17 @@ mod tests {
         let hours = i64::try_from(i % 97).unwrap() * 7 - 200;
         Customer {
             id: i,
-            kind: if i % 3 == 0 {
+            kind: if i.is_multiple_of(3) {
                 CustomerKind::Organization
             } else {
                 CustomerKind::Individual
             },
             name: format!("{} {}", NAMES[usize::try_from(i % 6).unwrap()], i % 11),
-            login: format!("{}u{:03}", if i % 4 == 0 { "A" } else { "a" }, i % 50),
+            login: format!(
+                "{}u{:03}",
+                if i.is_multiple_of(4) { "A" } else { "a" },
+                i % 50
+            ),
             phone: format!("+976 99{:06}", i * 37),
             email: format!("x{i}@Mail.MN"),
             reg_no: format!("РД{i:04}"),
@@ -352,7 +381,7 @@ mod tests {
                 Status::Suspended,
                 Status::Disabled,
             ][usize::try_from(i % 4).unwrap()],
-            archived: i % 13 == 0,
+            archived: i.is_multiple_of(13),
             // Ties in expiry, so the order among equals is checked too.
             expires_at: now + jiff::SignedDuration::from_hours(hours - hours % 3),
             created_at: now,
