@@ -101,6 +101,44 @@ impl Row {
     }
 }
 
+/// A match with its sort key: ordered as the list is, by (key, text on a tie, id), reversed
+/// when descending.
+struct Hit<'a> {
+    key: u128,
+    row: &'a Row,
+    q: &'a CustomerQuery,
+}
+
+impl Ord for Hit<'_> {
+    fn cmp(&self, b: &Self) -> Ordering {
+        let (x, y) = (self.row, b.row);
+        let o = self
+            .key
+            .cmp(&b.key)
+            .then_with(|| match self.q.sort {
+                SortBy::Name => x.lower_name().cmp(y.lower_name()),
+                SortBy::Login => x.login().cmp(y.login()),
+                SortBy::Expires | SortBy::Created => Ordering::Equal,
+            })
+            .then(x.id.cmp(&y.id));
+        if self.q.desc { o.reverse() } else { o }
+    }
+}
+
+impl PartialOrd for Hit<'_> {
+    fn partial_cmp(&self, b: &Self) -> Option<Ordering> {
+        Some(self.cmp(b))
+    }
+}
+
+impl PartialEq for Hit<'_> {
+    fn eq(&self, b: &Self) -> bool {
+        self.row.id == b.row.id
+    }
+}
+
+impl Eq for Hit<'_> {}
+
 #[derive(Default)]
 struct Rows {
     /// The store generation the rows reflect; `None` until built.
@@ -213,67 +251,77 @@ impl Roster {
 
     /// The ids of the page, in order, and how many matched in all.
     fn matching(&self, q: &CustomerQuery, now: Timestamp, needle: &str) -> (Vec<u64>, usize) {
-        let m = self.rows();
+        self.matching_in(&self.rows(), q, now, needle)
+    }
+
+    fn matching_in<'a>(
+        &self,
+        m: &'a Rows,
+        q: &'a CustomerQuery,
+        now: Timestamp,
+        needle: &str,
+    ) -> (Vec<u64>, usize) {
         let horizon = q.expiring_days.map(|days| {
             now.saturating_add(jiff::SignedDuration::from_hours(
                 i64::from(days.min(36_600)) * 24,
             ))
             .unwrap_or(Timestamp::MAX)
         });
-        // (sort key, id, row) of each match: most comparisons are of the first two alone.
-        let mut hits: Vec<(u128, u64, &Row)> = m
-            .rows
-            .iter()
-            .filter(|c| {
-                (q.include_archived || !c.archived)
-                    && q.kind.is_none_or(|k| k == c.kind)
-                    && q.plan_id.is_none_or(|p| p == c.plan)
-                    && q.router_id.is_none_or(|r| r == c.router)
-                    && q.status.is_none_or(|s| s == c.shown(now))
-                    && horizon.is_none_or(|h| {
-                        c.status == Status::Active
-                            && !c.archived
-                            && now < c.expires
-                            && c.expires <= h
-                    })
-                    && (needle.is_empty() || c.search().contains(needle))
-            })
-            .map(|c| {
-                let key = match q.sort {
-                    SortBy::Name => c.prefix[0],
-                    SortBy::Login => c.prefix[1],
-                    // Order-preserving: the sign bit flipped.
-                    SortBy::Expires => {
-                        u128::from_be_bytes((c.expires.as_nanosecond() ^ i128::MIN).to_be_bytes())
-                    }
-                    SortBy::Created => 0,
-                };
-                (key, c.id, c)
-            })
-            .collect();
-        let total = hits.len();
-        let key = |a: &(u128, u64, &Row), b: &(u128, u64, &Row)| -> Ordering {
-            let by = a.0.cmp(&b.0).then_with(|| match q.sort {
-                SortBy::Name => a.2.lower_name().cmp(b.2.lower_name()),
-                SortBy::Login => a.2.login().cmp(b.2.login()),
-                SortBy::Expires | SortBy::Created => Ordering::Equal,
-            });
-            let o = by.then(a.1.cmp(&b.1));
-            if q.desc { o.reverse() } else { o }
+        let keep = |c: &&Row| {
+            (q.include_archived || !c.archived)
+                && q.kind.is_none_or(|k| k == c.kind)
+                && q.plan_id.is_none_or(|p| p == c.plan)
+                && q.router_id.is_none_or(|r| r == c.router)
+                && q.status.is_none_or(|s| s == c.shown(now))
+                && horizon.is_none_or(|h| {
+                    c.status == Status::Active && !c.archived && now < c.expires && c.expires <= h
+                })
+                && (needle.is_empty() || c.search().contains(needle))
         };
-        let (from, to) = match q.per {
-            0 => (0, total),
-            per => {
-                let from = q.page.saturating_mul(per).min(total);
-                (from, from.saturating_add(per).min(total))
+        let hit = |c: &'a Row| Hit {
+            key: match q.sort {
+                SortBy::Name => c.prefix[0],
+                SortBy::Login => c.prefix[1],
+                // Order-preserving: the sign bit flipped.
+                SortBy::Expires => {
+                    u128::from_be_bytes((c.expires.as_nanosecond() ^ i128::MIN).to_be_bytes())
+                }
+                SortBy::Created => 0,
+            },
+            row: c,
+            q,
+        };
+        let (from, per) = (q.page.saturating_mul(q.per), q.per);
+        let to = from.saturating_add(per);
+        if per > 0 && to <= 5_000 {
+            // A first page (or a near one): the best `to` in one pass, no sort of every match.
+            let mut best = std::collections::BinaryHeap::with_capacity(to + 1);
+            let mut total = 0;
+            for c in m.rows.iter().filter(keep) {
+                total += 1;
+                let h = hit(c);
+                if best.len() < to {
+                    best.push(h);
+                } else if best.peek().is_some_and(|worst| h < *worst) {
+                    best.pop();
+                    best.push(h);
+                }
             }
-        };
-        if to < total && to > 0 {
-            hits.select_nth_unstable_by(to - 1, key);
-            hits.truncate(to);
+            let ids = best
+                .into_sorted_vec()
+                .into_iter()
+                .skip(from)
+                .map(|h| h.row.id);
+            return (ids.collect(), total);
         }
-        hits.sort_unstable_by(key);
-        let ids = hits.get(from..to).unwrap_or(&[]).iter().map(|c| c.1);
+        let mut hits: Vec<Hit> = m.rows.iter().filter(keep).map(hit).collect();
+        let total = hits.len();
+        hits.sort_unstable();
+        let (from, to) = match per {
+            0 => (0, total),
+            _ => (from.min(total), to.min(total)),
+        };
+        let ids = hits.get(from..to).unwrap_or(&[]).iter().map(|h| h.row.id);
         (ids.collect(), total)
     }
 
