@@ -297,7 +297,7 @@ impl Roster {
             // A first page (or a near one): the best `to` in one pass, no sort of every match.
             let mut best = std::collections::BinaryHeap::with_capacity(to + 1);
             let mut total = 0;
-            for c in m.rows.iter().filter(keep) {
+            let mut visit = |c: &'a Row| {
                 total += 1;
                 let h = hit(c);
                 if best.len() < to {
@@ -306,6 +306,12 @@ impl Roster {
                     best.pop();
                     best.push(h);
                 }
+            };
+            // In the order of the ties (by id), so that most rows lose at once.
+            if q.desc {
+                m.rows.iter().rev().filter(keep).for_each(&mut visit);
+            } else {
+                m.rows.iter().filter(keep).for_each(&mut visit);
             }
             let ids = best
                 .into_sorted_vec()
