@@ -191,7 +191,7 @@ fn main() {
     });
     let (old, _, _) = time(5, || {
         store
-            .read(|r| steppe::store::Reader::list::<steppe::billing::customer::Customer>(r))
+            .read(steppe::store::Reader::list::<steppe::billing::customer::Customer>)
             .expect("all")
             .into_iter()
             .map(|c| (c.id, c.name))

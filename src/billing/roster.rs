@@ -23,6 +23,9 @@ struct Row {
     text: Box<str>,
     /// Where the name, the login and the lower-cased name end in `text`.
     ends: [u32; 3],
+    /// The first 16 bytes of the lower-cased name and of the login, big-endian: they order
+    /// as the strings do wherever they differ, so most comparisons read no text.
+    prefix: [u128; 2],
     kind: CustomerKind,
     status: Status,
     archived: bool,
@@ -47,17 +50,27 @@ impl Row {
             text.push('\0');
         }
         text.pop();
-        Row {
+        let prefix = |s: &str| {
+            let mut b = [0; 16];
+            for (to, from) in b.iter_mut().zip(s.bytes()) {
+                *to = from;
+            }
+            u128::from_be_bytes(b)
+        };
+        let mut row = Row {
             id: c.id,
             router: c.router_id,
             plan: c.plan_id,
             expires: c.expires_at,
             text: text.into(),
             ends,
+            prefix: [0; 2],
             kind: c.kind,
             status: c.status,
             archived: c.archived,
-        }
+        };
+        row.prefix = [prefix(row.lower_name()), prefix(row.login())];
+        row
     }
     fn part(&self, from: usize, to: usize) -> &str {
         self.text.get(from..to).unwrap_or("")
@@ -87,6 +100,44 @@ impl Row {
         }
     }
 }
+
+/// A match with its sort key: ordered as the list is, by (key, text on a tie, id), reversed
+/// when descending.
+struct Hit<'a> {
+    key: u128,
+    row: &'a Row,
+    q: &'a CustomerQuery,
+}
+
+impl Ord for Hit<'_> {
+    fn cmp(&self, b: &Self) -> Ordering {
+        let (x, y) = (self.row, b.row);
+        let o = self
+            .key
+            .cmp(&b.key)
+            .then_with(|| match self.q.sort {
+                SortBy::Name => x.lower_name().cmp(y.lower_name()),
+                SortBy::Login => x.login().cmp(y.login()),
+                SortBy::Expires | SortBy::Created => Ordering::Equal,
+            })
+            .then(x.id.cmp(&y.id));
+        if self.q.desc { o.reverse() } else { o }
+    }
+}
+
+impl PartialOrd for Hit<'_> {
+    fn partial_cmp(&self, b: &Self) -> Option<Ordering> {
+        Some(self.cmp(b))
+    }
+}
+
+impl PartialEq for Hit<'_> {
+    fn eq(&self, b: &Self) -> bool {
+        self.row.id == b.row.id
+    }
+}
+
+impl Eq for Hit<'_> {}
 
 #[derive(Default)]
 struct Rows {
@@ -200,55 +251,83 @@ impl Roster {
 
     /// The ids of the page, in order, and how many matched in all.
     fn matching(&self, q: &CustomerQuery, now: Timestamp, needle: &str) -> (Vec<u64>, usize) {
-        let m = self.rows();
+        self.matching_in(&self.rows(), q, now, needle)
+    }
+
+    fn matching_in<'a>(
+        &self,
+        m: &'a Rows,
+        q: &'a CustomerQuery,
+        now: Timestamp,
+        needle: &str,
+    ) -> (Vec<u64>, usize) {
         let horizon = q.expiring_days.map(|days| {
             now.saturating_add(jiff::SignedDuration::from_hours(
                 i64::from(days.min(36_600)) * 24,
             ))
             .unwrap_or(Timestamp::MAX)
         });
-        let mut hits: Vec<&Row> = m
-            .rows
-            .iter()
-            .filter(|c| {
-                (q.include_archived || !c.archived)
-                    && q.kind.is_none_or(|k| k == c.kind)
-                    && q.plan_id.is_none_or(|p| p == c.plan)
-                    && q.router_id.is_none_or(|r| r == c.router)
-                    && q.status.is_none_or(|s| s == c.shown(now))
-                    && horizon.is_none_or(|h| {
-                        c.status == Status::Active
-                            && !c.archived
-                            && now < c.expires
-                            && c.expires <= h
-                    })
-                    && (needle.is_empty() || c.search().contains(needle))
-            })
-            .collect();
-        let total = hits.len();
-        let key = |a: &&Row, b: &&Row| -> Ordering {
-            let by = match q.sort {
-                SortBy::Name => a.lower_name().cmp(b.lower_name()),
-                SortBy::Login => a.login().cmp(b.login()),
-                SortBy::Expires => a.expires.cmp(&b.expires),
-                SortBy::Created => Ordering::Equal,
+        let keep = |c: &&Row| {
+            (q.include_archived || !c.archived)
+                && q.kind.is_none_or(|k| k == c.kind)
+                && q.plan_id.is_none_or(|p| p == c.plan)
+                && q.router_id.is_none_or(|r| r == c.router)
+                && q.status.is_none_or(|s| s == c.shown(now))
+                && horizon.is_none_or(|h| {
+                    c.status == Status::Active && !c.archived && now < c.expires && c.expires <= h
+                })
+                && (needle.is_empty() || c.search().contains(needle))
+        };
+        let hit = |c: &'a Row| Hit {
+            key: match q.sort {
+                SortBy::Name => c.prefix[0],
+                SortBy::Login => c.prefix[1],
+                // Order-preserving: the sign bit flipped.
+                SortBy::Expires => {
+                    u128::from_be_bytes((c.expires.as_nanosecond() ^ i128::MIN).to_be_bytes())
+                }
+                SortBy::Created => 0,
+            },
+            row: c,
+            q,
+        };
+        let (from, per) = (q.page.saturating_mul(q.per), q.per);
+        let to = from.saturating_add(per);
+        if per > 0 && to <= 5_000 {
+            // A first page (or a near one): the best `to` in one pass, no sort of every match.
+            let mut best = std::collections::BinaryHeap::with_capacity(to + 1);
+            let mut total = 0;
+            let mut visit = |c: &'a Row| {
+                total += 1;
+                let h = hit(c);
+                if best.len() < to {
+                    best.push(h);
+                } else if best.peek().is_some_and(|worst| h < *worst) {
+                    best.pop();
+                    best.push(h);
+                }
             };
-            let o = by.then(a.id.cmp(&b.id));
-            if q.desc { o.reverse() } else { o }
-        };
-        let (from, to) = match q.per {
-            0 => (0, total),
-            per => {
-                let from = q.page.saturating_mul(per).min(total);
-                (from, from.saturating_add(per).min(total))
+            // In the order of the ties (by id), so that most rows lose at once.
+            if q.desc {
+                m.rows.iter().rev().filter(keep).for_each(&mut visit);
+            } else {
+                m.rows.iter().filter(keep).for_each(&mut visit);
             }
-        };
-        if to < total && to > 0 {
-            hits.select_nth_unstable_by(to - 1, key);
-            hits.truncate(to);
+            let ids = best
+                .into_sorted_vec()
+                .into_iter()
+                .skip(from)
+                .map(|h| h.row.id);
+            return (ids.collect(), total);
         }
-        hits.sort_unstable_by(key);
-        let ids = hits.get(from..to).unwrap_or(&[]).iter().map(|c| c.id);
+        let mut hits: Vec<Hit> = m.rows.iter().filter(keep).map(hit).collect();
+        let total = hits.len();
+        hits.sort_unstable();
+        let (from, to) = match per {
+            0 => (0, total),
+            _ => (from.min(total), to.min(total)),
+        };
+        let ids = hits.get(from..to).unwrap_or(&[]).iter().map(|h| h.row.id);
         (ids.collect(), total)
     }
 
@@ -313,7 +392,7 @@ mod tests {
             .write(|w| {
                 match (before, after) {
                     (_, Some(a)) => w.put(a.id, a)?,
-                    (Some(b), None) => drop(w.remove::<Customer>(b.id)?),
+                    (Some(b), None) => assert!(w.remove::<Customer>(b.id)?),
                     (None, None) => {}
                 }
                 reindex(w, before, after)
@@ -334,13 +413,17 @@ mod tests {
         let hours = i64::try_from(i % 97).unwrap() * 7 - 200;
         Customer {
             id: i,
-            kind: if i % 3 == 0 {
+            kind: if i.is_multiple_of(3) {
                 CustomerKind::Organization
             } else {
                 CustomerKind::Individual
             },
             name: format!("{} {}", NAMES[usize::try_from(i % 6).unwrap()], i % 11),
-            login: format!("{}u{:03}", if i % 4 == 0 { "A" } else { "a" }, i % 50),
+            login: format!(
+                "{}u{:03}",
+                if i.is_multiple_of(4) { "A" } else { "a" },
+                i % 50
+            ),
             phone: format!("+976 99{:06}", i * 37),
             email: format!("x{i}@Mail.MN"),
             reg_no: format!("РД{i:04}"),
@@ -352,7 +435,7 @@ mod tests {
                 Status::Suspended,
                 Status::Disabled,
             ][usize::try_from(i % 4).unwrap()],
-            archived: i % 13 == 0,
+            archived: i.is_multiple_of(13),
             // Ties in expiry, so the order among equals is checked too.
             expires_at: now + jiff::SignedDuration::from_hours(hours - hours % 3),
             created_at: now,

@@ -166,10 +166,12 @@ mod tests {
             .unwrap()
     }
 
+    type Queued<T> = Box<dyn FnOnce(&mut Write) -> Result<T, StoreError> + Send>;
+
     /// Holds the drainer in a write until `jobs` are queued, in order, so they form one batch.
     async fn batch_of<T: Send + 'static>(
         store: &Store,
-        jobs: Vec<Box<dyn FnOnce(&mut Write) -> Result<T, StoreError> + Send>>,
+        jobs: Vec<Queued<T>>,
     ) -> Vec<Result<T, StoreError>> {
         let (go, wait) = std::sync::mpsc::channel::<()>();
         let (running, started) = tokio::sync::oneshot::channel::<()>();
@@ -200,9 +202,7 @@ mod tests {
         out
     }
 
-    fn failing_between_two_good_ones(
-        bad: Box<dyn FnOnce(&mut Write) -> Result<u64, StoreError> + Send>,
-    ) {
+    fn failing_between_two_good_ones(bad: Queued<u64>) {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path()).unwrap();
         let before = store.generation();

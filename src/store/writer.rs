@@ -24,8 +24,11 @@ pub(super) enum Undo {
     Counter(Counters, String, Option<u64>),
     Member(Members, (u64, u64), bool),
     /// A row of a table another module owns, of its own key and value types.
-    Owned(Box<dyn FnOnce(&WriteTransaction) -> Result<(), StoreError>>),
+    Owned(PutBack),
 }
+
+/// Puts back a row of an owned table.
+type PutBack = Box<dyn FnOnce(&WriteTransaction) -> Result<(), StoreError>>;
 
 /// A write transaction in progress.
 pub struct Write {

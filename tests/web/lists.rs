@@ -248,3 +248,102 @@ fn users_routers_and_voucher_batches_export_their_lists() {
             .contains("/vouchers/export?format=xlsx")
     );
 }
+
+/// Issue #19: the customer list answers from memory; every acknowledged write is in the next
+/// list — create, rename, phone change, payment, extension, router move, package change,
+/// archive and delete — on the page and in the API alike.
+#[test]
+fn the_customer_list_shows_every_write_it_acknowledged() {
+    let mut f = fixture();
+    let far = "2099-01-01T00:00:00Z";
+    let (router, plan) = (f.router, f.plan);
+    let ids: Vec<u64> = ["la1", "la2", "la3"]
+        .iter()
+        .map(|l| f.new_customer(&customer(router, plan, l, "2020-01-01T00:00:00Z")))
+        .collect();
+    let list = |f: &mut Fixture, q: &str| -> (Vec<u64>, u64) {
+        let r = f.api.get(&format!("/api/v1/customers?{q}"));
+        assert_eq!(r.status, 200, "{}", r.body);
+        let v = r.json();
+        let ids = v["items"].as_array().unwrap().iter();
+        (
+            ids.map(|c| c["id"].as_u64().unwrap()).collect(),
+            v["total"].as_u64().unwrap(),
+        )
+    };
+    assert_eq!(list(&mut f, "q=customer+la"), (ids.clone(), 3));
+    assert_eq!(list(&mut f, "status=expired&q=la").1, 3);
+    // Rename and a new phone.
+    let r = f.api.send_json(
+        "PATCH",
+        &format!("/api/v1/customers/{}", ids[1]),
+        &json!({ "name": "Бат-Эрдэнэ", "phone": "88 55 44 33" }),
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(list(&mut f, "q=бат"), (vec![ids[1]], 1));
+    assert_eq!(list(&mut f, "q=55+44"), (vec![ids[1]], 1));
+    assert_eq!(list(&mut f, "q=customer+la2").1, 0, "the old name is gone");
+    let page = f.web.get("/customers?q=%D0%91%D0%B0%D1%82");
+    assert!(page.body.contains("Бат-Эрдэнэ"), "the page too");
+    // A payment moves the expiry: the customer is served, and first by expiry, latest first.
+    let p = f.api.send_json(
+        "POST",
+        "/api/v1/payments",
+        &json!({ "customer_id": ids[2], "amount": 3_500_000, "method": "cash" }),
+    );
+    assert_eq!(p.status, 201, "{}", p.body);
+    assert_eq!(list(&mut f, "status=active&q=la"), (vec![ids[2]], 1));
+    assert_eq!(list(&mut f, "sort=expires&desc=1&per=1").0, [ids[2]]);
+    assert_eq!(list(&mut f, "expiring=31").0, [ids[2]]);
+    // An extension moves another's expiry.
+    let e = f.api.send_json(
+        "POST",
+        "/api/v1/extensions",
+        &json!({ "customer_id": ids[0], "days": 3000, "free": true, "reason": "test" }),
+    );
+    assert_eq!(e.status, 201, "{}", e.body);
+    assert_eq!(list(&mut f, "sort=expires&desc=1&per=1").0, [ids[0]]);
+    // A router move and a package change.
+    let r2 = f.api.send_json(
+        "POST",
+        "/api/v1/routers",
+        &json!({
+            "name": "Tower B", "host": "127.0.0.1", "port": 1, "tls": false, "username": "api",
+            "password": "Router-Secret-77", "login_method": "plain", "hotspot_server": "all"
+        }),
+    );
+    assert_eq!(r2.status, 201, "{}", r2.body);
+    let r2 = r2.json()["id"].as_u64().unwrap();
+    let moved = f.api.send_json(
+        "PATCH",
+        &format!("/api/v1/customers/{}", ids[1]),
+        &json!({ "router_id": r2 }),
+    );
+    assert_eq!(moved.status, 200, "{}", moved.body);
+    assert_eq!(list(&mut f, &format!("router_id={r2}")), (vec![ids[1]], 1));
+    assert_eq!(list(&mut f, &format!("router_id={router}")).1, 2);
+    let fast = f.api.send_json("POST", "/api/v1/plans", &json!({ "name": "Fast", "kind": "hotspot", "price": 5_000_000, "duration_days": 30, "download": "50M", "upload": "10M" })).json()["id"].as_u64().unwrap();
+    let changed = f.web.post_form(
+        &format!("/customers/{}/plan", ids[0]),
+        &[("plan_id", &fast.to_string()), ("when", "now")],
+    );
+    assert_eq!(changed.status, 303, "{}", changed.body);
+    assert_eq!(list(&mut f, &format!("plan_id={fast}")), (vec![ids[0]], 1));
+    // Archived (it has payments) and deleted (it has none).
+    for id in [ids[2], ids[1]] {
+        let d = f
+            .api
+            .send_json("DELETE", &format!("/api/v1/customers/{id}"), &json!({}));
+        assert!(d.status < 300, "{}", d.body);
+    }
+    assert_eq!(list(&mut f, "q=la"), (vec![ids[0]], 1));
+    assert_eq!(list(&mut f, "q=la&archived=1"), (vec![ids[0], ids[2]], 2));
+    // And a new one, found at once.
+    let new = f.new_customer(&customer(router, plan, "la9", far));
+    assert_eq!(list(&mut f, "q=la9"), (vec![new], 1));
+    let cashier = f.web.get("/payments?find=la9");
+    assert!(
+        cashier.body.contains("Customer la9"),
+        "the cashier's search"
+    );
+}
