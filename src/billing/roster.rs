@@ -230,17 +230,10 @@ impl Roster {
         q: &CustomerQuery,
         now: Timestamp,
     ) -> Result<CustomerPage, StoreError> {
-        let needle = q.q.trim().to_lowercase();
-        if needle.contains('\0') {
-            // It could only match across the separators: the reference answers.
-            return store.read(|r| q.run(r, now));
-        }
-        self.sync(store)?;
+        let (ids, total) = self.ids(store, q, now)?;
         store.read(|r| {
-            let ids = self.matching(q, now, &needle);
-            let total = ids.1;
-            let mut items = Vec::with_capacity(ids.0.len());
-            for id in ids.0 {
+            let mut items = Vec::with_capacity(ids.len());
+            for id in ids {
                 if let Some(c) = r.get::<Customer>(id)? {
                     items.push(c);
                 }
@@ -250,6 +243,24 @@ impl Roster {
     }
 
     /// The ids of the page, in order, and how many matched in all.
+    /// The ids of the page in order (every match when `q.per` is 0), and how many matched:
+    /// for a reader that then reads the customers inside its own transaction (exports, message
+    /// recipients).
+    pub fn ids(
+        &self,
+        store: &Store,
+        q: &CustomerQuery,
+        now: Timestamp,
+    ) -> Result<(Vec<u64>, usize), StoreError> {
+        let needle = q.q.trim().to_lowercase();
+        if needle.contains('\0') {
+            // No stored field holds a control character (`validate`), so nothing matches.
+            return Ok((Vec::new(), 0));
+        }
+        self.sync(store)?;
+        Ok(self.matching(q, now, &needle))
+    }
+
     fn matching(&self, q: &CustomerQuery, now: Timestamp, needle: &str) -> (Vec<u64>, usize) {
         self.matching_in(&self.rows(), q, now, needle)
     }

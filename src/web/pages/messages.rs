@@ -138,6 +138,7 @@ pub async fn new_form(cx: Arc<Ctx>, req: Req) -> Out {
     let now = cx.now;
     let tz = cx.tz.clone();
     let settings = cx.settings.clone();
+    let (roster, store) = (cx.app.roster.clone(), cx.app.store.clone());
     let body_text = req.query("body").unwrap_or("").to_string();
     let bt = body_text.clone();
     let (routers, plans, targets, preview) = cx
@@ -149,7 +150,10 @@ pub async fn new_form(cx: Arc<Ctx>, req: Req) -> Out {
                     .filter_map(|id| r.get::<Customer>(*id).ok().flatten())
                     .collect()
             } else if filtered || unpaid {
-                q.run(r, now)?.items
+                let (ids, _) = roster.ids(&store, &q, now)?;
+                ids.iter()
+                    .filter_map(|id| r.get::<Customer>(*id).transpose())
+                    .collect::<Result<_, _>>()?
             } else {
                 Vec::new()
             };

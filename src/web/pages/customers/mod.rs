@@ -279,6 +279,7 @@ pub async fn export(cx: Arc<Ctx>, req: Req) -> Out {
     let mut query = query_from(&req);
     (query.page, query.per) = (0, 0);
     let (now, tz, lang) = (cx.now, cx.tz.clone(), cx.lang);
+    let (roster, store) = (cx.app.roster.clone(), cx.app.store.clone());
     let list = export::List {
         name: "customers",
         title: cx.t(Msg::MenuCustomers),
@@ -295,7 +296,12 @@ pub async fn export(cx: Arc<Ctx>, req: Req) -> Out {
                 .map(|r| (r.id, r.name))
                 .collect();
             let name = |m: &HashMap<u64, String>, id| m.get(&id).cloned().unwrap_or_default();
-            for (i, c) in query.run(r, now)?.items.into_iter().enumerate() {
+            let (ids, _) = roster.ids(&store, &query, now)?;
+            let found = ids
+                .into_iter()
+                .filter_map(|id| r.get::<Customer>(id).transpose());
+            for (i, c) in found.enumerate() {
+                let c = c?;
                 let mut status = lang
                     .t(crate::reports::customers::status_msg(c.shown(now)))
                     .to_string();
