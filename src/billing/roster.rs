@@ -657,8 +657,9 @@ mod tests {
         // A model from another store is older than any log: it rebuilds from this one.
         let other_dir = tempfile::tempdir().unwrap();
         let other = Store::open(other_dir.path()).unwrap();
-        for _ in 0..store.generation() + 3 {
-            other.write(|_| Ok::<_, StoreError>(())).unwrap();
+        for i in 0..store.generation() + 3 {
+            // A write that writes nothing commits nothing: each must change something.
+            other.write(|w| w.marker_put("test", i)).unwrap();
         }
         let stale = Roster::default();
         stale.sync(&other).unwrap();
