@@ -61,7 +61,12 @@ impl Store {
                 let n = q.jobs.len().min(MOST);
                 q.jobs.drain(..n).collect()
             };
-            self.run_batch(batch);
+            // Should anything outside the closures panic, the batch's callers learn their
+            // writes failed (their replies are dropped) and the drainer goes on: a drainer that
+            // died with `draining` set would leave every later write waiting for ever.
+            if catch_unwind(AssertUnwindSafe(|| self.run_batch(batch))).is_err() {
+                tracing::error!("a batch of writes failed unexpectedly");
+            }
         }
     }
 
