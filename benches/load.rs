@@ -18,7 +18,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use http::{Conn, Request, admin, drive, login, rss_mib, serve};
+use http::{Conn, Request, admin, drive, login, rss_mib, serve, status_mib};
 
 const RUN: Duration = Duration::from_secs(4);
 
@@ -155,16 +155,6 @@ fn load() {
     );
     let _ = child.kill();
     let _ = child.wait();
-}
-
-fn status_mib(pid: u32, field: &str) -> f64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .unwrap_or_default()
-        .lines()
-        .find_map(|l| l.strip_prefix(field))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
-        .unwrap_or(0.0)
-        / 1024.0
 }
 
 /// Bytes the process has caused to be written to the disk so far.

@@ -142,10 +142,15 @@ pub fn cookie(r: &Reply, name: &str) -> Option<String> {
 }
 
 pub fn rss_mib(pid: u32) -> f64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    status
+    status_mib(pid, "VmRSS:")
+}
+
+/// A size field of `/proc/PID/status` (`VmRSS:`, `VmHWM:`…) in MiB; 0 when unreadable.
+pub fn status_mib(pid: u32, field: &str) -> f64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .unwrap_or_default()
         .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .find_map(|l| l.strip_prefix(field))
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
         .unwrap_or(0.0)
         / 1024.0

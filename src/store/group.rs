@@ -73,7 +73,7 @@ impl Store {
     fn run_batch(&self, batch: Vec<Job>) {
         let (guard, mut w) = match self.begin_write().map_err(|e| self.failed(e)) {
             Ok(begun) => begun,
-            Err(e) => return tell(batch.into_iter().map(|j| (j.reply, Err(e.clone()), false))),
+            Err(e) => return tell(batch.into_iter().map(|j| (j.reply, Err(e.clone())))),
         };
         if batch.len() > 1 {
             w.journal = Some(Vec::new());
@@ -85,25 +85,24 @@ impl Store {
                 Ok(outcome) => Ok(outcome),
                 Err(_) => Err(StoreError::Db("the write task failed".into())),
             };
-            let kept = matches!(told, Ok(Ok(_)));
-            let undone = match kept {
+            let undone = match kept(&told) {
                 true => {
                     w.journal.iter_mut().for_each(Vec::clear);
                     Ok(())
                 }
                 false => w.undo(),
             };
-            done.push((job.reply, told, kept));
+            done.push((job.reply, told));
             if let Err(e) = undone {
                 // The transaction is in an unknown state: nothing of it is kept.
                 tracing::error!(error = %e, "a failed write could not be undone");
                 drop(w);
-                let rest = jobs.map(|j| (j.reply, Err(e.clone()), false));
+                let rest = jobs.map(|j| (j.reply, Err(e.clone())));
                 return tell(lost(done, &e).chain(rest));
             }
         }
         w.journal = None;
-        if !w.dirty || !done.iter().any(|(_, _, kept)| *kept) {
+        if !w.dirty || !done.iter().any(|(_, told)| kept(told)) {
             // Nothing to keep: no commit, no fsync.
             drop(w);
             return tell(done);
@@ -118,19 +117,23 @@ impl Store {
 type Told = (
     tokio::sync::oneshot::Sender<Result<Outcome, StoreError>>,
     Result<Outcome, StoreError>,
-    bool,
 );
+
+/// Whether a closure succeeded, so that its writes stay in the transaction.
+fn kept(told: &Result<Outcome, StoreError>) -> bool {
+    matches!(told, Ok(Ok(_)))
+}
 
 /// The outcomes once the transaction is gone: what had succeeded learns why it was not kept.
 fn lost(done: Vec<Told>, e: &StoreError) -> impl Iterator<Item = Told> + '_ {
-    done.into_iter().map(move |(to, told, kept)| match kept {
-        true => (to, Err(e.clone()), false),
-        false => (to, told, false),
+    done.into_iter().map(move |(to, told)| match kept(&told) {
+        true => (to, Err(e.clone())),
+        false => (to, told),
     })
 }
 
 fn tell(done: impl IntoIterator<Item = Told>) {
-    for (to, told, _) in done {
+    for (to, told) in done {
         // A caller that gave up waiting (its request dropped) is told nothing.
         let _ = to.send(told);
     }
