@@ -36,6 +36,8 @@ pub struct Core {
     pub callers: crate::ops::selfpay::Callers,
     /// The customers in memory for lists and name look-ups, kept in step with `store`.
     pub roster: crate::billing::roster::Roster,
+    /// The payments, bills and extensions in memory for their lists, kept in step likewise.
+    pub books: crate::billing::books::Books,
 }
 
 /// A running installation: the core and the runtime its services run on.
@@ -100,6 +102,7 @@ impl Steppe {
             selfpay_clients: Default::default(),
             callers: Default::default(),
             roster: Default::default(),
+            books: Default::default(),
         });
         let checker_stop = Arc::new(tokio::sync::Notify::new());
         let checker = tokio::spawn(crate::ops::selfpay::checker(

@@ -9,6 +9,7 @@
     clippy::lossy_float_literal
 )]
 
+pub mod books;
 pub mod customer;
 pub mod ledger;
 pub mod pending;

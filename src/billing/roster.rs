@@ -6,11 +6,10 @@
 
 use super::customer::{Customer, CustomerKind, Shown, Status};
 use super::query::{CustomerPage, CustomerQuery, SortBy};
-use crate::store::{Changed, Kind, Reader, Store, StoreError, Summary};
+use crate::store::{Current, Follower, Kind, Model, Read, Reader, Store, StoreError, Summary};
 use jiff::Timestamp;
 use std::cmp::Ordering;
 use std::collections::HashMap;
-use std::sync::{Arc, RwLock};
 
 /// One customer: what the filters and sorts read, and the name lists show.
 struct Row {
@@ -140,11 +139,32 @@ impl PartialEq for Hit<'_> {
 impl Eq for Hit<'_> {}
 
 #[derive(Default)]
-struct Rows {
-    /// The store generation the rows reflect; `None` until built.
-    seen: Option<u64>,
+pub struct Rows {
     /// By id.
     rows: Vec<Row>,
+}
+
+impl Model for Rows {
+    const KINDS: &'static [Kind] = &[Kind::Customers];
+
+    fn rebuild(&mut self, r: &Read) -> Result<(), StoreError> {
+        let mut rows = Vec::with_capacity(self.rows.len());
+        super::summary::scan(r, |c| {
+            rows.push(Row::of(&c));
+            true
+        })?;
+        rows.shrink_to_fit();
+        self.rows = rows;
+        Ok(())
+    }
+
+    fn refresh(&mut self, r: &Read, _: Kind, id: u64) -> Result<(), StoreError> {
+        match r.summary(Summary::Customers, id)? {
+            Some(bytes) => self.put(Row::of(&decode(id, &bytes)?)),
+            None => self.remove(id),
+        }
+        Ok(())
+    }
 }
 
 impl Rows {
@@ -167,7 +187,7 @@ impl Rows {
 
 /// The read model; cheap to clone (every clone is the same model). Pair it with one store.
 #[derive(Clone, Default)]
-pub struct Roster(Arc<RwLock<Rows>>);
+pub struct Roster(Follower<Rows>);
 
 fn decode(id: u64, bytes: &[u8]) -> Result<Customer, StoreError> {
     super::summary::decode(id, bytes)
@@ -175,52 +195,9 @@ fn decode(id: u64, bytes: &[u8]) -> Result<Customer, StoreError> {
 }
 
 impl Roster {
-    fn rows(&self) -> std::sync::RwLockReadGuard<'_, Rows> {
-        self.0.read().unwrap_or_else(|e| e.into_inner())
-    }
-
-    /// Brings the rows up to the store's latest commit: the changed customers are re-read
-    /// from a snapshot taken after asking what changed, so a write acknowledged before this
-    /// call is in the rows after it.
-    pub fn sync(&self, store: &Store) -> Result<(), StoreError> {
-        if self.rows().seen == Some(store.generation()) {
-            return Ok(());
-        }
-        let mut m = self.0.write().unwrap_or_else(|e| e.into_inner());
-        let changed = match m.seen {
-            Some(seen) => store.changed(Kind::Customers, seen),
-            None => Changed::Lost {
-                now: store.generation(),
-            },
-        };
-        store.read(|r| {
-            match changed {
-                Changed::Lost { now } => {
-                    m.seen = None;
-                    let mut rows = Vec::with_capacity(m.rows.len());
-                    super::summary::scan(r, |c| {
-                        rows.push(Row::of(&c));
-                        true
-                    })?;
-                    rows.shrink_to_fit();
-                    m.rows = rows;
-                    m.seen = Some(now);
-                }
-                Changed::Ids { now, mut ids } => {
-                    ids.sort_unstable();
-                    ids.dedup();
-                    m.seen = None;
-                    for id in ids {
-                        match r.summary(Summary::Customers, id)? {
-                            Some(bytes) => m.put(Row::of(&decode(id, &bytes)?)),
-                            None => m.remove(id),
-                        }
-                    }
-                    m.seen = Some(now);
-                }
-            }
-            Ok(())
-        })
+    /// Brings the rows up to the store's latest commit (`store::Follower::sync`).
+    pub fn sync(&self, store: &Store) -> Result<Current<'_, Rows>, StoreError> {
+        self.0.sync(store)
     }
 
     /// `q.run` over the rows: the same customers, total and order.
@@ -257,12 +234,8 @@ impl Roster {
             // No stored field holds a control character (`validate`), so nothing matches.
             return Ok((Vec::new(), 0));
         }
-        self.sync(store)?;
-        Ok(self.matching(q, now, &needle))
-    }
-
-    fn matching(&self, q: &CustomerQuery, now: Timestamp, needle: &str) -> (Vec<u64>, usize) {
-        self.matching_in(&self.rows(), q, now, needle)
+        let rows = self.sync(store)?;
+        Ok(self.matching_in(&rows, q, now, &needle))
     }
 
     fn matching_in<'a>(
@@ -349,8 +322,7 @@ impl Roster {
         store: &Store,
         ids: impl IntoIterator<Item = u64>,
     ) -> Result<HashMap<u64, String>, StoreError> {
-        self.sync(store)?;
-        let m = self.rows();
+        let m = self.sync(store)?;
         Ok(ids
             .into_iter()
             .filter_map(|id| Some((id, m.get(id)?.name().to_string())))
@@ -359,7 +331,7 @@ impl Roster {
 
     /// Customers held and the bytes they take (rows and their text).
     pub fn size(&self) -> (usize, usize) {
-        let m = self.rows();
+        let m = self.0.peek();
         let text: usize = m.rows.iter().map(|r| r.text.len()).sum();
         (
             m.rows.len(),
@@ -664,8 +636,8 @@ mod tests {
         let stale = Roster::default();
         stale.sync(&other).unwrap();
         assert!(matches!(
-            store.changed(Kind::Customers, stale.rows().seen.unwrap()),
-            Changed::Lost { .. }
+            store.changed(&[Kind::Customers], stale.0.seen().unwrap()),
+            crate::store::Changed::Lost { .. }
         ));
         all(&stale);
         assert_eq!(stale.size().0, roster.size().0);

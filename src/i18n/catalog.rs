@@ -919,6 +919,9 @@ catalog! {
     Previous => "Previous", "Өмнөх";
     Next => "Next", "Дараах";
     PageOf => "Page {} of {}", "{}/{} хуудас";
+    PageN => "Page {}", "{}-р хуудас";
+    RowsShown => "Rows {}–{}", "{}–{} дэх мөр";
+    PaymentTotalsIn => "Totals of every matching payment:", "Шүүлтэд таарах бүх төлбөрийн нийт дүн:";
     HotspotDns => "Hotspot DNS name", "Хотспотын DNS нэр";
     HotspotDnsHelp => "The DNS name of the router's hotspot profile (e.g. hotspot.topnet.mn): voucher cards' QR codes open its login page. Empty: the router's address above.", "Төхөөрөмжийн хотспот профайлын DNS нэр (ж: hotspot.таны-домэйн.mn): ваучер картын QR код түүний нэвтрэх хуудсыг нээнэ. Хоосон бол дээрх хаяг.";
 }

@@ -31,6 +31,13 @@ pub enum BillStatus {
 }
 
 impl BillStatus {
+    /// The status `s` names; `None` for anything else ("all", say).
+    pub fn parse(s: &str) -> Option<BillStatus> {
+        [BillStatus::Pending, BillStatus::Paid, BillStatus::Void]
+            .into_iter()
+            .find(|b| b.id() == s)
+    }
+
     pub fn id(self) -> &'static str {
         match self {
             BillStatus::Pending => "pending",

@@ -3,9 +3,10 @@
 
 use super::{Cell, Params, ReportError, Sink, day_of, in_range, local};
 use crate::billing::Plan;
+use crate::billing::books::{Books, ExtWhere};
 use crate::billing::ledger::Extension;
 use crate::i18n::{Lang, Msg};
-use crate::store::{Reader, StoreError};
+use crate::store::{Reader, Store, StoreError};
 use jiff::Timestamp;
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
@@ -42,6 +43,48 @@ impl ExtensionFilter {
             && self.free.is_none_or(|f| f == e.free)
             && (self.by.is_empty() || e.by.to_lowercase() == self.by)
             && in_range(day_of(e.at, tz), self.from, self.to)
+    }
+
+    /// One page of the history, newest first: `skip` matches passed over, up to `take`
+    /// shown, whether more follow, and the totals of every match. A customer's extensions come
+    /// from their set; any other filter picks the page's ids from `books`.
+    pub fn page(
+        &self,
+        books: &Books,
+        store: &Store,
+        tz: &TimeZone,
+        skip: usize,
+        take: usize,
+    ) -> Result<(Vec<Extension>, bool, ExtensionTotals), StoreError> {
+        if let Some(c) = self.customer_id {
+            let mut all = store.read(|r| crate::billing::ledger::extensions_of(r, c))?;
+            all.retain(|e| self.keep(e, tz));
+            all.sort_unstable_by(|a, b| b.id.cmp(&a.id));
+            let mut t = ExtensionTotals::default();
+            for e in &all {
+                t.add(e.days, e.free, 1);
+            }
+            let more = all.len() > skip + take;
+            all.truncate(skip + take);
+            return Ok((all.split_off(skip.min(all.len())), more, t));
+        }
+        let w = ExtWhere {
+            free: self.free,
+            by: (!self.by.is_empty()).then(|| self.by.clone()),
+            from: self.from.and_then(|d| super::start_of(d, tz)),
+            before: self
+                .to
+                .and_then(|d| d.tomorrow().ok())
+                .and_then(|d| super::start_of(d, tz)),
+        };
+        let (ids, more, totals) = books.sync(store)?.extensions(&w, skip, take);
+        store.read(|r| {
+            let mut out = Vec::with_capacity(ids.len());
+            for id in ids {
+                out.extend(r.get::<Extension>(id)?.filter(|e| self.keep(e, tz)));
+            }
+            Ok((out, more, totals))
+        })
     }
 
     /// Matching extensions, newest first, at most 5,000.
@@ -82,6 +125,21 @@ pub struct ExtensionTotals {
     pub free_days: i64,
     pub paid_count: u64,
     pub paid_days: i64,
+}
+
+impl ExtensionTotals {
+    /// Counts one extension in (`sign` 1) or out (-1).
+    pub fn add(&mut self, days: i64, free: bool, sign: i64) {
+        self.count = self.count.saturating_add_signed(sign);
+        self.days += sign * days;
+        if free {
+            self.free_count = self.free_count.saturating_add_signed(sign);
+            self.free_days += sign * days;
+        } else {
+            self.paid_count = self.paid_count.saturating_add_signed(sign);
+            self.paid_days += sign * days;
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
@@ -191,15 +249,7 @@ fn visit_extensions<E: From<StoreError>>(
         if !f.keep(&e, tz) {
             return true;
         }
-        t.count += 1;
-        t.days += e.days;
-        if e.free {
-            t.free_count += 1;
-            t.free_days += e.days;
-        } else {
-            t.paid_count += 1;
-            t.paid_days += e.days;
-        }
+        t.add(e.days, e.free, 1);
         if let Err(x) = each(e) {
             failed = Some(x);
             return false;

@@ -8,12 +8,13 @@
 use super::{Cell, Params, ReportError, Sink, day_of, in_range, local, start_of};
 use crate::billing::CustomerKind;
 use crate::billing::Plan;
+use crate::billing::books::{Books, PayWhere};
 use crate::billing::customer::Customer;
 use crate::billing::ledger::{self, BillStatus, Payment};
 use crate::billing::revenue::payment_day;
 use crate::i18n::{Lang, Msg};
 use crate::network::Router;
-use crate::store::{Reader, Set, StoreError, Summary};
+use crate::store::{Reader, Set, Store, StoreError, Summary};
 use jiff::Timestamp;
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
@@ -135,6 +136,58 @@ impl PaymentFilter {
             Some(id) => Err(StoreError::Corrupt(format!("payment summary {id}"))),
             None => Ok(out),
         }
+    }
+
+    /// The filter as the in-memory rows hold it (the customer is not among them).
+    fn rows_where(&self, tz: &TimeZone) -> PayWhere {
+        let text = |s: &str| (!s.is_empty()).then(|| s.to_string());
+        PayWhere {
+            method: text(&self.method),
+            router: self.router_id,
+            plan: self.plan_id,
+            organization: self.customer_kind.map(|k| k == CustomerKind::Organization),
+            recorded_by: text(&self.recorded_by),
+            from: self.from.and_then(|d| start_of(d, tz)),
+            before: self
+                .to
+                .and_then(|d| d.tomorrow().ok())
+                .and_then(|d| start_of(d, tz)),
+        }
+    }
+
+    /// One page of the payments list, newest first: `skip` matches passed over, up to `take`
+    /// shown, and whether more follow. A customer's payments come from their set; any other
+    /// filter picks the page's ids from `books` and reads those summaries alone.
+    pub fn page(
+        &self,
+        books: &Books,
+        store: &Store,
+        tz: &TimeZone,
+        skip: usize,
+        take: usize,
+    ) -> Result<(Vec<Payment>, bool), StoreError> {
+        if self.customer_id.is_some() {
+            let mut all = store.read(|r| self.newest(r, tz, skip + take + 1))?;
+            let more = all.len() > skip + take;
+            all.truncate(skip + take);
+            return Ok((all.split_off(skip.min(all.len())), more));
+        }
+        let (ids, more) = books
+            .sync(store)?
+            .payments(&self.rows_where(tz), skip, take);
+        store.read(|r| {
+            let mut out = Vec::with_capacity(ids.len());
+            for id in ids {
+                if let Some(bytes) = r.summary(Summary::Payments, id)? {
+                    let p = crate::billing::summary::decode_payment(id, &bytes)
+                        .ok_or_else(|| StoreError::Corrupt(format!("payment summary {id}")))?;
+                    if self.keep(&p, tz) {
+                        out.push(p);
+                    }
+                }
+            }
+            Ok((out, more))
+        })
     }
 
     /// The UTC day numbers that can hold payments of the range (one day of slack each side

@@ -42,18 +42,18 @@ impl ChangeLog {
     }
 }
 
-/// What changed of one kind since a generation.
+/// What changed of some kinds since a generation.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Changed {
-    /// The ids changed (some perhaps more than once, in any order) up to generation `now`.
-    Ids { now: u64, ids: Vec<u64> },
+    /// The records changed (some perhaps more than once, in any order) up to generation `now`.
+    Ids { now: u64, ids: Vec<(Kind, u64)> },
     /// The log no longer reaches back that far: rebuild from a snapshot, as of `now`.
     Lost { now: u64 },
 }
 
 impl Store {
-    /// The records of `kind` changed by the commits after generation `since`.
-    pub fn changed(&self, kind: Kind, since: u64) -> Changed {
+    /// The records of `kinds` changed by the commits after generation `since`.
+    pub fn changed(&self, kinds: &[Kind], since: u64) -> Changed {
         let log = self.shared.log.lock().unwrap_or_else(|e| e.into_inner());
         if since < log.floor || since > log.now {
             return Changed::Lost { now: log.now };
@@ -62,8 +62,8 @@ impl Store {
         let ids = log
             .entries
             .range(from..)
-            .filter(|&&(_, k, _)| k == kind)
-            .map(|&(_, _, id)| id)
+            .filter(|&&(_, k, _)| kinds.contains(&k))
+            .map(|&(_, k, id)| (k, id))
             .collect();
         Changed::Ids { now: log.now, ids }
     }
@@ -110,12 +110,15 @@ mod tests {
                 w.put(9, &Thing(2))
             })
             .unwrap();
-        let Changed::Ids { now, ids } = store.changed(Kind::Banners, start) else {
+        let Changed::Ids { now, ids } = store.changed(&[Kind::Banners], start) else {
             panic!("the log reaches back to the start");
         };
-        assert_eq!((now, ids), (start + 1, vec![4, 9]));
         assert_eq!(
-            store.changed(Kind::Customers, start),
+            (now, ids),
+            (start + 1, vec![(Kind::Banners, 4), (Kind::Banners, 9)])
+        );
+        assert_eq!(
+            store.changed(&[Kind::Customers], start),
             Changed::Ids {
                 now: start + 1,
                 ids: vec![]
@@ -127,7 +130,7 @@ mod tests {
         });
         assert_eq!(store.generation(), start + 1, "a failed write is no commit");
         assert_eq!(
-            store.changed(Kind::Banners, start + 5),
+            store.changed(&[Kind::Banners], start + 5),
             Changed::Lost { now: start + 1 },
             "a generation from elsewhere (another store) rebuilds"
         );

@@ -4,6 +4,7 @@
 
 use crate::i18n::Msg;
 use crate::web::ctx::Ctx;
+use crate::web::http::Req;
 use maud::{Markup, html};
 
 /// "Total: 31" above a list (or a group of it).
@@ -14,4 +15,46 @@ pub fn count(cx: &Ctx, n: usize) -> Markup {
 /// Text that may be long (a note, a reason, names): one line, cut with "…", whole on hover.
 pub fn clip(text: &str) -> Markup {
     html! { span.clip title=(text) { (text) } }
+}
+
+/// The request's query without its page, notice and `drop`, encoded with a trailing `&`
+/// when not empty: for links to the same list, filtered alike.
+pub fn query_except(req: &Req, drop: &[&str]) -> String {
+    let q: Vec<(&str, &str)> = req
+        .query
+        .iter()
+        .filter(|(k, _)| k != "page" && k != "notice" && !drop.contains(&k.as_str()))
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    match serde_urlencoded::to_string(q).unwrap_or_default() {
+        s if s.is_empty() => s,
+        s => s + "&",
+    }
+}
+
+/// The page asked for, from 1; a page past the last simply shows nothing.
+pub fn page_number(req: &Req) -> usize {
+    req.query("page")
+        .and_then(|p| p.parse::<usize>().ok())
+        .unwrap_or(1)
+        .clamp(1, 1_000_000)
+}
+
+/// Links to the previous and next page, keeping the other query parameters: "Page 2 of 7"
+/// when the count is known, else "Page 2" with a next link while `more` rows follow.
+pub fn pager(cx: &Ctx, req: &Req, current: usize, pages: Option<usize>, more: bool) -> Markup {
+    let link = |n: usize| format!("{}?{}page={n}", req.path, query_except(req, &[]));
+    let more = more || pages.is_some_and(|p| current < p);
+    html! {
+        @if current > 1 || more {
+            p.pager.no-print {
+                @if current > 1 { a href=(link(current - 1)) { "← " (cx.t(Msg::Previous)) } " " }
+                @match pages {
+                    Some(pages) => (cx.f(Msg::PageOf, &[&current, &pages])),
+                    None => (cx.f(Msg::PageN, &[&current])),
+                }
+                @if more { " " a href=(link(current + 1)) { (cx.t(Msg::Next)) " →" } }
+            }
+        }
+    }
 }

@@ -2,6 +2,7 @@
 //! (previewed first), and the full history of who extended whom, by how much and why.
 
 use crate::billing::Plan;
+use crate::billing::books::PER_PAGE;
 use crate::billing::ledger::{self, Extension};
 use crate::i18n::Msg;
 use crate::network::Router;
@@ -10,9 +11,9 @@ use crate::store::{Read, Reader, StoreError};
 use crate::validate::Problems;
 use crate::web::ctx::Ctx;
 use crate::web::error::{Out, WebError};
-use crate::web::export;
 use crate::web::http::{self, Req};
 use crate::web::layout::{self, csrf, page};
+use crate::web::{export, grid};
 use hyper::StatusCode;
 use maud::{Markup, html};
 use std::collections::HashMap;
@@ -97,11 +98,16 @@ pub async fn export(cx: Arc<Ctx>, req: Req) -> Out {
 
 pub async fn list(cx: Arc<Ctx>, req: Req) -> Out {
     let f = ExtensionFilter::from_query(&req);
-    let tz = cx.tz.clone();
-    let list = cx.app.store.read_async(move |r| f.run(r, &tz)).await?;
+    let number = grid::page_number(&req);
+    let skip = (number - 1).saturating_mul(PER_PAGE);
+    let (tz, books, store) = (cx.tz.clone(), cx.app.books.clone(), cx.app.store.clone());
+    let (list, _, totals) =
+        crate::store::on_blocking_pool(move || f.page(&books, &store, &tz, skip, PER_PAGE))
+            .await
+            .unwrap_or_else(|| Err(StoreError::Db("the extensions list task failed".into())))?;
     let names = names(&cx, &list).await?;
     let q = |k: &str| req.query(k).unwrap_or("").to_string();
-    let total_days: i64 = list.iter().map(|e| e.days).sum();
+    let count = usize::try_from(totals.count).unwrap_or(usize::MAX);
     let body = html! {
         (layout::notice(&cx, req.query("notice")))
         form.toolbar.no-print method="get" action="/extensions" {
@@ -118,8 +124,9 @@ pub async fn list(cx: Arc<Ctx>, req: Req) -> Out {
             button.secondary type="button" data-print { (cx.t(Msg::Print)) }
             (export::links(&cx, &req, "/extensions/export"))
         }
-        p.count.muted { (cx.t(Msg::Total)) ": " (cx.number(i64::try_from(list.len()).unwrap_or(0))) " / " (cx.number(total_days)) " " (cx.t(Msg::Days)) }
+        p.count.muted { (cx.t(Msg::Total)) ": " (cx.number(i64::try_from(totals.count).unwrap_or(i64::MAX))) " / " (cx.number(totals.days)) " " (cx.t(Msg::Days)) }
         (extensions_table(&cx, &list, &names))
+        (grid::pager(&cx, &req, number, Some(count.div_ceil(PER_PAGE).max(1)), false))
     };
     Ok(http::html(
         StatusCode::OK,

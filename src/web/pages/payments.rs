@@ -2,6 +2,7 @@
 //! payments list, printable receipts, and reversals.
 
 use crate::access::{Level, Menu};
+use crate::billing::books::PER_PAGE;
 use crate::billing::customer::Customer;
 use crate::billing::ledger::{self, BankAccount, Payment};
 use crate::billing::{CustomerKind, Plan};
@@ -111,8 +112,8 @@ fn status_text(lang: crate::i18n::Lang, p: &Payment) -> String {
     out.join(" ").trim().to_string()
 }
 
-/// The list as Excel or CSV: the same filters, every matching payment (the page shows the
-/// newest 500).
+/// The list as Excel or CSV: the same filters, every matching payment (the page shows
+/// `PER_PAGE` at a time).
 pub async fn export(cx: Arc<Ctx>, req: Req) -> Out {
     let f = PaymentFilter::from_query(&req);
     let (tz, lang) = (cx.tz.clone(), cx.lang);
@@ -155,13 +156,13 @@ pub async fn export(cx: Arc<Ctx>, req: Req) -> Out {
 
 pub async fn list(cx: Arc<Ctx>, req: Req) -> Out {
     let f = PaymentFilter::from_query(&req);
-    let tz = cx.tz.clone();
-    let ff = f.clone();
-    let payments = cx
-        .app
-        .store
-        .read_async(move |r| ff.newest(r, &tz, 500))
-        .await?;
+    let number = grid::page_number(&req);
+    let skip = (number - 1).saturating_mul(PER_PAGE);
+    let (tz, books, store) = (cx.tz.clone(), cx.app.books.clone(), cx.app.store.clone());
+    let (payments, more) =
+        crate::store::on_blocking_pool(move || f.page(&books, &store, &tz, skip, PER_PAGE))
+            .await
+            .unwrap_or_else(|| Err(StoreError::Db("the payments list task failed".into())))?;
     let (names, plans, routers, _) = lookups(&cx, &payments).await?;
     let q = |k: &str| req.query(k).unwrap_or("").to_string();
     let take = crate::web::pages::cashier::take_payment(&cx, &req).await?;
@@ -198,8 +199,15 @@ pub async fn list(cx: Arc<Ctx>, req: Req) -> Out {
             a.button.secondary href="/qpay/invoices" { (cx.t(Msg::QPayInvoices)) }
             (export::links(&cx, &req, "/payments/export"))
         }))
-        (grid::count(&cx, payments.len()))
+        @if !payments.is_empty() {
+            p.count.muted {
+                (cx.f(Msg::RowsShown, &[&(skip + 1), &(skip + payments.len())]))
+                " · " (cx.t(Msg::PaymentTotalsIn)) " "
+                a href={ "/reports/revenue?" (grid::query_except(&req, &[])) } { (cx.t(Msg::ReportRevenue)) }
+            }
+        }
         (payments_table(&cx, &payments, &names))
+        (grid::pager(&cx, &req, number, None, more))
     };
     Ok(http::html(
         StatusCode::OK,

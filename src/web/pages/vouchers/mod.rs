@@ -67,33 +67,6 @@ fn plan_name(plans: &[Plan], id: u64) -> String {
         .map_or_else(|| format!("#{id}"), |p| p.name.clone())
 }
 
-/// Links to the previous and next page, keeping the other query parameters.
-fn pager(cx: &Ctx, req: &Req, current: usize, pages: usize) -> Markup {
-    let link = |n: usize| {
-        let mut q: Vec<(&str, String)> = req
-            .query
-            .iter()
-            .filter(|(k, _)| k != "page" && k != "notice")
-            .map(|(k, v)| (k.as_str(), v.clone()))
-            .collect();
-        q.push(("page", n.to_string()));
-        format!(
-            "{}?{}",
-            req.path,
-            serde_urlencoded::to_string(q).unwrap_or_default()
-        )
-    };
-    html! {
-        @if pages > 1 {
-            p.pager.no-print {
-                @if current > 1 { a href=(link(current - 1)) { "← " (cx.t(Msg::Previous)) } " " }
-                (cx.f(Msg::PageOf, &[&current, &pages]))
-                @if current < pages { " " a href=(link(current + 1)) { (cx.t(Msg::Next)) " →" } }
-            }
-        }
-    }
-}
-
 /// The batches (not their cards: those are `print.rs`, at edit level) as Excel or CSV, every
 /// page, newest first, with the counts per state.
 pub async fn export(cx: Arc<Ctx>, req: Req) -> Out {
@@ -191,7 +164,7 @@ pub async fn list(cx: Arc<Ctx>, req: Req) -> Out {
                     td { (grid::clip(&b.note)) }
                 } } }
             } }
-            (pager(&cx, &req, want.min(pages), pages))
+            (grid::pager(&cx, &req, want.min(pages), Some(pages), false))
         }
     };
     Ok(http::html(
@@ -570,7 +543,7 @@ pub async fn show(cx: Arc<Ctx>, req: Req) -> Out {
                     } }
                 } } }
             } }
-            (pager(&cx, &req, want.min(pages), pages))
+            (grid::pager(&cx, &req, want.min(pages), Some(pages), false))
         }
     };
     Ok(http::html(

@@ -1,0 +1,744 @@
+//! The ledger's lists in memory: one 24-byte row per payment, bill and extension with what
+//! the payments, bills and extensions lists filter on, and running totals, kept in step with
+//! every commit by `store::Follower`. A page picks its ids here and then reads only its own
+//! records, so a filter that matches one payment in a hundred costs a walk over rows, not over
+//! the store, and a total costs nothing.
+//!
+//! The rows pre-filter; the records read for the page decide. Fields are narrowed so that
+//! equal values stay equal (an id past `u32::MAX` or a time past 2106 saturates, a name past
+//! the interned ones shares one code), so a row is never wrongly left out.
+
+use super::ledger::{BillStatus, Extension, Payment};
+use crate::reports::plans::ExtensionTotals;
+use crate::store::{Current, Follower, Kind, Model, Read, Reader, Store, StoreError, Summary};
+use jiff::Timestamp;
+use std::collections::HashMap;
+
+/// Rows a list page shows.
+pub const PER_PAGE: usize = 100;
+
+struct PayRow {
+    id: u64,
+    at: u32,
+    router: u32,
+    plan: u32,
+    method: u8,
+    /// `CustomerKind` as 0 (individual) or 1.
+    kind: u8,
+    by: u16,
+}
+
+struct BillRow {
+    id: u64,
+    /// What a pending bill still owes.
+    owed: i64,
+    status: BillStatus,
+}
+
+struct ExtRow {
+    id: u64,
+    days: i64,
+    at: u32,
+    by: u16,
+    free: bool,
+}
+
+/// Names given small codes in the order first seen; past `MAX` they all share `MAX`.
+#[derive(Default)]
+struct Codes {
+    of: HashMap<Box<str>, u16>,
+}
+
+impl Codes {
+    fn code(&mut self, name: &str, max: u16) -> u16 {
+        if let Some(&c) = self.of.get(name) {
+            return c;
+        }
+        let next = u16::try_from(self.of.len()).unwrap_or(max).min(max);
+        if next < max {
+            self.of.insert(name.into(), next);
+        }
+        next
+    }
+    /// The code a filter for `name` compares with: a name never seen can only be among the
+    /// shared code's rows.
+    fn find(&self, name: &str, max: u16) -> u16 {
+        self.of.get(name).copied().unwrap_or(max)
+    }
+}
+
+const METHODS: u16 = u8::MAX as u16;
+const PEOPLE: u16 = u16::MAX;
+
+fn narrow(id: u64) -> u32 {
+    u32::try_from(id).unwrap_or(u32::MAX)
+}
+
+fn second(t: Timestamp) -> u32 {
+    u32::try_from(t.as_second().max(0)).unwrap_or(u32::MAX)
+}
+
+fn by_id<T>(rows: &mut Vec<T>, id: u64, key: impl Fn(&T) -> u64, row: Option<T>) -> Option<T> {
+    match (rows.binary_search_by_key(&id, key), row) {
+        (Ok(i), Some(row)) => Some(std::mem::replace(&mut rows[i], row)),
+        (Ok(i), None) => Some(rows.remove(i)),
+        (Err(i), Some(row)) => {
+            rows.insert(i, row);
+            None
+        }
+        (Err(_), None) => None,
+    }
+}
+
+/// Bills of one status: how many, and what the pending ones still owe.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct BillCount {
+    pub count: u64,
+    pub owed: i64,
+}
+
+#[derive(Default)]
+pub struct Ledger {
+    pays: Vec<PayRow>,
+    bills: Vec<BillRow>,
+    exts: Vec<ExtRow>,
+    methods: Codes,
+    people: Codes,
+    /// Pending, paid, void.
+    bill_counts: [BillCount; 3],
+    ext_totals: ExtensionTotals,
+}
+
+fn slot(s: BillStatus) -> usize {
+    match s {
+        BillStatus::Pending => 0,
+        BillStatus::Paid => 1,
+        BillStatus::Void => 2,
+    }
+}
+
+impl Ledger {
+    fn pay_row(&mut self, p: &Payment) -> PayRow {
+        PayRow {
+            id: p.id,
+            at: second(p.received_at),
+            router: narrow(p.router_id),
+            plan: narrow(p.plan_id),
+            method: u8::try_from(self.methods.code(&p.method, METHODS)).unwrap_or(u8::MAX),
+            kind: u8::from(p.customer_kind == super::CustomerKind::Organization),
+            by: self.people.code(&p.recorded_by.to_lowercase(), PEOPLE),
+        }
+    }
+
+    fn put_bill(&mut self, id: u64, row: Option<BillRow>) {
+        let count = |c: &mut BillCount, b: &BillRow, sign: i64| {
+            c.count = c.count.saturating_add_signed(sign);
+            c.owed += sign * b.owed;
+        };
+        if let Some(b) = &row {
+            count(&mut self.bill_counts[slot(b.status)], b, 1);
+        }
+        if let Some(old) = by_id(&mut self.bills, id, |b| b.id, row) {
+            count(&mut self.bill_counts[slot(old.status)], &old, -1);
+        }
+    }
+
+    fn put_ext(&mut self, id: u64, e: Option<&Extension>) {
+        let row = e.map(|e| ExtRow {
+            id: e.id,
+            days: e.days,
+            at: second(e.at),
+            by: self.people.code(&e.by.to_lowercase(), PEOPLE),
+            free: e.free,
+        });
+        if let Some(r) = &row {
+            self.ext_totals.add(r.days, r.free, 1);
+        }
+        if let Some(old) = by_id(&mut self.exts, id, |e| e.id, row) {
+            self.ext_totals.add(old.days, old.free, -1);
+        }
+    }
+}
+
+fn bill_row(id: u64, bytes: &[u8]) -> Result<BillRow, StoreError> {
+    let b = super::summary::decode_bill(id, bytes)
+        .ok_or_else(|| StoreError::Corrupt(format!("bill summary {id}")))?;
+    Ok(BillRow {
+        id,
+        owed: if b.status == BillStatus::Pending {
+            b.amount - b.paid
+        } else {
+            0
+        },
+        status: b.status,
+    })
+}
+
+fn payment(id: u64, bytes: &[u8]) -> Result<Payment, StoreError> {
+    super::summary::decode_payment(id, bytes)
+        .ok_or_else(|| StoreError::Corrupt(format!("payment summary {id}")))
+}
+
+impl Model for Ledger {
+    const KINDS: &'static [Kind] = &[Kind::Payments, Kind::Bills, Kind::Extensions];
+
+    fn rebuild(&mut self, r: &Read) -> Result<(), StoreError> {
+        let mut fresh = Ledger::default();
+        let mut bad = None;
+        r.summaries(Summary::Payments, false, |id, bytes| {
+            match payment(id, bytes) {
+                Ok(p) => {
+                    let row = fresh.pay_row(&p);
+                    fresh.pays.push(row);
+                    true
+                }
+                Err(e) => {
+                    bad = Some(e);
+                    false
+                }
+            }
+        })?;
+        r.summaries(Summary::Bills, false, |id, bytes| {
+            match bill_row(id, bytes) {
+                Ok(b) => {
+                    fresh.bill_counts[slot(b.status)].count += 1;
+                    fresh.bill_counts[slot(b.status)].owed += b.owed;
+                    fresh.bills.push(b);
+                    true
+                }
+                Err(e) => {
+                    bad = Some(e);
+                    false
+                }
+            }
+        })?;
+        if let Some(e) = bad {
+            return Err(e);
+        }
+        r.scan::<Extension>(false, |e| {
+            let id = e.id;
+            fresh.put_ext(id, Some(&e));
+            true
+        })?;
+        fresh.pays.shrink_to_fit();
+        fresh.bills.shrink_to_fit();
+        fresh.exts.shrink_to_fit();
+        *self = fresh;
+        Ok(())
+    }
+
+    fn refresh(&mut self, r: &Read, kind: Kind, id: u64) -> Result<(), StoreError> {
+        match kind {
+            Kind::Payments => {
+                let row = match r.summary(Summary::Payments, id)? {
+                    Some(bytes) => Some(self.pay_row(&payment(id, &bytes)?)),
+                    None => None,
+                };
+                by_id(&mut self.pays, id, |p| p.id, row);
+            }
+            Kind::Bills => {
+                let row = match r.summary(Summary::Bills, id)? {
+                    Some(bytes) => Some(bill_row(id, &bytes)?),
+                    None => None,
+                };
+                self.put_bill(id, row);
+            }
+            Kind::Extensions => {
+                let e = r.get::<Extension>(id)?;
+                self.put_ext(id, e.as_ref());
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+}
+
+/// What the payments list filters on, as the rows hold it.
+#[derive(Debug, Clone, Default)]
+pub struct PayWhere {
+    pub method: Option<String>,
+    pub router: Option<u64>,
+    pub plan: Option<u64>,
+    pub organization: Option<bool>,
+    /// Lower-cased.
+    pub recorded_by: Option<String>,
+    /// Received from this instant on, and before the second.
+    pub from: Option<Timestamp>,
+    pub before: Option<Timestamp>,
+}
+
+/// What the extensions list filters on, as the rows hold it.
+#[derive(Debug, Clone, Default)]
+pub struct ExtWhere {
+    pub free: Option<bool>,
+    /// Lower-cased.
+    pub by: Option<String>,
+    pub from: Option<Timestamp>,
+    pub before: Option<Timestamp>,
+}
+
+impl ExtWhere {
+    fn is_everything(&self) -> bool {
+        self.free.is_none() && self.by.is_none() && self.from.is_none() && self.before.is_none()
+    }
+}
+
+/// The seconds `[from, before)` as the rows' narrowed seconds, both ends included.
+fn seconds(from: Option<Timestamp>, before: Option<Timestamp>) -> (u32, u32) {
+    let lo = from.map_or(0, second);
+    let hi = before.map_or(u32::MAX, |t| {
+        second(
+            t.checked_sub(jiff::SignedDuration::from_secs(1))
+                .unwrap_or(t),
+        )
+    });
+    (lo, hi)
+}
+
+/// A page's ids, newest first: `skip` matches passed over, then up to `take`; and whether
+/// more match after them.
+fn newest<T>(
+    rows: &[T],
+    keep: impl Fn(&T) -> bool,
+    id: impl Fn(&T) -> u64,
+    skip: usize,
+    take: usize,
+) -> (Vec<u64>, bool) {
+    let mut it = rows.iter().rev().filter(|r| keep(r)).skip(skip);
+    let ids: Vec<u64> = it.by_ref().take(take).map(&id).collect();
+    let more = it.next().is_some();
+    (ids, more)
+}
+
+impl Ledger {
+    /// Payments matching `w`, newest first (see `newest`).
+    pub fn payments(&self, w: &PayWhere, skip: usize, take: usize) -> (Vec<u64>, bool) {
+        let method = w.method.as_deref().map(|m| self.methods.find(m, METHODS));
+        let by = w
+            .recorded_by
+            .as_deref()
+            .map(|b| self.people.find(b, PEOPLE));
+        let (router, plan) = (w.router.map(narrow), w.plan.map(narrow));
+        let kind = w.organization.map(u8::from);
+        let (lo, hi) = seconds(w.from, w.before);
+        let keep = |p: &PayRow| {
+            method.is_none_or(|m| u16::from(p.method) == m.min(METHODS))
+                && router.is_none_or(|r| p.router == r)
+                && plan.is_none_or(|x| p.plan == x)
+                && kind.is_none_or(|k| p.kind == k)
+                && by.is_none_or(|b| p.by == b)
+                && (lo..=hi).contains(&p.at)
+        };
+        newest(&self.pays, keep, |p| p.id, skip, take)
+    }
+
+    /// Bills of `status` (any when `None`), newest first (see `newest`).
+    pub fn bills(&self, status: Option<BillStatus>, skip: usize, take: usize) -> (Vec<u64>, bool) {
+        let keep = |b: &BillRow| status.is_none_or(|s| b.status == s);
+        newest(&self.bills, keep, |b| b.id, skip, take)
+    }
+
+    /// How many bills there are of `status` (all when `None`), and what pending ones owe.
+    pub fn bill_count(&self, status: Option<BillStatus>) -> BillCount {
+        match status {
+            Some(s) => self.bill_counts[slot(s)],
+            None => self
+                .bill_counts
+                .iter()
+                .fold(BillCount::default(), |a, c| BillCount {
+                    count: a.count + c.count,
+                    owed: a.owed + c.owed,
+                }),
+        }
+    }
+
+    /// Extensions matching `w`, newest first (see `newest`), with the totals of every match.
+    pub fn extensions(
+        &self,
+        w: &ExtWhere,
+        skip: usize,
+        take: usize,
+    ) -> (Vec<u64>, bool, ExtensionTotals) {
+        let by = w.by.as_deref().map(|b| self.people.find(b, PEOPLE));
+        let (lo, hi) = seconds(w.from, w.before);
+        let keep = |e: &ExtRow| {
+            w.free.is_none_or(|f| e.free == f)
+                && by.is_none_or(|b| e.by == b)
+                && (lo..=hi).contains(&e.at)
+        };
+        let totals = if w.is_everything() {
+            self.ext_totals.clone()
+        } else {
+            let mut t = ExtensionTotals::default();
+            for e in self.exts.iter().filter(|e| keep(e)) {
+                t.add(e.days, e.free, 1);
+            }
+            t
+        };
+        let (ids, more) = newest(&self.exts, keep, |e| e.id, skip, take);
+        (ids, more, totals)
+    }
+
+    /// Rows held of payments, bills and extensions, and the bytes they take.
+    pub fn size(&self) -> ([usize; 3], usize) {
+        (
+            [self.pays.len(), self.bills.len(), self.exts.len()],
+            self.pays.capacity() * std::mem::size_of::<PayRow>()
+                + self.bills.capacity() * std::mem::size_of::<BillRow>()
+                + self.exts.capacity() * std::mem::size_of::<ExtRow>(),
+        )
+    }
+}
+
+/// The read model; cheap to clone (every clone is the same). Pair it with one store.
+#[derive(Clone, Default)]
+pub struct Books(Follower<Ledger>);
+
+impl Books {
+    /// The rows brought up to the store's latest commit.
+    pub fn sync(&self, store: &Store) -> Result<Current<'_, Ledger>, StoreError> {
+        self.0.sync(store)
+    }
+
+    /// `f` over the rows brought up to date, on the blocking pool.
+    pub async fn with<T: Send + 'static>(
+        &self,
+        store: &Store,
+        f: impl FnOnce(&Ledger) -> T + Send + 'static,
+    ) -> Result<T, StoreError> {
+        let (me, store) = (self.clone(), store.clone());
+        crate::store::on_blocking_pool(move || me.sync(&store).map(|l| f(&l)))
+            .await
+            .unwrap_or_else(|| Err(StoreError::Db("the ledger task failed".into())))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::billing::CustomerKind;
+    use crate::billing::ledger::Bill;
+    use crate::billing::summary::{encode_bill, encode_payment};
+    use crate::reports::plans::ExtensionFilter;
+    use crate::reports::revenue::PaymentFilter;
+    use crate::store::Set;
+    use jiff::civil::date;
+    use jiff::tz::TimeZone;
+
+    const METHODS: [&str; 3] = ["cash", "card", "qpay"];
+    const PEOPLE: [&str; 3] = ["Cashier", "cashier", "Болд"];
+
+    fn t(hours: i64) -> Timestamp {
+        Timestamp::from_second(1_767_225_600 + hours * 3_600).unwrap()
+    }
+
+    fn payment(id: u64) -> Payment {
+        let i = usize::try_from(id).unwrap();
+        Payment {
+            id,
+            customer_id: id % 7 + 1,
+            amount: 1_000 * i64::try_from(id).unwrap(),
+            method: METHODS[i % 3].into(),
+            bank_account_id: None,
+            reference: String::new(),
+            received_at: t(i64::try_from(id * 5 % 97).unwrap() * 11),
+            recorded_at: t(0),
+            recorded_by: PEOPLE[i % 5 % 3].into(),
+            allocations: Vec::new(),
+            reversed_by: None,
+            reversal_of: None,
+            reason: String::new(),
+            plan_id: id % 2 + 1,
+            router_id: if id % 11 == 0 { u64::MAX } else { id % 4 + 1 },
+            customer_kind: if id % 3 == 0 {
+                CustomerKind::Organization
+            } else {
+                CustomerKind::Individual
+            },
+            before: None,
+        }
+    }
+
+    fn bill(id: u64, status: BillStatus) -> Bill {
+        Bill {
+            id,
+            customer_id: id % 7 + 1,
+            plan_id: 1,
+            amount: 5_000,
+            paid: i64::try_from(id % 3).unwrap() * 1_000,
+            period_start: t(0),
+            period_end: t(24),
+            due: t(i64::try_from(id).unwrap()),
+            status,
+            duration_secs: 86_400,
+            extended_secs: 0,
+            created_at: t(0),
+            created_by: String::new(),
+            note: String::new(),
+        }
+    }
+
+    fn extension(id: u64) -> Extension {
+        Extension {
+            id,
+            customer_id: id % 5 + 1,
+            days: i64::try_from(id % 9).unwrap() + 1,
+            free: id % 2 == 0,
+            reason: String::new(),
+            by: PEOPLE[usize::try_from(id).unwrap() % 3].into(),
+            at: t(i64::try_from(id * 7 % 53).unwrap() * 13),
+            expires_before: t(0),
+            expires_after: t(24),
+            bulk: String::new(),
+        }
+    }
+
+    fn put_payments(store: &Store, ids: impl Iterator<Item = u64>) {
+        store
+            .write(|w| {
+                for id in ids {
+                    let p = payment(id);
+                    w.put(id, &p)?;
+                    w.summary_put(Summary::Payments, id, &encode_payment(&p))?;
+                    w.set_add(Set::PaymentsByCustomer, p.customer_id, id)?;
+                    let day = crate::billing::revenue::payment_day(p.received_at);
+                    w.set_add(Set::PaymentsByDay, day, id)?;
+                }
+                Ok::<_, StoreError>(())
+            })
+            .unwrap();
+    }
+
+    fn put_bill(store: &Store, b: &Bill) {
+        store
+            .write(|w| {
+                w.put(b.id, b)?;
+                w.summary_put(Summary::Bills, b.id, &encode_bill(b))
+            })
+            .unwrap();
+    }
+
+    /// Every page of `page` joined, checked against the reference list.
+    fn pages<T: PartialEq + std::fmt::Debug>(
+        reference: &[T],
+        per: usize,
+        page: impl Fn(usize, usize) -> (Vec<T>, bool),
+        what: &str,
+    ) {
+        let mut seen = 0;
+        loop {
+            let (got, more) = page(seen, per);
+            let want = reference
+                .get(seen..(seen + per).min(reference.len()))
+                .unwrap_or(&[]);
+            assert_eq!(got, want, "{what}: page at {seen}");
+            seen += got.len();
+            assert_eq!(more, seen < reference.len(), "{what}: more after {seen}");
+            if !more {
+                break;
+            }
+        }
+    }
+
+    fn payment_filters() -> Vec<PaymentFilter> {
+        let mut all = vec![PaymentFilter::default()];
+        for m in ["", "card", "qpay", "never used"] {
+            for r in [None, Some(2), Some(u64::MAX)] {
+                for by in ["", "cashier", "болд"] {
+                    for k in [None, Some(CustomerKind::Organization)] {
+                        all.push(PaymentFilter {
+                            method: m.into(),
+                            router_id: r,
+                            recorded_by: by.into(),
+                            customer_kind: k,
+                            ..Default::default()
+                        });
+                    }
+                }
+            }
+        }
+        for (from, to) in [
+            (Some(date(2026, 1, 3)), None),
+            (None, Some(date(2026, 1, 20))),
+            (Some(date(2026, 1, 10)), Some(date(2026, 1, 12))),
+        ] {
+            for plan_id in [None, Some(2)] {
+                all.push(PaymentFilter {
+                    from,
+                    to,
+                    plan_id,
+                    ..Default::default()
+                });
+            }
+        }
+        all.push(PaymentFilter {
+            customer_id: Some(3),
+            method: "cash".into(),
+            ..Default::default()
+        });
+        all
+    }
+
+    fn check_payments(books: &Books, store: &Store, tz: &TimeZone) {
+        for f in payment_filters() {
+            let reference: Vec<u64> = store
+                .read(|r| f.newest(r, tz, 0))
+                .unwrap()
+                .iter()
+                .map(|p| p.id)
+                .collect();
+            for per in [7, 100] {
+                pages(
+                    &reference,
+                    per,
+                    |skip, take| {
+                        let (got, more) = f.page(books, store, tz, skip, take).unwrap();
+                        (got.iter().map(|p| p.id).collect(), more)
+                    },
+                    &format!("{f:?}"),
+                );
+            }
+        }
+    }
+
+    fn check_extensions(books: &Books, store: &Store, tz: &TimeZone) {
+        for free in [None, Some(true), Some(false)] {
+            for by in ["", "cashier", "болд", "nobody"] {
+                for (from, to) in [
+                    (None, None),
+                    (Some(date(2026, 1, 5)), Some(date(2026, 1, 9))),
+                ] {
+                    for customer_id in [None, Some(2)] {
+                        let f = ExtensionFilter {
+                            customer_id,
+                            free,
+                            by: by.into(),
+                            from,
+                            to,
+                        };
+                        let all = store.read(|r| f.run(r, tz)).unwrap();
+                        let mut want = ExtensionTotals::default();
+                        for e in &all {
+                            want.add(e.days, e.free, 1);
+                        }
+                        let reference: Vec<u64> = all.iter().map(|e| e.id).collect();
+                        pages(
+                            &reference,
+                            6,
+                            |skip, take| {
+                                let (got, more, totals) =
+                                    f.page(books, store, tz, skip, take).unwrap();
+                                assert_eq!(totals, want, "{f:?}");
+                                (got.iter().map(|e| e.id).collect(), more)
+                            },
+                            &format!("{f:?}"),
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    fn check_bills(books: &Books, store: &Store) {
+        let all: Vec<Bill> = store.read(|r| r.list::<Bill>()).unwrap();
+        for status in [
+            None,
+            Some(BillStatus::Pending),
+            Some(BillStatus::Paid),
+            Some(BillStatus::Void),
+        ] {
+            let mut of: Vec<&Bill> = all
+                .iter()
+                .filter(|b| status.is_none_or(|s| b.status == s))
+                .collect();
+            of.sort_by(|a, b| b.id.cmp(&a.id));
+            let owed = of
+                .iter()
+                .filter(|b| b.status == BillStatus::Pending)
+                .map(|b| b.amount - b.paid)
+                .sum();
+            let l = books.sync(store).unwrap();
+            assert_eq!(
+                l.bill_count(status),
+                BillCount {
+                    count: of.len() as u64,
+                    owed
+                },
+                "{status:?}"
+            );
+            let reference: Vec<u64> = of.iter().map(|b| b.id).collect();
+            pages(
+                &reference,
+                4,
+                |skip, take| l.bills(status, skip, take),
+                "bills",
+            );
+        }
+    }
+
+    #[test]
+    fn pages_and_totals_are_those_of_the_store_through_every_kind_of_change() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let tz = TimeZone::get("Asia/Ulaanbaatar").unwrap_or(TimeZone::UTC);
+        put_payments(&store, 1..=300);
+        for id in 1..=40 {
+            let status = [BillStatus::Pending, BillStatus::Paid, BillStatus::Void][id % 3];
+            put_bill(&store, &bill(id as u64, status));
+        }
+        store
+            .write(|w| {
+                for id in 1..=60 {
+                    let e = extension(id);
+                    w.put(id, &e)?;
+                    w.set_add(Set::ExtensionsByCustomer, e.customer_id, id)?;
+                }
+                Ok::<_, StoreError>(())
+            })
+            .unwrap();
+        let books = Books::default();
+        check_payments(&books, &store, &tz);
+        check_bills(&books, &store);
+        check_extensions(&books, &store, &tz);
+
+        // Changes after the rows were built: new payments, one rewritten (as a reversal
+        // rewrites its summary), bills paid and voided, an extension changed and one removed.
+        put_payments(&store, 301..=340);
+        store
+            .write(|w| {
+                let mut p = payment(17);
+                p.method = "qpay".into();
+                p.recorded_by = "Болд".into();
+                w.put(17, &p)?;
+                w.summary_put(Summary::Payments, 17, &encode_payment(&p))
+            })
+            .unwrap();
+        let mut b = bill(3, BillStatus::Pending);
+        b.paid = 4_000;
+        put_bill(&store, &b);
+        put_bill(&store, &bill(4, BillStatus::Paid));
+        put_bill(&store, &bill(41, BillStatus::Pending));
+        store
+            .write(|w| {
+                let mut e = extension(8);
+                e.days = 30;
+                e.free = false;
+                w.put(8, &e)?;
+                w.remove::<Extension>(9)?;
+                Ok::<_, StoreError>(())
+            })
+            .unwrap();
+        check_payments(&books, &store, &tz);
+        check_bills(&books, &store);
+        check_extensions(&books, &store, &tz);
+        let (held, bytes) = books.0.peek().size();
+        assert_eq!(held, [340, 41, 59]);
+        let row = [
+            std::mem::size_of::<PayRow>(),
+            std::mem::size_of::<BillRow>(),
+            std::mem::size_of::<ExtRow>(),
+        ];
+        assert_eq!(row, [24; 3]);
+        assert!(bytes >= 24 * (340 + 41 + 59));
+    }
+}
