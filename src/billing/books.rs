@@ -8,7 +8,7 @@
 //! equal values stay equal (an id past `u32::MAX` or a time past 2106 saturates, a name past
 //! the interned ones shares one code), so a row is never wrongly left out.
 
-use super::ledger::{BillStatus, Extension, Payment};
+use super::ledger::{Bill, BillStatus, Extension, Payment};
 use crate::reports::plans::ExtensionTotals;
 use crate::store::{Current, Follower, Kind, Model, Read, Reader, Store, StoreError, Summary};
 use jiff::Timestamp;
@@ -400,6 +400,49 @@ impl Books {
         self.0.sync(store)
     }
 
+    /// One page of bills of `status` (any when `None`): pending ones earliest due first, from
+    /// the pending index, the others newest first; only the page's bills are read whole. With
+    /// the count and what is owed of every bill of the status, and whether more follow.
+    pub fn bills_page(
+        &self,
+        store: &Store,
+        status: Option<BillStatus>,
+        skip: usize,
+        take: usize,
+    ) -> Result<(Vec<Bill>, BillCount, bool), StoreError> {
+        let (ids, count) = {
+            let l = self.sync(store)?;
+            let count = l.bill_count(status);
+            match status {
+                Some(BillStatus::Pending) => (None, count),
+                _ => (Some(l.bills(status, skip, take)), count),
+            }
+        };
+        store.read(|r| {
+            let (ids, more) = match ids {
+                Some(page) => page,
+                None => {
+                    let (mut ids, mut seen, mut more) = (Vec::with_capacity(take), 0, false);
+                    super::pending::scan(r, |_, id, _| {
+                        seen += 1;
+                        if ids.len() == take {
+                            more = true;
+                        } else if seen > skip {
+                            ids.push(id);
+                        }
+                        !more
+                    })?;
+                    (ids, more)
+                }
+            };
+            let mut bills = Vec::with_capacity(ids.len());
+            for id in ids {
+                bills.extend(r.get::<Bill>(id)?);
+            }
+            Ok((bills, count, more))
+        })
+    }
+
     /// `f` over the rows brought up to date, on the blocking pool.
     pub async fn with<T: Send + 'static>(
         &self,
@@ -417,7 +460,6 @@ impl Books {
 mod tests {
     use super::*;
     use crate::billing::CustomerKind;
-    use crate::billing::ledger::Bill;
     use crate::billing::summary::{encode_bill, encode_payment};
     use crate::reports::plans::ExtensionFilter;
     use crate::reports::revenue::PaymentFilter;

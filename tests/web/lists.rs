@@ -347,3 +347,132 @@ fn the_customer_list_shows_every_write_it_acknowledged() {
         "the cashier's search"
     );
 }
+
+/// Issue #19: the payments, bills and extensions lists show a page of 100 at a time, newest
+/// first, from the ledger kept in memory, with totals of every matching row, and links to the
+/// next page that keep the filters.
+#[test]
+fn payments_bills_and_extensions_page_with_totals_of_every_match() {
+    let mut f = fixture();
+    let far = "2099-01-01T00:00:00Z";
+    let a = f.new_customer(&customer(f.router, f.plan, "pa", far));
+    let b = f.new_customer(&customer(f.router, f.plan, "pb", far));
+    let mut last = 0;
+    for (id, method, n) in [(a, "cash", 105), (b, "card", 3)] {
+        for _ in 0..n {
+            let p = f.api.send_json(
+                "POST",
+                "/api/v1/payments",
+                &json!({ "customer_id": id, "amount": 3_500_000, "method": method }),
+            );
+            assert_eq!(p.status, 201, "{}", p.body);
+            last = p.json()["id"].as_u64().unwrap();
+        }
+    }
+    let rows = |body: &str, list: &str| {
+        body.matches(&format!("<td class=\"num\"><a href=\"/{list}/"))
+            .count()
+    };
+    let shown = |from: usize, to: usize| {
+        Msg::RowsShown
+            .mn()
+            .replacen("{}", &from.to_string(), 1)
+            .replacen("{}", &to.to_string(), 1)
+    };
+    let first = f.web.get("/payments");
+    assert_eq!(rows(&first.body, "payments"), 100);
+    assert!(
+        first
+            .body
+            .contains(&format!("<a href=\"/payments/{last}\">")),
+        "the newest first"
+    );
+    assert!(first.body.contains(&shown(1, 100)), "{}", first.body);
+    assert!(first.body.contains("/payments?page=2"), "a next page");
+    let second = f.web.get("/payments?page=2");
+    assert_eq!(rows(&second.body, "payments"), 8);
+    assert!(second.body.contains(&shown(101, 108)));
+    assert!(second.body.contains("/payments?page=1"), "a previous page");
+    assert!(!second.body.contains("/payments?page=3"), "no third");
+    let cards = f.web.get("/payments?method=card");
+    assert_eq!(rows(&cards.body, "payments"), 3, "the filter holds");
+    assert!(
+        cards.body.contains("/reports/revenue?method=card&amp;"),
+        "totals of the same filter are one click away"
+    );
+    assert!(!cards.body.contains("page=2"));
+
+    // The API pages alike, at most 500 at a time.
+    let api = f.api.get("/api/v1/payments?per=50&page=3").json();
+    assert_eq!(api["items"].as_array().unwrap().len(), 8);
+    assert_eq!(
+        (api["more"].clone(), api["page"].clone()),
+        (json!(false), json!(3))
+    );
+    let api = f.api.get("/api/v1/payments?per=50").json();
+    assert_eq!(api["items"][0]["id"], json!(last), "newest first");
+    assert_eq!(api["more"], json!(true));
+    assert_eq!(api["total"], json!(50 * 3_500_000), "the page's sum");
+    assert_eq!(f.api.get("/api/v1/payments?per=501").status, 422);
+    let api = f.api.get("/api/v1/bills?status=paid&per=500").json();
+    assert_eq!(
+        api["items"].as_array().unwrap().len() as u64,
+        api["count"].as_u64().unwrap()
+    );
+
+    // Every payment settled a bill of its own: 108 paid bills, two pages of them.
+    let paid = f.web.get("/bills?status=paid");
+    let all_paid = csv(&mut f.web, "/bills/export?status=paid").len() - 1;
+    assert!(all_paid > 100, "{all_paid}");
+    assert_eq!(rows(&paid.body, "bills"), 100);
+    assert!(
+        paid.body
+            .contains(&format!("{}: {}", Msg::Total.mn(), all_paid))
+    );
+    let pages = all_paid.div_ceil(100).to_string();
+    let of = Msg::PageOf
+        .mn()
+        .replacen("{}", "1", 1)
+        .replacen("{}", &pages, 1);
+    assert!(paid.body.contains(&of), "{}", paid.body);
+    let rest = f.web.get("/bills?status=paid&page=2");
+    assert_eq!(rows(&rest.body, "bills"), all_paid - 100);
+
+    // Extensions: 101, the totals over all of them on every page.
+    for i in 0..101 {
+        let ext = match i % 2 {
+            0 => json!({ "customer_id": a, "days": 1, "free": true, "reason": "outage" }),
+            _ => {
+                json!({ "customer_id": a, "days": 2, "free": false, "amount": 1_000, "method": "cash", "reason": "sold" })
+            }
+        };
+        let r = f.api.send_json("POST", "/api/v1/extensions", &ext);
+        assert_eq!(r.status, 201, "{i}: {}", r.body);
+    }
+    let totals = |free: u64, paid: u64| {
+        format!(
+            "{}: {} / {} {}",
+            Msg::Total.mn(),
+            free + paid,
+            free + 2 * paid,
+            Msg::Days.mn()
+        )
+    };
+    let ext = f.web.get("/extensions");
+    assert_eq!(
+        ext.body.matches("<td class=\"num\">").count(),
+        100,
+        "days cells"
+    );
+    assert!(ext.body.contains(&totals(51, 50)), "{}", ext.body);
+    let ext2 = f.web.get("/extensions?page=2");
+    assert!(ext2.body.contains(&totals(51, 50)));
+    assert_eq!(ext2.body.matches("<td class=\"num\">").count(), 1);
+    let free = f.web.get("/extensions?free=1");
+    assert!(free.body.contains(&totals(51, 0)), "{}", free.body);
+    assert!(!free.body.contains("page=2"), "51 fit on one page");
+    let api = f.api.get("/api/v1/extensions?free=0&per=20&page=3").json();
+    assert_eq!(api["items"].as_array().unwrap().len(), 10);
+    assert_eq!(api["totals"]["count"], json!(50));
+    assert_eq!(api["totals"]["days"], json!(100));
+}

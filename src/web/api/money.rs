@@ -2,11 +2,21 @@
 
 use super::fields::{Body, set};
 use super::query;
-use crate::billing::ledger::{self, BankAccount, BankAccountDraft, Bill};
+use crate::billing::books::BillCount;
+use crate::billing::ledger::{self, BankAccount, BankAccountDraft, Bill, BillStatus};
 use crate::error::Error;
 use crate::model::Money;
 use crate::ops::{self, payments::PaymentFields};
 use crate::store::{Reader, StoreError};
+
+/// `job` on the blocking pool; a job that died is a store error to the caller.
+async fn on_blocking_pool<T: Send + 'static>(
+    job: impl FnOnce() -> Result<T, StoreError> + Send + 'static,
+) -> Result<T, StoreError> {
+    crate::store::on_blocking_pool(job)
+        .await
+        .unwrap_or_else(|| Err(StoreError::Db("the list task failed".into())))
+}
 use crate::web::ctx::Ctx;
 use crate::web::error::{Out, WebError};
 use crate::web::http::{self, Req};
@@ -15,13 +25,24 @@ use serde_json::json;
 use std::sync::Arc;
 
 pub async fn list_payments(cx: Arc<Ctx>, req: Req) -> Out {
-    let f = query::payments(&req)?;
-    let tz = cx.tz.clone();
-    let items = cx.app.store.read_async(move |r| f.run(r, &tz, 0)).await?;
+    let (f, at) = query::payments(&req)?;
+    let (tz, books, store) = (cx.tz.clone(), cx.app.books.clone(), cx.app.store.clone());
+    let (items, more) = on_blocking_pool(move || {
+        let (page, more) = f.page(&books, &store, &tz, at.offset(), at.per)?;
+        // Whole, with their allocations.
+        store.read(|r| {
+            let mut items = Vec::with_capacity(page.len());
+            for p in page {
+                items.extend(r.get::<ledger::Payment>(p.id)?);
+            }
+            Ok::<_, StoreError>((items, more))
+        })
+    })
+    .await?;
     let total: i64 = items.iter().map(|p| p.amount).sum();
     Ok(http::json(
         StatusCode::OK,
-        &json!({ "items": items, "total": total }),
+        &json!({ "items": items, "total": total, "page": at.page, "per": at.per, "more": more }),
     ))
 }
 
@@ -88,10 +109,14 @@ pub async fn reverse_payment(cx: Arc<Ctx>, req: Req) -> Out {
 }
 
 pub async fn list_extensions(cx: Arc<Ctx>, req: Req) -> Out {
-    let f = query::extensions(&req)?;
-    let tz = cx.tz.clone();
-    let items = cx.app.store.read_async(move |r| f.run(r, &tz)).await?;
-    Ok(http::json(StatusCode::OK, &json!({ "items": items })))
+    let (f, at) = query::extensions(&req)?;
+    let (tz, books, store) = (cx.tz.clone(), cx.app.books.clone(), cx.app.store.clone());
+    let (items, more, totals) =
+        on_blocking_pool(move || f.page(&books, &store, &tz, at.offset(), at.per)).await?;
+    Ok(http::json(
+        StatusCode::OK,
+        &json!({ "items": items, "totals": totals, "page": at.page, "per": at.per, "more": more }),
+    ))
 }
 
 pub async fn create_extension(cx: Arc<Ctx>, req: Req) -> Out {
@@ -143,21 +168,36 @@ pub(super) fn created_or_replayed(replayed: bool) -> StatusCode {
 }
 
 pub async fn list_bills(cx: Arc<Ctx>, req: Req) -> Out {
-    let (customer, status) = query::bills(&req)?;
-    let items = cx
-        .app
-        .store
-        .read_async(move |r| {
-            let mut bills = match customer {
-                Some(c) => ledger::bills_of(r, c)?,
-                None => r.list::<Bill>()?,
-            };
+    let (customer, status, at) = query::bills(&req)?;
+    let (books, store) = (cx.app.books.clone(), cx.app.store.clone());
+    let (items, count, more) = on_blocking_pool(move || match customer {
+        // A customer's bills are few: all of them, by due date.
+        Some(c) => store.read(|r| {
+            let mut bills = ledger::bills_of(r, c)?;
             bills.retain(|b| status.is_none_or(|s| s == b.status));
             bills.sort_by_key(|b| (b.due, b.id));
-            Ok::<_, StoreError>(bills)
-        })
-        .await?;
-    Ok(http::json(StatusCode::OK, &json!({ "items": items })))
+            let count = BillCount {
+                count: u64::try_from(bills.len()).unwrap_or(u64::MAX),
+                owed: bills
+                    .iter()
+                    .filter(|b| b.status == BillStatus::Pending)
+                    .map(|b| b.amount - b.paid)
+                    .sum(),
+            };
+            let more = bills.len() > at.offset().saturating_add(at.per);
+            let page: Vec<Bill> = bills.into_iter().skip(at.offset()).take(at.per).collect();
+            Ok::<_, StoreError>((page, count, more))
+        }),
+        None => books.bills_page(&store, status, at.offset(), at.per),
+    })
+    .await?;
+    Ok(http::json(
+        StatusCode::OK,
+        &json!({
+            "items": items, "count": count.count, "owed": count.owed,
+            "page": at.page, "per": at.per, "more": more,
+        }),
+    ))
 }
 
 pub async fn create_bill(cx: Arc<Ctx>, req: Req) -> Out {

@@ -229,10 +229,18 @@ const PAYMENT_PARAMS: &[&str] = &[
     "recorded_by",
 ];
 
+/// Rows a ledger list (payments, extensions, bills) gives at most at once.
+const LEDGER_PER_MAX: usize = 500;
+
+/// `page` (from 1) and `per` (1 to 500, 100 when absent) of a ledger list.
+fn ledger_paging(q: &mut Query) -> Paging {
+    paging(q, crate::billing::books::PER_PAGE, LEDGER_PER_MAX)
+}
+
 /// `GET /api/v1/payments`.
-pub fn payments(req: &Req) -> Result<PaymentFilter, WebError> {
-    let mut q = Query::new(req, PAYMENT_PARAMS);
-    let f = payment_filter(&mut q);
+pub fn payments(req: &Req) -> Result<(PaymentFilter, Paging), WebError> {
+    let mut q = Query::new(req, &[PAYMENT_PARAMS, &["page", "per"]].concat());
+    let f = (payment_filter(&mut q), ledger_paging(&mut q));
     q.done(f)
 }
 
@@ -249,17 +257,21 @@ fn extension_filter(q: &mut Query) -> ExtensionFilter {
 const EXTENSION_PARAMS: &[&str] = &["customer_id", "free", "by", "from", "to"];
 
 /// `GET /api/v1/extensions`.
-pub fn extensions(req: &Req) -> Result<ExtensionFilter, WebError> {
-    let mut q = Query::new(req, EXTENSION_PARAMS);
-    let f = extension_filter(&mut q);
+pub fn extensions(req: &Req) -> Result<(ExtensionFilter, Paging), WebError> {
+    let mut q = Query::new(req, &[EXTENSION_PARAMS, &["page", "per"]].concat());
+    let f = (extension_filter(&mut q), ledger_paging(&mut q));
     q.done(f)
 }
 
 /// `GET /api/v1/bills`: whose, and in which state.
-pub fn bills(req: &Req) -> Result<(Option<u64>, Option<BillStatus>), WebError> {
-    let mut q = Query::new(req, &["customer_id", "status"]);
+pub fn bills(req: &Req) -> Result<(Option<u64>, Option<BillStatus>, Paging), WebError> {
+    let mut q = Query::new(req, &["customer_id", "status", "page", "per"]);
     let statuses = [BillStatus::Pending, BillStatus::Paid, BillStatus::Void].map(|s| (s.id(), s));
-    let f = (q.id("customer_id"), q.choice("status", &statuses));
+    let f = (
+        q.id("customer_id"),
+        q.choice("status", &statuses),
+        ledger_paging(&mut q),
+    );
     q.done(f)
 }
 

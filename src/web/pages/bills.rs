@@ -1,12 +1,12 @@
 //! Bills: pending and unpaid by due date, raise one by hand, print one, void an unpaid one.
 
 use crate::billing::Plan;
-use crate::billing::books::{BillCount, Books, PER_PAGE};
+use crate::billing::books::PER_PAGE;
 use crate::billing::customer::Customer;
 use crate::billing::ledger::{BankAccount, Bill, BillStatus};
 use crate::i18n::Msg;
 use crate::reports::Cell;
-use crate::store::{Read, Reader, Store, StoreError, Summary};
+use crate::store::{Read, Reader, StoreError, Summary};
 use crate::web::ctx::Ctx;
 use crate::web::error::{Out, WebError};
 use crate::web::http::{self, Req};
@@ -82,46 +82,6 @@ fn bills_with(r: &Read, status: &str, limit: usize) -> Result<Vec<Bill>, StoreEr
     Ok(bills)
 }
 
-/// One page of the list: pending bills earliest due first (from the pending index), the
-/// others newest first (ids from `books`); only the page's bills are read whole. With the
-/// count and what is owed of every bill of the status.
-fn page_of(
-    books: &Books,
-    store: &Store,
-    status: Option<BillStatus>,
-    skip: usize,
-) -> Result<(Vec<Bill>, BillCount), StoreError> {
-    let (ids, count) = {
-        let l = books.sync(store)?;
-        let count = l.bill_count(status);
-        match status {
-            Some(BillStatus::Pending) => (None, count),
-            _ => (Some(l.bills(status, skip, PER_PAGE).0), count),
-        }
-    };
-    store.read(|r| {
-        let ids = match ids {
-            Some(ids) => ids,
-            None => {
-                let (mut ids, mut seen) = (Vec::with_capacity(PER_PAGE), 0);
-                crate::billing::pending::scan(r, |_, id, _| {
-                    seen += 1;
-                    if seen > skip {
-                        ids.push(id);
-                    }
-                    ids.len() < PER_PAGE
-                })?;
-                ids
-            }
-        };
-        let mut bills = Vec::with_capacity(ids.len());
-        for id in ids {
-            bills.extend(r.get::<Bill>(id)?);
-        }
-        Ok((bills, count))
-    })
-}
-
 /// The list as Excel or CSV: the same status filter, every bill of it.
 pub async fn export(cx: Arc<Ctx>, req: Req) -> Out {
     let status = status_filter(&req);
@@ -190,9 +150,10 @@ pub async fn list(cx: Arc<Ctx>, req: Req) -> Out {
     let skip = (number - 1).saturating_mul(PER_PAGE);
     let of = BillStatus::parse(&status);
     let (books, store) = (cx.app.books.clone(), cx.app.store.clone());
-    let (bills, count) = crate::store::on_blocking_pool(move || page_of(&books, &store, of, skip))
-        .await
-        .unwrap_or_else(|| Err(StoreError::Db("the bills list task failed".into())))?;
+    let (bills, count, _) =
+        crate::store::on_blocking_pool(move || books.bills_page(&store, of, skip, PER_PAGE))
+            .await
+            .unwrap_or_else(|| Err(StoreError::Db("the bills list task failed".into())))?;
     let ids = bills.iter().map(|b| b.customer_id).collect();
     let names = cx.app.roster.names_async(&cx.app.store, ids).await?;
     let pages = usize::try_from(count.count)
