@@ -491,8 +491,12 @@ mod tests {
             reversal_of: None,
             reason: String::new(),
             plan_id: id % 2 + 1,
-            router_id: if id % 11 == 0 { u64::MAX } else { id % 4 + 1 },
-            customer_kind: if id % 3 == 0 {
+            router_id: if id.is_multiple_of(11) {
+                u64::MAX
+            } else {
+                id % 4 + 1
+            },
+            customer_kind: if id.is_multiple_of(3) {
                 CustomerKind::Organization
             } else {
                 CustomerKind::Individual
@@ -525,7 +529,7 @@ mod tests {
             id,
             customer_id: id % 5 + 1,
             days: i64::try_from(id % 9).unwrap() + 1,
-            free: id % 2 == 0,
+            free: id.is_multiple_of(2),
             reason: String::new(),
             by: PEOPLE[usize::try_from(id).unwrap() % 3].into(),
             at: t(i64::try_from(id * 7 % 53).unwrap() * 13),
@@ -693,7 +697,7 @@ mod tests {
                 .iter()
                 .filter(|b| status.is_none_or(|s| b.status == s))
                 .collect();
-            of.sort_by(|a, b| b.id.cmp(&a.id));
+            of.sort_by_key(|b| std::cmp::Reverse(b.id));
             let owed = of
                 .iter()
                 .filter(|b| b.status == BillStatus::Pending)
