@@ -99,8 +99,20 @@ fn load() {
             "payments list, method + router",
             page("/payments?method=card&router_id=4"),
         ),
+        (
+            "payments list, recorded by + kind, page 3",
+            page("/payments?recorded_by=cashier&customer_kind=organization&page=3"),
+        ),
         ("bills list", page("/bills")),
+        (
+            "bills list, every status, page 5",
+            page("/bills?status=all&page=5"),
+        ),
         ("extensions list", page("/extensions")),
+        (
+            "extensions list, free only, page 2",
+            page("/extensions?free=1&page=2"),
+        ),
         ("customer page", customer_page),
         ("record payment (POST)", payment.clone()),
     ];

@@ -185,6 +185,13 @@ impl Rows {
     }
 }
 
+/// How much of each customer of a page is read.
+#[derive(Clone, Copy)]
+enum Detail {
+    Whole,
+    Summary,
+}
+
 /// The read model; cheap to clone (every clone is the same model). Pair it with one store.
 #[derive(Clone, Default)]
 pub struct Roster(Follower<Rows>);
@@ -207,13 +214,28 @@ impl Roster {
         q: &CustomerQuery,
         now: Timestamp,
     ) -> Result<CustomerPage, StoreError> {
+        self.read(store, q, now, Detail::Whole)
+    }
+
+    fn read(
+        &self,
+        store: &Store,
+        q: &CustomerQuery,
+        now: Timestamp,
+        detail: Detail,
+    ) -> Result<CustomerPage, StoreError> {
         let (ids, total) = self.ids(store, q, now)?;
         store.read(|r| {
             let mut items = Vec::with_capacity(ids.len());
             for id in ids {
-                if let Some(c) = r.get::<Customer>(id)? {
-                    items.push(c);
-                }
+                let c = match detail {
+                    Detail::Whole => r.get::<Customer>(id)?,
+                    Detail::Summary => match r.summary(Summary::Customers, id)? {
+                        Some(bytes) => Some(decode(id, &bytes)?),
+                        None => None,
+                    },
+                };
+                items.extend(c);
             }
             Ok(CustomerPage { items, total })
         })
@@ -346,8 +368,29 @@ impl Roster {
         q: CustomerQuery,
         now: Timestamp,
     ) -> Result<CustomerPage, StoreError> {
+        self.read_async(store, q, now, Detail::Whole).await
+    }
+
+    /// `query_async` with each customer's summary (`model::summary`: what a list shows, no
+    /// address, notes or secrets) instead of the whole record: a binary decode, not JSON.
+    pub async fn summaries_async(
+        &self,
+        store: &Store,
+        q: CustomerQuery,
+        now: Timestamp,
+    ) -> Result<CustomerPage, StoreError> {
+        self.read_async(store, q, now, Detail::Summary).await
+    }
+
+    async fn read_async(
+        &self,
+        store: &Store,
+        q: CustomerQuery,
+        now: Timestamp,
+        detail: Detail,
+    ) -> Result<CustomerPage, StoreError> {
         let (me, store) = (self.clone(), store.clone());
-        crate::store::on_blocking_pool(move || me.query(&store, &q, now))
+        crate::store::on_blocking_pool(move || me.read(&store, &q, now, detail))
             .await
             .unwrap_or_else(|| Err(StoreError::Db("the list task failed".into())))
     }

@@ -101,7 +101,12 @@ pub async fn list(cx: Arc<Ctx>, req: Req) -> Out {
     let query = query_from(&req);
     let now = cx.now;
     let qq = query.clone();
-    let page_data = cx.app.roster.query_async(&cx.app.store, qq, now).await?;
+    // What the rows show is all in the summaries.
+    let page_data = cx
+        .app
+        .roster
+        .summaries_async(&cx.app.store, qq, now)
+        .await?;
     let (routers, plans) = names(&cx).await?;
     let router_name: HashMap<u64, &str> = routers.iter().map(|r| (r.id, r.name.as_str())).collect();
     let plan_name: HashMap<u64, &str> = plans.iter().map(|p| (p.id, p.name.as_str())).collect();
