@@ -42,11 +42,18 @@ struct Pays {
     by: Vec<u16>,
 }
 
-/// Bit `j` set where `col[j]` passes `test`.
+/// Bit `j` set where `col[j]` (at most 64) passes `test`. The tests fill a byte array, a loop
+/// the compiler turns into vector compares; each 8 bytes of 0 or 1 are then gathered into 8
+/// bits by one multiplication (byte `i`'s low bit lands on bit 56 + `i`).
 fn mask<T: Copy>(col: &[T], test: impl Fn(T) -> bool) -> u64 {
-    col.iter()
-        .enumerate()
-        .fold(0, |m, (j, &x)| m | (u64::from(test(x)) << j))
+    let mut hit = [0u8; 64];
+    for (h, &x) in hit.iter_mut().zip(col) {
+        *h = u8::from(test(x));
+    }
+    hit.chunks_exact(8).enumerate().fold(0, |m, (k, eight)| {
+        let b = u64::from_le_bytes(eight.try_into().unwrap_or([0; 8]));
+        m | ((b.wrapping_mul(0x0102_0408_1020_4080) >> 56) << (8 * k))
+    })
 }
 
 impl Pays {

@@ -25,6 +25,9 @@ struct Row {
     /// The first 16 bytes of the lower-cased name and of the login, big-endian: they order
     /// as the strings do wherever they differ, so most comparisons read no text.
     prefix: [u128; 2],
+    /// The byte pairs of the search text, hashed to one bit each (`grams`): a row whose bits
+    /// lack one of the needle's cannot hold it, so most rows are passed over with one AND.
+    grams: u128,
     kind: CustomerKind,
     status: Status,
     archived: bool,
@@ -64,11 +67,13 @@ impl Row {
             text: text.into(),
             ends,
             prefix: [0; 2],
+            grams: 0,
             kind: c.kind,
             status: c.status,
             archived: c.archived,
         };
         row.prefix = [prefix(row.lower_name()), prefix(row.login())];
+        row.grams = grams(row.search());
         row
     }
     fn part(&self, from: usize, to: usize) -> &str {
@@ -98,6 +103,15 @@ impl Row {
             Status::Disabled => Shown::Disabled,
         }
     }
+}
+
+/// Each pair of adjacent bytes of `text` as one of 128 bits. Every pair of a substring is a
+/// pair of the text, so a substring's bits are among the text's.
+fn grams(text: &str) -> u128 {
+    text.as_bytes().windows(2).fold(0, |m, w| {
+        let pair = (u32::from(w[0]) << 8) | u32::from(w[1]);
+        m | (1 << (pair.wrapping_mul(0x9E37_79B1) >> 25))
+    })
 }
 
 /// A match with its sort key: ordered as the list is, by (key, text on a tie, id), reversed
@@ -273,6 +287,7 @@ impl Roster {
             ))
             .unwrap_or(Timestamp::MAX)
         });
+        let wanted = grams(needle);
         let keep = |c: &&Row| {
             (q.include_archived || !c.archived)
                 && q.kind.is_none_or(|k| k == c.kind)
@@ -282,20 +297,18 @@ impl Roster {
                 && horizon.is_none_or(|h| {
                     c.status == Status::Active && !c.archived && now < c.expires && c.expires <= h
                 })
-                && (needle.is_empty() || c.search().contains(needle))
+                && (needle.is_empty()
+                    || (c.grams & wanted == wanted && c.search().contains(needle)))
         };
-        let hit = |c: &'a Row| Hit {
-            key: match q.sort {
-                SortBy::Name => c.prefix[0],
-                SortBy::Login => c.prefix[1],
-                // Order-preserving: the sign bit flipped.
-                SortBy::Expires => {
-                    u128::from_be_bytes((c.expires.as_nanosecond() ^ i128::MIN).to_be_bytes())
-                }
-                SortBy::Created => 0,
-            },
-            row: c,
-            q,
+        let key = |c: &Row| match q.sort {
+            SortBy::Name => c.prefix[0],
+            SortBy::Login => c.prefix[1],
+            // Order-preserving: the sign bit flipped.
+            SortBy::Expires => {
+                u128::from_be_bytes((c.expires.as_nanosecond() ^ i128::MIN).to_be_bytes())
+            }
+            // Ids follow creation.
+            SortBy::Created => u128::from(c.id),
         };
         let (from, per) = (q.page.saturating_mul(q.per), q.per);
         let to = from.saturating_add(per);
@@ -303,14 +316,24 @@ impl Roster {
             // A first page (or a near one): the best `to` in one pass, no sort of every match.
             let mut best = std::collections::BinaryHeap::with_capacity(to + 1);
             let mut total = 0;
+            // The worst kept key once the heap is full: a row beyond it loses on its key
+            // alone, without a comparison of whole hits.
+            let mut bar: Option<u128> = None;
             let mut visit = |c: &'a Row| {
                 total += 1;
-                let h = hit(c);
+                let k = key(c);
+                if bar.is_some_and(|b| if q.desc { k < b } else { k > b }) {
+                    return;
+                }
+                let h = Hit { key: k, row: c, q };
                 if best.len() < to {
                     best.push(h);
                 } else if best.peek().is_some_and(|worst| h < *worst) {
                     best.pop();
                     best.push(h);
+                }
+                if best.len() == to {
+                    bar = best.peek().map(|w: &Hit| w.key);
                 }
             };
             // In the order of the ties (by id), so that most rows lose at once.
@@ -326,7 +349,16 @@ impl Roster {
                 .map(|h| h.row.id);
             return (ids.collect(), total);
         }
-        let mut hits: Vec<Hit> = m.rows.iter().filter(keep).map(hit).collect();
+        let mut hits: Vec<Hit> = m
+            .rows
+            .iter()
+            .filter(keep)
+            .map(|c| Hit {
+                key: key(c),
+                row: c,
+                q,
+            })
+            .collect();
         let total = hits.len();
         hits.sort_unstable();
         let (from, to) = match per {
