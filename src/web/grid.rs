@@ -58,3 +58,41 @@ pub fn pager(cx: &Ctx, req: &Req, current: usize, pages: Option<usize>, more: bo
         }
     }
 }
+
+/// The page numbers a pager links for `current` of `pages`: the first, the last and three
+/// either side of the current one, `None` where a run is left out. A list of 50,000 has 1,000
+/// pages; linking each would make the pager the biggest part of the page.
+pub fn page_window(current: usize, pages: usize) -> Vec<Option<usize>> {
+    let near = |p: usize| p == 1 || p == pages || p.abs_diff(current) <= 3;
+    let mut out = Vec::with_capacity(11);
+    for p in 1..=pages {
+        if near(p) {
+            out.push(Some(p));
+        } else if out.last().is_some_and(Option::is_some) {
+            out.push(None);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::page_window;
+
+    #[test]
+    fn a_pager_links_the_ends_and_the_pages_near_the_current_one() {
+        let w = |c, n| {
+            page_window(c, n)
+                .iter()
+                .map(|p| p.map_or("…".to_string(), |p| p.to_string()))
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        assert_eq!(w(1, 1), "1");
+        assert_eq!(w(2, 5), "1 2 3 4 5");
+        assert_eq!(w(1, 1000), "1 2 3 4 … 1000");
+        assert_eq!(w(500, 1000), "1 … 497 498 499 500 501 502 503 … 1000");
+        assert_eq!(w(1000, 1000), "1 … 997 998 999 1000");
+        assert_eq!(w(5, 9), "1 2 3 4 5 6 7 8 9");
+    }
+}

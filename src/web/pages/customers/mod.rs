@@ -249,9 +249,12 @@ pub async fn list(cx: Arc<Ctx>, req: Req) -> Out {
         } }
         @if pages > 1 {
             nav.pager.no-print {
-                @for p in 1..=pages {
-                    @if p == query.page + 1 { strong { (p) } } @else { a href=(link_with(&req, "page", &p.to_string())) { (p) } }
-                    " "
+                @for p in grid::page_window(query.page + 1, pages) {
+                    @match p {
+                        None => "… ",
+                        Some(p) if p == query.page + 1 => { strong { (p) } " " }
+                        Some(p) => { a href=(link_with(&req, "page", &p.to_string())) { (p) } " " }
+                    }
                 }
             }
         }
