@@ -12,7 +12,6 @@ use super::ledger::{Bill, BillStatus, Extension, Payment};
 use crate::reports::plans::ExtensionTotals;
 use crate::store::{Current, Follower, Kind, Model, Read, Reader, Store, StoreError, Summary};
 use jiff::Timestamp;
-use std::collections::HashMap;
 
 /// Rows a list page shows.
 pub const PER_PAGE: usize = 100;
@@ -42,13 +41,14 @@ struct Pays {
     by: Vec<u16>,
 }
 
-/// Bit `j` set where `col[j]` (at most 64) passes `test`. The tests fill a byte array, a loop
-/// the compiler turns into vector compares; each 8 bytes of 0 or 1 are then gathered into 8
-/// bits by one multiplication (byte `i`'s low bit lands on bit 56 + `i`).
-fn mask<T: Copy>(col: &[T], test: impl Fn(T) -> bool) -> u64 {
+/// Bit `j` set where `col[j]` (at most 64) lies in `lo..=hi`. The tests fill a byte array, a
+/// loop the compiler turns into vector compares; each 8 bytes of 0 or 1 are then gathered into
+/// 8 bits by one multiplication (byte `i`'s low bit lands on bit 56 + `i`). One function for
+/// equality and ranges keeps the router build small.
+fn mask<T: Copy + PartialOrd>(col: &[T], lo: T, hi: T) -> u64 {
     let mut hit = [0u8; 64];
     for (h, &x) in hit.iter_mut().zip(col) {
-        *h = u8::from(test(x));
+        *h = u8::from(lo <= x && x <= hi);
     }
     hit.chunks_exact(8).enumerate().fold(0, |m, (k, eight)| {
         let b = u64::from_le_bytes(eight.try_into().unwrap_or([0; 8]));
@@ -138,31 +138,31 @@ impl Pays {
         };
         let r = from..to;
         if let Some(v) = q.method {
-            m &= mask(&self.method[r.clone()], |x| x == v);
+            m &= mask(&self.method[r.clone()], v, v);
         }
         if let Some(v) = q.router
             && m != 0
         {
-            m &= mask(&self.router[r.clone()], |x| x == v);
+            m &= mask(&self.router[r.clone()], v, v);
         }
         if let Some(v) = q.plan
             && m != 0
         {
-            m &= mask(&self.plan[r.clone()], |x| x == v);
+            m &= mask(&self.plan[r.clone()], v, v);
         }
         if let Some(v) = q.kind
             && m != 0
         {
-            m &= mask(&self.kind[r.clone()], |x| x == v);
+            m &= mask(&self.kind[r.clone()], v, v);
         }
         if let Some(v) = q.by
             && m != 0
         {
-            m &= mask(&self.by[r.clone()], |x| x == v);
+            m &= mask(&self.by[r.clone()], v, v);
         }
         if q.at != (0, u32::MAX) && m != 0 {
             let (lo, hi) = q.at;
-            m &= mask(&self.at[r], |x| lo <= x && x <= hi);
+            m &= mask(&self.at[r], lo, hi);
         }
         m
     }
@@ -193,27 +193,33 @@ struct ExtRow {
     free: bool,
 }
 
-/// Names given small codes in the order first seen; past `MAX` they all share `MAX`.
+/// Names given small codes in the order first seen; past `max` they all share `max`. Kept
+/// sorted by name for lookups (methods and people are few).
 #[derive(Default)]
 struct Codes {
-    of: HashMap<Box<str>, u16>,
+    of: Vec<(Box<str>, u16)>,
 }
 
 impl Codes {
+    fn at(&self, name: &str) -> Result<usize, usize> {
+        self.of.binary_search_by(|(n, _)| (**n).cmp(name))
+    }
     fn code(&mut self, name: &str, max: u16) -> u16 {
-        if let Some(&c) = self.of.get(name) {
-            return c;
+        match self.at(name) {
+            Ok(i) => self.of[i].1,
+            Err(i) => {
+                let next = u16::try_from(self.of.len()).unwrap_or(max).min(max);
+                if next < max {
+                    self.of.insert(i, (name.into(), next));
+                }
+                next
+            }
         }
-        let next = u16::try_from(self.of.len()).unwrap_or(max).min(max);
-        if next < max {
-            self.of.insert(name.into(), next);
-        }
-        next
     }
     /// The code a filter for `name` compares with: a name never seen can only be among the
     /// shared code's rows.
     fn find(&self, name: &str, max: u16) -> u16 {
-        self.of.get(name).copied().unwrap_or(max)
+        self.at(name).map_or(max, |i| self.of[i].1)
     }
 }
 

@@ -59,7 +59,8 @@ impl ExtensionFilter {
         if let Some(c) = self.customer_id {
             let mut all = store.read(|r| crate::billing::ledger::extensions_of(r, c))?;
             all.retain(|e| self.keep(e, tz));
-            all.sort_unstable_by_key(|e| std::cmp::Reverse(e.id));
+            // The set holds them by id: reversed, newest first.
+            all.reverse();
             let mut t = ExtensionTotals::default();
             for e in &all {
                 t.add(e.days, e.free, 1);

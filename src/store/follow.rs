@@ -71,34 +71,65 @@ impl<M: Model> Follower<M> {
         }
         drop(current);
         let mut m = self.0.write().unwrap_or_else(|e| e.into_inner());
-        let changed = match m.seen {
-            Some(seen) => store.changed(M::KINDS, seen),
-            None => Changed::Lost {
-                now: store.generation(),
-            },
-        };
-        store.read(|r| {
-            // Unset while the model is between states, so a failure leaves it to rebuild.
-            m.seen = None;
-            let now = match changed {
-                Changed::Lost { now } => {
-                    m.model.rebuild(r)?;
-                    now
-                }
-                Changed::Ids { now, mut ids } => {
-                    // Kinds are few and fieldless: their discriminant orders them.
-                    ids.sort_unstable_by_key(|&(kind, id)| (kind as usize, id));
-                    ids.dedup();
-                    for (kind, id) in ids {
-                        m.model.refresh(r, kind, id)?;
-                    }
-                    now
-                }
-            };
-            m.seen = Some(now);
-            Ok::<_, StoreError>(())
-        })?;
+        let Followed { seen, model } = &mut *m;
+        catch_up(store, seen, model, M::KINDS)?;
         drop(m);
         Ok(self.peek())
     }
+}
+
+/// `Model` without its constant, so the catching up below is compiled once, not per model.
+trait Refresh {
+    fn rebuild(&mut self, r: &Read) -> Result<(), StoreError>;
+    fn refresh(&mut self, r: &Read, kind: Kind, id: u64) -> Result<(), StoreError>;
+}
+
+impl<M: Model> Refresh for M {
+    fn rebuild(&mut self, r: &Read) -> Result<(), StoreError> {
+        Model::rebuild(self, r)
+    }
+    fn refresh(&mut self, r: &Read, kind: Kind, id: u64) -> Result<(), StoreError> {
+        Model::refresh(self, r, kind, id)
+    }
+}
+
+fn catch_up(
+    store: &Store,
+    seen: &mut Option<u64>,
+    model: &mut dyn Refresh,
+    kinds: &[Kind],
+) -> Result<(), StoreError> {
+    let changed = match *seen {
+        Some(since) => store.changed(kinds, since),
+        None => Changed::Lost {
+            now: store.generation(),
+        },
+    };
+    store.read(|r| {
+        // Unset while the model is between states, so a failure leaves it to rebuild.
+        *seen = None;
+        let now = match changed {
+            Changed::Lost { now } => {
+                model.rebuild(r)?;
+                now
+            }
+            Changed::Ids { now, ids } => {
+                for &kind in kinds {
+                    let mut of: Vec<u64> = ids
+                        .iter()
+                        .filter(|&&(k, _)| k == kind)
+                        .map(|&(_, id)| id)
+                        .collect();
+                    of.sort_unstable();
+                    of.dedup();
+                    for id in of {
+                        model.refresh(r, kind, id)?;
+                    }
+                }
+                now
+            }
+        };
+        *seen = Some(now);
+        Ok(())
+    })
 }
