@@ -45,10 +45,12 @@ struct Pays {
 /// loop the compiler turns into vector compares; each 8 bytes of 0 or 1 are then gathered into
 /// 8 bits by one multiplication (byte `i`'s low bit lands on bit 56 + `i`). One function for
 /// equality and ranges keeps the router build small.
-fn mask<T: Copy + PartialOrd>(col: &[T], lo: T, hi: T) -> u64 {
+fn mask<T: Copy + Into<u32>>(col: &[T], lo: T, hi: T) -> u64 {
+    // One unsigned compare per value: `x - lo` wraps past `hi - lo` when `x < lo`.
+    let (lo, span) = (lo.into(), hi.into().wrapping_sub(lo.into()));
     let mut hit = [0u8; 64];
     for (h, &x) in hit.iter_mut().zip(col) {
-        *h = u8::from(lo <= x && x <= hi);
+        *h = u8::from(x.into().wrapping_sub(lo) <= span);
     }
     hit.chunks_exact(8).enumerate().fold(0, |m, (k, eight)| {
         let b = u64::from_le_bytes(eight.try_into().unwrap_or([0; 8]));
@@ -482,6 +484,10 @@ impl Ledger {
         let (router, plan) = (w.router.map(narrow), w.plan.map(narrow));
         let kind = w.organization.map(u8::from);
         let (lo, hi) = seconds(w.from, w.before);
+        if lo > hi {
+            // A range that ends before it starts.
+            return (Vec::new(), false);
+        }
         let q = PayQuery {
             method: method.map(|m| u8::try_from(m.min(METHODS)).unwrap_or(u8::MAX)),
             router,
@@ -785,6 +791,7 @@ mod tests {
             (Some(date(2026, 1, 3)), None),
             (None, Some(date(2026, 1, 20))),
             (Some(date(2026, 1, 10)), Some(date(2026, 1, 12))),
+            (Some(date(2026, 1, 12)), Some(date(2026, 1, 10))),
         ] {
             for plan_id in [None, Some(2)] {
                 all.push(PaymentFilter {
