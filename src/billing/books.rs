@@ -574,6 +574,16 @@ impl Ledger {
     }
 }
 
+/// The page of a whole list (a customer's few payments, bills or extensions): `skip` passed
+/// over, up to `take` kept, and whether more follow.
+pub fn page_of<T>(mut all: Vec<T>, skip: usize, take: usize) -> (Vec<T>, bool) {
+    let end = skip.saturating_add(take);
+    let more = all.len() > end;
+    all.truncate(end);
+    let page = all.split_off(skip.min(all.len()));
+    (page, more)
+}
+
 /// The read model; cheap to clone (every clone is the same). Pair it with one store.
 #[derive(Clone, Default)]
 pub struct Books(Follower<Ledger>);

@@ -65,9 +65,8 @@ impl ExtensionFilter {
             for e in &all {
                 t.add(e.days, e.free, 1);
             }
-            let more = all.len() > skip + take;
-            all.truncate(skip + take);
-            return Ok((all.split_off(skip.min(all.len())), more, t));
+            let (page, more) = crate::billing::books::page_of(all, skip, take);
+            return Ok((page, more, t));
         }
         let w = ExtWhere {
             free: self.free,

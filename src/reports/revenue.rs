@@ -167,10 +167,8 @@ impl PaymentFilter {
         take: usize,
     ) -> Result<(Vec<Payment>, bool), StoreError> {
         if self.customer_id.is_some() {
-            let mut all = store.read(|r| self.newest(r, tz, skip + take + 1))?;
-            let more = all.len() > skip + take;
-            all.truncate(skip + take);
-            return Ok((all.split_off(skip.min(all.len())), more));
+            let all = store.read(|r| self.newest(r, tz, skip + take + 1))?;
+            return Ok(crate::billing::books::page_of(all, skip, take));
         }
         let (ids, more) = books
             .sync(store)?

@@ -3,7 +3,7 @@
 use super::fields::{Body, set};
 use super::query;
 use crate::billing::books::BillCount;
-use crate::billing::ledger::{self, BankAccount, BankAccountDraft, Bill, BillStatus};
+use crate::billing::ledger::{self, BankAccount, BankAccountDraft, BillStatus};
 use crate::error::Error;
 use crate::model::Money;
 use crate::ops::{self, payments::PaymentFields};
@@ -184,8 +184,7 @@ pub async fn list_bills(cx: Arc<Ctx>, req: Req) -> Out {
                     .map(|b| b.amount - b.paid)
                     .sum(),
             };
-            let more = bills.len() > at.offset().saturating_add(at.per);
-            let page: Vec<Bill> = bills.into_iter().skip(at.offset()).take(at.per).collect();
+            let (page, more) = crate::billing::books::page_of(bills, at.offset(), at.per);
             Ok::<_, StoreError>((page, count, more))
         }),
         None => books.bills_page(&store, status, at.offset(), at.per),
