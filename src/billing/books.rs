@@ -636,18 +636,6 @@ impl Books {
             Ok((bills, count, more))
         })
     }
-
-    /// `f` over the rows brought up to date, on the blocking pool.
-    pub async fn with<T: Send + 'static>(
-        &self,
-        store: &Store,
-        f: impl FnOnce(&Ledger) -> T + Send + 'static,
-    ) -> Result<T, StoreError> {
-        let (me, store) = (self.clone(), store.clone());
-        crate::store::on_blocking_pool(move || me.sync(&store).map(|l| f(&l)))
-            .await
-            .unwrap_or_else(|| Err(StoreError::Db("the ledger task failed".into())))
-    }
 }
 
 #[cfg(test)]

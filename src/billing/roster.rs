@@ -422,9 +422,7 @@ impl Roster {
         detail: Detail,
     ) -> Result<CustomerPage, StoreError> {
         let (me, store) = (self.clone(), store.clone());
-        crate::store::on_blocking_pool(move || me.read(&store, &q, now, detail))
-            .await
-            .unwrap_or_else(|| Err(StoreError::Db("the list task failed".into())))
+        crate::store::blocking("list", move || me.read(&store, &q, now, detail)).await
     }
 
     /// `names` on the blocking pool.
@@ -434,9 +432,7 @@ impl Roster {
         ids: Vec<u64>,
     ) -> Result<HashMap<u64, String>, StoreError> {
         let (me, store) = (self.clone(), store.clone());
-        crate::store::on_blocking_pool(move || me.names(&store, ids))
-            .await
-            .unwrap_or_else(|| Err(StoreError::Db("the names task failed".into())))
+        crate::store::blocking("names", move || me.names(&store, ids)).await
     }
 }
 

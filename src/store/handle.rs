@@ -405,6 +405,17 @@ pub async fn on_blocking_pool<T: Send + 'static>(
     out.downcast::<T>().ok().map(|b| *b)
 }
 
+/// `on_blocking_pool` for a job that answers with a store error: one that died (panicked) is
+/// `StoreError::Db` naming `what`.
+pub async fn blocking<T: Send + 'static>(
+    what: &'static str,
+    job: impl FnOnce() -> Result<T, StoreError> + Send + 'static,
+) -> Result<T, StoreError> {
+    on_blocking_pool(job)
+        .await
+        .unwrap_or_else(|| Err(StoreError::Db(format!("the {what} task failed"))))
+}
+
 type Job = Box<dyn FnOnce() -> Box<dyn Any + Send> + Send>;
 
 async fn run_boxed(job: Job) -> Option<Box<dyn Any + Send>> {

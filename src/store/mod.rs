@@ -26,7 +26,7 @@ pub use declare::{Plain, Table};
 pub use error::StoreError;
 pub use follow::{Current, Follower, Model};
 pub(crate) use handle::private_file;
-pub use handle::{Store, on_blocking_pool};
+pub use handle::{Store, blocking, on_blocking_pool};
 pub use migrate::SCHEMA_VERSION;
 pub use reader::{Read, Reader};
 pub use writer::Write;

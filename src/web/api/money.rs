@@ -7,16 +7,7 @@ use crate::billing::ledger::{self, BankAccount, BankAccountDraft, BillStatus};
 use crate::error::Error;
 use crate::model::Money;
 use crate::ops::{self, payments::PaymentFields};
-use crate::store::{Reader, StoreError};
-
-/// `job` on the blocking pool; a job that died is a store error to the caller.
-async fn on_blocking_pool<T: Send + 'static>(
-    job: impl FnOnce() -> Result<T, StoreError> + Send + 'static,
-) -> Result<T, StoreError> {
-    crate::store::on_blocking_pool(job)
-        .await
-        .unwrap_or_else(|| Err(StoreError::Db("the list task failed".into())))
-}
+use crate::store::{Reader, StoreError, blocking};
 use crate::web::ctx::Ctx;
 use crate::web::error::{Out, WebError};
 use crate::web::http::{self, Req};
@@ -27,7 +18,7 @@ use std::sync::Arc;
 pub async fn list_payments(cx: Arc<Ctx>, req: Req) -> Out {
     let (f, at) = query::payments(&req)?;
     let (tz, books, store) = (cx.tz.clone(), cx.app.books.clone(), cx.app.store.clone());
-    let (items, more) = on_blocking_pool(move || {
+    let (items, more) = blocking("list", move || {
         let (page, more) = f.page(&books, &store, &tz, at.offset(), at.per)?;
         // Whole, with their allocations.
         store.read(|r| {
@@ -111,8 +102,10 @@ pub async fn reverse_payment(cx: Arc<Ctx>, req: Req) -> Out {
 pub async fn list_extensions(cx: Arc<Ctx>, req: Req) -> Out {
     let (f, at) = query::extensions(&req)?;
     let (tz, books, store) = (cx.tz.clone(), cx.app.books.clone(), cx.app.store.clone());
-    let (items, more, totals) =
-        on_blocking_pool(move || f.page(&books, &store, &tz, at.offset(), at.per)).await?;
+    let (items, more, totals) = blocking("list", move || {
+        f.page(&books, &store, &tz, at.offset(), at.per)
+    })
+    .await?;
     Ok(http::json(
         StatusCode::OK,
         &json!({ "items": items, "totals": totals, "page": at.page, "per": at.per, "more": more }),
@@ -170,7 +163,7 @@ pub(super) fn created_or_replayed(replayed: bool) -> StatusCode {
 pub async fn list_bills(cx: Arc<Ctx>, req: Req) -> Out {
     let (customer, status, at) = query::bills(&req)?;
     let (books, store) = (cx.app.books.clone(), cx.app.store.clone());
-    let (items, count, more) = on_blocking_pool(move || match customer {
+    let (items, count, more) = blocking("list", move || match customer {
         // A customer's bills are few: all of them, by due date.
         Some(c) => store.read(|r| {
             let mut bills = ledger::bills_of(r, c)?;

@@ -125,10 +125,10 @@ pub async fn list(cx: Arc<Ctx>, req: Req) -> Out {
     let skip = (number - 1).saturating_mul(PER_PAGE);
     let of = BillStatus::parse(&status);
     let (books, store) = (cx.app.books.clone(), cx.app.store.clone());
-    let (bills, count, _) =
-        crate::store::on_blocking_pool(move || books.bills_page(&store, of, skip, PER_PAGE))
-            .await
-            .unwrap_or_else(|| Err(StoreError::Db("the bills list task failed".into())))?;
+    let (bills, count, _) = crate::store::blocking("bills list", move || {
+        books.bills_page(&store, of, skip, PER_PAGE)
+    })
+    .await?;
     let ids = bills.iter().map(|b| b.customer_id).collect();
     let names = cx.app.roster.names_async(&cx.app.store, ids).await?;
     let pages = usize::try_from(count.count)

@@ -101,10 +101,10 @@ pub async fn list(cx: Arc<Ctx>, req: Req) -> Out {
     let number = grid::page_number(&req);
     let skip = (number - 1).saturating_mul(PER_PAGE);
     let (tz, books, store) = (cx.tz.clone(), cx.app.books.clone(), cx.app.store.clone());
-    let (list, _, totals) =
-        crate::store::on_blocking_pool(move || f.page(&books, &store, &tz, skip, PER_PAGE))
-            .await
-            .unwrap_or_else(|| Err(StoreError::Db("the extensions list task failed".into())))?;
+    let (list, _, totals) = crate::store::blocking("extensions list", move || {
+        f.page(&books, &store, &tz, skip, PER_PAGE)
+    })
+    .await?;
     let names = names(&cx, &list).await?;
     let q = |k: &str| req.query(k).unwrap_or("").to_string();
     let count = usize::try_from(totals.count).unwrap_or(usize::MAX);

@@ -159,10 +159,10 @@ pub async fn list(cx: Arc<Ctx>, req: Req) -> Out {
     let number = grid::page_number(&req);
     let skip = (number - 1).saturating_mul(PER_PAGE);
     let (tz, books, store) = (cx.tz.clone(), cx.app.books.clone(), cx.app.store.clone());
-    let (payments, more) =
-        crate::store::on_blocking_pool(move || f.page(&books, &store, &tz, skip, PER_PAGE))
-            .await
-            .unwrap_or_else(|| Err(StoreError::Db("the payments list task failed".into())))?;
+    let (payments, more) = crate::store::blocking("payments list", move || {
+        f.page(&books, &store, &tz, skip, PER_PAGE)
+    })
+    .await?;
     let (names, plans, routers, _) = lookups(&cx, &payments).await?;
     let q = |k: &str| req.query(k).unwrap_or("").to_string();
     let take = crate::web::pages::cashier::take_payment(&cx, &req).await?;
