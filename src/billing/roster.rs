@@ -25,9 +25,6 @@ struct Row {
     /// The first 16 bytes of the lower-cased name and of the login, big-endian: they order
     /// as the strings do wherever they differ, so most comparisons read no text.
     prefix: [u128; 2],
-    /// The byte pairs of the search text, hashed to one bit each (`grams`): a row whose bits
-    /// lack one of the needle's cannot hold it, so most rows are passed over with one AND.
-    grams: u128,
     kind: CustomerKind,
     status: Status,
     archived: bool,
@@ -67,13 +64,11 @@ impl Row {
             text: text.into(),
             ends,
             prefix: [0; 2],
-            grams: 0,
             kind: c.kind,
             status: c.status,
             archived: c.archived,
         };
         row.prefix = [prefix(row.lower_name()), prefix(row.login())];
-        row.grams = grams(row.search());
         row
     }
     fn part(&self, from: usize, to: usize) -> &str {
@@ -156,6 +151,10 @@ impl Eq for Hit<'_> {}
 pub struct Rows {
     /// By id.
     rows: Vec<Row>,
+    /// Each row's byte pairs of its search text, hashed to one bit each (`grams`), in the
+    /// rows' order: a row whose bits lack one of the needle's cannot hold it. Kept apart from
+    /// the rows so that a search reads 16 bytes a customer, not a whole row, to pass most by.
+    grams: Vec<u128>,
 }
 
 impl Model for Rows {
@@ -168,6 +167,7 @@ impl Model for Rows {
             true
         })?;
         rows.shrink_to_fit();
+        self.grams = rows.iter().map(|r| grams(r.search())).collect();
         self.rows = rows;
         Ok(())
     }
@@ -183,15 +183,29 @@ impl Model for Rows {
 
 impl Rows {
     fn put(&mut self, row: Row) {
+        let g = grams(row.search());
         match self.rows.binary_search_by_key(&row.id, |r| r.id) {
-            Ok(i) => self.rows[i] = row,
-            Err(i) => self.rows.insert(i, row),
+            Ok(i) => (self.rows[i], self.grams[i]) = (row, g),
+            Err(i) => {
+                self.rows.insert(i, row);
+                self.grams.insert(i, g);
+            }
         }
     }
     fn remove(&mut self, id: u64) {
         if let Ok(i) = self.rows.binary_search_by_key(&id, |r| r.id) {
             self.rows.remove(i);
+            self.grams.remove(i);
         }
+    }
+    /// The rows that may hold every byte pair of `wanted` (all of them when it is 0).
+    fn candidates(&self, wanted: u128) -> impl DoubleEndedIterator<Item = &Row> {
+        let may = move |(_, g): &(&Row, &u128)| *g & wanted == wanted;
+        self.rows
+            .iter()
+            .zip(&self.grams)
+            .filter(may)
+            .map(|(r, _)| r)
     }
     fn get(&self, id: u64) -> Option<&Row> {
         let i = self.rows.binary_search_by_key(&id, |r| r.id).ok()?;
@@ -255,7 +269,6 @@ impl Roster {
         })
     }
 
-    /// The ids of the page, in order, and how many matched in all.
     /// The ids of the page in order (every match when `q.per` is 0), and how many matched:
     /// for a reader that then reads the customers inside its own transaction (exports, message
     /// recipients).
@@ -297,8 +310,7 @@ impl Roster {
                 && horizon.is_none_or(|h| {
                     c.status == Status::Active && !c.archived && now < c.expires && c.expires <= h
                 })
-                && (needle.is_empty()
-                    || (c.grams & wanted == wanted && c.search().contains(needle)))
+                && (needle.is_empty() || c.search().contains(needle))
         };
         let key = |c: &Row| match q.sort {
             SortBy::Name => c.prefix[0],
@@ -338,9 +350,9 @@ impl Roster {
             };
             // In the order of the ties (by id), so that most rows lose at once.
             if q.desc {
-                m.rows.iter().rev().filter(keep).for_each(&mut visit);
+                m.candidates(wanted).rev().filter(keep).for_each(&mut visit);
             } else {
-                m.rows.iter().filter(keep).for_each(&mut visit);
+                m.candidates(wanted).filter(keep).for_each(&mut visit);
             }
             let ids = best
                 .into_sorted_vec()
@@ -350,8 +362,7 @@ impl Roster {
             return (ids.collect(), total);
         }
         let mut hits: Vec<Hit> = m
-            .rows
-            .iter()
+            .candidates(wanted)
             .filter(keep)
             .map(|c| Hit {
                 key: key(c),
@@ -389,7 +400,7 @@ impl Roster {
         let text: usize = m.rows.iter().map(|r| r.text.len()).sum();
         (
             m.rows.len(),
-            m.rows.capacity() * std::mem::size_of::<Row>() + text,
+            m.rows.capacity() * std::mem::size_of::<Row>() + m.grams.capacity() * 16 + text,
         )
     }
 
