@@ -96,7 +96,9 @@ impl Failure {
 struct Keeper {
     key: String,
     now: RouterState,
+    /// What was last written: its stable fields, and all of it.
     written: serde_json::Value,
+    written_all: RouterState,
     written_at: Option<Instant>,
 }
 
@@ -132,6 +134,7 @@ impl Keeper {
             .unwrap_or_default();
         Keeper {
             written: stable(&now),
+            written_all: now.clone(),
             key,
             now,
             written_at: None,
@@ -140,9 +143,10 @@ impl Keeper {
 
     fn due(&self) -> bool {
         stable(&self.now) != self.written
-            || self
-                .written_at
-                .is_none_or(|t| t.elapsed() >= Duration::from_secs(60))
+            || (self.now != self.written_all
+                && self
+                    .written_at
+                    .is_none_or(|t| t.elapsed() >= Duration::from_secs(60)))
     }
 
     /// Writes the state (if due) and the log lines in one transaction.
@@ -169,6 +173,7 @@ impl Keeper {
         match result {
             Ok(()) if write_state => {
                 self.written = stable(&self.now);
+                self.written_all = self.now.clone();
                 self.written_at = Some(Instant::now());
             }
             Ok(()) => {}
@@ -176,9 +181,13 @@ impl Keeper {
         }
     }
 
+    /// The same failure again keeps the time it began: a router unreachable for a day, retried
+    /// every two minutes, then writes nothing until something changes (flash wear).
     fn error(&mut self, ctx: &Ctx, text: String) {
+        if self.now.last_error != text || self.now.last_error_at.is_none() {
+            self.now.last_error_at = Some(ctx.clock.now());
+        }
         self.now.last_error = text;
-        self.now.last_error_at = Some(ctx.clock.now());
     }
 }
 

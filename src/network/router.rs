@@ -487,7 +487,7 @@ impl RouterStatus {
 }
 
 /// What the reconciler last learned of a router; persisted so it survives restarts.
-#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct RouterState {
     pub status: RouterStatus,
     #[serde(default)]

@@ -51,6 +51,38 @@ async fn offline_router_converges_when_it_returns() {
     }
 }
 
+/// An unreachable router is retried again and again; once its failure is recorded, a retry that
+/// fails the same way writes nothing (on a router each write is flash wear).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn retrying_an_unreachable_router_writes_nothing_new() {
+    let w = world();
+    // Port 1: nothing listens there, and no other test's simulator can take it over (a freed
+    // ephemeral port can be).
+    let addr: SocketAddr = "127.0.0.1:1".parse().expect("address");
+    let r = w.router("gone", addr, "7.16", PASSWORD);
+    let e = w.enforcer();
+    eventually(10, "offline noticed", || {
+        w.state(r.id).status == RouterStatus::Offline
+    })
+    .await;
+    let (first, generation) = (w.state(r.id), w.store.generation());
+    // Retried every 100–400 ms (`quick`): several more attempts.
+    tokio::time::sleep(Duration::from_millis(2_000)).await;
+    assert_eq!(
+        w.store.generation(),
+        generation,
+        "a retry that changed nothing was written"
+    );
+    let now = w.state(r.id);
+    assert!(!now.last_error.is_empty());
+    assert_eq!(
+        (now.last_error, now.last_error_at),
+        (first.last_error, first.last_error_at),
+        "the failure keeps the time it began"
+    );
+    e.shutdown().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn drift_is_repaired_and_unmanaged_entries_are_left_alone() {
     for version in VERSIONS {
