@@ -140,14 +140,18 @@ impl Pays {
             64 => u64::MAX,
             n => (1 << n) - 1,
         };
-        let one = |v: Option<u32>| v.map(|v| (v, v));
         m = keep_in(m, &self.router[r.clone()], one(q.router));
         m = keep_in(m, &self.plan[r.clone()], one(q.plan));
-        m = keep_in(m, &self.by[r.clone()], q.by.map(|v| (v, v)));
-        m = keep_in(m, &self.method[r.clone()], q.method.map(|v| (v, v)));
-        m = keep_in(m, &self.kind[r.clone()], q.kind.map(|v| (v, v)));
+        m = keep_in(m, &self.by[r.clone()], one(q.by));
+        m = keep_in(m, &self.method[r.clone()], one(q.method));
+        m = keep_in(m, &self.kind[r.clone()], one(q.kind));
         keep_in(m, &self.at[r], (q.at != (0, u32::MAX)).then_some(q.at))
     }
+}
+
+/// A wanted value as the range of it alone.
+fn one<T: Copy>(v: Option<T>) -> Option<(T, T)> {
+    v.map(|v| (v, v))
 }
 
 /// The rows of `m` whose `col` value lies in `want` (all of them when `None`): a whole-chunk

@@ -96,9 +96,8 @@ impl Failure {
 struct Keeper {
     key: String,
     now: RouterState,
-    /// What was last written: its stable fields, and all of it.
-    written: serde_json::Value,
-    written_all: RouterState,
+    /// What was last written.
+    written: RouterState,
     written_at: Option<Instant>,
 }
 
@@ -133,8 +132,7 @@ impl Keeper {
             .await
             .unwrap_or_default();
         Keeper {
-            written: stable(&now),
-            written_all: now.clone(),
+            written: now.clone(),
             key,
             now,
             written_at: None,
@@ -142,8 +140,8 @@ impl Keeper {
     }
 
     fn due(&self) -> bool {
-        stable(&self.now) != self.written
-            || (self.now != self.written_all
+        stable(&self.now) != stable(&self.written)
+            || (self.now != self.written
                 && self
                     .written_at
                     .is_none_or(|t| t.elapsed() >= Duration::from_secs(60)))
@@ -172,8 +170,7 @@ impl Keeper {
             .await;
         match result {
             Ok(()) if write_state => {
-                self.written = stable(&self.now);
-                self.written_all = self.now.clone();
+                self.written = self.now.clone();
                 self.written_at = Some(Instant::now());
             }
             Ok(()) => {}
